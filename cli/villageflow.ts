@@ -1,0 +1,155 @@
+// The villageflow command line: validate, simulate and verify flows and histories.
+import { EngineError, SimulationError, compileFlow, simulate, verify, type FlowEvent, type HistoryRecord } from '../engine/index.ts';
+import { flowFileIssues, loadFlow } from './flows.ts';
+import { CliError, pointerText, readJson } from './io.ts';
+import { generateTypes, bundledFlowFiles } from './generate-types.ts';
+import { checkRun, runFiles } from './runs.ts';
+import { demo } from './demo.ts';
+
+const USAGE = `usage:
+  villageflow validate FILE...             check flow files
+  villageflow simulate FLOW EVENTS         run events (a JSON array) and print the history
+  villageflow verify FLOW HISTORY [--head HASH]
+  villageflow verify BUNDLE [--head HASH]  check a history's hash chain by re-executing it
+  villageflow types                        generate flows/types from the bundled flows
+  villageflow check                        validate bundled flows, golden runs and generated types
+  villageflow runs [--write]               replay golden runs (--write pins their hashes)
+  villageflow demo                         simulate 五议两公开 and print its history`;
+
+export type Out = { out: (line: string) => void; err: (line: string) => void };
+
+function cmdValidate(files: string[], io: Out): number {
+  if (files.length === 0) throw new CliError('validate needs at least one FILE');
+  let failed = 0;
+  for (const file of files) {
+    let issues;
+    try {
+      issues = flowFileIssues(file, readJson(file));
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      io.err(error.message);
+      failed++;
+      continue;
+    }
+    if (issues.length === 0) io.out(`ok ${file}`);
+    else failed++;
+    for (const issue of issues) io.err(`${file}: ${pointerText(issue.pointer)}: ${issue.message}`);
+  }
+  return failed ? 1 : 0;
+}
+
+function cmdSimulate(args: string[], io: Out): number {
+  if (args.length !== 2) throw new CliError('simulate needs FLOW and EVENTS');
+  const compiled = loadFlow(args[0]!);
+  const events = readJson(args[1]!);
+  if (!Array.isArray(events) || events.length === 0) throw new CliError(`${args[1]}: EVENTS must be a non-empty JSON array of events`);
+  try {
+    const steps = simulate(compiled, events as FlowEvent[]);
+    io.out(JSON.stringify(steps.map((s) => s.record), null, 2));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof SimulationError)) throw error;
+    const type = (events[error.index] as { type?: unknown })?.type;
+    io.err(`event ${error.index}${typeof type === 'string' ? ` (${type})` : ''} rejected: ${error.error.code}: ${error.error.message}`);
+    return 1;
+  }
+}
+
+function cmdVerify(args: string[], io: Out): number {
+  const headAt = args.indexOf('--head');
+  const head = headAt >= 0 ? args[headAt + 1] : undefined;
+  if (headAt >= 0 && !head) throw new CliError('--head needs a HASH');
+  const files = headAt >= 0 ? args.filter((_, i) => i !== headAt && i !== headAt + 1) : args;
+  let compiled;
+  let history: unknown;
+  if (files.length === 1) {
+    const bundle = readJson(files[0]!) as { flow?: unknown; history?: unknown };
+    if (!bundle || typeof bundle !== 'object' || !bundle.flow || !bundle.history) {
+      throw new CliError(`${files[0]}: a bundle is { "flow": {...}, "history": [...] }`);
+    }
+    const issues = flowFileIssues(files[0]!, bundle.flow);
+    if (issues.length) throw new CliError(`${files[0]}: flow${pointerText(issues[0]!.pointer)}: ${issues[0]!.message}`);
+    compiled = compileFlow(bundle.flow);
+    history = bundle.history;
+  } else if (files.length === 2) {
+    compiled = loadFlow(files[0]!);
+    history = readJson(files[1]!);
+  } else {
+    throw new CliError('verify needs FLOW and HISTORY, or one BUNDLE');
+  }
+  if (!Array.isArray(history) || history.length === 0) throw new CliError('HISTORY must be a non-empty JSON array of records');
+  const result = verify(compiled, history as HistoryRecord[], { head });
+  if (result.ok) {
+    io.out(`verified ${result.count} records`);
+    return 0;
+  }
+  io.err(`record ${result.seq} failed: ${result.reason}`);
+  return 1;
+}
+
+async function cmdCheck(io: Out): Promise<number> {
+  let failed = cmdValidate(bundledFlowFiles(), io);
+  for (const file of runFiles()) {
+    try {
+      const problems = checkRun(file, false);
+      if (problems.length === 0) io.out(`ok ${file}`);
+      for (const p of problems) io.err(`${file}: ${p}`), (failed = 1);
+    } catch (error) {
+      if (!(error instanceof SimulationError || error instanceof CliError)) throw error;
+      io.err(`${file}: ${error.message}`);
+      failed = 1;
+    }
+  }
+  const stale = await generateTypes(true);
+  for (const file of stale) io.err(`${file}: stale; run npm run flows:types`);
+  if (stale.length === 0) io.out('ok flows/types');
+  return failed || stale.length ? 1 : 0;
+}
+
+export async function main(argv: string[], io: Out): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'validate':
+        return cmdValidate(args, io);
+      case 'simulate':
+        return cmdSimulate(args, io);
+      case 'verify':
+        return cmdVerify(args, io);
+      case 'types': {
+        const written = await generateTypes(false);
+        io.out(written.length ? written.map((f) => `wrote ${f}`).join('\n') : 'flows/types is up to date');
+        return 0;
+      }
+      case 'check':
+        return await cmdCheck(io);
+      case 'runs': {
+        const write = args.includes('--write');
+        let failed = 0;
+        for (const file of runFiles()) {
+          const problems = checkRun(file, write);
+          for (const p of problems) io.err(`${file}: ${p}`), failed++;
+          if (problems.length === 0) io.out(`${write ? 'pinned' : 'ok'} ${file}`);
+        }
+        return failed ? 1 : 0;
+      }
+      case 'demo':
+        return demo(io);
+      case undefined:
+      case '--help':
+      case 'help':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        io.err(`unknown command "${command}"\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof CliError) io.err(error.message);
+    else if (error instanceof SimulationError) io.err(error.message);
+    else if (error instanceof EngineError) io.err(`${error.code}: ${error.message}`);
+    else io.err(`villageflow: internal error: ${(error as Error)?.message ?? String(error)}`);
+    return error instanceof CliError || error instanceof EngineError || error instanceof SimulationError ? 1 : 70;
+  }
+}
+

@@ -1,0 +1,191 @@
+// Compiles a validated flow into an XState v5 machine plus the lookup tables the transition
+// function needs. A flow version is compiled once and reused for every event.
+import { createActor, setup, assign, type AnyActorScope, type AnyStateMachine } from 'xstate';
+import { FlowInvalidError } from './errors.ts';
+import { compileGuard, type Guard } from './expressions.ts';
+import { compileSchema, type Validator } from './forms.ts';
+import { hashJson } from './hash.ts';
+import { transitionsOf, validateFlow } from './validate.ts';
+import type { Flow, InstanceContext, Period, StateConfig } from './types.ts';
+import { enterState, leaveState, applyTransition, type MachineEvent } from './actions.ts';
+
+export interface CompiledTransition {
+  /** "state#EVENT#index": names one transition of the flow (coverage, history). */
+  key: string;
+  event: string;
+  target?: string;
+  roles: string[];
+  guard?: Guard;
+  guardText?: string;
+}
+export interface TimerSpec {
+  id: string;
+  period: Period;
+  /** The machine event a due timer becomes. */
+  event: string;
+}
+export interface CompiledState {
+  id: string;
+  config: StateConfig;
+  form?: Validator;
+  events: Map<string, CompiledTransition[]>;
+  timers: TimerSpec[];
+}
+export interface CompiledFlow {
+  flow: Flow;
+  hash: string;
+  machine: AnyStateMachine;
+  scope: AnyActorScope;
+  states: Map<string, CompiledState>;
+  transitions: Map<string, CompiledTransition>;
+  validateData: Validator;
+  /** Guard evaluation errors of the event being applied (one event at a time per flow). */
+  guardErrors: string[];
+}
+
+export const SYSTEM_ROLE = 'system';
+
+function compileState(id: string, config: StateConfig): CompiledState {
+  const events = new Map<string, CompiledTransition[]>();
+  const timers: TimerSpec[] = [];
+  const stateRoles = config.roles ?? [];
+  const addTransitions = (event: string, value: unknown, roles?: string[]) => {
+    events.set(
+      event,
+      transitionsOf(value).map((t, i) => ({
+        key: `${id}#${event}#${i}`,
+        event,
+        target: t.target,
+        roles: roles ?? t.roles ?? stateRoles,
+        guard: t.guard ? compileGuard(t.guard) : undefined,
+        guardText: t.guard,
+      })),
+    );
+  };
+  for (const [event, value] of Object.entries(config.on ?? {})) {
+    const timerDriven = event === 'DISCLOSURE.ENDED' || event === 'DEADLINE.EXCEEDED';
+    addTransitions(event, value, timerDriven ? [SYSTEM_ROLE] : undefined);
+  }
+  for (const [duration, value] of Object.entries(config.after ?? {})) {
+    const timer = `${id}:after:${duration}`;
+    const t = typeof value === 'string' ? { target: value } : value;
+    timers.push({ id: timer, period: { duration, calendar: t.calendar }, event: `TIMER:${timer}` });
+    addTransitions(`TIMER:${timer}`, { target: t.target, guard: t.guard }, [SYSTEM_ROLE]);
+  }
+  if (config.deadline) {
+    timers.push({ id: `${id}:deadline`, period: config.deadline, event: 'DEADLINE.EXCEEDED' });
+    // Unhandled, a passed deadline flags the step overdue and the step stays where it is.
+    if (!events.has('DEADLINE.EXCEEDED')) addTransitions('DEADLINE.EXCEEDED', {}, [SYSTEM_ROLE]);
+  }
+  if (config.disclosure) {
+    timers.push({ id: `${id}:disclosure`, period: config.disclosure.period, event: 'DISCLOSURE.ENDED' });
+  }
+  if (config.vote?.mode === 'ballot') addTransitions('CAST_BALLOT', {}, [config.vote.electorate]);
+  let form: Validator | undefined;
+  if (config.form) {
+    const compiled = compileSchema(config.form.schema);
+    if ('validate' in compiled) form = compiled.validate;
+  }
+  return { id, config, form, events, timers };
+}
+
+export function compileFlow(input: unknown): CompiledFlow {
+  const issues = validateFlow(input);
+  if (issues.length) throw new FlowInvalidError(issues);
+  const flow = input as Flow;
+  const states = new Map<string, CompiledState>();
+  const transitions = new Map<string, CompiledTransition>();
+  for (const [id, config] of Object.entries(flow.states)) {
+    const state = compileState(id, config);
+    states.set(id, state);
+    for (const list of state.events.values()) for (const t of list) transitions.set(t.key, t);
+  }
+  const data = compileSchema(flow.data);
+  const compiled = {
+    flow,
+    hash: hashJson(flow),
+    states,
+    transitions,
+    validateData: 'validate' in data ? data.validate : () => [],
+    guardErrors: [] as string[],
+  } as CompiledFlow;
+
+  const machineSetup = setup({
+    types: {} as { context: InstanceContext; events: MachineEvent; input: { context: InstanceContext } },
+    guards: {
+      allowed: ({ context, event }, params: { t: CompiledTransition }) => {
+        const { t } = params;
+        const role = event.actor.roles.find((r) => t.roles.includes(r));
+        if (role === undefined) return false;
+        if (!t.guard) return true;
+        try {
+          return t.guard({
+            data: context.data,
+            payload: event.payload,
+            vote: event.vote ?? null,
+            actor: { id: event.actor.id, role },
+            now: new Date(event.at),
+            enteredAt: new Date(context.enteredAt),
+          });
+        } catch (error) {
+          compiled.guardErrors.push(`${t.guardText}: ${(error as Error).message.split('\n')[0]}`);
+          return false;
+        }
+      },
+    },
+    actions: {
+      enter: assign(({ context, event }, params: { state: CompiledState }) => enterState(context, event, params.state)),
+      leave: assign(({ context }, params: { state: CompiledState }) => leaveState(context, params.state)),
+      apply: assign(({ context, event }, params: { t: CompiledTransition; state: CompiledState }) =>
+        applyTransition(context, event, params.state, params.t),
+      ),
+    },
+  });
+  const machineStates: Record<string, object> = {};
+  for (const state of states.values()) {
+    const on: Record<string, object[]> = {};
+    for (const [event, list] of state.events) {
+      on[event] = list.map((t) => ({
+        target: t.target,
+        // A targeted transition, even to the same state, leaves and re-enters it (timers restart).
+        reenter: t.target !== undefined,
+        guard: { type: 'allowed', params: { t } },
+        actions: [{ type: 'apply', params: { t, state } }],
+      }));
+    }
+    machineStates[state.id] = {
+      ...(state.config.kind === 'final' ? { type: 'final' } : {}),
+      entry: [{ type: 'enter', params: { state } }],
+      exit: [{ type: 'leave', params: { state } }],
+      on,
+    };
+  }
+  compiled.machine = machineSetup.createMachine({
+    id: flow.id,
+    initial: flow.initial,
+    context: ({ input }: { input: { context: InstanceContext } }) => input.context,
+    states: machineStates,
+  } as never) as unknown as AnyStateMachine;
+  compiled.scope = inertScope(compiled.machine);
+  return compiled;
+}
+
+/** One actor scope reused for every transition: building one per call costs more than the step. */
+function inertScope(machine: AnyStateMachine): AnyActorScope {
+  const self = createActor(machine, { input: { context: emptyContext('1970-01-01T00:00:00.000Z', {}) } });
+  return {
+    self,
+    defer: () => {},
+    id: '',
+    logger: () => {},
+    sessionId: '',
+    stopChild: () => {},
+    system: self.system,
+    emit: () => {},
+    actionExecutor: () => {},
+  } as unknown as AnyActorScope;
+}
+
+export function emptyContext(at: string, data: Record<string, unknown>): InstanceContext {
+  return { data, enteredAt: at, timers: {}, disclosure: null, ballots: {}, votes: {}, objections: [], overdue: {}, taken: null };
+}

@@ -1,0 +1,61 @@
+// JSON Schema validation of forms, event payloads and instance data (ajv), with errors as
+// JSON pointers to the offending field so a form can show each next to its field.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FlowIssue, JsonSchema, Lang } from './types.ts';
+import { escapeToken } from './pointer.ts';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export function createAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
+  addFormats(ajv);
+  ajv.addKeyword({ keyword: 'x-en', schemaType: 'object' });
+  return ajv;
+}
+
+const shared = createAjv();
+
+export type Validator = (value: unknown) => FlowIssue[];
+
+export function issuesOf(errors: ErrorObject[] | null | undefined): FlowIssue[] {
+  if (!errors) return [];
+  const out: FlowIssue[] = [];
+  for (const e of errors) {
+    // if/then and oneOf wrappers repeat what their branches already said.
+    if (e.keyword === 'if') continue;
+    let pointer = e.instancePath;
+    if (e.keyword === 'required') pointer += '/' + escapeToken(String(e.params.missingProperty));
+    if (e.keyword === 'additionalProperties') pointer += '/' + escapeToken(String(e.params.additionalProperty));
+    let message = e.message ?? e.keyword;
+    if (e.keyword === 'additionalProperties') message = `unknown key "${String(e.params.additionalProperty)}"`;
+    if (e.keyword === 'enum') message += ': ' + (e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
+    if (e.keyword === 'const') message += ': ' + JSON.stringify(e.params.allowedValue);
+    out.push({ pointer, message });
+  }
+  return out;
+}
+
+/** Compiles a schema, or returns why it is not a usable JSON Schema. */
+export function compileSchema(schema: JsonSchema): { validate: Validator } | { problem: string } {
+  let fn: ValidateFunction;
+  try {
+    fn = shared.compile(schema);
+  } catch (error) {
+    return { problem: `not a valid JSON Schema: ${(error as Error).message}` };
+  }
+  return { validate: (value) => (fn(value) ? [] : issuesOf(fn.errors)) };
+}
+
+/** The schema with labels in the chosen language (Chinese is the source; English sits in `x-en`). */
+export function localizeSchema<T>(schema: T, lang: Lang): T {
+  if (lang === 'zh' || schema === null || typeof schema !== 'object') return schema;
+  if (Array.isArray(schema)) return schema.map((s) => localizeSchema(s, lang)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema as Record<string, unknown>)) {
+    out[k] = k === 'x-en' || k === 'const' || k === 'default' || k === 'enum' ? v : localizeSchema(v, lang);
+  }
+  const en = (schema as Record<string, unknown>)['x-en'] as Record<string, unknown> | undefined;
+  if (en && typeof en === 'object') Object.assign(out, en);
+  return out as T;
+}

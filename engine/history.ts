@@ -1,0 +1,107 @@
+// History as a hash chain: run events into records, rebuild every snapshot from records alone,
+// and verify a chain by re-executing it, naming the first record that does not hold.
+import type { CompiledFlow } from './compile.ts';
+import { EngineError } from './errors.ts';
+import { hashJson } from './hash.ts';
+import { apply, start, type StepResult } from './transition.ts';
+import type { FlowEvent, HistoryRecord, InstanceSnapshot } from './types.ts';
+
+export class SimulationError extends Error {
+  readonly index: number;
+  readonly error: EngineError;
+  constructor(index: number, cause: EngineError) {
+    super(`event ${index}: ${cause.code}: ${cause.message}`);
+    this.name = 'SimulationError';
+    this.index = index;
+    this.error = cause;
+  }
+}
+
+/** Runs events from START onwards; returns every step. Throws SimulationError naming the event. */
+export function simulate(compiled: CompiledFlow, events: FlowEvent[]): StepResult[] {
+  const steps: StepResult[] = [];
+  events.forEach((event, index) => {
+    try {
+      steps.push(index === 0 ? start(compiled, event) : apply(compiled, steps[index - 1]!.snapshot, event));
+    } catch (error) {
+      if (error instanceof EngineError) throw new SimulationError(index, error);
+      throw error;
+    }
+  });
+  return steps;
+}
+
+/** The event a record was made from, as the engine takes it again. */
+export function eventOf(record: HistoryRecord): FlowEvent {
+  const payload = { ...record.payload };
+  if (record.type === 'START') delete payload.flow;
+  return { type: record.type, actor: { id: record.actor.id, roles: [record.actor.role] }, at: record.at, payload };
+}
+
+export type VerifyResult =
+  | { ok: true; count: number; head: string | null }
+  | { ok: false; count: number; seq: number; index: number; reason: string };
+
+/** Rebuilds each snapshot from the flow and the records alone (records assumed verified). */
+export function replay(compiled: CompiledFlow, records: HistoryRecord[]): InstanceSnapshot[] {
+  return simulate(compiled, records.map(eventOf)).map((s) => s.snapshot);
+}
+
+/**
+ * Re-hashes and re-executes a chain. `head`, when known from elsewhere (the server's head, a
+ * printed notice's QR code), also catches a chain that was edited and re-hashed end to end.
+ */
+export function verify(compiled: CompiledFlow, records: HistoryRecord[], options: { head?: string } = {}): VerifyResult {
+  let snapshot: InstanceSnapshot | null = null;
+  let prevHash: string | null = null;
+  const fail = (index: number, reason: string): VerifyResult => ({
+    ok: false,
+    count: records.length,
+    seq: typeof records[index]?.seq === 'number' ? records[index]!.seq : index + 1,
+    index,
+    reason,
+  });
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const expectedSeq = i + 1;
+    if (r === null || typeof r !== 'object') return fail(i, `record ${expectedSeq} is not an object`);
+    if (r.seq !== expectedSeq) {
+      return fail(i, `sequence number ${JSON.stringify(r.seq)} where ${expectedSeq} was expected: a record was removed, inserted or reordered`);
+    }
+    if (r.prev !== prevHash) return fail(i, `record ${r.seq} does not link to the record before it: a record was removed, inserted or reordered`);
+    const { hash, ...unsigned } = r;
+    let recomputed: string;
+    try {
+      recomputed = hashJson(unsigned);
+    } catch {
+      return fail(i, `record ${r.seq} is not valid JSON data`);
+    }
+    if (recomputed !== hash) return fail(i, `record ${r.seq} does not match its hash: it was edited`);
+    if (i === 0 && (r.type !== 'START' || (r.payload?.flow as { hash?: string } | undefined)?.hash !== compiled.hash)) {
+      return fail(i, `record 1 does not start this flow version (${compiled.flow.id}@${compiled.flow.version})`);
+    }
+    let step: StepResult;
+    try {
+      step = i === 0 ? start(compiled, eventOf(r)) : apply(compiled, snapshot!, eventOf(r));
+    } catch (error) {
+      if (!(error instanceof EngineError)) throw error;
+      return fail(i, `record ${r.seq} (${r.type}) is not allowed by the flow: ${error.message}`);
+    }
+    if (step.record.state !== r.state) {
+      return fail(i, `record ${r.seq} says the instance went to "${r.state}", but the flow takes it to "${step.record.state}"`);
+    }
+    if (step.record.hash !== r.hash) return fail(i, `record ${r.seq} differs from its re-execution (time, role or payload form)`);
+    snapshot = step.snapshot;
+    prevHash = r.hash;
+  }
+  if (options.head !== undefined && options.head !== prevHash) {
+    return {
+      ok: false,
+      count: records.length,
+      seq: records.length,
+      index: records.length - 1,
+      reason: `the chain ends in ${prevHash ?? 'nothing'}, not the expected head ${options.head}: records were re-hashed, added or cut off`,
+    };
+  }
+  return { ok: true, count: records.length, head: prevHash };
+}

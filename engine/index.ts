@@ -1,0 +1,12 @@
+// The engine's public API. Pure: no I/O, no clock, no randomness; runs in Node and the browser.
+export type * from './types.ts';
+export { EngineError, FlowInvalidError, type EngineErrorCode } from './errors.ts';
+export { validateFlow } from './validate.ts';
+export { compileFlow, type CompiledFlow, type CompiledState, type CompiledTransition } from './compile.ts';
+export { start, apply, type StepResult } from './transition.ts';
+export { simulate, replay, verify, eventOf, SimulationError, type VerifyResult } from './history.ts';
+export { hashJson, canonicalJson } from './hash.ts';
+export { localizeSchema } from './forms.ts';
+export { addPeriod, isWorkingDay } from './time.ts';
+export { checkRule, decide, countProblems } from './votes.ts';
+export { openSteps, type OpenStep } from './steps.ts';

@@ -1,0 +1,34 @@
+// RFC 6901 JSON pointers over plain JSON values; writes copy the path so snapshots stay immutable.
+export function parsePointer(pointer: string): string[] {
+  if (pointer === '') return [];
+  if (!pointer.startsWith('/')) throw new Error(`JSON pointer must start with "/": ${pointer}`);
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+export function escapeToken(token: string | number): string {
+  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export function getAt(value: unknown, pointer: string): unknown {
+  let cur: unknown = value;
+  for (const key of parsePointer(pointer)) {
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, key)) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+export function setAt<T extends Record<string, unknown>>(root: T, pointer: string, value: unknown): T {
+  const keys = parsePointer(pointer);
+  if (keys.length === 0) return value as T;
+  const write = (node: unknown, i: number): Record<string, unknown> => {
+    const base =
+      node !== null && typeof node === 'object' && !Array.isArray(node) ? (node as Record<string, unknown>) : {};
+    const key = keys[i]!;
+    return { ...base, [key]: i === keys.length - 1 ? value : write(base[key], i + 1) };
+  };
+  return write(root, 0) as T;
+}

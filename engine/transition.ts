@@ -1,0 +1,280 @@
+// The pure step: (compiled flow, snapshot, event) → next snapshot, history record and effects,
+// or a typed error that changes nothing. The caller supplies time and actor; nothing here reads
+// a clock, a file or a random source.
+import type { AnyMachineSnapshot } from 'xstate';
+import { emptyContext, SYSTEM_ROLE, type CompiledFlow, type CompiledState, type CompiledTransition } from './compile.ts';
+import { EngineError } from './errors.ts';
+import { compileSchema, type Validator } from './forms.ts';
+import { hashJson } from './hash.ts';
+import { canonicalTime, parseTime } from './time.ts';
+import { ballotSchema, closeVoteSchema, countProblems, decide, meetingRecordSchema, tallyBallots, type MeetingCounts } from './votes.ts';
+import type { MachineEvent } from './actions.ts';
+import type { Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, VoteResult } from './types.ts';
+
+export interface StepResult {
+  snapshot: InstanceSnapshot;
+  record: HistoryRecord;
+  effects: Effect[];
+}
+
+const TEXT = { type: 'string', minLength: 1, maxLength: 5000 } as const;
+const OPTIONAL_TEXT = { type: 'string', maxLength: 5000 } as const;
+function validator(schema: object): Validator {
+  const c = compileSchema(schema as Record<string, unknown>);
+  if (!('validate' in c)) throw new Error(c.problem);
+  return c.validate;
+}
+const payloads = {
+  record: validator(meetingRecordSchema),
+  ballot: validator(ballotSchema),
+  close: validator(closeVoteSchema),
+  approve: validator({ type: 'object', additionalProperties: false, properties: { reason: OPTIONAL_TEXT, opinion: OPTIONAL_TEXT } }),
+  decline: validator({ type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: TEXT, opinion: OPTIONAL_TEXT } }),
+  objection: validator({ type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: TEXT, contact: { type: 'string', maxLength: 200 } } }),
+  custom: validator({ type: 'object', additionalProperties: false, properties: { reason: OPTIONAL_TEXT, comment: OPTIONAL_TEXT } }),
+  timer: validator({ type: 'object', additionalProperties: false, required: ['timer'], properties: { timer: { type: 'string', maxLength: 200 } } }),
+  start: validator({ type: 'object', additionalProperties: false, properties: { data: { type: 'object' } } }),
+};
+const actorShape = validator({
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'roles'],
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 200 },
+    roles: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 64 } },
+  },
+});
+
+/** XState snapshots rebuilt from ours, kept while ours is alive, so a hot instance skips the rebuild. */
+const machineSnapshots = new WeakMap<InstanceSnapshot, AnyMachineSnapshot>();
+
+function checkEvent(event: FlowEvent): { at: string; payload: Record<string, unknown> } {
+  if (event === null || typeof event !== 'object') throw new EngineError('EVENT_INVALID', 'event must be an object');
+  if (typeof event.type !== 'string' || !/^[A-Z][A-Z0-9_]*(\.[A-Z][A-Z0-9_]*)?$/.test(event.type)) {
+    throw new EngineError('EVENT_INVALID', `event type must be an UPPER_SNAKE_CASE name, got ${JSON.stringify(event.type)}`);
+  }
+  const actorIssues = actorShape(event.actor);
+  if (actorIssues.length) {
+    throw new EngineError('EVENT_INVALID', `actor${actorIssues[0]!.pointer}: ${actorIssues[0]!.message}`, actorIssues);
+  }
+  if (parseTime(event.at) === null) {
+    throw new EngineError('EVENT_INVALID', `"at" must be an ISO-8601 time with a zone, got ${JSON.stringify(event.at)}`);
+  }
+  const payload = event.payload ?? {};
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new EngineError('EVENT_INVALID', 'payload must be an object');
+  }
+  return { at: canonicalTime(event.at), payload };
+}
+
+function payloadInvalid(code: 'FORM_INVALID' | 'VOTE_INVALID', what: string, issues: { pointer: string; message: string }[]): never {
+  const first = issues[0]!;
+  throw new EngineError(code, `${what}: ${first.pointer || '/'} ${first.message}` + (issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''), issues);
+}
+
+function requireRole(event: FlowEvent, roles: string[], what: string): string {
+  const role = event.actor.roles.find((r) => roles.includes(r));
+  if (role === undefined) {
+    throw new EngineError('ROLE_FORBIDDEN', `${what} needs one of the roles ${roles.join(', ')}; actor "${event.actor.id}" has ${event.actor.roles.join(', ') || 'none'}`);
+  }
+  return role;
+}
+
+function makeRecord(prev: { seq: number; hash: string | null }, body: Omit<HistoryRecord, 'seq' | 'prev' | 'hash'>): HistoryRecord {
+  const unsigned = { seq: prev.seq + 1, ...body, prev: prev.hash };
+  return { ...unsigned, hash: hashJson(unsigned) };
+}
+
+function diffEffects(prev: InstanceContext | null, next: InstanceContext, at: string): Effect[] {
+  const effects: Effect[] = [];
+  const before = prev?.timers ?? {};
+  for (const [id, t] of Object.entries(before)) if (next.timers[id]?.due !== t.due) effects.push({ type: 'timer.cancel', timer: id });
+  for (const [id, t] of Object.entries(next.timers)) if (before[id]?.due !== t.due) effects.push({ type: 'timer.schedule', timer: id, due: t.due });
+  const was = prev?.disclosure ?? null;
+  if (was && was !== next.disclosure) effects.push({ type: 'disclosure.end', state: was.state, at });
+  const now = next.disclosure;
+  if (now && now !== was) effects.push({ type: 'disclosure.publish', state: now.state, from: now.from, until: now.until, items: now.items });
+  return effects;
+}
+
+function finish(
+  compiled: CompiledFlow,
+  x: AnyMachineSnapshot,
+  prev: InstanceSnapshot | null,
+  record: HistoryRecord,
+): StepResult {
+  const state = String(x.value);
+  const config = compiled.flow.states[state]!;
+  const done = config.kind === 'final';
+  const snapshot: InstanceSnapshot = {
+    flow: { id: compiled.flow.id, version: compiled.flow.version, hash: compiled.hash },
+    state,
+    status: done ? 'done' : 'active',
+    outcome: done ? config.outcome! : null,
+    context: x.context as InstanceContext,
+    seq: record.seq,
+    hash: record.hash,
+    at: record.at,
+  };
+  machineSnapshots.set(snapshot, x);
+  const effects = diffEffects(prev?.context ?? null, snapshot.context, record.at);
+  if (done) effects.push({ type: 'instance.done', outcome: config.outcome! });
+  return { snapshot, record, effects };
+}
+
+/** Starts an instance: the START event, sent by one of the flow's starter roles. */
+export function start(compiled: CompiledFlow, event: FlowEvent): StepResult {
+  const { at, payload } = checkEvent(event);
+  if (event.type !== 'START') throw new EngineError('EVENT_NOT_ALLOWED', `an instance begins with START, not ${event.type}`);
+  const role = requireRole(event, compiled.flow.starters, 'starting this flow');
+  const issues = payloads.start(payload);
+  if (issues.length) payloadInvalid('FORM_INVALID', 'START payload', issues);
+  const data = (payload.data as Record<string, unknown>) ?? {};
+  const dataIssues = compiled.validateData(data);
+  if (dataIssues.length) throw new EngineError('DATA_INVALID', `initial data: ${dataIssues[0]!.pointer || '/'} ${dataIssues[0]!.message}`, dataIssues);
+  const x = compiled.machine.getInitialSnapshot(compiled.scope, { context: emptyContext(at, data), at });
+  const flowRef = { id: compiled.flow.id, version: compiled.flow.version, hash: compiled.hash };
+  const record = makeRecord(
+    { seq: 0, hash: null },
+    { type: 'START', actor: { id: event.actor.id, role }, at, payload: { ...payload, flow: flowRef }, state: String(x.value) },
+  );
+  return finish(compiled, x, null, record);
+}
+
+/** Turns the event a person or the scheduler sent into the event the machine takes. */
+function resolve(compiled: CompiledFlow, snap: InstanceSnapshot, state: CompiledState, event: FlowEvent, at: string, payload: Record<string, unknown>): MachineEvent {
+  const base = { at, actor: event.actor, payload };
+  const { config } = state;
+  const vote = config.vote;
+  const decideVote = (counts: MeetingCounts, extra: Partial<VoteResult>): MachineEvent => {
+    const result = decide(vote!, counts, { at, by: event.actor.id, ...extra });
+    const type = result.outcome === 'passed' ? 'VOTE.PASSED' : result.outcome === 'failed' ? 'VOTE.FAILED' : 'VOTE.NO_QUORUM';
+    return { ...base, type, vote: result };
+  };
+  switch (event.type) {
+    case 'TIMER': {
+      requireRole(event, [SYSTEM_ROLE], 'a timer event');
+      const issues = payloads.timer(payload);
+      if (issues.length) payloadInvalid('FORM_INVALID', 'TIMER payload', issues);
+      const id = payload.timer as string;
+      const active = snap.context.timers[id];
+      if (!active) throw new EngineError('TIMER_INVALID', `timer "${id}" is not running in state "${state.id}"`);
+      if (Date.parse(at) < Date.parse(active.due)) throw new EngineError('TIMER_INVALID', `timer "${id}" is not due until ${active.due}`);
+      const spec = state.timers.find((t) => t.id === id)!;
+      return { ...base, type: spec.event, timer: id };
+    }
+    case 'RECORD_VOTE': {
+      if (vote?.mode !== 'record') throw notHere(state, event.type);
+      requireRole(event, config.roles!, 'recording the meeting');
+      const issues = payloads.record(payload);
+      if (issues.length) payloadInvalid('VOTE_INVALID', 'meeting record', issues);
+      const counts = payload as unknown as MeetingCounts & Partial<VoteResult>;
+      const problems = countProblems(counts);
+      if (problems.length) payloadInvalid('VOTE_INVALID', 'meeting record', problems);
+      const { members, eligible, present, for: yes, against, abstain, recused, signIn, attendees, notes } = counts;
+      return decideVote({ members, eligible, present, for: yes, against, abstain, recused }, { signIn, attendees, notes });
+    }
+    case 'CAST_BALLOT': {
+      if (vote?.mode !== 'ballot') throw notHere(state, event.type);
+      requireRole(event, [vote.electorate], 'casting a ballot');
+      const issues = payloads.ballot(payload);
+      if (issues.length) payloadInvalid('VOTE_INVALID', 'ballot', issues);
+      return { ...base, type: 'CAST_BALLOT' };
+    }
+    case 'CLOSE_VOTE': {
+      if (vote?.mode !== 'ballot') throw notHere(state, event.type);
+      requireRole(event, config.roles!, 'closing the vote');
+      const issues = payloads.close(payload);
+      if (issues.length) payloadInvalid('VOTE_INVALID', 'closing the vote', issues);
+      const counts = { members: payload.members as number, eligible: payload.eligible as number, recused: 0, ...tallyBallots(snap.context.ballots) };
+      const problems = countProblems(counts);
+      if (problems.length) payloadInvalid('VOTE_INVALID', 'closing the vote', problems);
+      return decideVote(counts, { notes: payload.notes as string | undefined });
+    }
+  }
+  if (event.type.includes('.') || !state.events.has(event.type)) throw notHere(state, event.type);
+  const candidates = state.events.get(event.type)!;
+  requireRole(event, [...new Set(candidates.flatMap((t) => t.roles))], `${event.type} in "${state.id}"`);
+  const check =
+    event.type === 'SUBMIT' ? state.form!
+    : event.type === 'APPROVE' ? payloads.approve
+    : event.type === 'RETURN' || event.type === 'REJECT' ? payloads.decline
+    : event.type === 'OBJECT' ? payloads.objection
+    : payloads.custom;
+  const issues = check(payload);
+  if (issues.length) payloadInvalid('FORM_INVALID', `${event.type} in "${state.id}"`, issues);
+  return { ...base, type: event.type };
+}
+
+function notHere(state: CompiledState, type: string): EngineError {
+  const allowed = [...state.events.keys()].filter((e) => !e.includes('.') && !e.startsWith('TIMER:'));
+  if (state.config.vote?.mode === 'record') allowed.push('RECORD_VOTE');
+  if (state.config.vote?.mode === 'ballot') allowed.push('CLOSE_VOTE');
+  if (state.timers.length) allowed.push('TIMER');
+  return new EngineError(
+    'EVENT_NOT_ALLOWED',
+    `${type} is not allowed in state "${state.id}"` + (allowed.length ? `; it takes ${[...new Set(allowed)].join(', ')}` : ''),
+  );
+}
+
+function machineSnapshot(compiled: CompiledFlow, snap: InstanceSnapshot): AnyMachineSnapshot {
+  let x = machineSnapshots.get(snap);
+  if (!x) {
+    x = compiled.machine.resolveState({ value: snap.state, context: snap.context });
+    machineSnapshots.set(snap, x);
+  }
+  return x;
+}
+
+/** Applies one event to a running instance. Throws EngineError; the input snapshot is never changed. */
+export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: FlowEvent): StepResult {
+  const { at, payload } = checkEvent(event);
+  if (snap.flow.hash !== compiled.hash) {
+    throw new EngineError('EVENT_NOT_ALLOWED', `instance runs flow ${snap.flow.id}@${snap.flow.version}, not this flow version`);
+  }
+  if (event.type === 'START') throw new EngineError('EVENT_NOT_ALLOWED', 'the instance has already started');
+  if (snap.status === 'done') throw new EngineError('EVENT_NOT_ALLOWED', `the instance has ended (${snap.outcome}) in state "${snap.state}"`);
+  if (Date.parse(at) < Date.parse(snap.at)) throw new EngineError('TIME_REVERSED', `event time ${at} is before the last event at ${snap.at}`);
+  const state = compiled.states.get(snap.state)!;
+  const machineEvent = resolve(compiled, snap, state, event, at, payload);
+  if (!state.events.has(machineEvent.type)) throw notHere(state, machineEvent.type);
+
+  const before = machineSnapshot(compiled, snap);
+  compiled.guardErrors.length = 0;
+  (compiled.scope.self as unknown as { _snapshot: unknown })._snapshot = before;
+  const after = compiled.machine.transition(before, machineEvent, compiled.scope);
+  if (after === before || (after.context as InstanceContext).taken === null) {
+    throw guardRejection(compiled, state, machineEvent);
+  }
+  const ctx = after.context as InstanceContext;
+  if (ctx.data !== snap.context.data) {
+    const issues = compiled.validateData(ctx.data);
+    if (issues.length) throw new EngineError('DATA_INVALID', `instance data would be invalid at ${issues[0]!.pointer || '/'}: ${issues[0]!.message}`, issues);
+  }
+  const taken = compiled.transitions.get(ctx.taken!)!;
+  const role = machineEvent.actor.roles.find((r) => taken.roles.includes(r))!;
+  const record = makeRecord(snap, {
+    type: event.type,
+    actor: { id: event.actor.id, role: event.type === 'TIMER' ? SYSTEM_ROLE : roleForRecord(event, role, state) },
+    at,
+    payload,
+    state: String(after.value),
+  });
+  return finish(compiled, after, snap, record);
+}
+
+/** The role a record names: the one that allowed the person's own action. */
+function roleForRecord(event: FlowEvent, machineRole: string, state: CompiledState): string {
+  if (event.type === 'RECORD_VOTE' || event.type === 'CLOSE_VOTE') return event.actor.roles.find((r) => state.config.roles!.includes(r))!;
+  return machineRole;
+}
+
+function guardRejection(compiled: CompiledFlow, state: CompiledState, event: MachineEvent): EngineError {
+  const candidates: CompiledTransition[] = state.events.get(event.type) ?? [];
+  const allowedByRole = candidates.filter((t) => event.actor.roles.some((r) => t.roles.includes(r)));
+  if (allowedByRole.length === 0) {
+    return new EngineError('ROLE_FORBIDDEN', `${event.type} in "${state.id}" needs one of the roles ${[...new Set(candidates.flatMap((t) => t.roles))].join(', ')}`);
+  }
+  const why = compiled.guardErrors.length ? compiled.guardErrors.join('; ') : allowedByRole.map((t) => t.guardText).filter(Boolean).join('; ');
+  return new EngineError('GUARD_REJECTED', `${event.type} in "${state.id}": no transition's guard holds (${why})`);
+}

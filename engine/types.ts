@@ -1,0 +1,188 @@
+// The flow language as TypeScript types; flows/flow.schema.json is the authority on shape.
+export type Lang = 'zh' | 'en';
+export interface Text {
+  zh: string;
+  en?: string;
+}
+export type JsonSchema = Record<string, unknown>;
+export type Calendar = 'natural' | 'working';
+export interface Period {
+  duration: string;
+  calendar?: Calendar;
+}
+export interface TransitionObject {
+  target?: string;
+  guard?: string;
+  roles?: string[];
+  description?: Text;
+}
+export type TransitionConfig = string | TransitionObject;
+export interface AfterObject {
+  target: string;
+  guard?: string;
+  calendar?: Calendar;
+  description?: Text;
+}
+export type StateKind = 'task' | 'vote' | 'review' | 'disclosure' | 'final';
+export type RuleBase = 'all' | 'entitled' | 'present';
+export interface VoteRule {
+  of: RuleBase;
+  op: '>=' | '>';
+  ratio: string;
+}
+export interface VoteConfig {
+  body: Text;
+  electorate: string;
+  mode: 'record' | 'ballot';
+  quorum?: VoteRule;
+  pass: VoteRule;
+  basis?: Text;
+  saveTo?: string;
+}
+export interface FormConfig {
+  schema: JsonSchema;
+  uiSchema?: Record<string, unknown>;
+  saveTo: string;
+}
+export interface DisclosureConfig {
+  publish: string[];
+  period: Period;
+}
+export type Outcome =
+  | 'adopted'
+  | 'rejected'
+  | 'withdrawn'
+  | 'completed'
+  | 'approved'
+  | 'denied'
+  | 'cancelled'
+  | 'closed';
+export interface StateConfig {
+  kind: StateKind;
+  type?: 'final';
+  title: Text;
+  description?: Text;
+  roles?: string[];
+  form?: FormConfig;
+  vote?: VoteConfig;
+  review?: { saveTo?: string };
+  disclosure?: DisclosureConfig;
+  deadline?: Period;
+  outcome?: Outcome;
+  on?: Record<string, TransitionConfig | TransitionConfig[]>;
+  after?: Record<string, string | AfterObject>;
+}
+export interface Flow {
+  $schema?: string;
+  id: string;
+  version: string;
+  title: Text;
+  description?: Text;
+  roles: Record<string, Text>;
+  starters: string[];
+  data: JsonSchema;
+  initial: string;
+  states: Record<string, StateConfig>;
+}
+
+/** One problem in a flow: where (RFC 6901 JSON pointer) and what. */
+export interface FlowIssue {
+  pointer: string;
+  message: string;
+}
+
+export interface Actor {
+  id: string;
+  roles: string[];
+}
+/** An event as a host or `villageflow simulate` sends it. */
+export interface FlowEvent {
+  type: string;
+  actor: Actor;
+  at: string;
+  payload?: Record<string, unknown>;
+}
+
+export interface RuleCheck extends VoteRule {
+  count: number;
+  base: number;
+  met: boolean;
+}
+export interface VoteResult {
+  mode: 'record' | 'ballot';
+  members: number;
+  eligible: number;
+  present: number;
+  for: number;
+  against: number;
+  abstain: number;
+  recused: number;
+  outcome: 'passed' | 'failed' | 'no_quorum';
+  /** The rules as applied: e.g. present 14 of all 20 >= 2/3 → met. */
+  quorum: RuleCheck | null;
+  pass: RuleCheck;
+  signIn?: string[];
+  attendees?: string[];
+  notes?: string;
+  at: string;
+  by: string;
+}
+
+export interface ActiveTimer {
+  due: string;
+}
+export interface ActiveDisclosure {
+  state: string;
+  from: string;
+  until: string;
+  items: Record<string, unknown>;
+}
+export interface Objection {
+  state: string;
+  by: string;
+  at: string;
+  reason: string;
+}
+
+/** The XState context of a running instance: everything replay must rebuild. */
+export interface InstanceContext {
+  data: Record<string, unknown>;
+  enteredAt: string;
+  timers: Record<string, ActiveTimer>;
+  disclosure: ActiveDisclosure | null;
+  ballots: Record<string, 'for' | 'against' | 'abstain'>;
+  votes: Record<string, VoteResult>;
+  objections: Objection[];
+  overdue: Record<string, string>;
+  /** Which transition of the flow was taken last ("state#EVENT#index"). */
+  taken: string | null;
+}
+
+export interface InstanceSnapshot {
+  flow: { id: string; version: string; hash: string };
+  state: string;
+  status: 'active' | 'done';
+  outcome: Outcome | null;
+  context: InstanceContext;
+  seq: number;
+  hash: string;
+  at: string;
+}
+
+export interface HistoryRecord {
+  seq: number;
+  type: string;
+  actor: { id: string; role: string };
+  at: string;
+  payload: Record<string, unknown>;
+  state: string;
+  prev: string | null;
+  hash: string;
+}
+
+export type Effect =
+  | { type: 'timer.schedule'; timer: string; due: string }
+  | { type: 'timer.cancel'; timer: string }
+  | { type: 'disclosure.publish'; state: string; from: string; until: string; items: Record<string, unknown> }
+  | { type: 'disclosure.end'; state: string; at: string }
+  | { type: 'instance.done'; outcome: Outcome };

@@ -1,0 +1,231 @@
+// Flow validation: the JSON Schema first (shape), then what a schema cannot say (references,
+// guards, durations, vote rules, reachability). Every issue carries the JSON pointer of its place.
+import flowSchema from '../flows/flow.schema.json' with { type: 'json' };
+import { createAjv, compileSchema, issuesOf } from './forms.ts';
+import { guardProblem } from './expressions.ts';
+import { durationProblem } from './time.ts';
+import { ruleProblem } from './votes.ts';
+import { escapeToken, parsePointer } from './pointer.ts';
+import type { Calendar, Flow, FlowIssue, JsonSchema, StateConfig, TransitionObject } from './types.ts';
+
+const validateShape = createAjv().compile(flowSchema);
+
+const MAX_DEPTH = 64;
+const MAX_NODES = 200_000;
+
+/** Keys of XState configs that villageflow deliberately does not take, with the reason. */
+const UNSUPPORTED: Record<string, string> = {
+  states: 'nested states are not supported: keep states flat',
+  type: 'only final states take "type": "final"',
+  entry: 'entry actions are not allowed: flows name behaviour, they do not contain it',
+  exit: 'exit actions are not allowed: flows name behaviour, they do not contain it',
+  actions: 'actions are not allowed: flows name behaviour, they do not contain it',
+  invoke: 'invoke is not supported',
+  always: 'eventless ("always") transitions are not supported; use a guard on an event',
+  context: 'put instance data in the flow\'s "data" schema, not "context"',
+};
+
+/** Engine-raised or engine-handled events, and the state kinds that may name them in `on`. */
+const ENGINE_EVENTS: Record<string, StateConfig['kind'][]> = {
+  SUBMIT: ['task'],
+  APPROVE: ['review'],
+  RETURN: ['review'],
+  REJECT: ['review'],
+  OBJECT: ['disclosure'],
+  'VOTE.PASSED': ['vote'],
+  'VOTE.FAILED': ['vote'],
+  'VOTE.NO_QUORUM': ['vote'],
+  'DISCLOSURE.ENDED': ['disclosure'],
+  'DEADLINE.EXCEEDED': ['task', 'vote', 'review'],
+};
+/** Events the engine takes itself; a flow may not redefine them. */
+export const RESERVED_EVENTS = new Set(['START', 'TIMER', 'RECORD_VOTE', 'CAST_BALLOT', 'CLOSE_VOTE']);
+
+function sizeProblem(value: unknown): string | null {
+  const stack: [unknown, number][] = [[value, 0]];
+  let nodes = 0;
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (++nodes > MAX_NODES) return `flow is too large (more than ${MAX_NODES} JSON values)`;
+    if (depth > MAX_DEPTH) return `flow is nested too deeply (more than ${MAX_DEPTH} levels)`;
+    if (v && typeof v === 'object') for (const c of Object.values(v)) stack.push([c, depth + 1]);
+  }
+  return null;
+}
+
+export function transitionsOf(value: unknown): TransitionObject[] {
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((t) => (typeof t === 'string' ? { target: t } : (t as TransitionObject)));
+}
+
+/** Whether a JSON pointer into instance data names a place the data schema allows. */
+function pointerProblem(data: JsonSchema, pointer: string): string | null {
+  let schema: JsonSchema | undefined = data;
+  for (const key of parsePointer(pointer)) {
+    if (!schema || typeof schema !== 'object' || '$ref' in schema) return null;
+    const props = schema.properties as Record<string, JsonSchema> | undefined;
+    if (props && Object.hasOwn(props, key)) {
+      schema = props[key];
+    } else if (schema.additionalProperties === false) {
+      return `"${pointer}" is not declared in the flow's data schema (no property "${key}")`;
+    } else {
+      return null;
+    }
+  }
+  return null;
+}
+
+export function validateFlow(input: unknown): FlowIssue[] {
+  const size = sizeProblem(input);
+  if (size) return [{ pointer: '', message: size }];
+  if (!validateShape(input)) {
+    return issuesOf(validateShape.errors).map((issue) => {
+      const key = issue.message.match(/^unknown key "(.*)"$/)?.[1];
+      return key && /^\/states\/[^/]+\/[^/]+$/.test(issue.pointer) && UNSUPPORTED[key]
+        ? { pointer: issue.pointer, message: UNSUPPORTED[key] }
+        : issue;
+    });
+  }
+  return semanticIssues(input as unknown as Flow);
+}
+
+function semanticIssues(flow: Flow): FlowIssue[] {
+  const issues: FlowIssue[] = [];
+  const add = (pointer: string, message: string) => issues.push({ pointer, message });
+  const stateIds = new Set(Object.keys(flow.states));
+  const roleIds = new Set(Object.keys(flow.roles));
+  const checkRoles = (roles: string[] | undefined, pointer: string) =>
+    roles?.forEach((r, i) => roleIds.has(r) || add(`${pointer}/${i}`, `role "${r}" is not declared in /roles`));
+  const checkPeriod = (duration: string, calendar: Calendar | undefined, pointer: string) => {
+    const p = durationProblem(duration, calendar);
+    if (p) add(pointer, p);
+  };
+
+  const dataSchema = compileSchema(flow.data);
+  if ('problem' in dataSchema) add('/data', dataSchema.problem);
+  if (!stateIds.has(flow.initial)) add('/initial', `initial state "${flow.initial}" is not in /states`);
+  checkRoles(flow.starters, '/starters');
+
+  const edges = new Map<string, Set<string>>();
+  for (const [id, state] of Object.entries(flow.states)) {
+    const sp = `/states/${escapeToken(id)}`;
+    const out = new Set<string>();
+    edges.set(id, out);
+    checkRoles(state.roles, `${sp}/roles`);
+    if (state.kind === 'final') {
+      if (state.type !== undefined && state.type !== 'final') add(`${sp}/type`, 'type must be "final"');
+      continue;
+    }
+    if (state.deadline) checkPeriod(state.deadline.duration, state.deadline.calendar, `${sp}/deadline/duration`);
+
+    if (state.form) {
+      const compiled = compileSchema(state.form.schema);
+      if ('problem' in compiled) add(`${sp}/form/schema`, compiled.problem);
+      const p = pointerProblem(flow.data, state.form.saveTo);
+      if (p) add(`${sp}/form/saveTo`, p);
+    }
+    if (state.vote) {
+      const v = state.vote;
+      if (!roleIds.has(v.electorate)) add(`${sp}/vote/electorate`, `role "${v.electorate}" is not declared in /roles`);
+      if (v.quorum) {
+        const p = ruleProblem(v.quorum, 'quorum');
+        if (p) add(`${sp}/vote/quorum`, p);
+      }
+      const p = ruleProblem(v.pass, 'pass');
+      if (p) add(`${sp}/vote/pass`, p);
+      if (v.saveTo) {
+        const q = pointerProblem(flow.data, v.saveTo);
+        if (q) add(`${sp}/vote/saveTo`, q);
+      }
+    }
+    if (state.review?.saveTo) {
+      const q = pointerProblem(flow.data, state.review.saveTo);
+      if (q) add(`${sp}/review/saveTo`, q);
+    }
+    if (state.disclosure) {
+      const d = state.disclosure;
+      checkPeriod(d.period.duration, d.period.calendar, `${sp}/disclosure/period/duration`);
+      d.publish.forEach((ptr, i) => {
+        const q = pointerProblem(flow.data, ptr);
+        if (q) add(`${sp}/disclosure/publish/${i}`, q);
+      });
+    }
+
+    const on = state.on ?? {};
+    for (const [event, value] of Object.entries(on)) {
+      const ep = `${sp}/on/${escapeToken(event)}`;
+      if (RESERVED_EVENTS.has(event)) {
+        add(ep, `"${event}" is handled by the engine itself and cannot be used in "on"`);
+        continue;
+      }
+      const kinds = ENGINE_EVENTS[event];
+      if (kinds && !kinds.includes(state.kind)) {
+        add(ep, `"${event}" belongs to ${kinds.join('/')} states, not to a ${state.kind} state`);
+      } else if (!kinds && event.includes('.')) {
+        add(ep, `unknown engine event "${event}" (custom events have no dot)`);
+      }
+      if (event === 'SUBMIT' && !state.form) add(ep, 'SUBMIT carries a form, but this task has no "form"');
+      if (event === 'DEADLINE.EXCEEDED' && !state.deadline) add(ep, 'DEADLINE.EXCEEDED needs a "deadline" on this state');
+      if (event === 'VOTE.NO_QUORUM' && state.vote && !state.vote.quorum) add(ep, 'VOTE.NO_QUORUM needs a "quorum" rule on this vote');
+      const list = Array.isArray(value) ? value : [value];
+      transitionsOf(value).forEach((t, i) => {
+        const tp = Array.isArray(value) ? `${ep}/${i}` : ep;
+        const obj = typeof list[i] === 'string' ? null : tp;
+        if (t.target !== undefined) {
+          if (!stateIds.has(t.target)) add(obj ? `${tp}/target` : tp, `target "${t.target}" is not in /states`);
+          else out.add(t.target);
+        }
+        if (obj) {
+          checkRoles(t.roles, `${tp}/roles`);
+          if (t.guard) {
+            const g = guardProblem(t.guard);
+            if (g) add(`${tp}/guard`, g);
+          }
+        }
+      });
+    }
+    const need = (event: string, why: string) => on[event] === undefined && add(`${sp}/on`, `a ${why} needs "${event}" in "on"`);
+    if (state.kind === 'task' && state.form) need('SUBMIT', 'task with a form');
+    if (state.kind === 'vote') {
+      need('VOTE.PASSED', 'vote');
+      need('VOTE.FAILED', 'vote');
+      if (state.vote?.quorum) need('VOTE.NO_QUORUM', 'vote with a quorum');
+    }
+    if (state.kind === 'review') need('APPROVE', 'review');
+    if (state.kind === 'disclosure') need('DISCLOSURE.ENDED', 'disclosure');
+
+    for (const [key, value] of Object.entries(state.after ?? {})) {
+      const ap = `${sp}/after/${escapeToken(key)}`;
+      const t = typeof value === 'string' ? { target: value } : value;
+      checkPeriod(key, typeof value === 'string' ? undefined : value.calendar, ap);
+      if (!stateIds.has(t.target)) add(typeof value === 'string' ? ap : `${ap}/target`, `target "${t.target}" is not in /states`);
+      else out.add(t.target);
+      if (typeof value !== 'string' && value.guard) {
+        const g = guardProblem(value.guard);
+        if (g) add(`${ap}/guard`, g);
+      }
+    }
+  }
+
+  if (issues.length === 0) reachability(flow, edges, add);
+  return issues;
+}
+
+function reachability(flow: Flow, edges: Map<string, Set<string>>, add: (p: string, m: string) => void) {
+  const reached = new Set([flow.initial]);
+  const queue = [flow.initial];
+  while (queue.length) for (const next of edges.get(queue.shift()!) ?? []) if (!reached.has(next)) reached.add(next), queue.push(next);
+  // States from which some final state can be reached: a walk backwards from the finals.
+  const canFinish = new Set(Object.keys(flow.states).filter((id) => flow.states[id]!.kind === 'final'));
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [id, out] of edges) if (!canFinish.has(id) && [...out].some((t) => canFinish.has(t))) canFinish.add(id), (grew = true);
+  }
+  for (const [id, state] of Object.entries(flow.states)) {
+    const sp = `/states/${escapeToken(id)}`;
+    if (!reached.has(id)) add(sp, `state "${id}" cannot be reached from the initial state "${flow.initial}"`);
+    else if (state.kind !== 'final' && ![...edges.get(id)!].some((t) => t !== id)) add(sp, `state "${id}" has no way out: no transition leads to another state`);
+    else if (!canFinish.has(id)) add(sp, `state "${id}" can never reach a final state (a cycle with no exit)`);
+  }
+}

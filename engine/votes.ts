@@ -1,0 +1,110 @@
+// Meetings and votes: quorum and pass rules as exact fractions over separate denominators
+// (members of the body, those entitled to vote, those present), checked in integers.
+import type { FlowIssue, RuleCheck, VoteConfig, VoteResult, VoteRule } from './types.ts';
+
+export interface MeetingCounts {
+  members: number;
+  eligible: number;
+  present: number;
+  for: number;
+  against: number;
+  abstain: number;
+  recused: number;
+}
+
+const COUNT = { type: 'integer', minimum: 0, maximum: 1_000_000 } as const;
+const EVIDENCE = { type: 'array', maxItems: 200, items: { type: 'string', minLength: 1, maxLength: 500 } } as const;
+
+export const meetingRecordSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['members', 'eligible', 'present', 'for', 'against', 'abstain', 'recused'],
+  properties: {
+    members: { ...COUNT, minimum: 1 },
+    eligible: COUNT,
+    present: COUNT,
+    for: COUNT,
+    against: COUNT,
+    abstain: COUNT,
+    recused: COUNT,
+    signIn: EVIDENCE,
+    attendees: EVIDENCE,
+    notes: { type: 'string', maxLength: 5000 },
+  },
+} as const;
+
+export const ballotSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['choice'],
+  properties: { choice: { enum: ['for', 'against', 'abstain'] } },
+} as const;
+
+export const closeVoteSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['members', 'eligible'],
+  properties: { members: { ...COUNT, minimum: 1 }, eligible: COUNT, notes: { type: 'string', maxLength: 5000 } },
+} as const;
+
+export function parseRatio(ratio: string): [number, number] {
+  const [n, d] = ratio.split('/').map(Number) as [number, number];
+  return [n, d];
+}
+
+/** Why a rule cannot be used, or null. */
+export function ruleProblem(rule: VoteRule, role: 'quorum' | 'pass'): string | null {
+  const [n, d] = parseRatio(rule.ratio);
+  if (n > d) return `ratio ${rule.ratio} is more than the whole`;
+  if (rule.op === '>' && n === d) return `"> ${rule.ratio}" can never be met`;
+  if (role === 'quorum' && rule.of === 'present') return 'a quorum counts those present against "all" or "entitled", not "present"';
+  return null;
+}
+
+/** Consistency of a meeting's numbers: each problem names the field it is about. */
+export function countProblems(c: MeetingCounts): FlowIssue[] {
+  const out: FlowIssue[] = [];
+  if (c.eligible + c.recused > c.members) {
+    out.push({ pointer: '/eligible', message: `eligible (${c.eligible}) + recused (${c.recused}) exceeds members (${c.members})` });
+  }
+  if (c.present > c.eligible) {
+    out.push({ pointer: '/present', message: `present (${c.present}) exceeds eligible (${c.eligible})` });
+  }
+  const cast = c.for + c.against + c.abstain;
+  if (cast > c.present) {
+    out.push({ pointer: '/for', message: `for + against + abstain (${cast}) exceeds present (${c.present})` });
+  }
+  return out;
+}
+
+function baseOf(rule: VoteRule, c: MeetingCounts): number {
+  return rule.of === 'all' ? c.members : rule.of === 'entitled' ? c.eligible : c.present;
+}
+
+export function checkRule(rule: VoteRule, count: number, c: MeetingCounts): RuleCheck {
+  const [n, d] = parseRatio(rule.ratio);
+  const base = baseOf(rule, c);
+  // count/base op n/d  ⇔  count·d op n·base (base ≥ 0); a zero base never meets a rule.
+  const met = base > 0 && (rule.op === '>=' ? count * d >= n * base : count * d > n * base);
+  return { ...rule, count, base, met };
+}
+
+export function decide(
+  vote: VoteConfig,
+  c: MeetingCounts,
+  extra: Pick<VoteResult, 'at' | 'by'> & Partial<Pick<VoteResult, 'signIn' | 'attendees' | 'notes'>>,
+): VoteResult {
+  const quorum = vote.quorum ? checkRule(vote.quorum, c.present, c) : null;
+  const pass = checkRule(vote.pass, c.for, c);
+  const outcome = quorum && !quorum.met ? 'no_quorum' : pass.met ? 'passed' : 'failed';
+  return { mode: vote.mode, ...c, outcome, quorum, pass, ...extra };
+}
+
+export function tallyBallots(ballots: Record<string, 'for' | 'against' | 'abstain'>): Pick<MeetingCounts, 'present' | 'for' | 'against' | 'abstain'> {
+  const t = { present: 0, for: 0, against: 0, abstain: 0 };
+  for (const choice of Object.values(ballots)) {
+    t.present++;
+    t[choice]++;
+  }
+  return t;
+}
