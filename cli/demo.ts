@@ -20,7 +20,7 @@ export function demo(io: { out: (line: string) => void }): number {
   io.out('The server and web app are not built yet; this simulates the bundled golden run with the engine.\n');
   for (const { record, snapshot } of simulate(compiled, run.events)) {
     const state = flow.states[record.state]!;
-    const role = flow.roles[record.actor.role]?.zh ?? record.actor.role;
+    const role = record.actor.role === 'system' ? '系统' : (flow.roles[record.actor.role]?.zh ?? record.actor.role);
     io.out(
       `#${String(record.seq).padStart(2)} ${chinaTime(record.at)}  ${role.padEnd(8, '　')} ${record.type.padEnd(12)} → ${state.title.zh}` +
         (snapshot.status === 'done' ? ` [${snapshot.outcome}]` : ''),

@@ -42,6 +42,7 @@ export function checkRun(file: string, write: boolean): string[] {
     return [];
   }
   const problems: string[] = [];
+  if (!run.expect.hashes?.length) return ['no record hashes are pinned yet; run npm run flows:runs to pin them'];
   if (final !== run.expect.final) problems.push(`ends in "${final}", expected "${run.expect.final}"`);
   const diverge = hashes.findIndex((h, i) => h !== run.expect.hashes?.[i]);
   if (diverge >= 0 || hashes.length !== run.expect.hashes?.length) {

@@ -20,10 +20,14 @@ export type Validator = (value: unknown) => FlowIssue[];
 
 export function issuesOf(errors: ErrorObject[] | null | undefined): FlowIssue[] {
   if (!errors) return [];
+  // A choice written as oneOf/anyOf of consts fails once per option; say it once, with the options.
+  const choices = new Map<string, unknown[]>();
+  const isChoiceOption = (e: ErrorObject) => e.keyword === 'const' && /\/(oneOf|anyOf)\/\d+\/const$/.test(e.schemaPath);
+  for (const e of errors) if (isChoiceOption(e)) choices.set(e.instancePath, [...(choices.get(e.instancePath) ?? []), e.params.allowedValue]);
   const out: FlowIssue[] = [];
   for (const e of errors) {
-    // if/then and oneOf wrappers repeat what their branches already said.
-    if (e.keyword === 'if') continue;
+    // if/then wrappers repeat what their branches already said.
+    if (e.keyword === 'if' || isChoiceOption(e)) continue;
     let pointer = e.instancePath;
     if (e.keyword === 'required') pointer += '/' + escapeToken(String(e.params.missingProperty));
     if (e.keyword === 'additionalProperties') pointer += '/' + escapeToken(String(e.params.additionalProperty));
@@ -31,6 +35,8 @@ export function issuesOf(errors: ErrorObject[] | null | undefined): FlowIssue[] 
     if (e.keyword === 'additionalProperties') message = `unknown key "${String(e.params.additionalProperty)}"`;
     if (e.keyword === 'enum') message += ': ' + (e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
     if (e.keyword === 'const') message += ': ' + JSON.stringify(e.params.allowedValue);
+    const options = (e.keyword === 'oneOf' || e.keyword === 'anyOf') && choices.get(e.instancePath);
+    if (options) message = 'must be one of: ' + options.map((v) => JSON.stringify(v)).join(', ');
     out.push({ pointer, message });
   }
   return out;

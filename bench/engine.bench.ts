@@ -1,0 +1,190 @@
+// Transitions per second of the compiled 五议两公开 through the engine (start, then apply for every
+// event of the golden happy-path run, replayed whole), against bare XState running an equivalent
+// hand-written machine (bench/five-deliberations.machine.ts) fed the same events already resolved
+// (RECORD_VOTE / CLOSE_VOTE → VOTE.PASSED with the result, TIMER → DISCLOSURE.ENDED). Also the
+// cost of the SHA-256 hash chain alone: hashJson of the run's records.
+import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { createActor, initialTransition, transition, type AnyActorScope, type AnyMachineSnapshot } from 'xstate';
+import { apply, canonicalJson, compileFlow, hashJson, simulate, start, type FlowEvent, type StepResult } from '../engine/index.ts';
+import { bareEmptyContext, fiveDeliberationsMachine as machine, type BareEvent, type BareInput } from './five-deliberations.machine.ts';
+import { find, measure, type Benchmark, type Result } from './lib.ts';
+
+const FLOW = '../flows/five-deliberations-two-disclosures.flow.json';
+const RUN = '../flows/runs/five-deliberations-two-disclosures.happy-path.run.json';
+const readJson = (rel: string): unknown => JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8'));
+
+const T = {
+  engine: 'engine start+apply',
+  reused: 'xstate machine.transition (reused scope)',
+  fresh: 'xstate transition() (actor per call)',
+  hashTypical: 'hashJson typical record',
+  hashAll: 'hashJson every record',
+  canonAll: 'canonicalJson every record',
+};
+
+/** One actor scope for every call, built the way engine/compile.ts builds its inertScope. */
+function reusedScope(input: BareInput): AnyActorScope {
+  const self = createActor(machine, { input });
+  return {
+    self,
+    defer: () => {},
+    id: '',
+    logger: () => {},
+    sessionId: '',
+    stopChild: () => {},
+    system: self.system,
+    emit: () => {},
+    actionExecutor: () => {},
+  } as unknown as AnyActorScope;
+}
+
+/** The events the bare machine takes: what the engine's resolve() turns each event into. */
+function bareEvents(events: FlowEvent[], steps: StepResult[]): BareEvent[] {
+  const compiled = compileFlow(readJson(FLOW));
+  return events.slice(1).map((e, j) => {
+    const before = steps[j]!.snapshot;
+    const after = steps[j + 1]!.snapshot;
+    const base = { at: steps[j + 1]!.record.at, actor: e.actor, payload: e.payload ?? {} };
+    if (e.type === 'RECORD_VOTE' || e.type === 'CLOSE_VOTE') {
+      const vote = after.context.votes[before.state]!;
+      const type = vote.outcome === 'passed' ? 'VOTE.PASSED' : vote.outcome === 'failed' ? 'VOTE.FAILED' : 'VOTE.NO_QUORUM';
+      return { ...base, type, vote };
+    }
+    if (e.type === 'TIMER') {
+      const timer = String(base.payload.timer);
+      const spec = compiled.states.get(before.state)!.timers.find((t) => t.id === timer)!;
+      return { ...base, type: spec.event, timer };
+    }
+    return { ...base, type: e.type };
+  });
+}
+
+function runBareReused(input: BareInput, evs: BareEvent[], scope: AnyActorScope): AnyMachineSnapshot[] {
+  const self = scope.self as unknown as { _snapshot: unknown };
+  let s: AnyMachineSnapshot = machine.getInitialSnapshot(scope, input);
+  const out = [s];
+  for (const ev of evs) {
+    self._snapshot = s;
+    s = machine.transition(s, ev, scope);
+    out.push(s);
+  }
+  return out;
+}
+
+function runBareFresh(input: BareInput, evs: BareEvent[]): AnyMachineSnapshot[] {
+  let [s] = initialTransition(machine, input);
+  const out: AnyMachineSnapshot[] = [s];
+  for (const ev of evs) {
+    [s] = transition(machine, s, ev);
+    out.push(s);
+  }
+  return out;
+}
+
+/** The bare machine must walk the same states and store the same data as the engine. */
+function checkEquivalent(label: string, steps: StepResult[], xs: AnyMachineSnapshot[]) {
+  xs.forEach((x, i) => {
+    const s = steps[i]!.snapshot;
+    if (String(x.value) !== s.state) throw new Error(`${label}: step ${i} is in ${String(x.value)}, the engine in ${s.state}`);
+    if (i > 0 && x.context.taken !== s.context.taken) throw new Error(`${label}: step ${i} took ${x.context.taken}, the engine ${s.context.taken}`);
+  });
+  const last = xs.at(-1)!.context;
+  const engine = steps.at(-1)!.snapshot.context;
+  for (const k of ['data', 'votes', 'objections', 'ballots', 'disclosure'] as const) {
+    if (!isDeepStrictEqual(last[k], engine[k])) throw new Error(`${label}: final context.${k} differs from the engine's`);
+  }
+}
+
+let sink: unknown;
+
+const bench: Benchmark = {
+  name: 'engine',
+  description: '五议两公开 happy path: engine vs bare XState (transitions/s), and the SHA-256 hash chain',
+  async run(): Promise<Result[]> {
+    const compiled = compileFlow(readJson(FLOW));
+    const run = readJson(RUN) as { events: FlowEvent[]; expect: { final: string } };
+    const events = run.events;
+    const n = events.length;
+    const steps = simulate(compiled, events);
+    const final = steps.at(-1)!.snapshot.state;
+    if (final !== run.expect.final) throw new Error(`happy path ends in ${final}, expected ${run.expect.final}`);
+
+    const evs = bareEvents(events, steps);
+    const startEvent = events[0]!;
+    const input: BareInput = {
+      context: bareEmptyContext(steps[0]!.record.at),
+      at: steps[0]!.record.at,
+    };
+    input.context.data = ((startEvent.payload?.data as Record<string, unknown> | undefined) ?? {});
+    const scope = reusedScope(input);
+    checkEquivalent('xstate reused scope', steps, runBareReused(input, evs, scope));
+    checkEquivalent('xstate transition()', steps, runBareFresh(input, evs));
+
+    // The records as makeRecord hashes them (everything but the hash itself).
+    const unsigned = steps.map(({ record }) => {
+      const { hash: _hash, ...rest } = record;
+      return rest;
+    });
+    unsigned.forEach((u, i) => {
+      if (hashJson(u) !== steps[i]!.record.hash) throw new Error(`record ${i + 1}: hashJson does not reproduce the engine's hash`);
+    });
+    const bySize = [...unsigned].sort((a, b) => canonicalJson(a).length - canonicalJson(b).length);
+    const typical = bySize[Math.floor(bySize.length / 2)]!;
+    const typicalBytes = Buffer.byteLength(canonicalJson(typical));
+    const allBytes = unsigned.reduce((sum, u) => sum + Buffer.byteLength(canonicalJson(u)), 0);
+
+    const transitions = { unit: 'transitions', perOp: n, input: n, inputUnit: 'events/run' };
+    return measure(this.name, [
+      {
+        name: T.engine,
+        ...transitions,
+        fn: () => {
+          let r = start(compiled, startEvent);
+          for (let i = 1; i < n; i++) r = apply(compiled, r.snapshot, events[i]!);
+          sink = r;
+        },
+      },
+      { name: T.reused, ...transitions, fn: () => void (sink = runBareReused(input, evs, scope)) },
+      { name: T.fresh, ...transitions, fn: () => void (sink = runBareFresh(input, evs)) },
+      { name: T.hashTypical, unit: 'hashes', perOp: 1, input: typicalBytes, inputUnit: 'bytes', fn: () => void (sink = hashJson(typical)) },
+      {
+        name: T.hashAll,
+        unit: 'hashes',
+        perOp: n,
+        input: Math.round(allBytes / n),
+        inputUnit: 'bytes avg',
+        fn: () => {
+          for (const u of unsigned) sink = hashJson(u);
+        },
+      },
+      {
+        name: T.canonAll,
+        unit: 'records',
+        perOp: n,
+        input: Math.round(allBytes / n),
+        inputUnit: 'bytes avg',
+        fn: () => {
+          for (const u of unsigned) sink = canonicalJson(u);
+        },
+      },
+    ]);
+  },
+  summarize(results) {
+    const engine = find(results, T.engine);
+    const reused = find(results, T.reused);
+    const fresh = find(results, T.fresh);
+    const hash = find(results, T.hashAll);
+    const canon = find(results, T.canonAll);
+    const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)}%`;
+    const extra = engine.usPerItem - reused.usPerItem;
+    return [
+      `engine overhead: ${(engine.usPerItem / reused.usPerItem).toFixed(2)}x  (engine / bare xstate, machine.transition with a reused scope)`,
+      `engine overhead: ${(engine.usPerItem / fresh.usPerItem).toFixed(2)}x  (engine / bare xstate, exported transition(): actor per call)`,
+      `per transition: engine ${engine.usPerItem.toFixed(2)} µs, bare xstate ${reused.usPerItem.toFixed(2)} µs (reused scope) / ${fresh.usPerItem.toFixed(2)} µs (transition())`,
+      `hash chain: ${hash.usPerItem.toFixed(2)} µs per record (${hash.input} B avg) = ${pct(hash.usPerItem, engine.usPerItem)} of the engine's per-event time, ` +
+        `${pct(hash.usPerItem, extra)} of its cost above bare xstate; canonicalJson alone ${canon.usPerItem.toFixed(2)} µs (${pct(canon.usPerItem, hash.usPerItem)} of hashJson), SHA-256+hex the rest`,
+    ];
+  },
+};
+export default bench;

@@ -1,0 +1,41 @@
+// Shared test fixtures: flows loaded from disk, actors, and a deep freeze that proves purity.
+import { readFileSync } from 'node:fs';
+import { compileFlow, type CompiledFlow, type FlowEvent } from '../engine/index.ts';
+
+export function readFlowJson(path: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'));
+}
+
+export function loadCompiled(path: string): CompiledFlow {
+  return compileFlow(readFlowJson(path));
+}
+
+export const actor = (id: string, ...roles: string[]) => ({ id, roles });
+export const SYSTEM = actor('system', 'system');
+
+/** Events one minute apart from a fixed start, so tests read as a sequence. */
+export function clock(startIso = '2026-03-02T09:00:00+08:00') {
+  let t = Date.parse(startIso);
+  return {
+    next(minutes = 1) {
+      t += minutes * 60_000;
+      return new Date(t).toISOString();
+    },
+    at(iso: string) {
+      t = Date.parse(iso);
+      return new Date(t).toISOString();
+    },
+  };
+}
+
+export function event(type: string, who: { id: string; roles: string[] }, at: string, payload?: Record<string, unknown>): FlowEvent {
+  return { type, actor: who, at, payload };
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

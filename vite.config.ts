@@ -1,0 +1,10 @@
+// Vite builds the web app (designer/, coming); Vitest runs every test under tests/.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 30_000,
+    pool: 'forks',
+  },
+});
