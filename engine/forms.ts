@@ -26,9 +26,12 @@ export function issuesOf(errors: ErrorObject[] | null | undefined): FlowIssue[] 
   for (const e of errors) if (isChoiceOption(e)) choices.set(e.instancePath, [...(choices.get(e.instancePath) ?? []), e.params.allowedValue]);
   const out: FlowIssue[] = [];
   for (const e of errors) {
-    // if/then wrappers repeat what their branches already said.
-    if (e.keyword === 'if' || isChoiceOption(e)) continue;
+    // if/then and propertyNames wrappers repeat what their branches already said.
+    if (e.keyword === 'if' || e.keyword === 'propertyNames' || isChoiceOption(e)) continue;
     let pointer = e.instancePath;
+    // An error about a key's name (propertyNames) belongs to that key.
+    const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+    if (propertyName !== undefined) pointer += '/' + escapeToken(propertyName);
     if (e.keyword === 'required') pointer += '/' + escapeToken(String(e.params.missingProperty));
     if (e.keyword === 'additionalProperties') pointer += '/' + escapeToken(String(e.params.additionalProperty));
     let message = e.message ?? e.keyword;

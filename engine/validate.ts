@@ -10,6 +10,33 @@ import type { Calendar, Flow, FlowIssue, JsonSchema, StateConfig, TransitionObje
 
 const validateShape = createAjv().compile(flowSchema);
 
+/** Plain words for the schema's patterns, so no one is shown a regular expression. */
+const defs = flowSchema.definitions;
+const PATTERN_WORDS: Record<string, string> = {
+  [flowSchema.properties.id.pattern]: 'must be kebab-case, e.g. five-deliberations-two-disclosures',
+  [flowSchema.properties.version.pattern]: 'must be a semantic version such as 1.0.0',
+  [defs.snakeId.pattern]: 'must be snake_case: lower-case letters, digits and "_", starting with a letter',
+  [defs.eventName.pattern]: 'event names are UPPER_SNAKE_CASE, or an engine event such as VOTE.PASSED',
+  [defs.duration.pattern]: 'is not an ISO-8601 duration (e.g. P7D, PT72H)',
+  [defs.pointer.pattern]: 'must be a JSON pointer such as /proposal/subject',
+  [defs.rule.properties.ratio.pattern]: 'must be a fraction of whole numbers such as 2/3',
+};
+
+function plainIssue(issue: FlowIssue, input: unknown): FlowIssue {
+  const pattern = issue.message.match(/^must match pattern "(.*)"$/)?.[1];
+  if (pattern !== undefined && PATTERN_WORDS[pattern]) return { pointer: issue.pointer, message: PATTERN_WORDS[pattern] };
+  const key = issue.message.match(/^unknown key "(.*)"$/)?.[1];
+  const inState = issue.pointer.match(/^\/states\/([^/]+)\/[^/]+$/);
+  if (key && inState) {
+    const kind = (input as Flow).states?.[inState[1]!.replace(/~1/g, '/').replace(/~0/g, '~')]?.kind;
+    if (kind === 'final' && ['on', 'after', 'roles', 'deadline'].includes(key)) {
+      return { pointer: issue.pointer, message: `a final state takes no events, timers or roles ("${key}")` };
+    }
+    if (UNSUPPORTED[key]) return { pointer: issue.pointer, message: UNSUPPORTED[key] };
+  }
+  return issue;
+}
+
 const MAX_DEPTH = 64;
 const MAX_NODES = 200_000;
 
@@ -64,6 +91,9 @@ function pointerProblem(data: JsonSchema, pointer: string): string | null {
   for (const key of parsePointer(pointer)) {
     if (!schema || typeof schema !== 'object' || '$ref' in schema) return null;
     const props = schema.properties as Record<string, JsonSchema> | undefined;
+    if (typeof schema.type === 'string' && schema.type !== 'object') {
+      return `"${pointer}" goes inside a value the data schema declares as ${schema.type}, not an object`;
+    }
     if (props && Object.hasOwn(props, key)) {
       schema = props[key];
     } else if (schema.additionalProperties === false) {
@@ -78,14 +108,7 @@ function pointerProblem(data: JsonSchema, pointer: string): string | null {
 export function validateFlow(input: unknown): FlowIssue[] {
   const size = sizeProblem(input);
   if (size) return [{ pointer: '', message: size }];
-  if (!validateShape(input)) {
-    return issuesOf(validateShape.errors).map((issue) => {
-      const key = issue.message.match(/^unknown key "(.*)"$/)?.[1];
-      return key && /^\/states\/[^/]+\/[^/]+$/.test(issue.pointer) && UNSUPPORTED[key]
-        ? { pointer: issue.pointer, message: UNSUPPORTED[key] }
-        : issue;
-    });
-  }
+  if (!validateShape(input)) return issuesOf(validateShape.errors).map((issue) => plainIssue(issue, input));
   return semanticIssues(input as unknown as Flow);
 }
 
@@ -207,7 +230,7 @@ function semanticIssues(flow: Flow): FlowIssue[] {
     }
   }
 
-  if (issues.length === 0) reachability(flow, edges, add);
+  if (stateIds.has(flow.initial)) reachability(flow, edges, add);
   return issues;
 }
 

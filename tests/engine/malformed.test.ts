@@ -6,7 +6,6 @@ import { validateFlow } from '../../engine/index.ts';
 import mini from '../fixtures/mini.flow.json' with { type: 'json' };
 
 // Flows are plain JSON here; the mutations reach into them freely.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 interface Case {
@@ -31,8 +30,8 @@ const cases: Case[] = [
   { name: 'missing version', mutate: (f) => delete f.version, pointer: '/version', message: "required property 'version'" },
   { name: 'missing title.zh', mutate: (f) => delete f.title.zh, pointer: '/title/zh', message: "required property 'zh'" },
   { name: 'missing states', mutate: (f) => delete f.states, pointer: '/states', message: "required property 'states'" },
-  { name: 'id not kebab-case', mutate: (f) => (f.id = 'Mini_Flow'), pointer: '/id', message: 'must match pattern' },
-  { name: 'version not semver', mutate: (f) => (f.version = '1.0'), pointer: '/version', message: 'must match pattern' },
+  { name: 'id not kebab-case', mutate: (f) => (f.id = 'Mini_Flow'), pointer: '/id', message: 'must be kebab-case' },
+  { name: 'version not semver', mutate: (f) => (f.version = '1.0'), pointer: '/version', message: 'must be a semantic version' },
   { name: 'unknown top-level key', mutate: (f) => (f.context = {}), pointer: '/context', message: 'unknown key "context"' },
   {
     name: '10 MB title is refused by maxLength',
@@ -78,7 +77,7 @@ const cases: Case[] = [
   { name: '"type" on a non-final state', mutate: (f) => (f.states.draft.type = 'parallel'), pointer: '/states/draft/type', message: 'only final states take "type"' },
   { name: 'missing state kind', mutate: (f) => delete f.states.review.kind, pointer: '/states/review/kind', message: "required property 'kind'" },
   { name: 'unknown state kind', mutate: (f) => (f.states.draft.kind = 'job'), pointer: '/states/draft/kind', message: 'must be equal to one of the allowed values' },
-  { name: 'final state with "on"', mutate: (f) => (f.states.adopted.on = { REOPEN: 'draft' }), pointer: '/states/adopted/on', message: 'unknown key "on"' },
+  { name: 'final state with "on"', mutate: (f) => (f.states.adopted.on = { REOPEN: 'draft' }), pointer: '/states/adopted/on', message: 'a final state takes no events' },
   { name: 'final state without outcome', mutate: (f) => delete f.states.rejected.outcome, pointer: '/states/rejected/outcome', message: "required property 'outcome'" },
   {
     name: 'outcome not in the enum',
@@ -220,7 +219,7 @@ const cases: Case[] = [
   },
   { name: 'ratio 3/2', mutate: (f) => (f.states.meeting.vote.pass.ratio = '3/2'), pointer: '/states/meeting/vote/pass', message: 'more than the whole' },
   { name: '"> 1/1" can never be met', mutate: (f) => (f.states.meeting.vote.pass.ratio = '1/1'), pointer: '/states/meeting/vote/pass', message: 'can never be met' },
-  { name: 'ratio not a fraction', mutate: (f) => (f.states.meeting.vote.quorum.ratio = '0.66'), pointer: '/states/meeting/vote/quorum/ratio', message: 'must match pattern' },
+  { name: 'ratio not a fraction', mutate: (f) => (f.states.meeting.vote.quorum.ratio = '0.66'), pointer: '/states/meeting/vote/quorum/ratio', message: 'must be a fraction' },
 
   // ── events each kind requires or refuses ─────────────────────────────────────────────────
   { name: 'review without APPROVE', mutate: (f) => delete f.states.review.on.APPROVE, pointer: '/states/review/on', message: 'needs "APPROVE"' },
@@ -326,9 +325,7 @@ describe('malformed flows', () => {
   it.each(cases)('$name → $pointer', ({ mutate, pointer, message }) => {
     const flow = fresh();
     mutate(flow);
-    const started = performance.now();
     const issues = validateFlow(flow);
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(issues).toContainEqual(expect.objectContaining({ pointer, message: expect.stringContaining(message) }));
   });
 
