@@ -97,7 +97,9 @@ export function decide(
   const quorum = vote.quorum ? checkRule(vote.quorum, c.present, c) : null;
   const pass = checkRule(vote.pass, c.for, c);
   const outcome = quorum && !quorum.met ? 'no_quorum' : pass.met ? 'passed' : 'failed';
-  return { mode: vote.mode, ...c, outcome, quorum, pass, ...extra };
+  // Absent evidence stays absent: the result is stored as JSON, where undefined has no place.
+  const given = Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined));
+  return { mode: vote.mode, ...c, outcome, quorum, pass, ...given } as VoteResult;
 }
 
 export function tallyBallots(ballots: Record<string, 'for' | 'against' | 'abstain'>): Pick<MeetingCounts, 'present' | 'for' | 'against' | 'abstain'> {
