@@ -5,7 +5,8 @@
 // cost of the SHA-256 hash chain alone: hashJson of the run's records.
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { createActor, initialTransition, transition, type AnyActorScope, type AnyMachineSnapshot } from 'xstate';
+import { initialTransition, transition, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import { inertScope } from '../engine/compile.ts';
 import { apply, canonicalJson, compileFlow, hashJson, simulate, start, type FlowEvent, type StepResult } from '../engine/index.ts';
 import { bareEmptyContext, fiveDeliberationsMachine as machine, type BareEvent, type BareInput } from './five-deliberations.machine.ts';
 import { find, measure, type Benchmark, type Result } from './lib.ts';
@@ -23,20 +24,9 @@ const T = {
   canonAll: 'canonicalJson every record',
 };
 
-/** One actor scope for every call, built the way engine/compile.ts builds its inertScope. */
+/** One actor scope for every call, as the engine keeps one per compiled flow. */
 function reusedScope(input: BareInput): AnyActorScope {
-  const self = createActor(machine, { input });
-  return {
-    self,
-    defer: () => {},
-    id: '',
-    logger: () => {},
-    sessionId: '',
-    stopChild: () => {},
-    system: self.system,
-    emit: () => {},
-    actionExecutor: () => {},
-  } as unknown as AnyActorScope;
+  return inertScope(machine as unknown as AnyStateMachine, input);
 }
 
 /** The events the bare machine takes: what the engine's resolve() turns each event into. */

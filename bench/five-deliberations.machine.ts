@@ -6,22 +6,12 @@
 // already decided as VOTE.PASSED etc.), CEL guards (plain functions here), the working-day
 // calendar (timer dues are natural days here), history records and their SHA-256 hash chain.
 import { assign, setup } from 'xstate';
-import type { Actor, InstanceContext, VoteResult } from '../engine/index.ts';
+import type { MachineEvent } from '../engine/actions.ts';
+import type { InstanceContext, VoteResult } from '../engine/index.ts';
 
-export interface BareEvent {
-  type: string;
-  at: string;
-  actor: Actor;
-  payload: Record<string, unknown>;
-  vote?: VoteResult;
-  timer?: string;
-  /** Present on XState's init event only. */
-  input?: BareInput;
-}
-export interface BareInput {
-  context: InstanceContext;
-  at: string;
-}
+/** The machine takes the same events the engine's machine takes. */
+export type BareEvent = MachineEvent;
+export type BareInput = NonNullable<MachineEvent['input']>;
 
 interface StateSpec {
   id: string;

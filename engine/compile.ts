@@ -166,13 +166,13 @@ export function compileFlow(input: unknown): CompiledFlow {
     context: ({ input }: { input: { context: InstanceContext } }) => input.context,
     states: machineStates,
   } as never) as unknown as AnyStateMachine;
-  compiled.scope = inertScope(compiled.machine);
+  compiled.scope = inertScope(compiled.machine, { context: emptyContext('1970-01-01T00:00:00.000Z', {}) });
   return compiled;
 }
 
 /** One actor scope reused for every transition: building one per call costs more than the step. */
-function inertScope(machine: AnyStateMachine): AnyActorScope {
-  const self = createActor(machine, { input: { context: emptyContext('1970-01-01T00:00:00.000Z', {}) } });
+export function inertScope(machine: AnyStateMachine, input: unknown): AnyActorScope {
+  const self = createActor(machine, { input });
   return {
     self,
     defer: () => {},

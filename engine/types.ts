@@ -108,8 +108,8 @@ export interface RuleCheck extends VoteRule {
   base: number;
   met: boolean;
 }
-export interface VoteResult {
-  mode: 'record' | 'ballot';
+/** A meeting's numbers: members of the body, entitled voters, who came and how they voted. */
+export interface MeetingCounts {
   members: number;
   eligible: number;
   present: number;
@@ -117,6 +117,9 @@ export interface VoteResult {
   against: number;
   abstain: number;
   recused: number;
+}
+export interface VoteResult extends MeetingCounts {
+  mode: 'record' | 'ballot';
   outcome: 'passed' | 'failed' | 'no_quorum';
   /** The rules as applied: e.g. present 14 of all 20 >= 2/3 → met. */
   quorum: RuleCheck | null;

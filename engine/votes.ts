@@ -1,16 +1,8 @@
 // Meetings and votes: quorum and pass rules as exact fractions over separate denominators
 // (members of the body, those entitled to vote, those present), checked in integers.
-import type { FlowIssue, RuleCheck, VoteConfig, VoteResult, VoteRule } from './types.ts';
+import type { FlowIssue, MeetingCounts, RuleCheck, VoteConfig, VoteResult, VoteRule } from './types.ts';
 
-export interface MeetingCounts {
-  members: number;
-  eligible: number;
-  present: number;
-  for: number;
-  against: number;
-  abstain: number;
-  recused: number;
-}
+export type { MeetingCounts };
 
 const COUNT = { type: 'integer', minimum: 0, maximum: 1_000_000 } as const;
 const EVIDENCE = { type: 'array', maxItems: 200, items: { type: 'string', minLength: 1, maxLength: 500 } } as const;
