@@ -1,0 +1,63 @@
+// One table from every error the server knows to a tRPC code. Engine errors keep their engine code
+// and field issues in the response data, so a form can show each issue next to its field.
+import { TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { EngineError, type EngineErrorCode, type FlowIssue } from '../engine/index.ts';
+import { ConflictError, NotFoundError } from './store/types.ts';
+
+export class ForbiddenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ForbiddenError';
+  }
+}
+export class InvalidInputError extends Error {
+  readonly issues: FlowIssue[];
+  constructor(message: string, issues: FlowIssue[] = []) {
+    super(message);
+    this.name = 'InvalidInputError';
+    this.issues = issues;
+  }
+}
+
+const ENGINE_CODES: Record<EngineErrorCode, TRPC_ERROR_CODE_KEY> = {
+  FLOW_INVALID: 'BAD_REQUEST',
+  EVENT_INVALID: 'BAD_REQUEST',
+  FORM_INVALID: 'BAD_REQUEST',
+  VOTE_INVALID: 'BAD_REQUEST',
+  DATA_INVALID: 'BAD_REQUEST',
+  EVENT_NOT_ALLOWED: 'PRECONDITION_FAILED',
+  GUARD_REJECTED: 'PRECONDITION_FAILED',
+  TIMER_INVALID: 'PRECONDITION_FAILED',
+  TIME_REVERSED: 'PRECONDITION_FAILED',
+  ROLE_FORBIDDEN: 'FORBIDDEN',
+};
+
+/** Details the client may see: which engine rule refused the call and the issues by field. */
+export interface ErrorDetails {
+  engineCode?: EngineErrorCode;
+  issues?: FlowIssue[];
+}
+
+export function toTRPCError(error: unknown): TRPCError {
+  if (error instanceof TRPCError) return error;
+  if (error instanceof EngineError) {
+    return new TRPCError({ code: ENGINE_CODES[error.code], message: error.message, cause: error });
+  }
+  if (error instanceof ConflictError) return new TRPCError({ code: 'CONFLICT', message: error.message, cause: error });
+  if (error instanceof NotFoundError) return new TRPCError({ code: 'NOT_FOUND', message: error.message, cause: error });
+  if (error instanceof ForbiddenError) return new TRPCError({ code: 'FORBIDDEN', message: error.message, cause: error });
+  if (error instanceof InvalidInputError) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
+  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'internal error', cause: error instanceof Error ? error : undefined });
+}
+
+export function detailsOf(error: TRPCError): ErrorDetails {
+  const cause = error.cause;
+  if (cause instanceof EngineError) return { engineCode: cause.code, issues: cause.issues };
+  if (cause instanceof InvalidInputError) return { issues: cause.issues };
+  if (cause instanceof ZodError) {
+    return { issues: cause.issues.map((i) => ({ pointer: i.path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join(''), message: i.message })) };
+  }
+  return {};
+}

@@ -1,0 +1,53 @@
+// `npm start`: migrate the database, seed the demo township on first run, deliver timers, and
+// serve the API and the web app on one port. Configuration comes from the environment.
+import { resolve } from 'node:path';
+import { clockFromEnv } from './clock.ts';
+import { createAppServer } from './http.ts';
+import { Runtime } from './runtime.ts';
+import { Scheduler } from './scheduler.ts';
+import { DEMO_PASSWORD, demoLogins, seedDemo } from './seed.ts';
+import { SqliteStore } from './store/sqlite/index.ts';
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+const dbPath = resolve(process.env.VILLAGEFLOW_DB ?? './data/villageflow.db');
+const seed = process.env.VILLAGEFLOW_SEED !== '0';
+const quiet = process.env.VILLAGEFLOW_QUIET === '1';
+const log = (line: string) => quiet || console.log(line);
+
+const store = new SqliteStore(dbPath);
+const applied = await store.migrate();
+const runtime = new Runtime(store, clockFromEnv(process.env.VILLAGEFLOW_CLOCK));
+const seeded = seed && (await seedDemo(runtime));
+const scheduler = new Scheduler(runtime, Number(process.env.VILLAGEFLOW_TICK_MS ?? 1000), (f) =>
+  console.error(`timer ${f.timerId} of instance ${f.instanceId} failed: ${f.error}`),
+);
+const server = createAppServer(runtime, { secureCookies: process.env.VILLAGEFLOW_SECURE_COOKIES === '1', webRoot: resolve('dist/web') });
+
+server.listen(port, host, () => {
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  scheduler.start();
+  log(`villageflow 村务流程引擎 listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${actualPort}`);
+  log(`database ${dbPath}${applied ? ` (${applied} migration(s) applied)` : ''}${seeded ? ', demo township 青山镇 seeded' : ''}`);
+  if (seed) {
+    log(`\ndemo logins (password for all: ${DEMO_PASSWORD}):`);
+    for (const l of demoLogins()) log(`  ${l.username.padEnd(22)} ${l.displayName}`);
+  }
+  // A line tests wait for: the port actually bound (PORT=0 picks a free one).
+  if (process.env.VILLAGEFLOW_READY_LINE === '1') console.log(`READY ${actualPort}`);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: shutting down`);
+  server.close();
+  server.closeAllConnections();
+  await scheduler.stop();
+  await store.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

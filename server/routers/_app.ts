@@ -1,0 +1,21 @@
+// The app router: one router per resource. The web app imports only the AppRouter type.
+import { router } from '../trpc.ts';
+import { auditRouter } from './audit.ts';
+import { authRouter } from './auth.ts';
+import { boardRouter } from './board.ts';
+import { flowsRouter } from './flows.ts';
+import { instancesRouter } from './instances.ts';
+import { orgRouter } from './org.ts';
+import { tasksRouter } from './tasks.ts';
+
+export const appRouter = router({
+  auth: authRouter,
+  org: orgRouter,
+  flows: flowsRouter,
+  instances: instancesRouter,
+  tasks: tasksRouter,
+  audit: auditRouter,
+  board: boardRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,63 @@
+// Running processes: start one, read it with its current step, send an event, list them.
+import { z } from 'zod';
+import { ForbiddenError } from '../errors.ts';
+import { actingRoles, canRead, readableVillageIds } from '../scope.ts';
+import { stepView } from '../steps.ts';
+import { authedProcedure, router } from '../trpc.ts';
+import type { Instance } from '../store/types.ts';
+
+const json = z.record(z.string(), z.unknown());
+
+function summary(i: Instance) {
+  const { snapshot: _snapshot, ...rest } = i;
+  return rest;
+}
+
+export const instancesRouter = router({
+  start: authedProcedure
+    .input(z.object({ villageId: z.string().max(100), flowId: z.string().max(80), title: z.string().max(200).optional(), data: json.optional() }))
+    .mutation(async ({ ctx, input }) => summary(await ctx.runtime.start(ctx.user, input))),
+
+  get: authedProcedure.input(z.object({ id: z.string().max(100) })).query(async ({ ctx, input }) => {
+    const { instance, village } = await ctx.runtime.readable(ctx.user, input.id);
+    const compiled = await ctx.runtime.compiled(instance.flowVersionId);
+    return {
+      instance: summary(instance),
+      village,
+      data: instance.snapshot.context.data,
+      votes: instance.snapshot.context.votes,
+      objections: instance.snapshot.context.objections,
+      step: stepView(compiled, instance.snapshot, ctx.user.id, actingRoles(ctx.user, village)),
+      flow: compiled.flow,
+    };
+  }),
+
+  send: authedProcedure
+    .input(z.object({ id: z.string().max(100), seq: z.number().int().min(1), type: z.string().max(64), payload: json.optional() }))
+    .mutation(async ({ ctx, input }) => summary(await ctx.runtime.send(ctx.user, { instanceId: input.id, seq: input.seq, type: input.type, payload: input.payload }))),
+
+  list: authedProcedure
+    .input(
+      z.object({
+        villageId: z.string().max(100).optional(),
+        flowId: z.string().max(80).optional(),
+        state: z.string().max(64).optional(),
+        status: z.enum(['active', 'done']).optional(),
+        overdue: z.boolean().optional(),
+        limit: z.number().int().min(1).max(500).optional(),
+        offset: z.number().int().min(0).optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const { store } = ctx.runtime;
+      const villages = await store.listVillages(ctx.user.townshipId);
+      let villageIds = readableVillageIds(ctx.user, villages);
+      if (input.villageId) {
+        const v = villages.find((x) => x.id === input.villageId);
+        if (!v || !canRead(ctx.user, v)) throw new ForbiddenError(`you have no role in village ${input.villageId}`);
+        villageIds = [v.id];
+      }
+      const rows = await store.listInstances({ townshipId: ctx.user.townshipId, ...input, villageIds });
+      return rows.map(summary);
+    }),
+});

@@ -1,0 +1,15 @@
+// The inbox (待办): open steps waiting on a role the user holds where they hold it; overdue first,
+// then the longest waiting.
+import { authedProcedure, router } from '../trpc.ts';
+
+export const tasksRouter = router({
+  inbox: authedProcedure.query(async ({ ctx }) => {
+    const scopes = ctx.user.roles
+      .filter((g) => g.role !== 'auditor')
+      .map((g) => ({ townshipId: ctx.user.townshipId, villageId: g.villageId, role: g.role }));
+    const tasks = await ctx.runtime.store.inbox(scopes, 200);
+    // One row per instance even when the user holds several of the roles it waits on.
+    const seen = new Set<string>();
+    return tasks.filter((t) => !seen.has(t.instanceId) && seen.add(t.instanceId));
+  }),
+});

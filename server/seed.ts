@@ -1,0 +1,149 @@
+// The demo township: three villages, one user per role per village (nine party members, so
+// ballots have voters), the bundled flows published, and instances left at different steps by
+// replaying the bundled golden runs, shifted so their last step happened just now.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { apply, openSteps, start, type FlowEvent } from '../engine/index.ts';
+import { hashPassword } from './auth.ts';
+import { publishBundled } from './flows.ts';
+import type { Runtime } from './runtime.ts';
+import { TOWNSHIP_ROLES, VILLAGE_ROLES, type Role, type RoleGrant, type Village } from './store/types.ts';
+
+export const DEMO_PASSWORD = 'villageflow-demo';
+export const DEMO_TOWNSHIP = { id: 'qingshan', name: '青山镇' };
+export const DEMO_VILLAGES: Village[] = [
+  { id: 'dongping', townshipId: 'qingshan', name: '东坪村', kind: 'village' },
+  { id: 'xiling', townshipId: 'qingshan', name: '西岭村', kind: 'village' },
+  { id: 'nanwan', townshipId: 'qingshan', name: '南湾社区', kind: 'community' },
+];
+const SHORT: Record<Role, string> = {
+  township_admin: 'admin',
+  township_reviewer: 'reviewer',
+  auditor: 'auditor',
+  party_secretary: 'secretary',
+  committee_member: 'committee',
+  party_member: 'party',
+  villager_representative: 'rep',
+  supervisory_member: 'supervisor',
+  clerk: 'clerk',
+  villager: 'villager',
+};
+const NAMES: Record<Role, string> = {
+  township_admin: '镇管理员',
+  township_reviewer: '镇审核人',
+  auditor: '审计员',
+  party_secretary: '党组织书记',
+  committee_member: '两委委员',
+  party_member: '党员',
+  villager_representative: '村民代表',
+  supervisory_member: '监委会委员',
+  clerk: '记录员',
+  villager: '村民',
+};
+const PARTY_MEMBERS = 9;
+const FLOWS_DIR = join(import.meta.dirname, '..', 'flows');
+
+export interface DemoLogin {
+  username: string;
+  displayName: string;
+  role: Role;
+  village: string | null;
+}
+
+function demoUsers(): (DemoLogin & { id: string; grant: RoleGrant })[] {
+  const users: (DemoLogin & { id: string; grant: RoleGrant })[] = [];
+  for (const role of TOWNSHIP_ROLES) {
+    users.push({ id: `qs-${SHORT[role]}`, username: `qs.${SHORT[role]}`, displayName: `${DEMO_TOWNSHIP.name}${NAMES[role]}`, role, village: null, grant: { role, villageId: null } });
+  }
+  for (const v of DEMO_VILLAGES) {
+    for (const role of VILLAGE_ROLES) {
+      const count = role === 'party_member' ? PARTY_MEMBERS : 1;
+      for (let n = 1; n <= count; n++) {
+        const suffix = count > 1 ? String(n) : '';
+        users.push({ id: `${v.id}-${SHORT[role]}${suffix}`, username: `${v.id}.${SHORT[role]}${suffix}`, displayName: `${v.name}${NAMES[role]}${suffix}`, role, village: v.id, grant: { role, villageId: v.id } });
+      }
+    }
+  }
+  return users;
+}
+
+/** The logins a newcomer needs: one per role per village (party members: the first). */
+export function demoLogins(): DemoLogin[] {
+  return demoUsers()
+    .filter((u) => !/party[2-9]$/.test(u.username))
+    .map(({ username, displayName, role, village }) => ({ username, displayName, role, village }));
+}
+
+interface Run {
+  flow: string;
+  events: FlowEvent[];
+}
+
+/** Replays the first `count` events of a golden run in a village, as that village's users. */
+async function seedRun(runtime: Runtime, id: string, village: Village, runName: string, count: number, endAt: number) {
+  const run = JSON.parse(readFileSync(join(FLOWS_DIR, 'runs', runName), 'utf8')) as Run;
+  const events = run.events.slice(0, count);
+  const shift = endAt - Date.parse(events.at(-1)!.at);
+  // Each distinct actor of the run becomes a distinct demo user holding the same role.
+  const assigned = new Map<string, string>();
+  const used = new Map<string, number>();
+  const userFor = (e: FlowEvent) => {
+    if (e.actor.id === 'system') return e.actor;
+    const role = (e.actor.roles.find((r) => r in SHORT) ?? e.actor.roles[0]) as Role;
+    if (!assigned.has(e.actor.id)) {
+      const n = (used.get(role) ?? 0) + 1;
+      used.set(role, n);
+      const base = TOWNSHIP_ROLES.includes(role as never) ? `qs-${SHORT[role]}` : `${village.id}-${SHORT[role]}`;
+      assigned.set(e.actor.id, role === 'party_member' ? `${base}${Math.min(n, PARTY_MEMBERS)}` : base);
+    }
+    return { id: assigned.get(e.actor.id)!, roles: e.actor.roles };
+  };
+  const flowId = run.flow.replace(/\.flow\.json$/, '');
+  const version = (await runtime.store.latestPublished(village.townshipId, flowId))!;
+  const compiled = await runtime.compiled(version.id);
+  const at = (e: FlowEvent) => new Date(Date.parse(e.at) + shift).toISOString();
+  const first = events[0]!;
+  const subject = run.events.find((e) => e.type === 'SUBMIT')?.payload?.subject;
+  const title = `${village.name}：${typeof subject === 'string' ? subject : compiled.flow.title.zh}`;
+  let step = start(compiled, { ...first, actor: userFor(first), at: at(first) });
+  const tasks = () => openSteps(compiled, step.snapshot);
+  await runtime.store.createInstance(
+    { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId, title, snapshot: step.snapshot, startedBy: userFor(first).id, createdAt: step.record.at },
+    { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks() },
+  );
+  for (const e of events.slice(1)) {
+    const seq = step.snapshot.seq;
+    step = apply(compiled, step.snapshot, { ...e, actor: userFor(e), at: at(e) });
+    await runtime.store.appendEvent({ instanceId: id, expectedSeq: seq, record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks() });
+  }
+}
+
+/** Seeds the demo township unless the store already has it. Returns false when it was there. */
+export async function seedDemo(runtime: Runtime): Promise<boolean> {
+  const { store } = runtime;
+  if (await store.getTownship(DEMO_TOWNSHIP.id)) return false;
+  const now = runtime.clock().getTime();
+  await store.createTownship(DEMO_TOWNSHIP);
+  for (const v of DEMO_VILLAGES) await store.createVillage(v);
+  // One hash for every demo account: they share the printed demo password anyway.
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  for (const u of demoUsers()) {
+    await store.createUser({ id: u.id, townshipId: DEMO_TOWNSHIP.id, username: u.username, displayName: u.displayName, passwordHash, roles: [u.grant] });
+  }
+  const villageIds = DEMO_VILLAGES.map((v) => v.id);
+  const publishedAt = new Date(now - 60 * 86400_000).toISOString();
+  for (const file of ['five-deliberations-two-disclosures.flow.json', 'four-deliberations-two-disclosures.flow.json']) {
+    await publishBundled(store, DEMO_TOWNSHIP.id, readFileSync(join(FLOWS_DIR, file), 'utf8'), 'qs-admin', publishedAt, villageIds);
+  }
+  const [dongping, xiling, nanwan] = DEMO_VILLAGES as [Village, Village, Village];
+  const hoursAgo = (h: number) => now - h * 3600_000;
+  const five = 'five-deliberations-two-disclosures.happy-path.run.json';
+  const four = 'four-deliberations-two-disclosures.happy-path.run.json';
+  await seedRun(runtime, 'demo-dongping-road', dongping, five, 7, hoursAgo(2));
+  await seedRun(runtime, 'demo-dongping-pond', dongping, four, 7, hoursAgo(30));
+  await seedRun(runtime, 'demo-xiling-square', xiling, five, 13, hoursAgo(5));
+  await seedRun(runtime, 'demo-xiling-forest', xiling, 'five-deliberations-two-disclosures.representatives-reject.run.json', 100, hoursAgo(200));
+  await seedRun(runtime, 'demo-nanwan-canteen', nanwan, four, 100, hoursAgo(72));
+  await seedRun(runtime, 'demo-nanwan-parking', nanwan, five, 1, hoursAgo(1));
+  return true;
+}

@@ -1,0 +1,320 @@
+// The embedded SQLite store (better-sqlite3): WAL, synchronous=FULL, foreign keys on. Every write
+// that belongs together runs in one transaction; a stale sequence number aborts with ConflictError.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { HistoryRecord } from '../../../engine/index.ts';
+import { ConflictError, NotFoundError, type EventWrite, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter } from '../types.ts';
+import { MIGRATIONS } from './migrations.ts';
+import * as rows from './rows.ts';
+
+type Row = Record<string, unknown>;
+
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+  private statements = new Map<string, Database.Statement>();
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a commit survives power loss, not only a crashed process; acknowledged means durable.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  private st(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+  private all(sql: string, ...params: unknown[]): Row[] {
+    return this.st(sql).all(...params) as Row[];
+  }
+  private get(sql: string, ...params: unknown[]): Row | undefined {
+    return this.st(sql).get(...params) as Row | undefined;
+  }
+  private run(sql: string, ...params: unknown[]) {
+    return this.st(sql).run(...params);
+  }
+
+  async migrate(): Promise<number> {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+    let count = 0;
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      })();
+      count++;
+    }
+    return count;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  async createTownship(t: { id: string; name: string }) {
+    this.run('INSERT INTO townships (id, name) VALUES (?, ?)', t.id, t.name);
+  }
+  async getTownship(id: string) {
+    const r = this.get('SELECT id, name FROM townships WHERE id = ?', id);
+    return r ? { id: r.id as string, name: r.name as string } : null;
+  }
+  async createVillage(v: { id: string; townshipId: string; name: string; kind: 'village' | 'community' }) {
+    this.run('INSERT INTO villages (id, township_id, name, kind) VALUES (?, ?, ?, ?)', v.id, v.townshipId, v.name, v.kind);
+  }
+  async getVillage(id: string) {
+    const r = this.get('SELECT * FROM villages WHERE id = ?', id);
+    return r ? rows.village(r) : null;
+  }
+  async listVillages(townshipId: string) {
+    return this.all('SELECT * FROM villages WHERE township_id = ? ORDER BY id', townshipId).map(rows.village);
+  }
+
+  private rolesOf(userId: string): RoleGrant[] {
+    return this.all('SELECT role, village_id FROM user_roles WHERE user_id = ? ORDER BY coalesce(village_id, \'\'), role', userId).map((r) => ({
+      role: r.role as RoleGrant['role'],
+      villageId: (r.village_id as string | null) ?? null,
+    }));
+  }
+  private user(r: Row): User {
+    return { id: r.id as string, townshipId: r.township_id as string, username: r.username as string, displayName: r.display_name as string, roles: this.rolesOf(r.id as string) };
+  }
+  async createUser(u: UserWithSecret) {
+    this.db.transaction(() => {
+      this.run('INSERT INTO users (id, township_id, username, display_name, password_hash) VALUES (?, ?, ?, ?, ?)', u.id, u.townshipId, u.username, u.displayName, u.passwordHash);
+      this.insertRoles(u.id, u.roles);
+    })();
+  }
+  private insertRoles(userId: string, roles: RoleGrant[]) {
+    for (const g of roles) this.run('INSERT INTO user_roles (user_id, role, village_id) VALUES (?, ?, ?)', userId, g.role, g.villageId);
+  }
+  async getUser(id: string) {
+    const r = this.get('SELECT * FROM users WHERE id = ?', id);
+    return r ? this.user(r) : null;
+  }
+  async getUserByUsername(username: string) {
+    const r = this.get('SELECT * FROM users WHERE username = ?', username);
+    return r ? { ...this.user(r), passwordHash: r.password_hash as string } : null;
+  }
+  async listUsers(townshipId: string) {
+    return this.all('SELECT * FROM users WHERE township_id = ? ORDER BY username', townshipId).map((r) => this.user(r));
+  }
+  async setRoles(userId: string, roles: RoleGrant[]) {
+    this.db.transaction(() => {
+      this.run('DELETE FROM user_roles WHERE user_id = ?', userId);
+      this.insertRoles(userId, roles);
+    })();
+  }
+  async setPassword(userId: string, passwordHash: string) {
+    this.run('UPDATE users SET password_hash = ? WHERE id = ?', passwordHash, userId);
+  }
+
+  async createSession(s: { tokenHash: string; userId: string; createdAt: string; expiresAt: string }) {
+    this.run('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)', s.tokenHash, s.userId, s.createdAt, s.expiresAt);
+  }
+  async getSession(tokenHash: string) {
+    const r = this.get('SELECT * FROM sessions WHERE token_hash = ?', tokenHash);
+    return r ? rows.session(r) : null;
+  }
+  async deleteSession(tokenHash: string) {
+    this.run('DELETE FROM sessions WHERE token_hash = ?', tokenHash);
+  }
+  async recordLoginFailure(key: string, at: string) {
+    this.run('INSERT INTO login_failures (key, at) VALUES (?, ?)', key, at);
+  }
+  async countLoginFailures(key: string, since: string) {
+    return (this.get('SELECT count(*) AS n FROM login_failures WHERE key = ? AND at >= ?', key, since)!.n as number) ?? 0;
+  }
+  async clearLoginFailures(key: string) {
+    this.run('DELETE FROM login_failures WHERE key = ?', key);
+  }
+
+  async saveDraft(v: { townshipId: string; flowId: string; version: string; json: string; hash: string; title: string; createdBy: string; createdAt: string }) {
+    return this.db.transaction(() => {
+      const existing = this.get('SELECT * FROM flow_versions WHERE township_id = ? AND flow_id = ? AND version = ?', v.townshipId, v.flowId, v.version);
+      if (existing && existing.status === 'published') {
+        throw new ConflictError(`${v.flowId} version ${v.version} is already published; drafts need a new version number`);
+      }
+      if (existing) {
+        this.run('UPDATE flow_versions SET json = ?, hash = ?, title = ?, created_by = ?, created_at = ? WHERE id = ?', v.json, v.hash, v.title, v.createdBy, v.createdAt, existing.id);
+        return rows.flowVersion(this.get('SELECT * FROM flow_versions WHERE id = ?', existing.id)!);
+      }
+      const info = this.run(
+        "INSERT INTO flow_versions (township_id, flow_id, version, status, json, hash, title, created_by, created_at) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?)",
+        v.townshipId, v.flowId, v.version, v.json, v.hash, v.title, v.createdBy, v.createdAt,
+      );
+      return rows.flowVersion(this.get('SELECT * FROM flow_versions WHERE id = ?', info.lastInsertRowid)!);
+    })();
+  }
+  async publish(id: number, by: string, at: string) {
+    return this.db.transaction(() => {
+      const r = this.get('SELECT * FROM flow_versions WHERE id = ?', id);
+      if (!r) throw new NotFoundError(`flow version ${id} does not exist`);
+      if (r.status === 'published') throw new ConflictError(`${r.flow_id} version ${r.version} is already published`);
+      this.run("UPDATE flow_versions SET status = 'published', published_by = ?, published_at = ? WHERE id = ?", by, at, id);
+      return rows.flowVersion(this.get('SELECT * FROM flow_versions WHERE id = ?', id)!);
+    })();
+  }
+  async getFlowVersion(id: number) {
+    const r = this.get('SELECT * FROM flow_versions WHERE id = ?', id);
+    return r ? rows.flowVersion(r) : null;
+  }
+  async findFlowVersion(townshipId: string, flowId: string, version: string) {
+    const r = this.get('SELECT * FROM flow_versions WHERE township_id = ? AND flow_id = ? AND version = ?', townshipId, flowId, version);
+    return r ? rows.flowVersion(r) : null;
+  }
+  async listFlowVersions(townshipId: string, flowId?: string) {
+    return (flowId
+      ? this.all('SELECT * FROM flow_versions WHERE township_id = ? AND flow_id = ? ORDER BY id', townshipId, flowId)
+      : this.all('SELECT * FROM flow_versions WHERE township_id = ? ORDER BY flow_id, id', townshipId)
+    ).map(rows.flowVersion);
+  }
+  async latestPublished(townshipId: string, flowId: string) {
+    const r = this.get("SELECT * FROM flow_versions WHERE township_id = ? AND flow_id = ? AND status = 'published' ORDER BY published_at DESC, id DESC LIMIT 1", townshipId, flowId);
+    return r ? rows.flowVersion(r) : null;
+  }
+  async setFlowVillages(townshipId: string, flowId: string, villageIds: string[]) {
+    this.db.transaction(() => {
+      this.run('DELETE FROM flow_villages WHERE township_id = ? AND flow_id = ?', townshipId, flowId);
+      for (const v of villageIds) this.run('INSERT INTO flow_villages (township_id, flow_id, village_id) VALUES (?, ?, ?)', townshipId, flowId, v);
+    })();
+  }
+  async flowVillages(townshipId: string, flowId: string) {
+    return this.all('SELECT village_id FROM flow_villages WHERE township_id = ? AND flow_id = ? ORDER BY village_id', townshipId, flowId).map((r) => r.village_id as string);
+  }
+  async flowsForVillage(villageId: string) {
+    return this.all(
+      `SELECT fv.* FROM flow_villages a JOIN villages v ON v.id = a.village_id AND v.township_id = a.township_id
+       JOIN flow_versions fv ON fv.id = (SELECT id FROM flow_versions x WHERE x.township_id = a.township_id AND x.flow_id = a.flow_id
+         AND x.status = 'published' ORDER BY x.published_at DESC, x.id DESC LIMIT 1)
+       WHERE a.village_id = ? ORDER BY fv.flow_id`,
+      villageId,
+    ).map(rows.flowVersion);
+  }
+
+  /** The writes one accepted event causes, inside the caller's transaction. */
+  private writeEvent(instance: { id: string; villageId: string; townshipId: string; flowId: string; title: string }, w: Omit<EventWrite, 'expectedSeq' | 'instanceId'>) {
+    const r = w.record;
+    this.run(
+      'INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      instance.id, r.seq, r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.state, r.prev, r.hash,
+    );
+    for (const e of w.effects) {
+      if (e.type === 'timer.schedule') {
+        this.run('INSERT INTO timers (instance_id, timer_id, due) VALUES (?, ?, ?) ON CONFLICT (instance_id, timer_id) DO UPDATE SET due = excluded.due', instance.id, e.timer, e.due);
+      } else if (e.type === 'timer.cancel') {
+        this.run('DELETE FROM timers WHERE instance_id = ? AND timer_id = ?', instance.id, e.timer);
+      } else if (e.type === 'disclosure.publish') {
+        this.run(
+          'INSERT INTO disclosures (instance_id, village_id, flow_id, title, state, from_at, until_at, items, record_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          instance.id, instance.villageId, instance.flowId, instance.title, e.state, e.from, e.until, JSON.stringify(e.items), r.hash,
+        );
+      } else if (e.type === 'disclosure.end') {
+        this.run('UPDATE disclosures SET ended_at = ? WHERE instance_id = ? AND state = ? AND ended_at IS NULL', e.at, instance.id, e.state);
+      }
+    }
+    this.run('DELETE FROM tasks WHERE instance_id = ?', instance.id);
+    for (const t of w.tasks) {
+      for (const role of t.roles) {
+        this.run(
+          'INSERT INTO tasks (instance_id, role, village_id, township_id, flow_id, title, state, since, due, overdue) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          instance.id, role, instance.villageId, instance.townshipId, instance.flowId, instance.title, t.state, t.since, t.due, t.overdue ? 1 : 0,
+        );
+      }
+    }
+  }
+
+  async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1]) {
+    this.db.transaction(() => {
+      const s = first.snapshot;
+      this.run(
+        `INSERT INTO instances (id, village_id, township_id, flow_version_id, flow_id, title, state, status, outcome, seq, head, snapshot, started_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        i.id, i.villageId, i.townshipId, i.flowVersionId, i.flowId, i.title, s.state, s.status, s.outcome, s.seq, s.hash, JSON.stringify(s), i.startedBy, i.createdAt, i.createdAt,
+      );
+      this.writeEvent(i, first);
+    })();
+  }
+
+  async appendEvent(w: EventWrite & { title?: string }) {
+    this.db.transaction(() => {
+      const s = w.snapshot;
+      const current = this.get('SELECT id, village_id, township_id, flow_id, title FROM instances WHERE id = ?', w.instanceId);
+      if (!current) throw new NotFoundError(`instance ${w.instanceId} does not exist`);
+      const title = w.title ?? (current.title as string);
+      const changed = this.run(
+        'UPDATE instances SET state = ?, status = ?, outcome = ?, seq = ?, head = ?, snapshot = ?, title = ?, updated_at = ? WHERE id = ? AND seq = ?',
+        s.state, s.status, s.outcome, s.seq, s.hash, JSON.stringify(s), title, w.record.at, w.instanceId, w.expectedSeq,
+      );
+      if (changed.changes !== 1) {
+        throw new ConflictError(`instance ${w.instanceId} has moved on since sequence number ${w.expectedSeq}; reload and try again`);
+      }
+      this.writeEvent({ id: w.instanceId, villageId: current.village_id as string, townshipId: current.township_id as string, flowId: current.flow_id as string, title }, w);
+    })();
+  }
+
+  async getInstance(id: string) {
+    const r = this.get('SELECT * FROM instances WHERE id = ?', id);
+    return r ? rows.instance(r) : null;
+  }
+
+  async listInstances(f: InstanceFilter) {
+    const where = ['i.township_id = ?'];
+    const params: unknown[] = [f.townshipId];
+    if (f.villageIds) {
+      where.push(`i.village_id IN (${f.villageIds.map(() => '?').join(', ') || 'NULL'})`);
+      params.push(...f.villageIds);
+    }
+    if (f.flowId) where.push('i.flow_id = ?'), params.push(f.flowId);
+    if (f.state) where.push('i.state = ?'), params.push(f.state);
+    if (f.status) where.push('i.status = ?'), params.push(f.status);
+    if (f.overdue !== undefined) where.push(`${f.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM tasks t WHERE t.instance_id = i.id AND t.overdue = 1)`);
+    params.push(f.limit ?? 100, f.offset ?? 0);
+    return this.db
+      .prepare(`SELECT i.* FROM instances i WHERE ${where.join(' AND ')} ORDER BY i.updated_at DESC, i.id LIMIT ? OFFSET ?`)
+      .all(...params)
+      .map((r) => rows.instance(r as Row));
+  }
+
+  async history(instanceId: string): Promise<HistoryRecord[]> {
+    return this.all('SELECT * FROM history WHERE instance_id = ? ORDER BY seq', instanceId).map(rows.record);
+  }
+
+  async inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number) {
+    if (scopes.length === 0) return [];
+    const clauses = scopes.map((s) => (s.villageId ? '(t.village_id = ? AND t.role = ?)' : '(t.township_id = ? AND t.role = ?)'));
+    const params = scopes.flatMap((s) => [s.villageId ?? s.townshipId, s.role]);
+    return this.db
+      .prepare(`SELECT t.* FROM tasks t WHERE ${clauses.join(' OR ')} ORDER BY t.overdue DESC, t.since ASC, t.instance_id LIMIT ?`)
+      .all(...params, limit)
+      .map((r) => rows.task(r as Row));
+  }
+
+  async dueTimers(now: string, limit: number) {
+    return this.all('SELECT instance_id, timer_id, due FROM timers WHERE due <= ? ORDER BY due, instance_id, timer_id LIMIT ?', now, limit).map((r) => ({
+      instanceId: r.instance_id as string,
+      timerId: r.timer_id as string,
+      due: r.due as string,
+    }));
+  }
+
+  async disclosures(villageId: string, opts: { current: boolean; now: string; limit: number }) {
+    const sql = opts.current
+      ? 'SELECT * FROM disclosures WHERE village_id = ? AND ended_at IS NULL AND from_at <= ? ORDER BY from_at DESC LIMIT ?'
+      : 'SELECT * FROM disclosures WHERE village_id = ? AND ended_at IS NOT NULL AND from_at <= ? ORDER BY ended_at DESC LIMIT ?';
+    return this.all(sql, villageId, opts.now, opts.limit).map(rows.disclosure);
+  }
+
+  async audit(e: { townshipId: string; at: string; actorId: string; action: string; target: string; details: Record<string, unknown> }) {
+    this.run('INSERT INTO audit_log (township_id, at, actor_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?)', e.townshipId, e.at, e.actorId, e.action, e.target, JSON.stringify(e.details));
+  }
+  async auditLog(townshipId: string, limit: number) {
+    return this.all('SELECT * FROM audit_log WHERE township_id = ? ORDER BY id DESC LIMIT ?', townshipId, limit).map(rows.audit);
+  }
+}

@@ -1,0 +1,159 @@
+// Versioned schema migrations for SQLite. Append new versions; never edit an applied one.
+// History and the audit log are append-only: triggers refuse updates and deletes.
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE townships (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE villages (
+  id TEXT PRIMARY KEY,
+  township_id TEXT NOT NULL REFERENCES townships(id),
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('village', 'community'))
+);
+CREATE INDEX villages_township ON villages(township_id);
+
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  township_id TEXT NOT NULL REFERENCES townships(id),
+  username TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  password_hash TEXT NOT NULL
+);
+CREATE TABLE user_roles (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  village_id TEXT REFERENCES villages(id)
+);
+CREATE UNIQUE INDEX user_roles_unique ON user_roles(user_id, role, coalesce(village_id, ''));
+CREATE INDEX user_roles_village ON user_roles(village_id, role);
+
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE TABLE login_failures (key TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX login_failures_key ON login_failures(key, at);
+
+CREATE TABLE flow_versions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  township_id TEXT NOT NULL REFERENCES townships(id),
+  flow_id TEXT NOT NULL,
+  version TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('draft', 'published')),
+  json TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  title TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  published_by TEXT,
+  published_at TEXT,
+  UNIQUE (township_id, flow_id, version)
+);
+CREATE TRIGGER flow_versions_published_immutable BEFORE UPDATE ON flow_versions
+  WHEN OLD.status = 'published'
+  BEGIN SELECT RAISE(ABORT, 'a published flow version is immutable'); END;
+CREATE TABLE flow_villages (
+  township_id TEXT NOT NULL,
+  flow_id TEXT NOT NULL,
+  village_id TEXT NOT NULL REFERENCES villages(id),
+  PRIMARY KEY (township_id, flow_id, village_id)
+);
+
+CREATE TABLE instances (
+  id TEXT PRIMARY KEY,
+  village_id TEXT NOT NULL REFERENCES villages(id),
+  township_id TEXT NOT NULL REFERENCES townships(id),
+  flow_version_id INTEGER NOT NULL REFERENCES flow_versions(id),
+  flow_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  state TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'done')),
+  outcome TEXT,
+  seq INTEGER NOT NULL,
+  head TEXT NOT NULL,
+  snapshot TEXT NOT NULL,
+  started_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX instances_village ON instances(village_id, status, updated_at);
+CREATE INDEX instances_township ON instances(township_id, flow_id, state);
+
+CREATE TABLE history (
+  instance_id TEXT NOT NULL REFERENCES instances(id),
+  seq INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  actor_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  at TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  prev TEXT,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (instance_id, seq)
+);
+CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+  BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+  BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+
+CREATE TABLE timers (
+  instance_id TEXT NOT NULL REFERENCES instances(id),
+  timer_id TEXT NOT NULL,
+  due TEXT NOT NULL,
+  PRIMARY KEY (instance_id, timer_id)
+);
+CREATE INDEX timers_due ON timers(due);
+
+CREATE TABLE tasks (
+  instance_id TEXT NOT NULL REFERENCES instances(id),
+  role TEXT NOT NULL,
+  village_id TEXT NOT NULL,
+  township_id TEXT NOT NULL,
+  flow_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  state TEXT NOT NULL,
+  since TEXT NOT NULL,
+  due TEXT,
+  overdue INTEGER NOT NULL,
+  PRIMARY KEY (instance_id, role)
+);
+CREATE INDEX tasks_village ON tasks(village_id, role, overdue, since);
+CREATE INDEX tasks_township ON tasks(township_id, role, overdue, since);
+
+CREATE TABLE disclosures (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  instance_id TEXT NOT NULL REFERENCES instances(id),
+  village_id TEXT NOT NULL,
+  flow_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  state TEXT NOT NULL,
+  from_at TEXT NOT NULL,
+  until_at TEXT NOT NULL,
+  ended_at TEXT,
+  items TEXT NOT NULL,
+  record_hash TEXT NOT NULL
+);
+CREATE INDEX disclosures_village ON disclosures(village_id, ended_at, from_at);
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  township_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  actor_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  details TEXT NOT NULL
+);
+CREATE INDEX audit_log_township ON audit_log(township_id, id);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+`,
+  },
+];

@@ -1,0 +1,95 @@
+// Row ↔ object mapping for the SQLite store (column names are snake_case, objects camelCase).
+import type { HistoryRecord } from '../../../engine/index.ts';
+import type { AuditEntry, Disclosure, FlowVersion, Instance, Session, Task, Village } from '../types.ts';
+
+type Row = Record<string, unknown>;
+
+export const village = (r: Row): Village => ({ id: r.id as string, townshipId: r.township_id as string, name: r.name as string, kind: r.kind as Village['kind'] });
+
+export const session = (r: Row): Session => ({
+  tokenHash: r.token_hash as string,
+  userId: r.user_id as string,
+  createdAt: r.created_at as string,
+  expiresAt: r.expires_at as string,
+});
+
+export const flowVersion = (r: Row): FlowVersion => ({
+  id: r.id as number,
+  townshipId: r.township_id as string,
+  flowId: r.flow_id as string,
+  version: r.version as string,
+  status: r.status as FlowVersion['status'],
+  json: r.json as string,
+  hash: r.hash as string,
+  title: r.title as string,
+  createdBy: r.created_by as string,
+  createdAt: r.created_at as string,
+  publishedBy: (r.published_by as string | null) ?? null,
+  publishedAt: (r.published_at as string | null) ?? null,
+});
+
+export const instance = (r: Row): Instance => ({
+  id: r.id as string,
+  villageId: r.village_id as string,
+  townshipId: r.township_id as string,
+  flowVersionId: r.flow_version_id as number,
+  flowId: r.flow_id as string,
+  title: r.title as string,
+  state: r.state as string,
+  status: r.status as Instance['status'],
+  outcome: (r.outcome as Instance['outcome']) ?? null,
+  seq: r.seq as number,
+  head: r.head as string,
+  snapshot: JSON.parse(r.snapshot as string),
+  startedBy: r.started_by as string,
+  createdAt: r.created_at as string,
+  updatedAt: r.updated_at as string,
+});
+
+export const record = (r: Row): HistoryRecord => ({
+  seq: r.seq as number,
+  type: r.type as string,
+  actor: { id: r.actor_id as string, role: r.role as string },
+  at: r.at as string,
+  payload: JSON.parse(r.payload as string),
+  state: r.state as string,
+  prev: (r.prev as string | null) ?? null,
+  hash: r.hash as string,
+});
+
+export const task = (r: Row): Task => ({
+  instanceId: r.instance_id as string,
+  villageId: r.village_id as string,
+  townshipId: r.township_id as string,
+  flowId: r.flow_id as string,
+  title: r.title as string,
+  state: r.state as string,
+  role: r.role as string,
+  since: r.since as string,
+  due: (r.due as string | null) ?? null,
+  overdue: r.overdue === 1,
+});
+
+export const disclosure = (r: Row): Disclosure => ({
+  id: r.id as number,
+  instanceId: r.instance_id as string,
+  villageId: r.village_id as string,
+  flowId: r.flow_id as string,
+  title: r.title as string,
+  state: r.state as string,
+  from: r.from_at as string,
+  until: r.until_at as string,
+  endedAt: (r.ended_at as string | null) ?? null,
+  items: JSON.parse(r.items as string),
+  recordHash: r.record_hash as string,
+});
+
+export const audit = (r: Row): AuditEntry => ({
+  id: r.id as number,
+  townshipId: r.township_id as string,
+  at: r.at as string,
+  actorId: r.actor_id as string,
+  action: r.action as string,
+  target: r.target as string,
+  details: JSON.parse(r.details as string),
+});

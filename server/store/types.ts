@@ -1,0 +1,218 @@
+// The store interface: every durable operation the server needs, each one atomic. SQLite is the
+// embedded default; a PostgreSQL implementation will sit beside it, so nothing database-specific
+// crosses this line. All methods are async so a networked database fits the same shape.
+import type { Effect, HistoryRecord, InstanceSnapshot, Outcome } from '../../engine/index.ts';
+
+export const TOWNSHIP_ROLES = ['township_admin', 'township_reviewer', 'auditor'] as const;
+export const VILLAGE_ROLES = [
+  'party_secretary',
+  'committee_member',
+  'party_member',
+  'villager_representative',
+  'supervisory_member',
+  'clerk',
+  'villager',
+] as const;
+export type TownshipRole = (typeof TOWNSHIP_ROLES)[number];
+export type VillageRole = (typeof VILLAGE_ROLES)[number];
+export type Role = TownshipRole | VillageRole;
+
+export interface Township {
+  id: string;
+  name: string;
+}
+export interface Village {
+  id: string;
+  townshipId: string;
+  name: string;
+  kind: 'village' | 'community';
+}
+/** A role held in one village, or (villageId null) across the whole township. */
+export interface RoleGrant {
+  role: Role;
+  villageId: string | null;
+}
+export interface User {
+  id: string;
+  townshipId: string;
+  username: string;
+  displayName: string;
+  roles: RoleGrant[];
+}
+export interface UserWithSecret extends User {
+  passwordHash: string;
+}
+export interface Session {
+  tokenHash: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface FlowVersion {
+  id: number;
+  townshipId: string;
+  flowId: string;
+  version: string;
+  status: 'draft' | 'published';
+  json: string;
+  hash: string;
+  title: string;
+  createdBy: string;
+  createdAt: string;
+  publishedBy: string | null;
+  publishedAt: string | null;
+}
+
+export interface Instance {
+  id: string;
+  villageId: string;
+  townshipId: string;
+  flowVersionId: number;
+  flowId: string;
+  title: string;
+  state: string;
+  status: 'active' | 'done';
+  outcome: Outcome | null;
+  seq: number;
+  head: string;
+  snapshot: InstanceSnapshot;
+  startedBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An open step: one row per role that can act on it. */
+export interface Task {
+  instanceId: string;
+  villageId: string;
+  townshipId: string;
+  flowId: string;
+  title: string;
+  state: string;
+  role: string;
+  since: string;
+  due: string | null;
+  overdue: boolean;
+}
+export interface OpenTask {
+  state: string;
+  roles: string[];
+  since: string;
+  due: string | null;
+  overdue: boolean;
+}
+
+export interface Disclosure {
+  id: number;
+  instanceId: string;
+  villageId: string;
+  flowId: string;
+  title: string;
+  state: string;
+  from: string;
+  until: string;
+  endedAt: string | null;
+  items: Record<string, unknown>;
+  /** Hash of the history record that published it: what a printed notice's QR code carries. */
+  recordHash: string;
+}
+
+export interface DueTimer {
+  instanceId: string;
+  timerId: string;
+  due: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  townshipId: string;
+  at: string;
+  actorId: string;
+  action: string;
+  target: string;
+  details: Record<string, unknown>;
+}
+
+/** What accepting one event writes, all in one transaction. */
+export interface EventWrite {
+  instanceId: string;
+  /** The sequence number the caller saw; a different stored one is a conflict. */
+  expectedSeq: number;
+  record: HistoryRecord;
+  snapshot: InstanceSnapshot;
+  effects: Effect[];
+  tasks: OpenTask[];
+}
+
+export interface InstanceFilter {
+  townshipId: string;
+  villageIds?: string[];
+  flowId?: string;
+  state?: string;
+  status?: 'active' | 'done';
+  overdue?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+export interface Store {
+  migrate(): Promise<number>;
+  close(): Promise<void>;
+
+  createTownship(t: Township): Promise<void>;
+  getTownship(id: string): Promise<Township | null>;
+  createVillage(v: Village): Promise<void>;
+  getVillage(id: string): Promise<Village | null>;
+  listVillages(townshipId: string): Promise<Village[]>;
+
+  createUser(u: UserWithSecret): Promise<void>;
+  getUser(id: string): Promise<User | null>;
+  getUserByUsername(username: string): Promise<UserWithSecret | null>;
+  listUsers(townshipId: string): Promise<User[]>;
+  setRoles(userId: string, roles: RoleGrant[]): Promise<void>;
+  setPassword(userId: string, passwordHash: string): Promise<void>;
+
+  createSession(s: Session): Promise<void>;
+  getSession(tokenHash: string): Promise<Session | null>;
+  deleteSession(tokenHash: string): Promise<void>;
+  recordLoginFailure(key: string, at: string): Promise<void>;
+  countLoginFailures(key: string, since: string): Promise<number>;
+  clearLoginFailures(key: string): Promise<void>;
+
+  saveDraft(v: Omit<FlowVersion, 'id' | 'status' | 'publishedBy' | 'publishedAt'>): Promise<FlowVersion>;
+  publish(id: number, by: string, at: string): Promise<FlowVersion>;
+  getFlowVersion(id: number): Promise<FlowVersion | null>;
+  findFlowVersion(townshipId: string, flowId: string, version: string): Promise<FlowVersion | null>;
+  listFlowVersions(townshipId: string, flowId?: string): Promise<FlowVersion[]>;
+  latestPublished(townshipId: string, flowId: string): Promise<FlowVersion | null>;
+  setFlowVillages(townshipId: string, flowId: string, villageIds: string[]): Promise<void>;
+  flowVillages(townshipId: string, flowId: string): Promise<string[]>;
+  flowsForVillage(villageId: string): Promise<FlowVersion[]>;
+
+  createInstance(i: Omit<Instance, 'seq' | 'head' | 'state' | 'status' | 'outcome' | 'updatedAt'>, first: Omit<EventWrite, 'expectedSeq' | 'instanceId'>): Promise<void>;
+  appendEvent(w: EventWrite & { title?: string }): Promise<void>;
+  getInstance(id: string): Promise<Instance | null>;
+  listInstances(f: InstanceFilter): Promise<Instance[]>;
+  history(instanceId: string): Promise<HistoryRecord[]>;
+
+  inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number): Promise<Task[]>;
+  dueTimers(now: string, limit: number): Promise<DueTimer[]>;
+  disclosures(villageId: string, opts: { current: boolean; now: string; limit: number }): Promise<Disclosure[]>;
+
+  audit(e: Omit<AuditEntry, 'id'>): Promise<void>;
+  auditLog(townshipId: string, limit: number): Promise<AuditEntry[]>;
+}

@@ -1,0 +1,41 @@
+// The one initTRPC of the server: procedures, the error formatter, and the auth middlewares.
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { ContextInner } from './context.ts';
+import { detailsOf, toTRPCError } from './errors.ts';
+import { hasTownshipRole } from './scope.ts';
+import type { TownshipRole } from './store/types.ts';
+
+const t = initTRPC.context<ContextInner>().create({
+  errorFormatter({ shape, error }) {
+    // No stack traces leave the server; engine details (code, field issues) do.
+    const { stack: _stack, ...data } = shape.data;
+    return { ...shape, data: { ...data, ...detailsOf(error) } };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Maps every thrown error through the one table in errors.ts. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  // tRPC wraps anything that is not a TRPCError as INTERNAL_SERVER_ERROR with the original as cause.
+  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR' && result.error.cause) throw toTRPCError(result.error.cause);
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors);
+
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+export function townshipProcedure(...roles: TownshipRole[]) {
+  return authedProcedure.use(({ ctx, next }) => {
+    if (!hasTownshipRole(ctx.user, ...roles)) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: `needs one of the township roles ${roles.join(', ')}` });
+    }
+    return next();
+  });
+}
