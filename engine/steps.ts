@@ -5,7 +5,8 @@ import type { InstanceSnapshot, StateKind } from './types.ts';
 export interface OpenStep {
   state: string;
   kind: StateKind;
-  /** Roles that can act now (for a ballot: the electorate and the recorders). */
+  /** Roles whose work this step is: its assignees, and for a ballot the electorate too. Optional
+   * actions open to others (an objection, a withdrawal) are not anyone's task. */
   roles: string[];
   since: string;
   due: string | null;
@@ -16,7 +17,7 @@ export function openSteps(compiled: CompiledFlow, snap: InstanceSnapshot): OpenS
   if (snap.status === 'done') return [];
   const state = compiled.states.get(snap.state)!;
   const roles = new Set(state.config.roles ?? []);
-  for (const list of state.events.values()) for (const t of list) for (const r of t.roles) if (r !== 'system') roles.add(r);
+  if (state.config.vote?.mode === 'ballot') roles.add(state.config.vote.electorate);
   return [
     {
       state: snap.state,
