@@ -4,6 +4,7 @@ import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { EngineError, type EngineErrorCode, type FlowIssue } from '../engine/index.ts';
+import { escapeToken, parsePointer } from '../engine/pointer.ts';
 import { ConflictError, NotFoundError } from './store/types.ts';
 
 export class ForbiddenError extends Error {
@@ -38,6 +39,26 @@ const ENGINE_CODES: Record<EngineErrorCode, TRPC_ERROR_CODE_KEY> = {
 export interface ErrorDetails {
   engineCode?: EngineErrorCode;
   issues?: FlowIssue[];
+  /** The issues shaped like the form data (RJSF's ErrorSchema): `{ budget: { __errors: [...] } }`. */
+  fieldErrors?: FieldErrors;
+}
+export interface FieldErrors {
+  __errors?: string[];
+  [field: string]: FieldErrors | string[] | undefined;
+}
+
+export function fieldErrorsOf(issues: FlowIssue[]): FieldErrors {
+  const root: FieldErrors = {};
+  for (const issue of issues) {
+    let node = root;
+    for (const key of parsePointer(issue.pointer)) node = (node[key] as FieldErrors | undefined) ?? (node[key] = {});
+    (node.__errors ??= []).push(issue.message);
+  }
+  return root;
+}
+
+function withFields(details: ErrorDetails): ErrorDetails {
+  return details.issues?.length ? { ...details, fieldErrors: fieldErrorsOf(details.issues) } : details;
 }
 
 export function toTRPCError(error: unknown): TRPCError {
@@ -54,10 +75,10 @@ export function toTRPCError(error: unknown): TRPCError {
 
 export function detailsOf(error: TRPCError): ErrorDetails {
   const cause = error.cause;
-  if (cause instanceof EngineError) return { engineCode: cause.code, issues: cause.issues };
-  if (cause instanceof InvalidInputError) return { issues: cause.issues };
+  if (cause instanceof EngineError) return withFields({ engineCode: cause.code, issues: cause.issues });
+  if (cause instanceof InvalidInputError) return withFields({ issues: cause.issues });
   if (cause instanceof ZodError) {
-    return { issues: cause.issues.map((i) => ({ pointer: i.path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join(''), message: i.message })) };
+    return withFields({ issues: cause.issues.map((i) => ({ pointer: i.path.map((p) => '/' + escapeToken(String(p))).join(''), message: i.message })) });
   }
   return {};
 }
