@@ -2,7 +2,7 @@
 // JSON pointers to the offending field so a form can show each next to its field.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FlowIssue, JsonSchema, Lang } from './types.ts';
+import type { FlowIssue, JsonSchema } from './types.ts';
 import { escapeToken } from './pointer.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -54,17 +54,4 @@ export function compileSchema(schema: JsonSchema): { validate: Validator } | { p
     return { problem: `not a valid JSON Schema: ${(error as Error).message}` };
   }
   return { validate: (value) => (fn(value) ? [] : issuesOf(fn.errors)) };
-}
-
-/** The schema with labels in the chosen language (Chinese is the source; English sits in `x-en`). */
-export function localizeSchema<T>(schema: T, lang: Lang): T {
-  if (lang === 'zh' || schema === null || typeof schema !== 'object') return schema;
-  if (Array.isArray(schema)) return schema.map((s) => localizeSchema(s, lang)) as T;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(schema as Record<string, unknown>)) {
-    out[k] = k === 'x-en' || k === 'const' || k === 'default' || k === 'enum' ? v : localizeSchema(v, lang);
-  }
-  const en = (schema as Record<string, unknown>)['x-en'] as Record<string, unknown> | undefined;
-  if (en && typeof en === 'object') Object.assign(out, en);
-  return out as T;
 }

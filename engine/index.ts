@@ -6,7 +6,7 @@ export { compileFlow, type CompiledFlow, type CompiledState, type CompiledTransi
 export { start, apply, type StepResult } from './transition.ts';
 export { simulate, replay, verify, eventOf, SimulationError, type VerifyResult } from './history.ts';
 export { hashJson, canonicalJson } from './hash.ts';
-export { localizeSchema } from './forms.ts';
+export { localizeSchema } from './localize.ts';
 export { addPeriod, isWorkingDay } from './time.ts';
 export { checkRule, decide, countProblems } from './votes.ts';
 export { openSteps, type OpenStep } from './steps.ts';

@@ -1,5 +1,6 @@
 // `npm start`: migrate the database, seed the demo township on first run, deliver timers, and
 // serve the API and the web app on one port. Configuration comes from the environment.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { clockFromEnv } from './clock.ts';
 import { createAppServer } from './http.ts';
@@ -15,6 +16,14 @@ const seed = process.env.VILLAGEFLOW_SEED !== '0';
 const quiet = process.env.VILLAGEFLOW_QUIET === '1';
 const log = (line: string) => quiet || console.log(line);
 
+const webRoot = resolve('dist/web');
+if (!existsSync(resolve(webRoot, 'index.html')) && process.env.VILLAGEFLOW_BUILD_WEB !== '0') {
+  // First start from a fresh clone: build the web app once (vite is installed with the project).
+  log('building the web app (first start)…');
+  const { build } = await import('vite');
+  await build({ configFile: resolve('vite.config.ts'), logLevel: 'warn' });
+}
+
 const store = new SqliteStore(dbPath);
 const applied = await store.migrate();
 const runtime = new Runtime(store, clockFromEnv(process.env.VILLAGEFLOW_CLOCK));
@@ -22,7 +31,7 @@ const seeded = seed && (await seedDemo(runtime));
 const scheduler = new Scheduler(runtime, Number(process.env.VILLAGEFLOW_TICK_MS ?? 1000), (f) =>
   console.error(`timer ${f.timerId} of instance ${f.instanceId} failed: ${f.error}`),
 );
-const server = createAppServer(runtime, { secureCookies: process.env.VILLAGEFLOW_SECURE_COOKIES === '1', webRoot: resolve('dist/web') });
+const server = createAppServer(runtime, { secureCookies: process.env.VILLAGEFLOW_SECURE_COOKIES === '1', webRoot });
 
 server.listen(port, host, () => {
   const address = server.address();

@@ -10,6 +10,13 @@ export const tasksRouter = router({
     const tasks = await ctx.runtime.store.inbox(scopes, 200);
     // One row per instance even when the user holds several of the roles it waits on.
     const seen = new Set<string>();
-    return tasks.filter((t) => !seen.has(t.instanceId) && seen.add(t.instanceId));
+    const unique = tasks.filter((t) => !seen.has(t.instanceId) && seen.add(t.instanceId));
+    return Promise.all(
+      unique.map(async (t) => {
+        const instance = await ctx.runtime.store.getInstance(t.instanceId);
+        const flow = (await ctx.runtime.compiled(instance!.flowVersionId)).flow;
+        return { ...t, stepTitle: flow.states[t.state]?.title ?? { zh: t.state }, flowTitle: flow.title };
+      }),
+    );
   }),
 });

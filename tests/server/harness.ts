@@ -47,7 +47,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { seed?: boolean; start?: string } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { seed?: boolean; start?: string; webRoot?: string } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'villageflow-test-'));
   const dbPath = join(dir, 'test.db');
   const store = new SqliteStore(dbPath);
@@ -56,7 +56,7 @@ export async function startTestServer(opts: { seed?: boolean; start?: string } =
   const runtime = new Runtime(store, clock);
   if (opts.seed !== false) await seedDemo(runtime);
   const scheduler = new Scheduler(runtime);
-  const server = createAppServer(runtime);
+  const server = createAppServer(runtime, { webRoot: opts.webRoot });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -1,0 +1,22 @@
+// The web app talks to the server only through this client; it imports the router's type, no code.
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import type { AppRouter } from '../../server/routers/_app.ts';
+import type { FlowIssue } from '../../engine/types.ts';
+
+export const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: '/trpc' })] });
+
+export interface ApiErrorInfo {
+  code: string;
+  message: string;
+  engineCode?: string;
+  issues: FlowIssue[];
+  fieldErrors?: Record<string, unknown>;
+}
+
+export function errorInfo(error: unknown): ApiErrorInfo {
+  if (error instanceof TRPCClientError) {
+    const data = (error.data ?? {}) as { code?: string; engineCode?: string; issues?: FlowIssue[]; fieldErrors?: Record<string, unknown> };
+    return { code: data.code ?? 'UNKNOWN', message: error.message, engineCode: data.engineCode, issues: data.issues ?? [], fieldErrors: data.fieldErrors };
+  }
+  return { code: 'UNKNOWN', message: error instanceof Error ? error.message : String(error), issues: [] };
+}

@@ -1,0 +1,46 @@
+// Small shared pieces: loading and error states, durations, times in China time.
+import type { ReactNode } from 'react';
+import { useI18n } from '../i18n/index.tsx';
+import { errorInfo } from './trpc.ts';
+
+export function Loading() {
+  const { t } = useI18n();
+  return <p role="status">{t('common.loading')}</p>;
+}
+
+export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div role="alert" className="error-box">
+      {t('common.error', { message: errorInfo(error).message })}
+      {onRetry && (
+        <button type="button" onClick={onRetry}>
+          {t('common.retry')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Query<T>({ q, children }: { q: { data: T | undefined; error: unknown; isLoading: boolean; refetch: () => unknown }; children: (data: T) => ReactNode }) {
+  if (q.isLoading) return <Loading />;
+  if (q.error) return <ErrorBox error={q.error} onRetry={() => q.refetch()} />;
+  return <>{q.data !== undefined ? children(q.data) : null}</>;
+}
+
+/** A time as people here read it: China time, minutes. */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+export function useDuration() {
+  const { t } = useI18n();
+  return (ms: number) => {
+    const minutes = Math.max(0, Math.round(ms / 60_000));
+    if (minutes < 120) return t('common.duration.minutes', { n: minutes });
+    const hours = Math.round(minutes / 60);
+    if (hours < 48) return t('common.duration.hours', { n: hours });
+    return t('common.duration.days', { n: Math.round(hours / 24) });
+  };
+}

@@ -1,0 +1,55 @@
+// Sign in with a user name and password; the session lives in an httpOnly cookie.
+import { useState, type FormEvent } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useLocation } from 'wouter';
+import { useI18n } from '../i18n/index.tsx';
+import { api, errorInfo } from '../app/trpc.ts';
+
+export function LoginPage() {
+  const { t } = useI18n();
+  const qc = useQueryClient();
+  const [, navigate] = useLocation();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.auth.login.mutate({ username: username.trim(), password });
+      await qc.invalidateQueries();
+      navigate('/');
+    } catch (err) {
+      setError(errorInfo(err).code === 'TOO_MANY_REQUESTS' ? t('common.tooManyAttempts') : t('common.signInFailed'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main id="main" className="login">
+      <h1>{t('common.appName')}</h1>
+      <form onSubmit={submit} aria-label={t('common.signIn')}>
+        <label>
+          {t('common.username')}
+          <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
+        </label>
+        <label>
+          {t('common.password')}
+          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+        </label>
+        {error && (
+          <p role="alert" className="error-box">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {t('common.signIn')}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,84 @@
+// A step's page: where the matter stands in its flow, and what the user can do now: fill the
+// step's form, record the meeting or cast a ballot, review, object to a disclosure.
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'wouter';
+import { useI18n } from '../i18n/index.tsx';
+import { api } from '../app/trpc.ts';
+import { formatTime, Query } from '../app/ui.tsx';
+import { Ballot } from './Ballot.tsx';
+import { FlowProgress } from './FlowProgress.tsx';
+import { MeetingRecord } from './MeetingRecord.tsx';
+import { ReasonAction } from './ReasonAction.tsx';
+import { StepForm } from './StepForm.tsx';
+import { useSend } from './useSend.ts';
+
+export type InstanceView = Awaited<ReturnType<typeof api.instances.get.query>>;
+
+export function InstancePage({ id }: { id: string }) {
+  const q = useQuery({ queryKey: ['instance', id], queryFn: () => api.instances.get.query({ id }) });
+  return <Query q={q}>{(view) => <InstanceView view={view} />}</Query>;
+}
+
+function InstanceView({ view }: { view: InstanceView }) {
+  const { t, text, role } = useI18n();
+  const { instance, step, flow } = view;
+  const sender = useSend(instance.id, instance.seq);
+  const visited = useQuery({ queryKey: ['history', instance.id, instance.seq], queryFn: () => api.audit.history.query({ id: instance.id }) });
+  const events = step.events;
+  return (
+    <article data-testid="instance" data-state={step.state} data-seq={instance.seq}>
+      <header>
+        <h1>{instance.title}</h1>
+        <p className="muted">
+          {view.village.name} · {text(flow.title)} · <Link href={`/audit/${instance.id}`}>{t('runner.audit')}</Link>
+        </p>
+      </header>
+      <section aria-label={t('runner.progress')}>
+        <FlowProgress flow={flow} current={step.state} visited={(visited.data ?? []).map((r) => r.state)} />
+      </section>
+      <section className="panel" aria-labelledby="step-title">
+        <h2 id="step-title">
+          {t('runner.currentStep', { step: text(step.title) })} <span className="badge">{t(`runner.kinds.${step.kind}`)}</span>
+          {step.overdue && <span className="badge danger">{t('runner.overdue')}</span>}
+        </h2>
+        {step.description && <p>{text(step.description)}</p>}
+        {step.due && <p className="muted">{t('runner.due', { time: formatTime(step.due) })}</p>}
+        {instance.status === 'done' && (
+          <p data-testid="outcome" className="outcome">
+            {t('runner.outcome')}: {t(`runner.outcomes.${instance.outcome}`)}
+          </p>
+        )}
+        {instance.status === 'active' && events.length === 0 && <p>{t('runner.notYourStep', { roles: step.roles.map(role).join('、') })}</p>}
+        {step.kind === 'task' && step.form && events.includes('SUBMIT') && <StepForm key={`${instance.id}:${step.state}`} form={step.form} sender={sender} />}
+        {step.kind === 'vote' && events.includes('RECORD_VOTE') && <MeetingRecord vote={step.vote} sender={sender} />}
+        {step.kind === 'vote' && (events.includes('CAST_BALLOT') || events.includes('CLOSE_VOTE')) && <Ballot vote={step.vote} events={events} ballots={step.ballots} sender={sender} />}
+        {step.kind === 'review' && <ReasonAction events={events.filter((e) => ['APPROVE', 'RETURN', 'REJECT'].includes(e))} sender={sender} withOpinion />}
+        {step.kind === 'disclosure' && <Disclosure view={view} />}
+        {step.kind === 'disclosure' && <ReasonAction events={events.filter((e) => e === 'OBJECT')} sender={sender} contact />}
+        <ReasonAction events={events.filter((e) => !['SUBMIT', 'APPROVE', 'RETURN', 'REJECT', 'OBJECT', 'RECORD_VOTE', 'CAST_BALLOT', 'CLOSE_VOTE'].includes(e))} sender={sender} />
+      </section>
+      <section className="panel" aria-labelledby="data-title">
+        <h2 id="data-title">{t('runner.data')}</h2>
+        <pre className="data">{JSON.stringify(view.data, null, 2)}</pre>
+      </section>
+    </article>
+  );
+}
+
+function Disclosure({ view }: { view: InstanceView }) {
+  const { t } = useI18n();
+  const d = view.step.disclosure as { publish: string[] } | undefined;
+  if (!d) return null;
+  return (
+    <div data-testid="disclosure">
+      <p>
+        <span className="badge">{t('runner.disclosed')}</span>
+      </p>
+      {view.objections.length > 0 && (
+        <p>
+          {t('runner.objections')}: {view.objections.length}
+        </p>
+      )}
+    </div>
+  );
+}
