@@ -2,12 +2,17 @@
 // Each area keeps its labels in messages/<area>.ts; this file joins them.
 import { common } from './messages/common.ts';
 import { runner } from './messages/runner.ts';
+import { meeting } from './messages/meeting.ts';
+import { diagram } from './messages/diagram.ts';
 import { audit } from './messages/audit.ts';
 import { board } from './messages/board.ts';
 import { overview } from './messages/overview.ts';
 
+const areas = { common, runner, meeting, diagram, audit, board, overview };
+type Areas = typeof areas;
+
 export const messages = {
-  zh: { common: common.zh, runner: runner.zh, audit: audit.zh, board: board.zh, overview: overview.zh },
-  en: { common: common.en, runner: runner.en, audit: audit.en, board: board.en, overview: overview.en },
+  zh: Object.fromEntries(Object.entries(areas).map(([k, v]) => [k, v.zh])) as { [K in keyof Areas]: Areas[K]['zh'] },
+  en: Object.fromEntries(Object.entries(areas).map(([k, v]) => [k, v.en])) as { [K in keyof Areas]: Areas[K]['en'] },
 };
 export type Messages = (typeof messages)['zh'];

@@ -1,9 +1,9 @@
 // Labels of the board pages. Chinese first; English mirrors every key (a test checks).
 export const board = {
   zh: {
-    title: '',
+    title: '公开栏',
   },
   en: {
-    title: '',
+    title: 'Public board',
   },
 };

@@ -1,9 +1,9 @@
 // Labels of the overview pages. Chinese first; English mirrors every key (a test checks).
 export const overview = {
   zh: {
-    title: '',
+    title: '镇街总览',
   },
   en: {
-    title: '',
+    title: 'Township overview',
   },
 };

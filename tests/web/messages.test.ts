@@ -1,0 +1,24 @@
+// Every label exists in both languages: the English catalogue mirrors every Chinese key.
+import { describe, expect, it } from 'vitest';
+import { messages } from '../../designer/i18n/messages.ts';
+
+function keys(node: unknown, prefix = ''): string[] {
+  if (typeof node !== 'object' || node === null) return [prefix];
+  return Object.entries(node).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k));
+}
+
+describe('message catalogue', () => {
+  it('has the same keys in Chinese and English', () => {
+    expect(keys(messages.en).sort()).toEqual(keys(messages.zh).sort());
+  });
+  it('has no empty label', () => {
+    for (const lang of ['zh', 'en'] as const) {
+      const empty = keys(messages[lang]).filter((k) => {
+        let v: unknown = messages[lang];
+        for (const p of k.split('.')) v = (v as Record<string, unknown>)[p];
+        return v === '';
+      });
+      expect(empty, lang).toEqual([]);
+    }
+  });
+});
