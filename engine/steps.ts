@@ -16,7 +16,8 @@ export interface OpenStep {
 export function openSteps(compiled: CompiledFlow, snap: InstanceSnapshot): OpenStep[] {
   if (snap.status === 'done') return [];
   const state = compiled.states.get(snap.state)!;
-  const roles = new Set(state.config.roles ?? []);
+  // A disclosure waits on its period, not on a person: it is nobody's task.
+  const roles = new Set(state.config.kind === 'disclosure' ? [] : (state.config.roles ?? []));
   if (state.config.vote?.mode === 'ballot') roles.add(state.config.vote.electorate);
   return [
     {

@@ -13,8 +13,13 @@ function resolveRef(root: JsonSchema, schema: JsonSchema | undefined): JsonSchem
   return node as JsonSchema | undefined;
 }
 
-/** The label of the data a pointer names, from the flow's data schema titles (zh and en). */
+/** The label of the data a pointer names: the step that writes it there (a vote's body, a review's
+ * or form's step title), else the data schema's title (zh and en), else the pointer itself. */
 export function labelOf(flow: Flow, pointer: string): { zh: string; en?: string } {
+  for (const state of Object.values(flow.states)) {
+    if (state.vote?.saveTo === pointer) return state.vote.body;
+    if (state.review?.saveTo === pointer) return state.title;
+  }
   let schema: JsonSchema | undefined = flow.data;
   for (const key of parsePointer(pointer)) {
     schema = resolveRef(flow.data, schema);
@@ -31,13 +36,16 @@ export async function villageBoard(runtime: Runtime, villageId: string) {
   const village = await runtime.village(villageId);
   const now = runtime.now();
   const current = [];
-  for (const d of await store.disclosures(village.id, { current: true, now, limit: 100 })) {
-    // Past its period but not yet closed by the scheduler: already off the board.
+  const open = await store.disclosures(village.id, { current: true, now, limit: 100 });
+  // Past its period but not yet closed by the scheduler: already off the board, listed as past.
+  const expired = open.filter((d) => d.until <= now);
+  for (const d of open) {
     if (d.until <= now) continue;
     const instance = await store.getInstance(d.instanceId);
     const flow = (await runtime.compiled(instance!.flowVersionId)).flow;
     current.push({
       id: d.id,
+      instanceId: d.instanceId,
       title: d.title,
       flowTitle: flow.title,
       stepTitle: flow.states[d.state]?.title ?? { zh: d.state },
@@ -47,8 +55,10 @@ export async function villageBoard(runtime: Runtime, villageId: string) {
       items: Object.entries(d.items).map(([pointer, value]) => ({ pointer, label: labelOf(flow, pointer), value })),
     });
   }
-  const past = (await store.disclosures(village.id, { current: false, now, limit: 100 })).map((d) => ({
+  const ended = await store.disclosures(village.id, { current: false, now, limit: 100 });
+  const past = [...expired.map((d) => ({ ...d, endedAt: d.until })), ...ended].map((d) => ({
     id: d.id,
+    instanceId: d.instanceId,
     title: d.title,
     state: d.state,
     from: d.from,

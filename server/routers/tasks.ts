@@ -11,12 +11,18 @@ export const tasksRouter = router({
     // One row per instance even when the user holds several of the roles it waits on.
     const seen = new Set<string>();
     const unique = tasks.filter((t) => !seen.has(t.instanceId) && seen.add(t.instanceId));
-    return Promise.all(
+    const rows = await Promise.all(
       unique.map(async (t) => {
-        const instance = await ctx.runtime.store.getInstance(t.instanceId);
-        const flow = (await ctx.runtime.compiled(instance!.flowVersionId)).flow;
-        return { ...t, stepTitle: flow.states[t.state]?.title ?? { zh: t.state }, flowTitle: flow.title };
+        const instance = (await ctx.runtime.store.getInstance(t.instanceId))!;
+        const flow = (await ctx.runtime.compiled(instance.flowVersionId)).flow;
+        const state = flow.states[t.state];
+        // A member who has cast a ballot has nothing left to do unless they also close the vote.
+        const voted = state?.vote?.mode === 'ballot' && ctx.user.id in instance.snapshot.context.ballots;
+        const closes = ctx.user.roles.some((g) => state?.roles?.includes(g.role) && (g.villageId === null || g.villageId === t.villageId));
+        if (voted && !closes) return null;
+        return { ...t, stepTitle: state?.title ?? { zh: t.state }, flowTitle: flow.title };
       }),
     );
+    return rows.filter((r) => r !== null);
   }),
 });
