@@ -57,7 +57,7 @@ function cmdSimulate(args: string[], io: Out): number {
 
 function cmdVerify(args: string[], io: Out): number {
   const headAt = args.indexOf('--head');
-  const head = headAt >= 0 ? args[headAt + 1] : undefined;
+  let head = headAt >= 0 ? args[headAt + 1] : undefined;
   if (headAt >= 0 && !head) throw new CliError('--head needs a HASH');
   const files = headAt >= 0 ? args.filter((_, i) => i !== headAt && i !== headAt + 1) : args;
   let compiled;
@@ -71,6 +71,9 @@ function cmdVerify(args: string[], io: Out): number {
     if (issues.length) throw new CliError(`${files[0]}: flow${pointerText(issues[0]!.pointer)}: ${issues[0]!.message}`);
     compiled = compileFlow(bundle.flow);
     history = bundle.history;
+    // An exported bundle names the head the server held; it stands in for --head when none is given.
+    const exportedHead = (bundle as { instance?: { head?: unknown } }).instance?.head;
+    if (head === undefined && typeof exportedHead === 'string') head = exportedHead;
   } else if (files.length === 2) {
     compiled = loadFlow(files[0]!);
     history = readJson(files[1]!);

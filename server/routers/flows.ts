@@ -37,6 +37,7 @@ export const flowsRouter = router({
     .input(z.object({ json: z.string().max(MAX_FLOW_JSON) }))
     .mutation(async ({ ctx, input }) => {
       const { version, issues } = await saveDraft(ctx.runtime.store, ctx.user.townshipId, input.json, ctx.user.id, ctx.runtime.now());
+      await ctx.runtime.store.audit({ townshipId: ctx.user.townshipId, at: ctx.runtime.now(), actorId: ctx.user.id, action: 'flow.draft', target: `${version.flowId}@${version.version}`, details: { versionId: version.id, hash: version.hash, errors: issues.length } });
       const { json: _json, ...meta } = version;
       return { version: meta, issues };
     }),
