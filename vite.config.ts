@@ -13,6 +13,7 @@ export default defineConfig({
   test: {
     root: here,
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,18 +1,13 @@
 // Browser tests drive Debian's Chromium through playwright-core against a real server; the web
 // app is built once per run. Screenshots go to test-output/screenshots (not committed).
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const SCREENSHOTS = 'test-output/screenshots';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-let built = false;
-
-/** Builds dist/web unless this test run already did. */
+/** The web app is built once per test run by tests/global-setup.ts; this only checks it is there. */
 export function buildWebApp(): void {
-  if (built) return;
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
-  built = true;
+  if (!existsSync('dist/web/index.html')) throw new Error('dist/web is missing: the test run builds it in tests/global-setup.ts');
 }
 
 export async function launch(): Promise<Browser> {

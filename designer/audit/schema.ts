@@ -1,0 +1,62 @@
+// Reading an instance's data the way its flow describes it: the title of the value a JSON pointer
+// names (from the data schema's titles, or the step that saves there), and the title of an
+// enumerated value (a oneOf const). Pure functions over the flow; no React.
+import type { Flow, JsonSchema, Text } from '../../engine/types.ts';
+
+export function parsePointer(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function resolveRef(root: JsonSchema, schema: JsonSchema | undefined): JsonSchema | undefined {
+  for (let guard = 0; guard < 10; guard++) {
+    const ref = schema?.$ref;
+    if (typeof ref !== 'string' || !ref.startsWith('#/')) return schema;
+    let node: unknown = root;
+    for (const key of parsePointer(ref.slice(1))) node = (node as Record<string, unknown> | undefined)?.[key];
+    schema = node as JsonSchema | undefined;
+  }
+  return schema;
+}
+
+/** The data schema of the value at `pointer`, or undefined where the schema does not say. */
+export function schemaAt(flow: Flow, pointer: string): JsonSchema | undefined {
+  let schema: JsonSchema | undefined = resolveRef(flow.data, flow.data);
+  for (const key of parsePointer(pointer)) {
+    const props = schema?.properties as Record<string, JsonSchema> | undefined;
+    const items = schema?.items as JsonSchema | undefined;
+    schema = resolveRef(flow.data, props?.[key] ?? (/^\d+$/.test(key) ? items : undefined));
+    if (!schema) return undefined;
+  }
+  return schema;
+}
+
+export function titleOf(schema: JsonSchema | undefined): Text | undefined {
+  if (typeof schema?.title !== 'string') return undefined;
+  const en = (schema['x-en'] as { title?: unknown } | undefined)?.title;
+  return typeof en === 'string' ? { zh: schema.title, en } : { zh: schema.title };
+}
+
+/** Where a step saves what it records: a form, a meeting's result, a review's decision. */
+function savedBy(flow: Flow, pointer: string): Text | undefined {
+  for (const state of Object.values(flow.states)) {
+    if (state.vote?.saveTo === pointer) return state.vote.body;
+    if (state.form?.saveTo === pointer || state.review?.saveTo === pointer) return state.title;
+  }
+  return undefined;
+}
+
+/** The title of the value at `pointer`: the schema's title, else the step that saves it there. */
+export function labelAt(flow: Flow, pointer: string): Text | undefined {
+  return titleOf(schemaAt(flow, pointer)) ?? savedBy(flow, pointer);
+}
+
+/** The title a schema gives an enumerated value (`oneOf: [{ const, title }]`), if any. */
+export function enumTitle(schema: JsonSchema | undefined, value: unknown): Text | undefined {
+  const options = (schema?.oneOf ?? schema?.anyOf) as JsonSchema[] | undefined;
+  if (!Array.isArray(options)) return undefined;
+  return titleOf(options.find((o) => o && o.const === value));
+}
