@@ -1,54 +1,17 @@
 // The public disclosure board (公开栏): what each village discloses now, labelled for a reader,
 // and the record of what it disclosed before (period and hash only: the content was public for
 // its period, not for ever).
-import type { Flow, JsonSchema } from '../engine/index.ts';
-import { parsePointer } from '../engine/pointer.ts';
+import type { Flow, Text } from '../engine/index.ts';
+import { labelAt, optionTitles, schemaAt, titleOf } from '../engine/labels.ts';
+import { escapeToken } from '../engine/pointer.ts';
 import type { Runtime } from './runtime.ts';
 
-function resolveRef(root: JsonSchema, schema: JsonSchema | undefined): JsonSchema | undefined {
-  const ref = schema?.$ref;
-  if (typeof ref !== 'string' || !ref.startsWith('#/')) return schema;
-  let node: unknown = root;
-  for (const key of parsePointer(ref.slice(1))) node = (node as Record<string, unknown> | undefined)?.[key];
-  return node as JsonSchema | undefined;
-}
+type Label = Text;
 
-function schemaAt(flow: Flow, pointer: string): JsonSchema | undefined {
-  let schema: JsonSchema | undefined = flow.data;
-  for (const key of parsePointer(pointer)) {
-    schema = resolveRef(flow.data, schema);
-    schema = (schema?.properties as Record<string, JsonSchema> | undefined)?.[key];
-  }
-  return resolveRef(flow.data, schema);
-}
-
-type Label = { zh: string; en?: string };
-function titleOf(schema: JsonSchema | undefined): Label | null {
-  if (typeof schema?.title !== 'string') return null;
-  const en = (schema['x-en'] as { title?: string } | undefined)?.title;
-  return en ? { zh: schema.title, en } : { zh: schema.title };
-}
-
-/** The label of the data a pointer names: the step that writes it there (a vote's body, a review's
- * step title), else the data schema's title (zh and en), else the pointer itself. */
+/** The label of a disclosed item: the step that writes it (a vote's body, a review's step title),
+ * else the data schema's title, else the pointer itself. */
 export function labelOf(flow: Flow, pointer: string): Label {
-  for (const state of Object.values(flow.states)) {
-    if (state.vote?.saveTo === pointer) return state.vote.body;
-    if (state.review?.saveTo === pointer) return state.title;
-  }
-  return titleOf(schemaAt(flow, pointer)) ?? { zh: pointer };
-}
-
-/** Titles of a choice's options (oneOf of consts), so a reader sees 公益事业建设, not public_welfare. */
-function optionTitles(schema: JsonSchema | undefined): Record<string, Label> | null {
-  const options = (schema?.oneOf ?? schema?.anyOf) as JsonSchema[] | undefined;
-  if (!Array.isArray(options)) return null;
-  const out: Record<string, Label> = {};
-  for (const o of options) {
-    const t = titleOf(o);
-    if ('const' in o && t) out[String(o.const)] = t;
-  }
-  return Object.keys(out).length ? out : null;
+  return labelAt(flow, pointer) ?? { zh: pointer };
 }
 
 /** One disclosed item, with labels for an object's fields and titles for chosen options. */
@@ -62,7 +25,7 @@ export function describeItem(flow: Flow, pointer: string, value: unknown) {
   if (own) item.options = { '': own };
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     for (const key of Object.keys(value)) {
-      const schema = schemaAt(flow, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      const schema = schemaAt(flow, `${pointer}/${escapeToken(key)}`);
       const label = titleOf(schema);
       if (label) (item.labels ??= {})[key] = label;
       const opts = optionTitles(schema);

@@ -3,5 +3,12 @@
 import { build } from 'vite';
 
 export default async function setup() {
-  await build({ configFile: 'vite.config.ts', logLevel: 'warn' });
+  // Vitest runs with NODE_ENV=test; the app under test is the production build people get.
+  const before = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: 'vite.config.ts', mode: 'production', logLevel: 'warn' });
+  } finally {
+    process.env.NODE_ENV = before;
+  }
 }

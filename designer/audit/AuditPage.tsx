@@ -10,7 +10,9 @@ import { api } from '../app/trpc.ts';
 import { ErrorBox, formatTime, Loading } from '../app/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { diffData, splitContainers, type DiffEntry } from './diff.ts';
-import { enumTitle, labelAt, parsePointer, schemaAt } from './schema.ts';
+import { labelAt } from '../../engine/labels.ts';
+import { parsePointer } from '../../engine/pointer.ts';
+import { useLabelers } from './labelers.ts';
 import { isVoteResult, useFieldLabel, ValueView, VoteSummary, type Labeler } from './Values.tsx';
 
 type Replay = Awaited<ReturnType<typeof api.audit.replay.query>>;
@@ -28,36 +30,6 @@ export function AuditPage({ id }: { id: string }) {
   if (error) return <ErrorBox error={error} onRetry={() => queries.forEach((q) => void q.refetch())} />;
   if (!replay.data || !view.data || !history.data) return null;
   return <AuditView id={id} view={view.data} replay={replay.data} history={history.data} />;
-}
-
-function lastToken(pointer: string): string {
-  return parsePointer(pointer).at(-1) ?? '';
-}
-
-/** Labels and readable values for an instance's data, from its flow. */
-function useLabelers(flow: Flow) {
-  const { t, text } = useI18n();
-  return useMemo(() => {
-    const known = (key: string, value: unknown): string | undefined => {
-      if (typeof value !== 'string') return undefined;
-      const area = key === 'choice' ? 'ballot' : key === 'decision' ? 'decision' : key === 'outcome' ? 'vote.outcome' : null;
-      if (!area) return undefined;
-      const found = t(`audit.${area}.${value}`);
-      return found === `audit.${area}.${value}` ? undefined : found;
-    };
-    const data: Labeler = {
-      label: (pointer) => {
-        const l = labelAt(flow, pointer);
-        return l ? text(l) : undefined;
-      },
-      format: (pointer, value) => {
-        const e = enumTitle(schemaAt(flow, pointer), value);
-        return e ? text(e) : known(lastToken(pointer), value);
-      },
-    };
-    const plain: Labeler = { label: () => undefined, format: (pointer, value) => known(lastToken(pointer), value) };
-    return { data, plain };
-  }, [flow, t, text]);
 }
 
 function AuditView({ id, view, replay, history }: { id: string; view: InstanceView; replay: Replay; history: HistoryRecord[] }) {

@@ -11,6 +11,8 @@ import { MeetingRecord } from './MeetingRecord.tsx';
 import { ReasonAction } from './ReasonAction.tsx';
 import { StepForm } from './StepForm.tsx';
 import { useSend } from './useSend.ts';
+import { useLabelers } from '../audit/labelers.ts';
+import { ValueView } from '../audit/Values.tsx';
 
 export type InstanceView = Awaited<ReturnType<typeof api.instances.get.query>>;
 
@@ -25,6 +27,7 @@ function InstanceView({ view }: { view: InstanceView }) {
   const sender = useSend(instance.id, instance.seq);
   const visited = useQuery({ queryKey: ['history', instance.id, instance.seq], queryFn: () => api.audit.history.query({ id: instance.id }) });
   const events = step.events;
+  const labelers = useLabelers(flow);
   return (
     <article data-testid="instance" data-state={step.state} data-seq={instance.seq}>
       <header>
@@ -59,7 +62,7 @@ function InstanceView({ view }: { view: InstanceView }) {
       </section>
       <section className="panel" aria-labelledby="data-title">
         <h2 id="data-title">{t('runner.data')}</h2>
-        <pre className="data">{JSON.stringify(view.data, null, 2)}</pre>
+        <ValueView value={view.data} pointer="" labeler={labelers.data} />
       </section>
     </article>
   );

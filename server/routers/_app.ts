@@ -6,6 +6,7 @@ import { boardRouter } from './board.ts';
 import { flowsRouter } from './flows.ts';
 import { instancesRouter } from './instances.ts';
 import { orgRouter } from './org.ts';
+import { statsRouter } from './stats.ts';
 import { tasksRouter } from './tasks.ts';
 
 export const appRouter = router({
@@ -16,6 +17,7 @@ export const appRouter = router({
   tasks: tasksRouter,
   audit: auditRouter,
   board: boardRouter,
+  stats: statsRouter,
 });
 
 export type AppRouter = typeof appRouter;

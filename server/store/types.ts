@@ -156,6 +156,24 @@ export interface InstanceFilter {
   offset?: number;
 }
 
+/** One instance of a township as the overview counts it: overdue when one of its open tasks is. */
+export interface InstanceStatsRow {
+  id: string;
+  villageId: string;
+  flowId: string;
+  flowVersionId: number;
+  status: 'active' | 'done';
+  overdue: boolean;
+}
+/** A history record that entered a state (the first record, or one whose state differs from the
+ * record before it); the next entry of the same instance is when that state was left. */
+export interface StateEntryRow {
+  instanceId: string;
+  seq: number;
+  state: string;
+  at: string;
+}
+
 export class ConflictError extends Error {
   constructor(message: string) {
     super(message);
@@ -215,4 +233,7 @@ export interface Store {
 
   audit(e: Omit<AuditEntry, 'id'>): Promise<void>;
   auditLog(townshipId: string, limit: number): Promise<AuditEntry[]>;
+
+  /** What the township overview is computed from: every instance, and every state entry in order. */
+  instanceStats(townshipId: string): Promise<{ instances: InstanceStatsRow[]; entries: StateEntryRow[] }>;
 }

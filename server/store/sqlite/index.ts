@@ -317,4 +317,31 @@ export class SqliteStore implements Store {
   async auditLog(townshipId: string, limit: number) {
     return this.all('SELECT * FROM audit_log WHERE township_id = ? ORDER BY id DESC LIMIT ?', townshipId, limit).map(rows.audit);
   }
+
+  // Two portable queries (window functions run on SQLite and PostgreSQL alike); durations are left
+  // to the caller, computed from the ISO timestamps. Only state changes leave the database, not
+  // every ballot.
+  async instanceStats(townshipId: string) {
+    const instances = this.all(
+      `SELECT i.id, i.village_id, i.flow_id, i.flow_version_id, i.status,
+         CASE WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.instance_id = i.id AND t.overdue = 1) THEN 1 ELSE 0 END AS overdue
+       FROM instances i WHERE i.township_id = ? ORDER BY i.id`,
+      townshipId,
+    ).map((r) => ({
+      id: r.id as string,
+      villageId: r.village_id as string,
+      flowId: r.flow_id as string,
+      flowVersionId: r.flow_version_id as number,
+      status: r.status as 'active' | 'done',
+      overdue: Number(r.overdue) === 1,
+    }));
+    const entries = this.all(
+      `SELECT x.instance_id, x.seq, x.state, x.at FROM (
+         SELECT h.instance_id, h.seq, h.state, h.at, LAG(h.state) OVER (PARTITION BY h.instance_id ORDER BY h.seq) AS prev_state
+         FROM history h JOIN instances i ON i.id = h.instance_id WHERE i.township_id = ?
+       ) x WHERE x.prev_state IS NULL OR x.prev_state <> x.state ORDER BY x.instance_id, x.seq`,
+      townshipId,
+    ).map((r) => ({ instanceId: r.instance_id as string, seq: r.seq as number, state: r.state as string, at: r.at as string }));
+    return { instances, entries };
+  }
 }

@@ -1,15 +1,8 @@
 // Reading an instance's data the way its flow describes it: the title of the value a JSON pointer
 // names (from the data schema's titles, or the step that saves there), and the title of an
-// enumerated value (a oneOf const). Pure functions over the flow; no React.
-import type { Flow, JsonSchema, Text } from '../../engine/types.ts';
-
-export function parsePointer(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
+// enumerated value (a oneOf const). Used by the public board and the web app alike.
+import { parsePointer } from './pointer.ts';
+import type { Flow, JsonSchema, Text } from './types.ts';
 
 function resolveRef(root: JsonSchema, schema: JsonSchema | undefined): JsonSchema | undefined {
   for (let guard = 0; guard < 10; guard++) {
@@ -52,6 +45,18 @@ function savedBy(flow: Flow, pointer: string): Text | undefined {
 /** The title of the value at `pointer`: the schema's title, else the step that saves it there. */
 export function labelAt(flow: Flow, pointer: string): Text | undefined {
   return titleOf(schemaAt(flow, pointer)) ?? savedBy(flow, pointer);
+}
+
+/** Titles of a choice's options (oneOf of consts) by value, or null when it is no choice. */
+export function optionTitles(schema: JsonSchema | undefined): Record<string, Text> | null {
+  const options = (schema?.oneOf ?? schema?.anyOf) as JsonSchema[] | undefined;
+  if (!Array.isArray(options)) return null;
+  const out: Record<string, Text> = {};
+  for (const o of options) {
+    const t = titleOf(o);
+    if (o && 'const' in o && t) out[String(o.const)] = t;
+  }
+  return Object.keys(out).length ? out : null;
 }
 
 /** The title a schema gives an enumerated value (`oneOf: [{ const, title }]`), if any. */

@@ -1,0 +1,625 @@
+// Who may read and act where, table-driven: every denial below is asserted with its exact tRPC code
+// AND with "nothing changed" (the whole database, apart from sign-in bookkeeping, is the same
+// afterwards, and the target instance's seq and history length read back unchanged through the API).
+//
+// The server's convention, asserted consistently here:
+//  - an instance outside the caller's villages is NOT_FOUND (the same answer, word for word, as an
+//    instance that does not exist: its existence is not leaked), for reads and for sends;
+//  - a village-scoped call (start, list, forVillage) naming a village the caller has no role in is
+//    FORBIDDEN (villages are public on the board anyway);
+//  - a step action by a role the step does not allow is FORBIDDEN with engineCode ROLE_FORBIDDEN;
+//  - a township-admin procedure called by anyone else is FORBIDDEN;
+//  - any procedure but auth.login, auth.me and the board, called anonymously, is UNAUTHORIZED.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../server/auth.ts';
+import { appRouter } from '../../server/routers/_app.ts';
+import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { clientFor, errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const FIVE = 'five-deliberations-two-disclosures';
+const FIVE_JSON = readFileSync(join(ROOT, 'flows', `${FIVE}.flow.json`), 'utf8');
+const GOLDEN = JSON.parse(readFileSync(join(ROOT, 'flows', 'runs', `${FIVE}.happy-path.run.json`), 'utf8')) as {
+  events: { type: string; payload: Record<string, unknown> }[];
+};
+const PROPOSAL = GOLDEN.events[1]!.payload; // SUBMIT: a complete, valid 党支部提议表
+const TWO_COMMITTEES_MEETING = GOLDEN.events[2]!.payload; // RECORD_VOTE of the two committees
+const APPROVAL = GOLDEN.events[13]!.payload; // APPROVE by the township reviewer
+
+const VILLAGES = ['dongping', 'xiling', 'nanwan'] as const;
+type VillageId = (typeof VILLAGES)[number];
+const VILLAGE_ROLES = ['secretary', 'committee', 'party1', 'rep', 'supervisor', 'clerk', 'villager'] as const;
+/** The seeded, still active five-deliberations instance of each village, and the step it waits at. */
+const ACTIVE: Record<VillageId, string> = {
+  dongping: 'demo-dongping-road', // party_members_meeting (ballot)
+  xiling: 'demo-xiling-square', // township_review
+  nanwan: 'demo-nanwan-parking', // proposal
+};
+/** An event that would be plausible at that step (so a denial is about scope, not about the event). */
+const PLAUSIBLE: Record<VillageId, { type: string; payload: Record<string, unknown> }> = {
+  dongping: { type: 'CAST_BALLOT', payload: { choice: 'for' } },
+  xiling: { type: 'APPROVE', payload: APPROVAL },
+  nanwan: { type: 'SUBMIT', payload: PROPOSAL },
+};
+/** Seeded user ids: `dongping.party1` → `dongping-party1`, `qs.reviewer` → `qs-reviewer`. */
+const userId = (username: string) => username.replace('.', '-');
+
+let s: TestServer;
+const sessions = new Map<string, Promise<Client>>();
+/** A signed-in client per user, signed in once (scrypt is deliberately slow). */
+function as(username: string): Promise<Client> {
+  let c = sessions.get(username);
+  if (!c) sessions.set(username, (c = s.as(username)));
+  return c;
+}
+let draftId: number; // an unpublished draft the township admin saved: what a denied publish targets
+let freshTwoCommittees: string; // a new dongping instance waiting at two_committees (record vote)
+
+beforeAll(async () => {
+  s = await startTestServer();
+  // A second township, to show that township-wide roles stop at their own township.
+  const hash = await hashPassword(DEMO_PASSWORD);
+  await s.store.createTownship({ id: 'hetang', name: '荷塘镇' });
+  await s.store.createVillage({ id: 'shangzhuang', townshipId: 'hetang', name: '上庄村', kind: 'village' });
+  await s.store.createUser({ id: 'ht-admin', townshipId: 'hetang', username: 'ht.admin', displayName: '荷塘镇管理员', passwordHash: hash, roles: [{ role: 'township_admin', villageId: null }] });
+  await s.store.createUser({ id: 'ht-auditor', townshipId: 'hetang', username: 'ht.auditor', displayName: '荷塘镇审计员', passwordHash: hash, roles: [{ role: 'auditor', villageId: null }] });
+  await s.store.createUser({ id: 'ht-reviewer', townshipId: 'hetang', username: 'ht.reviewer', displayName: '荷塘镇审核人', passwordHash: hash, roles: [{ role: 'township_reviewer', villageId: null }] });
+
+  const admin = await as('qs.admin');
+  const draft = JSON.parse(FIVE_JSON) as { version: string };
+  draft.version = '1.2.0-draft';
+  draftId = (await admin.flows.saveDraft.mutate({ json: JSON.stringify(draft) })).version.id;
+
+  const secretary = await as('dongping.secretary');
+  const started = await secretary.instances.start.mutate({ villageId: 'dongping', flowId: FIVE, title: '东坪村：村部屋顶维修' });
+  const submitted = await secretary.instances.send.mutate({ id: started.id, seq: started.seq, type: 'SUBMIT', payload: { ...PROPOSAL, subject: '村部屋顶维修', budget: 42000 } });
+  expect(submitted.state).toBe('two_committees');
+  freshTwoCommittees = started.id;
+});
+afterAll(() => s?.close());
+
+/** Everything durable except sign-in bookkeeping (sessions, login failures). */
+function fingerprint() {
+  const db = s.store.db;
+  const all = (sql: string) => db.prepare(sql).all();
+  return {
+    instances: all('SELECT id, village_id, state, status, outcome, seq, head, snapshot, title FROM instances ORDER BY id'),
+    history: all('SELECT instance_id, seq, hash FROM history ORDER BY instance_id, seq'),
+    timers: all('SELECT * FROM timers ORDER BY instance_id, timer_id'),
+    tasks: all('SELECT * FROM tasks ORDER BY instance_id, role'),
+    disclosures: all('SELECT * FROM disclosures ORDER BY id'),
+    auditLog: all('SELECT * FROM audit_log ORDER BY id'),
+    users: all('SELECT * FROM users ORDER BY id'),
+    roles: all("SELECT user_id, role, coalesce(village_id, '') AS village FROM user_roles ORDER BY 1, 2, 3"),
+    flowVersions: all('SELECT id, township_id, flow_id, version, status, hash, published_at FROM flow_versions ORDER BY id'),
+    flowVillages: all('SELECT * FROM flow_villages ORDER BY 1, 2, 3'),
+    townships: all('SELECT * FROM townships ORDER BY id'),
+    villages: all('SELECT * FROM villages ORDER BY id'),
+  };
+}
+
+/** An instance as an authorised reader (the township auditor) sees it through the API. */
+async function apiView(instanceId: string) {
+  const auditor = await as('qs.auditor');
+  const { instance } = await auditor.instances.get.query({ id: instanceId });
+  const history = await auditor.audit.history.query({ id: instanceId });
+  return { seq: instance.seq, head: instance.head, state: instance.state, history: history.length };
+}
+
+/** Asserts the call fails with `code` (and engine code) and that nothing at all changed. */
+async function expectDenied(call: () => Promise<unknown>, code: string, opts: { instance?: string; engineCode?: string } = {}) {
+  const view = opts.instance ? await apiView(opts.instance) : null;
+  const before = fingerprint();
+  const error = await errorOf(call());
+  expect(error.code).toBe(code);
+  if (opts.engineCode) expect(error.data.engineCode).toBe(opts.engineCode);
+  expect(fingerprint()).toEqual(before);
+  if (opts.instance) expect(await apiView(opts.instance)).toEqual(view);
+  return error;
+}
+
+/** The instance's current seq (1 for an instance that does not exist), so a send is never stale. */
+function seqOf(id: string): number {
+  return (s.store.db.prepare('SELECT seq FROM instances WHERE id = ?').get(id) as { seq: number } | undefined)?.seq ?? 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Anonymous callers
+// ---------------------------------------------------------------------------------------------
+const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
+  'auth.logout': (c) => c.auth.logout.mutate(),
+  'org.villages': (c) => c.org.villages.query(),
+  'org.users': (c) => c.org.users.query(),
+  'org.createUser': (c) => c.org.createUser.mutate({ username: 'anon.user', displayName: '匿名', password: 'anonymous-pass', roles: [{ role: 'township_admin', villageId: null }] }),
+  'org.setRoles': (c) => c.org.setRoles.mutate({ userId: 'dongping-villager', roles: [{ role: 'township_admin', villageId: null }] }),
+  'flows.list': (c) => c.flows.list.query(),
+  'flows.get': (c) => c.flows.get.query({ id: 1 }),
+  'flows.validate': (c) => c.flows.validate.mutate({ json: FIVE_JSON }),
+  'flows.saveDraft': (c) => c.flows.saveDraft.mutate({ json: FIVE_JSON.replace('"1.1.0"', '"9.9.9"') }),
+  'flows.publish': (c) => c.flows.publish.mutate({ id: draftId }),
+  'flows.setVillages': (c) => c.flows.setVillages.mutate({ flowId: FIVE, villageIds: [] }),
+  'flows.forVillage': (c) => c.flows.forVillage.query({ villageId: 'dongping' }),
+  'instances.start': (c) => c.instances.start.mutate({ villageId: 'dongping', flowId: FIVE }),
+  'instances.get': (c) => c.instances.get.query({ id: 'demo-dongping-road' }),
+  'instances.send': (c) => c.instances.send.mutate({ id: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), type: 'CAST_BALLOT', payload: { choice: 'for' } }),
+  'instances.list': (c) => c.instances.list.query({}),
+  'tasks.inbox': (c) => c.tasks.inbox.query(),
+  'audit.history': (c) => c.audit.history.query({ id: 'demo-dongping-road' }),
+  'audit.replay': (c) => c.audit.replay.query({ id: 'demo-dongping-road' }),
+  'audit.verify': (c) => c.audit.verify.query({ id: 'demo-dongping-road' }),
+  'audit.export': (c) => c.audit.export.query({ id: 'demo-dongping-road' }),
+  'audit.log': (c) => c.audit.log.query({}),
+  'stats.overview': (c) => c.stats.overview.query(),
+};
+const PUBLIC = ['auth.login', 'auth.me', 'board.villages', 'board.village'];
+
+describe('anonymous callers', () => {
+  it('the tables below classify every procedure of the API', () => {
+    const all = Object.keys((appRouter as unknown as { _def: { procedures: Record<string, unknown> } })._def.procedures).sort();
+    expect([...Object.keys(ANONYMOUS_DENIED), ...PUBLIC].sort()).toEqual(all);
+  });
+
+  it.each(Object.keys(ANONYMOUS_DENIED))('%s is UNAUTHORIZED and changes nothing', async (path) => {
+    await expectDenied(() => ANONYMOUS_DENIED[path]!(s.anonymous()), 'UNAUTHORIZED', { instance: 'demo-dongping-road' });
+  });
+
+  it('auth.me is null, the board is open, and a forged cookie is nobody', async () => {
+    const anon = s.anonymous();
+    expect(await anon.auth.me.query()).toBeNull();
+    expect((await anon.board.villages.query({ townshipId: 'qingshan' })).map((v) => v.id).sort()).toEqual([...VILLAGES].sort());
+    expect((await anon.board.village.query({ villageId: 'dongping' })).village.id).toBe('dongping');
+    const forged = clientFor(s.url);
+    forged.cookies.set('vf_session', 'not-a-real-session-token');
+    expect(await forged.client.auth.me.query()).toBeNull();
+    await expectDenied(() => forged.client.instances.get.query({ id: 'demo-dongping-road' }), 'UNAUTHORIZED');
+  });
+
+  it('the board of a village that does not exist is NOT_FOUND', async () => {
+    expect((await errorOf(s.anonymous().board.village.query({ villageId: 'atlantis' }))).code).toBe('NOT_FOUND');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// One village's users against another village's instances
+// ---------------------------------------------------------------------------------------------
+const INSTANCE_OPS: Record<string, (c: Client, id: string, village: VillageId) => Promise<unknown>> = {
+  'instances.get': (c, id) => c.instances.get.query({ id }),
+  'audit.history': (c, id) => c.audit.history.query({ id }),
+  'audit.replay': (c, id) => c.audit.replay.query({ id }),
+  'audit.verify': (c, id) => c.audit.verify.query({ id }),
+  'audit.export': (c, id) => c.audit.export.query({ id }),
+  'instances.send': (c, id, village) => c.instances.send.mutate({ id, seq: seqOf(id), ...PLAUSIBLE[village] }),
+};
+const outsiders = (village: VillageId) => VILLAGES.filter((v) => v !== village).flatMap((v) => VILLAGE_ROLES.map((r) => `${v}.${r}`));
+const CROSS_INSTANCE = VILLAGES.flatMap((village) =>
+  outsiders(village).flatMap((user) => Object.keys(INSTANCE_OPS).map((op) => ({ user, village, instance: ACTIVE[village], op }))),
+);
+
+describe('cross-village: instances of another village are NOT_FOUND', () => {
+  it.each(CROSS_INSTANCE)('$user → $op($instance)', async ({ user, village, instance, op }) => {
+    const c = await as(user);
+    const error = await expectDenied(() => INSTANCE_OPS[op]!(c, instance, village), 'NOT_FOUND', { instance });
+    // Word for word what a missing instance gets: the caller cannot tell the two apart.
+    const missing = await errorOf(INSTANCE_OPS[op]!(c, 'no-such-instance', village));
+    expect(missing.code).toBe('NOT_FOUND');
+    expect(error.message).toBe(missing.message.replace('no-such-instance', instance));
+  });
+
+  it('a finished instance of another village is NOT_FOUND too (reads and export)', async () => {
+    const c = await as('dongping.secretary');
+    for (const op of ['instances.get', 'audit.history', 'audit.export'] as const) {
+      await expectDenied(() => INSTANCE_OPS[op]!(c, 'demo-nanwan-canteen', 'nanwan'), 'NOT_FOUND', { instance: 'demo-nanwan-canteen' });
+    }
+  });
+});
+
+const VILLAGE_USERS = VILLAGES.flatMap((v) => VILLAGE_ROLES.map((r) => ({ user: `${v}.${r}`, own: v })));
+const CROSS_VILLAGE = VILLAGE_USERS.flatMap(({ user, own }) => VILLAGES.filter((v) => v !== own).map((other) => ({ user, other })));
+
+describe('cross-village: village-scoped calls naming another village are FORBIDDEN', () => {
+  it.each(CROSS_VILLAGE)('$user → instances.start in $other', async ({ user, other }) => {
+    const c = await as(user);
+    await expectDenied(() => c.instances.start.mutate({ villageId: other, flowId: FIVE, title: '越权发起', data: { proposal: { subject: 'x' } } }), 'FORBIDDEN', { instance: ACTIVE[other as VillageId] });
+  });
+
+  it.each(CROSS_VILLAGE)('$user → instances.list of $other', async ({ user, other }) => {
+    const c = await as(user);
+    await expectDenied(() => c.instances.list.query({ villageId: other }), 'FORBIDDEN');
+  });
+
+  it.each(CROSS_VILLAGE)('$user → flows.forVillage of $other', async ({ user, other }) => {
+    const c = await as(user);
+    await expectDenied(() => c.flows.forVillage.query({ villageId: other }), 'FORBIDDEN');
+  });
+
+  it.each(VILLAGE_USERS)('$user reads its own village and only that one', async ({ user, own }) => {
+    const c = await as(user);
+    const me = await c.auth.me.query();
+    expect(me?.villages.map((v) => v.id)).toEqual([own]);
+    expect((await c.org.villages.query()).map((v) => v.id)).toEqual([own]);
+    const listed = await c.instances.list.query({});
+    expect(listed.length).toBeGreaterThan(0);
+    expect(new Set(listed.map((i) => i.villageId))).toEqual(new Set([own]));
+    expect((await c.instances.list.query({ villageId: own })).map((i) => i.id).sort()).toEqual(listed.map((i) => i.id).sort());
+    const got = await c.instances.get.query({ id: ACTIVE[own] });
+    expect(got.instance.id).toBe(ACTIVE[own]);
+    expect((await c.audit.history.query({ id: ACTIVE[own] })).length).toBe(got.instance.seq);
+    expect((await c.audit.verify.query({ id: ACTIVE[own] })).ok).toBe(true);
+    // The inbox holds only its own village's steps.
+    for (const t of await c.tasks.inbox.query()) expect(t.villageId).toBe(own);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Another township: township-wide roles stop at the township's border
+// ---------------------------------------------------------------------------------------------
+describe('cross-township', () => {
+  const HT = ['ht.admin', 'ht.auditor', 'ht.reviewer'];
+  const READS = HT.flatMap((user) => ['instances.get', 'audit.history', 'audit.export', 'audit.verify'].map((op) => ({ user, op })));
+
+  it.each(READS)('$user → $op(demo-xiling-square) is NOT_FOUND', async ({ user, op }) => {
+    const c = await as(user);
+    await expectDenied(() => INSTANCE_OPS[op]!(c, 'demo-xiling-square', 'xiling'), 'NOT_FOUND', { instance: 'demo-xiling-square' });
+  });
+
+  it.each(HT)('%s → instances.send APPROVE on demo-xiling-square is NOT_FOUND', async (user) => {
+    const c = await as(user);
+    await expectDenied(() => INSTANCE_OPS['instances.send']!(c, 'demo-xiling-square', 'xiling'), 'NOT_FOUND', { instance: 'demo-xiling-square' });
+  });
+
+  it.each(HT)('%s → instances.start / list in dongping are FORBIDDEN', async (user) => {
+    const c = await as(user);
+    await expectDenied(() => c.instances.start.mutate({ villageId: 'dongping', flowId: FIVE }), 'FORBIDDEN');
+    await expectDenied(() => c.instances.list.query({ villageId: 'dongping' }), 'FORBIDDEN');
+    expect(await c.instances.list.query({})).toEqual([]);
+    expect(await c.tasks.inbox.query()).toEqual([]);
+  });
+
+  it("another township's admin cannot touch this township's people or flows", async () => {
+    const c = await as('ht.admin');
+    // Both refusals are BAD_REQUEST ("not in this township"), not NOT_FOUND: see the report.
+    await expectDenied(() => c.org.setRoles.mutate({ userId: 'dongping-villager', roles: [{ role: 'party_secretary', villageId: 'shangzhuang' }] }), 'BAD_REQUEST');
+    await expectDenied(() => c.flows.publish.mutate({ id: draftId }), 'BAD_REQUEST');
+    await expectDenied(() => c.flows.setVillages.mutate({ flowId: FIVE, villageIds: ['dongping'] }), 'BAD_REQUEST');
+    await expectDenied(() => c.org.createUser.mutate({ username: 'ht.intruder', displayName: '越界', password: 'intruder-pass', roles: [{ role: 'party_secretary', villageId: 'dongping' }] }), 'BAD_REQUEST');
+    await expectDenied(() => c.flows.get.query({ id: draftId }), 'NOT_FOUND');
+    expect((await c.org.users.query()).map((u) => u.townshipId)).toEqual(['hetang', 'hetang', 'hetang']);
+    expect(await c.flows.list.query()).toEqual([]);
+    expect(await c.audit.log.query({})).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The right village, the wrong role for the step
+// ---------------------------------------------------------------------------------------------
+interface WrongRole {
+  user: string;
+  instance: () => string;
+  type: string;
+  payload: Record<string, unknown>;
+  step: string;
+}
+const WRONG_ROLE: WrongRole[] = [
+  // 党支部提议 (demo-nanwan-parking): only the party secretary submits or withdraws.
+  ...(['villager', 'committee', 'party1', 'rep', 'supervisor', 'clerk'] as const).map((r) => ({ user: `nanwan.${r}`, instance: () => 'demo-nanwan-parking', type: 'SUBMIT', payload: PROPOSAL, step: 'proposal' })),
+  ...(['villager', 'committee'] as const).map((r) => ({ user: `nanwan.${r}`, instance: () => 'demo-nanwan-parking', type: 'WITHDRAW', payload: {}, step: 'proposal' })),
+  // 两委商议 (a fresh dongping instance): only the clerk records the meeting.
+  ...(['party1', 'secretary', 'committee', 'villager', 'rep', 'supervisor'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => freshTwoCommittees, type: 'RECORD_VOTE', payload: TWO_COMMITTEES_MEETING, step: 'two_committees' })),
+  // 党员大会 (demo-dongping-road): only party members cast ballots, only the clerk closes the vote.
+  ...(['clerk', 'villager', 'rep', 'committee', 'supervisor'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => 'demo-dongping-road', type: 'CAST_BALLOT', payload: { choice: 'for' }, step: 'party_members_meeting' })),
+  ...(['party3', 'secretary'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => 'demo-dongping-road', type: 'CLOSE_VOTE', payload: { members: 10, eligible: 9 }, step: 'party_members_meeting' })),
+  // 乡镇审核 (demo-xiling-square): only the township reviewer approves, returns or rejects.
+  ...(['clerk', 'secretary', 'committee', 'supervisor'] as const).map((r) => ({ user: `xiling.${r}`, instance: () => 'demo-xiling-square', type: 'APPROVE', payload: APPROVAL, step: 'township_review' })),
+  { user: 'xiling.secretary', instance: () => 'demo-xiling-square', type: 'REJECT', payload: { reason: '书记自行否决' }, step: 'township_review' },
+  { user: 'qs.admin', instance: () => 'demo-xiling-square', type: 'APPROVE', payload: APPROVAL, step: 'township_review' },
+  { user: 'qs.admin', instance: () => 'demo-nanwan-parking', type: 'SUBMIT', payload: PROPOSAL, step: 'proposal' },
+  { user: 'qs.reviewer', instance: () => 'demo-nanwan-parking', type: 'SUBMIT', payload: PROPOSAL, step: 'proposal' },
+  { user: 'qs.reviewer', instance: () => 'demo-dongping-road', type: 'CAST_BALLOT', payload: { choice: 'against' }, step: 'party_members_meeting' },
+];
+
+describe('the right village, a role the step does not allow: FORBIDDEN', () => {
+  it.each(WRONG_ROLE)('$user → $type at $step', async ({ user, instance, type, payload }) => {
+    const c = await as(user);
+    const id = instance();
+    await expectDenied(() => c.instances.send.mutate({ id, seq: seqOf(id), type, payload }), 'FORBIDDEN', { instance: id, engineCode: 'ROLE_FORBIDDEN' });
+  });
+
+  it.each(['dongping.secretary', 'dongping.clerk', 'dongping.party4', 'qs.admin', 'qs.reviewer'])('%s → a TIMER event by hand is FORBIDDEN (the scheduler alone sends timers)', async (user) => {
+    const c = await as(user);
+    await expectDenied(() => c.instances.send.mutate({ id: 'demo-xiling-square', seq: seqOf('demo-xiling-square'), type: 'TIMER', payload: { timer: 'township_review:deadline' } }), user.startsWith('qs.') ? 'FORBIDDEN' : 'NOT_FOUND', { instance: 'demo-xiling-square' });
+    await expectDenied(() => c.instances.send.mutate({ id: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), type: 'TIMER', payload: { timer: 'party_members_meeting:deadline' } }), 'FORBIDDEN', { instance: 'demo-dongping-road' });
+  });
+
+  it.each(VILLAGES.flatMap((v) => (['committee', 'party1', 'rep', 'supervisor', 'clerk', 'villager'] as const).map((r) => `${v}.${r}`)))(
+    '%s → instances.start in its own village is FORBIDDEN (only the party secretary starts 五议两公开)',
+    async (user) => {
+      const c = await as(user);
+      await expectDenied(() => c.instances.start.mutate({ villageId: user.split('.')[0]!, flowId: FIVE }), 'FORBIDDEN', { engineCode: 'ROLE_FORBIDDEN' });
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// The auditor: reads everything in the township, changes nothing
+// ---------------------------------------------------------------------------------------------
+const ALL_SEEDED = ['demo-dongping-road', 'demo-dongping-pond', 'demo-xiling-square', 'demo-xiling-forest', 'demo-nanwan-canteen', 'demo-nanwan-parking'];
+
+describe('the township auditor', () => {
+  it.each(ALL_SEEDED)('reads %s: get, history, replay, verify, export', async (id) => {
+    const c = await as('qs.auditor');
+    const got = await c.instances.get.query({ id });
+    expect(got.instance.id).toBe(id);
+    expect(got.step.events).toEqual([]); // nothing the auditor may send
+    const history = await c.audit.history.query({ id });
+    expect(history.length).toBe(got.instance.seq);
+    const replay = await c.audit.replay.query({ id });
+    expect(replay.verified.ok).toBe(true);
+    expect(replay.steps.length).toBe(history.length);
+    expect(await c.audit.verify.query({ id })).toEqual({ ok: true, count: history.length, head: got.instance.head });
+    const bundle = await c.audit.export.query({ id });
+    expect(bundle.history).toEqual(history);
+    expect(bundle.instance.head).toBe(got.instance.head);
+  });
+
+  it('lists every village, sees the audit log, and has an empty inbox', async () => {
+    const c = await as('qs.auditor');
+    for (const v of VILLAGES) expect((await c.instances.list.query({ villageId: v })).length).toBeGreaterThan(0);
+    expect(new Set((await c.instances.list.query({})).map((i) => i.villageId))).toEqual(new Set(VILLAGES));
+    expect(Array.isArray(await c.audit.log.query({}))).toBe(true);
+    expect(await c.tasks.inbox.query()).toEqual([]);
+  });
+
+  const AUDITOR_MUTATIONS: [string, (c: Client) => Promise<unknown>, { instance?: string; engineCode?: string }][] = [
+    ...VILLAGES.map((v): [string, (c: Client) => Promise<unknown>, { instance?: string; engineCode?: string }] => [
+      `instances.send ${PLAUSIBLE[v].type} on ${ACTIVE[v]}`,
+      (c) => c.instances.send.mutate({ id: ACTIVE[v], seq: seqOf(ACTIVE[v]), ...PLAUSIBLE[v] }),
+      { instance: ACTIVE[v], engineCode: 'ROLE_FORBIDDEN' },
+    ]),
+    ['instances.send OBJECT on the dongping result disclosure', (c) => c.instances.send.mutate({ id: 'demo-dongping-pond', seq: seqOf('demo-dongping-pond'), type: 'OBJECT', payload: { reason: '审计异议' } }), { instance: 'demo-dongping-pond', engineCode: 'ROLE_FORBIDDEN' }],
+    ...VILLAGES.map((v): [string, (c: Client) => Promise<unknown>, { instance?: string; engineCode?: string }] => [
+      `instances.start in ${v}`,
+      (c) => c.instances.start.mutate({ villageId: v, flowId: FIVE }),
+      { engineCode: 'ROLE_FORBIDDEN' },
+    ]),
+    ['flows.saveDraft', (c) => c.flows.saveDraft.mutate({ json: FIVE_JSON.replace('"1.1.0"', '"9.9.9"') }), {}],
+    ['flows.publish', (c) => c.flows.publish.mutate({ id: draftId }), {}],
+    ['flows.setVillages', (c) => c.flows.setVillages.mutate({ flowId: FIVE, villageIds: ['dongping'] }), {}],
+    ['org.setRoles (granting itself township_admin)', (c) => c.org.setRoles.mutate({ userId: 'qs-auditor', roles: [{ role: 'township_admin', villageId: null }] }), {}],
+    ['org.createUser', (c) => c.org.createUser.mutate({ username: 'audit.helper', displayName: '审计助理', password: 'audit-helper-pass', roles: [{ role: 'township_admin', villageId: null }] }), {}],
+  ];
+  it.each(AUDITOR_MUTATIONS)('%s is FORBIDDEN and changes nothing', async (_name, call, opts) => {
+    await expectDenied(async () => call(await as('qs.auditor')), 'FORBIDDEN', opts);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Village users (and the reviewer) against township-admin procedures
+// ---------------------------------------------------------------------------------------------
+const ADMIN_PROCS: Record<string, (c: Client, self: string) => Promise<unknown>> = {
+  'org.users': (c) => c.org.users.query(),
+  'org.createUser': (c) => c.org.createUser.mutate({ username: 'backdoor.admin', displayName: '后门', password: 'backdoor-password', roles: [{ role: 'township_admin', villageId: null }] }),
+  'org.setRoles': (c, self) => c.org.setRoles.mutate({ userId: self, roles: [{ role: 'township_admin', villageId: null }] }),
+  'flows.saveDraft': (c) => c.flows.saveDraft.mutate({ json: FIVE_JSON.replace('"1.1.0"', '"9.9.9"') }),
+  'flows.publish': (c) => c.flows.publish.mutate({ id: draftId }),
+  'flows.setVillages': (c) => c.flows.setVillages.mutate({ flowId: FIVE, villageIds: ['dongping'] }),
+  'audit.log': (c) => c.audit.log.query({ limit: 10 }),
+};
+const NON_ADMINS = [...VILLAGE_USERS.map((u) => u.user), 'qs.reviewer'];
+const ADMIN_DENIALS = NON_ADMINS.flatMap((user) => Object.keys(ADMIN_PROCS).map((proc) => ({ user, proc })));
+
+describe('admin procedures: FORBIDDEN to everyone but the township admin', () => {
+  it.each(ADMIN_DENIALS)('$user → $proc', async ({ user, proc }) => {
+    const c = await as(user);
+    await expectDenied(() => ADMIN_PROCS[proc]!(c, userId(user)), 'FORBIDDEN');
+  });
+
+  it.each(VILLAGE_USERS.map((u) => u.user))('%s → stats.overview (township roles only)', async (user) => {
+    const c = await as(user);
+    await expectDenied(() => c.stats.overview.query(), 'FORBIDDEN');
+  });
+
+  it('the township roles see the overview of their own township only', async () => {
+    for (const user of ['qs.admin', 'qs.reviewer', 'qs.auditor']) {
+      const overview = await (await as(user)).stats.overview.query();
+      expect(overview.villages.map((v) => v.id).sort()).toEqual([...VILLAGES].sort());
+      expect(overview.township.running + overview.township.done).toBeGreaterThan(0);
+    }
+    const other = await (await as('ht.admin')).stats.overview.query();
+    expect(other.villages.map((v) => v.id)).toEqual(['shangzhuang']);
+    expect(other.township).toMatchObject({ running: 0, done: 0, overdue: 0, steps: [] });
+  });
+
+  it('drafts stay hidden from non-admins', async () => {
+    const c = await as('dongping.secretary');
+    await expectDenied(() => c.flows.get.query({ id: draftId }), 'NOT_FOUND');
+    expect((await c.flows.list.query()).every((v) => v.status === 'published')).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The allowed ones work (and leave exactly one trace each)
+// ---------------------------------------------------------------------------------------------
+describe('allowed actions work', () => {
+  it('the secretary starts and submits in its own village; the clerk records; a party member votes', async () => {
+    const secretary = await as('nanwan.secretary');
+    const started = await secretary.instances.start.mutate({ villageId: 'nanwan', flowId: FIVE, title: '南湾社区：健身广场' });
+    expect(started).toMatchObject({ villageId: 'nanwan', state: 'proposal', seq: 1, startedBy: 'nanwan-secretary' });
+    const submitted = await secretary.instances.send.mutate({ id: started.id, seq: 1, type: 'SUBMIT', payload: PROPOSAL });
+    expect(submitted).toMatchObject({ state: 'two_committees', seq: 2 });
+
+    const before = await apiView(freshTwoCommittees);
+    const clerk = await as('dongping.clerk');
+    const recorded = await clerk.instances.send.mutate({ id: freshTwoCommittees, seq: before.seq, type: 'RECORD_VOTE', payload: TWO_COMMITTEES_MEETING });
+    expect(recorded.state).toBe('party_members_meeting');
+    expect(await apiView(freshTwoCommittees)).toMatchObject({ seq: before.seq + 1, history: before.history + 1 });
+
+    const road = await apiView('demo-dongping-road');
+    const party = await as('dongping.party3');
+    await party.instances.send.mutate({ id: 'demo-dongping-road', seq: road.seq, type: 'CAST_BALLOT', payload: { choice: 'for' } });
+    const after = await apiView('demo-dongping-road');
+    expect(after).toMatchObject({ seq: road.seq + 1, history: road.history + 1, state: 'party_members_meeting' });
+    const last = (await party.audit.history.query({ id: 'demo-dongping-road' })).at(-1)!;
+    expect(last).toMatchObject({ type: 'CAST_BALLOT', actor: { id: 'dongping-party3', role: 'party_member' } });
+  });
+
+  it('the township admin manages people, and each change is one audit-log entry', async () => {
+    const admin = await as('qs.admin');
+    const logBefore = (await admin.audit.log.query({ limit: 1000 })).length;
+    const users = await admin.org.users.query();
+    expect(users.some((u) => u.username === 'dongping.clerk')).toBe(true);
+    // No password hash ever leaves the server.
+    const login = await clientFor(s.url).client.auth.login.mutate({ username: 'qs.admin', password: DEMO_PASSWORD });
+    for (const shown of [users, login, await admin.auth.me.query()]) expect(JSON.stringify(shown)).not.toMatch(/scrypt|passwordHash|password_hash/);
+    const created = await admin.org.createUser.mutate({ username: 'xiling.clerk2', displayName: '西岭村记录员2', password: 'clerk-two-password', roles: [{ role: 'clerk', villageId: 'xiling' }] });
+    expect(created?.roles).toEqual([{ role: 'clerk', villageId: 'xiling' }]);
+    await admin.org.setRoles.mutate({ userId: created!.id, roles: [{ role: 'clerk', villageId: 'xiling' }, { role: 'villager', villageId: 'xiling' }] });
+    const log = await admin.audit.log.query({ limit: 1000 });
+    expect(log.length).toBe(logBefore + 2);
+    expect(log.map((e) => e.action)).toEqual(expect.arrayContaining(['user.create', 'user.roles']));
+
+    // Roles are read on every request: revoking them ends access for a session already open.
+    const clerk2 = clientFor(s.url).client;
+    await clerk2.auth.login.mutate({ username: 'xiling.clerk2', password: 'clerk-two-password' });
+    expect((await clerk2.instances.get.query({ id: 'demo-xiling-forest' })).instance.villageId).toBe('xiling');
+    await admin.org.setRoles.mutate({ userId: created!.id, roles: [] });
+    await expectDenied(() => clerk2.instances.get.query({ id: 'demo-xiling-forest' }), 'NOT_FOUND', { instance: 'demo-xiling-forest' });
+    await expectDenied(() => clerk2.instances.list.query({ villageId: 'xiling' }), 'FORBIDDEN');
+    expect(await clerk2.instances.list.query({})).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The public board shows disclosures and nothing else
+// ---------------------------------------------------------------------------------------------
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+function at(value: Json, pointer: string): Json | undefined {
+  let node: Json | undefined = value;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    node = node && typeof node === 'object' && !Array.isArray(node) ? node[key] : undefined;
+  }
+  return node;
+}
+function leaves(value: Json | undefined, pointer = '', out: { pointer: string; value: Json }[] = []) {
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) leaves(v, `${pointer}/${k}`, out);
+  } else if (value !== undefined) out.push({ pointer, value });
+  return out;
+}
+
+/** Checks one village's board against the instances it discloses; returns the board. */
+async function checkBoard(village: VillageId) {
+  const board = await s.anonymous().board.village.query({ villageId: village });
+  const text = JSON.stringify(board);
+  const auditor = await as('qs.auditor');
+  for (const d of board.current) {
+    const row = s.store.db.prepare('SELECT instance_id, village_id, state FROM disclosures WHERE id = ?').get(d.id) as { instance_id: string; village_id: string; state: string };
+    expect(row.village_id).toBe(village);
+    const { instance, flow, data } = await auditor.instances.get.query({ id: row.instance_id });
+    expect(instance.villageId).toBe(village);
+    const publish = (flow.states[row.state] as { disclosure?: { publish: string[] } }).disclosure!.publish;
+    // Exactly the publish list, with the values the instance had.
+    expect(d.items.map((i) => i.pointer)).toEqual(publish);
+    for (const item of d.items) expect(item.value).toEqual(at(data as Json, item.pointer));
+    // No value of the instance's data outside the publish list shows up anywhere on the board.
+    const published = new Set(publish.flatMap((p) => leaves(at(data as Json, p))).map((l) => JSON.stringify(l.value)));
+    const secret = leaves(data as Json).filter((l) => !publish.some((p) => l.pointer === p || l.pointer.startsWith(p + '/')));
+    expect(secret.length).toBeGreaterThan(0);
+    for (const l of secret) {
+      if (typeof l.value === 'string' && l.value.length >= 4 && !published.has(JSON.stringify(l.value))) {
+        expect(text, `${l.pointer} leaked onto the board`).not.toContain(l.value);
+      }
+    }
+  }
+  // Past disclosures keep their period and hash, not their content.
+  for (const p of board.past) expect(Object.keys(p).sort()).toEqual(['endedAt', 'from', 'id', 'instanceId', 'recordHash', 'state', 'stepTitle', 'title', 'until']);
+  expect(text).not.toContain('branch_minutes');
+  expect(text).not.toContain(PROPOSAL.branch_minutes as string);
+  expect(text).not.toContain('ballots');
+  return board;
+}
+
+describe('the public board', () => {
+  it('shows only what disclosures publish (the seeded dongping result disclosure)', async () => {
+    const board = await checkBoard('dongping');
+    expect(board.current.length).toBe(1);
+    expect(board.current[0]!.items.map((i) => i.pointer)).toEqual(['/proposal/subject', '/proposal/budget', '/votes/representatives', '/implementation']);
+    // The dongping road instance (at the party members' ballot) is disclosed nowhere.
+    expect(JSON.stringify(board)).not.toContain('demo-dongping-road');
+  });
+
+  it('nanwan shows its past disclosures without content; xiling shows nothing before the review', async () => {
+    const nanwan = await checkBoard('nanwan');
+    expect(nanwan.current).toEqual([]);
+    expect(nanwan.past.length).toBe(2);
+    const xiling = await checkBoard('xiling');
+    expect(xiling.current).toEqual([]);
+    expect(JSON.stringify(xiling)).not.toContain(PROPOSAL.content as string);
+  });
+
+  it('after the township approves, xiling discloses the resolution and only its publish list', async () => {
+    const reviewer = await as('qs.reviewer');
+    const view = await apiView('demo-xiling-square');
+    const approved = await reviewer.instances.send.mutate({ id: 'demo-xiling-square', seq: view.seq, type: 'APPROVE', payload: APPROVAL });
+    expect(approved.state).toBe('resolution_disclosure');
+    const board = await checkBoard('xiling');
+    expect(board.current.length).toBe(1);
+    expect(board.current[0]!.items.map((i) => i.pointer)).toEqual(['/proposal/subject', '/proposal/category', '/proposal/content', '/proposal/budget', '/votes/representatives', '/reviews/township']);
+    const text = JSON.stringify(board);
+    expect(text).toContain(PROPOSAL.content as string); // published
+    expect(text).not.toContain(PROPOSAL.branch_meeting_date as string); // not published
+    expect(text).not.toContain('party_members'); // the party members' vote is not on the list
+    // Another village's board does not show it.
+    expect(JSON.stringify(await checkBoard('nanwan'))).not.toContain(PROPOSAL.content as string);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Sessions: sign-in throttling and logout
+// ---------------------------------------------------------------------------------------------
+describe('sessions', () => {
+  it('5 wrong passwords lock the user name, even against the right password, for the window', async () => {
+    const { client } = clientFor(s.url);
+    const sessionsBefore = (s.store.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+    for (let i = 0; i < 5; i++) {
+      expect((await errorOf(client.auth.login.mutate({ username: 'nanwan.party9', password: `guess-${i}` }))).code).toBe('UNAUTHORIZED');
+    }
+    const locked = await errorOf(client.auth.login.mutate({ username: 'nanwan.party9', password: DEMO_PASSWORD }));
+    expect(locked.code).toBe('TOO_MANY_REQUESTS');
+    expect(await client.auth.me.query()).toBeNull();
+    expect((s.store.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n).toBe(sessionsBefore);
+    // Only that name is locked.
+    const other = clientFor(s.url).client;
+    expect((await other.auth.login.mutate({ username: 'nanwan.party8', password: DEMO_PASSWORD })).user.username).toBe('nanwan.party8');
+    // Still locked 14 minutes later; free again once the 15-minute window has passed.
+    s.clock.advance(14 * 60_000);
+    expect((await errorOf(client.auth.login.mutate({ username: 'nanwan.party9', password: DEMO_PASSWORD }))).code).toBe('TOO_MANY_REQUESTS');
+    s.clock.advance(2 * 60_000);
+    expect((await client.auth.login.mutate({ username: 'nanwan.party9', password: DEMO_PASSWORD })).user.username).toBe('nanwan.party9');
+  });
+
+  it('logout makes the old session cookie useless (and only that session)', async () => {
+    const first = clientFor(s.url);
+    await first.client.auth.login.mutate({ username: 'dongping.party9', password: DEMO_PASSWORD });
+    const token = first.cookies.get('vf_session')!;
+    expect(token).toBeTruthy();
+    const second = clientFor(s.url);
+    await second.client.auth.login.mutate({ username: 'dongping.party9', password: DEMO_PASSWORD });
+
+    await first.client.auth.logout.mutate();
+    expect(first.cookies.has('vf_session')).toBe(false);
+    expect(await first.client.auth.me.query()).toBeNull();
+
+    const replay = clientFor(s.url);
+    replay.cookies.set('vf_session', token);
+    expect(await replay.client.auth.me.query()).toBeNull();
+    await expectDenied(() => replay.client.instances.get.query({ id: 'demo-dongping-road' }), 'UNAUTHORIZED');
+    await expectDenied(() => replay.client.instances.send.mutate({ id: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), type: 'CAST_BALLOT', payload: { choice: 'for' } }), 'UNAUTHORIZED', { instance: 'demo-dongping-road' });
+    await expectDenied(() => replay.client.auth.logout.mutate(), 'UNAUTHORIZED');
+
+    // The other session of the same user is untouched.
+    expect((await second.client.auth.me.query())?.user.username).toBe('dongping.party9');
+  });
+});
