@@ -50,17 +50,20 @@ export interface DemoLogin {
   village: string | null;
 }
 
-function demoUsers(): (DemoLogin & { id: string; grant: RoleGrant })[] {
-  const users: (DemoLogin & { id: string; grant: RoleGrant })[] = [];
+/** Village cadres are party members too, as they nearly always are: they vote in the party meeting. */
+const ALSO_PARTY_MEMBER = new Set<Role>(['party_secretary', 'committee_member']);
+
+function demoUsers(): (DemoLogin & { id: string; grants: RoleGrant[] })[] {
+  const users: (DemoLogin & { id: string; grants: RoleGrant[] })[] = [];
   for (const role of TOWNSHIP_ROLES) {
-    users.push({ id: `qs-${SHORT[role]}`, username: `qs.${SHORT[role]}`, displayName: `${DEMO_TOWNSHIP.name}${NAMES[role]}`, role, village: null, grant: { role, villageId: null } });
+    users.push({ id: `qs-${SHORT[role]}`, username: `qs.${SHORT[role]}`, displayName: `${DEMO_TOWNSHIP.name}${NAMES[role]}`, role, village: null, grants: [{ role, villageId: null }] });
   }
   for (const v of DEMO_VILLAGES) {
     for (const role of VILLAGE_ROLES) {
       const count = role === 'party_member' ? PARTY_MEMBERS : 1;
       for (let n = 1; n <= count; n++) {
         const suffix = count > 1 ? String(n) : '';
-        users.push({ id: `${v.id}-${SHORT[role]}${suffix}`, username: `${v.id}.${SHORT[role]}${suffix}`, displayName: `${v.name}${NAMES[role]}${suffix}`, role, village: v.id, grant: { role, villageId: v.id } });
+        users.push({ id: `${v.id}-${SHORT[role]}${suffix}`, username: `${v.id}.${SHORT[role]}${suffix}`, displayName: `${v.name}${NAMES[role]}${suffix}`, role, village: v.id, grants: [{ role, villageId: v.id }, ...(ALSO_PARTY_MEMBER.has(role) ? [{ role: 'party_member' as Role, villageId: v.id }] : [])] });
       }
     }
   }
@@ -128,7 +131,7 @@ export async function seedDemo(runtime: Runtime): Promise<boolean> {
   // One hash for every demo account: they share the printed demo password anyway.
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   for (const u of demoUsers()) {
-    await store.createUser({ id: u.id, townshipId: DEMO_TOWNSHIP.id, username: u.username, displayName: u.displayName, passwordHash, roles: [u.grant] });
+    await store.createUser({ id: u.id, townshipId: DEMO_TOWNSHIP.id, username: u.username, displayName: u.displayName, passwordHash, roles: u.grants });
   }
   const villageIds = DEMO_VILLAGES.map((v) => v.id);
   const publishedAt = new Date(now - 60 * 86400_000).toISOString();

@@ -308,7 +308,7 @@ const WRONG_ROLE: WrongRole[] = [
   // 两委商议 (a fresh dongping instance): only the clerk records the meeting.
   ...(['party1', 'secretary', 'committee', 'villager', 'rep', 'supervisor'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => freshTwoCommittees, type: 'RECORD_VOTE', payload: TWO_COMMITTEES_MEETING, step: 'two_committees' })),
   // 党员大会 (demo-dongping-road): only party members cast ballots, only the clerk closes the vote.
-  ...(['clerk', 'villager', 'rep', 'committee', 'supervisor'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => 'demo-dongping-road', type: 'CAST_BALLOT', payload: { choice: 'for' }, step: 'party_members_meeting' })),
+  ...(['clerk', 'villager', 'rep', 'supervisor'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => 'demo-dongping-road', type: 'CAST_BALLOT', payload: { choice: 'for' }, step: 'party_members_meeting' })),
   ...(['party3', 'secretary'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => 'demo-dongping-road', type: 'CLOSE_VOTE', payload: { members: 10, eligible: 9 }, step: 'party_members_meeting' })),
   // 乡镇审核 (demo-xiling-square): only the township reviewer approves, returns or rejects.
   ...(['clerk', 'secretary', 'committee', 'supervisor'] as const).map((r) => ({ user: `xiling.${r}`, instance: () => 'demo-xiling-square', type: 'APPROVE', payload: APPROVAL, step: 'township_review' })),
