@@ -1,0 +1,56 @@
+// Pieces both meeting components show: the voting body, its legal basis and rules in words, and
+// one rule applied to numbers ("出席 14/20 ≥ 2/3 ✓").
+import type { RuleCheck, VoteConfig, VoteResult } from '../../engine/types.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { OP_SIGN, ruleText } from './meetingRules.ts';
+
+export function VoteRules({ vote }: { vote: VoteConfig }) {
+  const { t, text, lang } = useI18n();
+  return (
+    <dl className="mtg-rules" data-testid="vote-rules">
+      <dt>{t('meeting.body')}</dt>
+      <dd>{text(vote.body)}</dd>
+      <dt>{t('meeting.quorum')}</dt>
+      <dd>{vote.quorum ? ruleText(t, lang, vote.quorum, 'quorum') : t('meeting.noQuorumRule')}</dd>
+      <dt>{t('meeting.pass')}</dt>
+      <dd>{ruleText(t, lang, vote.pass, 'pass')}</dd>
+      {vote.basis && (
+        <>
+          <dt>{t('meeting.basis')}</dt>
+          <dd className="mtg-basis">{text(vote.basis)}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+/** A rule applied: the label, count/base, the rule's sign and fraction, and whether it is met. */
+export function RulePart({ label, check }: { label: string; check: RuleCheck }) {
+  const { t } = useI18n();
+  return (
+    <span className={check.met ? 'mtg-rule met' : 'mtg-rule unmet'}>
+      {label} {check.count}/{check.base} {OP_SIGN[check.op]} {check.ratio}{' '}
+      <span role="img" aria-label={check.met ? t('meeting.met') : t('meeting.notMet')}>
+        {check.met ? '✓' : '✗'}
+      </span>
+    </span>
+  );
+}
+
+/** "出席 14/20 ≥ 2/3 ✓ · 赞成 8/14 > 1/2 ✓ → 通过" */
+export function OutcomeLine({ result }: { result: VoteResult }) {
+  const { t } = useI18n();
+  return (
+    <p className="mtg-outcome" data-outcome={result.outcome}>
+      {result.quorum && (
+        <>
+          <RulePart label={t('meeting.livePresent')} check={result.quorum} />
+          <span aria-hidden="true"> · </span>
+        </>
+      )}
+      <RulePart label={t('meeting.liveFor')} check={result.pass} />
+      <span aria-hidden="true"> → </span>
+      <strong className={`mtg-verdict ${result.outcome}`}>{t(`meeting.outcomes.${result.outcome}`)}</strong>
+    </p>
+  );
+}
