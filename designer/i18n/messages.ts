@@ -7,8 +7,10 @@ import { diagram } from './messages/diagram.ts';
 import { audit } from './messages/audit.ts';
 import { board } from './messages/board.ts';
 import { overview } from './messages/overview.ts';
+import { editor } from './messages/editor.ts';
+import { formDesigner } from './messages/formDesigner.ts';
 
-const areas = { common, runner, meeting, diagram, audit, board, overview };
+const areas = { common, runner, meeting, diagram, audit, board, overview, editor, formDesigner };
 type Areas = typeof areas;
 
 export const messages = {
