@@ -10,3 +10,4 @@ export { localizeSchema } from './localize.ts';
 export { addPeriod, isWorkingDay } from './time.ts';
 export { checkRule, decide, countProblems } from './votes.ts';
 export { openSteps, type OpenStep } from './steps.ts';
+export { legalChecks, atLeastAsStrict, ruleWords, type LegalIssue, type LegalLevel, type LegalRule } from './legal.ts';

@@ -1,4 +1,5 @@
 // Providers and routes. Public pages (sign-in, the board) need no session; the rest do.
+import { lazy, Suspense } from 'react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { Redirect, Route, Switch } from 'wouter';
 import { I18nProvider } from '../i18n/index.tsx';
@@ -12,6 +13,11 @@ import { OverviewPage } from '../overview/OverviewPage.tsx';
 import { Layout } from './Layout.tsx';
 import { useMe } from './session.ts';
 import { Loading } from './ui.tsx';
+
+// The flow designer (township admins) is a chunk of its own: the canvas, ELK and the validator.
+const DesignerHome = lazy(() => import('../editor/pages.tsx').then((m) => ({ default: m.DesignerHome })));
+const DesignerEdit = lazy(() => import('../editor/pages.tsx').then((m) => ({ default: m.EditRoute })));
+const DesignerNew = lazy(() => import('../editor/pages.tsx').then((m) => ({ default: m.NewRoute })));
 
 const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } } });
 
@@ -27,6 +33,9 @@ function SignedIn() {
         <Route path="/instances/:id">{(p) => <InstancePage id={p.id} />}</Route>
         <Route path="/audit/:id">{(p) => <AuditPage id={p.id} />}</Route>
         <Route path="/overview">{() => <OverviewPage me={me.data!} />}</Route>
+        <Route path="/designer">{() => <Suspense fallback={<Loading />}><DesignerHome me={me.data!} /></Suspense>}</Route>
+        <Route path="/designer/new">{() => <Suspense fallback={<Loading />}><DesignerNew me={me.data!} /></Suspense>}</Route>
+        <Route path="/designer/edit/:versionId">{(p) => <Suspense fallback={<Loading />}><DesignerEdit me={me.data!} versionId={Number(p.versionId)} /></Suspense>}</Route>
         <Route>
           <Redirect to="/" />
         </Route>

@@ -38,7 +38,7 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
   return (
     <>
       <a className="skip" href="#main">
-        {t('common.nav.inbox')}
+        {t('common.skipToContent')}
       </a>
       <header className="top">
         <strong className="brand">{t('common.appName')}</strong>
@@ -46,6 +46,7 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
           <Link href="/">{t('common.nav.inbox')}</Link>
           <Link href="/instances">{t('common.nav.instances')}</Link>
           {township && <Link href="/overview">{t('common.nav.overview')}</Link>}
+          {hasTownshipRole(me, 'township_admin') && <Link href="/designer">{t('editor.nav')}</Link>}
           <Link href="/board">{t('common.nav.board')}</Link>
         </nav>
         <div className="who" data-testid="who">

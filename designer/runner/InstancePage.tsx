@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { useI18n } from '../i18n/index.tsx';
+import { getAt } from '../../engine/pointer.ts';
 import { api } from '../app/trpc.ts';
 import { formatTime, Query } from '../app/ui.tsx';
 import { Ballot } from './Ballot.tsx';
@@ -52,19 +53,31 @@ function InstanceView({ view }: { view: InstanceView }) {
           </p>
         )}
         {instance.status === 'active' && events.length === 0 && <p>{t('runner.notYourStep', { roles: step.roles.map(role).join('、') })}</p>}
-        {step.kind === 'task' && step.form && events.includes('SUBMIT') && <StepForm key={`${instance.id}:${step.state}`} form={step.form} sender={sender} />}
+        {step.kind === 'task' && step.form && events.includes('SUBMIT') && <StepForm key={`${instance.id}:${step.state}`} form={step.form} sender={sender} initial={getAt(view.data, step.form.saveTo)} />}
         {step.kind === 'vote' && events.includes('RECORD_VOTE') && <MeetingRecord vote={step.vote} sender={sender} />}
         {step.kind === 'vote' && (events.includes('CAST_BALLOT') || events.includes('CLOSE_VOTE')) && <Ballot vote={step.vote} events={events} ballots={step.ballots} sender={sender} />}
         {step.kind === 'review' && <ReasonAction events={events.filter((e) => ['APPROVE', 'RETURN', 'REJECT'].includes(e))} sender={sender} withOpinion />}
         {step.kind === 'disclosure' && <Disclosure view={view} />}
         {step.kind === 'disclosure' && <ReasonAction events={events.filter((e) => e === 'OBJECT')} sender={sender} contact />}
-        <ReasonAction events={events.filter((e) => !['SUBMIT', 'APPROVE', 'RETURN', 'REJECT', 'OBJECT', 'RECORD_VOTE', 'CAST_BALLOT', 'CLOSE_VOTE'].includes(e))} sender={sender} />
+        <OtherActions events={events.filter((e) => !['SUBMIT', 'APPROVE', 'RETURN', 'REJECT', 'OBJECT', 'RECORD_VOTE', 'CAST_BALLOT', 'CLOSE_VOTE'].includes(e))} sender={sender} />
       </section>
       <section className="panel" aria-labelledby="data-title">
         <h2 id="data-title">{t('runner.data')}</h2>
         <ValueView value={view.data} pointer="" labeler={labelers.data} />
       </section>
     </article>
+  );
+}
+
+/** A flow's own events (withdrawing, escalating): set apart from the step's main action. */
+function OtherActions({ events, sender }: { events: string[]; sender: ReturnType<typeof useSend> }) {
+  const { t } = useI18n();
+  if (events.length === 0) return null;
+  return (
+    <section className="other-actions" aria-labelledby="other-actions-title">
+      <h3 id="other-actions-title">{t('runner.otherActions')}</h3>
+      <ReasonAction events={events} sender={sender} secondary />
+    </section>
   );
 }
 

@@ -7,7 +7,7 @@ import { SendError } from './SendError.tsx';
 
 const NEEDS_REASON = new Set(['RETURN', 'REJECT', 'OBJECT']);
 
-export function ReasonAction({ events, sender, withOpinion, contact }: { events: string[]; sender: Sender; withOpinion?: boolean; contact?: boolean }) {
+export function ReasonAction({ events, sender, withOpinion, contact, secondary }: { events: string[]; sender: Sender; withOpinion?: boolean; contact?: boolean; secondary?: boolean }) {
   const { t } = useI18n();
   const [reason, setReason] = useState('');
   const [opinion, setOpinion] = useState('');
@@ -49,7 +49,7 @@ export function ReasonAction({ events, sender, withOpinion, contact }: { events:
       )}
       <div className="buttons">
         {events.map((type) => (
-          <button key={type} type="button" disabled={sender.busy} onClick={() => send(type)} className={type === 'REJECT' ? 'danger' : undefined} data-event={type}>
+          <button key={type} type="button" disabled={sender.busy} onClick={() => send(type)} className={type === 'REJECT' ? 'danger' : secondary ? 'secondary' : undefined} data-event={type}>
             {t(`runner.events.${type}`) === `runner.events.${type}` ? type : t(`runner.events.${type}`)}
           </button>
         ))}

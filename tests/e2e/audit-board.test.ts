@@ -74,7 +74,7 @@ describe('audit replay', () => {
     const meeting = await page.getByTestId('step-detail').textContent();
     expect(meeting).toContain('法定人数：实到 6 人');
     expect(meeting).toContain('已满足');
-    await shot(page, 'audit-replay-zh');
+    await shot(page, 'audit-test-replay-zh');
 
     // Back with the keyboard, then with the button; a timeline row jumps straight to its step.
     await page.getByRole('heading', { name: '逐步回放' }).click();
@@ -93,7 +93,7 @@ describe('audit replay', () => {
     await page.getByText(`Chain intact · ${records.length} records verified`).waitFor();
     await page.getByRole('heading', { name: 'Step-by-step replay' }).waitFor();
     expect(await diff.textContent()).toContain('Joint meeting of the two village committees');
-    await shot(page, 'audit-replay-en');
+    await shot(page, 'audit-test-replay-en');
 
     // The bundle, as downloaded, verifies offline, and ends in the head the page showed.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-bundle').click()]);
@@ -139,12 +139,12 @@ describe('public board', () => {
     expect(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
     // What was disclosed before: its resolution disclosure, ended.
     expect(await page.getByTestId('past').locator('tbody tr').count()).toBeGreaterThan(0);
-    await shot(page, 'board-zh');
+    await shot(page, 'board-test-zh');
 
     await page.getByLabel(/语言|Language/).selectOption('en');
     await page.getByRole('heading', { name: 'Disclosed now' }).waitFor();
     expect(await notice.textContent()).toContain('Disclosure of results');
-    await shot(page, 'board-en');
+    await shot(page, 'board-test-en');
 
     // Printed: no header, no village picker, no buttons; the notice with its QR code.
     await page.getByLabel(/语言|Language/).selectOption('zh');

@@ -139,14 +139,14 @@ describe('meetings in the browser', () => {
     await expect.poll(() => form.getByTestId('sign-in-files').textContent()).toContain(`签到表.png指纹 ${hex.slice(0, 16)}`);
     await form.getByLabel('乡镇列席人员').fill('青山镇 何某某（包村干部）\n\n青山镇 李某某 ');
     await form.getByLabel('会议情况说明').fill('会议议题于三日前书面告知全体代表');
-    await shot(page, 'meeting-record-zh');
+    await shot(page, 'meeting-test-record-zh');
 
     await page.getByLabel(/语言|Language/).selectOption('en');
     await form.getByRole('heading', { name: 'Meeting record' }).waitFor();
     expect(await live.textContent()).toContain('Present 29/33 ≥ 2/3 ✓ · For 26/29 > 1/2 ✓ → passed');
     expect(await form.getByTestId('vote-rules').textContent()).toContain('at least two thirds of all members attend');
     expect(await form.getByLabel('Entitled to vote').inputValue()).toBe('33');
-    await shot(page, 'meeting-record-en');
+    await shot(page, 'meeting-test-record-en');
 
     await form.getByRole('button', { name: 'Submit the meeting record' }).click();
     await inState(page, 'township_review');

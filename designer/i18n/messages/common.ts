@@ -2,6 +2,7 @@
 export const common = {
   zh: {
     appName: '村务流程引擎',
+    skipToContent: '跳到正文',
     nav: { inbox: '待办', instances: '全部事项', overview: '镇街总览', board: '公开栏', audit: '审计' },
     signIn: '登录',
     signOut: '退出',
@@ -41,6 +42,7 @@ export const common = {
   },
   en: {
     appName: 'villageflow',
+    skipToContent: 'Skip to content',
     nav: { inbox: 'Inbox', instances: 'All matters', overview: 'Township overview', board: 'Public board', audit: 'Audit' },
     signIn: 'Sign in',
     signOut: 'Sign out',

@@ -1,0 +1,155 @@
+// A step's form as a village user gets it (RJSF from the schema and uiSchema, in one language),
+// for the designer's live preview and the simulator's task steps; and the attachment widget: a
+// file or photo becomes a reference, "sha256:<hex>:<name>", worked out in the browser.
+import { Component, useMemo, useState, type ReactNode } from 'react';
+import Form from '@rjsf/core';
+import validator from '@rjsf/validator-ajv8';
+import type { ErrorSchema, RegistryWidgetsType, RJSFSchema, UiSchema, WidgetProps } from '@rjsf/utils';
+import { localizeSchema } from '../../engine/localize.ts';
+import { lookup, type Lang } from '../i18n/index.tsx';
+import { sha256Hex } from '../runner/meetingEvidence.ts';
+import { localizeFormErrors } from '../runner/formErrors.ts';
+import { FORM_DEFAULTS } from './formModel.ts';
+
+const MAX_NAME = 400;
+function say(lang: Lang, key: string, vars?: Record<string, string>): string {
+  const found = lookup(lang, key) ?? lookup('zh', key);
+  const template = typeof found === 'string' ? found : key;
+  return vars ? template.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? `{${k}}`) : template;
+}
+
+/** "sha256:<hex>:<name>" → its parts; null for anything else. */
+export function readReference(value: unknown): { hex: string; name: string } | null {
+  if (typeof value !== 'string') return null;
+  const m = /^sha256:([0-9a-f]{64})(?::(.*))?$/s.exec(value);
+  return m ? { hex: m[1]!, name: m[2] ?? '' } : null;
+}
+
+export async function referenceOf(file: File): Promise<string> {
+  const hex = await sha256Hex(await file.arrayBuffer());
+  const name = [...file.name.replace(/[\r\n]/g, ' ')].slice(0, MAX_NAME).join('') || 'file';
+  return `sha256:${hex}:${name}`;
+}
+
+/** RJSF's file widget, replaced: the form keeps the file's fingerprint and name, not its bytes. */
+export function AttachmentWidget(props: WidgetProps) {
+  const { id, value, onChange, disabled, readonly, options, registry, required, autofocus } = props;
+  const lang: Lang = (registry.formContext as { lang?: Lang } | undefined)?.lang ?? 'zh';
+  const [reading, setReading] = useState(false);
+  const [failed, setFailed] = useState<string | null>(null);
+  const ref = readReference(value);
+  const accept = typeof options.accept === 'string' ? options.accept : undefined;
+  return (
+    <div className="fd2-attach">
+      <input
+        id={id}
+        type="file"
+        accept={accept}
+        disabled={disabled || readonly || reading}
+        required={required && !value}
+        autoFocus={autofocus}
+        aria-describedby={`${id}__ref`}
+        onChange={async (e) => {
+          const file = e.target.files?.[0];
+          e.target.value = '';
+          if (!file) return;
+          setReading(true);
+          setFailed(null);
+          try {
+            onChange(await referenceOf(file));
+          } catch (err) {
+            setFailed(err instanceof Error ? err.message : String(err));
+          } finally {
+            setReading(false);
+          }
+        }}
+      />
+      <p id={`${id}__ref`} className="fd2-attach-ref" aria-live="polite">
+        {reading ? say(lang, 'formDesigner.widget.reading')
+        : ref ? (
+          <>
+            {say(lang, 'formDesigner.widget.chosen', { name: ref.name || ref.hex.slice(0, 12) })} <code title={ref.hex}>{ref.hex.slice(0, 12)}…</code>{' '}
+            {!disabled && !readonly && (
+              <button type="button" className="secondary fd2-small" onClick={() => onChange(undefined)}>
+                {say(lang, 'formDesigner.widget.remove')}
+              </button>
+            )}
+          </>
+        ) : (
+          <span className="muted">{say(lang, accept?.startsWith('image/') ? 'formDesigner.widget.nonePhoto' : 'formDesigner.widget.none')}</span>
+        )}
+      </p>
+      {failed && (
+        <p role="alert" className="field-error">
+          {say(lang, 'formDesigner.widget.failed', { message: failed })}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export const formWidgets: RegistryWidgetsType = { FileWidget: AttachmentWidget };
+
+class Boundary extends Component<{ children: ReactNode; fallback: (error: Error) => ReactNode }, { error: Error | null }> {
+  override state = { error: null as Error | null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override render() {
+    return this.state.error ? this.props.fallback(this.state.error) : this.props.children;
+  }
+}
+
+export interface FormViewProps {
+  form: { schema?: unknown; uiSchema?: unknown };
+  lang: Lang;
+  /** Called with valid data; returns false to keep the data (a refusal), true to clear it. */
+  onSubmit: (data: Record<string, unknown>) => Promise<boolean> | boolean;
+  extraErrors?: Record<string, unknown>;
+  busy?: boolean;
+}
+
+/**
+ * The form as the runner's StepForm renders it (same RJSF setup and markup), plus the attachment
+ * widget and FORM_DEFAULTS (nothing answered for the person); StepForm should take both too.
+ */
+export function FormView({ form, lang, onSubmit, extraErrors, busy }: FormViewProps) {
+  const schema = useMemo(() => localizeSchema(form.schema ?? { type: 'object' }, lang) as RJSFSchema, [form.schema, lang]);
+  const uiSchema = useMemo(() => localizeSchema((form.uiSchema ?? {}) as UiSchema, lang), [form.uiSchema, lang]);
+  const [formData, setFormData] = useState<unknown>(undefined);
+  const [boundaryKey, setBoundaryKey] = useState(0);
+  const formContext = useMemo(() => ({ lang }), [lang]);
+  return (
+    <div className="step-form fd2-form-view">
+      <Boundary
+        key={`${boundaryKey}:${JSON.stringify(form.schema)}:${JSON.stringify(form.uiSchema)}`}
+        fallback={(error) => (
+          <div role="alert" className="error-box">
+            {say(lang, 'formDesigner.preview.broken', { message: error.message })}{' '}
+            <button type="button" className="secondary fd2-small" onClick={() => (setFormData(undefined), setBoundaryKey((k) => k + 1))}>
+              {say(lang, 'formDesigner.preview.clear')}
+            </button>
+          </div>
+        )}
+      >
+        <Form
+          schema={schema}
+          uiSchema={{ ...uiSchema, 'ui:submitButtonOptions': { submitText: say(lang, busy ? 'runner.submitting' : 'runner.submit'), props: { disabled: !!busy } } }}
+          formData={formData}
+          validator={validator}
+          widgets={formWidgets}
+          experimental_defaultFormStateBehavior={FORM_DEFAULTS}
+          transformErrors={(errors) => localizeFormErrors(errors, lang)}
+          formContext={formContext}
+          extraErrors={extraErrors as ErrorSchema | undefined}
+          showErrorList={false}
+          noHtml5Validate
+          onChange={(e) => setFormData(e.formData)}
+          onSubmit={async (e) => {
+            if (await onSubmit((e.formData ?? {}) as Record<string, unknown>)) setFormData(undefined);
+          }}
+        />
+      </Boundary>
+    </div>
+  );
+}
