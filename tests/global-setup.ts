@@ -1,14 +1,21 @@
-// Runs once before all test files: builds the web app the browser tests serve, so parallel test
-// files never rebuild dist/web under each other's feet.
+// Runs once before all test files: builds the web app the browser tests serve into a folder of its
+// own, so test runs side by side (or a developer's dist/web) never rebuild it under each other.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build } from 'vite';
 
 export default async function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'villageflow-web-'));
   // Vitest runs with NODE_ENV=test; the app under test is the production build people get.
   const before = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   try {
-    await build({ configFile: 'vite.config.ts', mode: 'production', logLevel: 'warn' });
+    await build({ configFile: 'vite.config.ts', mode: 'production', logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } });
   } finally {
     process.env.NODE_ENV = before;
   }
+  // Test workers start after this and inherit the environment.
+  process.env.VILLAGEFLOW_TEST_WEB_ROOT = dir;
+  return () => rmSync(dir, { recursive: true, force: true });
 }

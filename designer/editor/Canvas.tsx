@@ -37,6 +37,7 @@ import { initialViewport } from '../diagram/viewport.ts';
 import { useChecks, useDoc, useEditorStore } from './context.tsx';
 import { edgeIdOf, selectionOf } from './document.ts';
 import type { TransitionRef } from './edits.ts';
+import type { CanvasDiff, DiffMark } from './diffMarks.ts';
 
 export type MarkLevel = 'error' | 'statutory' | 'warning';
 export interface Mark {
@@ -54,6 +55,9 @@ interface NodeData extends Record<string, unknown> {
   initialLabel: string;
   marks: Mark[];
   onPath: boolean;
+  /** Compared with another version: added, changed, or (drawn from that version) removed. */
+  diff?: DiffMark;
+  diffLabel?: string;
 }
 type EditorNodeType = Node<NodeData, 'state'>;
 
@@ -65,6 +69,8 @@ interface EdgeData extends Record<string, unknown> {
   more: string;
   marks: Mark[];
   onPath: boolean;
+  diff?: DiffMark;
+  diffLabel?: string;
 }
 type EditorEdgeType = Edge<EdgeData, 'transition'>;
 
@@ -81,9 +87,9 @@ function MarkBadge({ marks }: { marks: Mark[] }) {
 
 const EditorNode = memo(function EditorNode({ id, data, selected }: NodeProps<EditorNodeType>) {
   const level = worst(data.marks);
-  const cls = ['fd-node', 'ed-node', `fd-${data.kind}`, selected && 'ed-selected', level && `ed-has-${level}`, data.onPath && 'ed-onpath'].filter(Boolean).join(' ');
+  const cls = ['fd-node', 'ed-node', `fd-${data.kind}`, selected && 'ed-selected', level && `ed-has-${level}`, data.onPath && 'ed-onpath', data.diff && `vd-${data.diff}`].filter(Boolean).join(' ');
   return (
-    <div className={cls} data-state={id} data-kind={data.kind} data-issue={level} data-onpath={data.onPath ? 'true' : undefined} title={data.marks.map((m) => m.message).join('\n') || undefined}>
+    <div className={cls} data-state={id} data-diff={data.diff} data-kind={data.kind} data-issue={level} data-onpath={data.onPath ? 'true' : undefined} title={data.marks.map((m) => m.message).join('\n') || undefined}>
       <Handle type="target" position={Position.Left} className="ed-handle ed-handle-target" />
       <div className="fd-node-kind">
         <KindIcon kind={data.kind} />
@@ -92,6 +98,7 @@ const EditorNode = memo(function EditorNode({ id, data, selected }: NodeProps<Ed
         <MarkBadge marks={data.marks} />
       </div>
       <div className="fd-node-title">{data.title}</div>
+      {data.diff && <span className={`vd-tag vd-tag-${data.diff} vd-on-node`}>{data.diffLabel}</span>}
       {data.kind !== 'final' && <Handle type="source" position={Position.Right} className="ed-handle ed-handle-source" />}
     </div>
   );
@@ -117,15 +124,16 @@ function EditorEdge(props: EdgeProps<EditorEdgeType>) {
     label = { ...label, x: lx - label.width / 2, y: ly - label.height / 2 };
   }
   const level = worst(data.marks);
-  const cls = ['fd-edge', 'ed-edge', selected && 'ed-selected', level && `ed-has-${level}`, data.onPath && 'ed-onpath'].filter(Boolean).join(' ');
+  const cls = ['fd-edge', 'ed-edge', selected && 'ed-selected', level && `ed-has-${level}`, data.onPath && 'ed-onpath', data.diff && `vd-${data.diff}`].filter(Boolean).join(' ');
   const select = () => store.trigger.select({ selection: { kind: 'transition', ref: data.ref } });
   return (
     <>
       <BaseEdge id={id} path={path} markerEnd={markerEnd} className={cls} interactionWidth={16} />
       <EdgeLabelRenderer>
         <div
-          className={['fd-label', 'ed-label', selected && 'ed-selected', level && `ed-has-${level}`, data.onPath && 'ed-onpath'].filter(Boolean).join(' ')}
+          className={['fd-label', 'ed-label', selected && 'ed-selected', level && `ed-has-${level}`, data.onPath && 'ed-onpath', data.diff && `vd-${data.diff}`].filter(Boolean).join(' ')}
           data-edge={id}
+          data-diff={data.diff}
           data-issue={level}
           style={{ transform: `translate(${label.x}px, ${label.y}px)`, width: label.width, minHeight: label.height }}
           onClick={select}
@@ -139,6 +147,7 @@ function EditorEdge(props: EdgeProps<EditorEdgeType>) {
           </span>
           {data.words.detail && <span className="fd-label-detail">{data.words.detail}</span>}
           {(hover || selected) && data.more && <span className="ed-label-more">{data.more}</span>}
+          {data.diff && <span className={`vd-tag vd-tag-${data.diff} vd-on-label`}>{data.diffLabel}</span>}
         </div>
       </EdgeLabelRenderer>
     </>
@@ -152,9 +161,10 @@ const edgeTypes = { transition: EditorEdge };
 export interface FocusRequest {
   nodes: string[];
   tick: number;
+  padding?: number;
 }
 
-export function Canvas({ onConnect, focus, height }: { onConnect: (source: string, target: string) => void; focus: FocusRequest | null; height: number }) {
+export function Canvas({ onConnect, focus, height, diff = null }: { onConnect: (source: string, target: string) => void; focus: FocusRequest | null; height: number; diff?: CanvasDiff | null }) {
   const store = useEditorStore();
   const doc = useDoc();
   const checks = useChecks();
@@ -163,7 +173,16 @@ export function Canvas({ onConnect, focus, height }: { onConnect: (source: strin
   const path = useSelector(store, (s) => s.context.path);
   const { t, text, role, lang } = useI18n();
 
-  const graph = useMemo(() => flowGraph(doc as unknown as DiagramFlow), [doc]);
+  const docGraph = useMemo(() => flowGraph(doc as unknown as DiagramFlow), [doc]);
+  // Compared with another version: its states and transitions this one lacks are drawn too.
+  const graph = useMemo<FlowGraph>(() => (diff ? { nodes: [...docGraph.nodes, ...diff.ghostNodes], edges: [...docGraph.edges, ...diff.ghostEdges] } : docGraph), [docGraph, diff]);
+  const diffOf = useCallback(
+    (kind: 'nodes' | 'edges', id: string): Pick<NodeData, 'diff' | 'diffLabel'> => {
+      const m = diff?.[kind][id] ?? (kind === 'nodes' ? diff?.ghostNodes.find((n) => n.id === id)?.mark : diff?.ghostEdges.find((e) => e.id === id)?.mark);
+      return m ? { diff: m, diffLabel: t(`editor.versions.mark.${m}`) } : {};
+    },
+    [diff, t],
+  );
   const words = useMemo(() => new Map<string, EdgeWords>(graph.edges.map((e) => [e.id, edgeWords(t, text, role, e)])), [graph, t, text, role]);
   const titles = useMemo(() => new Map(graph.nodes.map((n) => [n.id, text(n.title) || n.id])), [graph, text]);
 
@@ -223,10 +242,12 @@ export function Canvas({ onConnect, focus, height }: { onConnect: (source: strin
     return graph.nodes.map((n) => {
       const box = layout?.nodes[n.id];
       const position = positions[n.id] ?? (box ? { x: box.x, y: box.y } : { x: 0, y: (layout?.height ?? 0) + 40 + 100 * spare++ });
+      const ghost = diff?.ghostNodes.some((g) => g.id === n.id);
       return {
         id: n.id,
         type: 'state',
         position,
+        ...(ghost ? { draggable: false, selectable: false, connectable: false } : {}),
         width: size.width,
         height: size.height,
         selected: selection?.kind === 'state' && selection.id === n.id,
@@ -238,10 +259,11 @@ export function Canvas({ onConnect, focus, height }: { onConnect: (source: strin
           initialLabel: t('diagram.start'),
           marks: marks.nodes.get(n.id) ?? [],
           onPath: onPath.has(n.id),
+          ...diffOf('nodes', n.id),
         },
       };
     });
-  }, [graph, layout, positions, size, selection, titles, t, marks, onPath]);
+  }, [graph, layout, positions, size, selection, titles, t, marks, onPath, diffOf]);
 
   const edges = useMemo<EditorEdgeType[]>(() => {
     return graph.edges.map((e) => {
@@ -266,10 +288,11 @@ export function Canvas({ onConnect, focus, height }: { onConnect: (source: strin
           more,
           marks: marks.edges.get(e.id) ?? [],
           onPath: taken,
+          ...diffOf('edges', e.id),
         },
       };
     });
-  }, [graph, words, current, positions, layout, selection, doc, t, text, role, marks, pathPairs]);
+  }, [graph, words, current, positions, layout, selection, doc, t, text, role, marks, pathPairs, diffOf]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<EditorNodeType>[]) => {
@@ -351,10 +374,14 @@ function Refit({ layoutKey, ids, layout, size, focus }: { layoutKey: string; ids
     });
     return () => cancelAnimationFrame(h);
   }, [layoutKey, layout]);
+  // A request waits for a layout in progress (a diff shown adds states and edges to lay out).
+  const looked = useRef(-1);
   useEffect(() => {
-    if (!focus || !focus.nodes.length) return;
-    void rf.fitView({ nodes: focus.nodes.map((id) => ({ id })), padding: 0.6, maxZoom: 1.2, duration: 250 });
-  }, [focus, rf]);
+    if (!focus || !focus.nodes.length || !layout || looked.current === focus.tick) return;
+    looked.current = focus.tick;
+    const h = requestAnimationFrame(() => void rf.fitView({ nodes: focus.nodes.map((id) => ({ id })), padding: focus.padding ?? 0.6, maxZoom: 1.2, duration: 250 }));
+    return () => cancelAnimationFrame(h);
+  }, [focus, rf, layout]);
   return null;
 }
 

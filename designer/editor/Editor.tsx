@@ -19,6 +19,9 @@ import { bumpVersion, freeStateId, newState, sameJson } from './edits.ts';
 import { EventInput, Inspector } from './Inspector.tsx';
 import { Simulator } from './Simulator.tsx';
 import { history, type Baseline, type EditorStore, type Selection } from './store.ts';
+import { DiffBar, VersionsPanel, useDiffView, type CompareTarget } from './Versions.tsx';
+import { diffFocus } from './diffMarks.ts';
+import { diffFlows } from '../../engine/flowDiff.ts';
 
 /** The server version a document was loaded from or last saved as. */
 export interface SavedVersion {
@@ -67,7 +70,9 @@ function Workbench({ session, onSaved, onImport }: { session: EditorSession; onS
   const store = useEditorStore();
   const doc = useDoc();
   const checks = useChecks();
-  const [tab, setTab] = useState<'inspector' | 'simulate'>('inspector');
+  const [tab, setTab] = useState<'inspector' | 'simulate' | 'versions'>('inspector');
+  const [compare, setCompare] = useState<CompareTarget | null>(null);
+  const diffView = useDiffView(compare, doc);
   const [connect, setConnect] = useState<{ source: string; target: string } | null>(null);
   const [focus, setFocus] = useState<FocusRequest | null>(null);
 
@@ -126,6 +131,13 @@ function Workbench({ session, onSaved, onImport }: { session: EditorSession; onS
     [store, doc],
   );
 
+  // Compare with a version: its differences are listed and marked, and brought into view.
+  const compareWith = (c: CompareTarget | null) => {
+    setCompare(c);
+    const nodes = c ? diffFocus(diffFlows(c.doc, doc), doc) : [];
+    if (nodes.length) setFocus((f) => ({ nodes, padding: 0.15, tick: (f?.tick ?? 0) + 1 }));
+  };
+
   const canvasHeight = typeof window === 'undefined' ? 560 : Math.max(460, Math.min(760, window.innerHeight - 240));
   return (
     <div className="ed-page" data-testid="editor">
@@ -142,7 +154,8 @@ function Workbench({ session, onSaved, onImport }: { session: EditorSession; onS
           <p className="ed-hint">{t('editor.palette.connectHint')}</p>
         </nav>
         <div className="ed-center">
-          <Canvas onConnect={(source, target) => setConnect({ source, target })} focus={focus} height={canvasHeight} />
+          {diffView && <DiffBar view={diffView} onClose={() => setCompare(null)} />}
+          <Canvas onConnect={(source, target) => setConnect({ source, target })} focus={focus} height={canvasHeight} diff={diffView?.canvas ?? null} />
           <IssueList onPick={look} />
         </div>
         <aside className="ed-side">
@@ -153,9 +166,18 @@ function Workbench({ session, onSaved, onImport }: { session: EditorSession; onS
             <button type="button" role="tab" aria-selected={tab === 'simulate'} className={tab === 'simulate' ? '' : 'secondary'} onClick={() => setTab('simulate')} data-testid="tab-simulate">
               {t('editor.tabs.simulate')}
             </button>
+            <button type="button" role="tab" aria-selected={tab === 'versions'} className={tab === 'versions' ? '' : 'secondary'} onClick={() => setTab('versions')} data-testid="tab-versions">
+              {t('editor.tabs.versions')}
+            </button>
           </div>
           <div role="tabpanel" className="ed-panel">
-            {tab === 'inspector' ? <Inspector /> : <SimulatePanel />}
+            {tab === 'inspector' ? (
+              <Inspector />
+            ) : tab === 'simulate' ? (
+              <SimulatePanel />
+            ) : (
+              <VersionsPanel flowId={session.saved?.doc.id ?? doc.id} saved={session.saved} view={diffView} onCompare={compareWith} onPick={(sel) => (look(sel), setTab('versions'))} />
+            )}
           </div>
         </aside>
       </div>

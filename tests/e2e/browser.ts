@@ -5,9 +5,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const SCREENSHOTS = 'test-output/screenshots';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** The web app is built once per test run by tests/global-setup.ts; this only checks it is there. */
+/** Where this test run's build of the web app is (tests/global-setup.ts builds it once per run). */
+export const WEB_ROOT = process.env.VILLAGEFLOW_TEST_WEB_ROOT ?? 'dist/web';
+
+/** Checks the web app build is there; tests/global-setup.ts makes it. */
 export function buildWebApp(): void {
-  if (!existsSync('dist/web/index.html')) throw new Error('dist/web is missing: the test run builds it in tests/global-setup.ts');
+  if (!existsSync(`${WEB_ROOT}/index.html`)) throw new Error(`${WEB_ROOT} has no build: the test run builds it in tests/global-setup.ts`);
 }
 
 export async function launch(): Promise<Browser> {

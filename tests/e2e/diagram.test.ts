@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { readFlowJson } from '../helpers.ts';
-import { SCREENSHOTS, buildWebApp, launch, shot, signIn } from './browser.ts';
+import { SCREENSHOTS, buildWebApp, launch, shot, signIn, WEB_ROOT } from './browser.ts';
 
 const flow = readFlowJson('flows/five-deliberations-two-disclosures.flow.json') as { states: Record<string, { title: { zh: string; en: string } }> };
 const states = Object.entries(flow.states);
@@ -15,7 +15,7 @@ let s: TestServer;
 let browser: Browser;
 beforeAll(async () => {
   buildWebApp();
-  s = await startTestServer({ webRoot: 'dist/web', start: new Date().toISOString() });
+  s = await startTestServer({ webRoot: WEB_ROOT, start: new Date().toISOString() });
   browser = await launch();
 });
 afterAll(async () => {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
-import { buildWebApp, launch, shot } from './browser.ts';
+import { buildWebApp, launch, shot, WEB_ROOT } from './browser.ts';
 import { at, expectStep, fillMeeting, inboxEntry, language, openFromInbox, visit } from './steps.ts';
 
 const TITLE = '东坪村：修建村西组便民桥';
@@ -23,7 +23,7 @@ let id = '';
 
 beforeAll(async () => {
   buildWebApp();
-  s = await startTestServer({ webRoot: 'dist/web', start: '2026-04-01T09:00:00+08:00' });
+  s = await startTestServer({ webRoot: WEB_ROOT, start: '2026-04-01T09:00:00+08:00' });
   browser = await launch();
 });
 // Each step carries on from the one before: once one fails, the rest would only time out.

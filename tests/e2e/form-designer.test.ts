@@ -8,14 +8,14 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { compileFlow, simulate, type Flow, type FlowEvent } from '../../engine/index.ts';
-import { SCREENSHOTS, buildWebApp, launch, shot, signIn } from './browser.ts';
+import { SCREENSHOTS, buildWebApp, launch, shot, signIn, WEB_ROOT } from './browser.ts';
 import { readFlowJson } from '../helpers.ts';
 
 let s: TestServer;
 let browser: Browser;
 beforeAll(async () => {
   buildWebApp();
-  s = await startTestServer({ webRoot: 'dist/web', start: new Date().toISOString() });
+  s = await startTestServer({ webRoot: WEB_ROOT, start: new Date().toISOString() });
   browser = await launch();
 });
 afterAll(async () => {

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { buildWebApp, launch, shot, signIn } from './browser.ts';
+import { buildWebApp, launch, shot, signIn, WEB_ROOT } from './browser.ts';
 
 let s: TestServer;
 let browser: Browser;
 beforeAll(async () => {
   buildWebApp();
-  s = await startTestServer({ webRoot: 'dist/web', start: new Date().toISOString() });
+  s = await startTestServer({ webRoot: WEB_ROOT, start: new Date().toISOString() });
   browser = await launch();
 });
 afterAll(async () => {
