@@ -14,7 +14,12 @@ const USAGE = `usage:
   villageflow types                        generate flows/types from the bundled flows
   villageflow check                        validate bundled flows, golden runs and generated types
   villageflow runs [--write]               replay golden runs (--write pins their hashes)
-  villageflow demo                         simulate 五议两公开 and print its history`;
+  villageflow demo                         simulate 五议两公开 and print its history
+  villageflow backup --db FILE --out BACKUP [--force]
+                                           copy the server's database (safe while it runs)
+  villageflow restore --from BACKUP --db FILE [--force]
+                                           verify every instance's chain, then put BACKUP in place
+  villageflow restore --from BACKUP --check verify a backup only`;
 
 export type Out = { out: (line: string) => void; err: (line: string) => void };
 
@@ -138,6 +143,10 @@ export async function main(argv: string[], io: Out): Promise<number> {
       }
       case 'demo':
         return demo(io);
+      case 'backup':
+        return await (await import('./backup.ts')).cmdBackup(args, io);
+      case 'restore':
+        return (await import('./backup.ts')).cmdRestore(args, io);
       case undefined:
       case '--help':
       case 'help':

@@ -2,6 +2,7 @@
 // call procedures without HTTP; `createContext` reads the session cookie off a real request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseCookies, SESSION_COOKIE, userForToken } from './auth.ts';
+import { noteRequestUser } from './log.ts';
 import type { Runtime } from './runtime.ts';
 import type { User } from './store/types.ts';
 
@@ -23,6 +24,7 @@ export function createContextInner(opts: Partial<ContextInner> & { runtime: Runt
 export async function createContext(runtime: Runtime, req: IncomingMessage, res: ServerResponse, secureCookies: boolean): Promise<ContextInner> {
   const token = parseCookies(req.headers.cookie)[SESSION_COOKIE];
   const session = await userForToken(runtime.store, token, runtime.clock());
+  if (session) noteRequestUser(req, session.user.id);
   return createContextInner({
     runtime,
     user: session?.user ?? null,

@@ -1,11 +1,14 @@
 // One HTTP server for the API (/trpc) and the web app (static files, when built).
+import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createContext } from './context.ts';
+import { createLogger, requestInfo, trackRequest, type Logger } from './log.ts';
 import { appRouter } from './routers/_app.ts';
 import type { Runtime } from './runtime.ts';
+import { csrfRefusal, refuseCsrf, securityHeaders } from './security.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -18,28 +21,65 @@ const TYPES: Record<string, string> = {
 };
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-function securityHeaders(res: ServerResponse) {
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'same-origin');
-  res.setHeader('X-Frame-Options', 'DENY');
-}
-
 const PLACEHOLDER = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>villageflow 村务流程引擎</title>
 <body style="font-family: sans-serif; max-width: 40rem; margin: 3rem auto"><h1>villageflow 村务流程引擎</h1>
 <p>API 已运行于 <code>/trpc</code>。网页应用尚未构建。</p><p>The API runs at <code>/trpc</code>; the web app is not built yet.</p></body></html>`;
 
-export function createAppServer(runtime: Runtime, opts: { secureCookies?: boolean; webRoot?: string } = {}): Server {
+export interface AppServerOptions {
+  secureCookies?: boolean;
+  webRoot?: string;
+  /** Where request and error lines go; by default a pino logger at VILLAGEFLOW_LOG_LEVEL. */
+  logger?: Logger;
+}
+
+export function createAppServer(runtime: Runtime, opts: AppServerOptions = {}): Server {
+  const logger = opts.logger ?? createLogger();
+  const secure = opts.secureCookies ?? false;
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req, res }) => createContext(runtime, req, res, opts.secureCookies ?? false),
+    createContext: ({ req, res }) => createContext(runtime, req, res, secure),
+    onError: ({ error, path, req }) => {
+      const reqId = requestInfo(req)?.id;
+      // Expected refusals (bad input, conflicts, permissions) are the client's business: a debug
+      // line without stack. Anything internal is logged with its cause's stack, here only.
+      if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ reqId, procedure: path, err: error.cause ?? error }, 'internal error');
+      else logger.debug({ reqId, procedure: path, code: error.code }, error.message);
+    },
   });
   const webRoot = opts.webRoot && existsSync(opts.webRoot) ? resolve(opts.webRoot) : null;
   return createServer((req, res) => {
-    securityHeaders(res);
+    const started = process.hrtime.bigint();
+    const info = { id: randomUUID() } as { id: string; userId?: string };
+    trackRequest(req, info);
+    res.setHeader('x-request-id', info.id);
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
+    res.once('finish', () => {
+      logger.info(
+        {
+          reqId: info.id,
+          method: req.method,
+          // The path only: query strings carry tRPC inputs (names, ID numbers) and stay out of logs.
+          path: url.pathname,
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+          ...(info.userId ? { userId: info.userId } : {}),
+        },
+        'request',
+      );
+    });
+    const api = url.pathname.startsWith('/trpc/');
+    securityHeaders(res, { secure, document: !api && url.pathname !== '/healthz' });
+    if (api) {
+      const refusal = csrfRefusal(req);
+      if (refusal) {
+        logger.warn({ reqId: info.id, path: url.pathname, origin: req.headers.origin ?? null }, refusal);
+        req.resume();
+        return refuseCsrf(res, refusal);
+      }
+      return trpc(req, res);
+    }
     if (url.pathname === '/healthz') {
       res.setHeader('Content-Type', 'application/json');
       return res.end(JSON.stringify({ ok: true, now: runtime.now() }));
@@ -56,6 +96,13 @@ export function createAppServer(runtime: Runtime, opts: { secureCookies?: boolea
     let file = normalize(join(webRoot, decodeURIComponent(url.pathname)));
     if (!file.startsWith(webRoot) || !existsSync(file) || statSync(file).isDirectory()) file = join(webRoot, 'index.html');
     res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
-    createReadStream(file).pipe(res);
+    // A file that vanishes between the check and the read (a rebuild) must not take the server down.
+    createReadStream(file)
+      .on('error', (err) => {
+        logger.error({ reqId: info.id, err }, 'static file read failed');
+        if (!res.headersSent) res.statusCode = 404;
+        res.end();
+      })
+      .pipe(res);
   });
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { clockFromEnv } from './clock.ts';
 import { createAppServer } from './http.ts';
+import { createLogger, logLevelFromEnv } from './log.ts';
 import { Runtime } from './runtime.ts';
 import { Scheduler } from './scheduler.ts';
 import { DEMO_PASSWORD, demoLogins, seedDemo } from './seed.ts';
@@ -15,6 +16,8 @@ const dbPath = resolve(process.env.VILLAGEFLOW_DB ?? './data/villageflow.db');
 const seed = process.env.VILLAGEFLOW_SEED !== '0';
 const quiet = process.env.VILLAGEFLOW_QUIET === '1';
 const log = (line: string) => quiet || console.log(line);
+// JSON lines on stdout (VILLAGEFLOW_LOG_LEVEL, default info; warn when VILLAGEFLOW_QUIET=1).
+const logger = createLogger({ level: logLevelFromEnv(process.env, quiet ? 'warn' : 'info') });
 
 const webRoot = resolve('dist/web');
 if (!existsSync(resolve(webRoot, 'index.html')) && process.env.VILLAGEFLOW_BUILD_WEB !== '0') {
@@ -29,9 +32,9 @@ const applied = await store.migrate();
 const runtime = new Runtime(store, clockFromEnv(process.env.VILLAGEFLOW_CLOCK));
 const seeded = seed && (await seedDemo(runtime));
 const scheduler = new Scheduler(runtime, Number(process.env.VILLAGEFLOW_TICK_MS ?? 1000), (f) =>
-  console.error(`timer ${f.timerId} of instance ${f.instanceId} failed: ${f.error}`),
+  logger.error({ instanceId: f.instanceId, timerId: f.timerId, error: f.error }, 'timer delivery failed'),
 );
-const server = createAppServer(runtime, { secureCookies: process.env.VILLAGEFLOW_SECURE_COOKIES === '1', webRoot });
+const server = createAppServer(runtime, { secureCookies: process.env.VILLAGEFLOW_SECURE_COOKIES === '1', webRoot, logger });
 
 server.listen(port, host, () => {
   const address = server.address();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { apply, openSteps, start, type FlowEvent } from '../engine/index.ts';
 import { hashPassword } from './auth.ts';
 import { publishBundled } from './flows.ts';
+import { seedCatalogue } from './catalogue.ts';
 import type { Runtime } from './runtime.ts';
 import { TOWNSHIP_ROLES, VILLAGE_ROLES, type Role, type RoleGrant, type Village } from './store/types.ts';
 
@@ -27,6 +28,16 @@ const SHORT: Record<Role, string> = {
   supervisory_member: 'supervisor',
   clerk: 'clerk',
   villager: 'villager',
+  township_caseworker: 'caseworker',
+  county_reviewer: 'county',
+  supervisor: 'centre',
+  grid_office: 'gridoffice',
+  department_officer: 'officer',
+  service_staff: 'agent',
+  grid_worker: 'grid',
+  grid_leader: 'gridlead',
+  handler: 'handler',
+  applicant: 'applicant',
 };
 const NAMES: Record<Role, string> = {
   township_admin: '镇管理员',
@@ -39,9 +50,21 @@ const NAMES: Record<Role, string> = {
   supervisory_member: '监委会委员',
   clerk: '记录员',
   villager: '村民',
+  township_caseworker: '社会救助经办人',
+  county_reviewer: '县级审核人',
+  supervisor: '便民服务中心督办人',
+  grid_office: '网格化服务管理中心',
+  department_officer: '承办单位经办人',
+  service_staff: '便民服务站代办员',
+  grid_worker: '网格员',
+  grid_leader: '网格长',
+  handler: '处置责任人',
+  applicant: '申请人',
 };
 const PARTY_MEMBERS = 9;
 const FLOWS_DIR = join(import.meta.dirname, '..', 'flows');
+/** The service flows (低保, 代办, 网格, 一事一议), published for every demo village too. */
+export const SERVICE_FLOWS = ['social-assistance', 'proxy-service', 'grid-incident', 'one-matter-one-discussion'];
 
 export interface DemoLogin {
   username: string;
@@ -135,7 +158,7 @@ export async function seedDemo(runtime: Runtime): Promise<boolean> {
   }
   const villageIds = DEMO_VILLAGES.map((v) => v.id);
   const publishedAt = new Date(now - 60 * 86400_000).toISOString();
-  for (const file of ['five-deliberations-two-disclosures.flow.json', 'four-deliberations-two-disclosures.flow.json']) {
+  for (const file of ['five-deliberations-two-disclosures.flow.json', 'four-deliberations-two-disclosures.flow.json', ...SERVICE_FLOWS.map((f) => `${f}.flow.json`)]) {
     await publishBundled(store, DEMO_TOWNSHIP.id, readFileSync(join(FLOWS_DIR, file), 'utf8'), 'qs-admin', publishedAt, villageIds);
   }
   const [dongping, xiling, nanwan] = DEMO_VILLAGES as [Village, Village, Village];
@@ -148,5 +171,6 @@ export async function seedDemo(runtime: Runtime): Promise<boolean> {
   await seedRun(runtime, 'demo-xiling-forest', xiling, 'five-deliberations-two-disclosures.representatives-reject.run.json', 100, hoursAgo(200));
   await seedRun(runtime, 'demo-nanwan-canteen', nanwan, four, 100, hoursAgo(72));
   await seedRun(runtime, 'demo-nanwan-parking', nanwan, five, 1, hoursAgo(1));
+  await seedCatalogue(store, DEMO_TOWNSHIP.id, 'qs-admin', new Date(now).toISOString());
   return true;
 }

@@ -8,7 +8,7 @@
 import type { CompiledFlow, Text } from '../engine/index.ts';
 import type { Runtime } from './runtime.ts';
 import { readableVillageIds } from './scope.ts';
-import type { InstanceStatsRow, StateEntryRow, User, Village } from './store/types.ts';
+import type { InstanceStatsRow, ServiceStatsRow, StateEntryRow, User, Village } from './store/types.ts';
 
 export interface StepStats {
   flowId: string;
@@ -106,8 +106,80 @@ export function computeOverview(villages: Village[], instances: InstanceStatsRow
   };
 }
 
+// ----------------------------------------------------------------------------------------------
+// Service figures (好差评): per village and per catalogue item, over the service matters (every
+// proxy-service instance and every instance started from the catalogue).
+//  - satisfaction: of the rated matters, the share whose rating-step score is 4 or 5 (of 5);
+//  - on time: of the finished matters, the share without a DEADLINE.EXCEEDED record;
+//  - completion: of the matters started, the share finished.
+// A rate with nothing to count is null, not 0; a village with a rate under 80% is flagged.
+// ----------------------------------------------------------------------------------------------
+export const SATISFIED_SCORE = 4;
+export const RATE_THRESHOLD = 0.8;
+/** The flows whose every instance is a service matter, started from the catalogue or not. */
+export const RATED_FLOWS = ['proxy-service'];
+
+export interface ServiceRates {
+  started: number;
+  done: number;
+  rated: number;
+  satisfied: number;
+  onTime: number;
+  satisfaction: number | null;
+  onTimeRate: number | null;
+  completion: number | null;
+  /** A rate under the threshold. */
+  flagged: boolean;
+}
+export interface ServiceFigures {
+  threshold: number;
+  satisfiedScore: number;
+  township: ServiceRates;
+  villages: (ServiceRates & { id: string; name: string })[];
+  /** Items that matters were started from, by code. */
+  items: (ServiceRates & { id: string; code: string; name: string })[];
+}
+
+export function serviceRates(rows: ServiceStatsRow[]): ServiceRates {
+  const done = rows.filter((r) => r.status === 'done');
+  const rated = rows.filter((r) => r.score !== null);
+  const satisfied = rated.filter((r) => r.score! >= SATISFIED_SCORE).length;
+  const onTime = done.filter((r) => !r.late).length;
+  const rate = (n: number, of: number) => (of === 0 ? null : n / of);
+  const out = {
+    started: rows.length,
+    done: done.length,
+    rated: rated.length,
+    satisfied,
+    onTime,
+    satisfaction: rate(satisfied, rated.length),
+    onTimeRate: rate(onTime, done.length),
+    completion: rate(done.length, rows.length),
+  };
+  return { ...out, flagged: [out.satisfaction, out.onTimeRate, out.completion].some((r) => r !== null && r < RATE_THRESHOLD) };
+}
+
+export function computeServiceFigures(villages: Village[], rows: ServiceStatsRow[]): ServiceFigures {
+  const wanted = new Set(villages.map((v) => v.id));
+  const mine = rows.filter((r) => wanted.has(r.villageId));
+  const items = new Map<string, { code: string; name: string; rows: ServiceStatsRow[] }>();
+  for (const r of mine) {
+    if (!r.itemId) continue;
+    let e = items.get(r.itemId);
+    if (!e) items.set(r.itemId, (e = { code: r.itemCode!, name: r.itemName!, rows: [] }));
+    e.rows.push(r);
+  }
+  return {
+    threshold: RATE_THRESHOLD,
+    satisfiedScore: SATISFIED_SCORE,
+    township: serviceRates(mine),
+    villages: villages.map((v) => ({ id: v.id, name: v.name, ...serviceRates(mine.filter((r) => r.villageId === v.id)) })),
+    items: [...items.entries()].map(([id, e]) => ({ id, code: e.code, name: e.name, ...serviceRates(e.rows) })).sort((a, b) => a.code.localeCompare(b.code)),
+  };
+}
+
 /** The overview of the villages of the user's township that the user can read. */
-export async function townshipOverview(runtime: Runtime, user: User): Promise<Overview> {
+export async function townshipOverview(runtime: Runtime, user: User): Promise<Overview & { service: ServiceFigures }> {
   const { store } = runtime;
   const all = await store.listVillages(user.townshipId);
   const readable = new Set(readableVillageIds(user, all));
@@ -129,5 +201,6 @@ export async function townshipOverview(runtime: Runtime, user: User): Promise<Ov
     const flow = list.find((f) => f.states[state]) ?? list[0];
     return { title: flow?.states[state]?.title ?? { zh: state }, flowTitle: flow?.title ?? { zh: flowId } };
   };
-  return computeOverview(villages, instances, entries, titles);
+  const service = computeServiceFigures(villages, await store.serviceStats(user.townshipId, RATED_FLOWS));
+  return { ...computeOverview(villages, instances, entries, titles), service };
 }

@@ -10,6 +10,8 @@ import { InstancesPage } from '../runner/InstancesPage.tsx';
 import { InstancePage } from '../runner/InstancePage.tsx';
 import { AuditPage } from '../audit/AuditPage.tsx';
 import { OverviewPage } from '../overview/OverviewPage.tsx';
+import { CataloguePage } from '../catalogue/CataloguePage.tsx';
+import { NoticePage } from '../catalogue/NoticePage.tsx';
 import { Layout } from './Layout.tsx';
 import { useMe } from './session.ts';
 import { Loading } from './ui.tsx';
@@ -32,6 +34,8 @@ function SignedIn() {
         <Route path="/instances">{() => <InstancesPage me={me.data!} />}</Route>
         <Route path="/instances/:id">{(p) => <InstancePage id={p.id} />}</Route>
         <Route path="/audit/:id">{(p) => <AuditPage id={p.id} />}</Route>
+        <Route path="/catalogue">{() => <CataloguePage me={me.data!} />}</Route>
+        <Route path="/catalogue/:id/notice">{(p) => <NoticePage id={p.id} />}</Route>
         <Route path="/overview">{() => <OverviewPage me={me.data!} />}</Route>
         <Route path="/designer">{() => <Suspense fallback={<Loading />}><DesignerHome me={me.data!} /></Suspense>}</Route>
         <Route path="/designer/new">{() => <Suspense fallback={<Loading />}><DesignerNew me={me.data!} /></Suspense>}</Route>

@@ -45,6 +45,7 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
         <nav aria-label="main">
           <Link href="/">{t('common.nav.inbox')}</Link>
           <Link href="/instances">{t('common.nav.instances')}</Link>
+          <Link href="/catalogue">{t('catalogue.nav')}</Link>
           {township && <Link href="/overview">{t('common.nav.overview')}</Link>}
           {hasTownshipRole(me, 'township_admin') && <Link href="/designer">{t('editor.nav')}</Link>}
           <Link href="/board">{t('common.nav.board')}</Link>

@@ -9,8 +9,9 @@ import { board } from './messages/board.ts';
 import { overview } from './messages/overview.ts';
 import { editor } from './messages/editor.ts';
 import { formDesigner } from './messages/formDesigner.ts';
+import { catalogue } from './messages/catalogue.ts';
 
-const areas = { common, runner, meeting, diagram, audit, board, overview, editor, formDesigner };
+const areas = { common, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue };
 type Areas = typeof areas;
 
 export const messages = {

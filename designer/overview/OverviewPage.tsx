@@ -7,6 +7,7 @@ import { api } from '../app/trpc.ts';
 import { hasTownshipRole, type Me } from '../app/session.ts';
 import { Query } from '../app/ui.tsx';
 import { SlowStepsChart } from './SlowStepsChart.tsx';
+import { SatisfactionPanel } from '../catalogue/SatisfactionPanel.tsx';
 
 export type Overview = Awaited<ReturnType<typeof api.stats.overview.query>>;
 export type StepStats = Overview['township']['steps'][number];
@@ -96,6 +97,8 @@ function OverviewBody({ data }: { data: Overview }) {
           </table>
         </div>
       </section>
+
+      <SatisfactionPanel figures={data.service} />
 
       <section className="panel" aria-labelledby="overview-steps">
         <h2 id="overview-steps">{t('overview.chartTitle')}</h2>

@@ -3,6 +3,7 @@ import { router } from '../trpc.ts';
 import { auditRouter } from './audit.ts';
 import { authRouter } from './auth.ts';
 import { boardRouter } from './board.ts';
+import { catalogueRouter } from './catalogue.ts';
 import { flowsRouter } from './flows.ts';
 import { instancesRouter } from './instances.ts';
 import { orgRouter } from './org.ts';
@@ -18,6 +19,7 @@ export const appRouter = router({
   audit: auditRouter,
   board: boardRouter,
   stats: statsRouter,
+  catalogue: catalogueRouter,
 });
 
 export type AppRouter = typeof appRouter;

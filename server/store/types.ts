@@ -3,7 +3,19 @@
 // crosses this line. All methods are async so a networked database fits the same shape.
 import type { Effect, HistoryRecord, InstanceSnapshot, Outcome } from '../../engine/index.ts';
 
-export const TOWNSHIP_ROLES = ['township_admin', 'township_reviewer', 'auditor'] as const;
+// Township-scope roles act in every village of the township. County officers (county_reviewer)
+// and the competent offices (department_officer) sit above the township but are modelled as
+// township-scope grants: they act on the matters of the township that granted them.
+export const TOWNSHIP_ROLES = [
+  'township_admin',
+  'township_reviewer',
+  'auditor',
+  'township_caseworker',
+  'county_reviewer',
+  'supervisor',
+  'grid_office',
+  'department_officer',
+] as const;
 export const VILLAGE_ROLES = [
   'party_secretary',
   'committee_member',
@@ -12,6 +24,12 @@ export const VILLAGE_ROLES = [
   'supervisory_member',
   'clerk',
   'villager',
+  // The service flows (低保, 代办, 网格): station agents, grid staff, applicants, handlers.
+  'service_staff',
+  'grid_worker',
+  'grid_leader',
+  'handler',
+  'applicant',
 ] as const;
 export type TownshipRole = (typeof TOWNSHIP_ROLES)[number];
 export type VillageRole = (typeof VILLAGE_ROLES)[number];
@@ -174,6 +192,54 @@ export interface StateEntryRow {
   at: string;
 }
 
+/** 办理方式: village accepts and township completes, township handles, proxy (代办), inform only. */
+export const CATALOGUE_MODES = ['village_accepts', 'township_completes', 'proxy', 'inform'] as const;
+export type CatalogueMode = (typeof CATALOGUE_MODES)[number];
+/** One row of an item's materials list (申请材料). */
+export interface CatalogueMaterial {
+  name: string;
+  required: boolean;
+  copies: number;
+  /** Who supplies it (申请人, 村委会, 承办部门 …). */
+  supplier: string;
+}
+/** A service item of a township's catalogue (事项清单). Time limits are working days. */
+export interface CatalogueItem {
+  id: string;
+  townshipId: string;
+  code: string;
+  name: string;
+  type: string;
+  department: string;
+  legalBasis: string;
+  serviceObject: string;
+  conditions: string;
+  materials: CatalogueMaterial[];
+  promisedDays: number;
+  statutoryDays: number;
+  fee: string;
+  mode: CatalogueMode;
+  /** The flow that runs it; null for inform-only items. */
+  flowId: string | null;
+  updatedBy: string;
+  updatedAt: string;
+}
+/** A service instance as the satisfaction figures count it. */
+export interface ServiceStatsRow {
+  id: string;
+  villageId: string;
+  flowId: string;
+  status: 'active' | 'done';
+  /** The catalogue item it was started from (as it was then), if any. */
+  itemId: string | null;
+  itemCode: string | null;
+  itemName: string | null;
+  /** The score of the proxy-service rating step (data.rating.score), if rated. */
+  score: number | null;
+  /** Has a DEADLINE.EXCEEDED record (a deadline timer fired). */
+  late: boolean;
+}
+
 export class ConflictError extends Error {
   constructor(message: string) {
     super(message);
@@ -236,4 +302,16 @@ export interface Store {
 
   /** What the township overview is computed from: every instance, and every state entry in order. */
   instanceStats(townshipId: string): Promise<{ instances: InstanceStatsRow[]; entries: StateEntryRow[] }>;
+
+  /** The service catalogue (事项清单) of a township, by code. */
+  listCatalogue(townshipId: string): Promise<CatalogueItem[]>;
+  getCatalogueItem(id: string): Promise<CatalogueItem | null>;
+  getCatalogueItemByCode(townshipId: string, code: string): Promise<CatalogueItem | null>;
+  /** Inserts or updates (by id) the items, all or none; a code taken by another item is a conflict. */
+  upsertCatalogueItems(items: CatalogueItem[]): Promise<void>;
+  deleteCatalogueItem(id: string): Promise<boolean>;
+  /** Records that an instance was started from a catalogue item. */
+  linkCatalogueStart(link: { instanceId: string; townshipId: string; itemId: string; itemCode: string; itemName: string }): Promise<void>;
+  /** Instances of the given flows, plus every instance started from the catalogue. */
+  serviceStats(townshipId: string, flowIds: string[]): Promise<ServiceStatsRow[]>;
 }

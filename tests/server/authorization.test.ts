@@ -30,7 +30,9 @@ const APPROVAL = GOLDEN.events[13]!.payload; // APPROVE by the township reviewer
 
 const VILLAGES = ['dongping', 'xiling', 'nanwan'] as const;
 type VillageId = (typeof VILLAGES)[number];
-const VILLAGE_ROLES = ['secretary', 'committee', 'party1', 'rep', 'supervisor', 'clerk', 'villager'] as const;
+const VILLAGE_ROLES = ['secretary', 'committee', 'party1', 'rep', 'supervisor', 'clerk', 'villager', 'agent', 'grid', 'gridlead', 'handler', 'applicant'] as const;
+/** The township-scope roles of the service flows (代办, 低保, 网格): act across the township, administer nothing. */
+const SERVICE_TOWNSHIP_USERS = ['qs.caseworker', 'qs.county', 'qs.centre', 'qs.gridoffice', 'qs.officer'];
 /** The seeded, still active five-deliberations instance of each village, and the step it waits at. */
 const ACTIVE: Record<VillageId, string> = {
   dongping: 'demo-dongping-road', // party_members_meeting (ballot)
@@ -97,6 +99,8 @@ function fingerprint() {
     flowVillages: all('SELECT * FROM flow_villages ORDER BY 1, 2, 3'),
     townships: all('SELECT * FROM townships ORDER BY id'),
     villages: all('SELECT * FROM villages ORDER BY id'),
+    catalogue: all('SELECT * FROM catalogue_items ORDER BY id'),
+    catalogueStarts: all('SELECT * FROM catalogue_starts ORDER BY instance_id'),
   };
 }
 
@@ -128,6 +132,12 @@ function seqOf(id: string): number {
 // ---------------------------------------------------------------------------------------------
 // Anonymous callers
 // ---------------------------------------------------------------------------------------------
+/** A plausible catalogue item and CSV, so a denial is about the caller, not the input. */
+const CATALOGUE_ITEM = {
+  code: 'QS-AUTHZ-1', name: '越权事项', type: '公共服务', department: '', legalBasis: '', serviceObject: '', conditions: '', materials: [],
+  promisedDays: 5, statutoryDays: 10, fee: '不收费', mode: 'proxy' as const, flowId: 'proxy-service',
+};
+const CATALOGUE_CSV = '事项编码,事项名称,办理方式,办理流程\nQS-AUTHZ-2,越权导入,代办,proxy-service\n';
 const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'auth.logout': (c) => c.auth.logout.mutate(),
   'org.villages': (c) => c.org.villages.query(),
@@ -152,6 +162,13 @@ const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'audit.export': (c) => c.audit.export.query({ id: 'demo-dongping-road' }),
   'audit.log': (c) => c.audit.log.query({}),
   'stats.overview': (c) => c.stats.overview.query(),
+  'catalogue.list': (c) => c.catalogue.list.query(),
+  'catalogue.get': (c) => c.catalogue.get.query({ id: 'item-pension' }),
+  'catalogue.upsert': (c) => c.catalogue.upsert.mutate(CATALOGUE_ITEM),
+  'catalogue.delete': (c) => c.catalogue.delete.mutate({ id: 'item-pension' }),
+  'catalogue.start': (c) => c.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'dongping' }),
+  'catalogue.exportCsv': (c) => c.catalogue.exportCsv.query(),
+  'catalogue.importCsv': (c) => c.catalogue.importCsv.mutate({ csv: CATALOGUE_CSV }),
 };
 const PUBLIC = ['auth.login', 'auth.me', 'board.villages', 'board.village'];
 
@@ -224,6 +241,11 @@ describe('cross-village: village-scoped calls naming another village are FORBIDD
     await expectDenied(() => c.instances.start.mutate({ villageId: other, flowId: FIVE, title: '越权发起', data: { proposal: { subject: 'x' } } }), 'FORBIDDEN', { instance: ACTIVE[other as VillageId] });
   });
 
+  it.each(CROSS_VILLAGE)('$user → catalogue.start in $other', async ({ user, other }) => {
+    const c = await as(user);
+    await expectDenied(() => c.catalogue.start.mutate({ itemId: 'item-pension', villageId: other }), 'FORBIDDEN');
+  });
+
   it.each(CROSS_VILLAGE)('$user → instances.list of $other', async ({ user, other }) => {
     const c = await as(user);
     await expectDenied(() => c.instances.list.query({ villageId: other }), 'FORBIDDEN');
@@ -288,6 +310,12 @@ describe('cross-township', () => {
     expect((await c.org.users.query()).map((u) => u.townshipId)).toEqual(['hetang', 'hetang', 'hetang']);
     expect(await c.flows.list.query()).toEqual([]);
     expect(await c.audit.log.query({})).toEqual([]);
+    // The catalogue: another township's items are as missing as items that do not exist.
+    await expectDenied(() => c.catalogue.get.query({ id: 'item-pension' }), 'NOT_FOUND');
+    await expectDenied(() => c.catalogue.delete.mutate({ id: 'item-pension' }), 'NOT_FOUND');
+    await expectDenied(() => c.catalogue.upsert.mutate({ ...CATALOGUE_ITEM, id: 'item-pension' }), 'NOT_FOUND');
+    await expectDenied(() => c.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'shangzhuang' }), 'NOT_FOUND');
+    expect(await c.catalogue.list.query()).toEqual([]);
   });
 });
 
@@ -388,6 +416,10 @@ describe('the township auditor', () => {
     ['flows.setVillages', (c) => c.flows.setVillages.mutate({ flowId: FIVE, villageIds: ['dongping'] }), {}],
     ['org.setRoles (granting itself township_admin)', (c) => c.org.setRoles.mutate({ userId: 'qs-auditor', roles: [{ role: 'township_admin', villageId: null }] }), {}],
     ['org.createUser', (c) => c.org.createUser.mutate({ username: 'audit.helper', displayName: '审计助理', password: 'audit-helper-pass', roles: [{ role: 'township_admin', villageId: null }] }), {}],
+    ['catalogue.upsert', (c) => c.catalogue.upsert.mutate(CATALOGUE_ITEM), {}],
+    ['catalogue.delete', (c) => c.catalogue.delete.mutate({ id: 'item-pension' }), {}],
+    ['catalogue.importCsv', (c) => c.catalogue.importCsv.mutate({ csv: CATALOGUE_CSV }), {}],
+    ['catalogue.start in dongping', (c) => c.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'dongping' }), { engineCode: 'ROLE_FORBIDDEN' }],
   ];
   it.each(AUDITOR_MUTATIONS)('%s is FORBIDDEN and changes nothing', async (_name, call, opts) => {
     await expectDenied(async () => call(await as('qs.auditor')), 'FORBIDDEN', opts);
@@ -405,8 +437,11 @@ const ADMIN_PROCS: Record<string, (c: Client, self: string) => Promise<unknown>>
   'flows.publish': (c) => c.flows.publish.mutate({ id: draftId }),
   'flows.setVillages': (c) => c.flows.setVillages.mutate({ flowId: FIVE, villageIds: ['dongping'] }),
   'audit.log': (c) => c.audit.log.query({ limit: 10 }),
+  'catalogue.upsert': (c) => c.catalogue.upsert.mutate(CATALOGUE_ITEM),
+  'catalogue.delete': (c) => c.catalogue.delete.mutate({ id: 'item-pension' }),
+  'catalogue.importCsv': (c) => c.catalogue.importCsv.mutate({ csv: CATALOGUE_CSV }),
 };
-const NON_ADMINS = [...VILLAGE_USERS.map((u) => u.user), 'qs.reviewer'];
+const NON_ADMINS = [...VILLAGE_USERS.map((u) => u.user), 'qs.reviewer', ...SERVICE_TOWNSHIP_USERS];
 const ADMIN_DENIALS = NON_ADMINS.flatMap((user) => Object.keys(ADMIN_PROCS).map((proc) => ({ user, proc })));
 
 describe('admin procedures: FORBIDDEN to everyone but the township admin', () => {

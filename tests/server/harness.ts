@@ -8,6 +8,7 @@ import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type { AppRouter } from '../../server/routers/_app.ts';
 import { manualClock } from '../../server/clock.ts';
 import { createAppServer } from '../../server/http.ts';
+import { createLogger, type Logger } from '../../server/log.ts';
 import { Runtime } from '../../server/runtime.ts';
 import { Scheduler } from '../../server/scheduler.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed.ts';
@@ -19,6 +20,8 @@ export function clientFor(url: string): { client: Client; cookies: Map<string, s
   const cookies = new Map<string, string>();
   const fetchWithCookies: typeof fetch = async (input, init) => {
     const headers = new Headers(init?.headers);
+    // Node's fetch sends no Origin; the server's CSRF check wants this header instead.
+    headers.set('x-villageflow', '1');
     if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
     const res = await fetch(input, { ...init, headers });
     for (const c of res.headers.getSetCookie()) {
@@ -47,16 +50,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { seed?: boolean; start?: string; webRoot?: string } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { seed?: boolean; start?: string; webRoot?: string; logger?: Logger; dbPath?: string } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'villageflow-test-'));
-  const dbPath = join(dir, 'test.db');
+  const dbPath = opts.dbPath ?? join(dir, 'test.db');
   const store = new SqliteStore(dbPath);
   await store.migrate();
   const clock = manualClock(opts.start ?? '2026-03-02T01:00:00.000Z');
   const runtime = new Runtime(store, clock);
   if (opts.seed !== false) await seedDemo(runtime);
   const scheduler = new Scheduler(runtime);
-  const server = createAppServer(runtime, { webRoot: opts.webRoot });
+  // Quiet unless VILLAGEFLOW_LOG_LEVEL asks otherwise; a test may pass its own capturing logger.
+  const server = createAppServer(runtime, { webRoot: opts.webRoot, logger: opts.logger ?? createLogger({ level: process.env.VILLAGEFLOW_LOG_LEVEL ?? 'silent' }) });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type EventWrite, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter } from '../types.ts';
+import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter } from '../types.ts';
 import { MIGRATIONS } from './migrations.ts';
 import * as rows from './rows.ts';
 
@@ -343,5 +343,72 @@ export class SqliteStore implements Store {
       townshipId,
     ).map((r) => ({ instanceId: r.instance_id as string, seq: r.seq as number, state: r.state as string, at: r.at as string }));
     return { instances, entries };
+  }
+
+  async listCatalogue(townshipId: string) {
+    return this.all('SELECT * FROM catalogue_items WHERE township_id = ? ORDER BY code', townshipId).map(rows.catalogueItem);
+  }
+  async getCatalogueItem(id: string) {
+    const r = this.get('SELECT * FROM catalogue_items WHERE id = ?', id);
+    return r ? rows.catalogueItem(r) : null;
+  }
+  async getCatalogueItemByCode(townshipId: string, code: string) {
+    const r = this.get('SELECT * FROM catalogue_items WHERE township_id = ? AND code = ?', townshipId, code);
+    return r ? rows.catalogueItem(r) : null;
+  }
+  async upsertCatalogueItems(items: CatalogueItem[]) {
+    this.db.transaction(() => {
+      for (const i of items) {
+        const taken = this.get('SELECT id FROM catalogue_items WHERE township_id = ? AND code = ? AND id <> ?', i.townshipId, i.code, i.id);
+        if (taken) throw new ConflictError(`item code ${i.code} is already used by another item`);
+        const existing = this.get('SELECT township_id FROM catalogue_items WHERE id = ?', i.id);
+        if (existing && existing.township_id !== i.townshipId) throw new NotFoundError(`catalogue item ${i.id} does not exist`);
+        this.run(
+          `INSERT INTO catalogue_items (id, township_id, code, name, type, department, legal_basis, service_object, conditions, materials, promised_days, statutory_days, fee, mode, flow_id, updated_by, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name, type = excluded.type, department = excluded.department,
+             legal_basis = excluded.legal_basis, service_object = excluded.service_object, conditions = excluded.conditions, materials = excluded.materials,
+             promised_days = excluded.promised_days, statutory_days = excluded.statutory_days, fee = excluded.fee, mode = excluded.mode,
+             flow_id = excluded.flow_id, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+          i.id, i.townshipId, i.code, i.name, i.type, i.department, i.legalBasis, i.serviceObject, i.conditions, JSON.stringify(i.materials),
+          i.promisedDays, i.statutoryDays, i.fee, i.mode, i.flowId, i.updatedBy, i.updatedAt,
+        );
+      }
+    })();
+  }
+  async deleteCatalogueItem(id: string) {
+    return this.run('DELETE FROM catalogue_items WHERE id = ?', id).changes === 1;
+  }
+  async linkCatalogueStart(l: { instanceId: string; townshipId: string; itemId: string; itemCode: string; itemName: string }) {
+    this.run('INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES (?, ?, ?, ?, ?)', l.instanceId, l.townshipId, l.itemId, l.itemCode, l.itemName);
+  }
+  // The score is read from the snapshot's data and lateness from the history: a fired deadline
+  // timer (id "<state>:deadline") is the DEADLINE.EXCEEDED record.
+  async serviceStats(townshipId: string, flowIds: string[]) {
+    return this.db
+      .prepare(
+        `SELECT i.id, i.village_id, i.flow_id, i.status, c.item_id, c.item_code, c.item_name,
+           json_extract(i.snapshot, '$.context.data.rating.score') AS score,
+           CASE WHEN EXISTS (SELECT 1 FROM history h WHERE h.instance_id = i.id AND h.type = 'TIMER'
+             AND json_extract(h.payload, '$.timer') LIKE '%:deadline') THEN 1 ELSE 0 END AS late
+         FROM instances i LEFT JOIN catalogue_starts c ON c.instance_id = i.id
+         WHERE i.township_id = ? AND (c.instance_id IS NOT NULL OR i.flow_id IN (${flowIds.map(() => '?').join(', ') || 'NULL'}))
+         ORDER BY i.id`,
+      )
+      .all(townshipId, ...flowIds)
+      .map((x) => {
+        const r = x as Row;
+        return {
+          id: r.id as string,
+          villageId: r.village_id as string,
+          flowId: r.flow_id as string,
+          status: r.status as 'active' | 'done',
+          itemId: (r.item_id as string | null) ?? null,
+          itemCode: (r.item_code as string | null) ?? null,
+          itemName: (r.item_name as string | null) ?? null,
+          score: typeof r.score === 'number' ? r.score : null,
+          late: Number(r.late) === 1,
+        };
+      });
   }
 }

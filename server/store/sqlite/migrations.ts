@@ -156,4 +156,41 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 `,
   },
+  {
+    version: 2,
+    name: 'service catalogue',
+    // 事项清单: one row per service item of a township, materials as JSON. A service started from
+    // an item is linked to it (with the code and name as they were), so the figures per item
+    // survive a later edit or deletion of the item.
+    sql: `
+CREATE TABLE catalogue_items (
+  id TEXT PRIMARY KEY,
+  township_id TEXT NOT NULL REFERENCES townships(id),
+  code TEXT NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  department TEXT NOT NULL,
+  legal_basis TEXT NOT NULL,
+  service_object TEXT NOT NULL,
+  conditions TEXT NOT NULL,
+  materials TEXT NOT NULL,
+  promised_days INTEGER NOT NULL,
+  statutory_days INTEGER NOT NULL,
+  fee TEXT NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('village_accepts', 'township_completes', 'proxy', 'inform')),
+  flow_id TEXT,
+  updated_by TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (township_id, code)
+);
+CREATE TABLE catalogue_starts (
+  instance_id TEXT PRIMARY KEY REFERENCES instances(id),
+  township_id TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  item_code TEXT NOT NULL,
+  item_name TEXT NOT NULL
+);
+CREATE INDEX catalogue_starts_township ON catalogue_starts(township_id, item_id);
+`,
+  },
 ];

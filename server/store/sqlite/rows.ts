@@ -1,6 +1,6 @@
 // Row ↔ object mapping for the SQLite store (column names are snake_case, objects camelCase).
 import type { HistoryRecord } from '../../../engine/index.ts';
-import type { AuditEntry, Disclosure, FlowVersion, Instance, Session, Task, Village } from '../types.ts';
+import type { AuditEntry, CatalogueItem, Disclosure, FlowVersion, Instance, Session, Task, Village } from '../types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -92,4 +92,24 @@ export const audit = (r: Row): AuditEntry => ({
   action: r.action as string,
   target: r.target as string,
   details: JSON.parse(r.details as string),
+});
+
+export const catalogueItem = (r: Row): CatalogueItem => ({
+  id: r.id as string,
+  townshipId: r.township_id as string,
+  code: r.code as string,
+  name: r.name as string,
+  type: r.type as string,
+  department: r.department as string,
+  legalBasis: r.legal_basis as string,
+  serviceObject: r.service_object as string,
+  conditions: r.conditions as string,
+  materials: JSON.parse(r.materials as string),
+  promisedDays: r.promised_days as number,
+  statutoryDays: r.statutory_days as number,
+  fee: r.fee as string,
+  mode: r.mode as CatalogueItem['mode'],
+  flowId: (r.flow_id as string | null) ?? null,
+  updatedBy: r.updated_by as string,
+  updatedAt: r.updated_at as string,
 });
