@@ -1,5 +1,6 @@
 // What a benchmark file exports, and the one helper that turns tinybench tasks into results.
 // A benchmark is a file bench/<name>.bench.ts whose default export is a Benchmark; run.ts finds it.
+import { hash } from 'node:crypto';
 import { Bench, type Task } from 'tinybench';
 
 export interface Result {
@@ -38,14 +39,27 @@ export interface TaskSpec {
   perOp: number;
   input: number;
   inputUnit: string;
+  /** Runs before the task's warmup and again before its measured run (e.g. to switch the hasher). */
+  setup?: () => void;
+  /** Runs after each of them, undoing `setup`. */
+  teardown?: () => void;
 }
 
 /** Per-task time budget in ms (BENCH_TIME_MS overrides); warmup is a fraction of it. */
 export const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 1500);
 
-export async function measure(bench: string, specs: TaskSpec[]): Promise<Result[]> {
-  const b = new Bench({ time: TIME_MS, warmupTime: Math.min(500, TIME_MS / 4), throws: true });
-  for (const s of specs) b.add(s.name, s.fn);
+/**
+ * Runs the tasks for TIME_MS each (after a warmup). `iterations` is the least number of samples
+ * per task (tinybench's default is 64): lower it for tasks that take a good part of a second.
+ */
+export async function measure(bench: string, specs: TaskSpec[], options: { iterations?: number } = {}): Promise<Result[]> {
+  const b = new Bench({
+    time: TIME_MS,
+    warmupTime: Math.min(500, TIME_MS / 4),
+    throws: true,
+    ...(options.iterations ? { iterations: options.iterations, warmupIterations: Math.min(5, options.iterations) } : {}),
+  });
+  for (const s of specs) b.add(s.name, s.fn, { beforeAll: s.setup, afterAll: s.teardown });
   await b.run();
   return specs.map((s) => toResult(bench, s, b.getTask(s.name)!));
 }
@@ -69,6 +83,9 @@ function toResult(bench: string, s: TaskSpec, task: Task): Result {
     samples: r.latency.samplesCount,
   };
 }
+
+/** SHA-256 from node:crypto, for the engine's setSha256: what a Node host (server, CLI) injects. */
+export const nodeSha256 = (text: string): string => hash('sha256', text);
 
 export function find(results: Result[], task: string): Result {
   const r = results.find((x) => x.task === task);

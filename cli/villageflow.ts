@@ -5,6 +5,9 @@ import { CliError, pointerText, readJson } from './io.ts';
 import { generateTypes, bundledFlowFiles } from './generate-types.ts';
 import { checkRun, runFiles } from './runs.ts';
 import { demo } from './demo.ts';
+import { useNodeCrypto } from '../server/node-crypto.ts';
+
+useNodeCrypto();
 
 const USAGE = `usage:
   villageflow validate FILE...             check flow files

@@ -1,13 +1,13 @@
 // Compiles a validated flow into an XState v5 machine plus the lookup tables the transition
 // function needs. A flow version is compiled once and reused for every event.
-import { createActor, setup, assign, type AnyActorScope, type AnyStateMachine } from 'xstate';
+import { createActor, setup, assign, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import { FlowInvalidError } from './errors.ts';
 import { compileGuard, type Guard } from './expressions.ts';
-import { compileSchema, type Validator } from './forms.ts';
+import { compileSchema, propertyCheck, type Validator } from './forms.ts';
 import { hashJson } from './hash.ts';
 import { transitionsOf, validateFlow } from './validate.ts';
-import type { Flow, InstanceContext, Period, StateConfig } from './types.ts';
-import { enterState, leaveState, applyTransition, type MachineEvent } from './actions.ts';
+import type { Flow, InstanceContext, InstanceSnapshot, Period, StateConfig } from './types.ts';
+import { takeTransition, type MachineEvent } from './actions.ts';
 
 export interface CompiledTransition {
   /** "state#EVENT#index": names one transition of the flow (coverage, history). */
@@ -30,6 +30,8 @@ export interface CompiledState {
   form?: Validator;
   events: Map<string, CompiledTransition[]>;
   timers: TimerSpec[];
+  /** The ids of `timers`, which leaving the state cancels. */
+  timerIds: string[];
 }
 export interface CompiledFlow {
   flow: Flow;
@@ -39,8 +41,23 @@ export interface CompiledFlow {
   states: Map<string, CompiledState>;
   transitions: Map<string, CompiledTransition>;
   validateData: Validator;
+  /**
+   * Whether `next` is valid instance data, given that `prev` was: true only when it certainly is
+   * (see propertyCheck); false means validate it all with validateData.
+   */
+  dataStaysValid: (prev: Record<string, unknown>, next: unknown) => boolean;
   /** Guard evaluation errors of the event being applied (one event at a time per flow). */
   guardErrors: string[];
+  /** The last snapshot start/apply returned and the XState snapshot behind it (see machineSnapshot). */
+  hot?: {
+    snapshot: InstanceSnapshot;
+    machine: AnyMachineSnapshot;
+    /** Its `at`, and that in epoch milliseconds. */
+    at: string;
+    ms: number;
+    /** Its data object, if that has passed validateData. */
+    validData: Record<string, unknown> | undefined;
+  };
 }
 
 export const SYSTEM_ROLE = 'system';
@@ -86,7 +103,7 @@ function compileState(id: string, config: StateConfig): CompiledState {
     const compiled = compileSchema(config.form.schema);
     if ('validate' in compiled) form = compiled.validate;
   }
-  return { id, config, form, events, timers };
+  return { id, config, form, events, timers, timerIds: timers.map((t) => t.id) };
 }
 
 export function compileFlow(input: unknown): CompiledFlow {
@@ -107,6 +124,7 @@ export function compileFlow(input: unknown): CompiledFlow {
     states,
     transitions,
     validateData: 'validate' in data ? data.validate : () => [],
+    dataStaysValid: dataChangeCheck('validate' in data ? propertyCheck(flow.data) : null),
     guardErrors: [] as string[],
   } as CompiledFlow;
 
@@ -134,10 +152,8 @@ export function compileFlow(input: unknown): CompiledFlow {
       },
     },
     actions: {
-      enter: assign(({ context, event }, params: { state: CompiledState }) => enterState(context, event, params.state)),
-      leave: assign(({ context }, params: { state: CompiledState }) => leaveState(context, params.state)),
-      apply: assign(({ context, event }, params: { t: CompiledTransition; state: CompiledState }) =>
-        applyTransition(context, event, params.state, params.t),
+      step: assign(({ context, event }, params: { t: CompiledTransition; state: CompiledState; target?: CompiledState }) =>
+        takeTransition(context, event, params.state, params.t, params.target),
       ),
     },
   });
@@ -150,13 +166,12 @@ export function compileFlow(input: unknown): CompiledFlow {
         // A targeted transition, even to the same state, leaves and re-enters it (timers restart).
         reenter: t.target !== undefined,
         guard: { type: 'allowed', params: { t } },
-        actions: [{ type: 'apply', params: { t, state } }],
+        // Exit, transition and entry work in one action (see takeTransition): no entry or exit actions.
+        actions: [{ type: 'step', params: { t, state, target: t.target === undefined ? undefined : states.get(t.target) } }],
       }));
     }
     machineStates[state.id] = {
       ...(state.config.kind === 'final' ? { type: 'final' } : {}),
-      entry: [{ type: 'enter', params: { state } }],
-      exit: [{ type: 'leave', params: { state } }],
       on,
     };
   }
@@ -168,6 +183,21 @@ export function compileFlow(input: unknown): CompiledFlow {
   } as never) as unknown as AnyStateMachine;
   compiled.scope = inertScope(compiled.machine, { context: emptyContext('1970-01-01T00:00:00.000Z', {}) });
   return compiled;
+}
+
+function dataChangeCheck(check: ((key: string, value: unknown) => boolean) | null): CompiledFlow['dataStaysValid'] {
+  if (!check) return () => false;
+  return (prev, next) => {
+    if (next === null || typeof next !== 'object' || Array.isArray(next) || Object.getPrototypeOf(next) !== Object.prototype) return false;
+    const after = next as Record<string, unknown>;
+    for (const key of Object.keys(prev)) if (!Object.hasOwn(after, key)) return false;
+    for (const key of Object.keys(after)) {
+      const value = after[key];
+      if (value === prev[key] && Object.hasOwn(prev, key)) continue;
+      if (value === undefined || !check(key, value)) return false;
+    }
+    return true;
+  };
 }
 
 /** One actor scope reused for every transition: building one per call costs more than the step. */

@@ -55,3 +55,55 @@ export function compileSchema(schema: JsonSchema): { validate: Validator } | { p
   }
   return { validate: (value) => (fn(value) ? [] : issuesOf(fn.errors)) };
 }
+
+/** Root keywords an instance-data schema may have for its properties to be checked one by one. */
+const SPLITTABLE_ROOT = new Set(['type', 'properties', 'required', 'additionalProperties', '$defs', 'definitions', 'title', 'description', 'x-en', '$comment', 'examples', 'default']);
+
+/** Every $ref points into the root's $defs or definitions, and nothing re-bases or re-roots them. */
+function refsStayInRoot(node: unknown): boolean {
+  if (Array.isArray(node)) return node.every(refsStayInRoot);
+  if (node === null || typeof node !== 'object') return true;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === '$id' || key === '$anchor' || key === '$dynamicRef' || key === '$dynamicAnchor' || key === '$recursiveRef' || key === '$recursiveAnchor') return false;
+    if (key === '$ref' && (typeof value !== 'string' || !(value.startsWith('#/$defs/') || value.startsWith('#/definitions/')))) return false;
+    if (!refsStayInRoot(value)) return false;
+  }
+  return true;
+}
+
+/**
+ * Instance data changes a property or two per event (a form saved at its saveTo, a vote result),
+ * and validating all of it again costs more the longer an instance runs. For a data schema of the
+ * usual shape — an object with `properties`, perhaps `required` and a boolean
+ * `additionalProperties`, and refs only into its own $defs — data that was valid stays valid when
+ * each changed property is valid by its own schema (checked here in the root's context: same
+ * $defs, same Ajv, same formats) and no property is removed. Returns that check of one property,
+ * or null for a schema of any other shape. It only ever says "valid" when the whole schema would:
+ * when it says no, the caller validates everything, as before, for the exact issues.
+ */
+export function propertyCheck(schema: JsonSchema): ((key: string, value: unknown) => boolean) | null {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return null;
+  if (Object.keys(schema).some((k) => !SPLITTABLE_ROOT.has(k))) return null;
+  const { type, properties, additionalProperties } = schema as { type?: unknown; properties?: unknown; additionalProperties?: unknown };
+  if (type !== 'object' || properties === null || typeof properties !== 'object' || Array.isArray(properties)) return null;
+  if (additionalProperties !== undefined && typeof additionalProperties !== 'boolean') return null;
+  if (!refsStayInRoot(schema)) return null;
+  const checks = new Map<string, ValidateFunction>();
+  try {
+    for (const [key, sub] of Object.entries(properties)) {
+      // allOf keeps the property's own keywords (a $ref among them) apart from the root's $defs.
+      const wrapper: Record<string, unknown> = { allOf: [sub] };
+      if ('$defs' in schema) wrapper.$defs = schema.$defs;
+      if ('definitions' in schema) wrapper.definitions = schema.definitions;
+      checks.set(key, shared.compile(wrapper));
+    }
+  } catch {
+    return null;
+  }
+  const others = additionalProperties !== false;
+  return (key, value) => {
+    if (key === '__proto__') return false;
+    const check = checks.get(key);
+    return check ? check(value) === true : others;
+  };
+}

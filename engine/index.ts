@@ -5,7 +5,7 @@ export { validateFlow } from './validate.ts';
 export { compileFlow, type CompiledFlow, type CompiledState, type CompiledTransition } from './compile.ts';
 export { start, apply, type StepResult } from './transition.ts';
 export { simulate, replay, verify, eventOf, SimulationError, type VerifyResult } from './history.ts';
-export { hashJson, canonicalJson } from './hash.ts';
+export { hashJson, canonicalJson, setSha256, type Sha256Hex } from './hash.ts';
 export { localizeSchema } from './localize.ts';
 export { addPeriod, isWorkingDay } from './time.ts';
 export { checkRule, decide, countProblems } from './votes.ts';

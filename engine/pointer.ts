@@ -8,13 +8,26 @@ export function parsePointer(pointer: string): string[] {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+// getAt and setAt run on every form submission, review and disclosure with the flow's own
+// pointers (saveTo, publish): parse each once. Private, so nothing can modify a cached array.
+const parsed = new Map<string, readonly string[]>();
+function keysOf(pointer: string): readonly string[] {
+  let keys = parsed.get(pointer);
+  if (!keys) {
+    keys = parsePointer(pointer);
+    if (parsed.size >= 10_000) parsed.clear();
+    parsed.set(pointer, keys);
+  }
+  return keys;
+}
+
 export function escapeToken(token: string | number): string {
   return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 export function getAt(value: unknown, pointer: string): unknown {
   let cur: unknown = value;
-  for (const key of parsePointer(pointer)) {
+  for (const key of keysOf(pointer)) {
     if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, key)) return undefined;
     cur = (cur as Record<string, unknown>)[key];
   }
@@ -22,7 +35,7 @@ export function getAt(value: unknown, pointer: string): unknown {
 }
 
 export function setAt<T extends Record<string, unknown>>(root: T, pointer: string, value: unknown): T {
-  const keys = parsePointer(pointer);
+  const keys = keysOf(pointer);
   if (keys.length === 0) return value as T;
   const write = (node: unknown, i: number): Record<string, unknown> => {
     const base =

@@ -48,10 +48,130 @@ export function durationProblem(text: string, calendar: Calendar = 'natural'): s
   return null;
 }
 
+// Every event parses one or two times and formats one, and every timer started formats two more:
+// through Date.parse and Date#toISOString that is about a microsecond per event, most of it
+// toISOString. epochMs and isoString do the same for the shapes the engine meets (ISO times with
+// valid fields, years 0000-9999) with integer arithmetic, and hand everything else to Date itself,
+// so their results are Date's, always (tests/engine/time-fast.test.ts checks them against it).
+
+const DAY_MS = 86_400_000;
+/** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: where toISOString has four-digit years. */
+const MIN_ISO_MS = -62_167_219_200_000;
+const MAX_ISO_MS = 253_402_300_799_999;
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+/** The value of `n` ASCII digits of `text` from `at`, or -1 if any is not a digit. */
+function digits(text: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = text.charCodeAt(i) - 48; // NaN past the end, which the test below rejects
+    if (!(c >= 0 && c <= 9)) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * Epoch ms of YYYY-MM-DDTHH:mm[:ss[.f{1,9}]](Z|±HH:mm) with every field in range, as Date.parse
+ * gives it (fractions truncated to milliseconds); NaN for anything else, which Date.parse decides.
+ */
+function fastIsoMs(text: string): number {
+  const n = text.length;
+  if (n < 17 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58) return NaN;
+  const y = digits(text, 0, 4);
+  const mo = digits(text, 5, 2);
+  const d = digits(text, 8, 2);
+  const h = digits(text, 11, 2);
+  const mi = digits(text, 14, 2);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59) return NaN;
+  let i = 16;
+  let sec = 0;
+  let frac = 0;
+  if (text.charCodeAt(i) === 58) {
+    sec = digits(text, i + 1, 2);
+    if (sec < 0 || sec > 59) return NaN;
+    i += 3;
+    if (text.charCodeAt(i) === 46) {
+      let count = 0;
+      for (i++; i < n && count < 10; i++, count++) {
+        const c = text.charCodeAt(i) - 48;
+        if (!(c >= 0 && c <= 9)) break;
+        if (count < 3) frac = frac * 10 + c;
+      }
+      if (count === 0 || count > 9) return NaN;
+      frac *= count === 1 ? 100 : count === 2 ? 10 : 1;
+    }
+  }
+  let offset = 0;
+  const zone = text.charCodeAt(i);
+  if (zone === 90 /* Z */) {
+    if (i + 1 !== n) return NaN;
+  } else if (zone === 43 || zone === 45 /* + - */) {
+    if (i + 6 !== n || text.charCodeAt(i + 3) !== 58) return NaN;
+    const zh = digits(text, i + 1, 2);
+    const zm = digits(text, i + 4, 2);
+    if (zh < 0 || zh > 23 || zm < 0 || zm > 59) return NaN;
+    offset = (zone === 43 ? 1 : -1) * (zh * 60 + zm) * 60_000;
+  } else {
+    return NaN;
+  }
+  return daysFromCivil(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + sec) * 1000 + frac - offset;
+}
+
+/** Date.parse(text). */
+export function epochMs(text: string): number {
+  if (typeof text !== 'string') return Date.parse(text);
+  const ms = fastIsoMs(text);
+  return Number.isNaN(ms) ? Date.parse(text) : ms;
+}
+
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+
+/** new Date(ms).toISOString(), including its RangeError for an invalid time. */
+export function isoString(ms: number): string {
+  if (!Number.isInteger(ms) || ms < MIN_ISO_MS || ms > MAX_ISO_MS) return new Date(ms).toISOString();
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  // Civil date from days since the epoch (Howard Hinnant's algorithm).
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const mi = Math.floor(rest / 60_000);
+  rest -= mi * 60_000;
+  const sec = Math.floor(rest / 1000);
+  const milli = rest - sec * 1000;
+  return (
+    TWO_DIGITS[Math.floor(y / 100)]! + TWO_DIGITS[y % 100]! + '-' + TWO_DIGITS[m]! + '-' + TWO_DIGITS[d]! +
+    'T' + TWO_DIGITS[h]! + ':' + TWO_DIGITS[mi]! + ':' + TWO_DIGITS[sec]! +
+    '.' + TWO_DIGITS[Math.floor(milli / 10)]! + (milli % 10) + 'Z'
+  );
+}
+
 /** Parses an ISO-8601 timestamp with a zone; returns epoch ms or null. */
 export function parseTime(text: unknown): number | null {
   if (typeof text !== 'string' || !ISO_TIME.test(text)) return null;
-  const ms = Date.parse(text);
+  const ms = epochMs(text);
   return Number.isFinite(ms) ? ms : null;
 }
 
@@ -59,31 +179,61 @@ export function parseTime(text: unknown): number | null {
 export function canonicalTime(text: string): string {
   const ms = parseTime(text);
   if (ms === null) throw new Error(`not an ISO-8601 time with a zone: ${text}`);
-  return new Date(ms).toISOString();
+  return isoString(ms);
 }
 
 function chinaDate(ms: number): string {
-  return new Date(ms + CHINA_OFFSET_MS).toISOString().slice(0, 10);
+  return isoString(ms + CHINA_OFFSET_MS).slice(0, 10);
+}
+
+// Every timer of every state entered computes a due time, and flows use a handful of durations
+// over a few hundred dates a year: parsing each duration once and asking chinese-days once per
+// (working days, start date) saves most of addPeriod. Both caches are pure (same answer as
+// recomputing) and bounded, so a long-running host does not grow them without limit.
+const CACHE_LIMIT = 10_000;
+const durations = new Map<string, Duration>();
+const workdayShifts = new Map<string, number>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
+function durationOf(text: string): Duration {
+  return durations.get(text) ?? remember(durations, text, parseDuration(text));
+}
+
+/** How many calendar days `days` working days after the China date `startDay` falls. */
+function workdayShift(days: number, startDay: string): number {
+  const key = `${days} ${startDay}`;
+  const cached = workdayShifts.get(key);
+  if (cached !== undefined) return cached;
+  const dueDay = chineseDays.findWorkday(days, startDay);
+  return remember(workdayShifts, key, Math.round((Date.parse(dueDay) - Date.parse(startDay)) / 86400_000));
 }
 
 /** When a period that starts at `from` (ISO time) ends. */
 export function addPeriod(from: string, period: Period): string {
-  const start = Date.parse(from);
-  const d = parseDuration(period.duration);
+  const start = epochMs(from);
+  const d = durationOf(period.duration);
   if (period.calendar === 'working') {
-    const startDay = chinaDate(start);
-    const dueDay = chineseDays.findWorkday(d.days, startDay);
-    const dayDelta = Math.round((Date.parse(dueDay) - Date.parse(startDay)) / 86400_000);
-    return new Date(start + dayDelta * 86400_000).toISOString();
+    return isoString(start + workdayShift(d.days, chinaDate(start)) * DAY_MS);
   }
   // Calendar fields move in China local time; clock fields are exact elapsed time.
+  const days = d.weeks * 7 + d.days;
+  const clockMs = ((d.hours * 60 + d.minutes) * 60 + d.seconds) * 1000;
+  if (d.years === 0 && d.months === 0 && Number.isInteger(days) && Math.abs(clockMs) <= 1e12 && start >= MIN_ISO_MS && start <= MAX_ISO_MS) {
+    // Whole days in a zone without daylight saving are exact multiples of 24 hours: what the Date
+    // arithmetic below gives, without its Date objects (bounds keep every step within Date's range).
+    return isoString(start + days * DAY_MS + clockMs);
+  }
   const local = new Date(start + CHINA_OFFSET_MS);
   local.setUTCFullYear(local.getUTCFullYear() + d.years, local.getUTCMonth() + d.months);
-  local.setUTCDate(local.getUTCDate() + d.weeks * 7 + d.days);
-  const clockMs = ((d.hours * 60 + d.minutes) * 60 + d.seconds) * 1000;
-  return new Date(local.getTime() - CHINA_OFFSET_MS + clockMs).toISOString();
+  local.setUTCDate(local.getUTCDate() + days);
+  return isoString(local.getTime() - CHINA_OFFSET_MS + clockMs);
 }
 
 export function isWorkingDay(at: string): boolean {
-  return chineseDays.isWorkday(chinaDate(Date.parse(at)));
+  return chineseDays.isWorkday(chinaDate(epochMs(at)));
 }

@@ -1,5 +1,6 @@
 // Meetings and votes: quorum and pass rules as exact fractions over separate denominators
 // (members of the body, those entitled to vote, those present), checked in integers.
+import { withKeys } from './immutable.ts';
 import type { FlowIssue, MeetingCounts, RuleCheck, VoteConfig, VoteResult, VoteRule } from './types.ts';
 
 export type { MeetingCounts };
@@ -44,6 +45,18 @@ export function parseRatio(ratio: string): [number, number] {
   return [n, d];
 }
 
+/** Rules come from a compiled flow, so the same few ratio strings are parsed on every vote. */
+const ratios = new Map<string, readonly [number, number]>();
+function ratioOf(ratio: string): readonly [number, number] {
+  let r = ratios.get(ratio);
+  if (!r) {
+    if (ratios.size >= 1000) ratios.clear();
+    r = parseRatio(ratio);
+    ratios.set(ratio, r);
+  }
+  return r;
+}
+
 /** Why a rule cannot be used, or null. */
 export function ruleProblem(rule: VoteRule, role: 'quorum' | 'pass'): string | null {
   const [n, d] = parseRatio(rule.ratio);
@@ -74,11 +87,11 @@ function baseOf(rule: VoteRule, c: MeetingCounts): number {
 }
 
 export function checkRule(rule: VoteRule, count: number, c: MeetingCounts): RuleCheck {
-  const [n, d] = parseRatio(rule.ratio);
+  const [n, d] = ratioOf(rule.ratio);
   const base = baseOf(rule, c);
   // count/base op n/d  ⇔  count·d op n·base (base ≥ 0); a zero base never meets a rule.
   const met = base > 0 && (rule.op === '>=' ? count * d >= n * base : count * d > n * base);
-  return { ...rule, count, base, met };
+  return withKeys(rule, { count, base, met });
 }
 
 export function decide(
@@ -89,9 +102,13 @@ export function decide(
   const quorum = vote.quorum ? checkRule(vote.quorum, c.present, c) : null;
   const pass = checkRule(vote.pass, c.for, c);
   const outcome = quorum && !quorum.met ? 'no_quorum' : pass.met ? 'passed' : 'failed';
+  const result = { mode: vote.mode, ...c, outcome, quorum, pass } as VoteResult & Record<string, unknown>;
   // Absent evidence stays absent: the result is stored as JSON, where undefined has no place.
-  const given = Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined));
-  return { mode: vote.mode, ...c, outcome, quorum, pass, ...given } as VoteResult;
+  for (const key of Object.keys(extra)) {
+    const v = extra[key as keyof typeof extra];
+    if (v !== undefined) result[key] = v;
+  }
+  return result;
 }
 
 export function tallyBallots(ballots: Record<string, 'for' | 'against' | 'abstain'>): Pick<MeetingCounts, 'present' | 'for' | 'against' | 'abstain'> {

@@ -3,11 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { apply, compileFlow, openSteps, start, type CompiledFlow, type FlowEvent, type StepResult } from '../engine/index.ts';
 import type { Clock } from './clock.ts';
+import { useNodeCrypto } from './node-crypto.ts';
 import { ForbiddenError, InvalidInputError } from './errors.ts';
 import { actingRoles, canRead } from './scope.ts';
 import { ConflictError, NotFoundError, type Instance, type Store, type User, type Village } from './store/types.ts';
 
 export const SYSTEM_ACTOR = { id: 'system', roles: ['system'] };
+
+useNodeCrypto();
 
 export class Runtime {
   private compiledFlows = new Map<number, CompiledFlow>();
