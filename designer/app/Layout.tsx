@@ -29,11 +29,12 @@ export function Preferences() {
 }
 
 export function Layout({ me, children }: { me: Me; children: ReactNode }) {
-  const { t, role } = useI18n();
+  const { t, role, lang } = useI18n();
   const signOut = useSignOut();
   const [, navigate] = useLocation();
   const villages = new Map(me.villages.map((v) => [v.id, v.name]));
-  const roles = me.user.roles.map((g) => `${role(g.role)}${g.villageId ? `（${villages.get(g.villageId) ?? g.villageId}）` : ''}`);
+  const where = (v: string) => (lang === 'zh' ? `（${v}）` : ` (${v})`);
+  const roles = me.user.roles.map((g) => `${role(g.role)}${g.villageId ? where(villages.get(g.villageId) ?? g.villageId) : ''}`);
   const township = hasTownshipRole(me, 'township_admin', 'township_reviewer', 'auditor');
   return (
     <>
@@ -53,7 +54,7 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
         <div className="who" data-testid="who">
           <span>{me.user.displayName}</span>
           <span className="muted">
-            {me.township?.name} · {roles.join('、')}
+            {me.township?.name} · {roles.join(lang === 'zh' ? '、' : ', ')}
           </span>
         </div>
         <Preferences />
