@@ -6,6 +6,7 @@
 //   `canonicalize` package (the reference), so both always give the same text or the same error;
 // - the SHA-256 is @noble/hashes (pure, browser-safe) fed from one reused UTF-8 buffer, and a
 //   host with a native SHA-256 (node:crypto) can swap it in with setSha256: same digests, faster.
+import type { HistoryRecord } from './types.ts';
 import canonicalize from 'canonicalize';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
@@ -99,15 +100,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** What makeRecord hashes: a history record without its hash. */
-export interface UnsignedRecord {
-  seq: number;
-  type: string;
-  actor: { id: string; role: string };
-  at: string;
-  payload: Record<string, unknown>;
-  state: string;
-  prev: string | null;
-}
+export type UnsignedRecord = Omit<HistoryRecord, 'hash'>;
 
 /**
  * hashJson of a record the engine has just made: the same text, with the record's own keys and

@@ -107,16 +107,19 @@ export interface FormViewProps {
   onSubmit: (data: Record<string, unknown>) => Promise<boolean> | boolean;
   extraErrors?: Record<string, unknown>;
   busy?: boolean;
+  /** Data to start from (a step that comes round again starts from what was recorded). */
+  initial?: unknown;
 }
 
 /**
- * The form as the runner's StepForm renders it (same RJSF setup and markup), plus the attachment
- * widget and FORM_DEFAULTS (nothing answered for the person); StepForm should take both too.
+ * A step's form as village users see it: the one RJSF setup shared by the runner's StepForm, the
+ * form designer's preview and the simulator. Labels and errors in the reader's language, the
+ * attachment widget, and FORM_DEFAULTS (nothing answered for the person).
  */
-export function FormView({ form, lang, onSubmit, extraErrors, busy }: FormViewProps) {
+export function FormView({ form, lang, onSubmit, extraErrors, busy, initial }: FormViewProps) {
   const schema = useMemo(() => localizeSchema(form.schema ?? { type: 'object' }, lang) as RJSFSchema, [form.schema, lang]);
   const uiSchema = useMemo(() => localizeSchema((form.uiSchema ?? {}) as UiSchema, lang), [form.uiSchema, lang]);
-  const [formData, setFormData] = useState<unknown>(undefined);
+  const [formData, setFormData] = useState<unknown>(initial);
   const [boundaryKey, setBoundaryKey] = useState(0);
   const formContext = useMemo(() => ({ lang }), [lang]);
   return (

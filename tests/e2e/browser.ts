@@ -1,7 +1,9 @@
 // Browser tests drive Debian's Chromium through playwright-core against a real server; the web
 // app is built once per run. Screenshots go to test-output/screenshots (not committed).
 import { existsSync, mkdirSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../server/harness.ts';
 
 export const SCREENSHOTS = 'test-output/screenshots';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -33,4 +35,22 @@ export async function signIn(page: Page, url: string, username: string, password
   await page.getByLabel(/密码|Password/).fill(password);
   await page.getByRole('button', { name: /登录|Sign in/ }).click();
   await page.getByTestId('who').waitFor();
+}
+
+/**
+ * The usual browser suite: a real server (demo township seeded) serving this run's web build, and
+ * Chromium; both started before the file's tests and closed after them.
+ */
+export function browserSuite(opts: Omit<Parameters<typeof startTestServer>[0] & object, 'webRoot'> = {}): { s: TestServer; browser: Browser } {
+  const env = {} as { s: TestServer; browser: Browser };
+  beforeAll(async () => {
+    buildWebApp();
+    env.s = await startTestServer({ webRoot: WEB_ROOT, start: new Date().toISOString(), ...opts });
+    env.browser = await launch();
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.s?.close();
+  });
+  return env;
 }

@@ -4,23 +4,12 @@
 // village secretary starts an instance. Then: a bundled flow imported and exported unchanged
 // comes back byte for byte.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../server/harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { SCREENSHOTS, buildWebApp, launch, shot, signIn, WEB_ROOT } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite } from './browser.ts';
 
-let s: TestServer;
-let browser: Browser;
-beforeAll(async () => {
-  buildWebApp();
-  s = await startTestServer({ webRoot: WEB_ROOT, start: new Date().toISOString() });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await s?.close();
-});
+const env = browserSuite();
 
 const node = (page: Page, id: string) => page.locator(`[data-testid="editor-canvas"] .ed-node[data-state="${id}"]`);
 
@@ -85,8 +74,8 @@ async function selectVal(l: Locator, v: string) {
 
 describe('flow designer', () => {
   it('builds, checks, fixes, publishes a new flow that a village can start', async () => {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    await signIn(page, s.url, 'qs.admin', DEMO_PASSWORD);
+    const page = await env.browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await signIn(page, env.s.url, 'qs.admin', DEMO_PASSWORD);
     await page.getByRole('link', { name: '流程设计' }).click();
     await page.getByTestId('designer-home').waitFor();
     // The township's flows and their versions are listed.
@@ -252,7 +241,7 @@ describe('flow designer', () => {
     await page.close();
 
     // The village's secretary can start it (API).
-    const secretary = await s.as('dongping.secretary');
+    const secretary = await env.s.as('dongping.secretary');
     const offered = await secretary.flows.forVillage.query({ villageId: 'dongping' });
     expect(offered.map((f) => f.flowId)).toContain('village-road-repair');
     const started = await secretary.instances.start.mutate({ villageId: 'dongping', flowId: 'village-road-repair', title: '修村东路' });
@@ -260,9 +249,9 @@ describe('flow designer', () => {
   }, 120_000);
 
   it('exports an imported flow unchanged, byte for byte', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-    await signIn(page, s.url, 'qs.admin', DEMO_PASSWORD);
-    await page.goto(`${s.url}/designer`);
+    const page = await env.browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    await signIn(page, env.s.url, 'qs.admin', DEMO_PASSWORD);
+    await page.goto(`${env.s.url}/designer`);
     await page.getByTestId('designer-home').waitFor();
     const path = 'flows/five-deliberations-two-disclosures.flow.json';
     await page.getByTestId('home-import-file').setInputFiles(path);
@@ -275,7 +264,7 @@ describe('flow designer', () => {
     await shot(page, 'designer-imported');
 
     // A new flow from a published one: a copy with its own id and version, in English too.
-    await page.goto(`${s.url}/designer`);
+    await page.goto(`${env.s.url}/designer`);
     await page.getByTestId('copy-four-deliberations-two-disclosures').click();
     await page.getByTestId('editor').waitFor();
     expect(await page.getByTestId('flow-id').inputValue()).toBe('four-deliberations-two-disclosures-copy');

@@ -1,30 +1,19 @@
 // The flow diagram on a step's page, in a real browser: every state drawn, the current one
 // marked, the steps passed ticked, nothing in the drawing takes keyboard focus; Chinese, English,
 // high contrast, and the plain list on a phone-sized screen.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../server/harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { readFlowJson } from '../helpers.ts';
-import { SCREENSHOTS, buildWebApp, launch, shot, signIn, WEB_ROOT } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite } from './browser.ts';
 
 const flow = readFlowJson('flows/five-deliberations-two-disclosures.flow.json') as { states: Record<string, { title: { zh: string; en: string } }> };
 const states = Object.entries(flow.states);
 
-let s: TestServer;
-let browser: Browser;
-beforeAll(async () => {
-  buildWebApp();
-  s = await startTestServer({ webRoot: WEB_ROOT, start: new Date().toISOString() });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await s?.close();
-});
+const env = browserSuite();
 
 async function openStep(page: Page): Promise<void> {
-  await page.goto(`${s.url}/instances/demo-xiling-square`);
+  await page.goto(`${env.s.url}/instances/demo-xiling-square`);
   await page.getByTestId('instance').waitFor();
 }
 
@@ -75,8 +64,8 @@ async function checkStates(page: Page, lang: 'zh' | 'en'): Promise<void> {
 
 describe('flow diagram on the step page', () => {
   it('shows every state, marks the current one, in Chinese then English', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signIn(page, s.url, 'xiling.secretary', DEMO_PASSWORD);
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, env.s.url, 'xiling.secretary', DEMO_PASSWORD);
     await openStep(page);
     await checkStates(page, 'zh');
     const diagram = page.getByTestId('diagram');
@@ -105,8 +94,8 @@ describe('flow diagram on the step page', () => {
   });
 
   it('keeps keyboard focus out of the drawing and lets it pass through', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signIn(page, s.url, 'xiling.secretary', DEMO_PASSWORD);
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, env.s.url, 'xiling.secretary', DEMO_PASSWORD);
     await openStep(page);
     const diagram = await drawn(page);
     // Nothing inside the drawing is focusable; the drawing is hidden from screen readers, the list is not.
@@ -125,8 +114,8 @@ describe('flow diagram on the step page', () => {
   });
 
   it('is readable in high-contrast mode', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signIn(page, s.url, 'xiling.secretary', DEMO_PASSWORD);
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, env.s.url, 'xiling.secretary', DEMO_PASSWORD);
     await page.evaluate(() => localStorage.setItem('villageflow.prefs', JSON.stringify({ lang: 'zh', largeText: false, highContrast: true })));
     await openStep(page);
     const diagram = await drawn(page);
@@ -139,9 +128,9 @@ describe('flow diagram on the step page', () => {
   });
 
   it('shows a finished matter ending in its final state', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signIn(page, s.url, 'xiling.secretary', DEMO_PASSWORD);
-    await page.goto(`${s.url}/instances/demo-xiling-forest`);
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, env.s.url, 'xiling.secretary', DEMO_PASSWORD);
+    await page.goto(`${env.s.url}/instances/demo-xiling-forest`);
     await page.getByTestId('instance').waitFor();
     const diagram = await drawn(page);
     expect(await diagram.locator('.fd-node[data-current="true"]').getAttribute('data-state')).toBe('rejected');
@@ -150,8 +139,8 @@ describe('flow diagram on the step page', () => {
   });
 
   it('falls back to the list of steps on a narrow screen', async () => {
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    await signIn(page, s.url, 'xiling.secretary', DEMO_PASSWORD);
+    const page = await env.browser.newPage({ viewport: { width: 390, height: 844 } });
+    await signIn(page, env.s.url, 'xiling.secretary', DEMO_PASSWORD);
     await openStep(page);
     const list = page.getByTestId('progress');
     await list.waitFor();

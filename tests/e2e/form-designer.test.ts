@@ -3,35 +3,24 @@
 // keyboard, see the live preview in both languages and the form JSON follow; then simulate the
 // edited flow: start, fill the new form, record three meetings, let the disclosure period run out,
 // watch the canvas mark the path, and save the run as a golden test case the engine replays.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../server/harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { compileFlow, simulate, type Flow, type FlowEvent } from '../../engine/index.ts';
-import { SCREENSHOTS, buildWebApp, launch, shot, signIn, WEB_ROOT } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite } from './browser.ts';
 import { readFlowJson } from '../helpers.ts';
 
-let s: TestServer;
-let browser: Browser;
-beforeAll(async () => {
-  buildWebApp();
-  s = await startTestServer({ webRoot: WEB_ROOT, start: new Date().toISOString() });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await s?.close();
-});
+const env = browserSuite();
 
 const FLOW = 'four-deliberations-two-disclosures';
 
 async function openEditor(page: Page): Promise<number> {
   page.setDefaultTimeout(10_000);
-  await signIn(page, s.url, 'qs.admin', DEMO_PASSWORD);
-  const admin = await s.as('qs.admin');
+  await signIn(page, env.s.url, 'qs.admin', DEMO_PASSWORD);
+  const admin = await env.s.as('qs.admin');
   const versions = await admin.flows.list.query({ flowId: FLOW });
   const id = versions.find((v) => v.status === 'published')!.id;
-  await page.goto(`${s.url}/designer/edit/${id}`);
+  await page.goto(`${env.s.url}/designer/edit/${id}`);
   await page.getByTestId('editor').waitFor();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="editor-canvas"] .react-flow__node').length > 5);
   return id;
@@ -68,7 +57,7 @@ async function recordMeeting(sim: Locator, counts: Record<string, string>): Prom
 
 describe('form designer and simulator', () => {
   it('designs a conditional question, previews it, and simulates the edited flow to a golden run', async () => {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    const page = await env.browser.newPage({ viewport: { width: 1500, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await openEditor(page);

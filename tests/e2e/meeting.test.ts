@@ -2,30 +2,19 @@
 // vote, then records the villagers' representative meeting while the outcome is worked out live,
 // in Chinese and English, and the matter moves on to the township's review.
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../server/harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { buildWebApp, launch, shot, signIn, WEB_ROOT } from './browser.ts';
+import { shot, signIn, browserSuite } from './browser.ts';
 
 const ID = 'demo-dongping-road';
-let s: TestServer;
-let browser: Browser;
-beforeAll(async () => {
-  buildWebApp();
-  s = await startTestServer({ webRoot: WEB_ROOT, start: new Date().toISOString() });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await s?.close();
-});
+const env = browserSuite();
 
 async function openInstance(page: Page, username: string): Promise<void> {
   // Fail with the locator's name rather than the test's timeout.
   page.setDefaultTimeout(10_000);
-  await signIn(page, s.url, username, DEMO_PASSWORD);
-  await page.goto(`${s.url}/instances/${ID}`);
+  await signIn(page, env.s.url, username, DEMO_PASSWORD);
+  await page.goto(`${env.s.url}/instances/${ID}`);
   await page.getByTestId('instance').waitFor();
 }
 
@@ -35,17 +24,17 @@ async function inState(page: Page, state: string): Promise<void> {
 }
 
 async function castByApi(username: string, choice: 'for' | 'against' | 'abstain'): Promise<void> {
-  const client = await s.as(username);
+  const client = await env.s.as(username);
   const { instance } = await client.instances.get.query({ id: ID });
   await client.instances.send.mutate({ id: ID, seq: instance.seq, type: 'CAST_BALLOT', payload: { choice } });
 }
 
 describe('meetings in the browser', () => {
   it('a Party member casts a ballot and may change it until the vote closes', async () => {
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     await openInstance(page, 'dongping.party4');
     await inState(page, 'party_members_meeting');
-    const before = (await (await s.as('dongping.clerk')).instances.get.query({ id: ID })).step.ballots!.cast;
+    const before = (await (await env.s.as('dongping.clerk')).instances.get.query({ id: ID })).step.ballots!.cast;
     const ballot = page.getByTestId('cast-ballot');
     await expect.poll(() => ballot.getByTestId('my-ballot').textContent()).toContain('您尚未投票');
     await expect.poll(() => ballot.getByTestId('ballots-cast').textContent()).toContain(`已有 ${before} 人投票`);
@@ -67,15 +56,15 @@ describe('meetings in the browser', () => {
     expect(await ballot.getByTestId('my-ballot').textContent()).toContain('您的选择：赞成');
     expect(await ballot.getByTestId('ballots-cast').textContent()).toContain(`已有 ${before + 1} 人投票`);
     await shot(page, 'meeting-ballot-zh');
-    const view = await (await s.as('dongping.clerk')).instances.get.query({ id: ID });
+    const view = await (await env.s.as('dongping.clerk')).instances.get.query({ id: ID });
     expect(view.step.ballots!.cast).toBe(before + 1);
     await page.close();
   });
 
   it('the clerk closes the vote after the others have voted', async () => {
     for (const n of [5, 6, 7, 8, 9]) await castByApi(`dongping.party${n}`, 'for');
-    const cast = (await (await s.as('dongping.clerk')).instances.get.query({ id: ID })).step.ballots!.cast;
-    const page = await browser.newPage();
+    const cast = (await (await env.s.as('dongping.clerk')).instances.get.query({ id: ID })).step.ballots!.cast;
+    const page = await env.browser.newPage();
     await openInstance(page, 'dongping.clerk');
     await inState(page, 'party_members_meeting');
     const form = page.getByTestId('close-vote');
@@ -93,13 +82,13 @@ describe('meetings in the browser', () => {
     await form.getByRole('button', { name: '结束表决' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: '确定结束' }).click();
     await inState(page, 'representatives_meeting');
-    const view = await (await s.as('dongping.clerk')).instances.get.query({ id: ID });
+    const view = await (await env.s.as('dongping.clerk')).instances.get.query({ id: ID });
     expect(view.votes.party_members_meeting).toMatchObject({ outcome: 'passed', members: cast + 1, eligible: cast, present: cast });
     await page.close();
   });
 
   it('the clerk records the representatives’ meeting, seeing the outcome as the numbers are typed', async () => {
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     await openInstance(page, 'dongping.clerk');
     await inState(page, 'representatives_meeting');
     const form = page.getByTestId('meeting-record');
@@ -150,7 +139,7 @@ describe('meetings in the browser', () => {
 
     await form.getByRole('button', { name: 'Submit the meeting record' }).click();
     await inState(page, 'township_review');
-    const view = await (await s.as('dongping.clerk')).instances.get.query({ id: ID });
+    const view = await (await env.s.as('dongping.clerk')).instances.get.query({ id: ID });
     expect(view.votes.representatives_meeting).toMatchObject({
       outcome: 'passed',
       members: 33,

@@ -3,23 +3,12 @@
 // re-pointing three transitions in the inspector, compare with the published 1.1.0 — the
 // rerouted transitions are listed and marked on the canvas (with their old routes drawn faded) —
 // then save and publish the new version.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../server/harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { SCREENSHOTS, buildWebApp, launch, shot, signIn, WEB_ROOT } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite } from './browser.ts';
 
-let s: TestServer;
-let browser: Browser;
-beforeAll(async () => {
-  buildWebApp();
-  s = await startTestServer({ webRoot: WEB_ROOT, start: new Date().toISOString() });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await s?.close();
-});
+const env = browserSuite();
 
 const FLOW = 'five-deliberations-two-disclosures';
 const canvas = '[data-testid="editor-canvas"]';
@@ -65,9 +54,9 @@ async function reroute(page: Page, source: string, event: RegExp, target: string
 
 describe('versions and their diff', () => {
   it('moves the township review before the party members’ meeting, shows the diff against 1.1.0, publishes', async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    await signIn(page, s.url, 'qs.admin', DEMO_PASSWORD);
-    await page.goto(`${s.url}/designer`);
+    const page = await env.browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await signIn(page, env.s.url, 'qs.admin', DEMO_PASSWORD);
+    await page.goto(`${env.s.url}/designer`);
     await page.getByTestId('designer-home').waitFor();
     await page.locator(`li[data-flow="${FLOW}"] tr[data-version="1.1.0"] a`).click();
     await page.getByTestId('editor').waitFor();
@@ -132,7 +121,7 @@ describe('versions and their diff', () => {
     await page.getByTestId('editor-status').filter({ hasText: '草稿' }).waitFor();
     await page.getByTestId('publish').click();
     await page.getByTestId('editor-status').filter({ hasText: '已发布' }).waitFor();
-    const versions = await (await s.as('qs.admin')).flows.list.query({ flowId: FLOW });
+    const versions = await (await env.s.as('qs.admin')).flows.list.query({ flowId: FLOW });
     expect(versions.map((v) => `${v.version} ${v.status}`)).toEqual(['1.1.0 published', '1.1.1 published']);
 
     // Both versions are listed, the new one as the one being edited.
