@@ -253,88 +253,11 @@ export interface FiveDeliberationsTwoDisclosuresPlanRevisionForm {
   revision_note: string;
 }
 
-/**
- * 异议处理答复 (Objection handling and reply)
- */
-export interface FiveDeliberationsTwoDisclosuresResolutionObjectionForm {
-  /**
-   * 异议摘要 (Summary of the objection)
-   */
-  objection_summary: string;
-  /**
-   * 答复内容 (Reply)
-   */
-  reply: string;
-  /**
-   * 答复日期 (Date of reply)
-   */
-  reply_date: string;
-  /**
-   * 村务监督委员会意见 (Supervisory committee's opinion)
-   */
-  supervisory_opinion?: string;
-  /**
-   * 处理决定 (Decision)
-   */
-  decision: ("republish" | "revise") & string;
-}
+/** The form of step "resolution_objection": the instance data it saves at /objections/resolution. */
+export type FiveDeliberationsTwoDisclosuresResolutionObjectionForm = NonNullable<NonNullable<FiveDeliberationsTwoDisclosuresData["objections"]>["resolution"]>;
 
-/**
- * 组织实施情况 (Implementation report)
- */
-export interface FiveDeliberationsTwoDisclosuresImplementationForm {
-  /**
-   * 合同编号 (Contract number)
-   */
-  contract_no: string;
-  /**
-   * 承建（承包）单位 (Contractor)
-   */
-  contractor?: string;
-  /**
-   * 合同金额（元） (Contract amount (yuan))
-   */
-  contract_amount?: number;
-  /**
-   * 实际支出金额（元） (Amount spent (yuan))
-   */
-  spent_amount: number;
-  /**
-   * 实施进度情况 (Progress)
-   */
-  progress: string;
-  /**
-   * 完成日期 (Completion date)
-   */
-  completion_date: string;
-  /**
-   * 验收情况 (Acceptance inspection)
-   */
-  acceptance?: string;
-}
+/** The form of step "implementation": the instance data it saves at /implementation. */
+export type FiveDeliberationsTwoDisclosuresImplementationForm = NonNullable<FiveDeliberationsTwoDisclosuresData["implementation"]>;
 
-/**
- * 异议处理答复 (Objection handling and reply)
- */
-export interface FiveDeliberationsTwoDisclosuresResultObjectionForm {
-  /**
-   * 异议摘要 (Summary of the objection)
-   */
-  objection_summary: string;
-  /**
-   * 答复内容 (Reply)
-   */
-  reply: string;
-  /**
-   * 答复日期 (Date of reply)
-   */
-  reply_date: string;
-  /**
-   * 村务监督委员会意见 (Supervisory committee's opinion)
-   */
-  supervisory_opinion?: string;
-  /**
-   * 处理决定 (Decision)
-   */
-  decision: ("republish" | "rectify") & string;
-}
+/** The form of step "result_objection": the instance data it saves at /objections/result. */
+export type FiveDeliberationsTwoDisclosuresResultObjectionForm = NonNullable<NonNullable<FiveDeliberationsTwoDisclosuresData["objections"]>["result"]>;

@@ -248,88 +248,11 @@ export interface FourDeliberationsTwoDisclosuresPlanRevisionForm {
   revision_note: string;
 }
 
-/**
- * 异议处理答复 (Objection handling and reply)
- */
-export interface FourDeliberationsTwoDisclosuresResolutionObjectionForm {
-  /**
-   * 异议摘要 (Summary of the objection)
-   */
-  objection_summary: string;
-  /**
-   * 答复内容 (Reply)
-   */
-  reply: string;
-  /**
-   * 答复日期 (Date of reply)
-   */
-  reply_date: string;
-  /**
-   * 村务监督委员会意见 (Supervisory committee's opinion)
-   */
-  supervisory_opinion?: string;
-  /**
-   * 处理决定 (Decision)
-   */
-  decision: ("republish" | "revise") & string;
-}
+/** The form of step "resolution_objection": the instance data it saves at /objections/resolution. */
+export type FourDeliberationsTwoDisclosuresResolutionObjectionForm = NonNullable<NonNullable<FourDeliberationsTwoDisclosuresData["objections"]>["resolution"]>;
 
-/**
- * 组织实施情况 (Implementation report)
- */
-export interface FourDeliberationsTwoDisclosuresImplementationForm {
-  /**
-   * 合同编号 (Contract number)
-   */
-  contract_no: string;
-  /**
-   * 承建（承包）单位 (Contractor)
-   */
-  contractor?: string;
-  /**
-   * 合同金额（元） (Contract amount (yuan))
-   */
-  contract_amount?: number;
-  /**
-   * 实际支出金额（元） (Amount spent (yuan))
-   */
-  spent_amount: number;
-  /**
-   * 实施进度情况 (Progress)
-   */
-  progress: string;
-  /**
-   * 完成日期 (Completion date)
-   */
-  completion_date: string;
-  /**
-   * 验收情况 (Acceptance inspection)
-   */
-  acceptance?: string;
-}
+/** The form of step "implementation": the instance data it saves at /implementation. */
+export type FourDeliberationsTwoDisclosuresImplementationForm = NonNullable<FourDeliberationsTwoDisclosuresData["implementation"]>;
 
-/**
- * 异议处理答复 (Objection handling and reply)
- */
-export interface FourDeliberationsTwoDisclosuresResultObjectionForm {
-  /**
-   * 异议摘要 (Summary of the objection)
-   */
-  objection_summary: string;
-  /**
-   * 答复内容 (Reply)
-   */
-  reply: string;
-  /**
-   * 答复日期 (Date of reply)
-   */
-  reply_date: string;
-  /**
-   * 村务监督委员会意见 (Supervisory committee's opinion)
-   */
-  supervisory_opinion?: string;
-  /**
-   * 处理决定 (Decision)
-   */
-  decision: ("republish" | "rectify") & string;
-}
+/** The form of step "result_objection": the instance data it saves at /objections/result. */
+export type FourDeliberationsTwoDisclosuresResultObjectionForm = NonNullable<NonNullable<FourDeliberationsTwoDisclosuresData["objections"]>["result"]>;

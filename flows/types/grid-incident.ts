@@ -245,234 +245,29 @@ export interface Review {
   at: string;
 }
 
-/**
- * 事件上报 (Incident report)
- */
-export interface GridIncidentReportForm {
-  /**
-   * 网格编号 (Grid id)
-   */
-  grid_id: string;
-  /**
-   * 事件类别 (Category)
-   */
-  category: ("environment" | "dispute" | "safety_hazard" | "infrastructure" | "public_order" | "livelihood" | "other") &
-    string;
-  /**
-   * 事件描述 (Description)
-   */
-  description: string;
-  /**
-   * 地点 (Place)
-   */
-  location: string;
-  /**
-   * 定位 (GPS position)
-   */
-  gps?: {
-    /**
-     * 纬度 (Latitude)
-     */
-    lat: number;
-    /**
-     * 经度 (Longitude)
-     */
-    lng: number;
-  };
-  /**
-   * 现场照片 (Photos): 照片存储地址或编号
-   *
-   * @maxItems 50
-   */
-  photos?: string[];
-  /**
-   * 发现时间 (Time found)
-   */
-  occurred_at: string;
-  /**
-   * 上报人 (Reported by)
-   */
-  reporter_type: ("grid_worker" | "villager") & string;
-  /**
-   * 上报人姓名 (Reporter’s name)
-   */
-  reporter_name: string;
-  /**
-   * 上报人电话 (Reporter’s phone)
-   */
-  reporter_phone?: string;
-}
+/** The form of step "report": the instance data it saves at /report. */
+export type GridIncidentReportForm = NonNullable<GridIncidentData["report"]>;
 
-/**
- * 研判立案 (Triage and registration)
- */
-export interface GridIncidentTriageForm {
-  /**
-   * 研判结果 (Decision): 村优先—乡镇集中—部门专业
-   */
-  decision: ("on_spot" | "village" | "township" | "department" | "invalid") & string;
-  /**
-   * 紧急程度 (Severity)
-   */
-  severity: ("general" | "serious" | "major") & string;
-  /**
-   * 研判意见 (Reasoning)
-   */
-  reason: string;
-}
+/** The form of step "triage": the instance data it saves at /triage. */
+export type GridIncidentTriageForm = NonNullable<GridIncidentData["triage"]>;
 
-/**
- * 现场处置 (On-the-spot resolution)
- */
-export interface GridIncidentOnSpotResolutionForm {
-  /**
-   * 处置情况 (What was done)
-   */
-  action: string;
-  /**
-   * 处置后照片 (Photos after): 照片存储地址或编号
-   *
-   * @maxItems 50
-   */
-  after_photos?: string[];
-  /**
-   * 处置完成时间 (Resolved at)
-   */
-  resolved_at: string;
-  /**
-   * 已告知上报人 (Reporter informed)
-   */
-  reporter_informed: boolean;
-}
+/** The form of step "on_spot_resolution": the instance data it saves at /on_spot. */
+export type GridIncidentOnSpotResolutionForm = NonNullable<GridIncidentData["on_spot"]>;
 
-/**
- * 派遣 (Dispatch)
- */
-export interface GridIncidentDispatchForm {
-  /**
-   * 处置层级 (Level): 村级事件由村网格工作站派遣，乡镇和部门事件由乡镇网格化服务管理中心派遣
-   */
-  level: ("village" | "township" | "department") & string;
-  /**
-   * 处置单位 (Assigned unit)
-   */
-  assignee_unit: string;
-  /**
-   * 处置责任人 (Person responsible)
-   */
-  assignee: string;
-  /**
-   * 派遣要求 (Instructions)
-   */
-  instruction: string;
-}
+/** The form of step "dispatch": the instance data it saves at /dispatch. */
+export type GridIncidentDispatchForm = NonNullable<GridIncidentData["dispatch"]>;
 
-/**
- * 处置 (Handling)
- */
-export interface GridIncidentHandlingForm {
-  /**
-   * 处置过程 (What was done)
-   */
-  actions: string;
-  /**
-   * 处置后照片 (Photos after): 照片存储地址或编号
-   *
-   * @maxItems 50
-   */
-  after_photos?: string[];
-  /**
-   * 处置完成时间 (Completed at)
-   */
-  completed_at: string;
-}
+/** The form of step "handling": the instance data it saves at /handling. */
+export type GridIncidentHandlingForm = NonNullable<GridIncidentData["handling"]>;
 
-/**
- * 超期督办 (Overdue supervision)
- */
-export interface GridIncidentOverdueSupervisionForm {
-  /**
-   * 督办措施 (Measure)
-   */
-  measure: ("reminder" | "written_explanation" | "interview") & string;
-  /**
-   * 超期原因 (Why it is late)
-   */
-  explanation: string;
-  /**
-   * 督办意见 (Instruction)
-   */
-  instruction: string;
-  /**
-   * 后续处理 (Next)
-   */
-  next: ("continue" | "redispatch") & string;
-}
+/** The form of step "overdue_supervision": the instance data it saves at /overdue. */
+export type GridIncidentOverdueSupervisionForm = NonNullable<GridIncidentData["overdue"]>;
 
-/**
- * 处置反馈 (Feedback to the reporter)
- */
-export interface GridIncidentFeedbackForm {
-  /**
-   * 反馈方式 (How)
-   */
-  method: ("phone" | "visit" | "sms") & string;
-  /**
-   * 反馈内容 (What the reporter was told)
-   */
-  content: string;
-  /**
-   * 已联系上报人 (Reporter reached)
-   */
-  reporter_reached: boolean;
-  /**
-   * 上报人意见 (Reporter’s response)
-   */
-  reporter_response?: string;
-}
+/** The form of step "feedback": the instance data it saves at /feedback. */
+export type GridIncidentFeedbackForm = NonNullable<GridIncidentData["feedback"]>;
 
-/**
- * 核查 (Verification)
- */
-export interface GridIncidentVerificationForm {
-  /**
-   * 核查时间 (Verified at)
-   */
-  verified_at: string;
-  /**
-   * 核查结果 (Result)
-   */
-  result: ("passed" | "failed") & string;
-  /**
-   * 核查情况 (Findings)
-   */
-  notes: string;
-  /**
-   * 核查照片 (Photos): 照片存储地址或编号
-   *
-   * @maxItems 50
-   */
-  photos?: string[];
-}
+/** The form of step "verification": the instance data it saves at /verification. */
+export type GridIncidentVerificationForm = NonNullable<GridIncidentData["verification"]>;
 
-/**
- * 综合评价 (Evaluation)
- */
-export interface GridIncidentEvaluationForm {
-  /**
-   * 上报人满意度 (Reporter’s satisfaction)
-   */
-  reporter_satisfaction: ("satisfied" | "fair" | "dissatisfied" | "not_reached") & string;
-  /**
-   * 办理时效 (Timeliness)
-   */
-  timeliness: ("on_time" | "overdue") & string;
-  /**
-   * 处置质量评分 (Quality score)
-   */
-  quality: number;
-  /**
-   * 评价说明 (Comment)
-   */
-  comment?: string;
-}
+/** The form of step "evaluation": the instance data it saves at /evaluation. */
+export type GridIncidentEvaluationForm = NonNullable<GridIncidentData["evaluation"]>;

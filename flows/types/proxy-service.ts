@@ -272,271 +272,32 @@ export interface Rectification {
   replied_on: string;
 }
 
-/**
- * 代办登记 (Proxy-service registration)
- */
-export interface ProxyServiceRegistrationForm {
-  /**
-   * 事项编码 (Catalogue item code): 按服务事项目录编码
-   */
-  item_code: string;
-  /**
-   * 事项名称 (Catalogue item name)
-   */
-  item_name: string;
-  /**
-   * 办事村民姓名 (Villager’s name)
-   */
-  villager_name: string;
-  /**
-   * 公民身份号码 (Citizen ID number)
-   */
-  id_number: string;
-  /**
-   * 联系电话 (Phone number)
-   */
-  phone: string;
-  /**
-   * 办理诉求 (What the villager needs)
-   */
-  request: string;
-  /**
-   * 受理渠道 (How the request came in)
-   */
-  channel: ("walk_in" | "phone" | "home_visit" | "online") & string;
-  /**
-   * 急事急办 (Urgent): 急办事项当日报送
-   */
-  urgent: boolean;
-  /**
-   * 首问责任人账号 (First-contact owner (account id)): 首问负责：第一位接待的工作人员即为责任人，须为本人账号
-   */
-  owner_staff_id: string;
-  /**
-   * 首问责任人姓名 (First-contact owner (name))
-   */
-  owner_name: string;
-  /**
-   * 承诺办结时限（工作日） (Promised time limit (working days)): 按服务事项目录的承诺时限填写
-   */
-  promised_working_days: number;
-  /**
-   * 已告知代办不收取任何费用 (Told that proxy service is free of charge): 除法定收费外不得收取任何费用
-   */
-  no_fee_notice: true;
-}
+/** The form of step "registration": the instance data it saves at /registration. */
+export type ProxyServiceRegistrationForm = NonNullable<ProxyServiceData["registration"]>;
 
-/**
- * 材料核验（一次性告知） (Materials check (one-time notice))
- */
-export interface ProxyServiceMaterialsCheckForm {
-  /**
-   * 已收材料 (Materials received)
-   *
-   * @maxItems 50
-   *
-   * Items: 材料名称 (Document)
-   */
-  received: string[];
-  /**
-   * 缺少的材料 (Materials missing): 材料不齐的，一次性告知全部所需材料、办理流程和时限
-   *
-   * @maxItems 50
-   *
-   * Items: 材料名称 (Document)
-   */
-  missing: string[];
-  /**
-   * 材料是否齐全 (Materials complete)
-   */
-  complete: boolean;
-  /**
-   * 告知方式 (How the notice was given)
-   */
-  notice_method?: ("written" | "oral") & string;
-  /**
-   * 核验日期 (Date checked)
-   */
-  checked_on: string;
-}
+/** The form of step "materials_check": the instance data it saves at /materials. */
+export type ProxyServiceMaterialsCheckForm = NonNullable<ProxyServiceData["materials"]>;
 
-/**
- * 补正材料接收 (Receipt of supplementary materials)
- */
-export interface ProxyServiceMaterialsPendingForm {
-  /**
-   * 补交的材料 (Materials supplied)
-   *
-   * @minItems 1
-   * @maxItems 50
-   *
-   * Items: 材料名称 (Document)
-   */
-  supplied: [string, ...string[]];
-  /**
-   * 接收日期 (Date received)
-   */
-  received_on: string;
-  /**
-   * 备注 (Notes)
-   */
-  note?: string;
-}
+/** The form of step "materials_pending": the instance data it saves at /supplement. */
+export type ProxyServiceMaterialsPendingForm = NonNullable<ProxyServiceData["supplement"]>;
 
-/**
- * 报送承办单位 (Forwarding to the competent office)
- */
-export interface ProxyServiceForwardingForm {
-  /**
-   * 承办单位 (Competent office)
-   */
-  forwarded_to: string;
-  /**
-   * 报送日期 (Date forwarded)
-   */
-  forwarded_on: string;
-  /**
-   * 报送方式 (How it was forwarded)
-   */
-  method: ("counter" | "online" | "post") & string;
-  /**
-   * 受理编号 (Tracking number)
-   */
-  tracking_no?: string;
-  /**
-   * 承诺办结日期 (Promised completion date)
-   */
-  promised_date: string;
-}
+/** The form of step "forwarding": the instance data it saves at /forwarding. */
+export type ProxyServiceForwardingForm = NonNullable<ProxyServiceData["forwarding"]>;
 
-/**
- * 承办结果 (Handling result)
- */
-export interface ProxyServiceHandlingForm {
-  /**
-   * 办理结果 (Outcome)
-   */
-  outcome: ("completed" | "refused" | "supplement" | "misrouted") & string;
-  /**
-   * 办理情况 (What was done)
-   */
-  summary: string;
-  /**
-   * 批复或证照编号 (Decision or certificate number)
-   */
-  document_no?: string;
-  /**
-   * 办理日期 (Date handled)
-   */
-  handled_on: string;
-}
+/** The form of step "handling": the instance data it saves at /handling. */
+export type ProxyServiceHandlingForm = NonNullable<ProxyServiceData["handling"]>;
 
-/**
- * 督办 (Supervision order)
- */
-export interface ProxyServiceSupervisionForm {
-  /**
-   * 督办方式 (Kind of supervision)
-   */
-  level: ("reminder" | "notice" | "interview") & string;
-  /**
-   * 督办意见 (Supervisor’s instruction)
-   */
-  instruction: string;
-  /**
-   * 责任人 (Person responsible)
-   */
-  responsible: string;
-  /**
-   * 限办日期 (New due date)
-   */
-  new_due_date: string;
-}
+/** The form of step "supervision": the instance data it saves at /supervision. */
+export type ProxyServiceSupervisionForm = NonNullable<ProxyServiceData["supervision"]>;
 
-/**
- * 结果送达 (Result returned to the villager)
- */
-export interface ProxyServiceResultReturnForm {
-  /**
-   * 送达日期 (Date returned)
-   */
-  delivered_on: string;
-  /**
-   * 送达方式 (How it was returned)
-   */
-  method: ("in_person" | "home" | "post" | "electronic") & string;
-  /**
-   * 送达材料 (Documents returned)
-   *
-   * @maxItems 50
-   *
-   * Items: 材料名称 (Document)
-   */
-  documents: string[];
-  /**
-   * 村民签收 (Villager signed for it)
-   */
-  villager_confirmed: boolean;
-  /**
-   * 备注 (Notes)
-   */
-  note?: string;
-}
+/** The form of step "result_return": the instance data it saves at /result. */
+export type ProxyServiceResultReturnForm = NonNullable<ProxyServiceData["result"]>;
 
-/**
- * 回访 (Follow-up call)
- */
-export interface ProxyServiceFollowUpForm {
-  /**
-   * 回访日期 (Date of the call)
-   */
-  called_on: string;
-  /**
-   * 是否联系上 (Villager reached)
-   */
-  reached: boolean;
-  /**
-   * 回访情况 (What the villager said)
-   */
-  feedback: string;
-}
+/** The form of step "follow_up": the instance data it saves at /follow_up. */
+export type ProxyServiceFollowUpForm = NonNullable<ProxyServiceData["follow_up"]>;
 
-/**
- * 好差评 (Satisfaction rating (好差评))
- */
-export interface ProxyServiceRatingForm {
-  /**
-   * 评价等级 (Rating): 1 非常不满意，2 不满意，3 基本满意，4 满意，5 非常满意
-   */
-  score: number;
-  /**
-   * 评价意见 (Comment)
-   */
-  comment?: string;
-}
+/** The form of step "rating": the instance data it saves at /rating. */
+export type ProxyServiceRatingForm = NonNullable<ProxyServiceData["rating"]>;
 
-/**
- * 差评核实整改 (Follow-up of a poor rating)
- */
-export interface ProxyServiceRectificationForm {
-  /**
-   * 核实情况 (Verification)
-   */
-  verified: ("substantiated" | "partly" | "unfounded") & string;
-  /**
-   * 原因分析 (Cause)
-   */
-  cause: string;
-  /**
-   * 整改措施 (Corrective measures)
-   */
-  measures: string;
-  /**
-   * 答复村民 (Reply to the villager)
-   */
-  reply: string;
-  /**
-   * 答复日期 (Date of the reply)
-   */
-  replied_on: string;
-}
+/** The form of step "rectification": the instance data it saves at /rectification. */
+export type ProxyServiceRectificationForm = NonNullable<ProxyServiceData["rectification"]>;

@@ -19,4 +19,11 @@ describe('flows/types', () => {
     expect(changed).not.toBe(committed);
     expect(changed).toMatch(/contact_phone\?: string;/);
   });
+  it('names a form that saves exactly a part of the data by that part, not by a copy of it', async () => {
+    const flow = readFlowJson('flows/four-deliberations-two-disclosures.flow.json') as unknown as Flow;
+    const text = await typesOf(flow);
+    expect(text).toContain('export type FourDeliberationsTwoDisclosuresImplementationForm = NonNullable<FourDeliberationsTwoDisclosuresData["implementation"]>;');
+    // A form that differs from its data (the proposal: the data also keeps the revision note) keeps its own type.
+    expect(text).toMatch(/export interface FourDeliberationsTwoDisclosuresProposalForm \{/);
+  });
 });
