@@ -161,6 +161,8 @@ export interface EventWrite {
   snapshot: InstanceSnapshot;
   effects: Effect[];
   tasks: OpenTask[];
+  /** Set by a migration record: the instance runs on this flow version from now on. */
+  flowVersionId?: number;
 }
 
 export interface InstanceFilter {

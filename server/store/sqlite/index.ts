@@ -255,6 +255,7 @@ export class SqliteStore implements Store {
       if (changed.changes !== 1) {
         throw new ConflictError(`instance ${w.instanceId} has moved on since sequence number ${w.expectedSeq}; reload and try again`);
       }
+      if (w.flowVersionId !== undefined) this.run('UPDATE instances SET flow_version_id = ? WHERE id = ?', w.flowVersionId, w.instanceId);
       this.writeEvent({ id: w.instanceId, villageId: current.village_id as string, townshipId: current.township_id as string, flowId: current.flow_id as string, title }, w);
     })();
   }
