@@ -1,5 +1,5 @@
 // What entering, leaving and taking a transition do to an instance's context. Pure functions of
-// (context, event): XState runs them as one assign action per transition (takeTransition), so
+// (context, event): XState picks the transition and the engine applies it (takeTransition), so
 // replay rebuilds the same context.
 import type { CompiledState, CompiledTransition } from './compile.ts';
 import { withKey, withoutKey, withoutKeys } from './immutable.ts';
@@ -15,17 +15,16 @@ export interface MachineEvent {
   vote?: VoteResult;
   /** Set when a due timer caused the event. */
   timer?: string;
+  /** The context of the instance the event is sent to: what the machine's guards read. */
+  context?: InstanceContext;
+  /** XState's init event carries the input (bench/five-deliberations.machine.ts starts from it). */
   input?: { context: InstanceContext; at: string };
 }
 
-function eventTime(event: MachineEvent, context: InstanceContext): string {
-  return event.at ?? event.input?.at ?? context.enteredAt;
-}
-
 export function enterState(context: InstanceContext, event: MachineEvent, state: CompiledState): Partial<InstanceContext> {
-  const at = eventTime(event, context);
+  const at = event.at;
   let timers = context.timers;
-  for (const spec of state.timers) timers = withKey(timers, spec.id, { due: addPeriod(at, spec.period) });
+  for (const spec of state.timers) timers = withKey(timers, spec.id, { due: addPeriod(at, spec.periodOf ? spec.periodOf(context.data) : spec.period) });
   const d = state.config.disclosure;
   const disclosure = d
     ? {
@@ -92,13 +91,14 @@ export function applyTransition(
 }
 
 /**
- * A transition's whole effect on the context, as one assign action. It computes exactly what
- * XState computes with `leave` as every state's exit action, `apply` as the transition's action and
- * `enter` as every state's entry action: a targeted transition (always re-entering) exits the
- * source, applies, enters the target, and when the target is final XState then runs the exit
- * actions of the state it stopped in; a targetless one only applies. Folding them matters: XState
- * clones its snapshot after every assign action, and three of those per event cost more than all
- * of the engine's own context work.
+ * A transition's whole effect on the context. It computes exactly what XState would with `leave`
+ * as every state's exit action, `apply` as the transition's action and `enter` as every state's
+ * entry action, each an assign: a targeted transition (always re-entering) exits the source,
+ * applies, enters the target, and when the target is final XState then runs the exit actions of
+ * the state it stopped in; a targetless one only applies. Folding them matters: XState clones its
+ * snapshot after every assign action, and three of those per event cost more than all of the
+ * engine's own context work; so the machine's one action only names the transition (see
+ * compileFlow) and this runs outside it.
  *
  * Each step merges its partial into one working copy, as XState's Object.assign({}, context,
  * partial) would into a fresh one: the same keys in the same order, one copy instead of three.

@@ -1,13 +1,14 @@
 // Compiles a validated flow into an XState v5 machine plus the lookup tables the transition
 // function needs. A flow version is compiled once and reused for every event.
-import { createActor, setup, assign, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import { createActor, setup, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import { FlowInvalidError } from './errors.ts';
 import { compileGuard, type Guard } from './expressions.ts';
 import { compileSchema, propertyCheck, type Validator } from './forms.ts';
 import { hashJson } from './hash.ts';
+import { deadlinePeriod } from './time.ts';
 import { transitionsOf, validateFlow } from './validate.ts';
 import type { Flow, InstanceContext, InstanceSnapshot, Period, StateConfig } from './types.ts';
-import { takeTransition, type MachineEvent } from './actions.ts';
+import type { MachineEvent } from './actions.ts';
 
 export interface CompiledTransition {
   /** "state#EVENT#index": names one transition of the flow (coverage, history). */
@@ -23,12 +24,16 @@ export interface TimerSpec {
   period: Period;
   /** The machine event a due timer becomes. */
   event: string;
+  /** Set when the period depends on the instance data at entry (a deadline with daysFrom). */
+  periodOf?: (data: Record<string, unknown>) => Period;
 }
 export interface CompiledState {
   id: string;
   config: StateConfig;
   form?: Validator;
   events: Map<string, CompiledTransition[]>;
+  /** Per event, the roles any of its transitions allows (each once, in order). */
+  eventRoles: Map<string, string[]>;
   timers: TimerSpec[];
   /** The ids of `timers`, which leaving the state cancels. */
   timerIds: string[];
@@ -48,16 +53,26 @@ export interface CompiledFlow {
   dataStaysValid: (prev: Record<string, unknown>, next: unknown) => boolean;
   /** Guard evaluation errors of the event being applied (one event at a time per flow). */
   guardErrors: string[];
-  /** The last snapshot start/apply returned and the XState snapshot behind it (see machineSnapshot). */
+  /** The transition the event being applied takes, as its step action reported it (see compileFlow). */
+  taken?: TakenStep;
+  /** The XState snapshot of each state, made once: the machine holds no instance data. */
+  stateSnapshots: Map<string, AnyMachineSnapshot>;
+  /** The last snapshot start/apply returned, and what the engine knows of it (see apply). */
   hot?: {
     snapshot: InstanceSnapshot;
-    machine: AnyMachineSnapshot;
     /** Its `at`, and that in epoch milliseconds. */
     at: string;
     ms: number;
     /** Its data object, if that has passed validateData. */
     validData: Record<string, unknown> | undefined;
   };
+}
+
+/** The parameters of a transition's step action. */
+export interface TakenStep {
+  t: CompiledTransition;
+  state: CompiledState;
+  target: CompiledState | undefined;
 }
 
 export const SYSTEM_ROLE = 'system';
@@ -90,7 +105,9 @@ function compileState(id: string, config: StateConfig): CompiledState {
     addTransitions(`TIMER:${timer}`, { target: t.target, guard: t.guard }, [SYSTEM_ROLE]);
   }
   if (config.deadline) {
-    timers.push({ id: `${id}:deadline`, period: config.deadline, event: 'DEADLINE.EXCEEDED' });
+    const deadline = config.deadline;
+    const periodOf = deadline.daysFrom?.length ? (data: Record<string, unknown>) => deadlinePeriod(deadline, data) : undefined;
+    timers.push({ id: `${id}:deadline`, period: deadline, event: 'DEADLINE.EXCEEDED', ...(periodOf ? { periodOf } : {}) });
     // Unhandled, a passed deadline flags the step overdue and the step stays where it is.
     if (!events.has('DEADLINE.EXCEEDED')) addTransitions('DEADLINE.EXCEEDED', {}, [SYSTEM_ROLE]);
   }
@@ -103,7 +120,8 @@ function compileState(id: string, config: StateConfig): CompiledState {
     const compiled = compileSchema(config.form.schema);
     if ('validate' in compiled) form = compiled.validate;
   }
-  return { id, config, form, events, timers, timerIds: timers.map((t) => t.id) };
+  const eventRoles = new Map([...events].map(([event, list]) => [event, [...new Set(list.flatMap((t) => t.roles))]]));
+  return { id, config, form, events, eventRoles, timers, timerIds: timers.map((t) => t.id) };
 }
 
 export function compileFlow(input: unknown): CompiledFlow {
@@ -128,14 +146,20 @@ export function compileFlow(input: unknown): CompiledFlow {
     guardErrors: [] as string[],
   } as CompiledFlow;
 
+  // XState picks the transition (the event's candidates in order, each behind its role and guard)
+  // and moves the state; the instance context stays out of the machine. Guards read it from the
+  // event, and the one action, `step`, reaches the scope's action executor, which records the
+  // transition taken: the engine then computes the new context with takeTransition. An assign
+  // action would do the same inside XState at the cost of a snapshot clone per event.
   const machineSetup = setup({
-    types: {} as { context: InstanceContext; events: MachineEvent; input: { context: InstanceContext } },
+    types: {} as { events: MachineEvent },
     guards: {
-      allowed: ({ context, event }, params: { t: CompiledTransition }) => {
+      allowed: ({ event }, params: { t: CompiledTransition }) => {
         const { t } = params;
         const role = event.actor.roles.find((r) => t.roles.includes(r));
         if (role === undefined) return false;
         if (!t.guard) return true;
+        const context = event.context!;
         try {
           return t.guard({
             data: context.data,
@@ -152,9 +176,8 @@ export function compileFlow(input: unknown): CompiledFlow {
       },
     },
     actions: {
-      step: assign(({ context, event }, params: { t: CompiledTransition; state: CompiledState; target?: CompiledState }) =>
-        takeTransition(context, event, params.state, params.t, params.target),
-      ),
+      // Run by the action executor of compiled.scope (see inertScope), never by XState itself.
+      step: () => {},
     },
   });
   const machineStates: Record<string, object> = {};
@@ -166,8 +189,8 @@ export function compileFlow(input: unknown): CompiledFlow {
         // A targeted transition, even to the same state, leaves and re-enters it (timers restart).
         reenter: t.target !== undefined,
         guard: { type: 'allowed', params: { t } },
-        // Exit, transition and entry work in one action (see takeTransition): no entry or exit actions.
-        actions: [{ type: 'step', params: { t, state, target: t.target === undefined ? undefined : states.get(t.target) } }],
+        // Exit, transition and entry work in one step (see takeTransition): no entry or exit actions.
+        actions: [{ type: 'step', params: { t, state, target: t.target === undefined ? undefined : states.get(t.target) } satisfies TakenStep }],
       }));
     }
     machineStates[state.id] = {
@@ -178,10 +201,12 @@ export function compileFlow(input: unknown): CompiledFlow {
   compiled.machine = machineSetup.createMachine({
     id: flow.id,
     initial: flow.initial,
-    context: ({ input }: { input: { context: InstanceContext } }) => input.context,
     states: machineStates,
   } as never) as unknown as AnyStateMachine;
-  compiled.scope = inertScope(compiled.machine, { context: emptyContext('1970-01-01T00:00:00.000Z', {}) });
+  compiled.scope = inertScope(compiled.machine, undefined, (action) => {
+    if (action.type === 'step') compiled.taken = action.params as TakenStep;
+  });
+  compiled.stateSnapshots = new Map();
   return compiled;
 }
 
@@ -200,8 +225,12 @@ function dataChangeCheck(check: ((key: string, value: unknown) => boolean) | nul
   };
 }
 
-/** One actor scope reused for every transition: building one per call costs more than the step. */
-export function inertScope(machine: AnyStateMachine, input: unknown): AnyActorScope {
+/**
+ * One actor scope reused for every transition: building one per call costs more than the step.
+ * `execute` receives the actions a transition runs (XState hands every non-built-in action to the
+ * scope's executor); nothing else happens to them.
+ */
+export function inertScope(machine: AnyStateMachine, input: unknown, execute: (action: { type: string; params: unknown }) => void = () => {}): AnyActorScope {
   const self = createActor(machine, { input });
   return {
     self,
@@ -212,7 +241,7 @@ export function inertScope(machine: AnyStateMachine, input: unknown): AnyActorSc
     stopChild: () => {},
     system: self.system,
     emit: () => {},
-    actionExecutor: () => {},
+    actionExecutor: execute,
   } as unknown as AnyActorScope;
 }
 

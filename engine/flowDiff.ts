@@ -44,7 +44,7 @@ export interface FormChange {
   added: string[];
   removed: string[];
   changed: FormFieldChange[];
-  /** Other parts of the form that differ: saveTo, uiSchema, the schema outside its properties. */
+  /** Other parts of the form that differ: saveTo, uiSchema, prefill, the schema outside its properties. */
   other: string[];
 }
 export interface TopChange {
@@ -179,6 +179,7 @@ function diffForm(state: string, x: StateConfig['form'], y: StateConfig['form'])
   if (x && y) {
     if (!sameValue(x.saveTo, y.saveTo)) other.push('saveTo');
     if (!sameValue(x.uiSchema, y.uiSchema)) other.push('uiSchema');
+    if (!sameValue(x.prefill, y.prefill)) other.push('prefill');
     const rest = (s: JsonSchema | undefined) => {
       const { properties: _p, required: _r, ...r } = s ?? {};
       return r;

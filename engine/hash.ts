@@ -108,7 +108,6 @@ export type UnsignedRecord = Omit<HistoryRecord, 'hash'>;
  */
 export function hashRecord(record: UnsignedRecord): string {
   const { seq, type, actor, at, payload, state, prev } = record;
-  let text: string | undefined;
   if (
     typeof seq === 'number' && typeof type === 'string' && typeof at === 'string' && typeof state === 'string' &&
     (prev === null || typeof prev === 'string') && payload !== undefined &&
@@ -116,16 +115,32 @@ export function hashRecord(record: UnsignedRecord): string {
     typeof actor.id === 'string' && typeof actor.role === 'string' && Object.keys(actor).length === 2 &&
     Object.keys(record).length === 7
   ) {
-    try {
-      text =
-        '{"actor":{"id":' + str(actor.id) + ',"role":' + str(actor.role) + '},"at":' + str(at) +
-        ',"payload":' + serialise(payload, 1) + ',"prev":' + (prev === null ? 'null' : str(prev)) +
-        ',"seq":' + serialise(seq, 1) + ',"state":' + str(state) + ',"type":' + str(type) + '}';
-    } catch (error) {
-      if (error !== UNUSUAL) throw error;
-    }
+    return hashRecordOf(seq, type, actor.id, actor.role, at, payload, state, prev);
   }
-  return sha256Hex(text ?? canonicalJson(record));
+  return sha256Hex(canonicalJson(record));
+}
+
+/**
+ * hashRecord of `{ seq, type, actor: { id: actorId, role }, at, payload, state, prev }`, for the
+ * engine, which builds each record from these parts: no record object to check or take apart.
+ * The strings are the engine's own; seq and prev come from a host's snapshot, so they go through
+ * the general serialiser (a malformed one still hashes as the reference would).
+ */
+export function hashRecordOf(
+  seq: number, type: string, actorId: string, role: string, at: string,
+  payload: Record<string, unknown>, state: string, prev: string | null,
+): string {
+  let text: string;
+  try {
+    text =
+      '{"actor":{"id":' + str(actorId) + ',"role":' + str(role) + '},"at":' + str(at) +
+      ',"payload":' + serialise(payload, 1) + ',"prev":' + (prev === null ? 'null' : serialise(prev, 1)) +
+      ',"seq":' + serialise(seq, 1) + ',"state":' + str(state) + ',"type":' + str(type) + '}';
+  } catch (error) {
+    if (error !== UNUSUAL) throw error;
+    text = canonicalJson({ seq, type, actor: { id: actorId, role }, at, payload, state, prev });
+  }
+  return sha256Hex(text);
 }
 
 function isPlainObject(value: object): boolean {

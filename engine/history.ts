@@ -3,8 +3,45 @@
 import type { CompiledFlow } from './compile.ts';
 import { EngineError } from './errors.ts';
 import { hashJson, sameJson } from './hash.ts';
+import { MIGRATE, migrate, type FlowRef } from './migrate.ts';
 import { apply, start, type StepResult } from './transition.ts';
 import type { FlowEvent, HistoryRecord, InstanceSnapshot } from './types.ts';
+
+/**
+ * The flow versions a chain runs on: one (a chain without migrations), several, or a lookup by
+ * version hash. The first record names the version it started on and each MIGRATE record the one
+ * it moved to; replay and verify switch to that version there.
+ */
+export type FlowVersions = CompiledFlow | readonly CompiledFlow[] | ((hash: string) => CompiledFlow | undefined);
+
+function isOne(flows: FlowVersions): flows is CompiledFlow {
+  return typeof flows !== 'function' && !Array.isArray(flows);
+}
+
+function lookup(flows: FlowVersions): (hash: string) => CompiledFlow | undefined {
+  if (typeof flows === 'function') return flows;
+  if (isOne(flows)) return (hash) => (hash === flows.hash ? flows : undefined);
+  const byHash = new Map((flows as readonly CompiledFlow[]).map((c) => [c.hash, c]));
+  return (hash) => byHash.get(hash);
+}
+
+/** The version a START record starts, or a MIGRATE record moves to (as the record says). */
+function versionNamed(record: HistoryRecord): Partial<FlowRef> | undefined {
+  const ref = record?.payload?.[record.type === 'START' ? 'flow' : 'to'];
+  return ref !== null && typeof ref === 'object' ? (ref as Partial<FlowRef>) : undefined;
+}
+
+/** The compiled version a START or MIGRATE record names, if it was supplied. */
+function versionOf(find: (hash: string) => CompiledFlow | undefined, record: HistoryRecord): CompiledFlow | undefined {
+  const hash = versionNamed(record)?.hash;
+  return typeof hash === 'string' ? find(hash) : undefined;
+}
+
+function notSupplied(record: HistoryRecord): string {
+  const ref = versionNamed(record);
+  const name = `${String(ref?.id)}@${String(ref?.version)} (${String(ref?.hash)})`;
+  return record.type === 'START' ? `record 1 starts flow version ${name}, which was not supplied` : `record ${record.seq} migrates to flow version ${name}, which was not supplied`;
+}
 
 export class SimulationError extends Error {
   readonly index: number;
@@ -42,15 +79,29 @@ export type VerifyResult =
   | { ok: true; count: number; head: string | null }
   | { ok: false; count: number; seq: number; index: number; reason: string };
 
-/** Rebuilds each snapshot from the flow and the records alone (records assumed verified). */
-export function replay(compiled: CompiledFlow, records: HistoryRecord[]): InstanceSnapshot[] {
+/** Rebuilds each snapshot from the flow versions and the records alone (records assumed verified). */
+export function replay(flows: FlowVersions, records: HistoryRecord[]): InstanceSnapshot[] {
   // simulate(), keeping only the snapshots: holding every step's record and effects until the
   // end of a long history made the garbage collector copy them around, about a third of the time.
+  const find = lookup(flows);
+  let compiled: CompiledFlow | undefined = isOne(flows) ? flows : undefined;
   const events = records.map(eventOf);
   const snapshots: InstanceSnapshot[] = [];
   events.forEach((event, index) => {
     try {
-      snapshots.push((index === 0 ? start(compiled, event) : apply(compiled, snapshots[index - 1]!, event)).snapshot);
+      const record = records[index]!;
+      if (index === 0) {
+        compiled ??= versionOf(find, record);
+        if (!compiled) throw new EngineError('EVENT_NOT_ALLOWED', notSupplied(record));
+        snapshots.push(start(compiled, event).snapshot);
+      } else if (record.type === MIGRATE) {
+        const to = versionOf(find, record);
+        if (!to) throw new EngineError('EVENT_NOT_ALLOWED', notSupplied(record));
+        snapshots.push(migrate(compiled!, to, snapshots[index - 1]!, event).snapshot);
+        compiled = to;
+      } else {
+        snapshots.push(apply(compiled!, snapshots[index - 1]!, event).snapshot);
+      }
     } catch (error) {
       if (error instanceof EngineError) throw new SimulationError(index, error);
       throw error;
@@ -63,7 +114,11 @@ export function replay(compiled: CompiledFlow, records: HistoryRecord[]): Instan
  * Re-hashes and re-executes a chain. `head`, when known from elsewhere (the server's head, a
  * printed notice's QR code), also catches a chain that was edited and re-hashed end to end.
  */
-export function verify(compiled: CompiledFlow, records: HistoryRecord[], options: { head?: string } = {}): VerifyResult {
+export function verify(flows: FlowVersions, records: HistoryRecord[], options: { head?: string } = {}): VerifyResult {
+  const find = lookup(flows);
+  const one = isOne(flows) ? flows : undefined;
+  /** The version the chain runs on after the record before this one. */
+  let compiled: CompiledFlow | undefined = one;
   let snapshot: InstanceSnapshot | null = null;
   let prevHash: string | null = null;
   const fail = (index: number, reason: string): VerifyResult => ({
@@ -85,11 +140,16 @@ export function verify(compiled: CompiledFlow, records: HistoryRecord[], options
     // canonical JSON, whose hash the re-execution has just computed, and it needs neither its own
     // serialisation nor a second SHA-256. Only otherwise is the stored record hashed by itself.
     // The checks below still run in their old order, so every chain gets the same verdict.
+    // A record runs on the chain's first version, the one before it, or the one it migrates to.
+    const migrating = i > 0 && r.type === MIGRATE;
+    const next = i === 0 ? (one ?? versionOf(find, r)) : migrating ? versionOf(find, r) : compiled;
     let made: StepResult | undefined;
     let threw = false;
     let error: unknown;
     try {
-      made = i === 0 ? start(compiled, eventOf(r)) : apply(compiled, snapshot!, eventOf(r));
+      if (next !== undefined) {
+        made = i === 0 ? start(next, eventOf(r)) : migrating ? migrate(compiled!, next, snapshot!, eventOf(r)) : apply(next, snapshot!, eventOf(r));
+      }
     } catch (e) {
       threw = true;
       error = e;
@@ -107,9 +167,10 @@ export function verify(compiled: CompiledFlow, records: HistoryRecord[], options
     }
     const hash = r.hash;
     if (recomputed !== hash) return fail(i, `record ${r.seq} does not match its hash: it was edited`);
-    if (i === 0 && (r.type !== 'START' || (r.payload?.flow as { hash?: string } | undefined)?.hash !== compiled.hash)) {
-      return fail(i, `record 1 does not start this flow version (${compiled.flow.id}@${compiled.flow.version})`);
+    if (i === 0 && (r.type !== 'START' || next === undefined || versionNamed(r)?.hash !== next.hash)) {
+      return fail(i, one ? `record 1 does not start this flow version (${one.flow.id}@${one.flow.version})` : r.type !== 'START' ? 'record 1 is not a START record' : notSupplied(r));
     }
+    if (next === undefined) return fail(i, notSupplied(r));
     if (threw) {
       if (!(error instanceof EngineError)) throw error;
       return fail(i, `record ${r.seq} (${r.type}) is not allowed by the flow: ${error.message}`);
@@ -120,6 +181,7 @@ export function verify(compiled: CompiledFlow, records: HistoryRecord[], options
     }
     if (step.record.hash !== r.hash) return fail(i, `record ${r.seq} differs from its re-execution (time, role or payload form)`);
     snapshot = step.snapshot;
+    compiled = next;
     prevHash = r.hash;
   }
   if (options.head !== undefined && options.head !== prevHash) {

@@ -3,7 +3,8 @@
 // happens in China time (UTC+8, no daylight saving), because that is the calendar the rules use.
 import chineseDays from 'chinese-days';
 import { parse as parseIso } from 'tinyduration';
-import type { Calendar, Period } from './types.ts';
+import { getAt } from './pointer.ts';
+import type { Calendar, Deadline, Period } from './types.ts';
 
 const CHINA_OFFSET_MS = 8 * 3600_000;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -170,8 +171,12 @@ export function isoString(ms: number): string {
 
 /** Parses an ISO-8601 timestamp with a zone; returns epoch ms or null. */
 export function parseTime(text: unknown): number | null {
-  if (typeof text !== 'string' || !ISO_TIME.test(text)) return null;
-  const ms = epochMs(text);
+  if (typeof text !== 'string') return null;
+  // Every text fastIsoMs reads matches ISO_TIME, so the pattern is only needed for the others.
+  const fast = fastIsoMs(text);
+  if (!Number.isNaN(fast)) return fast;
+  if (!ISO_TIME.test(text)) return null;
+  const ms = Date.parse(text);
   return Number.isFinite(ms) ? ms : null;
 }
 
@@ -236,4 +241,24 @@ export function addPeriod(from: string, period: Period): string {
 
 export function isWorkingDay(at: string): boolean {
   return chineseDays.isWorkday(chinaDate(epochMs(at)));
+}
+
+/** The most days a deadline read from instance data may have (ten years). */
+export const MAX_DATA_DAYS = 3660;
+
+/**
+ * The period of a deadline when its step is entered with `data`: the first `daysFrom` pointer that
+ * holds a whole number of days from 1 to MAX_DATA_DAYS gives that many days on the deadline's
+ * calendar (a catalogue item's promised time limit, say); otherwise the deadline's own duration.
+ * Anything else at a pointer (absent, 0 for "no promise", a fraction) is passed over, so a flow
+ * always has a deadline to fall back on.
+ */
+export function deadlinePeriod(deadline: Deadline, data: Record<string, unknown>): Period {
+  for (const pointer of deadline.daysFrom ?? []) {
+    const days = getAt(data, pointer);
+    if (typeof days === 'number' && Number.isInteger(days) && days >= 1 && days <= MAX_DATA_DAYS) {
+      return deadline.calendar ? { duration: `P${days}D`, calendar: deadline.calendar } : { duration: `P${days}D` };
+    }
+  }
+  return deadline;
 }

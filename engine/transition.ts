@@ -2,15 +2,15 @@
 // or a typed error that changes nothing. The caller supplies time and actor; nothing here reads
 // a clock, a file or a random source.
 import type { AnyMachineSnapshot } from 'xstate';
-import { emptyContext, SYSTEM_ROLE, type CompiledFlow, type CompiledState, type CompiledTransition } from './compile.ts';
+import { emptyContext, SYSTEM_ROLE, type CompiledFlow, type CompiledState, type CompiledTransition, type TakenStep } from './compile.ts';
 import { EngineError } from './errors.ts';
 import { compileSchema, type Validator } from './forms.ts';
-import { hashRecord } from './hash.ts';
+import { hashRecordOf } from './hash.ts';
 import { withKeys } from './immutable.ts';
 import { epochMs, isoString, parseTime } from './time.ts';
 import { ballotSchema, closeVoteSchema, countProblems, decide, meetingRecordSchema, tallyBallots, type MeetingCounts } from './votes.ts';
-import { initialContext, type MachineEvent } from './actions.ts';
-import type { Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, VoteResult } from './types.ts';
+import { initialContext, takeTransition, type MachineEvent } from './actions.ts';
+import type { Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, StateConfig, VoteResult } from './types.ts';
 
 export interface StepResult {
   snapshot: InstanceSnapshot;
@@ -64,6 +64,15 @@ function plainActor(actor: unknown): boolean {
 
 const EVENT_TYPE = /^[A-Z][A-Z0-9_]*(\.[A-Z][A-Z0-9_]*)?$/;
 
+/** Forms are shallow; a payload nested deeper than this would only cost stack when it is hashed. */
+const MAX_PAYLOAD_DEPTH = 64;
+function tooDeep(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > MAX_PAYLOAD_DEPTH) return true;
+  for (const key in value) if (tooDeep((value as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
+}
+
 function checkEvent(event: FlowEvent): { at: string; ms: number; payload: Record<string, unknown> } {
   if (event === null || typeof event !== 'object') throw new EngineError('EVENT_INVALID', 'event must be an object');
   if (typeof event.type !== 'string' || !EVENT_TYPE.test(event.type)) {
@@ -82,6 +91,7 @@ function checkEvent(event: FlowEvent): { at: string; ms: number; payload: Record
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new EngineError('EVENT_INVALID', 'payload must be an object');
   }
+  if (tooDeep(payload, 1)) throw new EngineError('EVENT_INVALID', `payload is nested too deeply (more than ${MAX_PAYLOAD_DEPTH} levels)`);
   return { at: isoString(ms), ms, payload };
 }
 
@@ -102,15 +112,19 @@ function makeRecord(prev: { seq: number; hash: string | null }, body: Omit<Histo
   // Written out rather than spread: same keys in the same order, without two object copies.
   const { type, actor, at, payload, state } = body;
   const seq = prev.seq + 1;
-  const hash = hashRecord({ seq, type, actor, at, payload, state, prev: prev.hash });
+  const hash = hashRecordOf(seq, type, actor.id, actor.role, at, payload, state, prev.hash);
   return { seq, type, actor, at, payload, state, prev: prev.hash, hash };
 }
 
 function diffEffects(prev: InstanceContext | null, next: InstanceContext, at: string): Effect[] {
   const effects: Effect[] = [];
   const before = prev?.timers ?? {};
-  for (const [id, t] of Object.entries(before)) if (next.timers[id]?.due !== t.due) effects.push({ type: 'timer.cancel', timer: id });
-  for (const [id, t] of Object.entries(next.timers)) if (before[id]?.due !== t.due) effects.push({ type: 'timer.schedule', timer: id, due: t.due });
+  const after = next.timers;
+  // Own keys only, in Object.entries order: the timers are plain records the engine built.
+  if (before !== after) {
+    for (const id of Object.keys(before)) if (after[id]?.due !== before[id]!.due) effects.push({ type: 'timer.cancel', timer: id });
+    for (const id of Object.keys(after)) if (before[id]?.due !== after[id]!.due) effects.push({ type: 'timer.schedule', timer: id, due: after[id]!.due });
+  }
   const was = prev?.disclosure ?? null;
   if (was && was !== next.disclosure) effects.push({ type: 'disclosure.end', state: was.state, at });
   const now = next.disclosure;
@@ -120,13 +134,13 @@ function diffEffects(prev: InstanceContext | null, next: InstanceContext, at: st
 
 function finish(
   compiled: CompiledFlow,
-  x: AnyMachineSnapshot,
+  state: string,
+  context: InstanceContext,
   prev: InstanceSnapshot | null,
   record: HistoryRecord,
   atMs: number,
   dataValid: boolean,
 ): StepResult {
-  const state = String(x.value);
   const config = compiled.flow.states[state]!;
   const done = config.kind === 'final';
   const snapshot: InstanceSnapshot = {
@@ -134,13 +148,13 @@ function finish(
     state,
     status: done ? 'done' : 'active',
     outcome: done ? config.outcome! : null,
-    context: x.context as InstanceContext,
+    context,
     seq: record.seq,
     hash: record.hash,
     at: record.at,
   };
-  // Kept for the next event, which usually continues from this very snapshot (see machineSnapshot).
-  compiled.hot = { snapshot, machine: x, at: record.at, ms: atMs, validData: dataValid ? snapshot.context.data : undefined };
+  // Kept for the next event, which usually continues from this very snapshot (see apply).
+  compiled.hot = { snapshot, at: record.at, ms: atMs, validData: dataValid ? context.data : undefined };
   const effects = diffEffects(prev?.context ?? null, snapshot.context, record.at);
   if (done) effects.push({ type: 'instance.done', outcome: config.outcome! });
   return { snapshot, record, effects };
@@ -156,26 +170,40 @@ export function start(compiled: CompiledFlow, event: FlowEvent): StepResult {
   const data = (payload.data as Record<string, unknown>) ?? {};
   const dataIssues = compiled.validateData(data);
   if (dataIssues.length) throw new EngineError('DATA_INVALID', `initial data: ${dataIssues[0]!.pointer || '/'} ${dataIssues[0]!.message}`, dataIssues);
-  // The machine has no entry actions (see takeTransition): the input context has entered already.
-  const context = initialContext(emptyContext(at, data), at, compiled.states.get(compiled.flow.initial)!);
-  const x = compiled.machine.getInitialSnapshot(compiled.scope, { context, at });
+  // The machine has no entry actions (see takeTransition), so the instance starts in its initial
+  // state with the context of having entered it.
+  const initial = compiled.flow.initial;
+  const context = initialContext(emptyContext(at, data), at, compiled.states.get(initial)!);
   const flowRef = { id: compiled.flow.id, version: compiled.flow.version, hash: compiled.hash };
   const record = makeRecord(
     { seq: 0, hash: null },
-    { type: 'START', actor: { id: event.actor.id, role }, at, payload: withKeys(payload, { flow: flowRef }), state: String(x.value) },
+    { type: 'START', actor: { id: event.actor.id, role }, at, payload: withKeys(payload, { flow: flowRef }), state: initial },
   );
-  return finish(compiled, x, null, record, ms, true);
+  return finish(compiled, initial, context, null, record, ms, true);
+}
+
+/**
+ * The machine event a meeting's counts become. (A module function, not a closure in resolve: tsx,
+ * which runs the server, names every closure it creates with a defineProperty call.)
+ */
+function voteEvent(
+  vote: NonNullable<StateConfig['vote']>,
+  snap: InstanceSnapshot,
+  event: FlowEvent,
+  at: string,
+  payload: Record<string, unknown>,
+  counts: MeetingCounts,
+  extra: Partial<VoteResult>,
+): MachineEvent {
+  const result = decide(vote, counts, { at, by: event.actor.id, ...extra });
+  const type = result.outcome === 'passed' ? 'VOTE.PASSED' : result.outcome === 'failed' ? 'VOTE.FAILED' : 'VOTE.NO_QUORUM';
+  return { at, actor: event.actor, payload, type, vote: result, context: snap.context };
 }
 
 /** Turns the event a person or the scheduler sent into the event the machine takes. */
 function resolve(compiled: CompiledFlow, snap: InstanceSnapshot, state: CompiledState, event: FlowEvent, at: string, payload: Record<string, unknown>): MachineEvent {
   const { config } = state;
   const vote = config.vote;
-  const decideVote = (counts: MeetingCounts, extra: Partial<VoteResult>): MachineEvent => {
-    const result = decide(vote!, counts, { at, by: event.actor.id, ...extra });
-    const type = result.outcome === 'passed' ? 'VOTE.PASSED' : result.outcome === 'failed' ? 'VOTE.FAILED' : 'VOTE.NO_QUORUM';
-    return { at, actor: event.actor, payload, type, vote: result };
-  };
   switch (event.type) {
     case 'TIMER': {
       requireRole(event, [SYSTEM_ROLE], 'a timer event');
@@ -186,7 +214,7 @@ function resolve(compiled: CompiledFlow, snap: InstanceSnapshot, state: Compiled
       if (!active) throw new EngineError('TIMER_INVALID', `timer "${id}" is not running in state "${state.id}"`);
       if (epochMs(at) < epochMs(active.due)) throw new EngineError('TIMER_INVALID', `timer "${id}" is not due until ${active.due}`);
       const spec = state.timers.find((t) => t.id === id)!;
-      return { at, actor: event.actor, payload, type: spec.event, timer: id };
+      return { at, actor: event.actor, payload, type: spec.event, timer: id, context: snap.context };
     }
     case 'RECORD_VOTE': {
       if (vote?.mode !== 'record') throw notHere(state, event.type);
@@ -197,14 +225,14 @@ function resolve(compiled: CompiledFlow, snap: InstanceSnapshot, state: Compiled
       const problems = countProblems(counts);
       if (problems.length) payloadInvalid('VOTE_INVALID', 'meeting record', problems);
       const { members, eligible, present, for: yes, against, abstain, recused, signIn, attendees, notes } = counts;
-      return decideVote({ members, eligible, present, for: yes, against, abstain, recused }, { signIn, attendees, notes });
+      return voteEvent(vote, snap, event, at, payload, { members, eligible, present, for: yes, against, abstain, recused }, { signIn, attendees, notes });
     }
     case 'CAST_BALLOT': {
       if (vote?.mode !== 'ballot') throw notHere(state, event.type);
       requireRole(event, [vote.electorate], 'casting a ballot');
       const issues = payloads.ballot(payload);
       if (issues.length) payloadInvalid('VOTE_INVALID', 'ballot', issues);
-      return { at, actor: event.actor, payload, type: 'CAST_BALLOT' };
+      return { at, actor: event.actor, payload, type: 'CAST_BALLOT', context: snap.context };
     }
     case 'CLOSE_VOTE': {
       if (vote?.mode !== 'ballot') throw notHere(state, event.type);
@@ -214,12 +242,11 @@ function resolve(compiled: CompiledFlow, snap: InstanceSnapshot, state: Compiled
       const counts = { members: payload.members as number, eligible: payload.eligible as number, recused: 0, ...tallyBallots(snap.context.ballots) };
       const problems = countProblems(counts);
       if (problems.length) payloadInvalid('VOTE_INVALID', 'closing the vote', problems);
-      return decideVote(counts, { notes: payload.notes as string | undefined });
+      return voteEvent(vote, snap, event, at, payload, counts, { notes: payload.notes as string | undefined });
     }
   }
   if (event.type.includes('.') || !state.events.has(event.type)) throw notHere(state, event.type);
-  const candidates = state.events.get(event.type)!;
-  requireRole(event, [...new Set(candidates.flatMap((t) => t.roles))], `${event.type} in "${state.id}"`);
+  requireRole(event, state.eventRoles.get(event.type)!, `${event.type} in "${state.id}"`);
   const check =
     event.type === 'SUBMIT' ? state.form!
     : event.type === 'APPROVE' ? payloads.approve
@@ -228,7 +255,7 @@ function resolve(compiled: CompiledFlow, snap: InstanceSnapshot, state: Compiled
     : payloads.custom;
   const issues = check(payload);
   if (issues.length) payloadInvalid('FORM_INVALID', `${event.type} in "${state.id}"`, issues);
-  return { at, actor: event.actor, payload, type: event.type };
+  return { at, actor: event.actor, payload, type: event.type, context: snap.context };
 }
 
 function notHere(state: CompiledState, type: string): EngineError {
@@ -243,15 +270,17 @@ function notHere(state: CompiledState, type: string): EngineError {
 }
 
 /**
- * The XState snapshot behind one of ours. The compiled flow keeps the one behind the snapshot it
- * returned last, which is where a run, a replay or a verification continues; any other snapshot
- * (one a host loaded from storage, or another instance's) is rebuilt from its state and context.
- * (A WeakMap from every snapshot made cost about a microsecond per event in GC work; nothing is
- * added to the snapshots themselves.)
+ * The XState snapshot of a state. The machine holds no instance data (see compileFlow), so one
+ * snapshot per state serves every instance and every event: nothing to rebuild from a snapshot a
+ * host loaded from storage, and nothing kept per snapshot the engine returned.
  */
-function machineSnapshot(compiled: CompiledFlow, snap: InstanceSnapshot): AnyMachineSnapshot {
-  if (compiled.hot?.snapshot === snap) return compiled.hot.machine;
-  return compiled.machine.resolveState({ value: snap.state, context: snap.context });
+function machineSnapshot(compiled: CompiledFlow, state: string): AnyMachineSnapshot {
+  let x = compiled.stateSnapshots.get(state);
+  if (x === undefined) {
+    x = compiled.machine.resolveState({ value: state, context: {} });
+    compiled.stateSnapshots.set(state, x);
+  }
+  return x;
 }
 
 /** Applies one event to a running instance. Throws EngineError; the input snapshot is never changed. */
@@ -268,21 +297,22 @@ export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: Flo
   const machineEvent = resolve(compiled, snap, state, event, at, payload);
   if (!state.events.has(machineEvent.type)) throw notHere(state, machineEvent.type);
 
-  const before = machineSnapshot(compiled, snap);
+  const before = machineSnapshot(compiled, snap.state);
   compiled.guardErrors.length = 0;
+  compiled.taken = undefined;
   (compiled.scope.self as unknown as { _snapshot: unknown })._snapshot = before;
   const after = compiled.machine.transition(before, machineEvent, compiled.scope);
-  if (after === before || (after.context as InstanceContext).taken === null) {
-    throw guardRejection(compiled, state, machineEvent);
-  }
-  const ctx = after.context as InstanceContext;
+  const step = compiled.taken as TakenStep | undefined;
+  compiled.taken = undefined;
+  if (step === undefined) throw guardRejection(compiled, state, machineEvent);
+  const ctx = takeTransition(snap.context, machineEvent, step.state, step.t, step.target);
   // Data the flow just validated stays valid if what changed is (see propertyCheck).
   const knownValid = hot?.validData !== undefined && hot.validData === snap.context.data;
   if (ctx.data !== snap.context.data && !(knownValid && compiled.dataStaysValid(snap.context.data, ctx.data))) {
     const issues = compiled.validateData(ctx.data);
     if (issues.length) throw new EngineError('DATA_INVALID', `instance data would be invalid at ${issues[0]!.pointer || '/'}: ${issues[0]!.message}`, issues);
   }
-  const taken = compiled.transitions.get(ctx.taken!)!;
+  const taken = step.t;
   const role = machineEvent.actor.roles.find((r) => taken.roles.includes(r))!;
   const record = makeRecord(snap, {
     type: event.type,
@@ -291,7 +321,7 @@ export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: Flo
     payload,
     state: String(after.value),
   });
-  return finish(compiled, after, snap, record, ms, ctx.data !== snap.context.data || knownValid);
+  return finish(compiled, String(after.value), ctx, snap, record, ms, ctx.data !== snap.context.data || knownValid);
 }
 
 /** The role a record names: the one that allowed the person's own action. */

@@ -10,6 +10,10 @@ export interface Period {
   duration: string;
   calendar?: Calendar;
 }
+/** A step's deadline: a period, or a whole number of days read from the instance data (see deadlinePeriod). */
+export interface Deadline extends Period {
+  daysFrom?: string[];
+}
 export interface TransitionObject {
   target?: string;
   guard?: string;
@@ -43,6 +47,8 @@ export interface FormConfig {
   schema: JsonSchema;
   uiSchema?: Record<string, unknown>;
   saveTo: string;
+  /** Form-field pointer (relative to the form's data) → instance-data pointer: a field's starting value when it has none yet. */
+  prefill?: Record<string, string>;
 }
 export interface DisclosureConfig {
   publish: string[];
@@ -67,7 +73,7 @@ export interface StateConfig {
   vote?: VoteConfig;
   review?: { saveTo?: string };
   disclosure?: DisclosureConfig;
-  deadline?: Period;
+  deadline?: Deadline;
   outcome?: Outcome;
   on?: Record<string, TransitionConfig | TransitionConfig[]>;
   after?: Record<string, string | AfterObject>;

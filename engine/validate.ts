@@ -105,6 +105,74 @@ function pointerProblem(data: JsonSchema, pointer: string): string | null {
   return null;
 }
 
+/** A schema with its local `$ref` (into the same root) followed; undefined when it cannot be followed. */
+function deref(root: JsonSchema, schema: unknown): JsonSchema | undefined {
+  let s = schema;
+  for (let hops = 0; hops < 16; hops++) {
+    if (s === true || s === undefined) return {};
+    if (!s || typeof s !== 'object' || Array.isArray(s)) return undefined;
+    const ref = (s as JsonSchema).$ref;
+    if (ref === undefined) return s as JsonSchema;
+    if (typeof ref !== 'string' || !ref.startsWith('#/')) return undefined;
+    let target: unknown = root;
+    for (const key of parsePointer(ref.slice(1))) target = target && typeof target === 'object' ? (target as JsonSchema)[key] : undefined;
+    s = target;
+  }
+  return undefined;
+}
+
+/** The schema of property `key` of an object schema: in `properties`, or in a branch (allOf, if/then …) of it. */
+function propertySchema(root: JsonSchema, schema: JsonSchema, key: string, depth = 0): JsonSchema | undefined {
+  if (depth > 8) return undefined; // a schema whose branches refer back to itself
+  const props = schema.properties as Record<string, unknown> | undefined;
+  if (props && typeof props === 'object' && Object.hasOwn(props, key)) return deref(root, props[key]);
+  for (const k of ['allOf', 'anyOf', 'oneOf', 'then', 'else']) {
+    const branches = schema[k];
+    for (const b of Array.isArray(branches) ? branches : branches === undefined ? [] : [branches]) {
+      const branch = deref(root, b);
+      const found = branch && propertySchema(root, branch, key, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+type Walk = { schema: JsonSchema | undefined } | { problem: string };
+
+/**
+ * Walks a pointer through a schema. `strict`: every step must be a declared property (a form's
+ * fields); otherwise only a closed object (additionalProperties: false) refuses an undeclared key,
+ * and the walk ends with an unknown schema where nothing more can be said (instance data).
+ */
+function walkSchema(root: JsonSchema, pointer: string, strict: boolean, what: string): Walk {
+  let schema: JsonSchema | undefined = root;
+  for (const key of parsePointer(pointer)) {
+    if (!schema) return { schema: undefined };
+    if (typeof schema.type === 'string' && schema.type !== 'object') return { problem: `"${pointer}" goes inside a value ${what} declares as ${schema.type}, not an object` };
+    const found = propertySchema(root, schema, key);
+    if (found) schema = found;
+    else if (strict) return { problem: `"${pointer}" is not a field of the form (no property "${key}" in its schema)` };
+    else if (schema.additionalProperties === false) return { problem: `"${pointer}" is not declared in the flow's data schema (no property "${key}")` };
+    else schema = undefined;
+  }
+  return { schema };
+}
+
+/** Why a prefill entry (form field ← instance data) cannot work, or null. */
+function prefillProblem(form: JsonSchema, data: JsonSchema, field: string, source: string): string | null {
+  const f = walkSchema(form, field, true, 'the form');
+  if ('problem' in f) return f.problem;
+  const d = walkSchema(data, source, false, 'the data schema');
+  // Worded like the other data-pointer checks, so the designer's translations of them apply.
+  if ('problem' in d) return d.problem;
+  const ft = f.schema?.type;
+  const dt = d.schema?.type;
+  if (typeof ft === 'string' && typeof dt === 'string' && ft !== dt && !(ft === 'number' && dt === 'integer')) {
+    return `field "${field}" is ${ft} but its source "${source}" is ${dt} in the data schema`;
+  }
+  return null;
+}
+
 export function validateFlow(input: unknown): FlowIssue[] {
   const size = sizeProblem(input);
   if (size) return [{ pointer: '', message: size }];
@@ -139,13 +207,23 @@ function semanticIssues(flow: Flow): FlowIssue[] {
       if (state.type !== undefined && state.type !== 'final') add(`${sp}/type`, 'type must be "final"');
       continue;
     }
-    if (state.deadline) checkPeriod(state.deadline.duration, state.deadline.calendar, `${sp}/deadline/duration`);
+    if (state.deadline) {
+      checkPeriod(state.deadline.duration, state.deadline.calendar, `${sp}/deadline/duration`);
+      state.deadline.daysFrom?.forEach((ptr, i) => {
+        const q = pointerProblem(flow.data, ptr);
+        if (q) add(`${sp}/deadline/daysFrom/${i}`, q);
+      });
+    }
 
     if (state.form) {
       const compiled = compileSchema(state.form.schema);
       if ('problem' in compiled) add(`${sp}/form/schema`, compiled.problem);
       const p = pointerProblem(flow.data, state.form.saveTo);
       if (p) add(`${sp}/form/saveTo`, p);
+      for (const [field, source] of Object.entries(state.form.prefill ?? {})) {
+        const q = prefillProblem(state.form.schema, flow.data, field, source);
+        if (q) add(`${sp}/form/prefill/${escapeToken(field)}`, q);
+      }
     }
     if (state.vote) {
       const v = state.vote;
