@@ -1,5 +1,5 @@
 // The villageflow command line: validate, simulate and verify flows and histories.
-import { EngineError, SimulationError, compileFlow, simulate, verify, type FlowEvent, type HistoryRecord } from '../engine/index.ts';
+import { EngineError, SimulationError, compileFlow, simulate, verify, type CompiledFlow, type FlowEvent, type HistoryRecord } from '../engine/index.ts';
 import { flowFileIssues, loadFlow } from './flows.ts';
 import { CliError, pointerText, readJson } from './io.ts';
 import { generateTypes, bundledFlowFiles } from './generate-types.ts';
@@ -12,7 +12,7 @@ useNodeCrypto();
 const USAGE = `usage:
   villageflow validate FILE...             check flow files
   villageflow simulate FLOW EVENTS         run events (a JSON array) and print the history
-  villageflow verify FLOW HISTORY [--head HASH]
+  villageflow verify FLOW... HISTORY [--head HASH]
   villageflow verify BUNDLE [--head HASH]  check a history's hash chain by re-executing it
   villageflow types                        generate flows/types from the bundled flows
   villageflow check                        validate bundled flows, golden runs and generated types
@@ -22,7 +22,9 @@ const USAGE = `usage:
                                            copy the server's database (safe while it runs)
   villageflow restore --from BACKUP --db FILE [--force]
                                            verify every instance's chain, then put BACKUP in place
-  villageflow restore --from BACKUP --check verify a backup only`;
+  villageflow restore --from BACKUP --check verify a backup only
+  villageflow migrate-store --from sqlite:FILE --to postgres://…
+                                           move the townships of an SQLite database to PostgreSQL, verifying every chain`;
 
 export type Out = { out: (line: string) => void; err: (line: string) => void };
 
@@ -68,28 +70,34 @@ function cmdVerify(args: string[], io: Out): number {
   let head = headAt >= 0 ? args[headAt + 1] : undefined;
   if (headAt >= 0 && !head) throw new CliError('--head needs a HASH');
   const files = headAt >= 0 ? args.filter((_, i) => i !== headAt && i !== headAt + 1) : args;
-  let compiled;
+  let compiled: CompiledFlow[];
   let history: unknown;
   if (files.length === 1) {
-    const bundle = readJson(files[0]!) as { flow?: unknown; history?: unknown };
+    const bundle = readJson(files[0]!) as { flow?: unknown; flows?: unknown; history?: unknown };
     if (!bundle || typeof bundle !== 'object' || !bundle.flow || !bundle.history) {
       throw new CliError(`${files[0]}: a bundle is { "flow": {...}, "history": [...] }`);
     }
-    const issues = flowFileIssues(files[0]!, bundle.flow);
-    if (issues.length) throw new CliError(`${files[0]}: flow${pointerText(issues[0]!.pointer)}: ${issues[0]!.message}`);
-    compiled = compileFlow(bundle.flow);
+    // A migrated instance's bundle carries every version it ran on (`flows`); `flow` is the last.
+    const flows = Array.isArray(bundle.flows) ? bundle.flows : [bundle.flow];
+    compiled = flows.map((flow: unknown, i) => {
+      const issues = flowFileIssues(files[0]!, flow);
+      if (issues.length) throw new CliError(`${files[0]}: ${Array.isArray(bundle.flows) ? `flows/${i}` : 'flow'}${pointerText(issues[0]!.pointer)}: ${issues[0]!.message}`);
+      return compileFlow(flow);
+    });
     history = bundle.history;
     // An exported bundle names the head the server held; it stands in for --head when none is given.
     const exportedHead = (bundle as { instance?: { head?: unknown } }).instance?.head;
     if (head === undefined && typeof exportedHead === 'string') head = exportedHead;
-  } else if (files.length === 2) {
-    compiled = loadFlow(files[0]!);
-    history = readJson(files[1]!);
+  } else if (files.length >= 2) {
+    // FLOW... HISTORY: a migrated history needs every version it ran on.
+    compiled = files.slice(0, -1).map(loadFlow);
+    history = readJson(files.at(-1)!);
   } else {
-    throw new CliError('verify needs FLOW and HISTORY, or one BUNDLE');
+    throw new CliError('verify needs FLOW... and HISTORY, or one BUNDLE');
   }
   if (!Array.isArray(history) || history.length === 0) throw new CliError('HISTORY must be a non-empty JSON array of records');
-  const result = verify(compiled, history as HistoryRecord[], { head });
+  // One version keeps verify's own wording ("does not start this flow version").
+  const result = verify(compiled.length === 1 ? compiled[0]! : compiled, history as HistoryRecord[], { head });
   if (result.ok) {
     io.out(`verified ${result.count} records`);
     return 0;
@@ -150,6 +158,8 @@ export async function main(argv: string[], io: Out): Promise<number> {
         return await (await import('./backup.ts')).cmdBackup(args, io);
       case 'restore':
         return (await import('./backup.ts')).cmdRestore(args, io);
+      case 'migrate-store':
+        return await (await import('./migrateStore.ts')).cmdMigrateStore(args, io);
       case undefined:
       case '--help':
       case 'help':

@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { compileFlow, verify, type CompiledFlow, type HistoryRecord } from '../engine/index.ts';
+import { compileFlow, MIGRATE, verify, type CompiledFlow, type HistoryRecord } from '../engine/index.ts';
 import { MIGRATIONS } from './store/sqlite/migrations.ts';
 import * as rows from './store/sqlite/rows.ts';
 
@@ -119,6 +119,12 @@ export function verifyDatabase(path: string): DatabaseVerdict {
       }
       return c;
     };
+    const byHash = db.prepare('SELECT id FROM flow_versions WHERE hash = ? ORDER BY id LIMIT 1');
+    const versionWithHash = (hash: string): CompiledFlow | undefined => {
+      const row = byHash.get(hash) as { id: number } | undefined;
+      const c = row && flowOf(row.id);
+      return typeof c === 'object' ? c : undefined;
+    };
     const history = db.prepare('SELECT * FROM history WHERE instance_id = ? ORDER BY seq');
     for (const r of db.prepare('SELECT id, flow_version_id, seq, head FROM instances ORDER BY id').iterate() as IterableIterator<Record<string, unknown>>) {
       const id = r.id as string;
@@ -131,8 +137,12 @@ export function verifyDatabase(path: string): DatabaseVerdict {
         return bad(id, null, `instance ${id}: a history row is not valid JSON: ${(error as Error).message}`);
       }
       if (chain.length === 0) return bad(id, null, `instance ${id} has no history`);
-      const verdict = verify(flow, chain, { head: r.head as string });
+      // A migrated instance's chain runs on every version its START and MIGRATE records name.
+      const ranOn = chain.filter((x) => x.seq === 1 || x.type === MIGRATE).map((x) => ((x.seq === 1 ? x.payload?.flow : x.payload?.to) as { hash?: unknown } | undefined)?.hash);
+      const versions = (hash: string) => (hash === flow.hash ? flow : versionWithHash(hash));
+      const verdict = verify(ranOn.length > 1 ? versions : flow, chain, { head: r.head as string });
       if (!verdict.ok) return bad(id, verdict.seq, `instance ${id}, record ${verdict.seq}: ${verdict.reason}`);
+      if (ranOn.at(-1) !== flow.hash) return bad(id, chain.length, `instance ${id} runs flow version ${String(r.flow_version_id)}, but its history ends on another`);
       if (chain.length !== r.seq) return bad(id, chain.length, `instance ${id} is at record ${String(r.seq)} but its history has ${chain.length}`);
       instances++;
       records += chain.length;

@@ -147,6 +147,29 @@ export function fromCsv(csv: string): ItemInput[] {
 }
 
 // ----------------------------------------------------------------------------------------------
+// What a service started from an item carries in its START data, for flows that declare a
+// top-level `service` property (docs/flow-language.md): the item, and its promise when it has one.
+// ----------------------------------------------------------------------------------------------
+export interface ServiceData {
+  item_id: string;
+  item_code: string;
+  item_name: string;
+  promised_working_days?: number;
+}
+
+/** The pointer a flow's deadline names to run on the item's promise. */
+export const SERVICE_PROMISE = '/service/promised_working_days';
+
+export function takesService(flow: { data: Record<string, unknown> }): boolean {
+  const props = flow.data.properties as Record<string, unknown> | undefined;
+  return !!props && Object.hasOwn(props, 'service');
+}
+
+export function serviceData(item: Pick<CatalogueItem, 'id' | 'code' | 'name' | 'promisedDays'>): ServiceData {
+  return { item_id: item.id, item_code: item.code, item_name: item.name, ...(item.promisedDays > 0 ? { promised_working_days: item.promisedDays } : {}) };
+}
+
+// ----------------------------------------------------------------------------------------------
 // The steps of the flow that runs an item, as a one-time notice lists them.
 // ----------------------------------------------------------------------------------------------
 interface Text {
@@ -157,7 +180,7 @@ interface FlowLike {
   initial: string;
   title: Text;
   roles?: Record<string, Text>;
-  states: Record<string, { kind?: string; title?: Text; description?: Text; roles?: string[]; deadline?: { duration: string; calendar?: string }; on?: Record<string, unknown> }>;
+  states: Record<string, { kind?: string; title?: Text; description?: Text; roles?: string[]; deadline?: { duration: string; calendar?: string; daysFrom?: string[] }; on?: Record<string, unknown> }>;
 }
 export interface NoticeStep {
   id: string;
@@ -180,7 +203,7 @@ function targetsOf(on: unknown): string[] {
  * The main line of a flow: from the initial state, each step's first way on (the first transition
  * of its first event that is not a deadline, a withdrawal, a return or a failed vote), until a final state.
  */
-export function mainSteps(flow: FlowLike): NoticeStep[] {
+export function mainSteps(flow: FlowLike, promisedDays = 0): NoticeStep[] {
   const out: NoticeStep[] = [];
   const seen = new Set<string>();
   const SIDE = /^(DEADLINE\.|WITHDRAW|RETURN|REJECT|OBJECT|TIMER|VOTE\.(FAILED|NO_QUORUM))/;
@@ -190,12 +213,14 @@ export function mainSteps(flow: FlowLike): NoticeStep[] {
     const state: FlowLike['states'][string] | undefined = flow.states[id];
     if (!state || state.kind === 'final') break;
     const days = /^P(\d+)D$/.exec(state.deadline?.duration ?? '');
+    // A step whose deadline reads the item's promise (see serviceData) runs on that promise.
+    const promised = promisedDays > 0 && state.deadline?.daysFrom?.[0] === SERVICE_PROMISE ? promisedDays : null;
     out.push({
       id,
       title: state.title ?? { zh: id },
       description: state.description ?? null,
       roles: (state.roles ?? []).map((r) => flow.roles?.[r] ?? { zh: r }),
-      deadline: days ? { days: Number(days[1]), working: state.deadline?.calendar === 'working' } : null,
+      deadline: promised ?? days ? { days: promised ?? Number(days![1]), working: state.deadline?.calendar === 'working' } : null,
     });
     const next: string | undefined = Object.entries(state.on ?? {})
       .filter(([event]) => !SIDE.test(event))

@@ -7,12 +7,13 @@ import { createAppServer } from './http.ts';
 import { createLogger, logLevelFromEnv } from './log.ts';
 import { Runtime } from './runtime.ts';
 import { Scheduler } from './scheduler.ts';
-import { DEMO_PASSWORD, demoLogins, seedDemo } from './seed.ts';
-import { SqliteStore } from './store/sqlite/index.ts';
+import { DEMO_PASSWORD, DEMO_TOWNSHIP, demoLogins, seedDemo } from './seed.ts';
+import { DEFAULT_SQLITE_PATH, describeStore, openStore } from './store/open.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
-const dbPath = resolve(process.env.VILLAGEFLOW_DB ?? './data/villageflow.db');
+// An SQLite file (the default), or postgres://… shared by several server processes.
+const dbLocation = process.env.VILLAGEFLOW_DB ?? DEFAULT_SQLITE_PATH;
 const seed = process.env.VILLAGEFLOW_SEED !== '0';
 const quiet = process.env.VILLAGEFLOW_QUIET === '1';
 const log = (line: string) => quiet || console.log(line);
@@ -27,10 +28,12 @@ if (!existsSync(resolve(webRoot, 'index.html')) && process.env.VILLAGEFLOW_BUILD
   await build({ configFile: resolve('vite.config.ts'), logLevel: 'warn' });
 }
 
-const store = new SqliteStore(dbPath);
+const store = openStore(dbLocation);
 const applied = await store.migrate();
 const runtime = new Runtime(store, clockFromEnv(process.env.VILLAGEFLOW_CLOCK));
-const seeded = seed && (await seedDemo(runtime));
+// Processes started together on a new PostgreSQL database race to seed it: the loser's first
+// insert fails, and the township is there.
+const seeded = seed && (await seedDemo(runtime).catch(async (error: unknown) => ((await store.getTownship(DEMO_TOWNSHIP.id)) ? false : Promise.reject(error))));
 const scheduler = new Scheduler(runtime, Number(process.env.VILLAGEFLOW_TICK_MS ?? 1000), (f) =>
   logger.error({ instanceId: f.instanceId, timerId: f.timerId, error: f.error }, 'timer delivery failed'),
 );
@@ -41,7 +44,7 @@ server.listen(port, host, () => {
   const actualPort = typeof address === 'object' && address ? address.port : port;
   scheduler.start();
   log(`villageflow 村务流程引擎 listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${actualPort}`);
-  log(`database ${dbPath}${applied ? ` (${applied} migration(s) applied)` : ''}${seeded ? ', demo township 青山镇 seeded' : ''}`);
+  log(`database ${describeStore(dbLocation)}${applied ? ` (${applied} migration(s) applied)` : ''}${seeded ? ', demo township 青山镇 seeded' : ''}`);
   if (seed) {
     log(`\ndemo logins (password for all: ${DEMO_PASSWORD}):`);
     for (const l of demoLogins()) log(`  ${l.username.padEnd(22)} ${l.displayName}`);
@@ -59,6 +62,7 @@ async function shutdown(signal: string) {
   server.closeAllConnections();
   await scheduler.stop();
   await store.close();
+  if ('commitStats' in store) logger.info({ ...(store.commitStats as object) }, 'event writes and their commits');
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -34,7 +34,7 @@ export class Scheduler {
       let progressed = false;
       for (const t of due) {
         try {
-          if (await this.runtime.deliverTimer(t.instanceId, t.timerId)) report.delivered++, (progressed = true);
+          if (await this.deliver(t.instanceId, t.timerId)) report.delivered++, (progressed = true);
           else report.skipped++;
         } catch (error) {
           if (error instanceof ConflictError) {
@@ -48,6 +48,18 @@ export class Scheduler {
       }
       // A batch that delivered nothing (all stale or failing) would be fetched again: stop.
       if (due.length < 100 || !progressed) return report;
+    }
+  }
+
+  /** A conflict means someone else's event came first; the timer may still be running, so look
+   * again at once (a store that leases timers to one process would otherwise leave it claimed). */
+  private async deliver(instanceId: string, timerId: string): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runtime.deliverTimer(instanceId, timerId);
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt === 3) throw error;
+      }
     }
   }
 

@@ -93,6 +93,14 @@ function demoUsers(): (DemoLogin & { id: string; grants: RoleGrant[] })[] {
   return users;
 }
 
+/** The demo account holding `role` in a village (a township role: the township's), as username and id. */
+export function demoAccount(role: Role, villageId: string, n = 1): { username: string; id: string } {
+  const township = (TOWNSHIP_ROLES as readonly string[]).includes(role);
+  const suffix = role === 'party_member' ? String(Math.min(Math.max(n, 1), PARTY_MEMBERS)) : '';
+  const base = township ? `qs.${SHORT[role]}` : `${villageId}.${SHORT[role]}`;
+  return { username: `${base}${suffix}`, id: `${base.replace('.', '-')}${suffix}` };
+}
+
 /** The logins a newcomer needs: one per role per village (party members: the first). */
 export function demoLogins(): DemoLogin[] {
   return demoUsers()
@@ -106,10 +114,10 @@ interface Run {
 }
 
 /** Replays the first `count` events of a golden run in a village, as that village's users. */
-async function seedRun(runtime: Runtime, id: string, village: Village, runName: string, count: number, endAt: number) {
+async function seedRun(runtime: Runtime, id: string, village: Village, runName: string, count: number, endAt: number, titleOf?: string) {
   const run = JSON.parse(readFileSync(join(FLOWS_DIR, 'runs', runName), 'utf8')) as Run;
   const events = run.events.slice(0, count);
-  const shift = endAt - Date.parse(events.at(-1)!.at);
+  let shift = endAt - Date.parse(events.at(-1)!.at);
   // Each distinct actor of the run becomes a distinct demo user holding the same role.
   const assigned = new Map<string, string>();
   const used = new Map<string, number>();
@@ -128,10 +136,39 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
   const version = (await runtime.store.latestPublished(village.townshipId, flowId))!;
   const compiled = await runtime.compiled(version.id);
   const at = (e: FlowEvent) => new Date(Date.parse(e.at) + shift).toISOString();
+  // A payload naming a person of the run (a first-contact owner, say) names their demo user instead.
+  const people = (value: unknown): unknown => {
+    if (typeof value === 'string') return assigned.get(value) ?? value;
+    if (Array.isArray(value)) return value.map(people);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, people(v)]));
+    return value;
+  };
+  const as = (e: FlowEvent): FlowEvent => {
+    const actor = userFor(e);
+    return { ...e, actor, at: at(e), ...(e.payload ? { payload: people(e.payload) as Record<string, unknown> } : {}) };
+  };
+  // Working days do not shift with the dates (weekends and holidays fall elsewhere): a timer the run
+  // delivers may not be due yet at its shifted time. Then the whole run moves earlier by the
+  // missing days and is tried again, so its end stays at or before endAt.
+  for (let tries = 0; ; tries++) {
+    let late = 0;
+    let dry = start(compiled, as(events[0]!));
+    for (const e of events.slice(1)) {
+      const due = e.type === 'TIMER' ? dry.snapshot.context.timers[String(e.payload?.timer)]?.due : undefined;
+      if (due && Date.parse(due) > Date.parse(at(e))) {
+        late = Date.parse(due) - Date.parse(at(e));
+        break;
+      }
+      dry = apply(compiled, dry.snapshot, as(e));
+    }
+    if (late === 0) break;
+    if (tries === 20) throw new Error(`seed ${id}: ${runName} cannot be shifted to end by ${new Date(endAt).toISOString()}`);
+    shift -= Math.ceil(late / 86400_000) * 86400_000;
+  }
   const first = events[0]!;
   const subject = run.events.find((e) => e.type === 'SUBMIT')?.payload?.subject;
-  const title = `${village.name}：${typeof subject === 'string' ? subject : compiled.flow.title.zh}`;
-  let step = start(compiled, { ...first, actor: userFor(first), at: at(first) });
+  const title = titleOf ?? `${village.name}：${typeof subject === 'string' ? subject : compiled.flow.title.zh}`;
+  let step = start(compiled, as(first));
   const tasks = () => openSteps(compiled, step.snapshot);
   await runtime.store.createInstance(
     { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId, title, snapshot: step.snapshot, startedBy: userFor(first).id, createdAt: step.record.at },
@@ -139,7 +176,7 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
   );
   for (const e of events.slice(1)) {
     const seq = step.snapshot.seq;
-    step = apply(compiled, step.snapshot, { ...e, actor: userFor(e), at: at(e) });
+    step = apply(compiled, step.snapshot, as(e));
     await runtime.store.appendEvent({ instanceId: id, expectedSeq: seq, record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks() });
   }
 }
@@ -172,5 +209,27 @@ export async function seedDemo(runtime: Runtime): Promise<boolean> {
   await seedRun(runtime, 'demo-nanwan-canteen', nanwan, four, 100, hoursAgo(72));
   await seedRun(runtime, 'demo-nanwan-parking', nanwan, five, 1, hoursAgo(1));
   await seedCatalogue(store, DEMO_TOWNSHIP.id, 'qs-admin', new Date(now).toISOString());
+  await seedServices(runtime, hoursAgo);
   return true;
+}
+
+/**
+ * Service matters (低保, 代办, 网格, 一事一议): in 东坪村 a pension claim from the catalogue, handled
+ * and rated 5, a 低保 case whose public notice drew an objection, now overdue at the county, and a
+ * grid incident being handled; in 西岭村 a disability allowance from the catalogue past its promised
+ * 10 working days and under supervision (督办); in 南湾社区 a public-works plan at the township.
+ */
+async function seedServices(runtime: Runtime, hoursAgo: (h: number) => number) {
+  const [dongping, xiling, nanwan] = DEMO_VILLAGES as [Village, Village, Village];
+  const link = async (instanceId: string, itemId: string) => {
+    const item = (await runtime.store.getCatalogueItem(itemId))!;
+    await runtime.store.linkCatalogueStart({ instanceId, townshipId: item.townshipId, itemId: item.id, itemCode: item.code, itemName: item.name });
+  };
+  await seedRun(runtime, 'demo-dongping-pension', dongping, 'proxy-service.happy-path-rating.run.json', 100, hoursAgo(20), '城乡居民基本养老保险待遇申领：马德顺');
+  await link('demo-dongping-pension', 'item-pension');
+  await seedRun(runtime, 'demo-xiling-disability', xiling, 'proxy-service.catalogue-promise-overdue.run.json', 5, hoursAgo(3), '困难残疾人生活补贴和重度残疾人护理补贴申请：李桂兰');
+  await link('demo-xiling-disability', 'item-disability');
+  await seedRun(runtime, 'demo-dongping-dibao', dongping, 'social-assistance.approved-appraisal-objection.run.json', 14, hoursAgo(6), '最低生活保障审核确认：李桂芳');
+  await seedRun(runtime, 'demo-dongping-grid', dongping, 'grid-incident.village-reopen.run.json', 4, hoursAgo(26), '东坪村：网格事件');
+  await seedRun(runtime, 'demo-nanwan-fund', nanwan, 'one-matter-one-discussion.completed-with-objections.run.json', 5, hoursAgo(10), '南湾社区：一事一议筹资筹劳方案');
 }

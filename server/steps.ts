@@ -8,7 +8,7 @@ export interface StepView {
   title: { zh: string; en?: string };
   description?: { zh: string; en?: string };
   roles: string[];
-  form?: { schema: unknown; uiSchema?: unknown; saveTo: string };
+  form?: { schema: unknown; uiSchema?: unknown; saveTo: string; prefill?: Record<string, string> };
   vote?: unknown;
   disclosure?: unknown;
   /** Events this user may send now. */

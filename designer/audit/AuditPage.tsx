@@ -366,6 +366,22 @@ function Payload({ flow, record, labeler, base }: { flow: Flow; record: HistoryR
       </>
     );
   }
+  if (record.type === 'MIGRATE') {
+    // A migration names both versions and where the instance left and landed (see engine/migrate.ts).
+    const from = payload.from as { version?: string; hash?: string } | undefined;
+    const to = payload.to as { version?: string; hash?: string } | undefined;
+    const [[leaving, landing] = ['', '']] = Object.entries((payload.map as Record<string, string> | undefined) ?? {});
+    const title = (s: string) => text(flow.states[s]?.title) || s;
+    return (
+      <div data-testid="migration-payload">
+        <p>{t('audit.migrated', { from: from?.version ?? '', to: to?.version ?? '', leaving: title(leaving), landing: title(landing) })}</p>
+        {typeof payload.reason === 'string' && <p>{t('audit.migrateReason', { reason: payload.reason })}</p>}
+        <p className="small">
+          {t('audit.flowHash')} <code className="hash">{to?.hash}</code>
+        </p>
+      </div>
+    );
+  }
   if (Object.keys(payload).length === 0) return <p className="muted">{t('audit.noPayload')}</p>;
   return <ValueView value={payload} pointer={base} labeler={labeler} />;
 }

@@ -22,6 +22,7 @@ import { history, type Baseline, type EditorStore, type Selection } from './stor
 import { DiffBar, VersionsPanel, useDiffView, type CompareTarget } from './Versions.tsx';
 import { diffFocus } from './diffMarks.ts';
 import { diffFlows } from '../../engine/flowDiff.ts';
+import { issueWords } from './issueWords.ts';
 
 /** The server version a document was loaded from or last saved as. */
 export interface SavedVersion {
@@ -176,7 +177,7 @@ function Workbench({ session, onSaved, onImport }: { session: EditorSession; onS
             ) : tab === 'simulate' ? (
               <SimulatePanel />
             ) : (
-              <VersionsPanel flowId={session.saved?.doc.id ?? doc.id} saved={session.saved} view={diffView} onCompare={compareWith} onPick={(sel) => (look(sel), setTab('versions'))} />
+              <VersionsPanel flowId={session.saved?.doc.id ?? doc.id} saved={session.saved} edited={!session.saved || !sameJson(session.saved.doc, doc)} view={diffView} onCompare={compareWith} onPick={(sel) => (look(sel), setTab('versions'))} />
             )}
           </div>
         </aside>
@@ -267,7 +268,7 @@ function IssueList({ onPick }: { onPick: (sel: Selection) => void }) {
   const doc = useDoc();
   const checks = useChecks();
   const items = [
-    ...checks.errors.map((i) => ({ level: 'error' as const, pointer: i.pointer, message: i.message })),
+    ...checks.errors.map((i) => ({ level: 'error' as const, pointer: i.pointer, message: issueWords(i.message, t) })),
     ...checks.statutory.map((i) => ({ level: 'statutory' as const, pointer: i.pointer, message: text(i.message) })),
     ...checks.warnings.map((i) => ({ level: 'warning' as const, pointer: i.pointer, message: text(i.message) })),
   ];

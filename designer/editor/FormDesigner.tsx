@@ -23,14 +23,17 @@ interface Model {
   fields: Field[];
   head: FormHead;
   saveTo: string;
+  /** Keys of the form this designer does not edit (prefill), written back as they were. */
+  rest: Omit<FormConfig, 'schema' | 'uiSchema' | 'saveTo'>;
 }
 function modelOf(form: FormConfig | undefined): Model {
-  if (!form) return { fields: [], head: {}, saveTo: '' };
-  return { fields: fromForm(form.schema, form.uiSchema), head: formHead(form.schema, form.uiSchema), saveTo: form.saveTo ?? '' };
+  if (!form) return { fields: [], head: {}, saveTo: '', rest: {} };
+  const { schema, uiSchema, saveTo, ...rest } = form;
+  return { fields: fromForm(schema, uiSchema), head: formHead(schema, uiSchema), saveTo: saveTo ?? '', rest };
 }
 function formOf(m: Model): FormConfig {
   const { schema, uiSchema } = toForm(m.fields, m.head);
-  return { schema, uiSchema, saveTo: m.saveTo };
+  return { schema, uiSchema, saveTo: m.saveTo, ...m.rest };
 }
 const serialize = (form: FormConfig | undefined) => JSON.stringify(form ?? null);
 const BLOCKING = new Set(['keyInvalid', 'keyDuplicate']);

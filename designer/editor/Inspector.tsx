@@ -5,13 +5,15 @@
 import { useEffect, useState } from 'react';
 import { useSelector } from '@xstate/store-react';
 import { guardProblem } from '../../engine/expressions.ts';
-import type { Flow, FormConfig, JsonSchema, StateConfig, StateKind, Text, TransitionObject } from '../../engine/types.ts';
+import type { Flow, FormConfig, JsonSchema, Period, StateConfig, StateKind, Text, TransitionObject } from '../../engine/types.ts';
 import { useI18n } from '../i18n/index.tsx';
-import { eventWords } from '../diagram/words.ts';
+import { durationWords, eventWords } from '../diagram/words.ts';
 import { FormDesigner } from './FormDesigner.tsx';
 import { useChecks, useDoc, useEditorStore } from './context.tsx';
 import { KIND_EVENTS, suggestEvent } from './document.ts';
-import { getTransition, setFlowProps, setStateProps, transitionsOf, type TransitionRef } from './edits.ts';
+import { issueWords } from './issueWords.ts';
+import { setForm } from './formData.ts';
+import { getTransition, setFlowProps, timerProblem, transitionsOf, type NewTimer, type TransitionRef } from './edits.ts';
 import { BilingualField, CommitField, JsonField, PeriodField, RoleChecks, RuleField, TextField } from './fields.tsx';
 
 const SNAKE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
@@ -45,7 +47,7 @@ function LegalNotes({ prefix }: { prefix: string }) {
   const { text, t } = useI18n();
   const { legal, errors } = useChecks();
   const here = (p: string) => p === prefix || p.startsWith(`${prefix}/`);
-  const mine = [...errors.filter((e) => here(e.pointer)).map((e) => ({ level: 'error', message: e.message, pointer: e.pointer })), ...legal.filter((l) => here(l.pointer)).map((l) => ({ level: l.level, message: text(l.message), pointer: l.pointer }))];
+  const mine = [...errors.filter((e) => here(e.pointer)).map((e) => ({ level: 'error', message: issueWords(e.message, t), pointer: e.pointer })), ...legal.filter((l) => here(l.pointer)).map((l) => ({ level: l.level, message: text(l.message), pointer: l.pointer }))];
   if (!mine.length) return null;
   return (
     <ul className="ed-notes" aria-label={t('editor.issues.here')}>
@@ -158,13 +160,13 @@ function TaskPart({ id, state }: { id: string; state: StateConfig }) {
   const store = useEditorStore();
   const doc = useDoc();
   const pointers = dataPointers(doc.data);
-  /** Adding a form declares its saveTo in the data schema too, as one edit. */
+  /** Adding a form declares its saveTo and its fields in the data schema too, as one edit. */
   const addForm = () => {
     const form = defaultForm(id);
-    let next = setStateProps(doc, id, { form });
+    let next = doc;
     const props = (doc.data?.properties ?? {}) as Record<string, unknown>;
     if (!Object.hasOwn(props, id)) next = setFlowProps(next, { data: { ...doc.data, properties: { ...props, [id]: { type: 'object' } } } });
-    store.trigger.replaceDoc({ doc: next });
+    store.trigger.replaceDoc({ doc: setForm(next, id, form) });
   };
   return (
     <fieldset className="ed-group ed-form-part">
@@ -172,7 +174,7 @@ function TaskPart({ id, state }: { id: string; state: StateConfig }) {
       {state.form ? (
         <>
           <div className="ed-form-designer">
-            <FormDesigner form={state.form} dataPointers={pointers} onChange={(form) => store.trigger.setStateProps({ id, patch: { form } })} />
+            <FormDesigner form={state.form} dataPointers={pointers} onChange={(form) => store.trigger.setForm({ id, form })} />
           </div>
           <details className="ed-json" data-testid="form-json-details">
             <summary>{t('editor.form.json')}</summary>
@@ -182,7 +184,7 @@ function TaskPart({ id, state }: { id: string; state: StateConfig }) {
               rows={12}
               testId="form-json"
               check={(v) => (!v || typeof v !== 'object' || Array.isArray(v) || !('schema' in v) || !('saveTo' in v) ? t('editor.form.jsonProblem') : null)}
-              onChange={(v, c) => store.trigger.setStateProps({ id, patch: { form: v as FormConfig }, coalesce: c })}
+              onChange={(v, c) => store.trigger.setForm({ id, form: v as FormConfig, coalesce: c })}
             />
           </details>
           <button type="button" className="secondary" onClick={() => store.trigger.setStateProps({ id, patch: { form: undefined } })}>
@@ -281,6 +283,10 @@ function DisclosurePart({ id, state }: { id: string; state: StateConfig }) {
   );
 }
 
+function calendarOf(after: NonNullable<StateConfig['after']>[string] | undefined): string | undefined {
+  return typeof after === 'object' ? after.calendar : undefined;
+}
+
 /** The state's transitions, each a button selecting it, and a form to add one (the keyboard way to connect). */
 function TransitionList({ id }: { id: string }) {
   const { t, text } = useI18n();
@@ -300,7 +306,7 @@ function TransitionList({ id }: { id: string }) {
           {list.map(({ ref, t: tr }) => (
             <li key={`${ref.event}:${ref.index}:${ref.duration ?? ''}`}>
               <button type="button" className="secondary ed-linkish" onClick={() => store.trigger.select({ selection: { kind: 'transition', ref } })}>
-                {ref.event === 'after' ? t('diagram.after', { duration: ref.duration! }) : eventWords(t, ref.event)} → {tr.target ? text(doc.states[tr.target]?.title) || tr.target : t('editor.transitions.stay')}
+                {ref.event === 'after' ? t('diagram.after', { duration: durationWords(t, ref.duration!, calendarOf(doc.states[id]!.after?.[ref.duration!])) }) : eventWords(t, ref.event)} → {tr.target ? text(doc.states[tr.target]?.title) || tr.target : t('editor.transitions.stay')}
                 {tr.guard ? ` (${t('editor.transitions.guarded')})` : ''}
               </button>
             </li>
@@ -333,6 +339,56 @@ function TransitionList({ id }: { id: string }) {
           {t('editor.transitions.add')}
         </button>
       </div>
+      <TimerAdder id={id} />
+    </fieldset>
+  );
+}
+
+/** Adds a timer (`after`) transition: how long, counted in which days, and where to go then. */
+function TimerAdder({ id }: { id: string }) {
+  const { t, text } = useI18n();
+  const store = useEditorStore();
+  const doc = useDoc();
+  const [period, setPeriod] = useState<Period>({ duration: 'P7D', calendar: 'natural' });
+  const [target, setTarget] = useState('');
+  const timer: NewTimer = { duration: period.duration, calendar: period.calendar ?? 'natural', target };
+  const problem = timerProblem(doc, id, timer);
+  return (
+    <fieldset className="ed-group ed-add-timer" data-testid="timer-adder">
+      <legend>{t('editor.timers.title')}</legend>
+      <p className="ed-hint">{t('editor.timers.hint')}</p>
+      <PeriodField legend={t('editor.timers.period')} value={period} onChange={setPeriod} testId="new-timer" />
+      <label>
+        {t('editor.timers.target')}
+        <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="new-timer-target">
+          <option value="">{t('editor.timers.pick')}</option>
+          {Object.entries(doc.states)
+            .filter(([sid]) => sid !== id)
+            .map(([sid, s]) => (
+              <option key={sid} value={sid}>
+                {text(s.title) || sid}
+              </option>
+            ))}
+        </select>
+      </label>
+      {/* Not choosing a step yet is no error to shout about: the button waits. */}
+      {problem && problem !== 'noTarget' && (
+        <div className="ed-problem" role="alert" data-testid="new-timer-problem">
+          {t(`editor.timers.problems.${problem}`)}
+        </div>
+      )}
+      <button
+        type="button"
+        className="secondary"
+        disabled={!!problem}
+        data-testid="add-timer"
+        onClick={() => {
+          store.trigger.addTimer({ source: id, timer });
+          setTarget('');
+        }}
+      >
+        {t('editor.timers.add')}
+      </button>
     </fieldset>
   );
 }
@@ -382,7 +438,8 @@ function TransitionInspector({ r }: { r: TransitionRef }) {
   if (!tr || !source) return null;
   const set = (patch: Partial<TransitionObject> & { event?: string }, coalesce?: string) => store.trigger.setTransition({ ref: r, patch, ...(coalesce ? { coalesce } : {}) });
   const timer = r.event === 'after';
-  const problem = guard.trim() ? guardProblem(guard) : null;
+  const found = guard.trim() ? guardProblem(guard) : null;
+  const problem = found && issueWords(found, t);
   const pointer = timer ? `/states/${r.source}/after/${r.duration}` : `/states/${r.source}/on/${r.event}`;
   return (
     <section className="ed-inspector" aria-label={t('editor.inspector.transition')} data-testid="inspector-transition">
@@ -392,7 +449,7 @@ function TransitionInspector({ r }: { r: TransitionRef }) {
       <LegalNotes prefix={pointer} />
       {timer ? (
         <p>
-          {t('editor.transition.timer')} <code className="ed-code">{r.duration}</code>
+          {t('editor.transition.timer')} {durationWords(t, r.duration!, calendarOf(source.after?.[r.duration!]))} <code className="ed-code">{r.duration}</code>
         </p>
       ) : (
         <EventInput kind={source.kind} value={r.event} onChange={(event) => EVENT.test(event) && set({ event })} testId="transition-event" />

@@ -2,6 +2,8 @@
 // whom published or saved), each with "compare…"; and, while comparing, what differs between
 // the chosen version and the design being edited — listed here (states, transitions, forms,
 // roles, the flow's own properties) and marked on the canvas (designer/editor/diffMarks.ts).
+// Once the version being edited is published, the running instances of the others can be
+// migrated to it (designer/editor/Migration.tsx).
 import { useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { diffFlows, isEmptyDiff, type FlowDiff, type TransitionKey } from '../../engine/flowDiff.ts';
@@ -12,6 +14,7 @@ import { formatTime } from '../app/ui.tsx';
 import { eventWords } from '../diagram/words.ts';
 import { canvasDiff, type CanvasDiff, type DiffMark } from './diffMarks.ts';
 import { useDoc } from './context.tsx';
+import { MigrationPanel } from './Migration.tsx';
 import type { Selection } from './store.ts';
 
 /** The version the document is compared with. */
@@ -73,13 +76,16 @@ export function DiffBar({ view, onClose }: { view: DiffView; onClose: () => void
 export function VersionsPanel({
   flowId,
   saved,
+  edited,
   view,
   onCompare,
   onPick,
 }: {
   flowId: string;
   /** The version the document was opened from or last saved as. */
-  saved: { id: number; version: string } | null;
+  saved: { id: number; version: string; status?: 'draft' | 'published' } | null;
+  /** The document differs from `saved`: migrating to `saved` now would not be what is on screen. */
+  edited: boolean;
   view: DiffView | null;
   onCompare: (target: CompareTarget | null) => void;
   onPick: (sel: Selection) => void;
@@ -157,6 +163,7 @@ export function VersionsPanel({
       )}
       {problem && <p className="ed-problem">{problem}</p>}
       {view && <DiffList view={view} onPick={onPick} />}
+      {saved?.status === 'published' && !edited && <MigrationPanel key={saved.id} toVersionId={saved.id} version={saved.version} />}
     </section>
   );
 }

@@ -3,7 +3,8 @@
 // nothing returns the very same flow, so the store can tell a no-op from an edit. Key order is
 // kept wherever a key is replaced (renaming a state keeps its place), so an exported flow reads
 // like the one imported.
-import type { Flow, StateConfig, StateKind, Text, TransitionConfig, TransitionObject } from '../../engine/types.ts';
+import { durationProblem } from '../../engine/time.ts';
+import type { Calendar, Flow, StateConfig, StateKind, Text, TransitionConfig, TransitionObject } from '../../engine/types.ts';
 
 /** One transition: the source state, the event (`after` for a timer), and its place in an array. */
 export interface TransitionRef {
@@ -316,6 +317,35 @@ export function addTransition(flow: Flow, source: string, event: string, t: Tran
   const existing = on[event];
   on[event] = existing === undefined ? item : [...list(existing), item];
   return withState(flow, source, { ...s, on });
+}
+
+/** A timer (`after`) transition to add: its period is the key, so one per duration and state. */
+export interface NewTimer {
+  duration: string;
+  calendar: Calendar;
+  target: string;
+}
+export type TimerProblem = 'final' | 'noTarget' | 'unknownTarget' | 'duration' | 'workingDays' | 'taken';
+
+/** Why a timer cannot be added to `source` as given, or null when it can. */
+export function timerProblem(flow: Flow, source: string, timer: NewTimer): TimerProblem | null {
+  const s = flow.states[source];
+  if (!s || s.kind === 'final') return 'final';
+  const problem = durationProblem(timer.duration, timer.calendar);
+  if (problem) return timer.calendar === 'working' && !durationProblem(timer.duration, 'natural') ? 'workingDays' : 'duration';
+  if (!timer.target) return 'noTarget';
+  if (!Object.hasOwn(flow.states, timer.target)) return 'unknownTarget';
+  if (s.after && Object.hasOwn(s.after, timer.duration)) return 'taken';
+  return null;
+}
+
+/** Adds a timer transition; one that cannot be added (see timerProblem) changes nothing. */
+export function addTimer(flow: Flow, source: string, timer: NewTimer): Flow {
+  if (timerProblem(flow, source, timer)) return flow;
+  const s = flow.states[source]!;
+  // Natural days are the engine's default: the bare target is the shortest form.
+  const value: NonNullable<StateConfig['after']>[string] = timer.calendar === 'working' ? { target: timer.target, calendar: 'working' } : timer.target;
+  return withState(flow, source, { ...s, after: { ...(s.after ?? {}), [timer.duration]: value } });
 }
 
 /** Removes one transition; an event left with none is removed. */

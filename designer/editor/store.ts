@@ -6,9 +6,10 @@
 // `coalesce` key, and consecutive events with the same key are one transaction.
 import { createStore } from '@xstate/store';
 import { undoRedo } from '@xstate/store/undo';
-import type { Flow, StateConfig, Text, TransitionObject } from '../../engine/types.ts';
+import type { Flow, FormConfig, StateConfig, Text, TransitionObject } from '../../engine/types.ts';
 import {
   addState,
+  addTimer,
   addTransition,
   deleteRole,
   deleteState,
@@ -22,9 +23,11 @@ import {
   setStateProps,
   setTransition,
   type FlowMeta,
+  type NewTimer,
   type TransitionPatch,
   type TransitionRef,
 } from './edits.ts';
+import { setForm } from './formData.ts';
 
 export type Selection = null | { kind: 'state'; id: string } | { kind: 'transition'; ref: TransitionRef };
 export interface Position {
@@ -58,6 +61,9 @@ const DOC_EDITS = {
   deleteState: (doc: Flow, e: { id: string }) => deleteState(doc, e.id),
   setStateProps: (doc: Flow, e: { id: string; patch: Patch<StateConfig> } & Coalesce) => setStateProps(doc, e.id, e.patch),
   addTransition: (doc: Flow, e: { source: string; event: string; t: TransitionObject }) => addTransition(doc, e.source, e.event, e.t),
+  addTimer: (doc: Flow, e: { source: string; timer: NewTimer }) => addTimer(doc, e.source, e.timer),
+  /** A task's form, with the data part it saves to kept in step (formData.ts). */
+  setForm: (doc: Flow, e: { id: string; form: FormConfig | undefined } & Coalesce) => setForm(doc, e.id, e.form),
   setTransition: (doc: Flow, e: { ref: TransitionRef; patch: TransitionPatch } & Coalesce) => setTransition(doc, e.ref, e.patch),
   deleteTransition: (doc: Flow, e: { ref: TransitionRef }) => deleteTransition(doc, e.ref),
   setFlowProps: (doc: Flow, e: { patch: Patch<FlowMeta> } & Coalesce) => setFlowProps(doc, e.patch),
@@ -111,6 +117,8 @@ export function createEditorStore(doc: Flow, baseline: Baseline | null = null) {
         const index = before === undefined ? 0 : Array.isArray(before) ? before.length : 1;
         return edited(ctx, 'addTransition', e, e.select === false ? ctx.selection : { kind: 'transition', ref: { source: e.source, event: e.event, index } });
       },
+      addTimer: (ctx, e: { source: string; timer: NewTimer }) => edited(ctx, 'addTimer', e, ctx.selection),
+      setForm: (ctx, e: { id: string; form: FormConfig | undefined } & Coalesce) => edited(ctx, 'setForm', e),
       setTransition: (ctx, e: { ref: TransitionRef; patch: TransitionPatch } & Coalesce) => {
         const sel = ctx.selection;
         const follows = sel?.kind === 'transition' && sel.ref.source === e.ref.source && sel.ref.event === e.ref.event && sel.ref.index === e.ref.index;

@@ -1,5 +1,6 @@
 // The township staff's overview of their villages: how many matters are running, finished and
-// overdue in each, and which steps take longest (stats.overview).
+// overdue in each, completion, on-time rates and time taken (exportable as CSV), satisfaction, and
+// which steps take longest (stats.overview).
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useI18n } from '../i18n/index.tsx';
@@ -8,6 +9,7 @@ import { hasTownshipRole, type Me } from '../app/session.ts';
 import { Query } from '../app/ui.tsx';
 import { SlowStepsChart } from './SlowStepsChart.tsx';
 import { SatisfactionPanel } from '../catalogue/SatisfactionPanel.tsx';
+import { FiguresPanel } from './FiguresPanel.tsx';
 
 export type Overview = Awaited<ReturnType<typeof api.stats.overview.query>>;
 export type StepStats = Overview['township']['steps'][number];
@@ -97,6 +99,8 @@ function OverviewBody({ data }: { data: Overview }) {
           </table>
         </div>
       </section>
+
+      <FiguresPanel data={data} />
 
       <SatisfactionPanel figures={data.service} />
 

@@ -15,6 +15,8 @@ interface Row {
   label: string;
   flow: string;
   hours: number;
+  /** 90th percentile, hours. */
+  p90: number;
   visits: number;
 }
 
@@ -59,6 +61,7 @@ export function SlowStepsChart({ steps }: { steps: StepStats[] }) {
     label: text(s.title),
     flow: text(s.flowTitle),
     hours: Math.round((s.averageMs / HOUR) * 10) / 10,
+    p90: Math.round((s.p90Ms / HOUR) * 10) / 10,
     visits: s.visits,
   }));
   const showFlow = new Set(top.map((s) => s.flowId)).size > 1;
@@ -151,7 +154,7 @@ export function SlowStepsChart({ steps }: { steps: StepStats[] }) {
                   <div className="overview-tooltip">
                     <strong>{row.label}</strong>
                     {showFlow && <div className="muted">{row.flow}</div>}
-                    <div>{t('overview.tooltip', { hours: hoursText(row.hours), visits: row.visits })}</div>
+                    <div>{t('overview.tooltip', { hours: hoursText(row.hours), p90: hoursText(row.p90), visits: row.visits })}</div>
                   </div>
                 );
               }}
@@ -168,6 +171,7 @@ export function SlowStepsChart({ steps }: { steps: StepStats[] }) {
               <th scope="col">{t('overview.step')}</th>
               <th scope="col">{t('overview.flow')}</th>
               <th scope="col">{t('overview.averageHours')}</th>
+              <th scope="col">{t('overview.p90Hours')}</th>
               <th scope="col">{t('overview.visits')}</th>
             </tr>
           </thead>
@@ -177,6 +181,7 @@ export function SlowStepsChart({ steps }: { steps: StepStats[] }) {
                 <th scope="row">{r.label}</th>
                 <td>{r.flow}</td>
                 <td>{hoursText(r.hours)}</td>
+                <td>{hoursText(r.p90)}</td>
                 <td>{r.visits}</td>
               </tr>
             ))}

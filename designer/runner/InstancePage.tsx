@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { useI18n } from '../i18n/index.tsx';
-import { getAt } from '../../engine/pointer.ts';
+import { initialFormData } from '../../engine/prefill.ts';
 import { api } from '../app/trpc.ts';
 import { formatTime, Query } from '../app/ui.tsx';
 import { Ballot } from './Ballot.tsx';
@@ -53,7 +53,7 @@ function InstanceView({ view }: { view: InstanceView }) {
           </p>
         )}
         {instance.status === 'active' && events.length === 0 && <p>{t('runner.notYourStep', { roles: step.roles.map(role).join('、') })}</p>}
-        {step.kind === 'task' && step.form && events.includes('SUBMIT') && <StepForm key={`${instance.id}:${step.state}`} form={step.form} sender={sender} initial={getAt(view.data, step.form.saveTo)} />}
+        {step.kind === 'task' && step.form && events.includes('SUBMIT') && <StepForm key={`${instance.id}:${step.state}`} form={step.form} sender={sender} initial={initialFormData(step.form, view.data)} />}
         {step.kind === 'vote' && events.includes('RECORD_VOTE') && <MeetingRecord vote={step.vote} sender={sender} />}
         {step.kind === 'vote' && (events.includes('CAST_BALLOT') || events.includes('CLOSE_VOTE')) && <Ballot vote={step.vote} events={events} ballots={step.ballots} sender={sender} />}
         {step.kind === 'review' && <ReasonAction events={events.filter((e) => ['APPROVE', 'RETURN', 'REJECT'].includes(e))} sender={sender} withOpinion />}

@@ -6,6 +6,7 @@ import { boardRouter } from './board.ts';
 import { catalogueRouter } from './catalogue.ts';
 import { flowsRouter } from './flows.ts';
 import { instancesRouter } from './instances.ts';
+import { migrationsRouter } from './migrations.ts';
 import { orgRouter } from './org.ts';
 import { statsRouter } from './stats.ts';
 import { tasksRouter } from './tasks.ts';
@@ -20,6 +21,7 @@ export const appRouter = router({
   board: boardRouter,
   stats: statsRouter,
   catalogue: catalogueRouter,
+  migrations: migrationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,7 +1,8 @@
 // Audit: an instance's history, every intermediate snapshot, the engine's verify over the stored
 // chain, an export bundle that `villageflow verify` checks offline, and the administrative log.
 import { z } from 'zod';
-import { replay, verify } from '../../engine/index.ts';
+import { chainFlows, chainVersions } from '../migrate.ts';
+import { verifyInstance } from '../verifyInstance.ts';
 import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
 
 const byId = z.object({ id: z.string().max(100) });
@@ -14,33 +15,37 @@ export const auditRouter = router({
 
   replay: authedProcedure.input(byId).query(async ({ ctx, input }) => {
     const { instance } = await ctx.runtime.readable(ctx.user, input.id);
-    const compiled = await ctx.runtime.compiled(instance.flowVersionId);
     const records = await ctx.runtime.store.history(instance.id);
-    const result = verify(compiled, records, { head: instance.head });
-    // Replay only what verifies: a tampered tail is not shown as if it were history.
-    const good = result.ok ? records : records.slice(0, result.index);
-    const snapshots = replay(compiled, good);
+    // Every version the chain ran on: a migrated instance replays each stretch on its own version.
+    const flows = await chainFlows(ctx.runtime, instance, records);
+    const { result, snapshots } = verifyInstance(flows, instance, records);
+    const good = records.slice(0, snapshots.length);
     return {
       verified: result,
-      steps: good.map((record, i) => ({ record, state: snapshots[i]!.state, status: snapshots[i]!.status, data: snapshots[i]!.context.data, votes: snapshots[i]!.context.votes })),
+      steps: good.map((record, i) => ({ record, state: snapshots[i]!.state, status: snapshots[i]!.status, version: snapshots[i]!.flow.version, data: snapshots[i]!.context.data, votes: snapshots[i]!.context.votes })),
     };
   }),
 
   verify: authedProcedure.input(byId).query(async ({ ctx, input }) => {
     const { instance } = await ctx.runtime.readable(ctx.user, input.id);
-    const compiled = await ctx.runtime.compiled(instance.flowVersionId);
-    return verify(compiled, await ctx.runtime.store.history(instance.id), { head: instance.head });
+    const records = await ctx.runtime.store.history(instance.id);
+    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records).result;
   }),
 
   export: authedProcedure.input(byId).query(async ({ ctx, input }) => {
     const { instance, village } = await ctx.runtime.readable(ctx.user, input.id);
     const version = (await ctx.runtime.store.getFlowVersion(instance.flowVersionId))!;
+    const history = await ctx.runtime.store.history(instance.id);
+    const versions = await chainVersions(ctx.runtime, instance, history);
     return {
       format: 'villageflow-bundle/1',
       exportedAt: ctx.runtime.now(),
       instance: { id: instance.id, title: instance.title, village: { id: village.id, name: village.name }, state: instance.state, status: instance.status, head: instance.head },
+      /** The version the instance runs on now. */
       flow: JSON.parse(version.json) as unknown,
-      history: await ctx.runtime.store.history(instance.id),
+      // A migrated instance ran on several versions: all of them, oldest first, for `villageflow verify`.
+      ...(versions.length > 1 ? { flows: versions.map((v) => JSON.parse(v.json) as unknown) } : {}),
+      history,
     };
   }),
 

@@ -3,7 +3,7 @@
 // village staff start a service from an item, which runs the item's flow with the item recorded.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { fromCsv, itemInput, itemIssues, mainSteps, toCsv, type ItemInput } from '../catalogue.ts';
+import { fromCsv, itemInput, itemIssues, mainSteps, serviceData, takesService, toCsv, type ItemInput } from '../catalogue.ts';
 import { InvalidInputError } from '../errors.ts';
 import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
 import { NotFoundError, type CatalogueItem, type User } from '../store/types.ts';
@@ -40,7 +40,7 @@ export const catalogueRouter = router({
       item,
       township: await ctx.runtime.store.getTownship(ctx.user.townshipId),
       flow: flow ? { id: flow.id, version: flow.version, title: flow.title } : null,
-      steps: flow ? mainSteps(flow as unknown as Parameters<typeof mainSteps>[0]) : [],
+      steps: flow ? mainSteps(flow as unknown as Parameters<typeof mainSteps>[0], takesService(flow) ? item.promisedDays : 0) : [],
     };
   }),
 
@@ -72,7 +72,12 @@ export const catalogueRouter = router({
       const item = await itemOf(ctx.runtime, ctx.user, input.itemId);
       if (item.mode === 'inform' || !item.flowId) throw new InvalidInputError(`${item.name} is inform-only: it is told, not handled`);
       const title = input.subject ? `${item.name}：${input.subject}` : item.name;
-      const instance = await ctx.runtime.start(ctx.user, { villageId: input.villageId, flowId: item.flowId, title });
+      // The item (and its promise) goes into the START record when the flow takes it: the history,
+      // not a side table, is what the promised deadline is computed from.
+      const version = (await ctx.runtime.store.flowsForVillage(input.villageId)).find((f) => f.flowId === item.flowId);
+      const flow = version ? (await ctx.runtime.compiled(version.id)).flow : null;
+      const data = flow && takesService(flow) ? { service: serviceData(item) } : undefined;
+      const instance = await ctx.runtime.start(ctx.user, { villageId: input.villageId, flowId: item.flowId, title, data });
       await ctx.runtime.store.linkCatalogueStart({ instanceId: instance.id, townshipId: item.townshipId, itemId: item.id, itemCode: item.code, itemName: item.name });
       const { snapshot: _snapshot, ...summary } = instance;
       return { ...summary, item: { id: item.id, code: item.code, name: item.name, promisedDays: item.promisedDays } };

@@ -6,7 +6,11 @@ import { stepView } from '../steps.ts';
 import { authedProcedure, router } from '../trpc.ts';
 import type { Instance } from '../store/types.ts';
 
-const json = z.record(z.string(), z.unknown());
+// Zod silently drops an own "__proto__" key while copying a record; refuse it instead, so what is
+// recorded is exactly what was sent.
+const json = z
+  .custom<Record<string, unknown>>((v) => !(v !== null && typeof v === 'object' && Object.hasOwn(v, '__proto__')), { message: 'the key "__proto__" is not allowed' })
+  .pipe(z.record(z.string(), z.unknown()));
 
 function summary(i: Instance) {
   const { snapshot: _snapshot, ...rest } = i;

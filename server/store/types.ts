@@ -296,6 +296,8 @@ export interface Store {
   history(instanceId: string): Promise<HistoryRecord[]>;
 
   inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number): Promise<Task[]>;
+  /** Timers due at `now`, oldest first. A store shared by several processes claims them for the
+   * caller for a while (PostgreSQL: a lease), so another process's call does not return them too. */
   dueTimers(now: string, limit: number): Promise<DueTimer[]>;
   disclosures(villageId: string, opts: { current: boolean; now: string; limit: number }): Promise<Disclosure[]>;
 

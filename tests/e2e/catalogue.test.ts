@@ -63,6 +63,12 @@ describe('service catalogue', () => {
     const id = page.url().split('/').at(-1)!;
     const instance = await (await s.as('dongping.agent')).instances.get.query({ id });
     expect(instance.instance).toMatchObject({ flowId: 'proxy-service', state: 'registration', villageId: 'dongping' });
+    // The registration form starts with the catalogue item and its promise (the form's prefill).
+    const form = page.getByTestId('instance');
+    expect(await form.getByLabel('事项编码').inputValue()).toBe(PENSION);
+    expect(await form.getByLabel('事项名称').inputValue()).toBe('城乡居民基本养老保险待遇申领');
+    expect(await form.getByLabel('承诺办结时限（工作日）').inputValue()).toBe('5');
+    expect(await form.getByLabel('办事村民姓名').inputValue()).toBe('');
 
     await page.goto(`${s.url}/catalogue`);
     await page.getByTestId(`item-${PENSION}`).getByRole('link', { name: '一次性告知单' }).click();
@@ -114,14 +120,25 @@ describe('service catalogue', () => {
     const villages = page.getByTestId('satisfaction-villages');
     await villages.waitFor();
     const cells = async (name: string) => (await villages.locator('tr', { has: page.getByRole('rowheader', { name, exact: true }) }).locator('td').allTextContents()).map((c) => c.trim());
-    expect(await cells('东坪村')).toEqual(['1', '1', '100% (1/1)', '100% (1/1)', '100% (1/1)']);
+    // 东坪村: the seeded pension claim (rated 5) and the one started here (rated 5).
+    expect(await cells('东坪村')).toEqual(['2', '2', '100% (2/2)', '100% (2/2)', '100% (2/2)']);
+    // 西岭村: the one rated 2 here, besides two seeded matters still running (not rated).
+    const service = (await (await s.as('qs.admin')).stats.overview.query()).service;
+    const xilingRates = service.villages.find((v) => v.id === 'xiling')!;
+    expect(xilingRates).toMatchObject({ rated: 1, satisfied: 0, flagged: true });
     const xiling = await cells('西岭村');
-    expect(xiling.slice(0, 2)).toEqual(['1', '1']);
+    expect(xiling.slice(0, 2)).toEqual([String(xilingRates.started), '1']);
     expect(xiling[2]).toContain('0% (0/1)');
     expect(xiling[2]).toContain('低于 80%');
     expect(await villages.locator('tr.is-flagged').count()).toBe(2); // 西岭村 and the township total
     expect(await page.getByTestId('satisfaction-rule').textContent()).toContain('评价 4 分或 5 分');
-    expect(await page.getByTestId('satisfaction-items').locator('tbody tr').first().locator('th').textContent()).toBe('城乡居民基本养老保险待遇申领');
+    const items = page.getByTestId('satisfaction-items').locator('tbody tr');
+    expect(await items.locator('th').allTextContents()).toEqual(service.items.map((i) => i.name));
+    const pension = items.filter({ has: page.getByRole('rowheader', { name: '城乡居民基本养老保险待遇申领', exact: true }) });
+    // The item: seeded 5, here 5 and 2 — two of three satisfied, under 80% and marked.
+    const pensionCells = (await pension.locator('td').allTextContents()).map((c) => c.trim());
+    expect(pensionCells.slice(0, 2)).toEqual(['3', '3']);
+    expect(pensionCells[2]).toBe('⚠ 67% (2/3)低于 80%');
     await page.getByTestId('satisfaction-villages').scrollIntoViewIfNeeded();
     await shot(page, 'catalogue-overview');
     await page.close();

@@ -1,15 +1,21 @@
 // The flow designer in a real browser, as the township admin: build a three-step flow from
-// nothing (a task with a form, a vote with a 2/3 quorum, an end), see its errors on the canvas
-// and in the list, fix them, undo and redo, save the draft, publish, give it to a village — and a
-// village secretary starts an instance. Then: a bundled flow imported and exported unchanged
-// comes back byte for byte.
-import { readFileSync } from 'node:fs';
+// nothing (a task with a form of four fields, a vote with a 2/3 quorum, an end), see its errors on
+// the canvas and in the list, fix them, undo and redo, simulate it to the end, save the draft,
+// publish, export it (the command line validates the file), give it to a village — and the
+// village's secretary and clerk run an instance of it to completion in the web app. Then: a
+// bundled flow imported and exported unchanged comes back byte for byte.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { SCREENSHOTS, shot, signIn, browserSuite } from './browser.ts';
+import { expectStep, fillMeeting, inState, openFromInbox, visit } from './steps.ts';
 
 const env = browserSuite();
+const MATTER = '修村东路';
 
 const node = (page: Page, id: string) => page.locator(`[data-testid="editor-canvas"] .ed-node[data-state="${id}"]`);
 
@@ -73,8 +79,8 @@ async function selectVal(l: Locator, v: string) {
 }
 
 describe('flow designer', () => {
-  it('builds, checks, fixes, publishes a new flow that a village can start', async () => {
-    const page = await env.browser.newPage({ viewport: { width: 1500, height: 950 } });
+  it('builds, checks, fixes, simulates, publishes a new flow that a village then runs to completion', async () => {
+    const page = await env.browser.newPage({ viewport: { width: 1500, height: 950 }, acceptDownloads: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     await signIn(page, env.s.url, 'qs.admin', DEMO_PASSWORD);
     await page.getByRole('link', { name: '流程设计' }).click();
     await page.getByTestId('designer-home').waitFor();
@@ -86,7 +92,7 @@ describe('flow designer', () => {
 
     // A lone task leads nowhere: an error on its node and in the list.
     expect(await node(page, 'proposal').getAttribute('data-issue')).toBe('error');
-    expect((await issueLevels(page)).join('\n')).toContain('no way out');
+    expect((await issueLevels(page)).join('\n')).toContain('步骤“proposal”没有出路');
     expect(await page.getByTestId('publish').isDisabled()).toBe(true);
 
     // Name the flow.
@@ -102,6 +108,24 @@ describe('flow designer', () => {
     const form = JSON.parse(await formJson.inputValue());
     form.schema.properties.budget = { type: 'number', title: '预算（元）', 'x-en': { title: 'Budget (yuan)' }, minimum: 0 };
     await formJson.fill(JSON.stringify(form, null, 2));
+    // Two fields more in the form designer: what is to be repaired (required) and when work starts.
+    const designer = page.getByTestId('form-designer');
+    const fieldEditor = designer.locator('.fd2-editor').first();
+    for (const [type, zh, en, key] of [
+      ['longText', '维修内容', 'Repair work', 'content'],
+      ['date', '计划开工日期', 'Planned start', 'start_date'],
+    ] as const) {
+      await designer.getByLabel('新字段类型').selectOption(type);
+      await designer.getByRole('button', { name: '添加字段' }).click();
+      await fieldEditor.getByLabel('名称（中文）').fill(zh);
+      await fieldEditor.getByLabel('名称（英文，可不填）').fill(en);
+      await fieldEditor.getByLabel('字段标识').fill(key);
+      await fieldEditor.getByLabel('字段标识').press('Enter'); // typed text goes into the flow on Enter or blur
+      if (key === 'content') await fieldEditor.getByLabel('必填').check();
+    }
+    await designer.getByTestId('form-preview').getByLabel(/^计划开工日期/).waitFor();
+    await expect.poll(async () => Object.keys(JSON.parse(await formJson.inputValue()).schema.properties)).toEqual(['subject', 'content', 'start_date', 'budget']);
+    expect(JSON.parse(await formJson.inputValue()).schema.required).toEqual(['subject', 'content']);
     await page.getByTestId('state-title-zh').fill('维修提议');
     await page.getByTestId('state-title-en').fill('Repair proposal');
 
@@ -136,8 +160,8 @@ describe('flow designer', () => {
     // The vote still lacks VOTE.FAILED and VOTE.NO_QUORUM: errors on the vote's node and in the list.
     await page.waitForFunction(() => document.querySelector('.ed-node[data-state="meeting"]')?.getAttribute('data-issue') === 'error');
     const listed = (await issueLevels(page)).join('\n');
-    expect(listed).toContain('needs "VOTE.FAILED"');
-    expect(listed).toContain('needs "VOTE.NO_QUORUM"');
+    expect(listed).toContain('会议表决步骤需要处理事件“VOTE.FAILED”');
+    expect(listed).toContain('设有到会人数规则的会议表决步骤需要处理事件“VOTE.NO_QUORUM”');
     expect(await node(page, 'meeting').locator('[data-testid="issue-badge"]').count()).toBe(1);
     await shot(page, 'designer-errors');
 
@@ -173,6 +197,7 @@ describe('flow designer', () => {
     await page.getByTestId('inspector-transition').waitFor();
     await page.getByTestId('transition-guard').fill('vote.for >');
     await page.getByTestId('inspector-transition').locator('.ed-problem').waitFor();
+    expect(await page.getByTestId('inspector-transition').locator('.ed-problem').textContent()).toMatch(/^条件“vote\.for >”有误：/);
     expect(await page.getByTestId('transition-guard').getAttribute('aria-invalid')).toBe('true');
     await page.getByTestId('transition-guard').fill('vote.for > 3');
     await page.waitForFunction(() => !document.querySelector('[data-testid="inspector-transition"] .ed-problem'));
@@ -197,6 +222,28 @@ describe('flow designer', () => {
     await page.getByTestId('no-issues').waitFor();
     expect(await page.locator('[data-testid="editor-canvas"] .ed-label[data-edge="meeting:VOTE.PASSED"]').count()).toBe(1);
 
+    // A timer: a meeting not held within 10 working days sends the matter back to the proposal.
+    // Weeks cannot be counted in working days: refused with the reason, until it is days.
+    await clickNode(page, 'meeting');
+    const adder = page.getByTestId('timer-adder');
+    await adder.getByLabel('单位').selectOption('W');
+    await adder.getByTestId('new-timer-calendar').selectOption('working');
+    await adder.getByTestId('new-timer-target').selectOption('proposal');
+    expect(await adder.getByTestId('new-timer-problem').textContent()).toBe('按工作日计算时只能用整天数（例如 5 天）。');
+    expect(await adder.getByTestId('add-timer').isDisabled()).toBe(true);
+    await adder.getByLabel('单位').selectOption('D');
+    await adder.getByTestId('new-timer-amount').fill('10');
+    expect(await adder.getByTestId('new-timer-problem').count()).toBe(0);
+    await adder.getByTestId('add-timer').click();
+    await page.locator('[data-testid="editor-canvas"] .ed-label[data-edge="meeting:after:P10D"]').waitFor();
+    expect(await page.getByTestId('transition-list').getByRole('button', { name: /^10个工作日后 → 维修提议/ }).count()).toBe(1);
+    await page.getByTestId('no-issues').waitFor();
+    // The same length twice is refused.
+    await adder.getByTestId('new-timer-target').selectOption('adopted');
+    expect(await adder.getByTestId('new-timer-problem').textContent()).toBe('本步骤已有相同时长的计时流转。');
+    await adder.getByTestId('new-timer-target').selectOption('');
+    await clickNode(page, 'adopted');
+
     // Screenshots: the whole canvas, and the inspector of the vote.
     await page.locator('.react-flow__controls-fitview').click();
     await page.waitForTimeout(400);
@@ -209,15 +256,49 @@ describe('flow designer', () => {
     await page.getByTestId('vote-part').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await page.locator('.ed-side').screenshot({ path: `${SCREENSHOTS}/designer-inspector-vote.png` });
 
-    // The task's form in the form designer; the simulator in its tab.
+    // The task's form in the form designer, its live preview beside it: on a narrower screen the
+    // side panel goes under the canvas and has room for both; unrolled to show the whole form.
     await clickNode(page, 'proposal');
-    await page.getByTestId('inspector-state').locator('.ed-form-part').scrollIntoViewIfNeeded();
-    await shot(page, 'designer-form');
+    await page.setViewportSize({ width: 1100, height: 950 });
+    const unroll = await page.addStyleTag({ content: '.ed-side { max-height: none !important; overflow: visible !important; position: static !important; } .fd2-preview { position: static !important; }' });
+    const formDesigner = page.getByTestId('form-designer');
+    await formDesigner.getByTestId('form-preview').getByLabel(/^维修内容/).fill('村东路K0+300至K0+800段路面破损，重铺水泥混凝土路面');
+    const formPart = page.getByTestId('inspector-state').locator('.ed-form-part');
+    await formPart.scrollIntoViewIfNeeded();
+    const box = (await formPart.boundingBox())!;
+    const scrolled = await page.evaluate(() => window.scrollY);
+    // A margin round the fieldset: its legend sits on the border, half outside the box.
+    await page.screenshot({ path: `${SCREENSHOTS}/designer-form.png`, fullPage: true, clip: { x: box.x - 12, y: box.y + scrolled - 16, width: box.width + 24, height: box.height + 28 } });
+    await unroll.evaluate((el) => (el as unknown as { remove(): void }).remove());
+    await page.setViewportSize({ width: 1500, height: 950 });
+
+    // Simulate the flow to its end: the secretary fills the four fields, the clerk records a
+    // meeting that has its 2/3 quorum and passes; the canvas marks the path, the outcome shows.
     await page.getByTestId('tab-simulate').click();
-    await page.getByTestId('simulator').waitFor();
-    // Starting a simulated instance marks the states it went through on the canvas.
-    await page.getByTestId('simulator').getByRole('button', { name: '发起' }).click();
+    const sim = page.getByTestId('simulator');
+    await sim.getByTestId('sim-start').click();
+    await sim.locator('[data-testid="sim-status"][data-state="proposal"]').waitFor();
     await page.waitForFunction(() => document.querySelector('.ed-node[data-state="proposal"]')?.getAttribute('data-onpath') === 'true');
+    await sim.getByLabel(/^事项名称/).fill('修村东路');
+    await sim.getByLabel(/^维修内容/).fill('重铺村东路破损路面500米');
+    await sim.getByLabel(/^预算/).fill('52000');
+    await sim.getByLabel(/^计划开工日期/).fill('2026-05-10');
+    await sim.getByRole('button', { name: '提交', exact: true }).click();
+    await sim.locator('[data-testid="sim-status"][data-state="meeting"]').waitFor();
+    expect(await sim.getByTestId('sim-role').inputValue()).toBe('clerk');
+    const simMeeting = sim.getByTestId('meeting-record');
+    // 21 of 30 present is 7/10 ≥ 2/3; 18 of 21 for.
+    await fillMeeting(simMeeting, { members: 30, eligible: 30, recused: 0, present: 21, for: 18, against: 2, abstain: 1 });
+    await expect.poll(() => simMeeting.getByTestId('live-outcome').textContent()).toContain('→ 通过');
+    await simMeeting.getByRole('button', { name: '提交会议记录' }).click();
+    const simDone = sim.locator('[data-testid="sim-status"][data-state="adopted"][data-status="done"]');
+    await simDone.waitFor();
+    expect(await sim.getByTestId('sim-outcome').textContent()).toBe('已通过并实施');
+    await expect
+      .poll(() => page.locator('[data-testid="editor-canvas"] .ed-node[data-onpath="true"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state')).sort()))
+      .toEqual(['adopted', 'meeting', 'proposal']);
+    const simHistory = await sim.getByTestId('sim-history').locator('li').evaluateAll((els) => els.map((e) => e.getAttribute('data-type')));
+    expect(simHistory).toEqual(['START', 'SUBMIT', 'RECORD_VOTE']);
     await shot(page, 'designer-simulate');
     await page.getByTestId('tab-inspector').click();
 
@@ -238,15 +319,68 @@ describe('flow designer', () => {
     await page.getByTestId('villages-panel').getByLabel('东坪村').check();
     await page.getByTestId('save-villages').click();
     await page.getByTestId('villages-panel').getByRole('status').waitFor();
+
+    // What the designer exports is a flow file the command line accepts.
+    const dir = mkdtempSync(join(tmpdir(), 'villageflow-export-'));
+    try {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
+      expect(download.suggestedFilename()).toBe('village-road-repair.flow.json');
+      const file = join(dir, download.suggestedFilename());
+      await download.saveAs(file);
+      const exported = JSON.parse(readFileSync(file, 'utf8'));
+      expect(Object.keys(exported.states)).toEqual(['proposal', 'meeting', 'adopted']);
+      expect(exported.states.meeting.vote.quorum).toEqual({ of: 'all', op: '>=', ratio: '2/3' });
+      expect(exported.states.meeting.after).toEqual({ P10D: { target: 'proposal', calendar: 'working' } });
+      // The form's fields are declared in the data part it saves to, titles and all.
+      expect(exported.data.properties.proposal.properties).toEqual(exported.states.proposal.form.schema.properties);
+      const cli = spawnSync(process.execPath, ['cli/bin.js', 'validate', file], { encoding: 'utf8' });
+      expect(cli.stderr).toBe('');
+      expect(cli.stdout).toBe(`ok ${file}\n`);
+      expect(cli.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     await page.close();
 
-    // The village's secretary can start it (API).
-    const secretary = await env.s.as('dongping.secretary');
-    const offered = await secretary.flows.forVillage.query({ villageId: 'dongping' });
-    expect(offered.map((f) => f.flowId)).toContain('village-road-repair');
-    const started = await secretary.instances.start.mutate({ villageId: 'dongping', flowId: 'village-road-repair', title: '修村东路' });
-    expect(started).toMatchObject({ state: 'proposal', status: 'active' });
-  }, 120_000);
+    // 东坪村 runs it in the web app: the secretary starts it from the inbox and fills the form…
+    const secretary = await visit(env.browser, env.s, 'dongping.secretary');
+    await secretary.page.getByRole('heading', { name: '我的待办' }).waitFor();
+    const starting = secretary.page.getByRole('region', { name: '发起新事项' });
+    await starting.getByRole('option', { name: '村道维修' }).waitFor({ state: 'attached' });
+    await starting.getByLabel('选择流程').selectOption({ label: '村道维修' });
+    await starting.getByLabel('事项名称').fill(MATTER);
+    await starting.getByRole('button', { name: '发起' }).click();
+    await expectStep(secretary.page, 'proposal', '当前：维修提议');
+    const id = secretary.page.url().split('/instances/')[1]!;
+    await secretary.page.getByLabel('事项名称').fill('重铺村东路路面');
+    await secretary.page.getByLabel('维修内容').fill('村东路K0+300至K0+800段路面破损，重铺水泥混凝土路面500米');
+    await secretary.page.getByLabel('预算（元）').fill('52000');
+    await secretary.page.getByLabel('计划开工日期').fill('2026-05-10');
+    await secretary.page.getByRole('button', { name: '提交', exact: true }).click();
+    await expectStep(secretary.page, 'meeting', '当前：村民代表会议表决');
+    await secretary.close();
+
+    // …the clerk records the representatives' meeting: quorum met, passed, the matter is done.
+    const clerk = await visit(env.browser, env.s, 'dongping.clerk');
+    await openFromInbox(clerk.page, MATTER, '村民代表会议表决');
+    const record = clerk.page.getByTestId('meeting-record');
+    await fillMeeting(record, { members: 30, eligible: 30, recused: 0, present: 21, for: 18, against: 2, abstain: 1 });
+    await expect.poll(() => record.getByTestId('live-outcome').textContent()).toContain('→ 通过');
+    await record.getByRole('button', { name: '提交会议记录' }).click();
+    await inState(clerk.page, 'adopted');
+    expect(await clerk.page.getByTestId('outcome').textContent()).toBe('结果: 已通过并实施');
+    // The recorded data reads with the form's titles (the data schema has them), not the keys.
+    const recorded = clerk.page.getByRole('region', { name: '已登记的信息' });
+    await recorded.getByText('计划开工日期').waitFor();
+    expect(await recorded.getByText('start_date').count()).toBe(0);
+    await shot(clerk.page, 'designer-new-flow-done');
+    await clerk.close();
+
+    const view = await (await env.s.as('dongping.clerk')).instances.get.query({ id });
+    expect(view.instance).toMatchObject({ flowId: 'village-road-repair', state: 'adopted', status: 'done', outcome: 'adopted' });
+    expect(view.data.proposal).toMatchObject({ subject: '重铺村东路路面', budget: 52000, start_date: '2026-05-10' });
+    expect(view.votes.meeting).toMatchObject({ outcome: 'passed', present: 21, for: 18 });
+  }, 240_000);
 
   it('exports an imported flow unchanged, byte for byte', async () => {
     const page = await env.browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
@@ -275,6 +409,7 @@ describe('flow designer', () => {
     await page.getByRole('button', { name: 'Publish' }).waitFor();
     await page.locator('[data-testid="editor-canvas"] .ed-node[data-state="representatives_meeting"]').click();
     await page.getByTestId('inspector-state').waitFor();
+    await settle(page);
     await shot(page, 'designer-en');
     await page.getByLabel(/语言|Language/).selectOption('zh');
     await page.close();

@@ -9,6 +9,7 @@ import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { compileFlow, simulate, type Flow, type FlowEvent } from '../../engine/index.ts';
 import { SCREENSHOTS, shot, signIn, browserSuite } from './browser.ts';
 import { readFlowJson } from '../helpers.ts';
+import { setForm } from '../../designer/editor/formData.ts';
 
 const env = browserSuite();
 
@@ -205,9 +206,12 @@ describe('form designer and simulator', () => {
     expect(run.events[1]!.payload).toMatchObject({ farmland: true, farmland_details: '占用村东组耕地0.3亩，按标准补偿', budget: 386000 });
     await panelShots(page, 'simulator');
 
-    // The engine replays it against the flow as edited (the bundled flow with the new form).
-    const edited = readFlowJson(`flows/${FLOW}.flow.json`) as unknown as Flow;
-    edited.states.proposal!.form = form;
+    // The engine replays it against the flow as edited: the bundled flow with the new form, its
+    // new fields declared in the proposal part of the data schema too.
+    const edited = setForm(readFlowJson(`flows/${FLOW}.flow.json`) as unknown as Flow, 'proposal', form);
+    const declared = (edited.data.$defs as Record<string, { properties: Record<string, unknown> }>).proposal!.properties;
+    expect(declared.farmland).toEqual(form.schema.properties.farmland);
+    expect(declared.materials).toEqual(form.schema.properties.materials);
     const steps = simulate(compileFlow(edited), run.events);
     expect(steps.map((x) => x.record.hash)).toEqual(run.expect.hashes);
     expect(errors).toEqual([]);

@@ -1,10 +1,13 @@
 // The township overview in a real browser: the township admin sees the three demo villages with
 // their counts (an overdue one highlighted) and the recharts chart of the slowest steps, in Chinese,
 // in English, and on a phone-sized screen.
+import { readFileSync } from 'node:fs';
+import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { STATS_CSV_HEADERS } from '../../server/stats.ts';
 import { buildWebApp, launch, shot, signIn, WEB_ROOT } from './browser.ts';
 
 let s: TestServer;
@@ -64,6 +67,40 @@ describe('township overview', () => {
     await page.getByLabel('Show').selectOption('nanwan');
     const nanwan = expected.villages.find((v) => v.id === 'nanwan')!;
     await expect.poll(() => chart.locator('.recharts-bar-rectangle').count()).toBe(Math.min(10, nanwan.steps.length));
+    await page.close();
+  });
+
+  it('shows completion and time per village and item, and downloads every figure as a CSV spreadsheet', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, s.url, 'qs.admin', DEMO_PASSWORD);
+    await page.goto(`${s.url}/overview`);
+    const villages = page.getByTestId('figures-villages');
+    await villages.waitFor();
+    const rows = await villages.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => c.textContent?.trim() ?? '')));
+    expect(rows.map((r) => [r[0], r[1]])).toEqual(expected.villages.map((v) => [v.name, String(v.figures.started)]));
+    const pct = (r: number | null, n: number, of: number) => (r === null ? '—' : `${Math.round(r * 100)}% (${n}/${of})`);
+    expect(rows.map((r) => r[2])).toEqual(expected.villages.map((v) => pct(v.figures.completion, v.figures.done, v.figures.started)));
+    expect(await page.getByTestId('figures-items').locator('tbody tr').count()).toBe(expected.breakdown.length);
+    expect(await page.getByTestId('figures-rule').textContent()).toContain('90%用时');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '导出统计表（CSV）' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^青山镇-办理统计-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.charCodeAt(0)).toBe(0xfeff);
+    const parsed = Papa.parse<string[]>(csv.slice(1), { skipEmptyLines: true });
+    expect(parsed.errors).toEqual([]);
+    const [header, ...data] = parsed.data;
+    expect(header).toEqual([...STATS_CSV_HEADERS]);
+    expect(data[0]!.slice(0, 6)).toEqual(['全镇', '青山镇', '', '', String(expected.township.figures.started), String(expected.township.figures.done)]);
+    expect(data.filter((r) => r[0] === '村（社区）').map((r) => [r[1], r[4], r[5]])).toEqual(expected.villages.map((v) => [v.name, String(v.figures.started), String(v.figures.done)]));
+    const stepRows = data.filter((r) => r[0] === '步骤');
+    expect(stepRows).toHaveLength(expected.township.steps.length + expected.villages.reduce((n, v) => n + v.steps.length, 0));
+    const slowest = expected.township.steps[0]!;
+    expect(stepRows[0]!.slice(1, 4)).toEqual(['青山镇', slowest.flowTitle.zh, slowest.title.zh]);
+    expect(stepRows[0]![14]).toBe((Math.round(slowest.p90Ms / 360_000) / 10).toFixed(1));
+    await page.getByRole('status').filter({ hasText: '已导出' }).waitFor();
+    await page.getByTestId('figures-villages').scrollIntoViewIfNeeded();
+    await shot(page, 'overview-figures');
     await page.close();
   });
 

@@ -2,7 +2,8 @@
 // start a new version of it, move the township review before the party members' meeting by
 // re-pointing three transitions in the inspector, compare with the published 1.1.0 — the
 // rerouted transitions are listed and marked on the canvas (with their old routes drawn faded) —
-// then save and publish the new version.
+// then save and publish the new version, and migrate a matter of 东坪村 that was running on 1.1.0
+// to it: it keeps its step, its history shows the migration, and it goes on by the new route.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
@@ -53,7 +54,13 @@ async function reroute(page: Page, source: string, event: RegExp, target: string
 }
 
 describe('versions and their diff', () => {
-  it('moves the township review before the party members’ meeting, shows the diff against 1.1.0, publishes', async () => {
+  it('moves the township review before the party members’ meeting, shows the diff against 1.1.0, publishes, migrates a running matter', async () => {
+    // A matter of 东坪村 running on 1.1.0, at the two committees' meeting (a step both versions have).
+    const secretary = await env.s.as('dongping.secretary');
+    const running = await secretary.instances.start.mutate({ villageId: 'dongping', flowId: FLOW, title: '修缮村文化活动室' });
+    const proposal = { source: 'suggestion', subject: '修缮村文化活动室', category: 'public_welfare', content: '村文化活动室屋顶漏雨，拟翻修屋面并更换门窗。', budget: 86000, branch_meeting_date: '2026-02-27', branch_minutes: '支委会一致同意提议修缮村文化活动室。' };
+    expect((await secretary.instances.send.mutate({ id: running.id, seq: running.seq, type: 'SUBMIT', payload: proposal })).state).toBe('two_committees');
+
     const page = await env.browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await signIn(page, env.s.url, 'qs.admin', DEMO_PASSWORD);
     await page.goto(`${env.s.url}/designer`);
@@ -128,6 +135,57 @@ describe('versions and their diff', () => {
     await page.getByTestId('tab-versions').click();
     await page.locator('[data-testid="version-row"][data-version="1.1.1"] .vd-current').waitFor();
     expect(await page.getByTestId('version-row').count()).toBe(2);
+
+    // The running matters of 1.1.0, each with where it would land in 1.1.1.
+    const panel = page.getByTestId('migration-panel');
+    await panel.waitFor();
+    expect(await panel.locator('h3').textContent()).toBe('把运行中的事项迁移到 v1.1.1');
+    const row = panel.locator(`[data-testid="migration-row"][data-instance="${running.id}"]`);
+    await row.waitFor();
+    expect(await row.getByTestId('migration-landing').inputValue()).toBe('two_committees');
+    expect(await row.getAttribute('data-problems')).toBe('0');
+    // The seeded road is mid-ballot: refused in words, its button disabled.
+    const road = panel.locator('[data-testid="migration-row"][data-instance="demo-dongping-road"]');
+    expect(await road.locator('[data-code="BALLOTS_OPEN"]').textContent()).toMatch(/已有 \d+ 张选票/);
+    expect(await road.getByTestId('migration-go').isDisabled()).toBe(true);
+    // Choosing a task step for a meeting is refused too, naming both; back to the same step.
+    await row.getByTestId('migration-landing').selectOption('proposal');
+    await row.locator('[data-code="KIND_CHANGED"]').waitFor();
+    expect(await row.locator('[data-code="KIND_CHANGED"]').textContent()).toContain('两委商议');
+    expect(await row.getByTestId('migration-go').isDisabled()).toBe(true);
+    await row.getByTestId('migration-landing').selectOption('two_committees');
+    await panel.locator(`[data-testid="migration-row"][data-instance="${running.id}"][data-problems="0"]`).waitFor();
+    await row.scrollIntoViewIfNeeded();
+    await shot(page, 'designer-migration');
+
+    await panel.getByTestId('migration-reason').fill('乡镇审核提前到党员大会之前');
+    await row.getByTestId('migration-go').click();
+    const result = panel.locator(`[data-testid="migration-result"][data-instance="${running.id}"]`);
+    await result.waitFor();
+    expect(await result.textContent()).toContain('已迁移到 v1.1.1');
+    await row.waitFor({ state: 'detached' });
+    await shot(page, 'designer-migration-done');
+
+    // Its history shows the migration, and the chain across both versions verifies.
+    await result.getByRole('link').click();
+    await page.getByTestId('timeline').waitFor();
+    expect(await page.getByTestId('timeline').textContent()).toContain('迁移到新版本');
+    expect(await page.getByTestId('verify').getAttribute('data-ok')).toBe('true');
+    const auditor = await env.s.as('qs.auditor');
+    const records = await auditor.audit.history.query({ id: running.id });
+    expect(records.at(-1)).toMatchObject({ type: 'MIGRATE', state: 'two_committees', payload: { from: { version: '1.1.0' }, to: { version: '1.1.1' }, reason: '乡镇审核提前到党员大会之前' } });
+    await page.keyboard.press('End');
+    await page.locator(`[data-testid="step-detail"][data-seq="${records.length}"]`).waitFor();
+    expect(await page.getByTestId('migration-payload').textContent()).toContain('从版本 1.1.0 迁移到版本 1.1.1：两委商议 → 两委商议');
+    expect(await page.getByTestId('migration-payload').textContent()).toContain('理由：乡镇审核提前到党员大会之前');
+    await shot(page, 'audit-migration');
+    expect(await auditor.audit.verify.query({ id: running.id })).toMatchObject({ ok: true, count: records.length });
+
+    // It goes on by 1.1.1's route: after the two committees, the township review.
+    const clerk = await env.s.as('dongping.clerk');
+    const seen = await clerk.instances.get.query({ id: running.id });
+    const next = await clerk.instances.send.mutate({ id: running.id, seq: seen.instance.seq, type: 'RECORD_VOTE', payload: { members: 7, eligible: 7, present: 6, for: 5, against: 0, abstain: 1, recused: 0 } });
+    expect(next.state).toBe('township_review');
     await page.close();
-  }, 120_000);
+  }, 180_000);
 });

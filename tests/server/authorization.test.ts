@@ -162,6 +162,7 @@ const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'audit.export': (c) => c.audit.export.query({ id: 'demo-dongping-road' }),
   'audit.log': (c) => c.audit.log.query({}),
   'stats.overview': (c) => c.stats.overview.query(),
+  'stats.exportCsv': (c) => c.stats.exportCsv.query(),
   'catalogue.list': (c) => c.catalogue.list.query(),
   'catalogue.get': (c) => c.catalogue.get.query({ id: 'item-pension' }),
   'catalogue.upsert': (c) => c.catalogue.upsert.mutate(CATALOGUE_ITEM),
@@ -169,6 +170,8 @@ const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'catalogue.start': (c) => c.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'dongping' }),
   'catalogue.exportCsv': (c) => c.catalogue.exportCsv.query(),
   'catalogue.importCsv': (c) => c.catalogue.importCsv.mutate({ csv: CATALOGUE_CSV }),
+  'migrations.plan': (c) => c.migrations.plan.query({ toVersionId: 1 }),
+  'migrations.migrate': (c) => c.migrations.migrate.mutate({ instanceId: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), toVersionId: 1 }),
 };
 const PUBLIC = ['auth.login', 'auth.me', 'board.villages', 'board.village'];
 
@@ -419,6 +422,7 @@ describe('the township auditor', () => {
     ['catalogue.upsert', (c) => c.catalogue.upsert.mutate(CATALOGUE_ITEM), {}],
     ['catalogue.delete', (c) => c.catalogue.delete.mutate({ id: 'item-pension' }), {}],
     ['catalogue.importCsv', (c) => c.catalogue.importCsv.mutate({ csv: CATALOGUE_CSV }), {}],
+    ['migrations.migrate', (c) => c.migrations.migrate.mutate({ instanceId: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), toVersionId: 1 }), { instance: 'demo-dongping-road' }],
     ['catalogue.start in dongping', (c) => c.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'dongping' }), { engineCode: 'ROLE_FORBIDDEN' }],
   ];
   it.each(AUDITOR_MUTATIONS)('%s is FORBIDDEN and changes nothing', async (_name, call, opts) => {
@@ -440,6 +444,8 @@ const ADMIN_PROCS: Record<string, (c: Client, self: string) => Promise<unknown>>
   'catalogue.upsert': (c) => c.catalogue.upsert.mutate(CATALOGUE_ITEM),
   'catalogue.delete': (c) => c.catalogue.delete.mutate({ id: 'item-pension' }),
   'catalogue.importCsv': (c) => c.catalogue.importCsv.mutate({ csv: CATALOGUE_CSV }),
+  'migrations.plan': (c) => c.migrations.plan.query({ toVersionId: 1 }),
+  'migrations.migrate': (c) => c.migrations.migrate.mutate({ instanceId: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), toVersionId: 1 }),
 };
 const NON_ADMINS = [...VILLAGE_USERS.map((u) => u.user), 'qs.reviewer', ...SERVICE_TOWNSHIP_USERS];
 const ADMIN_DENIALS = NON_ADMINS.flatMap((user) => Object.keys(ADMIN_PROCS).map((proc) => ({ user, proc })));

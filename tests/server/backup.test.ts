@@ -154,4 +154,21 @@ describe('backup and restore', () => {
     expect((await cli('restore', '--from', tampered, '--db', existing, '--force')).code).toBe(1);
     expect(readFileSync(existing).equals(before)).toBe(true);
   });
+
+  it('a migrated instance verifies in a backup across both versions; its version swapped back is refused', async () => {
+    const admin = await s.as('qs.admin');
+    const flow = JSON.parse(readFileSync(join(ROOT, 'flows', `${FIVE}.flow.json`), 'utf8')) as { version: string };
+    const { version } = await admin.flows.saveDraft.mutate({ json: JSON.stringify({ ...flow, version: '1.2.0' }) });
+    const to = await admin.flows.publish.mutate({ id: version.id });
+    const running = (await admin.migrations.plan.query({ toVersionId: to.id })).instances.find((i) => i.problems.length === 0)!;
+    const moved = await admin.migrations.migrate.mutate({ instanceId: running.id, seq: running.seq, toVersionId: to.id });
+    const file = join(dir, 'migrated.db');
+    await backupDatabase(s.dbPath, file);
+    expect(verifyDatabase(file)).toMatchObject({ ok: true });
+    // The instance put back on its old version: the chain no longer ends where the row says.
+    const db = new Database(file);
+    db.prepare('UPDATE instances SET flow_version_id = ? WHERE id = ?').run(running.flowVersionId, moved.id);
+    db.close();
+    expect(verifyDatabase(file)).toMatchObject({ ok: false, reason: expect.stringContaining(`instance ${moved.id}`) });
+  });
 });

@@ -4,7 +4,8 @@
 // satisfaction figure of the overview (score 4 or 5 of 5 counts as satisfied).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../server/auth.ts';
-import { fromCsv, mainSteps, toCsv } from '../../server/catalogue.ts';
+import { addPeriod } from '../../engine/index.ts';
+import { fromCsv, mainSteps, serviceData, toCsv } from '../../server/catalogue.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
 import proxyFlow from '../../flows/proxy-service.flow.json' with { type: 'json' };
@@ -170,27 +171,32 @@ describe('starting a service from an item, and its rating in the overview', () =
   };
 
   it('village staff start a proxy service from an item; the rating moves the satisfaction figure', async () => {
+    // The seed has one pension claim in 东坪村, finished on time and rated 5.
     const start = await dongping();
-    expect(start.village).toMatchObject({ started: 0, satisfaction: null, flagged: false });
+    expect(start.village).toMatchObject({ started: 1, done: 1, rated: 1, satisfied: 1, satisfaction: 1, flagged: false });
     expect(start.o.service).toMatchObject({ threshold: 0.8, satisfiedScore: 4 });
+    const xiling = start.o.service.villages.find((v) => v.id === 'xiling');
 
     await proxyService(5);
     let now = await dongping();
-    expect(now.village).toMatchObject({ started: 1, done: 1, rated: 1, satisfied: 1, satisfaction: 1, onTimeRate: 1, completion: 1, flagged: false });
-    expect(now.item).toMatchObject({ code: '11410323MB1234567X4000117005000', started: 1, satisfaction: 1 });
+    expect(now.village).toMatchObject({ started: 2, done: 2, rated: 2, satisfied: 2, satisfaction: 1, onTimeRate: 1, completion: 1, flagged: false });
+    expect(now.item).toMatchObject({ code: '11410323MB1234567X4000117005000', started: 2, satisfaction: 1 });
+    // Its time from start to finish is counted for the item.
+    expect(now.item!.averageMs).toBeGreaterThanOrEqual(0);
+    expect(now.item!.p90Ms).not.toBeNull();
 
-    // A poor rating: 1 of 2 satisfied, and the matter goes on to rectification (not finished).
+    // A poor rating: 2 of 3 satisfied, and the matter goes on to rectification (not finished).
     await proxyService(2);
     now = await dongping();
-    expect(now.village).toMatchObject({ started: 2, done: 1, rated: 2, satisfied: 1, satisfaction: 0.5, completion: 0.5, flagged: true });
+    expect(now.village).toMatchObject({ started: 3, done: 2, rated: 3, satisfied: 2, satisfaction: 2 / 3, completion: 2 / 3, flagged: true });
     // Other villages are untouched.
-    expect(now.o.service.villages.find((v) => v.id === 'xiling')).toMatchObject({ started: 0, satisfaction: null, flagged: false });
+    expect(now.o.service.villages.find((v) => v.id === 'xiling')).toEqual(xiling);
   });
 
   it('a service that passed a deadline is finished, but not on time', async () => {
     await proxyService(4, { late: true });
     const { village } = await dongping();
-    expect(village).toMatchObject({ started: 3, done: 2, onTime: 1, onTimeRate: 0.5, satisfied: 2, rated: 3 });
+    expect(village).toMatchObject({ started: 4, done: 3, onTime: 2, onTimeRate: 2 / 3, satisfied: 3, rated: 4 });
   });
 
   it('an inform-only item is not started; an outsider village is refused; an auditor cannot start', async () => {
@@ -200,8 +206,66 @@ describe('starting a service from an item, and its rating in the overview', () =
   });
 });
 
+describe("an item's promised time limit", () => {
+  const DISABILITY = { id: 'item-disability', code: '11410323MB1234567X4000117006000', name: '困难残疾人生活补贴和重度残疾人护理补贴申请', days: 10 };
+
+  it('is carried by the START record and is the handling deadline, in working days; passing it escalates to supervision', async () => {
+    // The notice tells the item's 10 working days for handling, not the flow's default 5.
+    const notice = await (await as('dongping.agent')).catalogue.get.query({ id: DISABILITY.id });
+    expect(notice.steps.find((x) => x.id === 'handling')!.deadline).toEqual({ days: DISABILITY.days, working: true });
+
+    clients.clear();
+    const agent = await as('dongping.agent');
+    const started = await agent.catalogue.start.mutate({ itemId: DISABILITY.id, villageId: 'dongping', subject: '李桂兰' });
+    const [first] = await agent.audit.history.query({ id: started.id });
+    expect(first).toMatchObject({ type: 'START', payload: { data: { service: { item_id: DISABILITY.id, item_code: DISABILITY.code, item_name: DISABILITY.name, promised_working_days: DISABILITY.days } } } });
+    const send = async (user: string, payload: Record<string, unknown>) => {
+      const c = await as(user);
+      const seen = await c.instances.get.query({ id: started.id });
+      return c.instances.send.mutate({ id: started.id, seq: seen.instance.seq, type: 'SUBMIT', payload });
+    };
+    const registration = { item_code: DISABILITY.code, item_name: DISABILITY.name, villager_name: '李桂兰', id_number: '410323195811204521', phone: '13839125567', request: '申请困难残疾人生活补贴。', channel: 'walk_in', urgent: false, owner_staff_id: 'dongping-agent', owner_name: '东坪村便民服务站代办员', promised_working_days: 5, no_fee_notice: true };
+    // The registration cannot promise other than the catalogue does.
+    const refused = await errorOf(send('dongping.agent', registration));
+    expect(refused.data.engineCode).toBe('GUARD_REJECTED');
+    await send('dongping.agent', { ...registration, promised_working_days: DISABILITY.days });
+    await send('dongping.agent', { received: ['居民身份证复印件', '第二代残疾人证复印件', '户口簿复印件', '补贴申请审批表'], missing: [], complete: true, checked_on: '2026-03-20' });
+    const handling = await send('dongping.agent', { forwarded_to: '县民政局', forwarded_on: '2026-03-20', method: 'counter', promised_date: '2026-04-03' });
+    expect(handling.state).toBe('handling');
+
+    const due = addPeriod(handling.updatedAt, { duration: `P${DISABILITY.days}D`, calendar: 'working' });
+    expect(due).not.toBe(addPeriod(handling.updatedAt, { duration: 'P5D', calendar: 'working' }));
+    const task = (await (await as('qs.officer')).tasks.inbox.query()).find((t) => t.instanceId === started.id);
+    expect(task).toMatchObject({ state: 'handling', due, overdue: false });
+
+    // A minute before the promise nothing fires; past it, the scheduler escalates (督办).
+    s.clock.set(new Date(Date.parse(due) - 60_000));
+    clients.clear();
+    await s.scheduler.tick();
+    expect((await (await as('dongping.agent')).instances.get.query({ id: started.id })).instance.state).toBe('handling');
+    s.clock.set(new Date(Date.parse(due) + 60_000));
+    await s.scheduler.tick();
+    const history = await (await as('dongping.agent')).audit.history.query({ id: started.id });
+    expect(history.at(-1)).toMatchObject({ type: 'TIMER', actor: { id: 'system', role: 'system' }, payload: { timer: 'handling:deadline' }, state: 'supervision' });
+    expect((await (await as('qs.centre')).tasks.inbox.query()).some((t) => t.instanceId === started.id && t.state === 'supervision')).toBe(true);
+    expect((await (await as('qs.auditor')).audit.verify.query({ id: started.id })).ok).toBe(true);
+  });
+
+  it('a flow without a service property starts without it', async () => {
+    const started = await (await as('dongping.committee')).catalogue.start.mutate({ itemId: 'item-public-works', villageId: 'dongping' });
+    const [first] = await (await as('dongping.committee')).audit.history.query({ id: started.id });
+    expect(first!.payload).not.toHaveProperty('data');
+  });
+});
+
 describe('the one-time notice steps', () => {
   it('follow the main line of the flow to its end', () => {
     expect(mainSteps(proxyFlow as never).map((x) => x.id)).toEqual(['registration', 'materials_check', 'forwarding', 'handling', 'result_return', 'follow_up', 'rating']);
+  });
+  it("show an item's promise on the step whose deadline reads it", () => {
+    const handling = (days: number) => mainSteps(proxyFlow as never, days).find((x) => x.id === 'handling')!.deadline;
+    expect(handling(12)).toEqual({ days: 12, working: true });
+    expect(handling(0)).toEqual({ days: 5, working: true });
+    expect(serviceData({ id: 'i', code: 'C', name: 'N', promisedDays: 0 })).toEqual({ item_id: 'i', item_code: 'C', item_name: 'N' });
   });
 });

@@ -1,10 +1,16 @@
-// A real server for integration tests: HTTP on a free port, a temporary SQLite file, a clock the
-// test moves, and tRPC clients that sign in as demo users and keep their session cookie.
+// A real server for integration tests: HTTP on a free port, a fresh database, a clock the test
+// moves, and tRPC clients that sign in as demo users and keep their session cookie. The store is
+// the test project's: a temporary SQLite file (default), or with VILLAGEFLOW_TEST_STORE=postgres a
+// database of its own on the server VILLAGEFLOW_TEST_PG_URL names (tests/pg-setup.ts), so test
+// files stay isolated and may run in parallel on either store.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import type Database from 'better-sqlite3';
+import pg from 'pg';
 import type { AppRouter } from '../../server/routers/_app.ts';
 import { manualClock } from '../../server/clock.ts';
 import { createAppServer } from '../../server/http.ts';
@@ -12,7 +18,60 @@ import { createLogger, type Logger } from '../../server/log.ts';
 import { Runtime } from '../../server/runtime.ts';
 import { Scheduler } from '../../server/scheduler.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed.ts';
+import { PgStore } from '../../server/store/pg/index.ts';
 import { SqliteStore } from '../../server/store/sqlite/index.ts';
+import type { Store } from '../../server/store/types.ts';
+import { syncSql } from './sync-sql.ts';
+
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env.VILLAGEFLOW_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/**
+ * The store under test and a raw SQL handle on its database, for tests that look at the rows
+ * themselves. On SQLite it is the store's own better-sqlite3 handle; on PostgreSQL a synchronous
+ * stand-in offering the part tests use (prepare(sql).all/get/run with `?` parameters, exec).
+ */
+export type TestStore = Store & { db: Database.Database };
+
+/** A new, empty PostgreSQL database on the test server; drop() removes it again. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = process.env.VILLAGEFLOW_TEST_PG_URL;
+  if (!admin) throw new Error('VILLAGEFLOW_TEST_STORE=postgres needs VILLAGEFLOW_TEST_PG_URL (set by tests/pg-setup.ts)');
+  const name = `villageflow_test_${randomBytes(6).toString('hex')}`;
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function openTestStore(dbPath: string | undefined): Promise<{ store: TestStore; dbPath: string; cleanup(): Promise<void> }> {
+  if (TEST_STORE === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'villageflow-test-'));
+    const path = dbPath ?? join(dir, 'test.db');
+    const store = new SqliteStore(path);
+    return { store, dbPath: path, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  if (dbPath) throw new Error('startTestServer({ dbPath }) opens an SQLite file; this test belongs to the SQLite project only');
+  const database = await createTestDatabase();
+  const sql = syncSql(database.url);
+  const store = Object.assign(new PgStore(database.url, { max: 5 }), { db: sql as unknown as Database.Database });
+  return {
+    store,
+    dbPath: database.url,
+    cleanup: async () => {
+      sql.close();
+      await database.drop();
+    },
+  };
+}
 
 export type Client = ReturnType<typeof createTRPCClient<AppRouter>>;
 
@@ -39,10 +98,11 @@ export function clientFor(url: string): { client: Client; cookies: Map<string, s
 
 export interface TestServer {
   url: string;
+  /** The SQLite file, or the PostgreSQL database URL. */
   dbPath: string;
   clock: ReturnType<typeof manualClock>;
   runtime: Runtime;
-  store: SqliteStore;
+  store: TestStore;
   scheduler: Scheduler;
   /** A client signed in as a demo user (password: the demo password). */
   as(username: string): Promise<Client>;
@@ -51,9 +111,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(opts: { seed?: boolean; start?: string; webRoot?: string; logger?: Logger; dbPath?: string } = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'villageflow-test-'));
-  const dbPath = opts.dbPath ?? join(dir, 'test.db');
-  const store = new SqliteStore(dbPath);
+  const { store, dbPath, cleanup } = await openTestStore(opts.dbPath);
   await store.migrate();
   const clock = manualClock(opts.start ?? '2026-03-02T01:00:00.000Z');
   const runtime = new Runtime(store, clock);
@@ -81,7 +139,7 @@ export async function startTestServer(opts: { seed?: boolean; start?: string; we
       await new Promise((resolve) => server.close(resolve));
       await scheduler.stop();
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await cleanup();
     },
   };
 }

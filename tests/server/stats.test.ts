@@ -3,7 +3,8 @@
 // approves or returns) is published to the demo township beside the seeded 五议两公开 runs; every
 // event is sent at a time set on the server's manual clock, so each visit's length is known.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeOverview, visits } from '../../server/stats.ts';
+import Papa from 'papaparse';
+import { computeOverview, percentile, STATS_CSV_HEADERS, visits } from '../../server/stats.ts';
 import { errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
 
 const FLOW_ID = 'stats-check';
@@ -58,6 +59,7 @@ async function start(username: string, villageId: string, hours: number) {
   s.clock.set(at(hours));
   return (await (await as(username)).instances.start.mutate({ villageId, flowId: FLOW_ID, title: `核对 ${villageId} ${hours}` })).id;
 }
+let lateId = '';
 const mine = <T extends { flowId: string }>(steps: T[]) => steps.filter((x) => x.flowId === FLOW_ID);
 
 beforeAll(async () => {
@@ -76,11 +78,12 @@ describe('stats.overview', () => {
   it('counts the seeded demo villages', async () => {
     const o = await (await as('qs.admin')).stats.overview.query();
     expect(o.villages.map(({ id, name, running, done, overdue }) => ({ id, name, running, done, overdue }))).toEqual([
-      { id: 'dongping', name: '东坪村', running: 2, done: 0, overdue: 0 },
-      { id: 'nanwan', name: '南湾社区', running: 1, done: 1, overdue: 0 },
-      { id: 'xiling', name: '西岭村', running: 1, done: 1, overdue: 0 },
+      // The seeded 低保 case waits past its county deadline.
+      { id: 'dongping', name: '东坪村', running: 4, done: 1, overdue: 1 },
+      { id: 'nanwan', name: '南湾社区', running: 2, done: 1, overdue: 0 },
+      { id: 'xiling', name: '西岭村', running: 2, done: 1, overdue: 0 },
     ]);
-    expect(o.township).toMatchObject({ running: 4, done: 2, overdue: 0 });
+    expect(o.township).toMatchObject({ running: 8, done: 3, overdue: 1 });
     // Every seeded step has a bilingual title and whole visits; the slowest comes first.
     expect(o.township.steps.length).toBeGreaterThan(0);
     for (const step of o.township.steps) {
@@ -103,17 +106,17 @@ describe('stats.overview', () => {
     const b = await start('xiling.clerk', 'xiling', 1);
     await send('xiling.clerk', b, 5, 'SUBMIT', { subject: '水渠清淤' });
     // C, 西岭村: never submitted; its two-day deadline passes and the step is flagged overdue.
-    const c = await start('xiling.clerk', 'xiling', 2);
+    const c = (lateId = await start('xiling.clerk', 'xiling', 2));
     s.clock.set(at(2 + 48 + 1));
     expect(await s.runtime.deliverTimer(c, 'draft:deadline')).toBe(true);
     s.clock.set(at(72));
 
     const o = await (await as('qs.reviewer')).stats.overview.query();
     const counts = Object.fromEntries(o.villages.map((v) => [v.id, [v.running, v.done, v.overdue]]));
-    expect(counts).toEqual({ dongping: [2, 1, 0], nanwan: [1, 1, 0], xiling: [3, 1, 1] });
-    expect(o.township).toMatchObject({ running: 6, done: 3, overdue: 1 });
+    expect(counts).toEqual({ dongping: [4, 2, 1], nanwan: [2, 1, 0], xiling: [4, 1, 1] });
+    expect(o.township).toMatchObject({ running: 10, done: 4, overdue: 2 });
 
-    const step = (state: string, visits: number, totalHours: number) => ({
+    const step = (state: string, visits: number, totalHours: number, p90Hours: number) => ({
       flowId: FLOW_ID,
       state,
       title: FLOW.states[state as 'draft' | 'review'].title,
@@ -121,22 +124,91 @@ describe('stats.overview', () => {
       visits,
       totalMs: totalHours * H,
       averageMs: Math.round((totalHours * H) / visits),
+      p90Ms: p90Hours * H,
     });
-    // Township: draft 2 + 1 + 4 h over 3 visits = 2 h 20 min; review 5 + 3 h over 2 visits = 4 h.
-    expect(mine(o.township.steps)).toEqual([step('review', 2, 8), step('draft', 3, 7)]);
+    // Township: draft 2 + 1 + 4 h over 3 visits = 2 h 20 min, 90% within 4 h; review 5 + 3 h over
+    // 2 visits = 4 h, 90% within 5 h (nearest rank: the 2nd of 2).
+    expect(mine(o.township.steps)).toEqual([step('review', 2, 8, 5), step('draft', 3, 7, 4)]);
     expect(mine(o.township.steps)[1]!.averageMs).toBe(2 * H + 20 * 60_000);
     const village = (id: string) => o.villages.find((v) => v.id === id)!;
-    expect(mine(village('dongping').steps)).toEqual([step('review', 2, 8), step('draft', 2, 3)]);
-    expect(mine(village('xiling').steps)).toEqual([step('draft', 1, 4)]);
+    expect(mine(village('dongping').steps)).toEqual([step('review', 2, 8, 5), step('draft', 2, 3, 2)]);
+    expect(mine(village('xiling').steps)).toEqual([step('draft', 1, 4, 4)]);
     expect(mine(village('nanwan').steps)).toEqual([]);
+  });
+
+  it('per flow and village: 办结率, on-time rate, average and 90th-percentile time from start to end', async () => {
+    const flowFigures = async () => (await (await as('qs.admin')).stats.overview.query()).breakdown.find((b) => b.kind === 'flow' && b.id === FLOW_ID)!;
+    let f = await flowFigures();
+    expect(f.name).toEqual(FLOW.title);
+    // A finished in 11 h; B and C (overdue) are still running.
+    expect(f.township).toEqual({ started: 3, done: 1, completion: 1 / 3, onTime: 1, onTimeRate: 1, averageMs: 11 * H, p90Ms: 11 * H });
+    const of = (id: string) => f.villages.find((v) => v.id === id)!;
+    expect(of('dongping')).toMatchObject({ started: 1, done: 1, completion: 1, onTimeRate: 1 });
+    expect(of('xiling')).toMatchObject({ started: 2, done: 0, completion: 0, onTimeRate: null, averageMs: null, p90Ms: null });
+    expect(of('nanwan')).toMatchObject({ started: 0, completion: null });
+
+    // C is withdrawn at 73 h: finished after 71 h, and late (its deadline passed).
+    await send('xiling.clerk', lateId, 73, 'WITHDRAW');
+    f = await flowFigures();
+    expect(f.township).toEqual({ started: 3, done: 2, completion: 2 / 3, onTime: 1, onTimeRate: 0.5, averageMs: 41 * H, p90Ms: 71 * H });
+    expect(of('xiling')).toMatchObject({ started: 2, done: 1, onTime: 0, onTimeRate: 0, averageMs: 71 * H });
+    // The village and township totals count every flow, this one included.
+    const o = await (await as('qs.admin')).stats.overview.query();
+    expect(o.township.figures.started).toBe(o.township.running + o.township.done);
+    expect(o.township.figures.completion).toBeCloseTo(o.township.done / (o.township.running + o.township.done), 12);
+    for (const v of o.villages) expect(v.figures.done, v.id).toBe(v.done);
+  });
+
+  it('exports every figure as a CSV spreadsheet with Chinese headers', async () => {
+    const { filename, csv } = await (await as('qs.reviewer')).stats.exportCsv.query();
+    expect(filename).toBe('青山镇-办理统计-2026-03-05.csv');
+    expect(csv.startsWith('\ufeff')).toBe(true);
+    const parsed = Papa.parse<string[]>(csv.slice(1), { skipEmptyLines: true });
+    expect(parsed.errors).toEqual([]);
+    const [header, ...rows] = parsed.data;
+    expect(header).toEqual([...STATS_CSV_HEADERS]);
+    const o = await (await as('qs.reviewer')).stats.overview.query();
+    expect(rows[0]!.slice(0, 9)).toEqual(['全镇', '青山镇', '', '', String(o.township.running + o.township.done), String(o.township.done), (Math.round((o.township.done / (o.township.running + o.township.done)) * 1000) / 10).toFixed(1), String(o.township.figures.onTime), expect.any(String)]);
+    expect(rows.filter((r) => r[0] === '村（社区）').map((r) => r[1])).toEqual(['东坪村', '南湾社区', '西岭村']);
+    // This flow: township-wide, then the two villages that have matters of it.
+    const flow = rows.filter((r) => r[0] === '流程' && r[2] === '统计核对');
+    expect(flow.map((r) => [r[1], ...r.slice(4, 9), ...r.slice(12)])).toEqual([
+      ['青山镇', '3', '2', '66.7', '1', '50.0', '2', '41.0', '71.0'],
+      ['东坪村', '1', '1', '100.0', '1', '100.0', '1', '11.0', '11.0'],
+      ['西岭村', '2', '1', '50.0', '0', '0.0', '1', '71.0', '71.0'],
+    ]);
+    // Steps: visits, average and 90th percentile in hours, slowest first. C's withdrawal ended a
+    // 71 h visit of 起草: township 2, 1, 4, 71 h; 西岭村 4, 71 h.
+    const steps = rows.filter((r) => r[0] === '步骤' && r[2] === '统计核对').map((r) => [r[1], r[3], r[12], r[13], r[14]]);
+    expect(steps).toEqual([
+      ['青山镇', '起草', '4', '19.5', '71.0'],
+      ['青山镇', '审核', '2', '4.0', '5.0'],
+      ['东坪村', '审核', '2', '4.0', '5.0'],
+      ['东坪村', '起草', '2', '1.5', '2.0'],
+      ['西岭村', '起草', '2', '37.5', '71.0'],
+    ]);
+    expect(rows.every((r) => r.length === STATS_CSV_HEADERS.length)).toBe(true);
   });
 
   it('is for township roles only', async () => {
     expect((await (await as('qs.auditor')).stats.overview.query()).villages).toHaveLength(3);
     for (const user of ['dongping.secretary', 'xiling.clerk', 'nanwan.villager']) {
       expect((await errorOf((await as(user)).stats.overview.query())).code, user).toBe('FORBIDDEN');
+      expect((await errorOf((await as(user)).stats.exportCsv.query())).code, user).toBe('FORBIDDEN');
     }
     expect((await errorOf(s.anonymous().stats.overview.query())).code).toBe('UNAUTHORIZED');
+    expect((await errorOf(s.anonymous().stats.exportCsv.query())).code).toBe('UNAUTHORIZED');
+  });
+});
+
+describe('percentile', () => {
+  it('is the nearest rank: always one of the values, the smallest that p of them do not exceed', () => {
+    expect(percentile([], 0.9)).toBeNull();
+    expect(percentile([7], 0.9)).toBe(7);
+    expect(percentile([10, 1, 9, 2, 8, 3, 7, 4, 6, 5], 0.9)).toBe(9);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.9)).toBe(10);
+    expect(percentile([3, 1, 2], 0.5)).toBe(2);
+    expect(percentile([5, 3], 1)).toBe(5);
   });
 });
 
@@ -166,6 +238,8 @@ describe('computeOverview', () => {
       titles,
     );
     expect(o.township).toMatchObject({ running: 1, done: 1, overdue: 1 });
-    expect(o.township.steps).toEqual([{ flowId: 'f', state: 'a', title: { zh: 'a' }, flowTitle: { zh: 'f' }, visits: 2, totalMs: 6 * H, averageMs: 3 * H }]);
+    expect(o.township.steps).toEqual([{ flowId: 'f', state: 'a', title: { zh: 'a' }, flowTitle: { zh: 'f' }, visits: 2, totalMs: 6 * H, averageMs: 3 * H, p90Ms: 5 * H }]);
+    // x finished 1 h after it started (entries at 1 h and 2 h); nothing was late.
+    expect(o.township.figures).toEqual({ started: 2, done: 1, completion: 0.5, onTime: 1, onTimeRate: 1, averageMs: 1 * H, p90Ms: 1 * H });
   });
 });

@@ -42,6 +42,8 @@ export const audit = {
     noPayload: '无附加内容',
     flowVersion: '流程「{title}」（{id}）版本 {version}',
     flowHash: '流程哈希：',
+    migrated: '从版本 {from} 迁移到版本 {to}：{leaving} → {landing}',
+    migrateReason: '理由：{reason}',
     failedRecord: '未通过核验',
     notReplayed: '断点之后，未回放',
     changes: '与上一步相比的数据变化',
@@ -57,6 +59,7 @@ export const audit = {
     none: '无',
     events: {
       START: '发起事项',
+      MIGRATE: '迁移到新版本',
       SUBMIT: '提交',
       RECORD_VOTE: '录入会议表决',
       CAST_BALLOT: '投票',
@@ -155,6 +158,8 @@ export const audit = {
     noPayload: 'Nothing attached',
     flowVersion: 'Process “{title}” ({id}), version {version}',
     flowHash: 'Process hash:',
+    migrated: 'Moved from version {from} to version {to}: {leaving} → {landing}',
+    migrateReason: 'Reason: {reason}',
     failedRecord: 'Does not verify',
     notReplayed: 'After the break, not replayed',
     changes: 'What changed since the step before',
@@ -170,6 +175,7 @@ export const audit = {
     none: 'None',
     events: {
       START: 'Started',
+      MIGRATE: 'Moved to a new version',
       SUBMIT: 'Submitted',
       RECORD_VOTE: 'Recorded a meeting vote',
       CAST_BALLOT: 'Cast a ballot',

@@ -1,0 +1,170 @@
+// `villageflow migrate-store --from sqlite:FILE --to postgres://…`: moves the townships of an SQLite
+// database into PostgreSQL, where several server processes can share them (and where other
+// townships of the county may already be). Every chain is verified twice: in the SQLite file before
+// anything is copied (re-executed against its flow versions, ending in the stored head), and again
+// as read back from PostgreSQL inside the copying transaction, which commits only if all of them
+// hold. Nothing is written when anything fails. Sessions and sign-in failures are not moved: people
+// sign in again on the new server.
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { compileFlow, verify, type CompiledFlow } from '../engine/index.ts';
+import { verifyDatabase } from '../server/backup.ts';
+import { PgStore } from '../server/store/pg/index.ts';
+import { MIGRATIONS as PG_MIGRATIONS } from '../server/store/pg/migrations.ts';
+import { isPostgresUrl, describeStore } from '../server/store/open.ts';
+import * as rows from '../server/store/sqlite/rows.ts';
+import { CliError } from './io.ts';
+import type { Out } from './villageflow.ts';
+
+type Row = Record<string, unknown>;
+
+export interface MoveReport {
+  townships: { id: string; name: string }[];
+  counts: Record<string, number>;
+  records: number;
+}
+
+export class MigrateStoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MigrateStoreError';
+  }
+}
+
+// Copied in this order (foreign keys); ids that are a sequence in PostgreSQL are given new values.
+const TABLES: { name: string; order: string; renumber?: boolean }[] = [
+  { name: 'townships', order: 'id' },
+  { name: 'villages', order: 'id' },
+  { name: 'users', order: 'id' },
+  { name: 'user_roles', order: 'user_id, role, village_id' },
+  { name: 'flow_versions', order: 'id', renumber: true },
+  { name: 'flow_villages', order: 'township_id, flow_id, village_id' },
+  { name: 'instances', order: 'id' },
+  { name: 'history', order: 'instance_id, seq' },
+  { name: 'timers', order: 'instance_id, timer_id' },
+  { name: 'tasks', order: 'instance_id, role' },
+  { name: 'disclosures', order: 'id', renumber: true },
+  { name: 'audit_log', order: 'id', renumber: true },
+  { name: 'catalogue_items', order: 'id' },
+  { name: 'catalogue_starts', order: 'instance_id' },
+];
+
+/** Inserts rows in batches (PostgreSQL takes at most 65535 parameters per statement). */
+async function insertAll(c: pg.PoolClient, table: string, list: Row[], returning?: string): Promise<Row[]> {
+  if (list.length === 0) return [];
+  const columns = Object.keys(list[0]!);
+  const perBatch = Math.max(1, Math.floor(60_000 / columns.length));
+  const out: Row[] = [];
+  for (let start = 0; start < list.length; start += perBatch) {
+    const batch = list.slice(start, start + perBatch);
+    const values = batch.map((_, i) => `(${columns.map((_, j) => `$${i * columns.length + j + 1}`).join(', ')})`);
+    const result = await c.query(
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values.join(', ')}${returning ? ` RETURNING ${returning}` : ''}`,
+      batch.flatMap((r) => columns.map((k) => r[k])),
+    );
+    out.push(...(result.rows as Row[]));
+  }
+  return out;
+}
+
+export async function moveToPostgres(sqlitePath: string, url: string): Promise<MoveReport> {
+  const verdict = verifyDatabase(sqlitePath);
+  if (!verdict.ok) throw new MigrateStoreError(`${sqlitePath} is refused, nothing was copied: ${verdict.reason}`);
+  const source = new Database(sqlitePath, { readonly: true, fileMustExist: true });
+  const target = new PgStore(url, { max: 1 });
+  try {
+    const version = (source.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number }).v;
+    const known = Math.max(...PG_MIGRATIONS.map((m) => m.version));
+    if (version > known) throw new MigrateStoreError(`${sqlitePath} has schema version ${version}; the PostgreSQL schema of this villageflow stops at ${known}`);
+    await target.migrate();
+    // One read transaction: every table from the same moment, even if a server still writes.
+    source.exec('BEGIN');
+    const all = (table: string, order: string) => source.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).all() as Row[];
+    const townships = all('townships', 'id').map((r) => ({ id: r.id as string, name: r.name as string }));
+
+    const c = await target.pool.connect();
+    try {
+      await c.query('BEGIN');
+      // Refuse, by name, what the target already holds: a township is moved once, whole.
+      const clash = async (sql: string, values: unknown[], what: string) => {
+        const found = (await c.query(sql, [values])).rows[0] as Row | undefined;
+        if (found) throw new MigrateStoreError(`${describeStore(url)} already has ${what} ${String(Object.values(found)[0])}; nothing was copied`);
+      };
+      await clash('SELECT id FROM townships WHERE id = ANY($1) LIMIT 1', townships.map((t) => t.id), 'township');
+      await clash('SELECT username FROM users WHERE username = ANY($1) LIMIT 1', all('users', 'id').map((u) => u.username), 'user name');
+      await clash('SELECT id FROM users WHERE id = ANY($1) LIMIT 1', all('users', 'id').map((u) => u.id), 'user');
+      await clash('SELECT id FROM villages WHERE id = ANY($1) LIMIT 1', all('villages', 'id').map((v) => v.id), 'village');
+      await clash('SELECT id FROM instances WHERE id = ANY($1) LIMIT 1', all('instances', 'id').map((i) => i.id), 'instance');
+      await clash('SELECT id FROM catalogue_items WHERE id = ANY($1) LIMIT 1', all('catalogue_items', 'id').map((i) => i.id), 'catalogue item');
+
+      const counts: Record<string, number> = {};
+      const versionIds = new Map<number, number>();
+      for (const table of TABLES) {
+        let list = all(table.name, table.order);
+        if (table.name === 'flow_versions') {
+          const made = await insertAll(c, table.name, list.map(({ id: _id, ...r }) => r), 'id');
+          list.forEach((r, i) => versionIds.set(r.id as number, made[i]!.id as number));
+        } else {
+          if (table.name === 'instances') list = list.map((r) => ({ ...r, flow_version_id: versionIds.get(r.flow_version_id as number) }));
+          if (table.name === 'tasks') list = list.map((r) => ({ ...r, overdue: Number(r.overdue) === 1 }));
+          await insertAll(c, table.name, table.renumber ? list.map(({ id: _id, ...r }) => r) : list);
+        }
+        counts[table.name] = list.length;
+      }
+
+      // Read back from PostgreSQL and verify every chain there before committing.
+      const compiled = new Map<string, CompiledFlow>();
+      for (const r of (await c.query('SELECT * FROM flow_versions WHERE id = ANY($1)', [[...versionIds.values()]])).rows as Row[]) {
+        const v = rows.flowVersion(r);
+        compiled.set(v.hash, compileFlow(JSON.parse(v.json)));
+      }
+      let records = 0;
+      const moved = (await c.query('SELECT id, seq, head FROM instances WHERE id = ANY($1) ORDER BY id', [all('instances', 'id').map((i) => i.id)])).rows as Row[];
+      for (const i of moved) {
+        const chain = ((await c.query('SELECT * FROM history WHERE instance_id = $1 ORDER BY seq', [i.id])).rows as Row[]).map(rows.record);
+        const result = verify((hash: string) => compiled.get(hash), chain, { head: i.head as string });
+        if (!result.ok) throw new MigrateStoreError(`instance ${String(i.id)}, record ${result.seq}, as copied: ${result.reason}; nothing was copied`);
+        if (chain.length !== i.seq) throw new MigrateStoreError(`instance ${String(i.id)} is at record ${String(i.seq)} but ${chain.length} records were copied; nothing was copied`);
+        records += chain.length;
+      }
+      await c.query('COMMIT');
+      return { townships, counts, records };
+    } catch (error) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      c.release();
+    }
+  } finally {
+    source.close();
+    await target.close();
+  }
+}
+
+export async function cmdMigrateStore(args: string[], io: Out): Promise<number> {
+  const values: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i]!;
+    if (name !== '--from' && name !== '--to') throw new CliError(`unexpected argument "${name}"`);
+    const value = args[++i];
+    if (value === undefined || value.startsWith('--')) throw new CliError(`${name} needs a value`);
+    values[name.slice(2)] = value;
+  }
+  if (!values.from || !values.to) throw new CliError('migrate-store needs --from sqlite:FILE and --to postgres://…');
+  if (!values.from.startsWith('sqlite:')) throw new CliError(`--from must be sqlite:FILE, not "${values.from}"`);
+  if (!isPostgresUrl(values.to)) throw new CliError(`--to must be a postgres:// or postgresql:// URL, not "${values.to}"`);
+  try {
+    const report = await moveToPostgres(values.from.slice('sqlite:'.length), values.to);
+    for (const t of report.townships) io.out(`moved township ${t.name} (${t.id})`);
+    const c = report.counts;
+    io.out(
+      `${c.villages} villages, ${c.users} users, ${c.flow_versions} flow versions, ${c.instances} instances, ${report.records} records (every chain verified), ` +
+        `${c.timers} timers, ${c.disclosures} disclosures, ${c.audit_log} audit entries, ${c.catalogue_items} catalogue items → ${describeStore(values.to)}`,
+    );
+    return 0;
+  } catch (error) {
+    if (!(error instanceof MigrateStoreError)) throw error;
+    io.err(error.message);
+    return 1;
+  }
+}

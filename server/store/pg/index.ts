@@ -1,0 +1,496 @@
+// The PostgreSQL store (pg): what several server processes share. Every write that belongs
+// together runs in one transaction on one pooled connection. Concurrency is the database's job:
+// an event is accepted only by the UPDATE that still finds the sequence number its sender saw
+// (a concurrent one waits for the row lock, then finds the new number and is a ConflictError), and
+// due timers are claimed with FOR UPDATE SKIP LOCKED plus a lease, so one process delivers each.
+import pg from 'pg';
+import type { HistoryRecord } from '../../../engine/index.ts';
+import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type InstanceFilter, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
+import * as rows from '../sqlite/rows.ts';
+import { MIGRATIONS } from './migrations.ts';
+
+type Row = Record<string, unknown>;
+type Db = pg.Pool | pg.PoolClient;
+
+/** How long a claimed timer belongs to the process that claimed it (in the server's clock). */
+export const TIMER_LEASE_MS = 60_000;
+// Any constant shared by every villageflow process: migrations run under this advisory lock.
+const MIGRATION_LOCK = 0x76666c6f; // "vflo"
+
+const int8AsNumber: pg.CustomTypesConfig = {
+  // count(*) and BIGINT ids: JavaScript numbers (they stay far below 2^53), as SQLite gives them.
+  getTypeParser: ((oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'))) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+// Same object shapes as SQLite rows; only the booleans differ (SQLite stores 0/1).
+const task = (r: Row): Task => rows.task({ ...r, overdue: r.overdue === true ? 1 : 0 });
+
+const isUniqueViolation = (error: unknown) => (error as { code?: string })?.code === '23505';
+
+export class PgStore implements Store {
+  readonly pool: pg.Pool;
+
+  constructor(connectionString: string, options: { max?: number } = {}) {
+    this.pool = new pg.Pool({ connectionString, max: options.max ?? 10, types: int8AsNumber });
+    // An idle connection the server dropped must not take the process down; the next query reconnects.
+    this.pool.on('error', () => {});
+  }
+
+  private async all(sql: string, params: unknown[] = [], db: Db = this.pool): Promise<Row[]> {
+    return (await db.query(sql, params)).rows as Row[];
+  }
+  private async get(sql: string, params: unknown[] = [], db: Db = this.pool): Promise<Row | undefined> {
+    return (await db.query(sql, params)).rows[0] as Row | undefined;
+  }
+
+  /** Runs `fn` in one transaction on one connection; any error rolls it back. */
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await c.query('BEGIN');
+      const result = await fn(c);
+      await c.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await c.query('ROLLBACK');
+      } catch (rollback) {
+        broken = rollback as Error;
+      }
+      throw error;
+    } finally {
+      // A connection that could not roll back is discarded, not returned to the pool.
+      c.release(broken);
+    }
+  }
+
+  async migrate(): Promise<number> {
+    return this.tx(async (c) => {
+      // Several processes may start at once: one migrates, the others wait and find it done.
+      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      const applied = new Set((await this.all('SELECT version FROM schema_migrations', [], c)).map((r) => r.version as number));
+      let count = 0;
+      for (const m of MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        await c.query(m.sql);
+        await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
+        count++;
+      }
+      return count;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async createTownship(t: { id: string; name: string }) {
+    await this.pool.query('INSERT INTO townships (id, name) VALUES ($1, $2)', [t.id, t.name]);
+  }
+  async getTownship(id: string) {
+    const r = await this.get('SELECT id, name FROM townships WHERE id = $1', [id]);
+    return r ? { id: r.id as string, name: r.name as string } : null;
+  }
+  async createVillage(v: { id: string; townshipId: string; name: string; kind: 'village' | 'community' }) {
+    await this.pool.query('INSERT INTO villages (id, township_id, name, kind) VALUES ($1, $2, $3, $4)', [v.id, v.townshipId, v.name, v.kind]);
+  }
+  async getVillage(id: string) {
+    const r = await this.get('SELECT * FROM villages WHERE id = $1', [id]);
+    return r ? rows.village(r) : null;
+  }
+  async listVillages(townshipId: string) {
+    return (await this.all('SELECT * FROM villages WHERE township_id = $1 ORDER BY id', [townshipId])).map(rows.village);
+  }
+
+  /** Users with their roles, in the order given (one query for the roles of all of them). */
+  private async users(found: Row[], db: Db = this.pool): Promise<User[]> {
+    if (found.length === 0) return [];
+    const grants = await this.all(
+      "SELECT user_id, role, village_id FROM user_roles WHERE user_id = ANY($1) ORDER BY user_id, coalesce(village_id, ''), role",
+      [found.map((r) => r.id)],
+      db,
+    );
+    const byUser = new Map<string, RoleGrant[]>();
+    for (const g of grants) {
+      const list = byUser.get(g.user_id as string) ?? [];
+      list.push({ role: g.role as RoleGrant['role'], villageId: (g.village_id as string | null) ?? null });
+      byUser.set(g.user_id as string, list);
+    }
+    return found.map((r) => ({
+      id: r.id as string,
+      townshipId: r.township_id as string,
+      username: r.username as string,
+      displayName: r.display_name as string,
+      roles: byUser.get(r.id as string) ?? [],
+    }));
+  }
+  async createUser(u: UserWithSecret) {
+    await this.tx(async (c) => {
+      await c.query('INSERT INTO users (id, township_id, username, display_name, password_hash) VALUES ($1, $2, $3, $4, $5)', [u.id, u.townshipId, u.username, u.displayName, u.passwordHash]);
+      await this.insertRoles(c, u.id, u.roles);
+    });
+  }
+  private async insertRoles(c: pg.PoolClient, userId: string, roles: RoleGrant[]) {
+    for (const g of roles) await c.query('INSERT INTO user_roles (user_id, role, village_id) VALUES ($1, $2, $3)', [userId, g.role, g.villageId]);
+  }
+  async getUser(id: string) {
+    const [u] = await this.users(await this.all('SELECT * FROM users WHERE id = $1', [id]));
+    return u ?? null;
+  }
+  async getUserByUsername(username: string) {
+    const r = await this.get('SELECT * FROM users WHERE username = $1', [username]);
+    if (!r) return null;
+    const [u] = await this.users([r]);
+    return { ...u!, passwordHash: r.password_hash as string };
+  }
+  async listUsers(townshipId: string) {
+    return this.users(await this.all('SELECT * FROM users WHERE township_id = $1 ORDER BY username', [townshipId]));
+  }
+  async setRoles(userId: string, roles: RoleGrant[]) {
+    await this.tx(async (c) => {
+      await c.query('DELETE FROM user_roles WHERE user_id = $1', [userId]);
+      await this.insertRoles(c, userId, roles);
+    });
+  }
+  async setPassword(userId: string, passwordHash: string) {
+    await this.pool.query('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, userId]);
+  }
+
+  async createSession(s: { tokenHash: string; userId: string; createdAt: string; expiresAt: string }) {
+    await this.pool.query('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [s.tokenHash, s.userId, s.createdAt, s.expiresAt]);
+  }
+  async getSession(tokenHash: string) {
+    const r = await this.get('SELECT * FROM sessions WHERE token_hash = $1', [tokenHash]);
+    return r ? rows.session(r) : null;
+  }
+  async deleteSession(tokenHash: string) {
+    await this.pool.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
+  }
+  async recordLoginFailure(key: string, at: string) {
+    await this.pool.query('INSERT INTO login_failures (key, at) VALUES ($1, $2)', [key, at]);
+  }
+  async countLoginFailures(key: string, since: string) {
+    return ((await this.get('SELECT count(*) AS n FROM login_failures WHERE key = $1 AND at >= $2', [key, since]))!.n as number) ?? 0;
+  }
+  async clearLoginFailures(key: string) {
+    await this.pool.query('DELETE FROM login_failures WHERE key = $1', [key]);
+  }
+
+  async saveDraft(v: { townshipId: string; flowId: string; version: string; json: string; hash: string; title: string; createdBy: string; createdAt: string }) {
+    return this.tx(async (c) => {
+      const existing = await this.get('SELECT * FROM flow_versions WHERE township_id = $1 AND flow_id = $2 AND version = $3 FOR UPDATE', [v.townshipId, v.flowId, v.version], c);
+      if (existing && existing.status === 'published') {
+        throw new ConflictError(`${v.flowId} version ${v.version} is already published; drafts need a new version number`);
+      }
+      if (existing) {
+        const r = await this.get('UPDATE flow_versions SET json = $1, hash = $2, title = $3, created_by = $4, created_at = $5 WHERE id = $6 RETURNING *', [v.json, v.hash, v.title, v.createdBy, v.createdAt, existing.id], c);
+        return rows.flowVersion(r!);
+      }
+      try {
+        const r = await this.get(
+          "INSERT INTO flow_versions (township_id, flow_id, version, status, json, hash, title, created_by, created_at) VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8) RETURNING *",
+          [v.townshipId, v.flowId, v.version, v.json, v.hash, v.title, v.createdBy, v.createdAt],
+          c,
+        );
+        return rows.flowVersion(r!);
+      } catch (error) {
+        // Another process saved the same version between our read and this insert.
+        if (isUniqueViolation(error)) throw new ConflictError(`${v.flowId} version ${v.version} was saved at the same time by someone else; reload and try again`);
+        throw error;
+      }
+    });
+  }
+  async publish(id: number, by: string, at: string) {
+    return this.tx(async (c) => {
+      const r = await this.get('SELECT * FROM flow_versions WHERE id = $1 FOR UPDATE', [id], c);
+      if (!r) throw new NotFoundError(`flow version ${id} does not exist`);
+      if (r.status === 'published') throw new ConflictError(`${r.flow_id} version ${r.version} is already published`);
+      return rows.flowVersion((await this.get("UPDATE flow_versions SET status = 'published', published_by = $1, published_at = $2 WHERE id = $3 RETURNING *", [by, at, id], c))!);
+    });
+  }
+  async getFlowVersion(id: number) {
+    const r = await this.get('SELECT * FROM flow_versions WHERE id = $1', [id]);
+    return r ? rows.flowVersion(r) : null;
+  }
+  async findFlowVersion(townshipId: string, flowId: string, version: string) {
+    const r = await this.get('SELECT * FROM flow_versions WHERE township_id = $1 AND flow_id = $2 AND version = $3', [townshipId, flowId, version]);
+    return r ? rows.flowVersion(r) : null;
+  }
+  async listFlowVersions(townshipId: string, flowId?: string) {
+    return (
+      flowId
+        ? await this.all('SELECT * FROM flow_versions WHERE township_id = $1 AND flow_id = $2 ORDER BY id', [townshipId, flowId])
+        : await this.all('SELECT * FROM flow_versions WHERE township_id = $1 ORDER BY flow_id, id', [townshipId])
+    ).map(rows.flowVersion);
+  }
+  async latestPublished(townshipId: string, flowId: string) {
+    const r = await this.get(
+      "SELECT * FROM flow_versions WHERE township_id = $1 AND flow_id = $2 AND status = 'published' ORDER BY published_at DESC, id DESC LIMIT 1",
+      [townshipId, flowId],
+    );
+    return r ? rows.flowVersion(r) : null;
+  }
+  async setFlowVillages(townshipId: string, flowId: string, villageIds: string[]) {
+    await this.tx(async (c) => {
+      await c.query('DELETE FROM flow_villages WHERE township_id = $1 AND flow_id = $2', [townshipId, flowId]);
+      for (const v of villageIds) await c.query('INSERT INTO flow_villages (township_id, flow_id, village_id) VALUES ($1, $2, $3)', [townshipId, flowId, v]);
+    });
+  }
+  async flowVillages(townshipId: string, flowId: string) {
+    return (await this.all('SELECT village_id FROM flow_villages WHERE township_id = $1 AND flow_id = $2 ORDER BY village_id', [townshipId, flowId])).map((r) => r.village_id as string);
+  }
+  async flowsForVillage(villageId: string) {
+    return (
+      await this.all(
+        `SELECT fv.* FROM flow_villages a JOIN villages v ON v.id = a.village_id AND v.township_id = a.township_id
+         JOIN flow_versions fv ON fv.id = (SELECT id FROM flow_versions x WHERE x.township_id = a.township_id AND x.flow_id = a.flow_id
+           AND x.status = 'published' ORDER BY x.published_at DESC, x.id DESC LIMIT 1)
+         WHERE a.village_id = $1 ORDER BY fv.flow_id`,
+        [villageId],
+      )
+    ).map(rows.flowVersion);
+  }
+
+  /** The writes one accepted event causes, inside the caller's transaction. */
+  private async writeEvent(c: pg.PoolClient, instance: { id: string; villageId: string; townshipId: string; flowId: string; title: string }, w: Omit<EventWrite, 'expectedSeq' | 'instanceId'>) {
+    const r = w.record;
+    await c.query('INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+      instance.id, r.seq, r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.state, r.prev, r.hash,
+    ]);
+    for (const e of w.effects) {
+      if (e.type === 'timer.schedule') {
+        // A rescheduled timer is a new one: whatever claim the old one had is gone.
+        await c.query(
+          'INSERT INTO timers (instance_id, timer_id, due) VALUES ($1, $2, $3) ON CONFLICT (instance_id, timer_id) DO UPDATE SET due = excluded.due, claimed_until = NULL',
+          [instance.id, e.timer, e.due],
+        );
+      } else if (e.type === 'timer.cancel') {
+        await c.query('DELETE FROM timers WHERE instance_id = $1 AND timer_id = $2', [instance.id, e.timer]);
+      } else if (e.type === 'disclosure.publish') {
+        await c.query(
+          'INSERT INTO disclosures (instance_id, village_id, flow_id, title, state, from_at, until_at, items, record_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+          [instance.id, instance.villageId, instance.flowId, instance.title, e.state, e.from, e.until, JSON.stringify(e.items), r.hash],
+        );
+      } else if (e.type === 'disclosure.end') {
+        await c.query('UPDATE disclosures SET ended_at = $1 WHERE instance_id = $2 AND state = $3 AND ended_at IS NULL', [e.at, instance.id, e.state]);
+      }
+    }
+    await c.query('DELETE FROM tasks WHERE instance_id = $1', [instance.id]);
+    const taskRows = w.tasks.flatMap((t) => t.roles.map((role) => [instance.id, role, instance.villageId, instance.townshipId, instance.flowId, instance.title, t.state, t.since, t.due, t.overdue]));
+    if (taskRows.length) {
+      const values = taskRows.map((_, i) => `(${Array.from({ length: 10 }, (_, j) => `$${i * 10 + j + 1}`).join(', ')})`);
+      await c.query(`INSERT INTO tasks (instance_id, role, village_id, township_id, flow_id, title, state, since, due, overdue) VALUES ${values.join(', ')}`, taskRows.flat());
+    }
+  }
+
+  async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1]) {
+    await this.tx(async (c) => {
+      const s = first.snapshot;
+      await c.query(
+        `INSERT INTO instances (id, village_id, township_id, flow_version_id, flow_id, title, state, status, outcome, seq, head, snapshot, started_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        [i.id, i.villageId, i.townshipId, i.flowVersionId, i.flowId, i.title, s.state, s.status, s.outcome, s.seq, s.hash, JSON.stringify(s), i.startedBy, i.createdAt, i.createdAt],
+      );
+      await this.writeEvent(c, i, first);
+    });
+  }
+
+  async appendEvent(w: EventWrite & { title?: string }) {
+    await this.tx(async (c) => {
+      const s = w.snapshot;
+      // The compare-and-set on seq: a concurrent writer holds the row lock until it commits; this
+      // UPDATE then re-reads the row, finds the new seq and changes nothing.
+      const current = await this.get(
+        `UPDATE instances SET state = $1, status = $2, outcome = $3, seq = $4, head = $5, snapshot = $6, title = coalesce($7, title), updated_at = $8,
+           flow_version_id = coalesce($9, flow_version_id)
+         WHERE id = $10 AND seq = $11 RETURNING village_id, township_id, flow_id, title`,
+        [s.state, s.status, s.outcome, s.seq, s.hash, JSON.stringify(s), w.title ?? null, w.record.at, w.flowVersionId ?? null, w.instanceId, w.expectedSeq],
+        c,
+      );
+      if (!current) {
+        if (!(await this.get('SELECT 1 FROM instances WHERE id = $1', [w.instanceId], c))) throw new NotFoundError(`instance ${w.instanceId} does not exist`);
+        throw new ConflictError(`instance ${w.instanceId} has moved on since sequence number ${w.expectedSeq}; reload and try again`);
+      }
+      await this.writeEvent(c, { id: w.instanceId, villageId: current.village_id as string, townshipId: current.township_id as string, flowId: current.flow_id as string, title: current.title as string }, w);
+    });
+  }
+
+  async getInstance(id: string) {
+    const r = await this.get('SELECT * FROM instances WHERE id = $1', [id]);
+    return r ? rows.instance(r) : null;
+  }
+
+  async listInstances(f: InstanceFilter) {
+    const where = ['i.township_id = $1'];
+    const params: unknown[] = [f.townshipId];
+    const add = (clause: (n: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(clause(`$${params.length}`));
+    };
+    if (f.villageIds) add((n) => `i.village_id = ANY(${n})`, f.villageIds);
+    if (f.flowId) add((n) => `i.flow_id = ${n}`, f.flowId);
+    if (f.state) add((n) => `i.state = ${n}`, f.state);
+    if (f.status) add((n) => `i.status = ${n}`, f.status);
+    if (f.overdue !== undefined) where.push(`${f.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM tasks t WHERE t.instance_id = i.id AND t.overdue)`);
+    params.push(f.limit ?? 100, f.offset ?? 0);
+    return (
+      await this.all(`SELECT i.* FROM instances i WHERE ${where.join(' AND ')} ORDER BY i.updated_at DESC, i.id LIMIT $${params.length - 1} OFFSET $${params.length}`, params)
+    ).map(rows.instance);
+  }
+
+  async history(instanceId: string): Promise<HistoryRecord[]> {
+    return (await this.all('SELECT * FROM history WHERE instance_id = $1 ORDER BY seq', [instanceId])).map(rows.record);
+  }
+
+  async inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number) {
+    if (scopes.length === 0) return [];
+    const params: unknown[] = [];
+    const clauses = scopes.map((s) => {
+      params.push(s.villageId ?? s.townshipId, s.role);
+      return `(t.${s.villageId ? 'village_id' : 'township_id'} = $${params.length - 1} AND t.role = $${params.length})`;
+    });
+    params.push(limit);
+    return (await this.all(`SELECT t.* FROM tasks t WHERE ${clauses.join(' OR ')} ORDER BY t.overdue DESC, t.since ASC, t.instance_id LIMIT $${params.length}`, params)).map(task);
+  }
+
+  /**
+   * Claims up to `limit` due timers for this process: each is leased for TIMER_LEASE_MS (server
+   * time) and skipped by every other process meanwhile. Rows another process is claiming at this
+   * very moment are skipped, not waited for. Delivering the timer deletes or reschedules its row in
+   * the same transaction as the TIMER record; a delivery that fails leaves it claimed until the
+   * lease runs out, and then any process may try again.
+   */
+  async dueTimers(now: string, limit: number) {
+    const leaseEnd = new Date(Date.parse(now) + TIMER_LEASE_MS).toISOString();
+    return (
+      await this.all(
+        `WITH claimed AS (
+           UPDATE timers t SET claimed_until = $2 FROM (
+             SELECT instance_id, timer_id FROM timers WHERE due <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
+             ORDER BY due, instance_id, timer_id LIMIT $3 FOR UPDATE SKIP LOCKED
+           ) d WHERE t.instance_id = d.instance_id AND t.timer_id = d.timer_id
+           RETURNING t.instance_id, t.timer_id, t.due
+         ) SELECT * FROM claimed ORDER BY due, instance_id, timer_id`,
+        [now, leaseEnd, limit],
+      )
+    ).map((r) => ({ instanceId: r.instance_id as string, timerId: r.timer_id as string, due: r.due as string }));
+  }
+
+  async disclosures(villageId: string, opts: { current: boolean; now: string; limit: number }) {
+    const sql = opts.current
+      ? 'SELECT * FROM disclosures WHERE village_id = $1 AND ended_at IS NULL AND from_at <= $2 ORDER BY from_at DESC LIMIT $3'
+      : 'SELECT * FROM disclosures WHERE village_id = $1 AND ended_at IS NOT NULL AND from_at <= $2 ORDER BY ended_at DESC LIMIT $3';
+    return (await this.all(sql, [villageId, opts.now, opts.limit])).map(rows.disclosure);
+  }
+
+  async audit(e: { townshipId: string; at: string; actorId: string; action: string; target: string; details: Record<string, unknown> }) {
+    await this.pool.query('INSERT INTO audit_log (township_id, at, actor_id, action, target, details) VALUES ($1, $2, $3, $4, $5, $6)', [
+      e.townshipId, e.at, e.actorId, e.action, e.target, JSON.stringify(e.details),
+    ]);
+  }
+  async auditLog(townshipId: string, limit: number) {
+    return (await this.all('SELECT * FROM audit_log WHERE township_id = $1 ORDER BY id DESC LIMIT $2', [townshipId, limit])).map(rows.audit);
+  }
+
+  async instanceStats(townshipId: string) {
+    const instances = (
+      await this.all(
+        `SELECT i.id, i.village_id, i.flow_id, i.flow_version_id, i.status,
+           EXISTS (SELECT 1 FROM tasks t WHERE t.instance_id = i.id AND t.overdue) AS overdue
+         FROM instances i WHERE i.township_id = $1 ORDER BY i.id`,
+        [townshipId],
+      )
+    ).map((r) => ({
+      id: r.id as string,
+      villageId: r.village_id as string,
+      flowId: r.flow_id as string,
+      flowVersionId: r.flow_version_id as number,
+      status: r.status as 'active' | 'done',
+      overdue: r.overdue === true,
+    }));
+    const entries = (
+      await this.all(
+        `SELECT x.instance_id, x.seq, x.state, x.at FROM (
+           SELECT h.instance_id, h.seq, h.state, h.at, LAG(h.state) OVER (PARTITION BY h.instance_id ORDER BY h.seq) AS prev_state
+           FROM history h JOIN instances i ON i.id = h.instance_id WHERE i.township_id = $1
+         ) x WHERE x.prev_state IS NULL OR x.prev_state <> x.state ORDER BY x.instance_id, x.seq`,
+        [townshipId],
+      )
+    ).map((r) => ({ instanceId: r.instance_id as string, seq: r.seq as number, state: r.state as string, at: r.at as string }));
+    return { instances, entries };
+  }
+
+  async listCatalogue(townshipId: string) {
+    return (await this.all('SELECT * FROM catalogue_items WHERE township_id = $1 ORDER BY code', [townshipId])).map(rows.catalogueItem);
+  }
+  async getCatalogueItem(id: string) {
+    const r = await this.get('SELECT * FROM catalogue_items WHERE id = $1', [id]);
+    return r ? rows.catalogueItem(r) : null;
+  }
+  async getCatalogueItemByCode(townshipId: string, code: string) {
+    const r = await this.get('SELECT * FROM catalogue_items WHERE township_id = $1 AND code = $2', [townshipId, code]);
+    return r ? rows.catalogueItem(r) : null;
+  }
+  async upsertCatalogueItems(items: CatalogueItem[]) {
+    await this.tx(async (c) => {
+      for (const i of items) {
+        const taken = await this.get('SELECT id FROM catalogue_items WHERE township_id = $1 AND code = $2 AND id <> $3', [i.townshipId, i.code, i.id], c);
+        if (taken) throw new ConflictError(`item code ${i.code} is already used by another item`);
+        const existing = await this.get('SELECT township_id FROM catalogue_items WHERE id = $1', [i.id], c);
+        if (existing && existing.township_id !== i.townshipId) throw new NotFoundError(`catalogue item ${i.id} does not exist`);
+        try {
+          await c.query(
+            `INSERT INTO catalogue_items (id, township_id, code, name, type, department, legal_basis, service_object, conditions, materials, promised_days, statutory_days, fee, mode, flow_id, updated_by, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+             ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name, type = excluded.type, department = excluded.department,
+               legal_basis = excluded.legal_basis, service_object = excluded.service_object, conditions = excluded.conditions, materials = excluded.materials,
+               promised_days = excluded.promised_days, statutory_days = excluded.statutory_days, fee = excluded.fee, mode = excluded.mode,
+               flow_id = excluded.flow_id, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+            [i.id, i.townshipId, i.code, i.name, i.type, i.department, i.legalBasis, i.serviceObject, i.conditions, JSON.stringify(i.materials),
+              i.promisedDays, i.statutoryDays, i.fee, i.mode, i.flowId, i.updatedBy, i.updatedAt],
+          );
+        } catch (error) {
+          // The code check above cannot see another process's uncommitted import of the same code.
+          if (isUniqueViolation(error)) throw new ConflictError(`item code ${i.code} is already used by another item`);
+          throw error;
+        }
+      }
+    });
+  }
+  async deleteCatalogueItem(id: string) {
+    return ((await this.pool.query('DELETE FROM catalogue_items WHERE id = $1', [id])).rowCount ?? 0) === 1;
+  }
+  async linkCatalogueStart(l: { instanceId: string; townshipId: string; itemId: string; itemCode: string; itemName: string }) {
+    await this.pool.query('INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES ($1, $2, $3, $4, $5)', [
+      l.instanceId, l.townshipId, l.itemId, l.itemCode, l.itemName,
+    ]);
+  }
+  // As in SQLite: the score from the snapshot's data, lateness from a fired deadline timer.
+  async serviceStats(townshipId: string, flowIds: string[]) {
+    return (
+      await this.all(
+        `SELECT i.id, i.village_id, i.flow_id, i.status, c.item_id, c.item_code, c.item_name,
+           CASE WHEN jsonb_typeof(i.snapshot::jsonb #> '{context,data,rating,score}') = 'number'
+             THEN (i.snapshot::jsonb #> '{context,data,rating,score}')::float8 END AS score,
+           EXISTS (SELECT 1 FROM history h WHERE h.instance_id = i.id AND h.type = 'TIMER'
+             AND (h.payload::jsonb ->> 'timer') LIKE '%:deadline') AS late
+         FROM instances i LEFT JOIN catalogue_starts c ON c.instance_id = i.id
+         WHERE i.township_id = $1 AND (c.instance_id IS NOT NULL OR i.flow_id = ANY($2))
+         ORDER BY i.id`,
+        [townshipId, flowIds],
+      )
+    ).map((r) => ({
+      id: r.id as string,
+      villageId: r.village_id as string,
+      flowId: r.flow_id as string,
+      status: r.status as 'active' | 'done',
+      itemId: (r.item_id as string | null) ?? null,
+      itemCode: (r.item_code as string | null) ?? null,
+      itemName: (r.item_name as string | null) ?? null,
+      score: typeof r.score === 'number' ? r.score : null,
+      late: r.late === true,
+    }));
+  }
+}

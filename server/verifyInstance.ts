@@ -1,0 +1,31 @@
+// An instance verifies when its chain does AND the stored instance row is what that chain leads to.
+// The engine's verify covers the records; an edited row (state, status, data, seq) with the head
+// left alone would otherwise still pass, and every page would show the forged state.
+import { canonicalJson, replay, verify, type CompiledFlow, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../engine/index.ts';
+import type { Instance } from './store/types.ts';
+
+export interface InstanceVerification {
+  result: VerifyResult;
+  /** One snapshot per verified record (the replay of what verifies). */
+  snapshots: InstanceSnapshot[];
+}
+
+export function verifyInstance(flows: CompiledFlow[], instance: Instance, records: HistoryRecord[]): InstanceVerification {
+  const chain = verify(flows, records, { head: instance.head });
+  // Replay only what verifies: a tampered tail is not shown as if it were history.
+  const snapshots = replay(flows, chain.ok ? records : records.slice(0, chain.index));
+  if (!chain.ok) return { result: chain, snapshots };
+  const last = snapshots.at(-1);
+  const row = { state: instance.state, status: instance.status, outcome: instance.outcome, seq: instance.seq };
+  const mismatch =
+    !last
+      ? 'the instance has no history'
+      : row.state !== last.state || row.status !== last.status || row.seq !== last.seq || (row.outcome ?? null) !== (last.outcome ?? null)
+        ? `the stored instance says ${row.status} in state ${row.state} at record ${row.seq}, but its history leads to ${last.status} in state ${last.state} at record ${last.seq}: the instance row was edited`
+        : canonicalJson(instance.snapshot) !== canonicalJson(last)
+          ? `the stored instance's data or votes differ from what its history leads to: the instance row was edited`
+          : null;
+  if (mismatch === null) return { result: chain, snapshots };
+  const seq = records.length;
+  return { result: { ok: false, count: records.length, seq, index: records.length, reason: mismatch }, snapshots };
+}
