@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createContext } from './context.ts';
-import { createLogger, requestInfo, trackRequest, type Logger } from './log.ts';
+import { createLogger, requestInfo, requestLogger, trackRequest, type Logger } from './log.ts';
 import { appRouter } from './routers/_app.ts';
 import type { Runtime } from './runtime.ts';
 import { csrfRefusal, refuseCsrf, securityHeaders } from './security.ts';
@@ -34,6 +34,7 @@ export interface AppServerOptions {
 
 export function createAppServer(runtime: Runtime, opts: AppServerOptions = {}): Server {
   const logger = opts.logger ?? createLogger();
+  const requestLog = requestLogger(logger);
   const secure = opts.secureCookies ?? false;
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -56,7 +57,7 @@ export function createAppServer(runtime: Runtime, opts: AppServerOptions = {}): 
     res.setHeader('x-request-id', info.id);
     const url = new URL(req.url ?? '/', 'http://localhost');
     res.once('finish', () => {
-      logger.info(
+      requestLog.info(
         {
           reqId: info.id,
           method: req.method,

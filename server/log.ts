@@ -2,6 +2,8 @@
 // A request line names the method and the path — never the query string (tRPC GET inputs live
 // there), bodies, headers, cookies or tokens. Redaction is a second net for anything logged by
 // mistake: passwords, cookies, session tokens and ID numbers are censored wherever they sit.
+// The request line itself skips that net (see requestLogger): its fields are fixed and carry no
+// secret, and the wildcard paths cost ≈ 20x the rest of the line on every request.
 import type { IncomingMessage } from 'node:http';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
@@ -26,6 +28,12 @@ export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env, fallback =
   return env.VILLAGEFLOW_LOG_LEVEL?.trim() || fallback;
 }
 
+/**
+ * Without a destination, lines go to stdout in batches of at least 4 kB, written asynchronously,
+ * instead of one blocking write(2) per request. What is buffered leaves within a second (a timer)
+ * and when the process exits (pino flushes on exit, crashes included); only a killed process or
+ * machine can lose the last second of lines.
+ */
 export function createLogger(opts: { level?: string; destination?: DestinationStream } = {}): Logger {
   const options = {
     level: opts.level ?? logLevelFromEnv(),
@@ -34,7 +42,20 @@ export function createLogger(opts: { level?: string; destination?: DestinationSt
     timestamp: pino.stdTimeFunctions.isoTime,
     serializers: { err: pino.stdSerializers.err },
   };
-  return opts.destination ? pino(options, opts.destination) : pino(options);
+  if (opts.destination) return pino(options, opts.destination);
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const timer = setInterval(() => stdout.flush(), 1000).unref();
+  stdout.once('close', () => clearInterval(timer));
+  return pino(options, stdout);
+}
+
+/**
+ * The logger for the one line per request: `logger` without redaction. Only for objects whose
+ * fields are fixed by the caller and hold no secret (request id, method, path, status, duration,
+ * user id); anything else goes through `logger`.
+ */
+export function requestLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: [] });
 }
 
 /** What a request's log line needs to know from deeper layers (the signed-in user). */

@@ -10,10 +10,39 @@ import { ConflictError, NotFoundError, type Instance, type Store, type User, typ
 
 export const SYSTEM_ACTOR = { id: 'system', roles: ['system'] };
 
+/**
+ * The instance as the store holds it once `step` is committed, built from what was written rather
+ * than read back: the row's state, status, outcome, seq and head come from the snapshot, and it
+ * was updated at the record's time. Fields are listed, not spread, so a lazily parsed snapshot of
+ * the instance before is never parsed for this.
+ */
+function written(before: Omit<Instance, 'state' | 'status' | 'outcome' | 'seq' | 'head' | 'updatedAt'>, step: StepResult): Instance {
+  const s = step.snapshot;
+  return {
+    id: before.id,
+    villageId: before.villageId,
+    townshipId: before.townshipId,
+    flowVersionId: before.flowVersionId,
+    flowId: before.flowId,
+    title: before.title,
+    state: s.state,
+    status: s.status,
+    outcome: s.outcome,
+    seq: s.seq,
+    head: s.hash,
+    snapshot: s,
+    startedBy: before.startedBy,
+    createdAt: before.createdAt,
+    updatedAt: step.record.at,
+  };
+}
+
 useNodeCrypto();
 
 export class Runtime {
   private compiledFlows = new Map<number, CompiledFlow>();
+  /** Villages are created and never changed or deleted, so once read one is good for any process. */
+  private villages = new Map<string, Village>();
   constructor(
     readonly store: Store,
     readonly clock: Clock,
@@ -35,15 +64,25 @@ export class Runtime {
   }
 
   async village(id: string): Promise<Village> {
-    const v = await this.store.getVillage(id);
+    const v = await this.knownVillage(id);
     if (!v) throw new NotFoundError(`village ${id} does not exist`);
+    return v;
+  }
+
+  private async knownVillage(id: string): Promise<Village | null> {
+    let v = this.villages.get(id);
+    if (!v) {
+      const read = await this.store.getVillage(id);
+      if (!read) return null;
+      this.villages.set(id, (v = Object.freeze(read)));
+    }
     return v;
   }
 
   /** The instance and its village, if the user may read it; otherwise the same error as missing. */
   async readable(user: User, instanceId: string): Promise<{ instance: Instance; village: Village }> {
     const instance = await this.store.getInstance(instanceId);
-    const village = instance && (await this.store.getVillage(instance.villageId));
+    const village = instance && (await this.knownVillage(instance.villageId));
     if (!instance || !village || !canRead(user, village)) throw new NotFoundError(`instance ${instanceId} does not exist`);
     return { instance, village };
   }
@@ -59,11 +98,9 @@ export class Runtime {
     const step = start(compiled, event);
     const id = randomUUID();
     const title = input.title?.trim() || compiled.flow.title.zh;
-    await this.store.createInstance(
-      { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId: version.flowId, title, snapshot: step.snapshot, startedBy: user.id, createdAt: step.record.at },
-      this.write(compiled, step),
-    );
-    return (await this.store.getInstance(id))!;
+    const created = { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId: version.flowId, title, snapshot: step.snapshot, startedBy: user.id, createdAt: step.record.at };
+    await this.store.createInstance(created, this.write(compiled, step));
+    return written(created, step);
   }
 
   /** Sends a person's event; `seq` is the sequence number the sender saw (stale → CONFLICT). */
@@ -78,7 +115,7 @@ export class Runtime {
     const event: FlowEvent = { type: input.type, actor: { id: user.id, roles: actingRoles(user, village) }, at: this.now(), payload: input.payload ?? {} };
     const step = apply(compiled, instance.snapshot, event);
     await this.store.appendEvent({ instanceId: instance.id, expectedSeq: input.seq, ...this.write(compiled, step) });
-    return (await this.store.getInstance(instance.id))!;
+    return written(instance, step);
   }
 
   /** Delivers one due timer. Returns false when it is no longer running (already delivered). */

@@ -7,6 +7,7 @@ import { useMemo, useRef, useState, type ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useLocation, useSearch } from 'wouter';
 import type { Flow } from '../../engine/types.ts';
+import { preloadLayout } from '../diagram/layout.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { api } from '../app/trpc.ts';
 import { hasTownshipRole, type Me } from '../app/session.ts';
@@ -143,6 +144,8 @@ function useEditorNavigation(currentId: number | null) {
 }
 
 export function EditRoute({ me, versionId }: { me: Me; versionId: number }) {
+  // ELK (1.4 MB) loads while the flow is fetched, instead of after the canvas asks for a layout.
+  preloadLayout();
   const onImport = useImport();
   const saved = useEditorNavigation(versionId);
   const adopted = useMemo(() => {

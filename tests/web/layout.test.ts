@@ -8,6 +8,7 @@ import { initialViewport } from '../../designer/diagram/viewport.ts';
 import { durationWords, edgeWords, eventWords, labelSize, lineCount, nodeSizer, textWidth } from '../../designer/diagram/words.ts';
 import { lookup } from '../../designer/i18n/index.tsx';
 import type { Flow, TransitionConfig } from '../../engine/types.ts';
+import { chainFlow } from '../../bench/web-flow.ts';
 import { readFlowJson } from '../helpers.ts';
 
 const five = readFlowJson('flows/five-deliberations-two-disclosures.flow.json') as unknown as Flow;
@@ -143,6 +144,8 @@ describe('layoutGraph', () => {
   for (const [name, flow] of [
     ['five deliberations', five],
     ['four deliberations', four],
+    // Past the large-graph threshold: Brandes-Köpf node placement (bench/web.bench.ts times it).
+    ['a generated 100-state flow', chainFlow(100)],
   ] as const) {
     for (const lang of ['zh', 'en'] as const) {
       it(`places every node of ${name} (${lang}) without overlaps, labels clear of nodes`, async () => {

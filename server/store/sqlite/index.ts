@@ -4,11 +4,37 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter } from '../types.ts';
+import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter } from '../types.ts';
 import { MIGRATIONS } from './migrations.ts';
 import * as rows from './rows.ts';
 
 type Row = Record<string, unknown>;
+
+/**
+ * An instance whose snapshot (kilobytes of JSON) is parsed when first read. The public board and
+ * the inbox load an instance per row for its flow version or step and mostly never read the
+ * snapshot; parsing it was most of their time. Reading, spreading or serialising the instance
+ * parses it, so callers see a plain Instance.
+ */
+function lazySnapshot(r: Row): Instance {
+  const text = r.snapshot as string;
+  const instance = rows.instance({ ...r, snapshot: 'null' });
+  let parsed: Instance['snapshot'] | undefined;
+  Object.defineProperty(instance, 'snapshot', {
+    enumerable: true,
+    configurable: true,
+    get: () => (parsed ??= JSON.parse(text) as Instance['snapshot']),
+    set: (value: Instance['snapshot']) => void (parsed = value),
+  });
+  return instance;
+}
+
+/** Thrown inside a batch when a write failed after changing rows: the batch is rolled back whole. */
+class HalfWritten extends Error {}
+
+/** Group commit: the longest a queued event write waits for others, and the most in one commit. */
+const GROUP_MAX_WAIT_MS = 2;
+const GROUP_MAX_WRITES = 256;
 
 export class SqliteStore implements Store {
   readonly db: Database.Database;
@@ -55,7 +81,115 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Writes already accepted by appendEvent/createInstance are committed, not dropped.
+    if (this.queued.length) this.commitQueued();
     this.db.close();
+  }
+
+  // Group commit. With synchronous=FULL every COMMIT waits for an fsync (blocking the event loop,
+  // better-sqlite3 being synchronous), which bounds one-by-one writes to a few thousand a second.
+  // Event writes (appendEvent, createInstance) are queued instead and committed together a turn or
+  // two of the event loop later (setImmediate: after that turn's I/O callbacks, so requests that
+  // arrived together share a commit). A write that fails (a stale sequence number, a constraint)
+  // is rolled back alone and rejects alone, the others commit; every promise settles only after
+  // the COMMIT has returned. A lone write is one plain transaction, as before.
+  /** Event writes and the COMMITs that carried them, since the store opened (the server logs them at shutdown). */
+  readonly commitStats = { commits: 0, writes: 0, largest: 0 };
+  private queued: { write: () => void; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private flushScheduled = false;
+  /** When the oldest queued write arrived, and how many were queued at the last turn. */
+  private batchOpenedAt = 0;
+  private queuedAtLastTurn = 0;
+
+  private groupCommit(write: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ write, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        this.batchOpenedAt = performance.now();
+        this.queuedAtLastTurn = 0;
+        setImmediate(this.onTurn);
+      }
+    });
+  }
+
+  // Under load the requests of the next batch reach the store over several turns of the loop (the
+  // COMMIT before blocked it), so the batch stays open while each turn brings more writes, up to
+  // GROUP_MAX_WAIT_MS after its first one. A lone write waits one extra turn.
+  private onTurn = () => {
+    const n = this.queued.length;
+    if (n > this.queuedAtLastTurn && n < GROUP_MAX_WRITES && performance.now() - this.batchOpenedAt < GROUP_MAX_WAIT_MS) {
+      this.queuedAtLastTurn = n;
+      setImmediate(this.onTurn);
+      return;
+    }
+    this.commitQueued();
+  };
+
+  private commitQueued() {
+    this.flushScheduled = false;
+    const batch = this.queued;
+    this.queued = [];
+    if (batch.length === 0) return;
+    this.commitStats.commits++;
+    this.commitStats.writes += batch.length;
+    this.commitStats.largest = Math.max(this.commitStats.largest, batch.length);
+    if (batch.length === 1) {
+      const only = batch[0]!;
+      try {
+        this.db.transaction(only.write)();
+      } catch (err) {
+        return only.reject(err);
+      }
+      return only.resolve();
+    }
+    // Most failures (a stale sequence number, a missing instance) happen before the write has
+    // changed a row, and a failed statement leaves nothing behind, so the batch runs without
+    // savepoints. Only when a write fails after changing rows is the batch rolled back whole and
+    // run again with a SAVEPOINT per write, which costs about as much as the writes themselves.
+    const failed = this.runBatch(batch, false) ?? this.runBatch(batch, true);
+    if (failed instanceof Map) batch.forEach((w, i) => (failed.has(i) ? w.reject(failed.get(i)) : w.resolve()));
+  }
+
+  /** The batch's transaction, made once (the connection exists only after the constructor). */
+  private batchTransactionFn?: (batch: { write: () => void }[], savepoints: boolean, failed: Map<number, unknown>) => void;
+  private batchTransaction(batch: { write: () => void }[], savepoints: boolean, failed: Map<number, unknown>) {
+    if (!this.batchTransactionFn) {
+      const totalChanges = this.db.prepare('SELECT total_changes()').pluck();
+      // Nested in a transaction, better-sqlite3 runs a transaction function as a SAVEPOINT.
+      const inSavepoint = this.db.transaction((write: () => void) => write());
+      this.batchTransactionFn = this.db.transaction((b: { write: () => void }[], withSavepoints: boolean, f: Map<number, unknown>) => {
+        b.forEach((w, i) => {
+          const before = withSavepoints ? 0 : (totalChanges.get() as number);
+          try {
+            if (withSavepoints) inSavepoint(w.write);
+            else w.write();
+          } catch (err) {
+            if (!withSavepoints && totalChanges.get() !== before) throw new HalfWritten();
+            f.set(i, err);
+          }
+        });
+      });
+    }
+    this.batchTransactionFn(batch, savepoints, failed);
+  }
+
+  /**
+   * Runs the batch in one transaction: the failed writes by index once it committed, null when a
+   * write failed half-way without savepoints (nothing committed; run it again with them), or
+   * 'rejected' when the transaction itself failed and every write was rejected.
+   */
+  private runBatch(batch: { write: () => void; reject: (err: unknown) => void }[], savepoints: boolean): Map<number, unknown> | null | 'rejected' {
+    const failed = new Map<number, unknown>();
+    try {
+      this.batchTransaction(batch, savepoints, failed);
+      return failed;
+    } catch (err) {
+      if (err instanceof HalfWritten) return null;
+      // The COMMIT itself failed: nothing of the batch is stored.
+      for (const w of batch) w.reject(err);
+      return 'rejected';
+    }
   }
 
   async createTownship(t: { id: string; name: string }) {
@@ -231,7 +365,7 @@ export class SqliteStore implements Store {
   }
 
   async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1]) {
-    this.db.transaction(() => {
+    return this.groupCommit(() => {
       const s = first.snapshot;
       this.run(
         `INSERT INTO instances (id, village_id, township_id, flow_version_id, flow_id, title, state, status, outcome, seq, head, snapshot, started_by, created_at, updated_at)
@@ -239,11 +373,11 @@ export class SqliteStore implements Store {
         i.id, i.villageId, i.townshipId, i.flowVersionId, i.flowId, i.title, s.state, s.status, s.outcome, s.seq, s.hash, JSON.stringify(s), i.startedBy, i.createdAt, i.createdAt,
       );
       this.writeEvent(i, first);
-    })();
+    });
   }
 
   async appendEvent(w: EventWrite & { title?: string }) {
-    this.db.transaction(() => {
+    return this.groupCommit(() => {
       const s = w.snapshot;
       const current = this.get('SELECT id, village_id, township_id, flow_id, title FROM instances WHERE id = ?', w.instanceId);
       if (!current) throw new NotFoundError(`instance ${w.instanceId} does not exist`);
@@ -257,30 +391,28 @@ export class SqliteStore implements Store {
       }
       if (w.flowVersionId !== undefined) this.run('UPDATE instances SET flow_version_id = ? WHERE id = ?', w.flowVersionId, w.instanceId);
       this.writeEvent({ id: w.instanceId, villageId: current.village_id as string, townshipId: current.township_id as string, flowId: current.flow_id as string, title }, w);
-    })();
+    });
   }
 
   async getInstance(id: string) {
     const r = this.get('SELECT * FROM instances WHERE id = ?', id);
-    return r ? rows.instance(r) : null;
+    return r ? lazySnapshot(r) : null;
   }
 
   async listInstances(f: InstanceFilter) {
     const where = ['i.township_id = ?'];
     const params: unknown[] = [f.townshipId];
-    if (f.villageIds) {
-      where.push(`i.village_id IN (${f.villageIds.map(() => '?').join(', ') || 'NULL'})`);
-      params.push(...f.villageIds);
-    }
+    // One village reads its own index range, newest first; several scan the township's, newest
+    // first, filtered on the index, and stop at the limit. The village list is one JSON parameter so
+    // the statement is prepared once, not once per list length.
+    if (f.villageIds?.length === 1) where.push('i.village_id = ?'), params.push(f.villageIds[0]);
+    else if (f.villageIds) where.push('i.village_id IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(f.villageIds));
     if (f.flowId) where.push('i.flow_id = ?'), params.push(f.flowId);
     if (f.state) where.push('i.state = ?'), params.push(f.state);
     if (f.status) where.push('i.status = ?'), params.push(f.status);
     if (f.overdue !== undefined) where.push(`${f.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM tasks t WHERE t.instance_id = i.id AND t.overdue = 1)`);
     params.push(f.limit ?? 100, f.offset ?? 0);
-    return this.db
-      .prepare(`SELECT i.* FROM instances i WHERE ${where.join(' AND ')} ORDER BY i.updated_at DESC, i.id LIMIT ? OFFSET ?`)
-      .all(...params)
-      .map((r) => rows.instance(r as Row));
+    return this.all(`SELECT i.* FROM instances i WHERE ${where.join(' AND ')} ORDER BY i.updated_at DESC, i.id LIMIT ? OFFSET ?`, ...params).map(rows.instance);
   }
 
   async history(instanceId: string): Promise<HistoryRecord[]> {
@@ -289,12 +421,13 @@ export class SqliteStore implements Store {
 
   async inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number) {
     if (scopes.length === 0) return [];
-    const clauses = scopes.map((s) => (s.villageId ? '(t.village_id = ? AND t.role = ?)' : '(t.township_id = ? AND t.role = ?)'));
-    const params = scopes.flatMap((s) => [s.villageId ?? s.townshipId, s.role]);
-    return this.db
-      .prepare(`SELECT t.* FROM tasks t WHERE ${clauses.join(' OR ')} ORDER BY t.overdue DESC, t.since ASC, t.instance_id LIMIT ?`)
-      .all(...params, limit)
-      .map((r) => rows.task(r as Row));
+    // One index range per scope, already in inbox order and cut at the limit; only the union of
+    // those few rows is sorted, not every open task the scopes match. UNION drops a task that two
+    // scopes both match, as the OR of the scopes would.
+    const one = (s: { villageId: string | null }) =>
+      `SELECT * FROM (SELECT t.* FROM tasks t WHERE ${s.villageId ? 't.village_id' : 't.township_id'} = ? AND t.role = ? ORDER BY t.overdue DESC, t.since, t.instance_id LIMIT ?)`;
+    const params = scopes.flatMap((s) => [s.villageId ?? s.townshipId, s.role, limit]);
+    return this.all(`${scopes.map(one).join(' UNION ')} ORDER BY overdue DESC, since, instance_id, role LIMIT ?`, ...params, limit).map(rows.task);
   }
 
   async dueTimers(now: string, limit: number) {
@@ -319,9 +452,8 @@ export class SqliteStore implements Store {
     return this.all('SELECT * FROM audit_log WHERE township_id = ? ORDER BY id DESC LIMIT ?', townshipId, limit).map(rows.audit);
   }
 
-  // Two portable queries (window functions run on SQLite and PostgreSQL alike); durations are left
-  // to the caller, computed from the ISO timestamps. Only state changes leave the database, not
-  // every ballot.
+  // Two portable queries; durations are left to the caller, computed from the ISO timestamps.
+  // Only state changes leave the database, not every ballot.
   async instanceStats(townshipId: string) {
     const instances = this.all(
       `SELECT i.id, i.village_id, i.flow_id, i.flow_version_id, i.status,
@@ -337,10 +469,11 @@ export class SqliteStore implements Store {
       overdue: Number(r.overdue) === 1,
     }));
     const entries = this.all(
-      `SELECT x.instance_id, x.seq, x.state, x.at FROM (
-         SELECT h.instance_id, h.seq, h.state, h.at, LAG(h.state) OVER (PARTITION BY h.instance_id ORDER BY h.seq) AS prev_state
-         FROM history h JOIN instances i ON i.id = h.instance_id WHERE i.township_id = ?
-       ) x WHERE x.prev_state IS NULL OR x.prev_state <> x.state ORDER BY x.instance_id, x.seq`,
+      // A record enters a state unless the record before it (seq - 1: sequence numbers have no gaps)
+      // was in the same state; a primary-key probe is about twice as fast here as LAG() OVER.
+      `SELECT h.instance_id, h.seq, h.state, h.at FROM instances i JOIN history h ON h.instance_id = i.id
+       WHERE i.township_id = ? AND NOT EXISTS (SELECT 1 FROM history p WHERE p.instance_id = h.instance_id AND p.seq = h.seq - 1 AND p.state = h.state)
+       ORDER BY h.instance_id, h.seq`,
       townshipId,
     ).map((r) => ({ instanceId: r.instance_id as string, seq: r.seq as number, state: r.state as string, at: r.at as string }));
     return { instances, entries };

@@ -193,4 +193,23 @@ CREATE TABLE catalogue_starts (
 CREATE INDEX catalogue_starts_township ON catalogue_starts(township_id, item_id);
 `,
   },
+  {
+    version: 3,
+    name: 'indexes in the order the inbox and instance lists read',
+    // The inbox reads overdue first, then the longest waiting: with overdue DESC in the index (and
+    // instance_id, the last tie-break) each scope's first rows come straight from the index instead
+    // of sorting every open task of the village or township. Instance lists read the most recently
+    // updated first: one village through (township, village, updated_at), several through
+    // (township, updated_at) with village_id in the index to filter without reading rows. The
+    // indexes they replace served only these queries.
+    sql: `
+DROP INDEX tasks_village;
+DROP INDEX tasks_township;
+CREATE INDEX tasks_village_inbox ON tasks(village_id, role, overdue DESC, since, instance_id);
+CREATE INDEX tasks_township_inbox ON tasks(township_id, role, overdue DESC, since, instance_id);
+DROP INDEX instances_village;
+CREATE INDEX instances_village_recent ON instances(township_id, village_id, updated_at DESC, id);
+CREATE INDEX instances_township_recent ON instances(township_id, updated_at DESC, id, village_id);
+`,
+  },
 ];

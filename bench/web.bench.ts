@@ -1,0 +1,179 @@
+// The web app: how much JavaScript a browser downloads (the production build, gzip-compressed as a
+// server would send it), and how long the flow designer takes to show a 100-state flow in Chromium
+// — from navigation until every state is on the canvas and the layout is done.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+import { validateFlow } from '../engine/index.ts';
+import { saveDraft } from '../server/flows.ts';
+import { createAppServer } from '../server/http.ts';
+import { createLogger } from '../server/log.ts';
+import { Runtime } from '../server/runtime.ts';
+import { DEMO_PASSWORD, DEMO_TOWNSHIP, seedDemo } from '../server/seed.ts';
+import { SqliteStore } from '../server/store/sqlite/index.ts';
+import type { Benchmark, Result } from './lib.ts';
+import { loadLine } from './machine-load.ts';
+import { chainFlow } from './web-flow.ts';
+
+const STATES = 100;
+const SAMPLES = Number(process.env.BENCH_WEB_SAMPLES ?? 7);
+// The flags of tests/e2e/browser.ts.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface WebResult extends Result {
+  p50Ms?: number;
+  p99Ms?: number;
+  /** Gzip size (input is the same); rawBytes uncompressed. */
+  bytes?: number;
+  rawBytes?: number;
+}
+
+/** Builds the app as production into a fresh folder (as tests/global-setup.ts does). */
+async function buildApp(dir: string): Promise<void> {
+  const before = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: 'vite.config.ts', mode: 'production', logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = before;
+  }
+}
+
+function jsFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.m?js$/.test(f))
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).isFile());
+}
+
+const sizeRow = (task: string, raw: number, gz: number, what: string): WebResult => ({
+  bench: 'web',
+  task,
+  unit: 'bytes',
+  perOp: 1,
+  input: gz,
+  inputUnit: `bytes gzip (${raw} raw, ${what})`,
+  opsPerSec: 0,
+  itemsPerSec: 0,
+  usPerItem: 0,
+  rmePct: 0,
+  samples: 1,
+  bytes: gz,
+  rawBytes: raw,
+});
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+
+/** Milliseconds from navigation start until the designer shows every state, laid out, per sample. */
+async function designerTimes(webRoot: string): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'villageflow-bench-web-'));
+  const store = new SqliteStore(join(dir, 'web.db'));
+  await store.migrate();
+  const runtime = new Runtime(store, () => new Date());
+  await seedDemo(runtime);
+  const flow = chainFlow(STATES);
+  const issues = validateFlow(flow);
+  if (issues.length) throw new Error(`the generated ${STATES}-state flow is invalid: ${issues[0]!.pointer} ${issues[0]!.message}`);
+  const { version } = await saveDraft(store, DEMO_TOWNSHIP.id, JSON.stringify(flow, null, 2), 'qs-admin', runtime.now());
+  const server = createAppServer(runtime, { webRoot, logger: createLogger({ level: 'silent' }) });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
+    // Signs in through the API: the request context shares the browser context's cookies.
+    const login = await context.request.post(`${url}/trpc/auth.login`, { data: { username: 'qs.admin', password: DEMO_PASSWORD }, headers: { 'x-villageflow': '1' } });
+    if (!login.ok()) throw new Error(`sign-in failed: ${login.status()} ${await login.text()}`);
+    const times: number[] = [];
+    // The first visit fills the HTTP cache and is not counted: a designer opens flows in a session.
+    for (let i = 0; i <= SAMPLES; i++) {
+      const page = await context.newPage();
+      await page.goto(`${url}/designer/edit/${version.id}`);
+      const handle = await page.waitForFunction(
+        (n) => {
+          const canvas = document.querySelector('[data-testid="editor-canvas"][data-layout="ready"]');
+          return canvas && canvas.querySelectorAll('.react-flow__node').length === n ? performance.now() : false;
+        },
+        STATES,
+        { polling: 'raf', timeout: 60_000 },
+      );
+      const ms = (await handle.jsonValue()) as number;
+      if (i > 0) times.push(ms);
+      await page.close();
+    }
+    return times;
+  } finally {
+    await browser.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const bench: Benchmark = {
+  name: 'web',
+  description: `gzip size of the web app's JavaScript; time for the designer to show a ${STATES}-state flow in Chromium`,
+  async run() {
+    const out = mkdtempSync(join(tmpdir(), 'villageflow-bench-build-'));
+    try {
+      const t0 = performance.now();
+      await buildApp(out);
+      console.log(`  built the web app in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const files = jsFiles(out).map((f) => {
+        const raw = readFileSync(f);
+        return { name: relative(out, f), raw: raw.length, gz: gzipSync(raw).length };
+      });
+      if (files.length === 0) throw new Error('the build emitted no JavaScript');
+      files.sort((a, b) => b.gz - a.gz);
+      const total = files.reduce((s, f) => ({ raw: s.raw + f.raw, gz: s.gz + f.gz }), { raw: 0, gz: 0 });
+      const entry = readFileSync(join(out, 'index.html'), 'utf8');
+      const initial = files.filter((f) => entry.includes(f.name.replace(/\\/g, '/')));
+      const initialSize = initial.reduce((s, f) => ({ raw: s.raw + f.raw, gz: s.gz + f.gz }), { raw: 0, gz: 0 });
+      const results: WebResult[] = [
+        sizeRow('JavaScript, all chunks (gzip)', total.raw, total.gz, `${files.length} files`),
+        sizeRow('JavaScript, loaded by index.html (gzip)', initialSize.raw, initialSize.gz, `${initial.length} files`),
+        sizeRow(`largest chunk: ${files[0]!.name} (gzip)`, files[0]!.raw, files[0]!.gz, '1 file'),
+      ];
+      const times = (await designerTimes(out)).sort((a, b) => a - b);
+      const mean = times.reduce((s, t) => s + t, 0) / times.length;
+      const sd = Math.sqrt(times.reduce((s, t) => s + (t - mean) ** 2, 0) / Math.max(1, times.length - 1));
+      results.push({
+        bench: 'web',
+        task: `designer shows a ${STATES}-state flow`,
+        unit: 'page loads',
+        perOp: 1,
+        input: STATES,
+        inputUnit: 'states',
+        opsPerSec: 1000 / mean,
+        itemsPerSec: 1000 / mean,
+        usPerItem: mean * 1000,
+        rmePct: ((1.96 * sd) / Math.sqrt(times.length) / mean) * 100,
+        samples: times.length,
+        p50Ms: quantile(times, 0.5),
+        p99Ms: quantile(times, 0.99),
+      });
+      webFiles = files;
+      return results;
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  },
+  summarize(results) {
+    const rs = results as WebResult[];
+    const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+    const lines = rs.filter((r) => r.bytes !== undefined).map((r) => `${r.task}: ${kb(r.bytes!)} gzip, ${kb(r.rawBytes!)} raw`);
+    lines.push(`largest chunks (gzip): ${webFiles.slice(0, 5).map((f) => `${f.name} ${kb(f.gz)}`).join(', ')}`);
+    const d = rs.find((r) => r.p50Ms !== undefined);
+    if (d) lines.push(`${d.task}: p50 ${d.p50Ms!.toFixed(0)} ms, slowest ${d.p99Ms!.toFixed(0)} ms of ${d.samples} page loads (navigation start → all ${STATES} nodes laid out)`);
+    lines.push(loadLine());
+    return lines;
+  },
+};
+let webFiles: { name: string; raw: number; gz: number }[] = [];
+export default bench;
