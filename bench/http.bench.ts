@@ -14,21 +14,13 @@ import { mkdtempSync, openSync, readFileSync, closeSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import { DEMO_PASSWORD } from '../server/seed.ts';
+import { call, makePool, NO_QUORUM, refreshPool, SECONDS, sendLoad, signIn, type Slot } from './http-load.ts';
 import type { Benchmark, Result } from './lib.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FIVE = 'five-deliberations-two-disclosures';
-const RUN = JSON.parse(readFileSync(join(ROOT, 'flows', 'runs', `${FIVE}.happy-path.run.json`), 'utf8')) as { events: { payload?: Record<string, unknown> }[] };
-const PROPOSAL = RUN.events[1]!.payload!;
-const NO_QUORUM = { members: 7, eligible: 7, present: 3, for: 3, against: 0, abstain: 0, recused: 0, notes: '到会人数不足，另行召开' };
-/** Seconds of load per concurrency level (BENCH_HTTP_SECONDS overrides), after a short warm-up. */
-const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
 const LEVELS = [1, 16, 64];
 /** Instances to send to: twice the most connections, so a free one is always at hand. */
 const POOL = 2 * Math.max(...LEVELS);
-const HEADERS = { 'content-type': 'application/json', 'x-villageflow': '1' };
 
 const task = (c: number) => `send event, ${c} connection${c === 1 ? '' : 's'}`;
 
@@ -76,27 +68,6 @@ async function startServer(dir: string): Promise<Server> {
   }
 }
 
-async function call<T>(url: string, path: string, input: unknown, cookie?: string): Promise<{ data: T; cookie?: string }> {
-  const res = await fetch(`${url}/trpc/${path}`, { method: 'POST', headers: { ...HEADERS, ...(cookie ? { cookie } : {}) }, body: JSON.stringify(input) });
-  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
-  if (!res.ok || !body.result) throw new Error(`${path}: HTTP ${res.status} ${JSON.stringify(body.error).slice(0, 300)}`);
-  const session = res.headers.getSetCookie().map((c) => c.split(';')[0]!).join('; ');
-  return { data: body.result.data, cookie: session || undefined };
-}
-
-async function get<T>(url: string, path: string, input: unknown, cookie: string): Promise<T> {
-  const res = await fetch(`${url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: { ...HEADERS, cookie } });
-  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
-  if (!res.ok || !body.result) throw new Error(`${path}: HTTP ${res.status} ${JSON.stringify(body.error).slice(0, 300)}`);
-  return body.result.data;
-}
-
-async function signIn(url: string, username: string): Promise<string> {
-  const { cookie } = await call(url, 'auth.login', { username, password: DEMO_PASSWORD });
-  if (!cookie) throw new Error(`signing in as ${username} set no cookie`);
-  return cookie;
-}
-
 /** kB from /proc/PID/status (Linux). */
 function memoryOf(pid: number): { rssKb: number; hwmKb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -115,43 +86,6 @@ function cpuMsOf(pid: number, mainThread = false): number {
 }
 const TICKS_PER_SECOND = 100;
 
-interface Slot {
-  id: string;
-  seq: number;
-}
-
-/** One autocannon run of `connections` clients sending the repeatable event. */
-async function load(url: string, cookie: string, pool: Slot[], connections: number, seconds: number) {
-  const free = [...pool];
-  let lost = 0;
-  const result = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    headers: { ...HEADERS, cookie },
-    requests: [
-      {
-        method: 'POST',
-        path: '/trpc/instances.send',
-        setupRequest(req, context) {
-          const slot = free.pop();
-          if (!slot) throw new Error('no free instance: the pool is smaller than the connections in flight');
-          (context as { slot?: Slot }).slot = slot;
-          return { ...req, body: JSON.stringify({ id: slot.id, seq: slot.seq, type: 'RECORD_VOTE', payload: NO_QUORUM }) };
-        },
-        onResponse(status, body, context) {
-          const slot = (context as { slot?: Slot }).slot!;
-          if (status === 200) {
-            slot.seq = (JSON.parse(body) as { result: { data: { seq: number } } }).result.data.seq;
-            free.push(slot);
-          } else lost++; // its sequence number is unknown now: it leaves the pool
-        },
-      },
-    ],
-  });
-  return { result, lost };
-}
-
 const bench: Benchmark = {
   name: 'http',
   description: `instances.send over HTTP (server/main.ts, SQLite file, signed in) with autocannon at ${LEVELS.join(', ')} connections, ${SECONDS} s each; server memory`,
@@ -162,13 +96,7 @@ const bench: Benchmark = {
     try {
       const secretary = await signIn(server.url, 'dongping.secretary');
       const clerk = await signIn(server.url, 'dongping.clerk');
-      const pool: Slot[] = [];
-      for (let k = 0; k < POOL; k++) {
-        const started = await call<{ id: string; seq: number }>(server.url, 'instances.start', { villageId: 'dongping', flowId: FIVE, title: `基准测试 ${k}` }, secretary);
-        const submitted = await call<{ seq: number; state: string }>(server.url, 'instances.send', { id: started.data.id, seq: started.data.seq, type: 'SUBMIT', payload: PROPOSAL }, secretary);
-        if (submitted.data.state !== 'two_committees') throw new Error(`a submitted proposal should be at two_committees, is at ${submitted.data.state}`);
-        pool.push({ id: started.data.id, seq: submitted.data.seq });
-      }
+      const pool: Slot[] = await makePool([server.url], secretary, POOL);
       // Self-check: the clerk's event is accepted and loops back to the same step.
       const check = await call<{ seq: number; state: string }>(server.url, 'instances.send', { id: pool[0]!.id, seq: pool[0]!.seq, type: 'RECORD_VOTE', payload: NO_QUORUM }, clerk);
       if (check.data.state !== 'two_committees' || check.data.seq !== pool[0]!.seq + 1) throw new Error(`a meeting without quorum went to ${check.data.state} at ${check.data.seq}`);
@@ -176,9 +104,9 @@ const bench: Benchmark = {
 
       // Before each run every instance's sequence number is read back: requests cut off when a run
       // stopped may have been applied without their response being seen.
-      const refresh = () => Promise.all(pool.map(async (s) => void (s.seq = (await get<{ instance: { seq: number } }>(server.url, 'instances.get', { id: s.id }, clerk)).instance.seq)));
+      const refresh = () => refreshPool(server.url, pool, clerk);
       await refresh();
-      await load(server.url, clerk, pool, 16, 1);
+      await sendLoad([server.url], 16, clerk, pool, 1);
       const before = memoryOf(server.pid);
       let peakRssKb = before.rssKb;
       const sampler = setInterval(() => (peakRssKb = Math.max(peakRssKb, memoryOf(server.pid).rssKb)), 100);
@@ -187,7 +115,8 @@ const bench: Benchmark = {
           await refresh();
           const cpuBefore = cpuMsOf(server.pid);
           const mainBefore = cpuMsOf(server.pid, true);
-          const { result, lost } = await load(server.url, clerk, pool, connections, SECONDS);
+          const { runs, lost } = await sendLoad([server.url], connections, clerk, pool, SECONDS);
+          const result = runs[0]!;
           const cpuMs = cpuMsOf(server.pid) - cpuBefore;
           const mainMs = cpuMsOf(server.pid, true) - mainBefore;
           const ok = result['2xx'];

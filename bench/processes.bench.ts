@@ -11,87 +11,20 @@
 // it can repeat. Each request takes an instance no other request has in flight (from one pool
 // shared by both processes: any process serves any instance), with the sequence number the last
 // response returned, so nothing conflicts; anything but a 200 is counted and reported.
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import pg from 'pg';
-import { DEMO_PASSWORD } from '../server/seed.ts';
 import { startCluster } from '../tests/pg-cluster.ts';
 import { spawnServer, type ServerProcess } from '../tests/server/spawn-server.ts';
+import { makePool, refreshPool, SECONDS, sendLoad, signIn } from './http-load.ts';
 import type { Benchmark, Result } from './lib.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FIVE = 'five-deliberations-two-disclosures';
-const RUN = JSON.parse(readFileSync(join(ROOT, 'flows', 'runs', `${FIVE}.happy-path.run.json`), 'utf8')) as { events: { payload?: Record<string, unknown> }[] };
-const PROPOSAL = RUN.events[1]!.payload!;
-const NO_QUORUM = { members: 7, eligible: 7, present: 3, for: 3, against: 0, abstain: 0, recused: 0, notes: '到会人数不足，另行召开' };
-/** Seconds of load per run (BENCH_HTTP_SECONDS overrides), after a short warm-up. */
-const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
 const CONNECTIONS = 32;
 /** Interleaved rounds per setting (BENCH_ROUNDS overrides); the best of each is reported. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const POOL = 2 * CONNECTIONS;
-const HEADERS = { 'content-type': 'application/json', 'x-villageflow': '1' };
 
 const task = (processes: number) => `send event, ${processes} process${processes === 1 ? '' : 'es'}`;
-
-async function call<T>(url: string, path: string, input: unknown, cookie?: string): Promise<{ data: T; cookie?: string }> {
-  const res = await fetch(`${url}/trpc/${path}`, { method: 'POST', headers: { ...HEADERS, ...(cookie ? { cookie } : {}) }, body: JSON.stringify(input) });
-  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
-  if (!res.ok || !body.result) throw new Error(`${path}: HTTP ${res.status} ${JSON.stringify(body.error).slice(0, 300)}`);
-  const session = res.headers.getSetCookie().map((c) => c.split(';')[0]!).join('; ');
-  return { data: body.result.data, cookie: session || undefined };
-}
-
-async function get<T>(url: string, path: string, input: unknown, cookie: string): Promise<T> {
-  const res = await fetch(`${url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: { ...HEADERS, cookie } });
-  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
-  if (!res.ok || !body.result) throw new Error(`${path}: HTTP ${res.status} ${JSON.stringify(body.error).slice(0, 300)}`);
-  return body.result.data;
-}
-
-interface Slot {
-  id: string;
-  seq: number;
-}
-
-/** autocannon against every process at once, CONNECTIONS in all, one shared pool of instances. */
-async function load(urls: string[], cookie: string, pool: Slot[], seconds: number) {
-  const free = [...pool];
-  let lost = 0;
-  const runs = await Promise.all(
-    urls.map((url) =>
-      autocannon({
-        url,
-        connections: CONNECTIONS / urls.length,
-        duration: seconds,
-        headers: { ...HEADERS, cookie },
-        requests: [
-          {
-            method: 'POST',
-            path: '/trpc/instances.send',
-            setupRequest(req, context) {
-              const slot = free.pop();
-              if (!slot) throw new Error('no free instance: the pool is smaller than the connections in flight');
-              (context as { slot?: Slot }).slot = slot;
-              return { ...req, body: JSON.stringify({ id: slot.id, seq: slot.seq, type: 'RECORD_VOTE', payload: NO_QUORUM }) };
-            },
-            onResponse(status, body, context) {
-              const slot = (context as { slot?: Slot }).slot!;
-              if (status === 200) {
-                slot.seq = (JSON.parse(body) as { result: { data: { seq: number } } }).result.data.seq;
-                free.push(slot);
-              } else lost++; // its sequence number is unknown now: it leaves the pool
-            },
-          },
-        ],
-      }),
-    ),
-  );
-  return { runs, lost };
-}
 
 /** A fresh database on the cluster; returns its URL. */
 async function createDatabase(admin: string, name: string): Promise<string> {
@@ -126,29 +59,22 @@ async function prepare(admin: string, processes: number, servers: ServerProcess[
   }
   const urls = own.map((s) => s.url);
   // One session each, made on the first process: sessions live in the database.
-  const { cookie: secretary } = await call(urls[0]!, 'auth.login', { username: 'dongping.secretary', password: DEMO_PASSWORD });
-  const { cookie: clerk } = await call(urls[0]!, 'auth.login', { username: 'dongping.clerk', password: DEMO_PASSWORD });
-  const pool: Slot[] = [];
-  for (let k = 0; k < POOL; k++) {
-    const url = urls[k % urls.length]!;
-    const started = await call<{ id: string; seq: number }>(url, 'instances.start', { villageId: 'dongping', flowId: FIVE, title: `基准测试 ${k}` }, secretary);
-    const submitted = await call<{ seq: number; state: string }>(url, 'instances.send', { id: started.data.id, seq: started.data.seq, type: 'SUBMIT', payload: PROPOSAL }, secretary);
-    if (submitted.data.state !== 'two_committees') throw new Error(`a submitted proposal should be at two_committees, is at ${submitted.data.state}`);
-    pool.push({ id: started.data.id, seq: submitted.data.seq });
-  }
+  const secretary = await signIn(urls[0]!, 'dongping.secretary');
+  const clerk = await signIn(urls[0]!, 'dongping.clerk');
+  const pool = await makePool(urls, secretary, POOL);
   // Requests cut off when a run stopped may still be applied after it: let them land, then read
   // every seq back.
   const refresh = async () => {
     await new Promise((r) => setTimeout(r, 1000));
-    await Promise.all(pool.map(async (s) => void (s.seq = (await get<{ instance: { seq: number } }>(urls[0]!, 'instances.get', { id: s.id }, clerk!)).instance.seq)));
+    await refreshPool(urls[0]!, pool, clerk);
   };
   await refresh();
-  await load(urls, clerk!, pool, 1);
+  await sendLoad(urls, CONNECTIONS / urls.length, clerk, pool, 1);
   return {
     servers: own,
     async measure() {
       await refresh();
-      const { runs, lost } = await load(urls, clerk!, pool, SECONDS);
+      const { runs, lost } = await sendLoad(urls, CONNECTIONS / urls.length, clerk, pool, SECONDS);
       const ok = runs.reduce((n, r) => n + r['2xx'], 0);
       const seconds = Math.max(...runs.map((r) => r.duration));
       const perSec = ok / seconds;

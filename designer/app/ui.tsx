@@ -1,4 +1,4 @@
-// Small shared pieces: loading and error states, durations, times in China time.
+// Small shared pieces: loading and error states, table heads, durations, times in China time.
 import type { ReactNode } from 'react';
 import { useI18n } from '../i18n/index.tsx';
 import { errorInfo } from './trpc.ts';
@@ -26,6 +26,22 @@ export function Query<T>({ q, children }: { q: { data: T | undefined; error: unk
   if (q.isLoading) return <Loading />;
   if (q.error) return <ErrorBox error={q.error} onRetry={() => q.refetch()} />;
   return <>{q.data !== undefined ? children(q.data) : null}</>;
+}
+
+/** A figures table's head: the column of row names, then right-aligned number columns. */
+export function NumberTableHead({ first, columns }: { first: string; columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        <th scope="col">{first}</th>
+        {columns.map((c) => (
+          <th key={c} scope="col" className="num">
+            {c}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
 }
 
 /** A time as people here read it: China time, minutes. */

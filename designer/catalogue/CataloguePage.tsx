@@ -6,6 +6,7 @@ import { Link, useLocation } from 'wouter';
 import { useI18n } from '../i18n/index.tsx';
 import { api } from '../app/trpc.ts';
 import { hasTownshipRole, type Me } from '../app/session.ts';
+import { downloadFile } from '../app/download.ts';
 import { ErrorBox, Query } from '../app/ui.tsx';
 import { ItemEditor, type Item } from './ItemEditor.tsx';
 import './catalogue.css';
@@ -27,12 +28,7 @@ export function CataloguePage({ me }: { me: Me }) {
     setError(null);
     try {
       const { csv, filename } = await api.catalogue.exportCsv.query();
-      const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = filename;
-      a.click();
-      URL.revokeObjectURL(url);
+      downloadFile(filename, csv, 'text/csv;charset=utf-8');
     } catch (err) {
       setError(err);
     }

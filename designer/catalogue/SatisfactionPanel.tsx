@@ -3,6 +3,7 @@
 // every rate under the threshold marked (red, and in words for screen readers and print).
 import { useI18n } from '../i18n/index.tsx';
 import type { api } from '../app/trpc.ts';
+import { NumberTableHead } from '../app/ui.tsx';
 import './catalogue.css';
 
 type Figures = Awaited<ReturnType<typeof api.stats.overview.query>>['service'];
@@ -52,28 +53,8 @@ export function SatisfactionPanel({ figures }: { figures: Figures }) {
 
 function RatesHead({ first }: { first: string }) {
   const { t } = useI18n();
-  return (
-    <thead>
-      <tr>
-        <th scope="col">{first}</th>
-        <th scope="col" className="num">
-          {t('catalogue.satisfaction.started')}
-        </th>
-        <th scope="col" className="num">
-          {t('catalogue.satisfaction.rated')}
-        </th>
-        <th scope="col" className="num">
-          {t('catalogue.satisfaction.satisfaction')}
-        </th>
-        <th scope="col" className="num">
-          {t('catalogue.satisfaction.onTime')}
-        </th>
-        <th scope="col" className="num">
-          {t('catalogue.satisfaction.completion')}
-        </th>
-      </tr>
-    </thead>
-  );
+  const columns = (['started', 'rated', 'satisfaction', 'onTime', 'completion'] as const).map((c) => t(`catalogue.satisfaction.${c}`));
+  return <NumberTableHead first={first} columns={columns} />;
 }
 
 function RatesRow({ name, rates, threshold }: { name: string; rates: Rates; threshold: number }) {

@@ -1,10 +1,11 @@
 // The figures the documents report (办结率, 按时办结率, average and 90th-percentile time) per village
 // and per service item or process, with the counting rule on the page, and the whole set of
 // figures (steps included) as a CSV spreadsheet to download (stats.exportCsv).
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useI18n } from '../i18n/index.tsx';
 import { api } from '../app/trpc.ts';
-import { ErrorBox } from '../app/ui.tsx';
+import { downloadFile } from '../app/download.ts';
+import { ErrorBox, NumberTableHead } from '../app/ui.tsx';
 import type { Overview } from './OverviewPage.tsx';
 import './overview.css';
 
@@ -21,12 +22,7 @@ export function FiguresPanel({ data }: { data: Overview }) {
     setMessage(null);
     try {
       const { csv, filename } = await api.stats.exportCsv.query();
-      const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = filename;
-      a.click();
-      URL.revokeObjectURL(url);
+      downloadFile(filename, csv, 'text/csv;charset=utf-8');
       setMessage(t('overview.figures.exported', { filename }));
     } catch (err) {
       setError(err);
@@ -51,63 +47,42 @@ export function FiguresPanel({ data }: { data: Overview }) {
         {t('overview.figures.rule')}
       </p>
       <h3>{t('overview.figures.byVillage')}</h3>
-      <div className="overview-scroll">
-        <table className="table figures-table" data-testid="figures-villages">
-          <caption className="muted">{t('overview.figures.villagesCaption')}</caption>
-          <FiguresHead first={t('overview.figures.village')} />
-          <tbody>
-            {data.villages.map((v) => (
-              <FiguresRow key={v.id} name={v.name} f={v.figures} />
-            ))}
-          </tbody>
-          <tfoot>
-            <FiguresRow name={t('overview.figures.total')} f={data.township.figures} />
-          </tfoot>
-        </table>
-      </div>
+      <FiguresTable testId="figures-villages" caption={t('overview.figures.villagesCaption')} first={t('overview.figures.village')} total={data.township.figures}>
+        {data.villages.map((v) => (
+          <FiguresRow key={v.id} name={v.name} f={v.figures} />
+        ))}
+      </FiguresTable>
       {data.breakdown.length > 0 && (
         <>
           <h3>{t('overview.figures.byItem')}</h3>
-          <div className="overview-scroll">
-            <table className="table figures-table" data-testid="figures-items">
-              <caption className="muted">{t('overview.figures.itemsCaption')}</caption>
-              <FiguresHead first={t('overview.figures.item')} />
-              <tbody>
-                {data.breakdown.map((b) => (
-                  <FiguresRow key={`${b.kind}:${b.id}`} name={text(b.name)} kind={t(b.kind === 'item' ? 'overview.figures.itemKind' : 'overview.figures.flowKind')} f={b.township} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <FiguresTable testId="figures-items" caption={t('overview.figures.itemsCaption')} first={t('overview.figures.item')}>
+            {data.breakdown.map((b) => (
+              <FiguresRow key={`${b.kind}:${b.id}`} name={text(b.name)} kind={t(b.kind === 'item' ? 'overview.figures.itemKind' : 'overview.figures.flowKind')} f={b.township} />
+            ))}
+          </FiguresTable>
         </>
       )}
     </section>
   );
 }
 
-function FiguresHead({ first }: { first: string }) {
+/** One figures table; `total` adds the township's row at the foot. */
+function FiguresTable({ testId, caption, first, total, children }: { testId: string; caption: string; first: string; total?: Figures; children: ReactNode }) {
   const { t } = useI18n();
+  const columns = (['started', 'completion', 'onTime', 'average', 'p90'] as const).map((c) => t(`overview.figures.${c}`));
   return (
-    <thead>
-      <tr>
-        <th scope="col">{first}</th>
-        <th scope="col" className="num">
-          {t('overview.figures.started')}
-        </th>
-        <th scope="col" className="num">
-          {t('overview.figures.completion')}
-        </th>
-        <th scope="col" className="num">
-          {t('overview.figures.onTime')}
-        </th>
-        <th scope="col" className="num">
-          {t('overview.figures.average')}
-        </th>
-        <th scope="col" className="num">
-          {t('overview.figures.p90')}
-        </th>
-      </tr>
-    </thead>
+    <div className="overview-scroll">
+      <table className="table figures-table" data-testid={testId}>
+        <caption className="muted">{caption}</caption>
+        <NumberTableHead first={first} columns={columns} />
+        <tbody>{children}</tbody>
+        {total && (
+          <tfoot>
+            <FiguresRow name={t('overview.figures.total')} f={total} />
+          </tfoot>
+        )}
+      </table>
+    </div>
   );
 }
 

@@ -6,7 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useI18n } from '../i18n/index.tsx';
 import { api } from '../app/trpc.ts';
 import { hasTownshipRole, type Me } from '../app/session.ts';
-import { Query } from '../app/ui.tsx';
+import { NumberTableHead, Query } from '../app/ui.tsx';
 import { SlowStepsChart } from './SlowStepsChart.tsx';
 import { SatisfactionPanel } from '../catalogue/SatisfactionPanel.tsx';
 import { FiguresPanel } from './FiguresPanel.tsx';
@@ -64,20 +64,7 @@ function OverviewBody({ data }: { data: Overview }) {
         <div className="overview-scroll">
           <table className="table overview-villages" data-testid="overview-villages">
             <caption className="muted">{t('overview.villagesCaption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('overview.village')}</th>
-                <th scope="col" className="num">
-                  {t('overview.running')}
-                </th>
-                <th scope="col" className="num">
-                  {t('overview.done')}
-                </th>
-                <th scope="col" className="num">
-                  {t('overview.overdue')}
-                </th>
-              </tr>
-            </thead>
+            <NumberTableHead first={t('overview.village')} columns={[t('overview.running'), t('overview.done'), t('overview.overdue')]} />
             <tbody>
               {data.villages.map((v) => (
                 <tr key={v.id} className={v.overdue > 0 ? 'has-overdue' : undefined}>

@@ -170,9 +170,9 @@ describe('flow designer', () => {
     await page.getByTestId('inspector-state').waitFor();
     expect(await page.getByTestId('state-id').inputValue()).toBe('meeting');
 
-    // Fix: failed → the end (rejected would be better, but one end will do), no quorum → meet again.
+    // Fix: failed → back to the proposal for revision, no quorum → meet again.
     await selectVal(page.getByTestId('new-transition-event'), 'VOTE.FAILED');
-    await selectVal(page.getByTestId('new-transition-target'), 'end');
+    await selectVal(page.getByTestId('new-transition-target'), 'proposal');
     await page.getByTestId('add-transition').click();
     await selectVal(page.getByTestId('new-transition-event'), 'VOTE.NO_QUORUM');
     await selectVal(page.getByTestId('new-transition-target'), 'meeting');

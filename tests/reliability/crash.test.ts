@@ -14,7 +14,7 @@ import { DEMO_PASSWORD } from '../../server/seed.ts';
 import * as rows from '../../server/store/sqlite/rows.ts';
 import { clientFor, type Client } from '../server/harness.ts';
 import { APPROVAL, FIVE, PROPOSAL } from './fixtures.ts';
-import { kill, spawnServer, type ServerProcess } from './server-process.ts';
+import { fileClockEnv, spawnServer, type ServerProcess } from '../server/spawn-server.ts';
 
 const LOAD_MS = 2000;
 const RACERS = 12; // ballots on one instance
@@ -28,7 +28,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'villageflow-crash-'));
 });
 afterAll(async () => {
-  for (const p of started) await kill(p.child);
+  for (const p of started) await p.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -51,7 +51,7 @@ describe('SIGKILL in the middle of a load run', () => {
     const dbPath = join(dir, 'villageflow.db');
     const clockPath = join(dir, 'clock.txt');
     writeFileSync(clockPath, '2026-03-02T01:00:00.000Z\n');
-    const first = await spawnServer(dbPath, clockPath);
+    const first = await spawnServer(fileClockEnv(dbPath, clockPath));
     started.push(first);
 
     // A disclosure whose period (P7D) will end while the server is down.
@@ -102,7 +102,7 @@ describe('SIGKILL in the middle of a load run', () => {
     await sleep(LOAD_MS);
     // Killed with requests in flight; the clients' loops end on their first failed request.
     stop = true;
-    await kill(first.child);
+    await first.kill('SIGKILL');
     expect(first.child.signalCode).toBe('SIGKILL');
     await load;
     expect(acks.length).toBeGreaterThan(20);
@@ -110,7 +110,7 @@ describe('SIGKILL in the middle of a load run', () => {
     // While it is down, the disclosure period ends.
     const later = new Date(Date.parse(due) + 3600_000).toISOString();
     writeFileSync(clockPath, later + '\n');
-    const second = await spawnServer(dbPath, clockPath);
+    const second = await spawnServer(fileClockEnv(dbPath, clockPath));
     started.push(second);
 
     // Every acknowledged event is there, as acknowledged. Read in one transaction: the restarted

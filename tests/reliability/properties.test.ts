@@ -195,6 +195,29 @@ function expectReplayable(compiled: CompiledFlow, records: HistoryRecord[], snap
   expect(verify(compiled, records, { head: snap.hash })).toEqual({ ok: true, count: records.length, head: snap.hash });
 }
 
+/**
+ * A run from `first`, one event per pick: `next` makes it from the snapshot reached (null: none this
+ * time). Refused events leave the run as it was; both kinds are counted in `tally`, and the run
+ * must replay to the same snapshot.
+ */
+function walk<P>(compiled: CompiledFlow, first: { snapshot: InstanceSnapshot; record: HistoryRecord }, picks: P[], next: (snap: InstanceSnapshot, pick: P) => FlowEvent | null, tally: { accepted: number; refused: number }) {
+  let snap = first.snapshot;
+  const records = [first.record];
+  for (const pick of picks) {
+    const e = next(snap, pick);
+    if (!e) continue;
+    const result = step(compiled, snap, e);
+    if (!result) {
+      tally.refused++;
+      continue;
+    }
+    tally.accepted++;
+    snap = result.snapshot;
+    records.push(result.record);
+  }
+  expectReplayable(compiled, records, snap);
+}
+
 const begin = (compiled: CompiledFlow) => start(compiled, { type: 'START', actor: A, at: '2026-03-02T01:00:00.000Z', payload: {} });
 
 describe('random flows', () => {
@@ -244,38 +267,33 @@ describe('random flows', () => {
   });
 
   it('random event sequences never leave the flow, never change a refused snapshot, and replay to the same snapshot', { timeout: 60_000 }, () => {
-    let accepted = 0;
-    let refused = 0;
+    const tally = { accepted: 0, refused: 0 };
     fc.assert(
       fc.property(planArb, fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.boolean()), { minLength: 1, maxLength: 40 }), (plan, picks) => {
         const flow = buildFlow(plan);
         if (validateFlow(flow).length) return;
         const compiled = compileFlow(flow);
         const first = begin(compiled);
-        let snap = first.snapshot;
-        const records = [first.record];
-        for (const [pick, early, aimed] of picks) {
-          // Half the time, only events of a type this state takes (so runs get somewhere).
-          const here = takes(compiled, snap);
-          const all = candidates(snap).filter((e) => !aimed || here.has(e.type));
-          if (all.length === 0) continue;
-          const e = all[pick % all.length]!;
-          const result = step(compiled, snap, { ...e, at: timeFor(snap, e, early) });
-          if (!result) {
-            refused++;
-            continue;
-          }
-          accepted++;
-          snap = result.snapshot;
-          records.push(result.record);
-        }
-        expectReplayable(compiled, records, snap);
+        walk(
+          compiled,
+          first,
+          picks,
+          (snap, [pick, early, aimed]) => {
+            // Half the time, only events of a type this state takes (so runs get somewhere).
+            const here = takes(compiled, snap);
+            const all = candidates(snap).filter((e) => !aimed || here.has(e.type));
+            if (all.length === 0) return null;
+            const e = all[pick % all.length]!;
+            return { ...e, at: timeFor(snap, e, early) };
+          },
+          tally,
+        );
       }),
       { numRuns: 150 },
     );
-    expect(accepted).toBeGreaterThan(30);
-    expect(refused).toBeGreaterThan(100);
-    console.log(`random events on random flows: ${accepted} accepted, ${refused} refused`);
+    expect(tally.accepted).toBeGreaterThan(30);
+    expect(tally.refused).toBeGreaterThan(100);
+    console.log(`random events on random flows: ${tally.accepted} accepted, ${tally.refused} refused`);
   });
 });
 
@@ -292,34 +310,29 @@ const bundled = readdirSync(join(ROOT, 'flows'))
 describe('bundled flows under random golden-run events', () => {
   it.each(bundled.map((b) => [b.flow.id, b] as const))('%s', { timeout: 60_000 }, (_id, { flow, starts, pool }) => {
     const compiled = compileFlow(flow);
-    let accepted = 0;
-    let refused = 0;
+    const tally = { accepted: 0, refused: 0 };
     fc.assert(
       fc.property(fc.nat(), fc.array(fc.nat(), { minLength: 1, maxLength: 60 }), (s, picks) => {
         const opening = starts[s % starts.length]!;
         const first = start(compiled, { ...opening, at: '2026-03-02T01:00:00.000Z' });
-        let snap = first.snapshot;
-        const records = [first.record];
-        for (const pick of picks) {
-          // Each golden-run event of the flow, or a due timer: many are refused here, some are not.
-          const timers = Object.keys(snap.context.timers).map((timer): Draft => ({ type: 'TIMER', actor: SYSTEM, payload: { timer } }));
-          const options: Draft[] = [...pool, ...timers];
-          const e = options[pick % options.length]!;
-          const result = step(compiled, snap, { ...e, at: timeFor(snap, e) });
-          if (!result) {
-            refused++;
-            continue;
-          }
-          accepted++;
-          snap = result.snapshot;
-          records.push(result.record);
-        }
-        expectReplayable(compiled, records, snap);
+        walk(
+          compiled,
+          first,
+          picks,
+          (snap, pick) => {
+            // Each golden-run event of the flow, or a due timer: many are refused here, some are not.
+            const timers = Object.keys(snap.context.timers).map((timer): Draft => ({ type: 'TIMER', actor: SYSTEM, payload: { timer } }));
+            const options: Draft[] = [...pool, ...timers];
+            const e = options[pick % options.length]!;
+            return { ...e, at: timeFor(snap, e) };
+          },
+          tally,
+        );
       }),
       { numRuns: 40 },
     );
-    expect(accepted).toBeGreaterThan(0);
-    expect(refused).toBeGreaterThan(0);
+    expect(tally.accepted).toBeGreaterThan(0);
+    expect(tally.refused).toBeGreaterThan(0);
   });
 });
 

@@ -1,14 +1,13 @@
 // How the server fails: stale forms are CONFLICT, bad data is refused field by field, and a timer
 // that fell due while the server was down is delivered once after a restart. (An edited history
 // row: tamper.test.ts.)
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { clientFor, createTestDatabase, errorOf, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
+import { fileClockEnv, spawnServer, type ServerProcess } from './spawn-server.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIVE = 'five-deliberations-two-disclosures';
@@ -204,45 +203,7 @@ describe('conflicts and invalid input', () => {
 // ---------------------------------------------------------------------------------------------
 // (c) A real server process, killed and restarted: the timer that fell due meanwhile is delivered
 // ---------------------------------------------------------------------------------------------
-interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  output: string[];
-}
-const children: ChildProcess[] = [];
-
-async function spawnServer(dbPath: string, clockPath: string): Promise<ServerProcess> {
-  const { NODE_OPTIONS: _inherited, ...env } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: { ...env, PORT: '0', HOST: '127.0.0.1', VILLAGEFLOW_DB: dbPath, VILLAGEFLOW_CLOCK: `file:${clockPath}`, VILLAGEFLOW_READY_LINE: '1', VILLAGEFLOW_QUIET: '1', VILLAGEFLOW_TICK_MS: '200' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const output: string[] = [];
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => output.push(d));
-  let stdout = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timeout = setTimeout(() => reject(new Error(`no READY line within 20 s:\n${stdout}${output.join('')}`)), 20_000);
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      const m = /^READY (\d+)$/m.exec(stdout);
-      if (m) clearTimeout(timeout), resolve(Number(m[1]));
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timeout);
-      reject(new Error(`server exited (${code ?? signal}) before READY:\n${stdout}${output.join('')}`));
-    });
-  });
-  return { child, url: `http://127.0.0.1:${port}`, output };
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
+const started: ServerProcess[] = [];
 
 async function signIn(url: string, username: string): Promise<Client> {
   const { client } = clientFor(url);
@@ -256,7 +217,7 @@ describe('(c) a timer that falls due while the server is down', () => {
     dir = mkdtempSync(join(tmpdir(), 'villageflow-restart-'));
   });
   afterAll(async () => {
-    for (const c of children) await kill(c);
+    for (const p of started) await p.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -270,7 +231,8 @@ describe('(c) a timer that falls due while the server is down', () => {
     const id = 'demo-xiling-square';
     writeFileSync(clockPath, '2026-03-02T01:00:00.000Z\n');
 
-    const first = await spawnServer(dbPath, clockPath);
+    const first = await spawnServer(fileClockEnv(dbPath, clockPath));
+    started.push(first);
     const reviewer = await signIn(first.url, 'qs.reviewer');
     const before = await reviewer.instances.get.query({ id });
     expect(before.instance.state).toBe('township_review');
@@ -283,13 +245,14 @@ describe('(c) a timer that falls due while the server is down', () => {
     const timerRecords = <R extends { type: string; payload: Record<string, unknown> }>(h: R[]) => h.filter((r) => r.type === 'TIMER' && r.payload.timer === TIMER);
     expect(timerRecords(await reviewer.audit.history.query({ id }))).toEqual([]);
 
-    await kill(first.child);
+    await first.kill('SIGKILL');
     expect(first.child.signalCode).toBe('SIGKILL');
     // While it is down, the disclosure period ends.
     const later = new Date(Date.parse(due) + 3600_000).toISOString();
     writeFileSync(clockPath, later + '\n');
 
-    const second = await spawnServer(dbPath, clockPath);
+    const second = await spawnServer(fileClockEnv(dbPath, clockPath));
+    started.push(second);
     const auditor = await signIn(second.url, 'qs.auditor');
     let delivered: Awaited<ReturnType<typeof auditor.audit.history.query>> = [];
     for (let tries = 0; tries < 50 && delivered.length === 0; tries++) {
@@ -312,6 +275,6 @@ describe('(c) a timer that falls due while the server is down', () => {
     expect(boardAfter.current).toEqual([]);
     expect(boardAfter.past.map((p) => p.endedAt)).toEqual([later]);
     expect(second.output.join('')).not.toMatch(/failed/);
-    await kill(second.child);
+    await second.kill('SIGKILL');
   });
 });

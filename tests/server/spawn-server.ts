@@ -1,5 +1,6 @@
 // A real server process (`node --import tsx server/main.ts`) on a free port, for tests and
-// benchmarks that need several processes: it prints READY <port> once it listens.
+// benchmarks that need several processes or kill one and restart it on the same database: it
+// prints READY <port> once it listens.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -11,7 +12,13 @@ export interface ServerProcess {
   url: string;
   /** Everything the process wrote to stderr (and stdout after READY). */
   output: string[];
-  kill(): Promise<void>;
+  /** Stops the process and waits for it to exit; SIGKILL stands for a crash. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** The environment for a server on `db` (SQLite file or PostgreSQL URL) whose clock is read from `clockPath` (the test moves it). */
+export function fileClockEnv(db: string, clockPath: string, tickMs = 200): Record<string, string> {
+  return { VILLAGEFLOW_DB: db, VILLAGEFLOW_CLOCK: `file:${clockPath}`, VILLAGEFLOW_TICK_MS: String(tickMs) };
 }
 
 /** Starts server/main.ts with `env` on top of this process's environment (PORT 0, quiet, no web build). */
@@ -27,7 +34,11 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   child.stderr!.setEncoding('utf8').on('data', (d: string) => output.push(d));
   let stdout = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timeout = setTimeout(() => reject(new Error(`no READY line within 60 s:\n${stdout}${output.join('')}`)), 60_000);
+    const timeout = setTimeout(() => {
+      // A server that never got ready must not outlive the test.
+      child.kill('SIGKILL');
+      reject(new Error(`no READY line within 60 s:\n${stdout}${output.join('')}`));
+    }, 60_000);
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       if (stdout.includes('READY ')) return void output.push(d);
       stdout += d;
@@ -43,10 +54,10 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     child,
     url: `http://127.0.0.1:${port}`,
     output,
-    async kill() {
+    async kill(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
-      child.kill('SIGTERM');
+      child.kill(signal);
       await exited;
     },
   };

@@ -402,14 +402,7 @@ export class PgStore implements Store {
          FROM instances i WHERE i.township_id = $1 ORDER BY i.id`,
         [townshipId],
       )
-    ).map((r) => ({
-      id: r.id as string,
-      villageId: r.village_id as string,
-      flowId: r.flow_id as string,
-      flowVersionId: r.flow_version_id as number,
-      status: r.status as 'active' | 'done',
-      overdue: r.overdue === true,
-    }));
+    ).map((r) => rows.instanceStat({ ...r, overdue: r.overdue === true ? 1 : 0 }));
     const entries = (
       await this.all(
         `SELECT x.instance_id, x.seq, x.state, x.at FROM (
@@ -418,7 +411,7 @@ export class PgStore implements Store {
          ) x WHERE x.prev_state IS NULL OR x.prev_state <> x.state ORDER BY x.instance_id, x.seq`,
         [townshipId],
       )
-    ).map((r) => ({ instanceId: r.instance_id as string, seq: r.seq as number, state: r.state as string, at: r.at as string }));
+    ).map(rows.stateEntry);
     return { instances, entries };
   }
 
@@ -481,16 +474,6 @@ export class PgStore implements Store {
          ORDER BY i.id`,
         [townshipId, flowIds],
       )
-    ).map((r) => ({
-      id: r.id as string,
-      villageId: r.village_id as string,
-      flowId: r.flow_id as string,
-      status: r.status as 'active' | 'done',
-      itemId: (r.item_id as string | null) ?? null,
-      itemCode: (r.item_code as string | null) ?? null,
-      itemName: (r.item_name as string | null) ?? null,
-      score: typeof r.score === 'number' ? r.score : null,
-      late: r.late === true,
-    }));
+    ).map((r) => rows.serviceStat({ ...r, late: r.late === true ? 1 : 0 }));
   }
 }

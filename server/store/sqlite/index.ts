@@ -460,14 +460,7 @@ export class SqliteStore implements Store {
          CASE WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.instance_id = i.id AND t.overdue = 1) THEN 1 ELSE 0 END AS overdue
        FROM instances i WHERE i.township_id = ? ORDER BY i.id`,
       townshipId,
-    ).map((r) => ({
-      id: r.id as string,
-      villageId: r.village_id as string,
-      flowId: r.flow_id as string,
-      flowVersionId: r.flow_version_id as number,
-      status: r.status as 'active' | 'done',
-      overdue: Number(r.overdue) === 1,
-    }));
+    ).map(rows.instanceStat);
     const entries = this.all(
       // A record enters a state unless the record before it (seq - 1: sequence numbers have no gaps)
       // was in the same state; a primary-key probe is about twice as fast here as LAG() OVER.
@@ -475,7 +468,7 @@ export class SqliteStore implements Store {
        WHERE i.township_id = ? AND NOT EXISTS (SELECT 1 FROM history p WHERE p.instance_id = h.instance_id AND p.seq = h.seq - 1 AND p.state = h.state)
        ORDER BY h.instance_id, h.seq`,
       townshipId,
-    ).map((r) => ({ instanceId: r.instance_id as string, seq: r.seq as number, state: r.state as string, at: r.at as string }));
+    ).map(rows.stateEntry);
     return { instances, entries };
   }
 
@@ -530,19 +523,6 @@ export class SqliteStore implements Store {
          ORDER BY i.id`,
       )
       .all(townshipId, ...flowIds)
-      .map((x) => {
-        const r = x as Row;
-        return {
-          id: r.id as string,
-          villageId: r.village_id as string,
-          flowId: r.flow_id as string,
-          status: r.status as 'active' | 'done',
-          itemId: (r.item_id as string | null) ?? null,
-          itemCode: (r.item_code as string | null) ?? null,
-          itemName: (r.item_name as string | null) ?? null,
-          score: typeof r.score === 'number' ? r.score : null,
-          late: Number(r.late) === 1,
-        };
-      });
+      .map((r) => rows.serviceStat(r as Row));
   }
 }
