@@ -4,7 +4,8 @@
 import Database from 'better-sqlite3';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { compileFlow, MIGRATE, verify, type CompiledFlow, type HistoryRecord } from '../engine/index.ts';
+import { compileFlow, MIGRATE, type CompiledFlow, type HistoryRecord } from '../engine/index.ts';
+import { verifyInstance } from './verifyInstance.ts';
 import { MIGRATIONS } from './store/sqlite/migrations.ts';
 import * as rows from './store/sqlite/rows.ts';
 
@@ -126,7 +127,7 @@ export function verifyDatabase(path: string): DatabaseVerdict {
       return typeof c === 'object' ? c : undefined;
     };
     const history = db.prepare('SELECT * FROM history WHERE instance_id = ? ORDER BY seq');
-    for (const r of db.prepare('SELECT id, flow_version_id, seq, head FROM instances ORDER BY id').iterate() as IterableIterator<Record<string, unknown>>) {
+    for (const r of db.prepare('SELECT * FROM instances ORDER BY id').iterate() as IterableIterator<Record<string, unknown>>) {
       const id = r.id as string;
       const flow = flowOf(r.flow_version_id as number);
       if (typeof flow === 'string') return bad(id, null, `instance ${id}: ${flow}`);
@@ -140,10 +141,17 @@ export function verifyDatabase(path: string): DatabaseVerdict {
       // A migrated instance's chain runs on every version its START and MIGRATE records name.
       const ranOn = chain.filter((x) => x.seq === 1 || x.type === MIGRATE).map((x) => ((x.seq === 1 ? x.payload?.flow : x.payload?.to) as { hash?: unknown } | undefined)?.hash);
       const versions = (hash: string) => (hash === flow.hash ? flow : versionWithHash(hash));
-      const verdict = verify(ranOn.length > 1 ? versions : flow, chain, { head: r.head as string });
-      if (!verdict.ok) return bad(id, verdict.seq, `instance ${id}, record ${verdict.seq}: ${verdict.reason}`);
       if (ranOn.at(-1) !== flow.hash) return bad(id, chain.length, `instance ${id} runs flow version ${String(r.flow_version_id)}, but its history ends on another`);
       if (chain.length !== r.seq) return bad(id, chain.length, `instance ${id} is at record ${String(r.seq)} but its history has ${chain.length}`);
+      let instance;
+      try {
+        instance = rows.instance(r);
+      } catch (error) {
+        return bad(id, null, `instance ${id}: its stored snapshot is not valid JSON: ${(error as Error).message}`);
+      }
+      // The chain, and the instance row being what the chain leads to (state, status, data, votes).
+      const { result: verdict } = verifyInstance(ranOn.length > 1 ? versions : flow, instance, chain);
+      if (!verdict.ok) return bad(id, verdict.seq, `instance ${id}, record ${verdict.seq}: ${verdict.reason}`);
       instances++;
       records += chain.length;
     }

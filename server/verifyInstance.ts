@@ -1,7 +1,7 @@
 // An instance verifies when its chain does AND the stored instance row is what that chain leads to.
 // The engine's verify covers the records; an edited row (state, status, data, seq) with the head
 // left alone would otherwise still pass, and every page would show the forged state.
-import { canonicalJson, replay, verify, type CompiledFlow, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../engine/index.ts';
+import { canonicalJson, replay, verify, type FlowVersions, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../engine/index.ts';
 import type { Instance } from './store/types.ts';
 
 export interface InstanceVerification {
@@ -10,7 +10,7 @@ export interface InstanceVerification {
   snapshots: InstanceSnapshot[];
 }
 
-export function verifyInstance(flows: CompiledFlow[], instance: Instance, records: HistoryRecord[]): InstanceVerification {
+export function verifyInstance(flows: FlowVersions, instance: Pick<Instance, 'head' | 'state' | 'status' | 'outcome' | 'seq' | 'snapshot'>, records: HistoryRecord[]): InstanceVerification {
   const chain = verify(flows, records, { head: instance.head });
   // Replay only what verifies: a tampered tail is not shown as if it were history.
   const snapshots = replay(flows, chain.ok ? records : records.slice(0, chain.index));

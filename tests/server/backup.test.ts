@@ -155,6 +155,20 @@ describe('backup and restore', () => {
     expect(readFileSync(existing).equals(before)).toBe(true);
   });
 
+  it('a backup whose instance row was edited (its chain intact) is refused, naming the instance', async () => {
+    const edited = join(dir, 'edited-row.db');
+    copyFileSync(backup, edited);
+    const db = new Database(edited);
+    const victim = db.prepare("SELECT id, state FROM instances WHERE status = 'active' ORDER BY id LIMIT 1").get() as { id: string; state: string };
+    expect(db.prepare('UPDATE instances SET state = ? WHERE id = ?').run('forged_state', victim.id).changes).toBe(1);
+    db.close();
+
+    const check = await cli('restore', '--from', edited, '--check');
+    expect(check.code).toBe(1);
+    expect(check.err[0]).toContain(`instance ${victim.id}`);
+    expect(check.err[0]).toMatch(/state forged_state.*history leads to .*state .*instance row was edited/);
+  });
+
   it('a migrated instance verifies in a backup across both versions; its version swapped back is refused', async () => {
     const admin = await s.as('qs.admin');
     const flow = JSON.parse(readFileSync(join(ROOT, 'flows', `${FIVE}.flow.json`), 'utf8')) as { version: string };
