@@ -26,17 +26,26 @@ async function connect(page: Page, from: string, to: string): Promise<void> {
     const source = node(page, from).locator('.ed-handle-source');
     const target = node(page, to).locator('.ed-handle-target');
     const a = (await source.boundingBox())!;
-    const b = (await target.boundingBox())!;
     await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
     await page.mouse.down();
+    // The target is measured again once the drag is under way: on a busy machine the drawing can
+    // still be settling when the drag starts.
+    let b = (await target.boundingBox())!;
     await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 8 });
+    b = (await target.boundingBox())!;
     await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
     await page.mouse.up();
     try {
-      await page.getByTestId('connect-dialog').waitFor({ timeout: 2000 });
+      await page.getByTestId('connect-dialog').waitFor({ timeout: 4000 });
       return;
     } catch (error) {
-      if (attempt >= 2) throw error; // the drawing moved under the pointer: once more
+      if (attempt >= 4) {
+        await shot(page, 'designer-connect-failed');
+        throw error;
+      }
+      // The drawing moved under the pointer: let go of anything half-done and try again.
+      await page.keyboard.press('Escape');
+      await page.mouse.move(5, 5);
     }
   }
 }
@@ -70,8 +79,16 @@ async function waitLayout(page: Page, count: number): Promise<void> {
 }
 
 async function clickNode(page: Page, id: string): Promise<void> {
-  await node(page, id).locator('.fd-node-title').click();
-  await page.getByTestId('inspector-state').waitFor();
+  for (let attempt = 0; ; attempt++) {
+    await node(page, id).locator('.fd-node-title').click();
+    try {
+      // The inspector of that very step (on a busy machine a click can land while the canvas re-renders).
+      await page.waitForFunction((want) => (document.querySelector('[data-testid="state-id"]') as HTMLInputElement | null)?.value === want, id, { timeout: 5000 });
+      return;
+    } catch (error) {
+      if (attempt >= 2) throw error;
+    }
+  }
 }
 
 async function selectVal(l: Locator, v: string) {
