@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { build } from 'vite';
+import { buildProductionWeb } from '../tests/global-setup.ts';
 import { validateFlow } from '../engine/index.ts';
 import { saveDraft } from '../server/flows.ts';
 import { createAppServer } from '../server/http.ts';
@@ -31,17 +31,6 @@ export interface WebResult extends Result {
   /** Gzip size (input is the same); rawBytes uncompressed. */
   bytes?: number;
   rawBytes?: number;
-}
-
-/** Builds the app as production into a fresh folder (as tests/global-setup.ts does). */
-async function buildApp(dir: string): Promise<void> {
-  const before = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({ configFile: 'vite.config.ts', mode: 'production', logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } });
-  } finally {
-    process.env.NODE_ENV = before;
-  }
 }
 
 function jsFiles(dir: string): string[] {
@@ -123,7 +112,7 @@ const bench: Benchmark = {
     const out = mkdtempSync(join(tmpdir(), 'villageflow-bench-build-'));
     try {
       const t0 = performance.now();
-      await buildApp(out);
+      await buildProductionWeb(out);
       console.log(`  built the web app in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const files = jsFiles(out).map((f) => {
         const raw = readFileSync(f);

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
 
-export default async function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'villageflow-web-'));
-  // Vitest runs with NODE_ENV=test; the app under test is the production build people get.
+/** The production build people get, into `dir` (also what bench/web.bench.ts measures). */
+export async function buildProductionWeb(dir: string): Promise<void> {
+  // Vitest runs with NODE_ENV=test; the app under test is the production build.
   const before = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   try {
@@ -15,6 +15,11 @@ export default async function setup() {
   } finally {
     process.env.NODE_ENV = before;
   }
+}
+
+export default async function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'villageflow-web-'));
+  await buildProductionWeb(dir);
   // Test workers start after this and inherit the environment.
   process.env.VILLAGEFLOW_TEST_WEB_ROOT = dir;
   return () => rmSync(dir, { recursive: true, force: true });

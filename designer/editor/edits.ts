@@ -77,8 +77,13 @@ export type FlowMeta = Pick<Flow, 'id' | 'version' | 'title' | 'description' | '
 
 /** Sets top-level properties; `undefined` removes an optional one. */
 export function setFlowProps(flow: Flow, patch: Patch<FlowMeta>): Flow {
+  return (withPatch(flow as unknown as Record<string, unknown>, patch) as unknown as Flow | null) ?? flow;
+}
+
+/** `obj` with `patch` applied (`undefined` removes a key), or null when that changes nothing. */
+function withPatch(obj: Record<string, unknown>, patch: object): Record<string, unknown> | null {
   let changed = false;
-  const next: Record<string, unknown> = { ...flow };
+  const next: Record<string, unknown> = { ...obj };
   for (const [k, v] of Object.entries(patch)) {
     if (v === undefined) {
       if (k in next) delete next[k], (changed = true);
@@ -87,7 +92,7 @@ export function setFlowProps(flow: Flow, patch: Patch<FlowMeta>): Flow {
       changed = true;
     }
   }
-  return changed ? (next as unknown as Flow) : flow;
+  return changed ? next : null;
 }
 
 // ---- roles --------------------------------------------------------------------------------
@@ -257,17 +262,8 @@ export function deleteState(flow: Flow, id: string): Flow {
 export function setStateProps(flow: Flow, id: string, patch: Patch<StateConfig>): Flow {
   const s = flow.states[id];
   if (!s) return flow;
-  const next: Record<string, unknown> = { ...s };
-  let changed = false;
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === undefined) {
-      if (k in next) delete next[k], (changed = true);
-    } else if (!sameJson(next[k], v)) {
-      next[k] = v;
-      changed = true;
-    }
-  }
-  if (!changed) return flow;
+  const next = withPatch(s as unknown as Record<string, unknown>, patch);
+  if (!next) return flow;
   if (patch.kind && patch.kind !== s.kind) {
     const fresh = newState(patch.kind, s.title, s.roles ?? Object.keys(flow.roles).slice(0, 1), flow) as unknown as Record<string, unknown>;
     // Keep what both kinds share, take the rest from a fresh state of the new kind.

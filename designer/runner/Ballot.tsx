@@ -5,7 +5,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { checkRule, countProblems } from '../../engine/votes.ts';
 import { useI18n } from '../i18n/index.tsx';
-import { RulePart, VoteRules } from './meetingParts.tsx';
+import { CountInput, RulePart, VoteRules } from './meetingParts.tsx';
 import { asVote, normalizeDigits, parseCount, problemText, serverErrors, type CountInputs } from './meetingRules.ts';
 import { SendError } from './SendError.tsx';
 import type { Sender } from './useSend.ts';
@@ -117,40 +117,22 @@ function CloseVote({ vote, cast, sender }: { vote: NonNullable<ReturnType<typeof
       <h3 id="close-title">{t('meeting.closeTitle')}</h3>
       <p className="muted">{t('meeting.closeIntro')}</p>
       <div className="mtg-grid">
-        {(['members', 'eligible'] as const).map((f) => {
-          const errors = errorsOf(f);
-          const id = `close-${f}`;
-          return (
-            <div key={f} className={errors.length ? 'mtg-field has-error' : 'mtg-field'}>
-              <label htmlFor={id}>{t(`meeting.fields.${f}`)}</label>
-              <input
-                id={id}
-                name={f}
-                type="text"
-                inputMode="numeric"
-                autoComplete="off"
-                maxLength={7}
-                value={values[f]}
-                onChange={(e) => {
-                  setValues((old) => ({ ...old, [f]: e.target.value }));
-                  setEdited((old) => new Set(old).add(f));
-                  setConfirming(false);
-                }}
-                onBlur={() => setValues((old) => ({ ...old, [f]: normalizeDigits(old[f]) }))}
-                aria-invalid={errors.length > 0}
-                aria-describedby={`${id}-hint${errors.length ? ` ${id}-error` : ''}`}
-              />
-              <small id={`${id}-hint`} className="muted">
-                {t(`meeting.hints.${f}`)}
-              </small>
-              {errors.length > 0 && (
-                <p id={`${id}-error`} className="field-error" data-testid={`close-error-${f}`}>
-                  {errors.join('；')}
-                </p>
-              )}
-            </div>
-          );
-        })}
+        {(['members', 'eligible'] as const).map((f) => (
+          <CountInput
+            key={f}
+            id={`close-${f}`}
+            field={f}
+            value={values[f]}
+            errors={errorsOf(f)}
+            errorTestId={`close-error-${f}`}
+            onChange={(value) => {
+              setValues((old) => ({ ...old, [f]: value }));
+              setEdited((old) => new Set(old).add(f));
+              setConfirming(false);
+            }}
+            onBlur={() => setValues((old) => ({ ...old, [f]: normalizeDigits(old[f]) }))}
+          />
+        ))}
         <div className="mtg-field">
           <span className="mtg-label">{t('meeting.closeCastNote')}</span>
           <output className="mtg-cast-number" data-testid="close-cast">

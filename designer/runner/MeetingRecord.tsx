@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { useI18n } from '../i18n/index.tsx';
 import { evidenceOf, type Evidence } from './meetingEvidence.ts';
-import { OutcomeLine, VoteRules } from './meetingParts.tsx';
+import { CountInput, OutcomeLine, VoteRules } from './meetingParts.tsx';
 import { asVote, COUNT_FIELDS, EMPTY_COUNTS, liveOutcome, liveProblems, normalizeDigits, parseCount, problemText, serverErrors, type CountField, type CountInputs } from './meetingRules.ts';
 import { SendError } from './SendError.tsx';
 import type { Sender } from './useSend.ts';
@@ -48,8 +48,8 @@ export function MeetingRecord({ vote: raw, sender }: { vote: unknown; sender: Se
     return [...out, ...fromServer(f)];
   };
 
-  const setCount = (f: CountField) => (e: ChangeEvent<HTMLInputElement>) => {
-    setValues((old) => ({ ...old, [f]: e.target.value }));
+  const setCount = (f: CountField) => (value: string) => {
+    setValues((old) => ({ ...old, [f]: value }));
     edit(f);
     setBlocked(false);
   };
@@ -105,36 +105,18 @@ export function MeetingRecord({ vote: raw, sender }: { vote: unknown; sender: Se
     }
   };
 
-  const countInput = (f: CountField) => {
-    const errors = errorsOf(f);
-    const id = `meeting-${f}`;
-    return (
-      <div key={f} className={errors.length ? 'mtg-field has-error' : 'mtg-field'}>
-        <label htmlFor={id}>{t(`meeting.fields.${f}`)}</label>
-        <input
-          id={id}
-          name={f}
-          type="text"
-          inputMode="numeric"
-          autoComplete="off"
-          maxLength={7}
-          value={values[f]}
-          onChange={setCount(f)}
-          onBlur={() => setValues((old) => ({ ...old, [f]: normalizeDigits(old[f]) }))}
-          aria-invalid={errors.length > 0}
-          aria-describedby={`${id}-hint${errors.length ? ` ${id}-error` : ''}`}
-        />
-        <small id={`${id}-hint`} className="muted">
-          {t(`meeting.hints.${f}`)}
-        </small>
-        {errors.length > 0 && (
-          <p id={`${id}-error`} className="field-error" data-testid={`error-${f}`}>
-            {errors.join('；')}
-          </p>
-        )}
-      </div>
-    );
-  };
+  const countInput = (f: CountField) => (
+    <CountInput
+      key={f}
+      id={`meeting-${f}`}
+      field={f}
+      value={values[f]}
+      errors={errorsOf(f)}
+      errorTestId={`error-${f}`}
+      onChange={setCount(f)}
+      onBlur={() => setValues((old) => ({ ...old, [f]: normalizeDigits(old[f]) }))}
+    />
+  );
 
   const listErrors = (field: string) => {
     const errors = fromServer(field);

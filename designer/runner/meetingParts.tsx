@@ -1,8 +1,39 @@
-// Pieces both meeting components show: the voting body, its legal basis and rules in words, and
-// one rule applied to numbers ("出席 14/20 ≥ 2/3 ✓").
+// Pieces both meeting components show: the voting body, its legal basis and rules in words, one
+// rule applied to numbers ("出席 14/20 ≥ 2/3 ✓"), and the input of one head count.
 import type { RuleCheck, VoteConfig, VoteResult } from '../../engine/types.ts';
 import { useI18n } from '../i18n/index.tsx';
-import { OP_SIGN, ruleText } from './meetingRules.ts';
+import { OP_SIGN, ruleText, type CountField } from './meetingRules.ts';
+
+/** One head count: digits typed freely (full-width too, normalised on leaving), with its hint and errors. */
+export function CountInput({ id, field, value, errors, errorTestId, onChange, onBlur }: { id: string; field: CountField; value: string; errors: string[]; errorTestId: string; onChange: (value: string) => void; onBlur: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div className={errors.length ? 'mtg-field has-error' : 'mtg-field'}>
+      <label htmlFor={id}>{t(`meeting.fields.${field}`)}</label>
+      <input
+        id={id}
+        name={field}
+        type="text"
+        inputMode="numeric"
+        autoComplete="off"
+        maxLength={7}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        onBlur={onBlur}
+        aria-invalid={errors.length > 0}
+        aria-describedby={`${id}-hint${errors.length ? ` ${id}-error` : ''}`}
+      />
+      <small id={`${id}-hint`} className="muted">
+        {t(`meeting.hints.${field}`)}
+      </small>
+      {errors.length > 0 && (
+        <p id={`${id}-error`} className="field-error" data-testid={errorTestId}>
+          {errors.join('；')}
+        </p>
+      )}
+    </div>
+  );
+}
 
 export function VoteRules({ vote }: { vote: VoteConfig }) {
   const { t, text, lang } = useI18n();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite, settleCanvas } from './browser.ts';
 import { expectStep, fillMeeting, inState, openFromInbox, visit } from './steps.ts';
 
 const env = browserSuite();
@@ -22,7 +22,7 @@ const node = (page: Page, id: string) => page.locator(`[data-testid="editor-canv
 /** Drags from a node's source handle to another node's target handle, as a person connects two steps. */
 async function connect(page: Page, from: string, to: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    await settle(page);
+    await settleCanvas(page);
     const source = node(page, from).locator('.ed-handle-source');
     const target = node(page, to).locator('.ed-handle-target');
     const a = (await source.boundingBox())!;
@@ -50,32 +50,13 @@ async function connect(page: Page, from: string, to: string): Promise<void> {
   }
 }
 
-/** Waits until the canvas stops moving (layout and fit-view animations done). */
-async function settle(page: Page): Promise<void> {
-  const state = () =>
-    page.evaluate(() => {
-      const vp = document.querySelector('[data-testid="editor-canvas"] .react-flow__viewport')?.getAttribute('style') ?? '';
-      const nodes = [...document.querySelectorAll('[data-testid="editor-canvas"] .react-flow__node')].map((n) => (n as HTMLElement).style.transform).join();
-      return vp + nodes;
-    });
-  await page.locator('[data-testid="editor-canvas"][data-layout="ready"]').waitFor();
-  let last = await state();
-  let still = 0;
-  for (let i = 0; i < 40 && still < 3; i++) {
-    await page.waitForTimeout(120);
-    const now = await state();
-    still = now === last ? still + 1 : 0;
-    last = now;
-  }
-}
-
 async function issueLevels(page: Page): Promise<string[]> {
   return page.getByTestId('issue-list').locator('li[data-level]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-level')}: ${e.textContent}`));
 }
 
 async function waitLayout(page: Page, count: number): Promise<void> {
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="editor-canvas"] .react-flow__node').length === n, count);
-  await settle(page);
+  await settleCanvas(page);
 }
 
 async function clickNode(page: Page, id: string): Promise<void> {
@@ -426,7 +407,7 @@ describe('flow designer', () => {
     await page.getByRole('button', { name: 'Publish' }).waitFor();
     await page.locator('[data-testid="editor-canvas"] .ed-node[data-state="representatives_meeting"]').click();
     await page.getByTestId('inspector-state').waitFor();
-    await settle(page);
+    await settleCanvas(page);
     await shot(page, 'designer-en');
     await page.getByLabel(/语言|Language/).selectOption('zh');
     await page.close();

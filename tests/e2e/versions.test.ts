@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite, settleCanvas } from './browser.ts';
 
 const env = browserSuite();
 
@@ -16,30 +16,12 @@ const canvas = '[data-testid="editor-canvas"]';
 const node = (page: Page, id: string) => page.locator(`${canvas} .ed-node[data-state="${id}"]`);
 const label = (page: Page, edge: string) => page.locator(`${canvas} .ed-label[data-edge="${edge}"]`);
 
-/** Waits until the canvas stops moving (layout and fit-view animations done). */
-async function settle(page: Page): Promise<void> {
-  const state = () =>
-    page.evaluate(() => {
-      const vp = document.querySelector('[data-testid="editor-canvas"] .react-flow__viewport')?.getAttribute('style') ?? '';
-      const nodes = [...document.querySelectorAll('[data-testid="editor-canvas"] .react-flow__node')].map((n) => (n as HTMLElement).style.transform).join();
-      return vp + nodes;
-    });
-  await page.locator(`${canvas}[data-layout="ready"]`).waitFor();
-  let last = await state();
-  let still = 0;
-  for (let i = 0; i < 40 && still < 3; i++) {
-    await page.waitForTimeout(120);
-    const now = await state();
-    still = now === last ? still + 1 : 0;
-    last = now;
-  }
-}
-
+/** Brings the whole flow into view, once the canvas has stopped moving. */
 async function fit(page: Page): Promise<void> {
-  await settle(page);
+  await settleCanvas(page);
   await page.locator('.react-flow__controls-fitview').click();
   await page.waitForTimeout(350);
-  await settle(page);
+  await settleCanvas(page);
 }
 
 /** Through the inspector: select the step, pick its transition, choose the new target. */
@@ -102,7 +84,7 @@ describe('versions and their diff', () => {
     expect(words).toContain('原：');
 
     // On the canvas (brought into view): the rerouted edges are marked changed, their old routes drawn faded.
-    await settle(page);
+    await settleCanvas(page);
     for (const e of ['two_committees:VOTE.PASSED', 'township_review:APPROVE', 'representatives_meeting:VOTE.PASSED']) {
       expect(await label(page, e).getAttribute('data-diff')).toBe('changed');
       expect(await label(page, `vd-before:${e}`).getAttribute('data-diff')).toBe('before');
