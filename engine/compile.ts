@@ -53,7 +53,7 @@ export interface CompiledFlow {
   dataStaysValid: (prev: Record<string, unknown>, next: unknown) => boolean;
   /** Guard evaluation errors of the event being applied (one event at a time per flow). */
   guardErrors: string[];
-  /** The transition the event being applied takes, as its step action reported it (see compileFlow). */
+  /** The transition the event being applied takes, as its guard reported it (see compileFlow). */
   taken?: TakenStep;
   /** The XState snapshot of each state, made once: the machine holds no instance data. */
   stateSnapshots: Map<string, AnyMachineSnapshot>;
@@ -68,7 +68,7 @@ export interface CompiledFlow {
   };
 }
 
-/** The parameters of a transition's step action. */
+/** A transition's guard parameters: what the engine needs of the transition once XState takes it. */
 export interface TakenStep {
   t: CompiledTransition;
   state: CompiledState;
@@ -148,36 +148,20 @@ export function compileFlow(input: unknown): CompiledFlow {
 
   // XState picks the transition (the event's candidates in order, each behind its role and guard)
   // and moves the state; the instance context stays out of the machine. Guards read it from the
-  // event, and the one action, `step`, reaches the scope's action executor, which records the
-  // transition taken: the engine then computes the new context with takeTransition. An assign
-  // action would do the same inside XState at the cost of a snapshot clone per event.
+  // event, and the guard that holds records the transition taken: the engine then computes the new
+  // context with takeTransition. An assign action would do the same inside XState at the cost of a
+  // snapshot clone per event, and even an action that only names the transition cost XState an
+  // action object, its resolution and an executor call per event.
   const machineSetup = setup({
     types: {} as { events: MachineEvent },
     guards: {
-      allowed: ({ event }, params: { t: CompiledTransition }) => {
-        const { t } = params;
-        const role = event.actor.roles.find((r) => t.roles.includes(r));
-        if (role === undefined) return false;
-        if (!t.guard) return true;
-        const context = event.context!;
-        try {
-          return t.guard({
-            data: context.data,
-            payload: event.payload,
-            vote: event.vote ?? null,
-            actor: { id: event.actor.id, role },
-            now: new Date(event.at),
-            enteredAt: new Date(context.enteredAt),
-          });
-        } catch (error) {
-          compiled.guardErrors.push(`${t.guardText}: ${(error as Error).message.split('\n')[0]}`);
-          return false;
-        }
+      allowed: ({ event }, step: TakenStep) => {
+        if (!guardHolds(compiled, step.t, event)) return false;
+        // XState takes the first candidate whose guard holds, and evaluates no guard after it (the
+        // machine has no eventless transitions), so the transition taken is this one.
+        compiled.taken = step;
+        return true;
       },
-    },
-    actions: {
-      // Run by the action executor of compiled.scope (see inertScope), never by XState itself.
-      step: () => {},
     },
   });
   const machineStates: Record<string, object> = {};
@@ -188,9 +172,8 @@ export function compileFlow(input: unknown): CompiledFlow {
         target: t.target,
         // A targeted transition, even to the same state, leaves and re-enters it (timers restart).
         reenter: t.target !== undefined,
-        guard: { type: 'allowed', params: { t } },
-        // Exit, transition and entry work in one step (see takeTransition): no entry or exit actions.
-        actions: [{ type: 'step', params: { t, state, target: t.target === undefined ? undefined : states.get(t.target) } satisfies TakenStep }],
+        guard: { type: 'allowed', params: { t, state, target: t.target === undefined ? undefined : states.get(t.target) } satisfies TakenStep },
+        // Exit, transition and entry work is done by the engine (see takeTransition): no actions.
       }));
     }
     machineStates[state.id] = {
@@ -203,11 +186,37 @@ export function compileFlow(input: unknown): CompiledFlow {
     initial: flow.initial,
     states: machineStates,
   } as never) as unknown as AnyStateMachine;
-  compiled.scope = inertScope(compiled.machine, undefined, (action) => {
-    if (action.type === 'step') compiled.taken = action.params as TakenStep;
-  });
+  compiled.scope = inertScope(compiled.machine, undefined);
   compiled.stateSnapshots = new Map();
   return compiled;
+}
+
+/** A transition's role check and guard expression, for the event being applied. */
+function guardHolds(compiled: CompiledFlow, t: CompiledTransition, event: MachineEvent): boolean {
+  const roles = event.actor.roles;
+  let role: string | undefined;
+  for (const r of roles) {
+    if (t.roles.includes(r)) {
+      role = r;
+      break;
+    }
+  }
+  if (role === undefined) return false;
+  if (!t.guard) return true;
+  const context = event.context!;
+  try {
+    return t.guard({
+      data: context.data,
+      payload: event.payload,
+      vote: event.vote ?? null,
+      actor: { id: event.actor.id, role },
+      now: new Date(event.at),
+      enteredAt: new Date(context.enteredAt),
+    });
+  } catch (error) {
+    compiled.guardErrors.push(`${t.guardText}: ${(error as Error).message.split('\n')[0]}`);
+    return false;
+  }
 }
 
 function dataChangeCheck(check: ((key: string, value: unknown) => boolean) | null): CompiledFlow['dataStaysValid'] {
