@@ -236,10 +236,10 @@ function dataChangeCheck(check: ((key: string, value: unknown) => boolean) | nul
 
 /**
  * One actor scope reused for every transition: building one per call costs more than the step.
- * `execute` receives the actions a transition runs (XState hands every non-built-in action to the
- * scope's executor); nothing else happens to them.
+ * Its action executor does nothing: the engine's machine has no actions, and a machine that only
+ * assigns (the bench's hand-written one) has them applied by XState itself.
  */
-export function inertScope(machine: AnyStateMachine, input: unknown, execute: (action: { type: string; params: unknown }) => void = () => {}): AnyActorScope {
+export function inertScope(machine: AnyStateMachine, input: unknown): AnyActorScope {
   const self = createActor(machine, { input });
   return {
     self,
@@ -250,7 +250,7 @@ export function inertScope(machine: AnyStateMachine, input: unknown, execute: (a
     stopChild: () => {},
     system: self.system,
     emit: () => {},
-    actionExecutor: execute,
+    actionExecutor: () => {},
   } as unknown as AnyActorScope;
 }
 
