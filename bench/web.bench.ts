@@ -6,14 +6,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { buildProductionWeb } from '../tests/global-setup.ts';
 import { validateFlow } from '../engine/index.ts';
 import { saveDraft } from '../server/flows.ts';
 import { createAppServer } from '../server/http.ts';
 import { createLogger } from '../server/log.ts';
 import { Runtime } from '../server/runtime.ts';
-import { DEMO_PASSWORD, DEMO_TOWNSHIP, seedDemo } from '../server/seed.ts';
+import { DEMO_PASSWORD, DEMO_TOWNSHIP, DEMO_VILLAGES, seedDemo } from '../server/seed.ts';
 import { SqliteStore } from '../server/store/sqlite/index.ts';
 import type { Benchmark, Result } from './lib.ts';
 import { loadLine } from './machine-load.ts';
@@ -58,8 +58,15 @@ const sizeRow = (task: string, raw: number, gz: number, what: string): WebResult
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 
-/** Milliseconds from navigation start until the designer shows every state, laid out, per sample. */
-async function designerTimes(webRoot: string): Promise<number[]> {
+interface App {
+  url: string;
+  context: BrowserContext;
+  /** The generated flow's version, saved as a draft of the demo township. */
+  versionId: number;
+}
+
+/** The real server on the build in `webRoot` (demo township seeded) and Chromium, for `fn`. */
+async function withApp<T>(webRoot: string, fn: (app: App) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'villageflow-bench-web-'));
   const store = new SqliteStore(join(dir, 'web.db'));
   await store.migrate();
@@ -75,27 +82,7 @@ async function designerTimes(webRoot: string): Promise<number[]> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
     const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
-    // Signs in through the API: the request context shares the browser context's cookies.
-    const login = await context.request.post(`${url}/trpc/auth.login`, { data: { username: 'qs.admin', password: DEMO_PASSWORD }, headers: { 'x-villageflow': '1' } });
-    if (!login.ok()) throw new Error(`sign-in failed: ${login.status()} ${await login.text()}`);
-    const times: number[] = [];
-    // The first visit fills the HTTP cache and is not counted: a designer opens flows in a session.
-    for (let i = 0; i <= SAMPLES; i++) {
-      const page = await context.newPage();
-      await page.goto(`${url}/designer/edit/${version.id}`);
-      const handle = await page.waitForFunction(
-        (n) => {
-          const canvas = document.querySelector('[data-testid="editor-canvas"][data-layout="ready"]');
-          return canvas && canvas.querySelectorAll('.react-flow__node').length === n ? performance.now() : false;
-        },
-        STATES,
-        { polling: 'raf', timeout: 60_000 },
-      );
-      const ms = (await handle.jsonValue()) as number;
-      if (i > 0) times.push(ms);
-      await page.close();
-    }
-    return times;
+    return await fn({ url, context, versionId: version.id });
   } finally {
     await browser.close();
     server.closeAllConnections();
@@ -103,6 +90,54 @@ async function designerTimes(webRoot: string): Promise<number[]> {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Milliseconds from navigation start until the designer shows every state, laid out, per sample. */
+async function designerTimes({ url, context, versionId }: App): Promise<number[]> {
+  // Signs in through the API: the request context shares the browser context's cookies.
+  const login = await context.request.post(`${url}/trpc/auth.login`, { data: { username: 'qs.admin', password: DEMO_PASSWORD }, headers: { 'x-villageflow': '1' } });
+  if (!login.ok()) throw new Error(`sign-in failed: ${login.status()} ${await login.text()}`);
+  const times: number[] = [];
+  // The first visit fills the HTTP cache and is not counted: a designer opens flows in a session.
+  for (let i = 0; i <= SAMPLES; i++) {
+    const page = await context.newPage();
+    await page.goto(`${url}/designer/edit/${versionId}`);
+    const handle = await page.waitForFunction(
+      (n) => {
+        const canvas = document.querySelector('[data-testid="editor-canvas"][data-layout="ready"]');
+        return canvas && canvas.querySelectorAll('.react-flow__node').length === n ? performance.now() : false;
+      },
+      STATES,
+      { polling: 'raf', timeout: 60_000 },
+    );
+    const ms = (await handle.jsonValue()) as number;
+    if (i > 0) times.push(ms);
+    await page.close();
+  }
+  return times;
+}
+
+/**
+ * The scripts a villager's phone fetches to show a village's public board, on a first visit (an
+ * empty cache): their paths and the bytes that came over the wire (what the server sent: gzip).
+ */
+async function boardScripts({ url, context }: App): Promise<{ path: string; wire: number }[]> {
+  const page = await context.newPage();
+  const scripts: Promise<{ path: string; wire: number }>[] = [];
+  page.on('response', (res) => {
+    if (res.request().resourceType() !== 'script') return;
+    scripts.push(
+      res.body().then(async (body) => {
+        const length = (await res.allHeaders())['content-length'];
+        // Playwright hands over the decoded body; the wire size is the response's Content-Length.
+        return { path: new URL(res.url()).pathname, wire: length === undefined ? body.length : Number(length) };
+      }),
+    );
+  });
+  await page.goto(`${url}/board/${DEMO_VILLAGES[0]!.id}`);
+  await page.waitForSelector('[data-testid="board"]', { timeout: 60_000 });
+  await page.close();
+  return Promise.all(scripts);
 }
 
 const bench: Benchmark = {
@@ -129,7 +164,12 @@ const bench: Benchmark = {
         sizeRow('JavaScript, loaded by index.html (gzip)', initialSize.raw, initialSize.gz, `${initial.length} files`),
         sizeRow(`largest chunk: ${files[0]!.name} (gzip)`, files[0]!.raw, files[0]!.gz, '1 file'),
       ];
-      const times = (await designerTimes(out)).sort((a, b) => a - b);
+      const { times: unsorted, board } = await withApp(out, async (app) => ({ board: await boardScripts(app), times: await designerTimes(app) }));
+      const times = unsorted.sort((a, b) => a - b);
+      const boardFiles = files.filter((f) => board.some((b) => b.path === `/${f.name.replace(/\\/g, '/')}`));
+      if (boardFiles.length !== board.length) throw new Error(`the board fetched scripts the build does not have: ${board.map((b) => b.path).join(', ')}`);
+      const boardWire = board.reduce((sum, b) => sum + b.wire, 0);
+      results.push(sizeRow('JavaScript, the public board on a first visit (as sent)', boardFiles.reduce((sum, f) => sum + f.raw, 0), boardWire, `${board.length} files`));
       const mean = times.reduce((s, t) => s + t, 0) / times.length;
       const sd = Math.sqrt(times.reduce((s, t) => s + (t - mean) ** 2, 0) / Math.max(1, times.length - 1));
       results.push({

@@ -1,24 +1,16 @@
 // One HTTP server for the API (/trpc) and the web app (static files, when built).
 import { randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createContext } from './context.ts';
 import { createLogger, requestInfo, requestLogger, trackRequest, type Logger } from './log.ts';
 import { appRouter } from './routers/_app.ts';
 import type { Runtime } from './runtime.ts';
 import { csrfRefusal, refuseCsrf, securityHeaders } from './security.ts';
+import { staticFiles } from './staticFiles.ts';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-};
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 const PLACEHOLDER = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>villageflow 村务流程引擎</title>
@@ -49,7 +41,7 @@ export function createAppServer(runtime: Runtime, opts: AppServerOptions = {}): 
       else logger.debug({ reqId, procedure: path, code: error.code }, error.message);
     },
   });
-  const webRoot = opts.webRoot && existsSync(opts.webRoot) ? resolve(opts.webRoot) : null;
+  const web = opts.webRoot && existsSync(opts.webRoot) ? staticFiles(resolve(opts.webRoot)) : null;
   return createServer((req, res) => {
     const started = process.hrtime.bigint();
     const info = { id: randomUUID() } as { id: string; userId?: string };
@@ -89,21 +81,10 @@ export function createAppServer(runtime: Runtime, opts: AppServerOptions = {}): 
       res.statusCode = 405;
       return res.end();
     }
-    if (!webRoot) {
+    if (!web) {
       res.setHeader('Content-Type', 'text/html; charset=utf-8');
       return res.end(PLACEHOLDER);
     }
-    // Static files; anything else is a client-side route and gets index.html.
-    let file = normalize(join(webRoot, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(webRoot) || !existsSync(file) || statSync(file).isDirectory()) file = join(webRoot, 'index.html');
-    res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
-    // A file that vanishes between the check and the read (a rebuild) must not take the server down.
-    createReadStream(file)
-      .on('error', (err) => {
-        logger.error({ reqId: info.id, err }, 'static file read failed');
-        if (!res.headersSent) res.statusCode = 404;
-        res.end();
-      })
-      .pipe(res);
+    web.serve(req, res, url.pathname);
   });
 }

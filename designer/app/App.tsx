@@ -5,18 +5,20 @@ import { Redirect, Route, Switch } from 'wouter';
 import { I18nProvider } from '../i18n/index.tsx';
 import { LoginPage } from '../auth/LoginPage.tsx';
 import { BoardPage } from '../board/BoardPage.tsx';
-import { InboxPage } from '../runner/InboxPage.tsx';
-import { InstancesPage } from '../runner/InstancesPage.tsx';
-import { InstancePage } from '../runner/InstancePage.tsx';
-import { AuditPage } from '../audit/AuditPage.tsx';
-import { OverviewPage } from '../overview/OverviewPage.tsx';
-import { CataloguePage } from '../catalogue/CataloguePage.tsx';
-import { NoticePage } from '../catalogue/NoticePage.tsx';
 import { Layout } from './Layout.tsx';
 import { useMe } from './session.ts';
 import { Loading } from './ui.tsx';
 
-// The flow designer (township admins) is a chunk of its own: the canvas, ELK and the validator.
+// The public board and sign-in load only what they show. Each signed-in area is a chunk of its own,
+// fetched when first opened: the runner (forms: RJSF and Ajv), the auditor, the overview, the
+// catalogue, and the flow designer (the canvas, ELK and the validator).
+const InboxPage = lazy(() => import('../runner/InboxPage.tsx').then((m) => ({ default: m.InboxPage })));
+const InstancesPage = lazy(() => import('../runner/InstancesPage.tsx').then((m) => ({ default: m.InstancesPage })));
+const InstancePage = lazy(() => import('../runner/InstancePage.tsx').then((m) => ({ default: m.InstancePage })));
+const AuditPage = lazy(() => import('../audit/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
+const OverviewPage = lazy(() => import('../overview/OverviewPage.tsx').then((m) => ({ default: m.OverviewPage })));
+const CataloguePage = lazy(() => import('../catalogue/CataloguePage.tsx').then((m) => ({ default: m.CataloguePage })));
+const NoticePage = lazy(() => import('../catalogue/NoticePage.tsx').then((m) => ({ default: m.NoticePage })));
 const DesignerHome = lazy(() => import('../editor/pages.tsx').then((m) => ({ default: m.DesignerHome })));
 const DesignerEdit = lazy(() => import('../editor/pages.tsx').then((m) => ({ default: m.EditRoute })));
 const DesignerNew = lazy(() => import('../editor/pages.tsx').then((m) => ({ default: m.NewRoute })));
@@ -29,21 +31,23 @@ function SignedIn() {
   if (!me.data) return <Redirect to="/login" />;
   return (
     <Layout me={me.data}>
-      <Switch>
-        <Route path="/">{() => <InboxPage me={me.data!} />}</Route>
-        <Route path="/instances">{() => <InstancesPage me={me.data!} />}</Route>
-        <Route path="/instances/:id">{(p) => <InstancePage id={p.id} />}</Route>
-        <Route path="/audit/:id">{(p) => <AuditPage id={p.id} />}</Route>
-        <Route path="/catalogue">{() => <CataloguePage me={me.data!} />}</Route>
-        <Route path="/catalogue/:id/notice">{(p) => <NoticePage id={p.id} />}</Route>
-        <Route path="/overview">{() => <OverviewPage me={me.data!} />}</Route>
-        <Route path="/designer">{() => <Suspense fallback={<Loading />}><DesignerHome me={me.data!} /></Suspense>}</Route>
-        <Route path="/designer/new">{() => <Suspense fallback={<Loading />}><DesignerNew me={me.data!} /></Suspense>}</Route>
-        <Route path="/designer/edit/:versionId">{(p) => <Suspense fallback={<Loading />}><DesignerEdit me={me.data!} versionId={Number(p.versionId)} /></Suspense>}</Route>
-        <Route>
-          <Redirect to="/" />
-        </Route>
-      </Switch>
+      <Suspense fallback={<Loading />}>
+        <Switch>
+          <Route path="/">{() => <InboxPage me={me.data!} />}</Route>
+          <Route path="/instances">{() => <InstancesPage me={me.data!} />}</Route>
+          <Route path="/instances/:id">{(p) => <InstancePage id={p.id} />}</Route>
+          <Route path="/audit/:id">{(p) => <AuditPage id={p.id} />}</Route>
+          <Route path="/catalogue">{() => <CataloguePage me={me.data!} />}</Route>
+          <Route path="/catalogue/:id/notice">{(p) => <NoticePage id={p.id} />}</Route>
+          <Route path="/overview">{() => <OverviewPage me={me.data!} />}</Route>
+          <Route path="/designer">{() => <DesignerHome me={me.data!} />}</Route>
+          <Route path="/designer/new">{() => <DesignerNew me={me.data!} />}</Route>
+          <Route path="/designer/edit/:versionId">{(p) => <DesignerEdit me={me.data!} versionId={Number(p.versionId)} />}</Route>
+          <Route>
+            <Redirect to="/" />
+          </Route>
+        </Switch>
+      </Suspense>
     </Layout>
   );
 }
