@@ -17,7 +17,7 @@ import { apply, compileFlow, openSteps, start, type CompiledFlow, type FlowEvent
 import { publishBundled } from '../server/flows.ts';
 import { useNodeCrypto } from '../server/node-crypto.ts';
 import { SqliteStore } from '../server/store/sqlite/index.ts';
-import { MIGRATIONS } from '../server/store/sqlite/migrations.ts';
+import { MIGRATIONS, OVERVIEW_BACKFILL } from '../server/store/sqlite/migrations.ts';
 import type { FlowVersion } from '../server/store/types.ts';
 
 /** Villages per township, and instances per village: the same in every database, so a smaller
@@ -120,6 +120,8 @@ export interface ScaleDb {
   tasks: number;
   timers: number;
   disclosures: number;
+  /** Finished step visits the overview reads (state_visits). */
+  visits: number;
   /** Seconds the build took (when it was built; the file is cached). */
   buildSeconds: number;
   builtAt: string;
@@ -219,6 +221,9 @@ export async function scaleDb(instances: number): Promise<ScaleDb> {
       SELECT pl.iid, pl.village_id, d.flow_id, d.title, d.state, ${shifted('d.from_at')}, ${shifted('d.until_at')},
         CASE WHEN d.ended_at IS NULL THEN NULL ELSE ${shifted('d.ended_at')} END, d.items, d.record_hash
       FROM plan pl JOIN p.disclosures d ON d.instance_id = pl.proto ORDER BY pl.n, d.id`);
+    // What the store keeps for the overview as it writes events, derived here from the copied
+    // history and instances as migration 4 derives it.
+    db.exec(OVERVIEW_BACKFILL);
   })();
   db.exec('DROP TABLE plan');
   db.exec('DETACH DATABASE p');
@@ -230,6 +235,7 @@ export async function scaleDb(instances: number): Promise<ScaleDb> {
     tasks: q(db, 'SELECT count(*) AS n FROM tasks'),
     timers: q(db, 'SELECT count(*) AS n FROM timers'),
     disclosures: q(db, 'SELECT count(*) AS n FROM disclosures'),
+    visits: q(db, 'SELECT count(*) AS n FROM state_visits'),
     buildSeconds: 0,
     builtAt: new Date().toISOString(),
     cached: false,

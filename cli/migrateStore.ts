@@ -10,7 +10,7 @@ import pg from 'pg';
 import { compileFlow, verify, type CompiledFlow } from '../engine/index.ts';
 import { verifyDatabase } from '../server/backup.ts';
 import { PgStore } from '../server/store/pg/index.ts';
-import { MIGRATIONS as PG_MIGRATIONS } from '../server/store/pg/migrations.ts';
+import { MIGRATIONS as PG_MIGRATIONS, overviewBackfill } from '../server/store/pg/migrations.ts';
 import { isPostgresUrl, describeStore } from '../server/store/open.ts';
 import * as rows from '../server/store/sqlite/rows.ts';
 import { CliError } from './io.ts';
@@ -111,6 +111,10 @@ export async function moveToPostgres(sqlitePath: string, url: string): Promise<M
         }
         counts[table.name] = list.length;
       }
+      // What the overview reads (instance_stats, state_visits: schema version 4) is derived from the
+      // history, so it is not copied but rebuilt from the history just copied, whatever schema
+      // version the file has.
+      await c.query(overviewBackfill(townships.map((t) => t.id)));
 
       // Read back from PostgreSQL and verify every chain there before committing.
       const compiled = new Map<string, CompiledFlow>();

@@ -4,13 +4,16 @@
 // the step to the record that left it; a step entered again later (returned, reconvened after an
 // objection) is a new visit, and a step still open (or a final state) is no finished visit and is
 // not counted. Records that stay in the step (ballots, timers that flag it overdue, a meeting
-// reconvened for want of a quorum) are part of the one visit. The store hands over only the
-// records that changed state; the arithmetic is here, on ISO timestamps.
+// reconvened for want of a quorum) are part of the one visit. The store keeps, as it writes each
+// event, one row per instance and one per finished visit (its length in ms, from the ISO
+// timestamps), and hands them over per township (overviewStats): reading the overview no longer
+// reads the history. computeOverview, caseTimes and visits are the same arithmetic on state
+// entries, the reference the store's rows are tested against.
 import Papa from 'papaparse';
 import type { CompiledFlow, Text } from '../engine/index.ts';
 import type { Runtime } from './runtime.ts';
 import { readableVillageIds } from './scope.ts';
-import type { InstanceStatsRow, ServiceStatsRow, StateEntryRow, User, Village } from './store/types.ts';
+import type { InstanceStatsRow, OverviewInstanceRow, OverviewVisitsRow, StateEntryRow, User, Village } from './store/types.ts';
 
 export interface StepStats {
   flowId: string;
@@ -224,44 +227,62 @@ export interface ServiceFigures {
   items: (ServiceRates & { id: string; code: string; name: string })[];
 }
 
-export function serviceRates(rows: ServiceStatsRow[], times: ReadonlyMap<string, number> = new Map()): ServiceRates {
-  const done = rows.filter((r) => r.status === 'done');
-  const rated = rows.filter((r) => r.score !== null);
-  const satisfied = rated.filter((r) => r.score! >= SATISFIED_SCORE).length;
-  const onTime = done.filter((r) => !r.late).length;
-  const spent = done.map((r) => times.get(r.id)).filter((ms): ms is number => ms !== undefined);
-  const out = {
-    started: rows.length,
-    done: done.length,
-    rated: rated.length,
-    satisfied,
-    onTime,
-    satisfaction: rate(satisfied, rated.length),
-    onTimeRate: rate(onTime, done.length),
-    completion: rate(done.length, rows.length),
-    averageMs: average(spent),
-    p90Ms: percentile(spent, 0.9),
-  };
-  return { ...out, flagged: [out.satisfaction, out.onTimeRate, out.completion].some((r) => r !== null && r < RATE_THRESHOLD) };
-}
+/**
+ * The figures of one scope (the township, a village, an item or flow, or one of those in a village),
+ * counted in one pass over the matters: matterFigures, and serviceRates over the rated ones.
+ */
+class Tally {
+  started = 0;
+  done = 0;
+  onTime = 0;
+  rated = 0;
+  satisfied = 0;
+  /** Time taken by the finished matters that have one. */
+  private times: number[] = [];
 
-export function computeServiceFigures(villages: Village[], rows: ServiceStatsRow[], times: ReadonlyMap<string, number> = new Map()): ServiceFigures {
-  const wanted = new Set(villages.map((v) => v.id));
-  const mine = rows.filter((r) => wanted.has(r.villageId));
-  const items = new Map<string, { code: string; name: string; rows: ServiceStatsRow[] }>();
-  for (const r of mine) {
-    if (!r.itemId) continue;
-    let e = items.get(r.itemId);
-    if (!e) items.set(r.itemId, (e = { code: r.itemCode!, name: r.itemName!, rows: [] }));
-    e.rows.push(r);
+  add(r: OverviewInstanceRow) {
+    this.started++;
+    if (r.score !== null) {
+      this.rated++;
+      if (r.score >= SATISFIED_SCORE) this.satisfied++;
+    }
+    if (r.status === 'done') {
+      this.done++;
+      if (!r.late) this.onTime++;
+      if (r.ms !== null) this.times.push(r.ms);
+    }
   }
-  return {
-    threshold: RATE_THRESHOLD,
-    satisfiedScore: SATISFIED_SCORE,
-    township: serviceRates(mine, times),
-    villages: villages.map((v) => ({ id: v.id, name: v.name, ...serviceRates(mine.filter((r) => r.villageId === v.id), times) })),
-    items: [...items.entries()].map(([id, e]) => ({ id, code: e.code, name: e.name, ...serviceRates(e.rows, times) })).sort((a, b) => a.code.localeCompare(b.code)),
-  };
+
+  private averageAndP90(): { averageMs: number | null; p90Ms: number | null } {
+    const n = this.times.length;
+    if (n === 0) return { averageMs: null, p90Ms: null };
+    let sum = 0;
+    for (const ms of this.times) sum += ms;
+    const sorted = Float64Array.from(this.times).sort();
+    return { averageMs: Math.round(sum / n), p90Ms: sorted[Math.max(0, Math.ceil(0.9 * n) - 1)]! };
+  }
+
+  matter(): MatterFigures {
+    const { averageMs, p90Ms } = this.averageAndP90();
+    return { started: this.started, done: this.done, completion: rate(this.done, this.started), onTime: this.onTime, onTimeRate: rate(this.onTime, this.done), averageMs, p90Ms };
+  }
+
+  service(): ServiceRates {
+    const { averageMs, p90Ms } = this.averageAndP90();
+    const out = {
+      started: this.started,
+      done: this.done,
+      rated: this.rated,
+      satisfied: this.satisfied,
+      onTime: this.onTime,
+      satisfaction: rate(this.satisfied, this.rated),
+      onTimeRate: rate(this.onTime, this.done),
+      completion: rate(this.done, this.started),
+      averageMs,
+      p90Ms,
+    };
+    return { ...out, flagged: [out.satisfaction, out.onTimeRate, out.completion].some((r) => r !== null && r < RATE_THRESHOLD) };
+  }
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -280,30 +301,46 @@ export interface Breakdown {
   villages: (MatterFigures & { id: string; name: string })[];
 }
 
-export function computeBreakdown(villages: Village[], rows: ServiceStatsRow[], times: ReadonlyMap<string, number>, flowTitle: (flowId: string) => Text): Breakdown[] {
-  const wanted = new Set(villages.map((v) => v.id));
-  const groups = new Map<string, { kind: 'item' | 'flow'; id: string; code: string | null; name: Text; rows: ServiceStatsRow[] }>();
-  const add = (key: string, group: () => { kind: 'item' | 'flow'; id: string; code: string | null; name: Text }, r: ServiceStatsRow) => {
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { ...group(), rows: [] }));
-    g.rows.push(r);
-  };
-  for (const r of rows) {
-    if (!wanted.has(r.villageId)) continue;
-    if (r.itemId) add(`item:${r.itemId}`, () => ({ kind: 'item', id: r.itemId!, code: r.itemCode, name: { zh: r.itemName ?? r.itemId! } }), r);
-    add(`flow:${r.flowId}`, () => ({ kind: 'flow', id: r.flowId, code: null, name: flowTitle(r.flowId) }), r);
-  }
-  const matter = (r: ServiceStatsRow): MatterRow => ({ status: r.status, late: r.late, ms: times.get(r.id) ?? null });
-  return [...groups.values()]
-    .sort((a, b) => (a.kind === b.kind ? (a.code ?? a.id).localeCompare(b.code ?? b.id) : a.kind === 'item' ? -1 : 1))
-    .map(({ rows: rs, ...g }) => ({
-      ...g,
-      township: matterFigures(rs.map(matter)),
-      villages: villages.map((v) => ({ id: v.id, name: v.name, ...matterFigures(rs.filter((r) => r.villageId === v.id).map(matter)) })),
-    }));
-}
-
 export type TownshipOverview = Overview & { service: ServiceFigures; breakdown: Breakdown[] };
+
+/**
+ * The step figures from the store's finished visits per flow, step and village (overviewStats):
+ * what computeOverview makes of the state entries, for the villages asked for.
+ */
+export function stepsFromVisits(villages: Village[], rows: readonly OverviewVisitsRow[], titles: Titles): { villages: Map<string, StepStats[]>; township: StepStats[] } {
+  const wanted = new Set(villages.map((v) => v.id));
+  const perVillage = new Map<string, OverviewVisitsRow[]>(villages.map((v) => [v.id, []]));
+  const township = new Map<string, { flowId: string; state: string; totalMs: number; visits: number; parts: OverviewVisitsRow[] }>();
+  for (const r of rows) {
+    if (!wanted.has(r.villageId) || r.durations.length === 0) continue;
+    perVillage.get(r.villageId)!.push(r);
+    const key = `${r.flowId}\u0000${r.state}`;
+    let t = township.get(key);
+    if (!t) township.set(key, (t = { flowId: r.flowId, state: r.state, totalMs: 0, visits: 0, parts: [] }));
+    t.totalMs += r.totalMs;
+    t.visits += r.durations.length;
+    t.parts.push(r);
+  }
+  // A village's durations come shortest first; the township's (its villages' together) are sorted here.
+  const step = (flowId: string, state: string, totalMs: number, sorted: ArrayLike<number>): StepStats => {
+    const visits = sorted.length;
+    return { flowId, state, ...titles(flowId, state), visits, totalMs, averageMs: Math.round(totalMs / visits), p90Ms: sorted[Math.max(0, Math.ceil(0.9 * visits) - 1)]! };
+  };
+  const merged = (t: { visits: number; parts: OverviewVisitsRow[] }) => {
+    const all = new Float64Array(t.visits);
+    let at = 0;
+    for (const p of t.parts) {
+      all.set(p.durations, at);
+      at += p.durations.length;
+    }
+    return all.sort();
+  };
+  const order = (x: StepStats, y: StepStats) => y.averageMs - x.averageMs || x.flowId.localeCompare(y.flowId) || x.state.localeCompare(y.state);
+  return {
+    villages: new Map([...perVillage].map(([id, list]) => [id, list.map((r) => step(r.flowId, r.state, r.totalMs, r.durations)).sort(order)])),
+    township: [...township.values()].map((t) => step(t.flowId, t.state, t.totalMs, merged(t))).sort(order),
+  };
+}
 
 /** The overview of the villages of the user's township that the user can read. */
 export async function townshipOverview(runtime: Runtime, user: User): Promise<TownshipOverview> {
@@ -311,7 +348,8 @@ export async function townshipOverview(runtime: Runtime, user: User): Promise<To
   const all = await store.listVillages(user.townshipId);
   const readable = new Set(readableVillageIds(user, all));
   const villages = all.filter((v) => readable.has(v.id));
-  const { instances, entries } = await store.instanceStats(user.townshipId);
+  // Every instance of the township (by id) and the finished visits, as the store keeps them.
+  const { instances, visits: visitRows } = await store.overviewStats(user.townshipId);
   // Titles from the flow versions in use, newest first; an older version names a step it alone has.
   const versions = new Map<string, number[]>();
   for (const i of instances) {
@@ -328,13 +366,89 @@ export async function townshipOverview(runtime: Runtime, user: User): Promise<To
     const flow = list.find((f) => f.states[state]) ?? list[0];
     return { title: flow?.states[state]?.title ?? { zh: state }, flowTitle: flow?.title ?? { zh: flowId } };
   };
-  // One row per matter of every flow in use: lateness for all, ratings and items for the services.
-  const rows = await store.serviceStats(user.townshipId, [...versions.keys()]);
-  const late = new Set(rows.filter((r) => r.late).map((r) => r.id));
-  const times = caseTimes(instances, entries);
-  const service = computeServiceFigures(villages, rows.filter((r) => r.itemId !== null || RATED_FLOWS.includes(r.flowId)), times);
-  const breakdown = computeBreakdown(villages, rows, times, (flowId) => titles(flowId, '').flowTitle);
-  return { ...computeOverview(villages, instances, entries, titles, late), service, breakdown };
+  return { ...stepsAndCounts(villages, instances, visitRows, titles), ...figures(villages, instances, (flowId) => titles(flowId, '').flowTitle) };
+}
+
+/**
+ * The matter and service figures, for the township, each village, and each item and flow (in the
+ * township and per village), in one pass over the instances (in id order: groups and items are
+ * listed in the order their first matter comes, before sorting by code). Every matter counts
+ * under its flow; those started from the catalogue also under their item. Service figures are over
+ * the service matters: started from the catalogue or of a rated flow.
+ */
+function figures(villages: Village[], instances: readonly OverviewInstanceRow[], flowTitle: (flowId: string) => Text): { service: ServiceFigures; breakdown: Breakdown[] } {
+  const perVillage = new Map(villages.map((v) => [v.id, new Tally()]));
+  const township = new Tally();
+  const items = new Map<string, { code: string; name: string; tally: Tally }>();
+  type Group = { kind: 'item' | 'flow'; id: string; code: string | null; name: Text; township: Tally; villages: Map<string, Tally> };
+  const groups = new Map<string, Group>();
+  const inGroup = (key: string, make: () => Omit<Group, 'township' | 'villages'>, r: OverviewInstanceRow) => {
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { ...make(), township: new Tally(), villages: new Map() }));
+    g.township.add(r);
+    let v = g.villages.get(r.villageId);
+    if (!v) g.villages.set(r.villageId, (v = new Tally()));
+    v.add(r);
+  };
+  for (const r of instances) {
+    const village = perVillage.get(r.villageId);
+    if (!village) continue; // a village the user cannot read
+    if (r.itemId !== null || RATED_FLOWS.includes(r.flowId)) {
+      township.add(r);
+      village.add(r);
+      if (r.itemId) {
+        let e = items.get(r.itemId);
+        if (!e) items.set(r.itemId, (e = { code: r.itemCode!, name: r.itemName!, tally: new Tally() }));
+        e.tally.add(r);
+      }
+    }
+    if (r.itemId) inGroup(`item:${r.itemId}`, () => ({ kind: 'item', id: r.itemId!, code: r.itemCode, name: { zh: r.itemName ?? r.itemId! } }), r);
+    inGroup(`flow:${r.flowId}`, () => ({ kind: 'flow', id: r.flowId, code: null, name: flowTitle(r.flowId) }), r);
+  }
+  const none = new Tally();
+  return {
+    service: {
+      threshold: RATE_THRESHOLD,
+      satisfiedScore: SATISFIED_SCORE,
+      township: township.service(),
+      villages: villages.map((v) => ({ id: v.id, name: v.name, ...perVillage.get(v.id)!.service() })),
+      items: [...items.entries()].map(([id, e]) => ({ id, code: e.code, name: e.name, ...e.tally.service() })).sort((a, b) => a.code.localeCompare(b.code)),
+    },
+    breakdown: [...groups.values()]
+      .sort((a, b) => (a.kind === b.kind ? (a.code ?? a.id).localeCompare(b.code ?? b.id) : a.kind === 'item' ? -1 : 1))
+      .map((g) => ({
+        kind: g.kind,
+        id: g.id,
+        code: g.code,
+        name: g.name,
+        township: g.township.matter(),
+        villages: villages.map((v) => ({ id: v.id, name: v.name, ...(g.villages.get(v.id) ?? none).matter() })),
+      })),
+  };
+}
+
+/** The counts and matter figures of the township and each village, with their steps. */
+function stepsAndCounts(villages: Village[], instances: readonly OverviewInstanceRow[], visitRows: readonly OverviewVisitsRow[], titles: Titles): Overview {
+  const perVillage = new Map(villages.map((v) => [v.id, { counts: { running: 0, done: 0, overdue: 0 }, tally: new Tally() }]));
+  const total = { counts: { running: 0, done: 0, overdue: 0 }, tally: new Tally() };
+  for (const i of instances) {
+    const v = perVillage.get(i.villageId);
+    if (!v) continue;
+    for (const s of [v, total]) {
+      if (i.status === 'done') s.counts.done++;
+      else s.counts.running++;
+      if (i.status === 'active' && i.overdue) s.counts.overdue++;
+      s.tally.add(i);
+    }
+  }
+  const steps = stepsFromVisits(villages, visitRows, titles);
+  return {
+    villages: villages.map((v) => {
+      const s = perVillage.get(v.id)!;
+      return { id: v.id, name: v.name, kind: v.kind, ...s.counts, figures: s.tally.matter(), steps: steps.villages.get(v.id)! };
+    }),
+    township: { ...total.counts, figures: total.tally.matter(), steps: steps.township },
+  };
 }
 
 // ----------------------------------------------------------------------------------------------

@@ -318,4 +318,28 @@ export interface Store {
   linkCatalogueStart(link: { instanceId: string; townshipId: string; itemId: string; itemCode: string; itemName: string }): Promise<void>;
   /** Instances of the given flows, plus every instance started from the catalogue. */
   serviceStats(townshipId: string, flowIds: string[]): Promise<ServiceStatsRow[]>;
+  /**
+   * What the township overview is computed from, as the store keeps it while writing events: every
+   * instance (by id) and the finished visits of every step, per flow, step and village. The same
+   * figures instanceStats and serviceStats give, without reading the history.
+   */
+  overviewStats(townshipId: string): Promise<{ instances: OverviewInstanceRow[]; visits: OverviewVisitsRow[] }>;
+}
+
+/** One instance as the overview counts it. */
+export interface OverviewInstanceRow extends ServiceStatsRow {
+  flowVersionId: number;
+  /** An open step of it is overdue. */
+  overdue: boolean;
+  /** Finished: from the first record to the last (ms); null while running. */
+  ms: number | null;
+}
+/** The finished visits of one step by the instances of one village. */
+export interface OverviewVisitsRow {
+  flowId: string;
+  state: string;
+  villageId: string;
+  totalMs: number;
+  /** Each visit's length (ms), shortest first. */
+  durations: number[];
 }

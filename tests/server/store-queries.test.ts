@@ -1,8 +1,11 @@
 // The SQLite store's read queries, rewritten to follow their indexes (inbox: one index range per
 // scope; instance lists: newest first from an index; state entries: a primary-key probe instead of
-// LAG), give the rows the plain queries give, on seeded random data.
+// LAG), give the rows the plain queries give, on seeded random data; and the overview's tables
+// hold what the history implies, kept by the write path or filled by migration 4.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../server/store/sqlite/index.ts';
+import { MIGRATIONS, OVERVIEW_BACKFILL } from '../../server/store/sqlite/migrations.ts';
+import { fromHistory } from './overview-reference.ts';
 
 let store: SqliteStore;
 
@@ -111,5 +114,105 @@ describe('instanceStats', () => {
     expect(entries).toEqual(want.map((r) => ({ instanceId: r.instance_id, seq: r.seq, state: r.state, at: r.at })));
     // Records that stayed in their state are not entries.
     expect(entries.length).toBeLessThan((store.db.prepare('SELECT count(*) AS n FROM history h JOIN instances i ON i.id = h.instance_id WHERE i.township_id = ?').get(townshipId) as { n: number }).n);
+  });
+});
+
+// ----------------------------------------------------------------------------------------------
+// What the overview reads (instance_stats, state_visits): kept by the store as it writes events,
+// and filled by migration 4 from the history already written. Both must be what the history and
+// the instance rows imply: the figures instanceStats and serviceStats (history queries) give.
+// ----------------------------------------------------------------------------------------------
+const tables = (s: SqliteStore) => ({
+  instances: s.db.prepare('SELECT * FROM instance_stats ORDER BY township_id, instance_id').all(),
+  visits: s.db.prepare('SELECT * FROM state_visits ORDER BY township_id, flow_id, state, village_id, ms, instance_id, left_seq').all(),
+});
+
+describe('overview tables', () => {
+  it('are kept as events are written: what migration 4 derives from the history, and what the history queries give', async () => {
+    const s = new SqliteStore(':memory:');
+    await s.migrate();
+    s.db.pragma('foreign_keys = OFF'); // no flow versions or villages: records made up here
+    let n = 0;
+    for (const village of VILLAGES) {
+      for (let k = 0; k < 30; k++) {
+        const id = `w${String(n++).padStart(4, '0')}`;
+        let state = pick(STATES);
+        let minute = n * 100;
+        const snapshot = (seq: number, status: string, data: unknown) => ({ flow: { id: 'f', version: '1', hash: 'h' }, state, status, outcome: null, context: { data }, seq, hash: 'h', at: at(minute) }) as never;
+        const record = (seq: number, type: string, payload: unknown) => ({ seq, type, actor: { id: 'u', role: 'r' }, at: at(minute), payload, state, prev: null, hash: 'h' }) as never;
+        const flowId = pick(['f1', 'f2', 'proxy-service']);
+        await s.createInstance(
+          { id, villageId: village, townshipId: townshipOf(village), flowVersionId: 1, flowId, title: 't', snapshot: snapshot(1, 'active', {}), startedBy: 'u', createdAt: at(minute) },
+          { record: record(1, 'START', {}), snapshot: snapshot(1, 'active', {}), effects: [], tasks: [] },
+        );
+        const records = Math.floor(rand() * 12);
+        let data: unknown = {};
+        for (let seq = 2; seq <= records + 1; seq++) {
+          minute += Math.floor(rand() * 500);
+          if (rand() < 0.6) state = pick(STATES); // some records stay in their state
+          const done = state === 'done' && seq === records + 1;
+          const timer = rand() < 0.15 ? pick(['review:deadline', 'review:reminder', 'draft:DEADLINE', 'x:deadline-ish']) : null;
+          if (rand() < 0.2) data = { rating: { score: pick([5, 4, 3, 4.5, true, '5', null]) } };
+          await s.appendEvent({
+            instanceId: id,
+            expectedSeq: seq - 1,
+            record: record(seq, timer ? 'TIMER' : 'E', timer ? { timer } : {}),
+            snapshot: snapshot(seq, done ? 'done' : 'active', data),
+            effects: [],
+            tasks: done ? [] : [{ state, roles: ['clerk'], since: at(minute), due: null, overdue: rand() < 0.3 }],
+            ...(rand() < 0.05 ? { flowVersionId: 2 } : {}),
+          } as never);
+        }
+      }
+    }
+    for (const townshipId of TOWNSHIPS) {
+      const got = await s.overviewStats(townshipId);
+      expect(got.instances.some((i) => i.late) && got.instances.some((i) => i.score !== null) && got.instances.some((i) => i.ms !== null)).toBe(true);
+      expect(got).toEqual(await fromHistory(s, townshipId));
+    }
+    // Derived again from the history as migration 4 does: the same rows.
+    const kept = tables(s);
+    s.db.exec('DELETE FROM instance_stats; DELETE FROM state_visits;');
+    s.db.exec(OVERVIEW_BACKFILL);
+    expect(tables(s)).toEqual(kept);
+    expect(kept.visits.length).toBeGreaterThan(100);
+    await s.close();
+  });
+
+  it('are filled by migration 4 from the history written before it', async () => {
+    // The rows of this file's fixture (written directly, with tasks and catalogue starts), in a
+    // database at schema version 3, then migrated.
+    const s = new SqliteStore(':memory:');
+    s.db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const m of MIGRATIONS.filter((m) => m.version < 4)) {
+      s.db.exec(m.sql);
+      s.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, at(0));
+    }
+    s.db.pragma('foreign_keys = OFF');
+    const copy = (table: string) => {
+      const list = store.db.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[];
+      if (list.length === 0) return;
+      const columns = Object.keys(list[0]!);
+      const insert = s.db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+      for (const r of list) insert.run(...columns.map((c) => r[c]));
+    };
+    s.db.transaction(() => ['instances', 'history', 'tasks'].forEach(copy))();
+    // A few of them started from the catalogue, one rated, and one late.
+    const ids = (s.db.prepare("SELECT id FROM instances WHERE township_id = 'ta' ORDER BY id LIMIT 3").all() as { id: string }[]).map((r) => r.id);
+    ids.forEach((id, k) => s.db.prepare('INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES (?, ?, ?, ?, ?)').run(id, 'ta', `item${k % 2}`, `C${k % 2}`, '事项'));
+    s.db.prepare("UPDATE instances SET snapshot = '{\"context\":{\"data\":{\"rating\":{\"score\":5}}}}' WHERE id = ?").run(ids[0]);
+    s.db.prepare("INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash) SELECT id, seq + 1, 'TIMER', 'system', 'system', ?, '{\"timer\":\"review:deadline\"}', state, NULL, 'h' FROM instances WHERE id = ?").run(at(99_999), ids[1]);
+    s.db.prepare('UPDATE instances SET seq = seq + 1 WHERE id = ?').run(ids[1]);
+    expect(await s.migrate()).toBe(MIGRATIONS.length - 3);
+    for (const townshipId of TOWNSHIPS) {
+      const got = await s.overviewStats(townshipId);
+      expect(got.instances.length).toBe((s.db.prepare('SELECT count(*) AS n FROM instances WHERE township_id = ?').get(townshipId) as { n: number }).n);
+      expect(got).toEqual(await fromHistory(s, townshipId));
+    }
+    const filled = await s.overviewStats('ta');
+    expect(filled.instances.filter((i) => i.itemId).length).toBe(3);
+    expect(filled.instances.find((i) => i.id === ids[0])!.score).toBe(5);
+    expect(filled.instances.find((i) => i.id === ids[1])!.late).toBe(true);
+    await s.close();
   });
 });

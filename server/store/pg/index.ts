@@ -5,7 +5,8 @@
 // due timers are claimed with FOR UPDATE SKIP LOCKED plus a lease, so one process delivers each.
 import pg from 'pg';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type InstanceFilter, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
+import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
+import { deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
 import { MIGRATIONS } from './migrations.ts';
 
@@ -293,6 +294,11 @@ export class PgStore implements Store {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
         [i.id, i.villageId, i.townshipId, i.flowVersionId, i.flowId, i.title, s.state, s.status, s.outcome, s.seq, s.hash, JSON.stringify(s), i.startedBy, i.createdAt, i.createdAt],
       );
+      const startedMs = Date.parse(first.record.at);
+      await c.query(
+        'INSERT INTO instance_stats (township_id, instance_id, village_id, flow_id, flow_version_id, state, status, score, late, started_ms, entered_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+        [i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s, false), deadlineFired(first.record, false), startedMs, startedMs],
+      );
       await this.writeEvent(c, i, first);
     });
   }
@@ -313,8 +319,31 @@ export class PgStore implements Store {
         if (!(await this.get('SELECT 1 FROM instances WHERE id = $1', [w.instanceId], c))) throw new NotFoundError(`instance ${w.instanceId} does not exist`);
         throw new ConflictError(`instance ${w.instanceId} has moved on since sequence number ${w.expectedSeq}; reload and try again`);
       }
+      await this.keepOverviewStats(c, current, w);
       await this.writeEvent(c, { id: w.instanceId, villageId: current.village_id as string, townshipId: current.township_id as string, flowId: current.flow_id as string, title: current.title as string }, w);
     });
+  }
+
+  /**
+   * The overview's rows for an accepted event, as SQLite's keepOverviewStats, in one statement: a
+   * record in a new state ends the visit of the old one (a state_visits row), and the instance's
+   * stats row is updated only when what it holds changes. The instance row is locked by the
+   * UPDATE before, so no other writer changes these rows meanwhile.
+   */
+  private async keepOverviewStats(c: pg.PoolClient, current: Row, w: EventWrite) {
+    const r = w.record;
+    await c.query(
+      `WITH old AS (SELECT state, entered_ms FROM instance_stats WHERE township_id = $1 AND instance_id = $2),
+       visit AS (
+         INSERT INTO state_visits (township_id, flow_id, state, village_id, ms, instance_id, left_seq)
+         SELECT $1, $3, old.state, $4, $5::bigint - old.entered_ms, $2, $6 FROM old WHERE old.state <> $7 AND old.entered_ms IS NOT NULL
+       )
+       UPDATE instance_stats o SET state = $7, status = $8, flow_version_id = coalesce($9::integer, o.flow_version_id), score = $10::float8, late = o.late OR $11::boolean,
+         entered_ms = CASE WHEN o.state <> $7 THEN $5::bigint ELSE o.entered_ms END
+       WHERE o.township_id = $1 AND o.instance_id = $2
+         AND (o.state <> $7 OR o.status <> $8 OR o.flow_version_id <> coalesce($9::integer, o.flow_version_id) OR o.score IS DISTINCT FROM $10::float8 OR ($11::boolean AND NOT o.late))`,
+      [current.township_id, w.instanceId, current.flow_id, current.village_id, Date.parse(r.at), r.seq, r.state, w.snapshot.status, w.flowVersionId ?? null, ratingScore(w.snapshot, false), deadlineFired(r, false)],
+    );
   }
 
   async getInstance(id: string) {
@@ -475,5 +504,31 @@ export class PgStore implements Store {
         [townshipId, flowIds],
       )
     ).map((r) => rows.serviceStat({ ...r, late: r.late === true ? 1 : 0 }));
+  }
+
+  // As in SQLite: two index ranges of the township and its overdue tasks.
+  async overviewStats(townshipId: string) {
+    const overdue = new Set((await this.all('SELECT DISTINCT instance_id FROM tasks WHERE township_id = $1 AND overdue', [townshipId])).map((r) => r.instance_id as string));
+    const instances = (
+      await this.pool.query({
+        text: `SELECT o.instance_id, o.village_id, o.flow_id, o.status, c.item_id, c.item_code, c.item_name, o.score, o.late, o.flow_version_id,
+                 CASE WHEN o.status = 'done' THEN o.entered_ms - o.started_ms END AS ms
+               FROM instance_stats o LEFT JOIN catalogue_starts c ON c.instance_id = o.instance_id WHERE o.township_id = $1 ORDER BY o.instance_id`,
+        values: [townshipId],
+        rowMode: 'array',
+      })
+    ).rows.map(rows.overviewInstance(overdue));
+    const visits = (
+      await this.pool.query({
+        text: `SELECT flow_id, state, village_id, sum(ms)::bigint, string_agg(ms::text, ',' ORDER BY ms) FROM state_visits WHERE township_id = $1
+               GROUP BY flow_id, state, village_id ORDER BY flow_id, state, village_id`,
+        values: [townshipId],
+        rowMode: 'array',
+      })
+    ).rows.map((r): OverviewVisitsRow => {
+      const [flowId, state, villageId, totalMs, list] = r as [string, string, string, number, string];
+      return { flowId, state, villageId, totalMs, durations: integers(list) };
+    });
+    return { instances, visits };
   }
 }

@@ -4,8 +4,9 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter } from '../types.ts';
+import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { ascending, deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from './rows.ts';
 
 type Row = Record<string, unknown>;
@@ -372,6 +373,11 @@ export class SqliteStore implements Store {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         i.id, i.villageId, i.townshipId, i.flowVersionId, i.flowId, i.title, s.state, s.status, s.outcome, s.seq, s.hash, JSON.stringify(s), i.startedBy, i.createdAt, i.createdAt,
       );
+      const startedMs = Date.parse(first.record.at);
+      this.run(
+        'INSERT INTO instance_stats (township_id, instance_id, village_id, flow_id, flow_version_id, state, status, score, late, started_ms, entered_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s, true), deadlineFired(first.record, true) ? 1 : 0, startedMs, startedMs,
+      );
       this.writeEvent(i, first);
     });
   }
@@ -379,7 +385,12 @@ export class SqliteStore implements Store {
   async appendEvent(w: EventWrite & { title?: string }) {
     return this.groupCommit(() => {
       const s = w.snapshot;
-      const current = this.get('SELECT id, village_id, township_id, flow_id, title FROM instances WHERE id = ?', w.instanceId);
+      // With the instance, what the overview keeps of it (instance_stats): see keepOverviewStats.
+      const current = this.get(
+        `SELECT i.id, i.village_id, i.township_id, i.flow_id, i.title, o.state AS o_state, o.status AS o_status, o.flow_version_id AS o_flow_version_id, o.score AS o_score, o.late AS o_late, o.entered_ms AS o_entered_ms
+         FROM instances i LEFT JOIN instance_stats o ON o.township_id = i.township_id AND o.instance_id = i.id WHERE i.id = ?`,
+        w.instanceId,
+      );
       if (!current) throw new NotFoundError(`instance ${w.instanceId} does not exist`);
       const title = w.title ?? (current.title as string);
       const changed = this.run(
@@ -390,8 +401,39 @@ export class SqliteStore implements Store {
         throw new ConflictError(`instance ${w.instanceId} has moved on since sequence number ${w.expectedSeq}; reload and try again`);
       }
       if (w.flowVersionId !== undefined) this.run('UPDATE instances SET flow_version_id = ? WHERE id = ?', w.flowVersionId, w.instanceId);
+      this.keepOverviewStats(current, w);
       this.writeEvent({ id: w.instanceId, villageId: current.village_id as string, townshipId: current.township_id as string, flowId: current.flow_id as string, title }, w);
     });
+  }
+
+  /**
+   * The overview's rows for an accepted event: a record in a new state ends the visit of the old one
+   * (one state_visits row) and the instance's stats row changes only when what it holds does (the
+   * state, status, flow version, rating score, a deadline fired). Most records of a step write
+   * nothing here. `current` is the instance row joined with its instance_stats row (o_*).
+   */
+  private keepOverviewStats(current: Row, w: EventWrite) {
+    if (current.o_state === null || current.o_state === undefined) return; // no stats row: nothing to keep
+    const r = w.record;
+    const state = current.o_state as string;
+    const moved = r.state !== state;
+    const atMs = moved ? Date.parse(r.at) : 0;
+    const enteredMs = current.o_entered_ms as number | null;
+    if (moved && enteredMs !== null) {
+      this.run(
+        'INSERT INTO state_visits (township_id, flow_id, state, village_id, ms, instance_id, left_seq) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        current.township_id, current.flow_id, state, current.village_id, atMs - enteredMs, w.instanceId, r.seq,
+      );
+    }
+    const score = ratingScore(w.snapshot, true);
+    const late = current.o_late === 1 || deadlineFired(r, true);
+    const flowVersionId = w.flowVersionId ?? (current.o_flow_version_id as number);
+    if (moved || w.snapshot.status !== current.o_status || score !== current.o_score || late !== (current.o_late === 1) || flowVersionId !== current.o_flow_version_id) {
+      this.run(
+        'UPDATE instance_stats SET state = ?, status = ?, flow_version_id = ?, score = ?, late = ?, entered_ms = ? WHERE township_id = ? AND instance_id = ?',
+        r.state, w.snapshot.status, flowVersionId, score, late ? 1 : 0, moved ? atMs : enteredMs, current.township_id, w.instanceId,
+      );
+    }
   }
 
   async getInstance(id: string) {
@@ -524,5 +566,27 @@ export class SqliteStore implements Store {
       )
       .all(townshipId, ...flowIds)
       .map((r) => rows.serviceStat(r as Row));
+  }
+
+  // Two index ranges of the township (instance_stats, state_visits) and its overdue tasks; raw rows,
+  // as the overview reads thousands of them per call.
+  async overviewStats(townshipId: string) {
+    const overdue = new Set(this.st('SELECT DISTINCT instance_id FROM tasks WHERE township_id = ? AND overdue = 1').pluck().all(townshipId) as string[]);
+    const instances = (
+      this.st(
+        `SELECT o.instance_id, o.village_id, o.flow_id, o.status, c.item_id, c.item_code, c.item_name, o.score, o.late, o.flow_version_id,
+           CASE WHEN o.status = 'done' THEN o.entered_ms - o.started_ms END AS ms
+         FROM instance_stats o LEFT JOIN catalogue_starts c ON c.instance_id = o.instance_id WHERE o.township_id = ? ORDER BY o.instance_id`,
+      ).raw(true).all(townshipId) as unknown[][]
+    ).map(rows.overviewInstance(overdue));
+    const visits = (
+      this.st(
+        // Each group is read in index order, shortest visit first (ascending() makes sure without
+        // the sort an ORDER BY in group_concat costs).
+        `SELECT flow_id, state, village_id, sum(ms), group_concat(ms) FROM state_visits WHERE township_id = ?
+         GROUP BY flow_id, state, village_id ORDER BY flow_id, state, village_id`,
+      ).raw(true).all(townshipId) as [string, string, string, number, string][]
+    ).map(([flowId, state, villageId, totalMs, list]): OverviewVisitsRow => ({ flowId, state, villageId, totalMs, durations: ascending(integers(list)) }));
+    return { instances, visits };
   }
 }

@@ -1,5 +1,32 @@
 // Versioned schema migrations for SQLite. Append new versions; never edit an applied one.
 // History and the audit log are append-only: triggers refuse updates and deletes.
+
+/**
+ * Fills instance_stats and state_visits from the history (migration 4, and the scale bench's
+ * databases, which are written by INSERT … SELECT). A record enters a state unless the record
+ * before it was in the same state; a visit runs from one entry to the next.
+ */
+export const OVERVIEW_BACKFILL = `
+CREATE TEMP TABLE overview_entries AS
+  SELECT h.instance_id, h.seq, h.state, CAST(round(unixepoch(h.at, 'subsec') * 1000) AS INTEGER) AS at_ms
+  FROM history h JOIN instances i ON i.id = h.instance_id
+  WHERE NOT EXISTS (SELECT 1 FROM history p WHERE p.instance_id = h.instance_id AND p.seq = h.seq - 1 AND p.state = h.state);
+CREATE INDEX temp.overview_entries_seq ON overview_entries(instance_id, seq);
+INSERT INTO instance_stats (township_id, instance_id, village_id, flow_id, flow_version_id, state, status, score, late, started_ms, entered_ms)
+  SELECT i.township_id, i.id, i.village_id, i.flow_id, i.flow_version_id, i.state, i.status,
+    CASE WHEN typeof(json_extract(i.snapshot, '$.context.data.rating.score')) IN ('integer', 'real') THEN json_extract(i.snapshot, '$.context.data.rating.score') END,
+    EXISTS (SELECT 1 FROM history h WHERE h.instance_id = i.id AND h.type = 'TIMER' AND json_extract(h.payload, '$.timer') LIKE '%:deadline'),
+    (SELECT e.at_ms FROM overview_entries e WHERE e.instance_id = i.id ORDER BY e.seq LIMIT 1),
+    (SELECT e.at_ms FROM overview_entries e WHERE e.instance_id = i.id ORDER BY e.seq DESC LIMIT 1)
+  FROM instances i ORDER BY i.township_id, i.id;
+INSERT INTO state_visits (township_id, flow_id, state, village_id, ms, instance_id, left_seq)
+  SELECT i.township_id, i.flow_id, v.state, i.village_id, v.ms, v.instance_id, v.left_seq
+  FROM (SELECT e.instance_id, e.state, LEAD(e.at_ms) OVER w - e.at_ms AS ms, LEAD(e.seq) OVER w AS left_seq
+    FROM overview_entries e WINDOW w AS (PARTITION BY e.instance_id ORDER BY e.seq)) v
+  JOIN instances i ON i.id = v.instance_id
+  WHERE v.ms IS NOT NULL ORDER BY 1, 2, 3, 4, 5, 6, 7;
+DROP TABLE temp.overview_entries;
+`;
 export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   {
     version: 1,
@@ -211,5 +238,45 @@ DROP INDEX instances_village;
 CREATE INDEX instances_village_recent ON instances(township_id, village_id, updated_at DESC, id);
 CREATE INDEX instances_township_recent ON instances(township_id, updated_at DESC, id, village_id);
 `,
+  },
+  {
+    version: 4,
+    name: 'what the township overview reads, kept as events are written',
+    // The overview used to derive every state entry from the whole history of the township (a
+    // self-join over every record) and lateness and ratings from JSON, per call: time linear in the
+    // history, blocking the event loop. The store now keeps what it needs as it writes each event
+    // (history itself stays append-only): one row per instance and one per finished visit of a
+    // step, both in township order so the overview reads two index ranges. Times are epoch
+    // milliseconds as Date.parse gives them. Filled here from the history already written.
+    sql: `
+CREATE TABLE instance_stats (
+  township_id TEXT NOT NULL,
+  instance_id TEXT NOT NULL,
+  village_id TEXT NOT NULL,
+  flow_id TEXT NOT NULL,
+  flow_version_id INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  status TEXT NOT NULL,
+  -- The snapshot's data.rating.score where json_extract gives a number, else NULL.
+  score,
+  -- 1 once a deadline timer fired (a TIMER record whose timer id ends in ":deadline").
+  late INTEGER NOT NULL,
+  -- The first record's time, and the time the current state was entered.
+  started_ms INTEGER,
+  entered_ms INTEGER,
+  PRIMARY KEY (township_id, instance_id)
+) WITHOUT ROWID;
+CREATE TABLE state_visits (
+  township_id TEXT NOT NULL,
+  flow_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  village_id TEXT NOT NULL,
+  ms INTEGER NOT NULL,
+  instance_id TEXT NOT NULL,
+  -- The record that left the state.
+  left_seq INTEGER NOT NULL,
+  PRIMARY KEY (township_id, flow_id, state, village_id, ms, instance_id, left_seq)
+) WITHOUT ROWID;
+${OVERVIEW_BACKFILL}`,
   },
 ];

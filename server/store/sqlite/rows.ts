@@ -1,6 +1,6 @@
 // Row ↔ object mapping for the SQLite store (column names are snake_case, objects camelCase).
 import type { HistoryRecord } from '../../../engine/index.ts';
-import type { AuditEntry, CatalogueItem, Disclosure, FlowVersion, Instance, InstanceStatsRow, ServiceStatsRow, Session, StateEntryRow, Task, Village } from '../types.ts';
+import type { AuditEntry, CatalogueItem, Disclosure, FlowVersion, Instance, InstanceStatsRow, OverviewInstanceRow, ServiceStatsRow, Session, StateEntryRow, Task, Village } from '../types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -136,3 +136,24 @@ export const serviceStat = (r: Row): ServiceStatsRow => ({
   score: typeof r.score === 'number' ? r.score : null,
   late: Number(r.late) === 1,
 });
+
+/**
+ * A raw row of the overview's instance query: instance_id, village_id, flow_id, status, item_id,
+ * item_code, item_name, score, late, flow_version_id, ms. Booleans come as 0/1 (SQLite) or true/false.
+ */
+export const overviewInstance =
+  (overdue: ReadonlySet<string>) =>
+  (r: unknown[]): OverviewInstanceRow => ({
+    id: r[0] as string,
+    villageId: r[1] as string,
+    flowId: r[2] as string,
+    status: r[3] as 'active' | 'done',
+    itemId: (r[4] as string | null) ?? null,
+    itemCode: (r[5] as string | null) ?? null,
+    itemName: (r[6] as string | null) ?? null,
+    score: typeof r[7] === 'number' ? r[7] : null,
+    late: r[8] === 1 || r[8] === true,
+    flowVersionId: r[9] as number,
+    overdue: overdue.has(r[0] as string),
+    ms: typeof r[10] === 'number' ? r[10] : null,
+  });
