@@ -75,6 +75,18 @@ export function eventOf(record: HistoryRecord): FlowEvent {
   return { type: record.type, actor: { id: record.actor.id, roles: [record.actor.role] }, at: record.at, payload };
 }
 
+/**
+ * eventOf for verify: a record's payload as the event's own, not a copy, when it is a plain object
+ * (as every stored record's is). The engine never changes a payload, the re-executed record then
+ * holds the very same object, and comparing it with the stored one (sameRecord) is one identity
+ * check instead of a walk through the form. START's payload still loses its `flow` in a copy.
+ */
+function eventToCheck(record: HistoryRecord): FlowEvent {
+  const payload = record.payload;
+  if (record.type === 'START' || payload === null || typeof payload !== 'object' || Object.getPrototypeOf(payload) !== Object.prototype) return eventOf(record);
+  return { type: record.type, actor: { id: record.actor.id, roles: [record.actor.role] }, at: record.at, payload };
+}
+
 export type VerifyResult =
   | { ok: true; count: number; head: string | null }
   | { ok: false; count: number; seq: number; index: number; reason: string };
@@ -83,19 +95,21 @@ export type VerifyResult =
 export function replay(flows: FlowVersions, records: HistoryRecord[]): InstanceSnapshot[] {
   // simulate(), keeping only the snapshots: holding every step's record and effects until the
   // end of a long history made the garbage collector copy them around, about a third of the time.
-  const find = lookup(flows);
+  // Built when a record first names a version: a chain on one version never does.
+  let find: ((hash: string) => CompiledFlow | undefined) | undefined;
   let compiled: CompiledFlow | undefined = isOne(flows) ? flows : undefined;
   const events = records.map(eventOf);
   const snapshots: InstanceSnapshot[] = [];
-  events.forEach((event, index) => {
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index]!;
     try {
       const record = records[index]!;
       if (index === 0) {
-        compiled ??= versionOf(find, record);
+        compiled ??= versionOf((find ??= lookup(flows)), record);
         if (!compiled) throw new EngineError('EVENT_NOT_ALLOWED', notSupplied(record));
         snapshots.push(start(compiled, event).snapshot);
       } else if (record.type === MIGRATE) {
-        const to = versionOf(find, record);
+        const to = versionOf((find ??= lookup(flows)), record);
         if (!to) throw new EngineError('EVENT_NOT_ALLOWED', notSupplied(record));
         snapshots.push(migrate(compiled!, to, snapshots[index - 1]!, event).snapshot);
         compiled = to;
@@ -106,85 +120,127 @@ export function replay(flows: FlowVersions, records: HistoryRecord[]): InstanceS
       if (error instanceof EngineError) throw new SimulationError(index, error);
       throw error;
     }
-  });
+  }
   return snapshots;
+}
+
+function fail(records: HistoryRecord[], index: number, reason: string): VerifyResult {
+  return {
+    ok: false,
+    count: records.length,
+    seq: typeof records[index]?.seq === 'number' ? records[index]!.seq : index + 1,
+    index,
+    reason,
+  };
+}
+
+const RECORD_KEYS = 8;
+
+/**
+ * sameJson(stored, made, 'hash') for a record the engine has just made (own keys seq, type,
+ * actor {id, role}, at, payload, state, prev, hash; strings, a number and null), without its
+ * general walk: the stored record, once plain with exactly those keys, compares field by field,
+ * and its payload, usually the very object the engine re-executed (see eventToCheck), by identity.
+ */
+function sameRecord(stored: HistoryRecord, made: HistoryRecord): boolean {
+  const proto = Object.getPrototypeOf(stored);
+  if ((proto !== Object.prototype && proto !== null) || Object.keys(stored).length !== RECORD_KEYS) return false;
+  if (!Object.hasOwn(stored, 'hash') || !Object.hasOwn(stored, 'payload')) return false;
+  // Scalars, each an own key (Object.prototype has none of these names): equal when identical.
+  if (stored.seq !== made.seq || stored.type !== made.type || stored.at !== made.at || stored.state !== made.state || stored.prev !== made.prev) return false;
+  if (!Object.hasOwn(stored, 'seq') || !Object.hasOwn(stored, 'type') || !Object.hasOwn(stored, 'at') || !Object.hasOwn(stored, 'state') || !Object.hasOwn(stored, 'prev')) return false;
+  const actor = stored.actor;
+  if (!Object.hasOwn(stored, 'actor') || actor === null || typeof actor !== 'object') return false;
+  const actorProto = Object.getPrototypeOf(actor);
+  if ((actorProto !== Object.prototype && actorProto !== null) || Object.keys(actor).length !== 2) return false;
+  if (actor.id !== made.actor.id || actor.role !== made.actor.role || !Object.hasOwn(actor, 'id') || !Object.hasOwn(actor, 'role')) return false;
+  return stored.payload === made.payload || sameJson(stored.payload, made.payload);
+}
+
+export interface VerifyOptions {
+  head?: string;
+  /**
+   * Receives the snapshot of every record before the one the verdict names (all of them when the
+   * chain verifies): what replay(flows, records.slice(0, index)) returns, equal as JSON, from the
+   * re-execution verify does anyway instead of a second one. (Their data may hold the records'
+   * own payload objects, as snapshots from apply hold the events'.)
+   */
+  snapshots?: InstanceSnapshot[];
 }
 
 /**
  * Re-hashes and re-executes a chain. `head`, when known from elsewhere (the server's head, a
  * printed notice's QR code), also catches a chain that was edited and re-hashed end to end.
  */
-export function verify(flows: FlowVersions, records: HistoryRecord[], options: { head?: string } = {}): VerifyResult {
-  const find = lookup(flows);
+export function verify(flows: FlowVersions, records: HistoryRecord[], options: VerifyOptions = {}): VerifyResult {
+  const snapshots = options.snapshots;
+  // Built when a record first names a version: a chain on one version never does.
+  let find: ((hash: string) => CompiledFlow | undefined) | undefined;
   const one = isOne(flows) ? flows : undefined;
   /** The version the chain runs on after the record before this one. */
   let compiled: CompiledFlow | undefined = one;
   let snapshot: InstanceSnapshot | null = null;
   let prevHash: string | null = null;
-  const fail = (index: number, reason: string): VerifyResult => ({
-    ok: false,
-    count: records.length,
-    seq: typeof records[index]?.seq === 'number' ? records[index]!.seq : index + 1,
-    index,
-    reason,
-  });
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     const expectedSeq = i + 1;
-    if (r === null || typeof r !== 'object') return fail(i, `record ${expectedSeq} is not an object`);
+    if (r === null || typeof r !== 'object') return fail(records, i, `record ${expectedSeq} is not an object`);
     if (r.seq !== expectedSeq) {
-      return fail(i, `sequence number ${JSON.stringify(r.seq)} where ${expectedSeq} was expected: a record was removed, inserted or reordered`);
+      return fail(records, i, `sequence number ${JSON.stringify(r.seq)} where ${expectedSeq} was expected: a record was removed, inserted or reordered`);
     }
-    if (r.prev !== prevHash) return fail(i, `record ${r.seq} does not link to the record before it: a record was removed, inserted or reordered`);
+    if (r.prev !== prevHash) return fail(records, i, `record ${r.seq} does not link to the record before it: a record was removed, inserted or reordered`);
     // Re-execute first: when the flow makes the very same record, the stored one has the same
     // canonical JSON, whose hash the re-execution has just computed, and it needs neither its own
     // serialisation nor a second SHA-256. Only otherwise is the stored record hashed by itself.
     // The checks below still run in their old order, so every chain gets the same verdict.
     // A record runs on the chain's first version, the one before it, or the one it migrates to.
     const migrating = i > 0 && r.type === MIGRATE;
-    const next = i === 0 ? (one ?? versionOf(find, r)) : migrating ? versionOf(find, r) : compiled;
+    const next = i === 0 ? (one ?? versionOf((find ??= lookup(flows)), r)) : migrating ? versionOf((find ??= lookup(flows)), r) : compiled;
     let made: StepResult | undefined;
     let threw = false;
     let error: unknown;
     try {
       if (next !== undefined) {
-        made = i === 0 ? start(next, eventOf(r)) : migrating ? migrate(compiled!, next, snapshot!, eventOf(r)) : apply(next, snapshot!, eventOf(r));
+        made = i === 0 ? start(next, eventOf(r)) : migrating ? migrate(compiled!, next, snapshot!, eventOf(r)) : apply(next, snapshot!, eventToCheck(r));
       }
     } catch (e) {
       threw = true;
       error = e;
     }
     let recomputed: string;
-    if (made !== undefined && sameJson(r, made.record, 'hash')) {
+    if (made !== undefined && sameRecord(r, made.record)) {
       recomputed = made.record.hash;
     } else {
       const { hash: _hash, ...unsigned } = r;
       try {
         recomputed = hashJson(unsigned);
       } catch {
-        return fail(i, `record ${r.seq} is not valid JSON data`);
+        return fail(records, i, `record ${r.seq} is not valid JSON data`);
       }
     }
     const hash = r.hash;
-    if (recomputed !== hash) return fail(i, `record ${r.seq} does not match its hash: it was edited`);
+    if (recomputed !== hash) return fail(records, i, `record ${r.seq} does not match its hash: it was edited`);
     if (i === 0 && (r.type !== 'START' || next === undefined || versionNamed(r)?.hash !== next.hash)) {
-      return fail(i, one ? `record 1 does not start this flow version (${one.flow.id}@${one.flow.version})` : r.type !== 'START' ? 'record 1 is not a START record' : notSupplied(r));
+      return fail(records, i, one ? `record 1 does not start this flow version (${one.flow.id}@${one.flow.version})` : r.type !== 'START' ? 'record 1 is not a START record' : notSupplied(r));
     }
-    if (next === undefined) return fail(i, notSupplied(r));
+    if (next === undefined) return fail(records, i, notSupplied(r));
     if (threw) {
       if (!(error instanceof EngineError)) throw error;
-      return fail(i, `record ${r.seq} (${r.type}) is not allowed by the flow: ${error.message}`);
+      return fail(records, i, `record ${r.seq} (${r.type}) is not allowed by the flow: ${error.message}`);
     }
     const step: StepResult = made!;
     if (step.record.state !== r.state) {
-      return fail(i, `record ${r.seq} says the instance went to "${r.state}", but the flow takes it to "${step.record.state}"`);
+      return fail(records, i, `record ${r.seq} says the instance went to "${r.state}", but the flow takes it to "${step.record.state}"`);
     }
-    if (step.record.hash !== r.hash) return fail(i, `record ${r.seq} differs from its re-execution (time, role or payload form)`);
+    if (step.record.hash !== r.hash) return fail(records, i, `record ${r.seq} differs from its re-execution (time, role or payload form)`);
     snapshot = step.snapshot;
+    snapshots?.push(snapshot);
     compiled = next;
     prevHash = r.hash;
   }
   if (options.head !== undefined && options.head !== prevHash) {
+    // The verdict names the last record, so its snapshot is not one of those before it.
+    snapshots?.pop();
     return {
       ok: false,
       count: records.length,
