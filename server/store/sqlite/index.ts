@@ -116,10 +116,12 @@ export class SqliteStore implements Store {
 
   // Under load the requests of the next batch reach the store over several turns of the loop (the
   // COMMIT before blocked it), so the batch stays open while each turn brings more writes, up to
-  // GROUP_MAX_WAIT_MS after its first one. A lone write waits one extra turn.
+  // GROUP_MAX_WAIT_MS after its first one. A write alone at the first turn commits at once: under
+  // load the turn after a COMMIT finds many, and waiting on a lone one only added its latency (one
+  // awaited write at a time: 83-96% of the raw limit, was 78-82%).
   private onTurn = () => {
     const n = this.queued.length;
-    if (n > this.queuedAtLastTurn && n < GROUP_MAX_WRITES && performance.now() - this.batchOpenedAt < GROUP_MAX_WAIT_MS) {
+    if (n > 1 && n > this.queuedAtLastTurn && n < GROUP_MAX_WRITES && performance.now() - this.batchOpenedAt < GROUP_MAX_WAIT_MS) {
       this.queuedAtLastTurn = n;
       setImmediate(this.onTurn);
       return;
