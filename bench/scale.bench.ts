@@ -19,8 +19,6 @@ import { INSTANCES_PER_VILLAGE, NOW, VILLAGES_PER_TOWNSHIP, scaleDb, townshipId,
 /** Instances per database: about 10 history records each. */
 const SIZES = [1_000, 10_000, 100_000];
 const TARGET_MS = 10;
-/** The overview is a township's whole year of figures: its own target, on the median call. */
-const OVERVIEW_TARGET_MS = 20;
 
 export interface ScaleResult extends Result {
   p50Ms: number;
@@ -194,8 +192,9 @@ const bench: Benchmark = {
         line += `; p99 ≤ ${TARGET_MS} ms at ${label(big.records)}: wall clock ${verdict(big.p99Ms)}, CPU time ${verdict(big.cpuP99Ms)}`;
       }
       if (name === T.overview) {
-        const verdict = (p50: number) => (p50 <= OVERVIEW_TARGET_MS ? 'meets' : `misses by ${ms(p50 - OVERVIEW_TARGET_MS)} ms`);
-        line += `; p50 ≤ ${OVERVIEW_TARGET_MS} ms at ${label(big.records)}: wall clock ${verdict(big.p50Ms)}, CPU time ${verdict(big.cpuP50Ms)}`;
+        // It sums one township: its size, not the database's, is what it reads.
+        const perTownship = scaleDbs.map((db) => Math.round(db.instances / townshipsFor(db.instances)).toLocaleString('en-US'));
+        line += `; it reads one township's instances and step visits (instances per township: ${perTownship.join(' / ')})`;
       }
       lines.push(line);
     }
