@@ -28,6 +28,26 @@ const task = (r: Row): Task => rows.task({ ...r, overdue: r.overdue === true ? 1
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string })?.code === '23505';
 
+/** Most distinct statement texts given a name; beyond them (never with the store's own SQL) a text is sent unnamed. */
+const MAX_NAMED = 1000;
+const statementNames = new Map<string, string>();
+
+/**
+ * A statement PostgreSQL parses and plans once per connection, not on every call: node-postgres
+ * prepares a named statement the first time a connection runs it and then only binds and executes
+ * it. One name per text, for the life of the process (a counter: names are per connection on the
+ * server, and each text always gets the same one).
+ */
+function named(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    if (statementNames.size >= MAX_NAMED) return { text, values };
+    name = `villageflow_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
 export class PgStore implements Store {
   readonly pool: pg.Pool;
 
@@ -38,10 +58,13 @@ export class PgStore implements Store {
   }
 
   private async all(sql: string, params: unknown[] = [], db: Db = this.pool): Promise<Row[]> {
-    return (await db.query(sql, params)).rows as Row[];
+    return (await db.query(named(sql, params))).rows as Row[];
   }
   private async get(sql: string, params: unknown[] = [], db: Db = this.pool): Promise<Row | undefined> {
-    return (await db.query(sql, params)).rows[0] as Row | undefined;
+    return (await db.query(named(sql, params))).rows[0] as Row | undefined;
+  }
+  private async run(db: Db, sql: string, params: unknown[]): Promise<void> {
+    await db.query(named(sql, params));
   }
 
   /** Runs `fn` in one transaction on one connection; any error rolls it back. */
@@ -257,45 +280,45 @@ export class PgStore implements Store {
   /** The writes one accepted event causes, inside the caller's transaction. */
   private async writeEvent(c: pg.PoolClient, instance: { id: string; villageId: string; townshipId: string; flowId: string; title: string }, w: Omit<EventWrite, 'expectedSeq' | 'instanceId'>) {
     const r = w.record;
-    await c.query('INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+    await this.run(c, 'INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
       instance.id, r.seq, r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.state, r.prev, r.hash,
     ]);
     for (const e of w.effects) {
       if (e.type === 'timer.schedule') {
         // A rescheduled timer is a new one: whatever claim the old one had is gone.
-        await c.query(
+        await this.run(c, 
           'INSERT INTO timers (instance_id, timer_id, due) VALUES ($1, $2, $3) ON CONFLICT (instance_id, timer_id) DO UPDATE SET due = excluded.due, claimed_until = NULL',
           [instance.id, e.timer, e.due],
         );
       } else if (e.type === 'timer.cancel') {
-        await c.query('DELETE FROM timers WHERE instance_id = $1 AND timer_id = $2', [instance.id, e.timer]);
+        await this.run(c, 'DELETE FROM timers WHERE instance_id = $1 AND timer_id = $2', [instance.id, e.timer]);
       } else if (e.type === 'disclosure.publish') {
-        await c.query(
+        await this.run(c, 
           'INSERT INTO disclosures (instance_id, village_id, flow_id, title, state, from_at, until_at, items, record_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
           [instance.id, instance.villageId, instance.flowId, instance.title, e.state, e.from, e.until, JSON.stringify(e.items), r.hash],
         );
       } else if (e.type === 'disclosure.end') {
-        await c.query('UPDATE disclosures SET ended_at = $1 WHERE instance_id = $2 AND state = $3 AND ended_at IS NULL', [e.at, instance.id, e.state]);
+        await this.run(c, 'UPDATE disclosures SET ended_at = $1 WHERE instance_id = $2 AND state = $3 AND ended_at IS NULL', [e.at, instance.id, e.state]);
       }
     }
-    await c.query('DELETE FROM tasks WHERE instance_id = $1', [instance.id]);
+    await this.run(c, 'DELETE FROM tasks WHERE instance_id = $1', [instance.id]);
     const taskRows = w.tasks.flatMap((t) => t.roles.map((role) => [instance.id, role, instance.villageId, instance.townshipId, instance.flowId, instance.title, t.state, t.since, t.due, t.overdue]));
     if (taskRows.length) {
       const values = taskRows.map((_, i) => `(${Array.from({ length: 10 }, (_, j) => `$${i * 10 + j + 1}`).join(', ')})`);
-      await c.query(`INSERT INTO tasks (instance_id, role, village_id, township_id, flow_id, title, state, since, due, overdue) VALUES ${values.join(', ')}`, taskRows.flat());
+      await this.run(c, `INSERT INTO tasks (instance_id, role, village_id, township_id, flow_id, title, state, since, due, overdue) VALUES ${values.join(', ')}`, taskRows.flat());
     }
   }
 
   async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1]) {
     await this.tx(async (c) => {
       const s = first.snapshot;
-      await c.query(
+      await this.run(c, 
         `INSERT INTO instances (id, village_id, township_id, flow_version_id, flow_id, title, state, status, outcome, seq, head, snapshot, started_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
         [i.id, i.villageId, i.townshipId, i.flowVersionId, i.flowId, i.title, s.state, s.status, s.outcome, s.seq, s.hash, JSON.stringify(s), i.startedBy, i.createdAt, i.createdAt],
       );
       const startedMs = Date.parse(first.record.at);
-      await c.query(
+      await this.run(c, 
         'INSERT INTO instance_stats (township_id, instance_id, village_id, flow_id, flow_version_id, state, status, score, late, started_ms, entered_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
         [i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s, false), deadlineFired(first.record, false), startedMs, startedMs],
       );
@@ -332,7 +355,7 @@ export class PgStore implements Store {
    */
   private async keepOverviewStats(c: pg.PoolClient, current: Row, w: EventWrite) {
     const r = w.record;
-    await c.query(
+    await this.run(c, 
       `WITH old AS (SELECT state, entered_ms FROM instance_stats WHERE township_id = $1 AND instance_id = $2),
        visit AS (
          INSERT INTO state_visits (township_id, flow_id, state, village_id, ms, instance_id, left_seq)
@@ -415,7 +438,7 @@ export class PgStore implements Store {
   }
 
   async audit(e: { townshipId: string; at: string; actorId: string; action: string; target: string; details: Record<string, unknown> }) {
-    await this.pool.query('INSERT INTO audit_log (township_id, at, actor_id, action, target, details) VALUES ($1, $2, $3, $4, $5, $6)', [
+    await this.run(this.pool, 'INSERT INTO audit_log (township_id, at, actor_id, action, target, details) VALUES ($1, $2, $3, $4, $5, $6)', [
       e.townshipId, e.at, e.actorId, e.action, e.target, JSON.stringify(e.details),
     ]);
   }
