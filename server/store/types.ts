@@ -304,7 +304,11 @@ export interface Store {
   audit(e: Omit<AuditEntry, 'id'>): Promise<void>;
   auditLog(townshipId: string, limit: number): Promise<AuditEntry[]>;
 
-  /** What the township overview is computed from: every instance, and every state entry in order. */
+  /**
+   * The overview's inputs derived from the history itself: every instance, and every state entry
+   * in order. No page reads it any more (see overviewStats); it is the reference the kept tables are
+   * checked against (tests, migrate-store).
+   */
   instanceStats(townshipId: string): Promise<{ instances: InstanceStatsRow[]; entries: StateEntryRow[] }>;
 
   /** The service catalogue (事项清单) of a township, by code. */
@@ -316,7 +320,7 @@ export interface Store {
   deleteCatalogueItem(id: string): Promise<boolean>;
   /** Records that an instance was started from a catalogue item. */
   linkCatalogueStart(link: { instanceId: string; townshipId: string; itemId: string; itemCode: string; itemName: string }): Promise<void>;
-  /** Instances of the given flows, plus every instance started from the catalogue. */
+  /** Instances of the given flows, plus every instance started from the catalogue, from the history: like instanceStats, a reference. */
   serviceStats(townshipId: string, flowIds: string[]): Promise<ServiceStatsRow[]>;
   /**
    * What the township overview is computed from, as the store keeps it while writing events: every
