@@ -39,9 +39,12 @@ export async function villageBoard(runtime: Runtime, villageId: string) {
   const { store } = runtime;
   const village = await runtime.village(villageId);
   const now = runtime.now();
-  const flowOf = async (instanceId: string) => (await runtime.compiled((await store.getInstance(instanceId))!.flowVersionId)).flow;
   const current = [];
   const open = await store.disclosures(village.id, { current: true, now, limit: 100 });
+  const ended = await store.disclosures(village.id, { current: false, now, limit: 100 });
+  // Each row is labelled by the flow version its instance runs on: one lookup for all of them.
+  const versions = await store.flowVersionsOf([...new Set([...open, ...ended].map((d) => d.instanceId))]);
+  const flowOf = async (instanceId: string) => (await runtime.compiled(versions.get(instanceId)!)).flow;
   // Past its period but not yet closed by the scheduler: already off the board, listed as past.
   const expired = open.filter((d) => d.until <= now);
   for (const d of open) {
@@ -59,7 +62,6 @@ export async function villageBoard(runtime: Runtime, villageId: string) {
       items: Object.entries(d.items).map(([pointer, value]) => describeItem(flow, pointer, value)),
     });
   }
-  const ended = await store.disclosures(village.id, { current: false, now, limit: 100 });
   const past = [];
   for (const d of [...expired.map((d) => ({ ...d, endedAt: d.until })), ...ended]) {
     const flow = await flowOf(d.instanceId);

@@ -292,6 +292,8 @@ export interface Store {
   createInstance(i: Omit<Instance, 'seq' | 'head' | 'state' | 'status' | 'outcome' | 'updatedAt'>, first: Omit<EventWrite, 'expectedSeq' | 'instanceId'>): Promise<void>;
   appendEvent(w: EventWrite & { title?: string }): Promise<void>;
   getInstance(id: string): Promise<Instance | null>;
+  /** The flow version each of these instances runs on (ids that do not exist are left out): no snapshots read. */
+  flowVersionsOf(instanceIds: string[]): Promise<Map<string, number>>;
   listInstances(f: InstanceFilter): Promise<Instance[]>;
   history(instanceId: string): Promise<HistoryRecord[]>;
 

@@ -27,3 +27,13 @@ describe('server', () => {
     expect(reviewer.map((t) => t.state)).toContain('township_review');
   });
 });
+
+describe('store.flowVersionsOf', () => {
+  it('names the flow version each instance runs on, and leaves out ids that do not exist', async () => {
+    const instances = await s.store.listInstances({ townshipId: 'qingshan', limit: 20 });
+    expect(instances.length).toBeGreaterThan(3);
+    const versions = await s.store.flowVersionsOf([...instances.map((i) => i.id), 'no-such-instance']);
+    expect(versions).toEqual(new Map(instances.map((i) => [i.id, i.flowVersionId])));
+    expect(await s.store.flowVersionsOf([])).toEqual(new Map());
+  });
+});

@@ -369,6 +369,11 @@ export class PgStore implements Store {
     );
   }
 
+  async flowVersionsOf(instanceIds: string[]) {
+    const found = await this.all('SELECT id, flow_version_id FROM instances WHERE id = ANY($1)', [instanceIds]);
+    return new Map(found.map((r) => [r.id as string, r.flow_version_id as number]));
+  }
+
   async getInstance(id: string) {
     const r = await this.get('SELECT * FROM instances WHERE id = $1', [id]);
     return r ? rows.instance(r) : null;

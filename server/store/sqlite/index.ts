@@ -438,6 +438,12 @@ export class SqliteStore implements Store {
     }
   }
 
+  async flowVersionsOf(instanceIds: string[]) {
+    // One JSON parameter: the statement is prepared once, whatever the number of ids.
+    const found = this.st('SELECT id, flow_version_id FROM instances WHERE id IN (SELECT value FROM json_each(?))').raw(true).all(JSON.stringify(instanceIds)) as [string, number][];
+    return new Map(found);
+  }
+
   async getInstance(id: string) {
     const r = this.get('SELECT * FROM instances WHERE id = ?', id);
     return r ? lazySnapshot(r) : null;
