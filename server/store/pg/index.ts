@@ -278,22 +278,28 @@ export class PgStore implements Store {
   }
 
   /** The writes one accepted event causes, inside the caller's transaction. */
-  private async writeEvent(c: pg.PoolClient, instance: { id: string; villageId: string; townshipId: string; flowId: string; title: string }, w: Omit<EventWrite, 'expectedSeq' | 'instanceId'>) {
-    const r = w.record;
+  private async insertHistory(c: pg.PoolClient, instanceId: string, r: HistoryRecord) {
     await this.run(c, 'INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
-      instance.id, r.seq, r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.state, r.prev, r.hash,
+      instanceId, r.seq, r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.state, r.prev, r.hash,
     ]);
+  }
+
+  /** The event's timers and disclosures, and the instance's open steps as task rows (none left from before). */
+  private async writeEffectsAndTasks(c: pg.PoolClient, instance: { id: string; villageId: string; townshipId: string; flowId: string; title: string }, w: Omit<EventWrite, 'expectedSeq' | 'instanceId'>) {
+    const r = w.record;
     for (const e of w.effects) {
       if (e.type === 'timer.schedule') {
         // A rescheduled timer is a new one: whatever claim the old one had is gone.
-        await this.run(c, 
+        await this.run(
+          c,
           'INSERT INTO timers (instance_id, timer_id, due) VALUES ($1, $2, $3) ON CONFLICT (instance_id, timer_id) DO UPDATE SET due = excluded.due, claimed_until = NULL',
           [instance.id, e.timer, e.due],
         );
       } else if (e.type === 'timer.cancel') {
         await this.run(c, 'DELETE FROM timers WHERE instance_id = $1 AND timer_id = $2', [instance.id, e.timer]);
       } else if (e.type === 'disclosure.publish') {
-        await this.run(c, 
+        await this.run(
+          c,
           'INSERT INTO disclosures (instance_id, village_id, flow_id, title, state, from_at, until_at, items, record_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
           [instance.id, instance.villageId, instance.flowId, instance.title, e.state, e.from, e.until, JSON.stringify(e.items), r.hash],
         );
@@ -301,7 +307,6 @@ export class PgStore implements Store {
         await this.run(c, 'UPDATE disclosures SET ended_at = $1 WHERE instance_id = $2 AND state = $3 AND ended_at IS NULL', [e.at, instance.id, e.state]);
       }
     }
-    await this.run(c, 'DELETE FROM tasks WHERE instance_id = $1', [instance.id]);
     const taskRows = w.tasks.flatMap((t) => t.roles.map((role) => [instance.id, role, instance.villageId, instance.townshipId, instance.flowId, instance.title, t.state, t.since, t.due, t.overdue]));
     if (taskRows.length) {
       const values = taskRows.map((_, i) => `(${Array.from({ length: 10 }, (_, j) => `$${i * 10 + j + 1}`).join(', ')})`);
@@ -312,17 +317,20 @@ export class PgStore implements Store {
   async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1]) {
     await this.tx(async (c) => {
       const s = first.snapshot;
-      await this.run(c, 
+      await this.run(
+        c,
         `INSERT INTO instances (id, village_id, township_id, flow_version_id, flow_id, title, state, status, outcome, seq, head, snapshot, started_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
         [i.id, i.villageId, i.townshipId, i.flowVersionId, i.flowId, i.title, s.state, s.status, s.outcome, s.seq, s.hash, JSON.stringify(s), i.startedBy, i.createdAt, i.createdAt],
       );
       const startedMs = Date.parse(first.record.at);
-      await this.run(c, 
+      await this.run(
+        c,
         'INSERT INTO instance_stats (township_id, instance_id, village_id, flow_id, flow_version_id, state, status, score, late, started_ms, entered_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
         [i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s, false), deadlineFired(first.record, false), startedMs, startedMs],
       );
-      await this.writeEvent(c, i, first);
+      await this.insertHistory(c, i.id, first.record);
+      await this.writeEffectsAndTasks(c, i, first);
     });
   }
 
@@ -342,21 +350,28 @@ export class PgStore implements Store {
         if (!(await this.get('SELECT 1 FROM instances WHERE id = $1', [w.instanceId], c))) throw new NotFoundError(`instance ${w.instanceId} does not exist`);
         throw new ConflictError(`instance ${w.instanceId} has moved on since sequence number ${w.expectedSeq}; reload and try again`);
       }
-      await this.keepOverviewStats(c, current, w);
-      await this.writeEvent(c, { id: w.instanceId, villageId: current.village_id as string, townshipId: current.township_id as string, flowId: current.flow_id as string, title: current.title as string }, w);
+      await this.recordEvent(c, current, w);
+      await this.writeEffectsAndTasks(c, { id: w.instanceId, villageId: current.village_id as string, townshipId: current.township_id as string, flowId: current.flow_id as string, title: current.title as string }, w);
     });
   }
 
   /**
-   * The overview's rows for an accepted event, as SQLite's keepOverviewStats, in one statement: a
+   * The accepted event's history record, the instance's old task rows gone, and the overview's rows
+   * (as SQLite's keepOverviewStats), in one statement: a round trip each cost more than the work. A
    * record in a new state ends the visit of the old one (a state_visits row), and the instance's
-   * stats row is updated only when what it holds changes. The instance row is locked by the
-   * UPDATE before, so no other writer changes these rows meanwhile.
+   * stats row is updated only when what it holds changes. The instance row is locked by the UPDATE
+   * before, so no other writer changes these rows meanwhile; the new task rows follow in a
+   * statement of their own, which sees the old ones gone.
    */
-  private async keepOverviewStats(c: pg.PoolClient, current: Row, w: EventWrite) {
+  private async recordEvent(c: pg.PoolClient, current: Row, w: EventWrite) {
     const r = w.record;
-    await this.run(c, 
-      `WITH old AS (SELECT state, entered_ms FROM instance_stats WHERE township_id = $1 AND instance_id = $2),
+    await this.run(
+      c,
+      `WITH record AS (
+         INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash) VALUES ($2, $6, $12, $13, $14, $15, $16, $7, $17, $18)
+       ),
+       gone AS (DELETE FROM tasks WHERE instance_id = $2),
+       old AS (SELECT state, entered_ms FROM instance_stats WHERE township_id = $1 AND instance_id = $2),
        visit AS (
          INSERT INTO state_visits (township_id, flow_id, state, village_id, ms, instance_id, left_seq)
          SELECT $1, $3, old.state, $4, $5::bigint - old.entered_ms, $2, $6 FROM old WHERE old.state <> $7 AND old.entered_ms IS NOT NULL
@@ -365,7 +380,10 @@ export class PgStore implements Store {
          entered_ms = CASE WHEN o.state <> $7 THEN $5::bigint ELSE o.entered_ms END
        WHERE o.township_id = $1 AND o.instance_id = $2
          AND (o.state <> $7 OR o.status <> $8 OR o.flow_version_id <> coalesce($9::integer, o.flow_version_id) OR o.score IS DISTINCT FROM $10::float8 OR ($11::boolean AND NOT o.late))`,
-      [current.township_id, w.instanceId, current.flow_id, current.village_id, Date.parse(r.at), r.seq, r.state, w.snapshot.status, w.flowVersionId ?? null, ratingScore(w.snapshot, false), deadlineFired(r, false)],
+      [
+        current.township_id, w.instanceId, current.flow_id, current.village_id, Date.parse(r.at), r.seq, r.state, w.snapshot.status, w.flowVersionId ?? null,
+        ratingScore(w.snapshot, false), deadlineFired(r, false), r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.prev, r.hash,
+      ],
     );
   }
 
