@@ -7,13 +7,13 @@
 // reconvened for want of a quorum) are part of the one visit. The store keeps, as it writes each
 // event, one row per instance and one per finished visit (its length in ms, from the ISO
 // timestamps), and hands them over per township (overviewStats): reading the overview no longer
-// reads the history. computeOverview, caseTimes and visits are the same arithmetic on state
-// entries, the reference the store's rows are tested against.
+// reads the history. The same arithmetic on the history's state entries is the reference the
+// tests hold this against (tests/server/overview-reference.ts).
 import Papa from 'papaparse';
 import type { CompiledFlow, Text } from '../engine/index.ts';
 import type { Runtime } from './runtime.ts';
 import { readableVillageIds } from './scope.ts';
-import type { InstanceStatsRow, OverviewInstanceRow, OverviewVisitsRow, StateEntryRow, User, Village } from './store/types.ts';
+import type { OverviewInstanceRow, OverviewVisitsRow, User, Village } from './store/types.ts';
 
 export interface StepStats {
   flowId: string;
@@ -62,133 +62,15 @@ export interface Overview {
 
 type Titles = (flowId: string, state: string) => { title: Text; flowTitle: Text };
 
-interface Acc {
-  flowId: string;
-  state: string;
-  durations: number[];
-}
-
 /**
- * The nearest-rank percentile: the smallest value that at least `p` of the values do not exceed
- * (for p = 0.9 and 10 values, the 9th smallest). Always one of the values; null for none.
+ * The nearest-rank percentile of values sorted ascending (at least one): the smallest value that at
+ * least `p` of the values do not exceed (for p = 0.9 and 10 values, the 9th smallest).
  */
-export function percentile(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
+export function nearestRank(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
 }
 
-const rate = (n: number, of: number) => (of === 0 ? null : n / of);
-const average = (values: readonly number[]) => (values.length === 0 ? null : Math.round(values.reduce((a, b) => a + b, 0) / values.length));
-
-/** One matter as the figures count it: finished or not, late or not, and (finished) how long it took. */
-export interface MatterRow {
-  status: 'active' | 'done';
-  late: boolean;
-  /** START to the final record; null while running. */
-  ms: number | null;
-}
-
-export function matterFigures(rows: readonly MatterRow[]): MatterFigures {
-  const done = rows.filter((r) => r.status === 'done');
-  const onTime = done.filter((r) => !r.late).length;
-  const times = done.map((r) => r.ms).filter((ms): ms is number => ms !== null);
-  return {
-    started: rows.length,
-    done: done.length,
-    completion: rate(done.length, rows.length),
-    onTime,
-    onTimeRate: rate(onTime, done.length),
-    averageMs: average(times),
-    p90Ms: percentile(times, 0.9),
-  };
-}
-
-/** How long each finished instance took, START to final record, from its state entries (seq order). */
-export function caseTimes(instances: readonly { id: string; status: 'active' | 'done' }[], entries: readonly StateEntryRow[]): Map<string, number> {
-  const span = new Map<string, { first: StateEntryRow; last: StateEntryRow }>();
-  for (const e of entries) {
-    const s = span.get(e.instanceId);
-    if (!s) span.set(e.instanceId, { first: e, last: e });
-    else {
-      if (e.seq < s.first.seq) s.first = e;
-      if (e.seq > s.last.seq) s.last = e;
-    }
-  }
-  const out = new Map<string, number>();
-  for (const i of instances) {
-    const s = span.get(i.id);
-    if (i.status === 'done' && s) out.set(i.id, Date.parse(s.last.at) - Date.parse(s.first.at));
-  }
-  return out;
-}
-
-/** Finished visits of one instance's state entries (in seq order): [state, duration ms]. */
-export function visits(entries: StateEntryRow[]): { state: string; ms: number }[] {
-  const out: { state: string; ms: number }[] = [];
-  for (let i = 0; i + 1 < entries.length; i++) {
-    const cur = entries[i]!;
-    out.push({ state: cur.state, ms: Date.parse(entries[i + 1]!.at) - Date.parse(cur.at) });
-  }
-  return out;
-}
-
-function addVisit(map: Map<string, Acc>, flowId: string, state: string, ms: number) {
-  const key = `${flowId}\u0000${state}`;
-  let a = map.get(key);
-  if (!a) map.set(key, (a = { flowId, state, durations: [] }));
-  a.durations.push(ms);
-}
-
-function steps(map: Map<string, Acc>, titles: Titles): StepStats[] {
-  return [...map.values()]
-    .map((a) => {
-      const totalMs = a.durations.reduce((x, y) => x + y, 0);
-      const visits = a.durations.length;
-      return { flowId: a.flowId, state: a.state, ...titles(a.flowId, a.state), visits, totalMs, averageMs: Math.round(totalMs / visits), p90Ms: percentile(a.durations, 0.9)! };
-    })
-    .sort((x, y) => y.averageMs - x.averageMs || x.flowId.localeCompare(y.flowId) || x.state.localeCompare(y.state));
-}
-
-/**
- * The pure computation: instances and their state entries (any order) → the overview. `late` holds
- * the instances a deadline passed in (for the on-time rate).
- */
-export function computeOverview(villages: Village[], instances: InstanceStatsRow[], entries: StateEntryRow[], titles: Titles, late: ReadonlySet<string> = new Set()): Overview {
-  const byInstance = new Map<string, StateEntryRow[]>();
-  for (const e of entries) {
-    let list = byInstance.get(e.instanceId);
-    if (!list) byInstance.set(e.instanceId, (list = []));
-    list.push(e);
-  }
-  const wanted = new Set(villages.map((v) => v.id));
-  const perVillage = new Map(villages.map((v) => [v.id, { counts: { running: 0, done: 0, overdue: 0 }, steps: new Map<string, Acc>() }]));
-  const total = { counts: { running: 0, done: 0, overdue: 0 }, steps: new Map<string, Acc>() };
-  for (const i of instances) {
-    if (!wanted.has(i.villageId)) continue;
-    const v = perVillage.get(i.villageId)!;
-    for (const c of [v.counts, total.counts]) {
-      if (i.status === 'done') c.done++;
-      else c.running++;
-      if (i.status === 'active' && i.overdue) c.overdue++;
-    }
-    const list = (byInstance.get(i.id) ?? []).sort((a, b) => a.seq - b.seq);
-    for (const visit of visits(list)) {
-      addVisit(v.steps, i.flowId, visit.state, visit.ms);
-      addVisit(total.steps, i.flowId, visit.state, visit.ms);
-    }
-  }
-  const times = caseTimes(instances, entries);
-  const mine = instances.filter((i) => wanted.has(i.villageId));
-  const matter = (i: InstanceStatsRow): MatterRow => ({ status: i.status, late: late.has(i.id), ms: times.get(i.id) ?? null });
-  return {
-    villages: villages.map((v) => {
-      const s = perVillage.get(v.id)!;
-      return { id: v.id, name: v.name, kind: v.kind, ...s.counts, figures: matterFigures(mine.filter((i) => i.villageId === v.id).map(matter)), steps: steps(s.steps, titles) };
-    }),
-    township: { ...total.counts, figures: matterFigures(mine.map(matter)), steps: steps(total.steps, titles) },
-  };
-}
+export const rate = (n: number, of: number) => (of === 0 ? null : n / of);
 
 // ----------------------------------------------------------------------------------------------
 // Service figures (好差评): per village and per catalogue item, over the service matters (every
@@ -229,7 +111,7 @@ export interface ServiceFigures {
 
 /**
  * The figures of one scope (the township, a village, an item or flow, or one of those in a village),
- * counted in one pass over the matters: matterFigures, and serviceRates over the rated ones.
+ * counted in one pass over the matters: the matter figures, and the service rates over the rated ones.
  */
 class Tally {
   started = 0;
@@ -259,7 +141,7 @@ class Tally {
     let sum = 0;
     for (const ms of this.times) sum += ms;
     const sorted = Float64Array.from(this.times).sort();
-    return { averageMs: Math.round(sum / n), p90Ms: sorted[Math.max(0, Math.ceil(0.9 * n) - 1)]! };
+    return { averageMs: Math.round(sum / n), p90Ms: nearestRank(sorted, 0.9) };
   }
 
   matter(): MatterFigures {
@@ -324,7 +206,7 @@ export function stepsFromVisits(villages: Village[], rows: readonly OverviewVisi
   // A village's durations come shortest first; the township's (its villages' together) are sorted here.
   const step = (flowId: string, state: string, totalMs: number, sorted: ArrayLike<number>): StepStats => {
     const visits = sorted.length;
-    return { flowId, state, ...titles(flowId, state), visits, totalMs, averageMs: Math.round(totalMs / visits), p90Ms: sorted[Math.max(0, Math.ceil(0.9 * visits) - 1)]! };
+    return { flowId, state, ...titles(flowId, state), visits, totalMs, averageMs: Math.round(totalMs / visits), p90Ms: nearestRank(sorted, 0.9) };
   };
   const merged = (t: { visits: number; parts: OverviewVisitsRow[] }) => {
     const all = new Float64Array(t.visits);
