@@ -138,50 +138,23 @@ function tasks(check: boolean): TaskSpec[] {
 
   const transitions = { unit: 'transitions', perOp: n, input: n, inputUnit: 'events/run' };
   const withNodeSha256 = { setup: () => setSha256(nodeSha256), teardown: () => setSha256() };
+  const everyRecord = { unit: 'hashes', perOp: n, input: Math.round(allBytes / n), inputUnit: 'bytes avg' };
+  const hashEvery = () => {
+    for (const u of unsigned) sink = hashJson(u);
+  };
+  const runEngine = () => {
+    let r = start(compiled, startEvent);
+    for (let i = 1; i < n; i++) r = apply(compiled, r.snapshot, events[i]!);
+    sink = r;
+  };
   return [
-    {
-      name: T.engine,
-      ...transitions,
-      fn: () => {
-        let r = start(compiled, startEvent);
-        for (let i = 1; i < n; i++) r = apply(compiled, r.snapshot, events[i]!);
-        sink = r;
-      },
-    },
-    {
-      name: T.engineNode,
-      ...transitions,
-      ...withNodeSha256,
-      fn: () => {
-        let r = start(compiled, startEvent);
-        for (let i = 1; i < n; i++) r = apply(compiled, r.snapshot, events[i]!);
-        sink = r;
-      },
-    },
+    { name: T.engine, ...transitions, fn: runEngine },
+    { name: T.engineNode, ...transitions, ...withNodeSha256, fn: runEngine },
     { name: T.reused, ...transitions, fn: () => void (sink = runBareReused(input, evs, scope)) },
     { name: T.fresh, ...transitions, fn: () => void (sink = runBareFresh(input, evs)) },
     { name: T.hashTypical, unit: 'hashes', perOp: 1, input: typicalBytes, inputUnit: 'bytes', fn: () => void (sink = hashJson(typical)) },
-    {
-      name: T.hashAll,
-      unit: 'hashes',
-      perOp: n,
-      input: Math.round(allBytes / n),
-      inputUnit: 'bytes avg',
-      fn: () => {
-        for (const u of unsigned) sink = hashJson(u);
-      },
-    },
-    {
-      name: T.hashAllNode,
-      unit: 'hashes',
-      perOp: n,
-      input: Math.round(allBytes / n),
-      inputUnit: 'bytes avg',
-      ...withNodeSha256,
-      fn: () => {
-        for (const u of unsigned) sink = hashJson(u);
-      },
-    },
+    { name: T.hashAll, ...everyRecord, fn: hashEvery },
+    { name: T.hashAllNode, ...everyRecord, ...withNodeSha256, fn: hashEvery },
     {
       name: T.canonAll,
       unit: 'records',
