@@ -2,7 +2,7 @@
 // text files go out gzip-compressed (compressed once per file and kept), and the hashed files of
 // /assets/ are cached by the browser for good: a new build gives them new names. index.html and
 // the client-side routes that return it are revalidated on every visit, so a new build shows up.
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -35,27 +35,12 @@ export interface StaticFiles {
 export function staticFiles(webRoot: string): StaticFiles {
   const cache = new Map<string, Loaded>();
 
-  /** The file and its stat, or null when it is not a file (missing, a folder, gone in a rebuild). */
-  function fileAt(file: string): { file: string; stat: Stats } | null {
-    try {
-      const stat = statSync(file);
-      return stat.isFile() ? { file, stat } : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** The file's bytes and their gzip, read once per version of the file; null when it vanished after its stat (a rebuild). */
-  function load(file: string, stat: Stats): Loaded | null {
+  function load(file: string): Loaded {
+    const stat = statSync(file);
     const stamp = `${stat.size}:${stat.mtimeMs}`;
     const kept = cache.get(file);
     if (kept?.stamp === stamp) return kept;
-    let raw: Buffer;
-    try {
-      raw = readFileSync(file);
-    } catch {
-      return null;
-    }
+    const raw = readFileSync(file);
     const gzip = COMPRESSIBLE.has(extname(file)) && raw.length >= MIN_COMPRESS_BYTES ? gzipSync(raw, { level: 9 }) : null;
     const loaded = { stamp, raw, gzip: gzip && gzip.length < raw.length ? gzip : null };
     cache.set(file, loaded);
@@ -71,14 +56,16 @@ export function staticFiles(webRoot: string): StaticFiles {
         res.statusCode = 400;
         return res.end();
       }
-      const asked = normalize(join(webRoot, path));
-      const found = (asked.startsWith(webRoot) ? fileAt(asked) : null) ?? fileAt(join(webRoot, 'index.html'));
-      const loaded = found && load(found.file, found.stat);
-      if (!found || !loaded) {
+      let file = normalize(join(webRoot, path));
+      if (!file.startsWith(webRoot) || !existsSync(file) || statSync(file).isDirectory()) file = join(webRoot, 'index.html');
+      let loaded: Loaded;
+      try {
+        loaded = load(file);
+      } catch {
+        // A file that vanishes between the check and the read (a rebuild) is not an error of the server.
         res.statusCode = 404;
         return res.end();
       }
-      const { file } = found;
       const hashed = file.startsWith(join(webRoot, 'assets') + '/');
       res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
       res.setHeader('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
