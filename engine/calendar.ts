@@ -205,7 +205,8 @@ export function checkCalendarYear(year: CalendarYear): CalendarProblem[] {
 export class CalendarInputError extends EngineError {
   readonly field: string;
   constructor(field: string, message: string) {
-    super('CALENDAR_INVALID', `${field}: ${message}`, [{ pointer: field, message }]);
+    // The issue's pointer is a JSON pointer (days[3].date → /days/3/date), as every issue's is.
+    super('CALENDAR_INVALID', `${field}: ${message}`, [{ pointer: field === '/' ? '' : '/' + field.replace(/\[(\d+)\]/g, '.$1').split('.').join('/'), message }]);
     this.name = 'CalendarInputError';
     this.field = field;
   }
