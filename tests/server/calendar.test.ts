@@ -154,6 +154,12 @@ describe('adopting 2027', () => {
     const file = join(dir, 'bundle.json');
     writeFileSync(file, JSON.stringify(bundle));
     expect(await cli('verify', file)).toMatchObject({ code: 0, out: [`verified ${bundle.history.length} records`] });
+    // The same as FLOW HISTORY with the versions in a file of their own.
+    const [flowFile, historyFile, calendarsFile] = ['flow.json', 'history.json', 'calendars.json'].map((f) => join(dir, f));
+    writeFileSync(flowFile!, JSON.stringify(bundle.flow));
+    writeFileSync(historyFile!, JSON.stringify(bundle.history));
+    writeFileSync(calendarsFile!, JSON.stringify(bundle.calendars));
+    expect(await cli('verify', flowFile!, historyFile!, '--calendars', calendarsFile!)).toMatchObject({ code: 0, out: [`verified ${bundle.history.length} records`] });
     // Without the provisional version its first working-day record was counted on, verify fails naming it.
     const provisional = bundle.calendars.find((v) => v.status === 'provisional')!;
     writeFileSync(file, JSON.stringify({ ...bundle, calendars: bundle.calendars.filter((v) => v !== provisional) }));
