@@ -180,6 +180,18 @@ describe('counting on versioned calendars', () => {
     expect(verify(compiled, records, { calendars: [...baseline, official] }).ok).toBe(true);
   });
 
+  it('the golden run across 2026 National Day gives its pinned hashes before and after 2027 is adopted', () => {
+    const root = new URL('../../flows/', import.meta.url);
+    const run = JSON.parse(readFileSync(new URL('runs/proxy-service.overdue-supervision-national-day.run.json', root), 'utf8')) as { flow: string; events: FlowEvent[]; expect: { hashes: string[] } };
+    const golden = compileFlow(JSON.parse(readFileSync(new URL(run.flow, root), 'utf8')) as Flow);
+    const before = simulate(golden, run.events, { calendar: makeWorkCalendar(baseline) }).map((x) => x.record);
+    const after = simulate(golden, run.events, { calendar: makeWorkCalendar([...baseline, adopted2027()]) }).map((x) => x.record);
+    expect(before.map((r) => r.hash)).toEqual(run.expect.hashes);
+    expect(after.map((r) => r.hash)).toEqual(run.expect.hashes);
+    expect(before.some((r) => r.calendars?.includes(v2026.hash))).toBe(true);
+    expect(verify(golden, after, { calendars: baseline })).toMatchObject({ ok: true });
+  });
+
   it('records made without a calendar name none and keep verifying on the legacy calendar', () => {
     const records = simulate(compiled, events('2026-12-29T10:00:00+08:00')).map((s) => s.record);
     expect(records.every((r) => !('calendars' in r))).toBe(true);
