@@ -1,0 +1,189 @@
+// Entering a year's holiday schedule: the notice's title and number, the days clicked on the
+// months or read from a holiday-cn file, the server's checks of the schedule as it changes (each
+// problem naming its date), how many running matters adoption would recompute, and adopting it
+// (not while a check fails).
+import { useState, type ChangeEvent } from 'react';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useLocation } from 'wouter';
+import { useI18n } from '../i18n/index.tsx';
+import { ErrorBox } from '../app/ui.tsx';
+import { calendarApi, draftOf, type Draft, type Problem, type Version } from './api.ts';
+import { Legend, YearMonths } from './MonthView.tsx';
+import { dayKind, dayWords, nameDay, toggleDay } from './schedule.ts';
+
+/** A schedule the server read from a file, waiting for the page of its year (the file picks the year). */
+const IMPORTED = ['calendar', 'imported'] as const;
+
+export function ScheduleEditor({ year, from, onDone }: { year: number; from: Version; onDone: (adopted?: string) => void }) {
+  const { t, text, lang } = useI18n();
+  const qc = useQueryClient();
+  const [, navigate] = useLocation();
+  const [draft, setDraft] = useState<Draft>(() => {
+    const imported = qc.getQueryData<Draft>(IMPORTED);
+    if (imported?.year === year) {
+      qc.removeQueries({ queryKey: IMPORTED });
+      return imported;
+    }
+    // A provisional year starts from the statutory holidays it was counted with.
+    return { ...draftOf(from), source: from.status === 'official' ? from.source : null };
+  });
+  const [selected, setSelected] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [adopting, setAdopting] = useState(false);
+  const preview = useQuery({
+    queryKey: ['calendar', 'preview', draft],
+    queryFn: () => calendarApi.preview.mutate({ year: draft }),
+    placeholderData: keepPreviousData,
+  });
+  const current = preview.data && !preview.isPlaceholderData ? preview.data : null;
+  const problems: Problem[] = current?.problems ?? [];
+  const flagged = new Set(problems.flatMap((p) => (p.date ? [p.date] : [])));
+  const title = draft.source?.title ?? '';
+  const number = draft.source?.number ?? '';
+  const setSource = (p: { title?: string; number?: string }) => {
+    const next = { title, number, ...p };
+    setDraft((d) => ({ ...d, source: next.title || next.number ? { title: next.title, ...(next.number ? { number: next.number } : {}) } : null }));
+  };
+
+  async function importFile(e: ChangeEvent<HTMLInputElement>) {
+    const file = e.target.files?.[0];
+    e.target.value = '';
+    if (!file) return;
+    setError(null);
+    setMessage(null);
+    let holidayCn: unknown;
+    try {
+      holidayCn = JSON.parse(await file.text());
+    } catch {
+      setError(new Error(t('calendar.notJson', { file: file.name })));
+      return;
+    }
+    try {
+      const result = await calendarApi.preview.mutate({ holidayCn, ...(title ? { title } : {}), ...(number ? { number } : {}) });
+      const read: Draft = { ...draftOf(result.version), source: result.version.source ?? draft.source };
+      const words = t('calendar.edit.imported', { file: file.name, year: read.year, rest: read.rest.length, work: read.work.length });
+      qc.setQueryData(['calendar', 'preview', read], result);
+      if (read.year !== year) {
+        qc.setQueryData(IMPORTED, read);
+        navigate(`/calendar/${read.year}?edit`);
+        return;
+      }
+      setDraft(read);
+      setSelected(null);
+      setMessage(words);
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  async function adopt() {
+    if (!current) return;
+    if (!window.confirm(t('calendar.adoptConfirm', { year, n: current.affected }))) return;
+    setAdopting(true);
+    setError(null);
+    try {
+      const done = await calendarApi.adopt.mutate({ year: draft });
+      await qc.invalidateQueries({ queryKey: ['calendar'] });
+      // Due times shown anywhere may have moved.
+      await qc.invalidateQueries({ queryKey: ['inbox'] });
+      await qc.invalidateQueries({ queryKey: ['instance'] });
+      onDone(t('calendar.adoptedDone', { year, n: done.recomputed }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setAdopting(false);
+    }
+  }
+
+  const selectedKind = selected ? dayKind(draft, selected) : null;
+  const canAdopt = !!current && problems.length === 0 && !preview.isFetching && !adopting;
+  return (
+    <div className="cal-editor" data-testid="calendar-editor">
+      <section className="panel">
+        <h2>{t('calendar.edit.title', { year })}</h2>
+        <p className="muted small">{t('calendar.edit.how')}</p>
+        <div className="cal-source">
+          <label>
+            {t('calendar.edit.noticeTitle')}
+            <input value={title} onChange={(e) => setSource({ title: e.target.value })} placeholder={t('calendar.edit.noticeTitlePlaceholder', { year })} />
+          </label>
+          <label>
+            {t('calendar.edit.noticeNumber')}
+            <input value={number} onChange={(e) => setSource({ number: e.target.value })} placeholder={t('calendar.edit.noticeNumberPlaceholder', { prev: year - 1 })} />
+          </label>
+        </div>
+        <div className="buttons">
+          <label className="file-button">
+            {t('calendar.edit.import')}
+            <input type="file" accept=".json,application/json" onChange={importFile} data-testid="calendar-import" />
+          </label>
+          <button type="button" className="secondary" onClick={() => onDone()}>
+            {t('calendar.edit.cancel')}
+          </button>
+        </div>
+        {message && (
+          <p role="status" className="cal-message">
+            {message}
+          </p>
+        )}
+        {error !== null && <ErrorBox error={error} />}
+      </section>
+
+      <Legend />
+      <YearMonths
+        schedule={draft}
+        selected={selected}
+        flagged={flagged}
+        onDay={(date) => {
+          setDraft((d) => toggleDay(d, date));
+          setSelected(date);
+        }}
+      />
+
+      <section className="panel cal-check" aria-labelledby="cal-check-title" data-testid="calendar-preview" data-state={preview.isFetching ? 'checking' : current ? (problems.length ? 'problems' : 'ok') : 'none'}>
+        {selected && (selectedKind === 'rest' || selectedKind === 'work') && (
+          <label className="cal-day-name">
+            {t('calendar.edit.dayName', { date: dayWords(selected, lang, year) })}
+            <input value={draft.names[selected] ?? ''} placeholder={t('calendar.edit.dayNamePlaceholder')} onChange={(e) => setDraft((d) => nameDay(d, selected, e.target.value))} />
+          </label>
+        )}
+        <h2 id="cal-check-title">{t('calendar.preview.title')}</h2>
+        {preview.error ? (
+          <ErrorBox error={preview.error} onRetry={() => preview.refetch()} />
+        ) : !current ? (
+          <p role="status">{t('calendar.edit.checking')}</p>
+        ) : (
+          <>
+            {problems.length === 0 ? (
+              <p className="cal-ok">✔ {t('calendar.preview.ok', { year })}</p>
+            ) : (
+              <>
+                <p className="cal-bad">{t('calendar.preview.problems', { n: problems.length })}</p>
+                <ul className="cal-problems" data-testid="calendar-problems">
+                  {problems.map((p, i) => (
+                    <li key={`${p.code}:${p.date ?? ''}:${i}`} data-code={p.code} data-date={p.date}>
+                      {p.date ? (
+                        <button type="button" className="link-button" onClick={() => setSelected(p.date!)}>
+                          {text(p.message)}
+                        </button>
+                      ) : (
+                        text(p.message)
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+            <p data-testid="calendar-affected">{current.affected ? t('calendar.preview.affected', { n: current.affected }) : t('calendar.preview.noneAffected')}</p>
+          </>
+        )}
+        <div className="buttons">
+          <button type="button" onClick={adopt} disabled={!canAdopt} data-testid="calendar-adopt">
+            {adopting ? t('calendar.adopting') : t('calendar.adopt')}
+          </button>
+        </div>
+      </section>
+    </div>
+  );
+}
