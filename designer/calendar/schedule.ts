@@ -2,6 +2,7 @@
 // days, make-up working days, holiday names), its twelve month grids, clicking a day, and dates in
 // words. Whether a schedule is right (and reading a holiday-cn file) is the server's preview, the
 // one place those rules live. No React, no server.
+import { addPeriod, type Period } from '../../engine/index.ts';
 
 /** A year's holiday schedule as entered: rest days and make-up working days (YYYY-MM-DD). */
 export interface Schedule {
@@ -110,9 +111,14 @@ export function monthWords(month: number, lang: 'zh' | 'en'): string {
   return lang === 'zh' ? `${month}月` : ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][month - 1]!;
 }
 
-/** The years (ascending) whose schedule a set of due times depends on and that are not official. */
-export function provisionalYearsOf(dues: (string | null | undefined)[], official: (year: number) => boolean): number[] {
-  const years = new Set<number>();
-  for (const due of dues) if (due) years.add(Number(chinaDay(due).slice(0, 4)));
-  return [...years].filter((y) => !official(y)).sort((a, b) => a - b);
+/**
+ * The China date a period started at `now` ends on, by the engine's own arithmetic (the one the
+ * server uses for due times); null while the period is not a valid one.
+ */
+export function periodEnd(period: Period, now: string): string | null {
+  try {
+    return chinaDay(addPeriod(now, period));
+  } catch {
+    return null;
+  }
 }

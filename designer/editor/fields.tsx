@@ -4,6 +4,7 @@ import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { Calendar, Period, Text, VoteRule } from '../../engine/types.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { durationWords } from '../diagram/words.ts';
+import { chinaDay, dayWords, periodEnd } from '../calendar/schedule.ts';
 
 let session = 0;
 /** A key for one stretch of typing in one field: new on every focus. */
@@ -243,8 +244,23 @@ export function PeriodField({ legend, value, onChange, testId }: { legend: strin
       </div>
       <div className="ed-hint">
         {durationWords(t, value.duration, calendar)} <code className="ed-code">{value.duration}</code>
+        {calendar === 'working' && <ExpectedEnd period={value} testId={testId} />}
       </div>
     </fieldset>
+  );
+}
+
+/** "→ 若今天开始，10月9日结束": where a working-day period started now would end. */
+function ExpectedEnd({ period, testId }: { period: Period; testId?: string }) {
+  const { t, lang } = useI18n();
+  const now = new Date().toISOString();
+  const end = periodEnd(period, now);
+  if (!end) return null;
+  return (
+    <span className="ed-period-end" data-testid={testId ? `${testId}-end` : 'period-end'} data-date={end}>
+      {' → '}
+      {t('calendar.endsIfToday', { date: dayWords(end, lang, Number(chinaDay(now).slice(0, 4))) })}
+    </span>
   );
 }
 

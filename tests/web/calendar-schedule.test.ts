@@ -1,7 +1,7 @@
 // The calendar pages' pure parts: a year's month grids start on Monday and mark rest, make-up and
 // weekend days; clicking a day toggles it the way the page says; dates read as people write them.
 import { describe, expect, it } from 'vitest';
-import { chinaDay, dayKind, dayWords, monthGrid, nameDay, toggleDay, weekdayOf, type Schedule } from '../../designer/calendar/schedule.ts';
+import { chinaDay, dayKind, dayWords, monthGrid, nameDay, periodEnd, toggleDay, weekdayOf, type Schedule } from '../../designer/calendar/schedule.ts';
 
 // Made up for the test (not an official schedule): New Year off on Friday 1 Jan 2027 and the
 // Monday after, with Saturday 9 Jan a make-up working day.
@@ -52,5 +52,13 @@ describe('calendar schedule', () => {
     expect(dayWords('2026-12-31', 'en', 2027)).toBe('31 Dec 2026');
     // 17:00 UTC on 4 January is already 5 January in China.
     expect(chinaDay('2027-01-04T17:00:00.000Z')).toBe('2027-01-05');
+  });
+
+  it('says where a working-day period started now ends, by the engine (2025 National Day: 1-8 Oct off, Sat 11 Oct worked)', () => {
+    const at = '2025-09-30T02:00:00.000Z';
+    expect(periodEnd({ duration: 'P1D', calendar: 'working' }, at)).toBe('2025-10-09');
+    expect(periodEnd({ duration: 'P5D', calendar: 'working' }, at)).toBe('2025-10-14');
+    expect(periodEnd({ duration: 'P5D' }, at)).toBe('2025-10-05');
+    expect(periodEnd({ duration: 'five days', calendar: 'working' }, at)).toBeNull();
   });
 });
