@@ -9,13 +9,23 @@ import { hashRecordOf } from './hash.ts';
 import { withKeys } from './immutable.ts';
 import { epochMs, isoString, parseTime } from './time.ts';
 import { ballotSchema, closeVoteSchema, countProblems, decide, meetingRecordSchema, tallyBallots, type MeetingCounts } from './votes.ts';
-import { initialContext, takeTransition, type MachineEvent } from './actions.ts';
-import type { Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, StateConfig, VoteResult } from './types.ts';
+import { initialContext, startTimer, takeTransition, type MachineEvent } from './actions.ts';
+import { RECALENDAR, type WorkCalendar } from './calendar.ts';
+import type { ActiveTimer, Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, StateConfig, VoteResult } from './types.ts';
 
 export interface StepResult {
   snapshot: InstanceSnapshot;
   record: HistoryRecord;
   effects: Effect[];
+}
+
+/** What the host passes besides the event, as it passes the time. */
+export interface StepOptions {
+  /**
+   * The calendar working days are counted on (makeWorkCalendar of the host's versions). Without
+   * one, the legacy calendar, whose records name no versions (how records were made before).
+   */
+  calendar?: WorkCalendar;
 }
 
 const TEXT = { type: 'string', minLength: 1, maxLength: 5000 } as const;
@@ -34,6 +44,13 @@ const payloads = {
   objection: validator({ type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: TEXT, contact: { type: 'string', maxLength: 200 } } }),
   custom: validator({ type: 'object', additionalProperties: false, properties: { reason: OPTIONAL_TEXT, comment: OPTIONAL_TEXT } }),
   timer: validator({ type: 'object', additionalProperties: false, required: ['timer'], properties: { timer: { type: 'string', maxLength: 200 } } }),
+  recalendar: validator({
+    type: 'object',
+    additionalProperties: false,
+    required: ['year', 'calendar'],
+    // `changes` is what the engine wrote into the record; on replay it is recomputed, not read.
+    properties: { year: { type: 'integer', minimum: 1901, maximum: 2099 }, calendar: { type: 'string', pattern: '^[0-9a-f]{64}$' }, changes: { type: 'array' } },
+  }),
   start: validator({ type: 'object', additionalProperties: false, properties: { data: { type: 'object' } } }),
 };
 const actorShape = validator({
@@ -108,12 +125,24 @@ function requireRole(event: FlowEvent, roles: string[], what: string): string {
   return role;
 }
 
-function makeRecord(prev: { seq: number; hash: string | null }, body: Omit<HistoryRecord, 'seq' | 'prev' | 'hash'>): HistoryRecord {
+function makeRecord(prev: { seq: number; hash: string | null }, body: Omit<HistoryRecord, 'seq' | 'prev' | 'hash' | 'calendars'>, calendars?: string[]): HistoryRecord {
   // Written out rather than spread: same keys in the same order, without two object copies.
   const { type, actor, at, payload, state } = body;
   const seq = prev.seq + 1;
-  const hash = hashRecordOf(seq, type, actor.id, actor.role, at, payload, state, prev.hash);
-  return { seq, type, actor, at, payload, state, prev: prev.hash, hash };
+  const hash = hashRecordOf(seq, type, actor.id, actor.role, at, payload, state, prev.hash, calendars);
+  return calendars ? { seq, type, actor, at, payload, state, prev: prev.hash, calendars, hash } : { seq, type, actor, at, payload, state, prev: prev.hash, hash };
+}
+
+/** The calendar versions of the timers this step started (sorted hashes), or undefined when none counted on one. */
+function calendarsUsed(before: Record<string, ActiveTimer>, after: Record<string, ActiveTimer>, extra?: string): string[] | undefined {
+  if (before === after && extra === undefined) return undefined;
+  let used: Set<string> | undefined;
+  for (const id in after) {
+    const t = after[id]!;
+    if (t.calendars !== undefined && t !== before[id]) for (const year in t.calendars) (used ??= new Set()).add(t.calendars[year]!);
+  }
+  if (extra !== undefined) (used ??= new Set()).add(extra);
+  return used ? [...used].sort() : undefined;
 }
 
 function diffEffects(prev: InstanceContext | null, next: InstanceContext, at: string): Effect[] {
@@ -161,7 +190,7 @@ function finish(
 }
 
 /** Starts an instance: the START event, sent by one of the flow's starter roles. */
-export function start(compiled: CompiledFlow, event: FlowEvent): StepResult {
+export function start(compiled: CompiledFlow, event: FlowEvent, options?: StepOptions): StepResult {
   const { at, ms, payload } = checkEvent(event);
   if (event.type !== 'START') throw new EngineError('EVENT_NOT_ALLOWED', `an instance begins with START, not ${event.type}`);
   const role = requireRole(event, compiled.flow.starters, 'starting this flow');
@@ -173,11 +202,14 @@ export function start(compiled: CompiledFlow, event: FlowEvent): StepResult {
   // The machine has no entry actions (see takeTransition), so the instance starts in its initial
   // state with the context of having entered it.
   const initial = compiled.flow.initial;
-  const context = initialContext(emptyContext(at, data), at, compiled.states.get(initial)!);
+  const calendar = options?.calendar;
+  const empty = emptyContext(at, data);
+  const context = initialContext(empty, at, compiled.states.get(initial)!, calendar);
   const flowRef = { id: compiled.flow.id, version: compiled.flow.version, hash: compiled.hash };
   const record = makeRecord(
     { seq: 0, hash: null },
     { type: 'START', actor: { id: event.actor.id, role }, at, payload: withKeys(payload, { flow: flowRef }), state: initial },
+    calendar?.recorded ? calendarsUsed(empty.timers, context.timers) : undefined,
   );
   return finish(compiled, initial, context, null, record, ms, true);
 }
@@ -284,7 +316,7 @@ function machineSnapshot(compiled: CompiledFlow, state: string): AnyMachineSnaps
 }
 
 /** Applies one event to a running instance. Throws EngineError; the input snapshot is never changed. */
-export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: FlowEvent): StepResult {
+export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: FlowEvent, options?: StepOptions): StepResult {
   const { at, ms, payload } = checkEvent(event);
   if (snap.flow.hash !== compiled.hash) {
     throw new EngineError('EVENT_NOT_ALLOWED', `instance runs flow ${snap.flow.id}@${snap.flow.version}, not this flow version`);
@@ -294,6 +326,7 @@ export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: Flo
   const hot = compiled.hot?.snapshot === snap ? compiled.hot : undefined;
   if (ms < (hot?.at === snap.at ? hot.ms : epochMs(snap.at))) throw new EngineError('TIME_REVERSED', `event time ${at} is before the last event at ${snap.at}`);
   const state = compiled.states.get(snap.state)!;
+  if (event.type === RECALENDAR) return recalendar(compiled, snap, event, at, ms, payload, options?.calendar);
   const machineEvent = resolve(compiled, snap, state, event, at, payload);
   if (!state.events.has(machineEvent.type)) throw notHere(state, machineEvent.type);
 
@@ -305,7 +338,8 @@ export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: Flo
   const step = compiled.taken as TakenStep | undefined;
   compiled.taken = undefined;
   if (step === undefined) throw guardRejection(compiled, state, machineEvent);
-  const ctx = takeTransition(snap.context, machineEvent, step.state, step.t, step.target);
+  const calendar = options?.calendar;
+  const ctx = takeTransition(snap.context, machineEvent, step.state, step.t, step.target, calendar);
   // Data the flow just validated stays valid if what changed is (see propertyCheck).
   const knownValid = hot?.validData !== undefined && hot.validData === snap.context.data;
   if (ctx.data !== snap.context.data && !(knownValid && compiled.dataStaysValid(snap.context.data, ctx.data))) {
@@ -320,7 +354,7 @@ export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: Flo
     at,
     payload,
     state: String(after.value),
-  });
+  }, calendar?.recorded ? calendarsUsed(snap.context.timers, ctx.timers) : undefined);
   return finish(compiled, String(after.value), ctx, snap, record, ms, ctx.data !== snap.context.data || knownValid);
 }
 
@@ -338,4 +372,53 @@ function guardRejection(compiled: CompiledFlow, state: CompiledState, event: Mac
   }
   const why = compiled.guardErrors.length ? compiled.guardErrors.join('; ') : allowedByRole.map((t) => t.guardText).filter(Boolean).join('; ');
   return new EngineError('GUARD_REJECTED', `${event.type} in "${state.id}": no transition's guard holds (${why})`);
+}
+
+/**
+ * RECALENDAR { year, calendar }: the host adopted a version of `year` (the one `calendar` names,
+ * which the host's calendar must hold) and every running working-day timer that counted on
+ * another version of that year is counted again from its start on the host's calendar. The
+ * record's payload lists each change { timer, from, to } (old and new due time) and names the
+ * versions used; a notice's `until` follows its timer. Nothing to recompute is an error: the host
+ * sends the event only to instances that need it.
+ */
+function recalendar(
+  compiled: CompiledFlow,
+  snap: InstanceSnapshot,
+  event: FlowEvent,
+  at: string,
+  ms: number,
+  payload: Record<string, unknown>,
+  calendar: WorkCalendar | undefined,
+): StepResult {
+  requireRole(event, [SYSTEM_ROLE], 'recomputing due times');
+  const issues = payloads.recalendar(payload);
+  if (issues.length) payloadInvalid('FORM_INVALID', `${RECALENDAR} payload`, issues);
+  const year = payload.year as number;
+  const hash = payload.calendar as string;
+  if (!calendar?.recorded) throw new EngineError('EVENT_INVALID', `${RECALENDAR} needs the host's calendar`);
+  const version = calendar.version(year);
+  if (version?.hash !== hash) throw new EngineError('EVENT_INVALID', `the calendar supplied answers ${year} with version ${version?.hash ?? 'none'}, not ${hash}`);
+  const before = snap.context.timers;
+  let timers = before;
+  const changes: { timer: string; from: string; to: string }[] = [];
+  for (const id of Object.keys(before)) {
+    const t = before[id]!;
+    const used = t.calendars?.[year];
+    if (used === undefined || used === hash || t.from === undefined || t.days === undefined) continue;
+    const next = startTimer(t.from, { duration: `P${t.days}D`, calendar: 'working' }, calendar);
+    timers = withKeys(timers, { [id]: next });
+    changes.push({ timer: id, from: t.due, to: next.due });
+  }
+  if (!changes.length) throw new EngineError('EVENT_NOT_ALLOWED', `no running timer of this instance counted on another calendar version of ${year}`);
+  let disclosure = snap.context.disclosure;
+  const noticeTimer = disclosure ? timers[`${disclosure.state}:disclosure`] : undefined;
+  if (disclosure && noticeTimer && noticeTimer.due !== disclosure.until) disclosure = { ...disclosure, until: noticeTimer.due };
+  const context: InstanceContext = { ...snap.context, timers, disclosure };
+  const record = makeRecord(
+    snap,
+    { type: RECALENDAR, actor: { id: event.actor.id, role: SYSTEM_ROLE }, at, payload: { year, calendar: hash, changes }, state: snap.state },
+    calendarsUsed(before, timers, hash),
+  );
+  return finish(compiled, snap.state, context, snap, record, ms, false);
 }

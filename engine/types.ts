@@ -139,6 +139,14 @@ export interface VoteResult extends MeetingCounts {
 
 export interface ActiveTimer {
   due: string;
+  /**
+   * Set for a working-day timer counted on a recorded calendar: what a recompute needs when a
+   * year's schedule is adopted (RECALENDAR). `from` is when it started, `days` how many working
+   * days, `calendars` the version hash of each year (as a string) the count passed through.
+   */
+  from?: string;
+  days?: number;
+  calendars?: Record<string, string>;
 }
 export interface ActiveDisclosure {
   state: string;
@@ -186,6 +194,8 @@ export interface HistoryRecord {
   payload: Record<string, unknown>;
   state: string;
   prev: string | null;
+  /** The calendar versions (hashes, sorted) the step counted working days on; absent when none or before calendars were data. */
+  calendars?: string[];
   hash: string;
 }
 

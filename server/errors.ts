@@ -33,6 +33,8 @@ const ENGINE_CODES: Record<EngineErrorCode, TRPC_ERROR_CODE_KEY> = {
   TIMER_INVALID: 'PRECONDITION_FAILED',
   TIME_REVERSED: 'PRECONDITION_FAILED',
   ROLE_FORBIDDEN: 'FORBIDDEN',
+  CALENDAR_INVALID: 'BAD_REQUEST',
+  CALENDAR_MISSING: 'PRECONDITION_FAILED',
 };
 
 /** Details the client may see: which engine rule refused the call and the issues by field. */
