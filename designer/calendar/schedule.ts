@@ -2,7 +2,7 @@
 // days, make-up working days, holiday names), its twelve month grids, clicking a day, and dates in
 // words. Whether a schedule is right (and reading a holiday-cn file) is the server's preview, the
 // one place those rules live. No React, no server.
-import { addPeriod, type Period } from '../../engine/index.ts';
+import { addPeriod, type Period, type WorkCalendar } from '../../engine/index.ts';
 
 /** A year's holiday schedule as entered: rest days and make-up working days (YYYY-MM-DD). */
 export interface Schedule {
@@ -115,9 +115,9 @@ export function monthWords(month: number, lang: 'zh' | 'en'): string {
  * The China date a period started at `now` ends on, by the engine's own arithmetic (the one the
  * server uses for due times); null while the period is not a valid one.
  */
-export function periodEnd(period: Period, now: string): string | null {
+export function periodEnd(period: Period, now: string, calendar?: WorkCalendar): string | null {
   try {
-    return chinaDay(addPeriod(now, period));
+    return chinaDay(addPeriod(now, period, calendar));
   } catch {
     return null;
   }

@@ -5,6 +5,7 @@ import type { Calendar, Period, Text, VoteRule } from '../../engine/types.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { durationWords } from '../diagram/words.ts';
 import { chinaDay, dayWords, periodEnd } from '../calendar/schedule.ts';
+import { useWorkCalendar } from '../calendar/useWorkCalendar.ts';
 
 let session = 0;
 /** A key for one stretch of typing in one field: new on every focus. */
@@ -254,12 +255,15 @@ export function PeriodField({ legend, value, onChange, testId }: { legend: strin
 function ExpectedEnd({ period, testId }: { period: Period; testId?: string }) {
   const { t, lang } = useI18n();
   const now = new Date().toISOString();
-  const end = periodEnd(period, now);
+  const { calendar, provisionalYears } = useWorkCalendar(now);
+  const end = periodEnd(period, now, calendar);
   if (!end) return null;
+  const date = dayWords(end, lang, Number(chinaDay(now).slice(0, 4)));
+  const years = provisionalYears(now, `${end}T12:00:00+08:00`);
   return (
-    <span className="ed-period-end" data-testid={testId ? `${testId}-end` : 'period-end'} data-date={end}>
+    <span className="ed-period-end" data-testid={testId ? `${testId}-end` : 'period-end'} data-date={end} data-provisional={years.join(',') || undefined}>
       {' → '}
-      {t('calendar.endsIfToday', { date: dayWords(end, lang, Number(chinaDay(now).slice(0, 4))) })}
+      {years.length ? t('calendar.endsIfTodayProvisional', { date, years: years.join(t('calendar.yearsJoin')) }) : t('calendar.endsIfToday', { date })}
     </span>
   );
 }
