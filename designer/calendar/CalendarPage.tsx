@@ -4,7 +4,7 @@
 // holiday-cn file, the server's checks as the schedule changes, and adopting it.
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Link } from 'wouter';
+import { Link, useLocation, useSearch } from 'wouter';
 import { useI18n } from '../i18n/index.tsx';
 import { hasTownshipRole, type Me } from '../app/session.ts';
 import { formatTime, Query, TableHead } from '../app/ui.tsx';
@@ -80,7 +80,10 @@ export function CalendarYearPage({ me, year }: { me: Me; year: number }) {
   const { t } = useI18n();
   const admin = hasTownshipRole(me, 'township_admin');
   const sourceWords = useSourceWords();
-  const [editing, setEditing] = useState(() => admin && new URLSearchParams(window.location.search).has('edit'));
+  // Editing is part of the address (…/2027?edit), so a link can open it and Back leaves it.
+  const [, navigate] = useLocation();
+  const editing = admin && new URLSearchParams(useSearch()).has('edit');
+  const setEditing = (on: boolean) => navigate(on ? `/calendar/${year}?edit` : `/calendar/${year}`);
   const [adopted, setAdopted] = useState<string | null>(null);
   const shown = useQuery({ queryKey: ['calendar', 'show', year], queryFn: () => calendarApi.show.query({ year }), enabled: Number.isInteger(year) });
   return (
@@ -117,7 +120,14 @@ export function CalendarYearPage({ me, year }: { me: Me; year: number }) {
                   {t('calendar.restCount', { n: version.rest.length })} · {t('calendar.workCount', { n: version.work.length })}
                 </p>
                 {admin && (
-                  <button type="button" onClick={() => setEditing(true)} data-testid="calendar-edit">
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setAdopted(null);
+                      setEditing(true);
+                    }}
+                    data-testid="calendar-edit"
+                  >
                     {t('calendar.enter', { year })}
                   </button>
                 )}
