@@ -175,7 +175,7 @@ export function ScheduleEditor({ year, from, onDone }: { year: number; from: Ver
                 </ul>
               </>
             )}
-            <p data-testid="calendar-affected">{current.affected ? t('calendar.preview.affected', { n: current.affected }) : t('calendar.preview.noneAffected')}</p>
+            {problems.length === 0 && <p data-testid="calendar-affected">{current.affected ? t('calendar.preview.affected', { n: current.affected }) : t('calendar.preview.noneAffected')}</p>}
           </>
         )}
         <div className="buttons">
