@@ -12,6 +12,7 @@ import { verifyDatabase } from '../server/backup.ts';
 import { PgStore } from '../server/store/pg/index.ts';
 import { MIGRATIONS as PG_MIGRATIONS, overviewBackfill } from '../server/store/pg/migrations.ts';
 import { isPostgresUrl, describeStore } from '../server/store/open.ts';
+import { calendarOfRow } from '../server/store/calendars.ts';
 import * as rows from '../server/store/sqlite/rows.ts';
 import { CliError } from './io.ts';
 import type { Out } from './villageflow.ts';
@@ -32,7 +33,7 @@ export class MigrateStoreError extends Error {
 }
 
 // Copied in this order (foreign keys); ids that are a sequence in PostgreSQL are given new values.
-const TABLES: { name: string; order: string; renumber?: boolean }[] = [
+const TABLES: { name: string; order: string; renumber?: boolean; since?: number }[] = [
   { name: 'townships', order: 'id' },
   { name: 'villages', order: 'id' },
   { name: 'users', order: 'id' },
@@ -47,6 +48,9 @@ const TABLES: { name: string; order: string; renumber?: boolean }[] = [
   { name: 'audit_log', order: 'id', renumber: true },
   { name: 'catalogue_items', order: 'id' },
   { name: 'catalogue_starts', order: 'instance_id' },
+  // Schema 6: content-addressed, so only versions the target lacks are copied (it holds the baseline already).
+  { name: 'calendar_versions', order: 'hash', since: 6 },
+  { name: 'calendar_adoptions', order: 'id', renumber: true, since: 6 },
 ];
 
 /** Inserts rows in batches (PostgreSQL takes at most 65535 parameters per statement). */
@@ -100,7 +104,12 @@ export async function moveToPostgres(sqlitePath: string, url: string): Promise<M
       const counts: Record<string, number> = {};
       const versionIds = new Map<number, number>();
       for (const table of TABLES) {
+        if (table.since !== undefined && version < table.since) continue;
         let list = all(table.name, table.order);
+        if (table.name === 'calendar_versions') {
+          const have = new Set(((await c.query('SELECT hash FROM calendar_versions WHERE hash = ANY($1)', [list.map((r) => r.hash)])).rows as Row[]).map((r) => r.hash));
+          list = list.filter((r) => !have.has(r.hash));
+        }
         if (table.name === 'flow_versions') {
           const made = await insertAll(c, table.name, list.map(({ id: _id, ...r }) => r), 'id');
           list.forEach((r, i) => versionIds.set(r.id as number, made[i]!.id as number));
@@ -126,7 +135,9 @@ export async function moveToPostgres(sqlitePath: string, url: string): Promise<M
       const moved = (await c.query('SELECT id, seq, head FROM instances WHERE id = ANY($1) ORDER BY id', [all('instances', 'id').map((i) => i.id)])).rows as Row[];
       for (const i of moved) {
         const chain = ((await c.query('SELECT * FROM history WHERE instance_id = $1 ORDER BY seq', [i.id])).rows as Row[]).map(rows.record);
-        const result = verify((hash: string) => compiled.get(hash), chain, { head: i.head as string });
+        const named = [...new Set(chain.flatMap((r) => r.calendars ?? []))];
+        const calendars = named.length ? ((await c.query('SELECT hash, json FROM calendar_versions WHERE hash = ANY($1)', [named])).rows as Row[]).map(calendarOfRow) : [];
+        const result = verify((hash: string) => compiled.get(hash), chain, { head: i.head as string, calendars });
         if (!result.ok) throw new MigrateStoreError(`instance ${String(i.id)}, record ${result.seq}, as copied: ${result.reason}; nothing was copied`);
         if (chain.length !== i.seq) throw new MigrateStoreError(`instance ${String(i.id)} is at record ${String(i.seq)} but ${chain.length} records were copied; nothing was copied`);
         records += chain.length;

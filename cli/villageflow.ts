@@ -1,5 +1,5 @@
 // The villageflow command line: validate, simulate and verify flows and histories.
-import { EngineError, SimulationError, compileFlow, simulate, verify, type CompiledFlow, type FlowEvent, type HistoryRecord } from '../engine/index.ts';
+import { EngineError, SimulationError, baselineVersions, compileFlow, simulate, verify, versionIntact, type CalendarVersion, type CompiledFlow, type FlowEvent, type HistoryRecord } from '../engine/index.ts';
 import { flowFileIssues, loadFlow } from './flows.ts';
 import { CliError, pointerText, readJson } from './io.ts';
 import { generateTypes, bundledFlowFiles } from './generate-types.ts';
@@ -24,7 +24,11 @@ const USAGE = `usage:
                                            verify every instance's chain, then put BACKUP in place
   villageflow restore --from BACKUP --check verify a backup only
   villageflow migrate-store --from sqlite:FILE --to postgres://…
-                                           move the townships of an SQLite database to PostgreSQL, verifying every chain`;
+                                           move the townships of an SQLite database to PostgreSQL, verifying every chain
+  villageflow calendar import FILE [--title T] [--number N] [--check] [--db FILE] [--township ID] [--as NAME]
+                                           check a year's official holiday schedule (holiday-cn JSON) and adopt it
+  villageflow calendar show YEAR [--db FILE] [--township ID]
+                                           print a year's working-day calendar (official or provisional)`;
 
 export type Out = { out: (line: string) => void; err: (line: string) => void };
 
@@ -72,8 +76,10 @@ function cmdVerify(args: string[], io: Out): number {
   const files = headAt >= 0 ? args.filter((_, i) => i !== headAt && i !== headAt + 1) : args;
   let compiled: CompiledFlow[];
   let history: unknown;
+  // The baseline years are in every villageflow; a bundle brings every other version its records name.
+  const calendars: CalendarVersion[] = [...baselineVersions()];
   if (files.length === 1) {
-    const bundle = readJson(files[0]!) as { flow?: unknown; flows?: unknown; history?: unknown };
+    const bundle = readJson(files[0]!) as { flow?: unknown; flows?: unknown; history?: unknown; calendars?: unknown };
     if (!bundle || typeof bundle !== 'object' || !bundle.flow || !bundle.history) {
       throw new CliError(`${files[0]}: a bundle is { "flow": {...}, "history": [...] }`);
     }
@@ -85,6 +91,14 @@ function cmdVerify(args: string[], io: Out): number {
       return compileFlow(flow);
     });
     history = bundle.history;
+    if (bundle.calendars !== undefined) {
+      if (!Array.isArray(bundle.calendars)) throw new CliError(`${files[0]}: calendars must be a list of calendar versions`);
+      bundle.calendars.forEach((v: unknown, i) => {
+        // A version whose content does not give its hash is left out: a record naming it then fails, naming it.
+        if (v === null || typeof v !== 'object' || !versionIntact(v as CalendarVersion)) io.err(`${files[0]}: calendars/${i} does not match its hash; it is not used`);
+        else calendars.push(v as CalendarVersion);
+      });
+    }
     // An exported bundle names the head the server held; it stands in for --head when none is given.
     const exportedHead = (bundle as { instance?: { head?: unknown } }).instance?.head;
     if (head === undefined && typeof exportedHead === 'string') head = exportedHead;
@@ -97,7 +111,7 @@ function cmdVerify(args: string[], io: Out): number {
   }
   if (!Array.isArray(history) || history.length === 0) throw new CliError('HISTORY must be a non-empty JSON array of records');
   // One version keeps verify's own wording ("does not start this flow version").
-  const result = verify(compiled.length === 1 ? compiled[0]! : compiled, history as HistoryRecord[], { head });
+  const result = verify(compiled.length === 1 ? compiled[0]! : compiled, history as HistoryRecord[], { head, calendars });
   if (result.ok) {
     io.out(`verified ${result.count} records`);
     return 0;
@@ -158,6 +172,8 @@ export async function main(argv: string[], io: Out): Promise<number> {
         return await (await import('./backup.ts')).cmdBackup(args, io);
       case 'restore':
         return (await import('./backup.ts')).cmdRestore(args, io);
+      case 'calendar':
+        return await (await import('./calendar.ts')).cmdCalendar(args, io);
       case 'migrate-store':
         return await (await import('./migrateStore.ts')).cmdMigrateStore(args, io);
       case undefined:

@@ -211,6 +211,16 @@ export class CalendarInputError extends EngineError {
   }
 }
 
+/** A year's schedule refused by the checks: `problems` name each date (nothing was changed). */
+export class CalendarRefusedError extends EngineError {
+  readonly problems: CalendarProblem[];
+  constructor(year: number, problems: CalendarProblem[]) {
+    super('CALENDAR_INVALID', `the ${year} schedule is refused: ${problems.map((p) => p.message.en).join('; ')}`, problems.map((p) => ({ pointer: p.date ? `/${p.date}` : '/', message: p.message.zh })));
+    this.name = 'CalendarRefusedError';
+    this.problems = problems;
+  }
+}
+
 /**
  * A holiday-cn file (`{ year, papers, days: [{ name, date, isOffDay }] }`, github.com/NateScarlet/holiday-cn)
  * as a calendar year. `source` gives the notice's title and number (default title: the usual one).
@@ -347,6 +357,16 @@ export class WorkCalendar {
  */
 export function makeWorkCalendar(versions: readonly CalendarVersion[]): WorkCalendar {
   return new WorkCalendar(versions, true, (year) => calendarVersion(provisionalYear(year)));
+}
+
+let baselineHost: WorkCalendar | undefined;
+/**
+ * The calendar of a host that holds only the baseline: 2004-2026 official, every other year
+ * provisional. What the designer's simulation and the golden runs count on (a township's adopted
+ * years are the server's).
+ */
+export function baselineCalendar(): WorkCalendar {
+  return (baselineHost ??= makeWorkCalendar(baselineVersions()));
 }
 
 /** Calendar versions a chain may use: a list, or a lookup by hash (like FlowVersions). */

@@ -6,8 +6,8 @@ export { compileFlow, type CompiledFlow, type CompiledState, type CompiledTransi
 export { start, apply, type StepResult, type StepOptions } from './transition.ts';
 export { simulate, replay, verify, eventOf, SimulationError, type VerifyResult, type VerifyOptions, type ReplayOptions, type FlowVersions } from './history.ts';
 export {
-  RECALENDAR, WorkCalendar, CalendarInputError, calendarVersion, versionIntact, checkCalendarYear, provisionalYear, statutoryHolidays, fromHolidayCn,
-  baselineVersions, makeWorkCalendar, legacyCalendar, replayCalendar, calendarLookup,
+  RECALENDAR, WorkCalendar, CalendarInputError, CalendarRefusedError, calendarVersion, versionIntact, checkCalendarYear, provisionalYear, statutoryHolidays, fromHolidayCn,
+  baselineVersions, baselineCalendar, makeWorkCalendar, legacyCalendar, replayCalendar, calendarLookup,
   type CalendarYear, type CalendarVersion, type CalendarVersions, type CalendarProblem, type CalendarProblemCode, type CalendarSource, type StatutoryHoliday, type WorkdayShift,
 } from './calendar.ts';
 export { planMigration, migrate, migrationEvent, MIGRATE, MIGRATE_ROLE, type MigrationPlan, type MigrationProblem, type MigrationProblemCode, type MigrationRequest, type FlowRef } from './migrate.ts';

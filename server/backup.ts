@@ -4,7 +4,8 @@
 import Database from 'better-sqlite3';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { compileFlow, MIGRATE, type CompiledFlow, type HistoryRecord } from '../engine/index.ts';
+import { compileFlow, MIGRATE, type CalendarVersion, type CompiledFlow, type HistoryRecord } from '../engine/index.ts';
+import { calendarOfRow } from './store/calendars.ts';
 import { verifyInstance } from './verifyInstance.ts';
 import { MIGRATIONS } from './store/sqlite/migrations.ts';
 import * as rows from './store/sqlite/rows.ts';
@@ -127,6 +128,16 @@ export function verifyDatabase(path: string): DatabaseVerdict {
       return typeof c === 'object' ? c : undefined;
     };
     const history = db.prepare('SELECT * FROM history WHERE instance_id = ? ORDER BY seq');
+    // The calendar versions records name (schema 6 on); one that is missing or altered fails its record.
+    const calendarByHash = version >= 6 ? db.prepare('SELECT hash, json FROM calendar_versions WHERE hash = ?') : null;
+    const calendars = (hash: string): CalendarVersion | undefined => {
+      const row = calendarByHash?.get(hash) as Record<string, unknown> | undefined;
+      try {
+        return row ? calendarOfRow(row) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
     for (const r of db.prepare('SELECT * FROM instances ORDER BY id').iterate() as IterableIterator<Record<string, unknown>>) {
       const id = r.id as string;
       const flow = flowOf(r.flow_version_id as number);
@@ -150,7 +161,7 @@ export function verifyDatabase(path: string): DatabaseVerdict {
         return bad(id, null, `instance ${id}: its stored snapshot is not valid JSON: ${(error as Error).message}`);
       }
       // The chain, and the instance row being what the chain leads to (state, status, data, votes).
-      const { result: verdict } = verifyInstance(ranOn.length > 1 ? versions : flow, instance, chain);
+      const { result: verdict } = verifyInstance(ranOn.length > 1 ? versions : flow, instance, chain, calendars);
       if (!verdict.ok) return bad(id, verdict.seq, `instance ${id}, record ${verdict.seq}: ${verdict.reason}`);
       instances++;
       records += chain.length;

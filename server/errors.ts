@@ -3,7 +3,7 @@
 import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import { EngineError, type EngineErrorCode, type FlowIssue } from '../engine/index.ts';
+import { CalendarRefusedError, EngineError, type CalendarProblem, type EngineErrorCode, type FlowIssue } from '../engine/index.ts';
 import { escapeToken, parsePointer } from '../engine/pointer.ts';
 import { ConflictError, NotFoundError } from './store/types.ts';
 
@@ -43,6 +43,8 @@ export interface ErrorDetails {
   issues?: FlowIssue[];
   /** The issues shaped like the form data (RJSF's ErrorSchema): `{ budget: { __errors: [...] } }`. */
   fieldErrors?: FieldErrors;
+  /** A refused calendar year: each problem with its date and words (calendar.adopt). */
+  problems?: CalendarProblem[];
 }
 export interface FieldErrors {
   __errors?: string[];
@@ -77,6 +79,7 @@ export function toTRPCError(error: unknown): TRPCError {
 
 export function detailsOf(error: TRPCError): ErrorDetails {
   const cause = error.cause;
+  if (cause instanceof CalendarRefusedError) return withFields({ engineCode: cause.code, issues: cause.issues, problems: cause.problems });
   if (cause instanceof EngineError) return withFields({ engineCode: cause.code, issues: cause.issues });
   if (cause instanceof InvalidInputError) return withFields({ issues: cause.issues });
   if (cause instanceof ZodError) {

@@ -1,7 +1,7 @@
 // An instance verifies when its chain does AND the stored instance row is what that chain leads to.
 // The engine's verify covers the records; an edited row (state, status, data, seq) with the head
 // left alone would otherwise still pass, and every page would show the forged state.
-import { canonicalJson, verify, type FlowVersions, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../engine/index.ts';
+import { canonicalJson, verify, type CalendarVersions, type FlowVersions, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../engine/index.ts';
 import type { Instance } from './store/types.ts';
 
 export interface InstanceVerification {
@@ -10,11 +10,16 @@ export interface InstanceVerification {
   snapshots: InstanceSnapshot[];
 }
 
-export function verifyInstance(flows: FlowVersions, instance: Pick<Instance, 'head' | 'state' | 'status' | 'outcome' | 'seq' | 'snapshot'>, records: HistoryRecord[]): InstanceVerification {
+export function verifyInstance(
+  flows: FlowVersions,
+  instance: Pick<Instance, 'head' | 'state' | 'status' | 'outcome' | 'seq' | 'snapshot'>,
+  records: HistoryRecord[],
+  calendars?: CalendarVersions,
+): InstanceVerification {
   // The snapshots of what verifies, from verify's own re-execution (no second replay): a tampered
   // tail is not shown as if it were history.
   const snapshots: InstanceSnapshot[] = [];
-  const chain = verify(flows, records, { head: instance.head, snapshots });
+  const chain = verify(flows, records, { head: instance.head, snapshots, calendars });
   if (!chain.ok) return { result: chain, snapshots };
   const last = snapshots.at(-1);
   const row = { state: instance.state, status: instance.status, outcome: instance.outcome, seq: instance.seq };

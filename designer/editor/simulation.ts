@@ -3,6 +3,7 @@
 // run as a golden test case. Pure: the Simulator component keeps the run in its state.
 import {
   apply,
+  baselineCalendar,
   compileFlow,
   EngineError,
   FlowInvalidError,
@@ -74,13 +75,14 @@ export function defaultStart(nowMs: number): string {
 /** Starts the instance as a starter role. Throws EngineError. */
 export function startRun(compiled: CompiledFlow, role: string, at: string, data?: Record<string, unknown>): SimRun {
   const event: FlowEvent = { type: 'START', actor: simActor(role), at, payload: data === undefined ? {} : { data } };
-  return { events: [event], steps: [start(compiled, event)] };
+  return { events: [event], steps: [start(compiled, event, { calendar: baselineCalendar() })] };
 }
 
 /** Applies one event to the run (START when the run is empty). Throws EngineError. */
 export function act(compiled: CompiledFlow, run: SimRun, event: FlowEvent): SimRun {
   const snap = snapshotOf(run);
-  const step = snap ? apply(compiled, snap, event) : start(compiled, event);
+  const options = { calendar: baselineCalendar() };
+  const step = snap ? apply(compiled, snap, event, options) : start(compiled, event, options);
   return { events: [...run.events, event], steps: [...run.steps, step] };
 }
 

@@ -3,6 +3,7 @@ import { router } from '../trpc.ts';
 import { auditRouter } from './audit.ts';
 import { authRouter } from './auth.ts';
 import { boardRouter } from './board.ts';
+import { calendarRouter } from './calendar.ts';
 import { catalogueRouter } from './catalogue.ts';
 import { flowsRouter } from './flows.ts';
 import { instancesRouter } from './instances.ts';
@@ -22,6 +23,7 @@ export const appRouter = router({
   stats: statsRouter,
   catalogue: catalogueRouter,
   migrations: migrationsRouter,
+  calendar: calendarRouter,
 });
 
 export type AppRouter = typeof appRouter;

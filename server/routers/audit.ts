@@ -18,7 +18,7 @@ export const auditRouter = router({
     const records = await ctx.runtime.store.history(instance.id);
     // Every version the chain ran on: a migrated instance replays each stretch on its own version.
     const flows = await chainFlows(ctx.runtime, instance, records);
-    const { result, snapshots } = verifyInstance(flows, instance, records);
+    const { result, snapshots } = verifyInstance(flows, instance, records, await ctx.runtime.chainCalendars(records));
     const good = records.slice(0, snapshots.length);
     return {
       verified: result,
@@ -29,7 +29,7 @@ export const auditRouter = router({
   verify: authedProcedure.input(byId).query(async ({ ctx, input }) => {
     const { instance } = await ctx.runtime.readable(ctx.user, input.id);
     const records = await ctx.runtime.store.history(instance.id);
-    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records).result;
+    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records, await ctx.runtime.chainCalendars(records)).result;
   }),
 
   export: authedProcedure.input(byId).query(async ({ ctx, input }) => {
@@ -46,6 +46,8 @@ export const auditRouter = router({
       // A migrated instance ran on several versions: all of them, oldest first, for `villageflow verify`.
       ...(versions.length > 1 ? { flows: versions.map((v) => JSON.parse(v.json) as unknown) } : {}),
       history,
+      // Every working-day calendar version the records name, so the bundle verifies offline.
+      calendars: await ctx.runtime.chainCalendars(history),
     };
   }),
 
