@@ -96,6 +96,11 @@ export function ScheduleEditor({ year, from, onDone }: { year: number; from: Ver
     }
   }
 
+  /** A problem's day: selected, and focused on the months (scrolled to). */
+  const showDay = (date: string) => {
+    setSelected(date);
+    document.querySelector<HTMLElement>(`[data-testid="calendar-months"] [data-date="${date}"]`)?.focus();
+  };
   const selectedKind = selected ? dayKind(draft, selected) : null;
   const canAdopt = !!current && problems.length === 0 && !preview.isFetching && !adopting;
   return (
@@ -130,17 +135,6 @@ export function ScheduleEditor({ year, from, onDone }: { year: number; from: Ver
         {error !== null && <ErrorBox error={error} />}
       </section>
 
-      <Legend />
-      <YearMonths
-        schedule={draft}
-        selected={selected}
-        flagged={flagged}
-        onDay={(date) => {
-          setDraft((d) => toggleDay(d, date));
-          setSelected(date);
-        }}
-      />
-
       <section className="panel cal-check" aria-labelledby="cal-check-title" data-testid="calendar-preview" data-state={preview.isFetching ? 'checking' : current ? (problems.length ? 'problems' : 'ok') : 'none'}>
         {selected && (selectedKind === 'rest' || selectedKind === 'work') && (
           <label className="cal-day-name">
@@ -164,7 +158,7 @@ export function ScheduleEditor({ year, from, onDone }: { year: number; from: Ver
                   {problems.map((p, i) => (
                     <li key={`${p.code}:${p.date ?? ''}:${i}`} data-code={p.code} data-date={p.date}>
                       {p.date ? (
-                        <button type="button" className="link-button" onClick={() => setSelected(p.date!)}>
+                        <button type="button" className="link-button" onClick={() => showDay(p.date!)}>
                           {text(p.message)}
                         </button>
                       ) : (
@@ -184,6 +178,17 @@ export function ScheduleEditor({ year, from, onDone }: { year: number; from: Ver
           </button>
         </div>
       </section>
+
+      <Legend />
+      <YearMonths
+        schedule={draft}
+        selected={selected}
+        flagged={flagged}
+        onDay={(date) => {
+          setDraft((d) => toggleDay(d, date));
+          setSelected(date);
+        }}
+      />
     </div>
   );
 }

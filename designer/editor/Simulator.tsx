@@ -40,9 +40,9 @@ import {
   type SimErrorInfo,
   type SimRun,
 } from './simulation.ts';
-import type { CompiledFlow } from '../../engine/index.ts';
+import { baselineCalendar, type CompiledFlow } from '../../engine/index.ts';
 import { ProvisionalNote } from '../calendar/DueNotes.tsx';
-import { useWorkCalendar } from '../calendar/useWorkCalendar.ts';
+import { provisionalYearsBetween } from '../calendar/useWorkCalendar.ts';
 
 export interface SimulatorProps {
   flow: Flow;
@@ -117,7 +117,8 @@ function Simulation({ compiled, flow, kept, onPath, onSaveRun }: { compiled: Com
   const [download, setDownload] = useState<{ url: string; name: string } | null>(null);
   const runFlow = useRef(compiled);
   const labelers = useLabelers(flow);
-  const { provisionalYears } = useWorkCalendar();
+  // The simulation counts on the built-in calendar (simulation.ts): later years are provisional there.
+  const provisionalYears = (from: string, to: string) => provisionalYearsBetween(baselineCalendar(), from, to);
 
   // The flow was edited: carry the run over as far as its events still hold.
   useEffect(() => {
