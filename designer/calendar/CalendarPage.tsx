@@ -10,7 +10,7 @@ import { hasTownshipRole, type Me } from '../app/session.ts';
 import { formatTime, Query, TableHead } from '../app/ui.tsx';
 import { calendarApi, type Source, type YearRow } from './api.ts';
 import { Legend, YearMonths } from './MonthView.tsx';
-import { ScheduleEditor } from './ScheduleEditor.tsx';
+import { ScheduleEditor, type Said } from './ScheduleEditor.tsx';
 import './calendar.css';
 
 export function useSourceWords() {
@@ -84,7 +84,7 @@ export function CalendarYearPage({ me, year }: { me: Me; year: number }) {
   const [, navigate] = useLocation();
   const editing = admin && new URLSearchParams(useSearch()).has('edit');
   const setEditing = (on: boolean) => navigate(on ? `/calendar/${year}?edit` : `/calendar/${year}`);
-  const [adopted, setAdopted] = useState<string | null>(null);
+  const [adopted, setAdopted] = useState<Said | null>(null);
   const shown = useQuery({ queryKey: ['calendar', 'show', year], queryFn: () => calendarApi.show.query({ year }), enabled: Number.isInteger(year) });
   return (
     <div className="calendar">
@@ -108,7 +108,7 @@ export function CalendarYearPage({ me, year }: { me: Me; year: number }) {
             <>
               {adopted && (
                 <p role="status" className="cal-message" data-testid="calendar-adopted">
-                  {adopted}
+                  {t(adopted.key, adopted.vars)}
                 </p>
               )}
               <section className="panel cal-summary" data-testid="calendar-summary" data-status={provisional ? 'provisional' : version.status}>

@@ -14,21 +14,25 @@ import { dayKind, dayWords, nameDay, toggleDay } from './schedule.ts';
 /** A schedule the server read from a file, waiting for the page of its year (the file picks the year). */
 const IMPORTED = ['calendar', 'imported'] as const;
 
-export function ScheduleEditor({ year, from, onDone }: { year: number; from: Version; onDone: (adopted?: string) => void }) {
+/** A message to show, kept as its label and values so it follows a change of language. */
+export interface Said {
+  key: string;
+  vars: Record<string, string | number>;
+}
+
+export function ScheduleEditor({ year, from, onDone }: { year: number; from: Version; onDone: (adopted?: Said) => void }) {
   const { t, text, lang } = useI18n();
   const qc = useQueryClient();
   const [, navigate] = useLocation();
-  const [draft, setDraft] = useState<Draft>(() => {
-    const imported = qc.getQueryData<Draft>(IMPORTED);
-    if (imported?.year === year) {
-      qc.removeQueries({ queryKey: IMPORTED });
-      return imported;
-    }
-    // A provisional year starts from the statutory holidays it was counted with.
-    return { ...draftOf(from), source: from.status === 'official' ? from.source : null };
+  const [imported] = useState(() => {
+    const found = qc.getQueryData<{ draft: Draft; said: Said }>(IMPORTED);
+    qc.removeQueries({ queryKey: IMPORTED });
+    return found?.draft.year === year ? found : null;
   });
+  // A provisional year starts from the statutory holidays it was counted with.
+  const [draft, setDraft] = useState<Draft>(() => imported?.draft ?? { ...draftOf(from), source: from.status === 'official' ? from.source : null });
   const [selected, setSelected] = useState<string | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
+  const [message, setMessage] = useState<Said | null>(imported?.said ?? null);
   const [error, setError] = useState<unknown>(null);
   const [adopting, setAdopting] = useState(false);
   const preview = useQuery({
@@ -62,16 +66,16 @@ export function ScheduleEditor({ year, from, onDone }: { year: number; from: Ver
     try {
       const result = await calendarApi.preview.mutate({ holidayCn, ...(title ? { title } : {}), ...(number ? { number } : {}) });
       const read: Draft = { ...draftOf(result.version), source: result.version.source ?? draft.source };
-      const words = t('calendar.edit.imported', { file: file.name, year: read.year, rest: read.rest.length, work: read.work.length });
+      const said: Said = { key: 'calendar.edit.imported', vars: { file: file.name, year: read.year, rest: read.rest.length, work: read.work.length } };
       qc.setQueryData(['calendar', 'preview', read], result);
       if (read.year !== year) {
-        qc.setQueryData(IMPORTED, read);
+        qc.setQueryData(IMPORTED, { draft: read, said });
         navigate(`/calendar/${read.year}?edit`);
         return;
       }
       setDraft(read);
       setSelected(null);
-      setMessage(words);
+      setMessage(said);
     } catch (err) {
       setError(err);
     }
@@ -88,7 +92,7 @@ export function ScheduleEditor({ year, from, onDone }: { year: number; from: Ver
       // Due times shown anywhere may have moved.
       await qc.invalidateQueries({ queryKey: ['inbox'] });
       await qc.invalidateQueries({ queryKey: ['instance'] });
-      onDone(t('calendar.adoptedDone', { year, n: done.recomputed }));
+      onDone({ key: 'calendar.adoptedDone', vars: { year, n: done.recomputed } });
     } catch (err) {
       setError(err);
     } finally {
@@ -129,7 +133,7 @@ export function ScheduleEditor({ year, from, onDone }: { year: number; from: Ver
         </div>
         {message && (
           <p role="status" className="cal-message">
-            {message}
+            {t(message.key, message.vars)}
           </p>
         )}
         {error !== null && <ErrorBox error={error} />}
@@ -157,12 +161,11 @@ export function ScheduleEditor({ year, from, onDone }: { year: number; from: Ver
                 <ul className="cal-problems" data-testid="calendar-problems">
                   {problems.map((p, i) => (
                     <li key={`${p.code}:${p.date ?? ''}:${i}`} data-code={p.code} data-date={p.date}>
-                      {p.date ? (
+                      <span className="cal-problem-text">{text(p.message)}</span>
+                      {p.date && (
                         <button type="button" className="link-button" onClick={() => showDay(p.date!)}>
-                          {text(p.message)}
+                          {t('calendar.edit.showDay')}
                         </button>
-                      ) : (
-                        text(p.message)
                       )}
                     </li>
                   ))}

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { browserSuite, shot } from './browser.ts';
+import { browserSuite, settleCanvas, shot } from './browser.ts';
 import { language, visit } from './steps.ts';
 
 // MADE UP FOR TESTS ONLY (see its $comment): 1-4 Jan 2027 off, Saturday 9 Jan a make-up working day.
@@ -163,6 +163,31 @@ describe('working-day calendar', () => {
     await checked(page, 'ok');
     expect(await page.getByTestId('calendar-adopt').isEnabled()).toBe(true);
     await shot(page, 'calendar-editor-phone-en');
+    await admin.close();
+  }, 60_000);
+
+  it('the designer shows where a working-day deadline would end if the step started today, on the adopted 2027 schedule', async () => {
+    const admin = await visit(env.browser, env.s, 'qs.admin');
+    const page = admin.page;
+    const versions = await (await env.s.as('qs.admin')).flows.list.query({ flowId: 'proxy-service' });
+    await page.goto(`${env.s.url}/designer/edit/${versions.find((v) => v.status === 'published')!.id}`);
+    await page.getByTestId('editor').waitFor();
+    await settleCanvas(page);
+    await page.locator('[data-testid="editor-canvas"] .ed-node[data-state="forwarding"] .fd-node-title').click();
+    await page.waitForFunction(() => (document.querySelector('[data-testid="state-id"]') as HTMLInputElement | null)?.value === 'forwarding');
+    // 报送承办单位: 3 working days from Wednesday 30 December 2026 on the adopted (made-up) 2027
+    // schedule: 31 December, then 1-4 January off, 5 and 6 January.
+    const end = page.getByTestId('period-end');
+    await end.waitFor();
+    expect(await end.getAttribute('data-date')).toBe('2027-01-06');
+    expect(await end.textContent()).toBe(' → 若今天开始，2027年1月6日结束');
+    expect(await end.getAttribute('data-provisional')).toBeNull();
+    await end.scrollIntoViewIfNeeded();
+    await shot(page, 'calendar-designer-period-desktop-zh');
+    // The header's language (the designer has a select of its own for the flow's texts).
+    await page.locator('header.top').getByLabel('语言').selectOption('en');
+    await page.getByText(' → if started today, ends 6 Jan 2027').waitFor();
+    await shot(page, 'calendar-designer-period-desktop-en');
     await admin.close();
   }, 60_000);
 });
