@@ -14,16 +14,23 @@ export interface Due {
   provisionalYears?: readonly number[];
 }
 
-/** The note under a provisional due time; nothing when the due time is not provisional. */
-export function ProvisionalNote({ of }: { of: Due }) {
+/** The provisional years a due time was counted on (none when it was not). */
+export function provisionalOf(d: Due): readonly number[] {
+  return d.due && d.dueProvisional ? (d.provisionalYears ?? []) : [];
+}
+
+/**
+ * The note under a due time counted on provisional `years`; nothing when there are none. `words`:
+ * another label with {years} (the overview's, about every due time in those years).
+ */
+export function ProvisionalNote({ years, words = 'calendar.provisional' }: { years: readonly number[]; words?: string }) {
   const { t } = useI18n();
   const me = useMe();
-  const years = of.dueProvisional ? of.provisionalYears : undefined;
-  if (!of.due || !years?.length) return null;
+  if (!years.length) return null;
   const admin = hasTownshipRole(me.data, 'township_admin');
   return (
     <p className="provisional-note" role="note" data-testid="provisional-note" data-years={years.join(',')}>
-      ⚠ {t('calendar.provisional', { years: years.join(t('calendar.yearsJoin')) })}
+      ⚠ {t(words, { years: years.join(t('calendar.yearsJoin')) })}
       {admin &&
         years.map((y) => (
           <Link key={y} href={`/calendar/${y}?edit`}>

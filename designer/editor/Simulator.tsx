@@ -272,7 +272,7 @@ function Simulation({ compiled, flow, kept, onPath, onSaveRun }: { compiled: Com
               <li key={x.id}>
                 {t(`formDesigner.sim.timerKinds.${x.id.split(':')[1] ?? 'after'}`)} <code>{x.id}</code> · {t('formDesigner.sim.dueAt', { time: formatTime(x.due) })}
                 {due.some((d) => d.id === x.id) && <span className="badge danger">{t('formDesigner.sim.dueNow')}</span>}
-                {countsWorkingDays(compiled, x.id) && <ProvisionalNote of={{ due: x.due, dueProvisional: true, provisionalYears: provisionalYears(snap.context.enteredAt, x.due) }} />}
+                {countsWorkingDays(compiled, x.id) && <ProvisionalNote years={provisionalYears(snap.context.enteredAt, x.due)} words="calendar.provisionalSimulation" />}
               </li>
             ))}
           </ul>

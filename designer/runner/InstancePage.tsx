@@ -15,7 +15,7 @@ import { StepForm } from './StepForm.tsx';
 import { useSend } from './useSend.ts';
 import { useLabelers } from '../audit/labelers.ts';
 import { ValueView } from '../audit/Values.tsx';
-import { ProvisionalNote, RECALENDAR, RecalendarLines } from '../calendar/DueNotes.tsx';
+import { ProvisionalNote, provisionalOf, RECALENDAR, RecalendarLines } from '../calendar/DueNotes.tsx';
 
 export type InstanceView = Awaited<ReturnType<typeof api.instances.get.query>>;
 
@@ -53,7 +53,7 @@ function InstanceView({ view }: { view: InstanceView }) {
             {t('runner.due', { time: formatTime(step.due) })}
           </p>
         )}
-        <ProvisionalNote of={step} />
+        <ProvisionalNote years={provisionalOf(step)} />
         <Recalendars records={(visited.data ?? []).filter((r) => r.type === RECALENDAR)} flow={flow} />
         {instance.status === 'done' && (
           <p data-testid="outcome" className="outcome">

@@ -65,6 +65,12 @@ describe('working-day calendar', () => {
     // The admin: 工作日历 lists 2027 as provisional, with a link to enter it.
     const admin = await visit(env.browser, env.s, 'qs.admin');
     const page = admin.page;
+    // The overview says which coming year's due times are provisional.
+    await page.getByRole('link', { name: '镇街总览' }).click();
+    const note = page.getByTestId('provisional-note');
+    await note.waitFor();
+    expect(await note.textContent()).toContain('2027年放假安排尚未录入');
+    await shot(page, 'calendar-overview-provisional-desktop-zh');
     await page.getByRole('link', { name: '工作日历' }).click();
     const row2027 = page.getByTestId('calendar-year-2027');
     await row2027.waitFor();
@@ -107,6 +113,9 @@ describe('working-day calendar', () => {
     await page.getByRole('link', { name: /返回年份列表/ }).click();
     await page.locator('[data-testid="calendar-year-2027"][data-status="official"]').waitFor();
     expect(await page.getByTestId('calendar-year-2027').textContent()).toContain(NUMBER);
+    await page.getByRole('link', { name: '镇街总览' }).click();
+    await page.locator('[data-testid="overview-calendar"][data-provisional=""]').waitFor({ state: 'attached' });
+    expect(await page.getByTestId('provisional-note').count()).toBe(0);
 
     // The matter: 31 Dec, then 5 and 6 January → due 6 January, no longer provisional; the page
     // says what was recomputed, in words.

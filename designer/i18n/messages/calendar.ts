@@ -69,6 +69,8 @@ export const calendar = {
     forbidden: '只有乡镇管理员可以录入放假安排。',
     /** A due time counted on a year without an official schedule. */
     provisional: '{years}年放假安排尚未录入，此期限为暂行推算，录入后可能变化。',
+    provisionalOverview: '{years}年放假安排尚未录入：落在这些年份的工作日期限均为暂行推算，录入后会重新计算。',
+    provisionalSimulation: '模拟按内置日历计算：{years}年按法定节假日暂行推算，实际期限以录入的放假安排为准。',
     provisionalLink: '录入{year}年安排',
     yearsJoin: '、',
     /** A recalendar record on the matter page and in the auditor's timeline. */
@@ -150,6 +152,8 @@ export const calendar = {
     adoptedDone: 'Adopted the {year} schedule; recomputed the due times of {n} matter(s).',
     forbidden: 'Only township admins can enter holiday schedules.',
     provisional: 'The {years} holiday schedule has not been entered yet: this due time is provisional and may change once it is.',
+    provisionalOverview: 'The {years} holiday schedule has not been entered yet: working-day due times in those years are provisional and will be recomputed once it is.',
+    provisionalSimulation: 'The simulation counts on the built-in calendar: {years} is counted provisionally from the statutory holidays; real due times follow the schedule entered.',
     provisionalLink: 'Enter the {year} schedule',
     yearsJoin: ', ',
     recalendar: {
