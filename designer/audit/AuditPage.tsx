@@ -13,7 +13,7 @@ import { diffData, splitContainers, type DiffEntry } from './diff.ts';
 import { labelAt } from '../../engine/labels.ts';
 import { parsePointer } from '../../engine/pointer.ts';
 import { useLabelers } from './labelers.ts';
-import { RecalendarLines } from '../calendar/DueNotes.tsx';
+import { RECALENDAR, RecalendarLines } from '../calendar/DueNotes.tsx';
 import { isVoteResult, useFieldLabel, ValueView, VoteSummary, type Labeler } from './Values.tsx';
 
 type Replay = Awaited<ReturnType<typeof api.audit.replay.query>>;
@@ -359,6 +359,7 @@ function Payload({ flow, record, labeler, base }: { flow: Flow; record: HistoryR
       </>
     );
   }
+  if (record.type === RECALENDAR) return <RecalendarLines record={record} flow={flow} showVersion />;
   if (record.type === 'MIGRATE') {
     // A migration names both versions and where the instance left and landed (see engine/migrate.ts).
     const from = payload.from as { version?: string; hash?: string } | undefined;

@@ -41,6 +41,7 @@ export function ProvisionalNote({ years, words = 'calendar.provisional' }: { yea
   );
 }
 
+// The engine's RECALENDAR, named here so that the matter page's chunk does not load the engine.
 export const RECALENDAR = 'RECALENDAR';
 
 interface Change {

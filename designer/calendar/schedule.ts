@@ -2,7 +2,6 @@
 // days, make-up working days, holiday names), its twelve month grids, clicking a day, and dates in
 // words. Whether a schedule is right (and reading a holiday-cn file) is the server's preview, the
 // one place those rules live. No React, no server.
-import { addPeriod, type Period, type WorkCalendar } from '../../engine/index.ts';
 
 /** A year's holiday schedule as entered: rest days and make-up working days (YYYY-MM-DD). */
 export interface Schedule {
@@ -109,16 +108,4 @@ export function dayWords(date: string, lang: 'zh' | 'en', thisYear?: number): st
 /** The month's name for a month grid's heading. */
 export function monthWords(month: number, lang: 'zh' | 'en'): string {
   return lang === 'zh' ? `${month}月` : ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][month - 1]!;
-}
-
-/**
- * The China date a period started at `now` ends on, by the engine's own arithmetic (the one the
- * server uses for due times); null while the period is not a valid one.
- */
-export function periodEnd(period: Period, now: string, calendar?: WorkCalendar): string | null {
-  try {
-    return chinaDay(addPeriod(now, period, calendar));
-  } catch {
-    return null;
-  }
 }

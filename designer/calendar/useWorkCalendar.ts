@@ -1,9 +1,10 @@
 // The working-day calendar the designer counts on: the township's versions of this year and the
 // next (official, built-in, or provisional from the law), as the server counts due times; any
-// other year provisional from the law, as the server would make it.
+// other year provisional from the law, as the server would make it. And where a period started
+// now ends on it. (The engine stays out of the pages that only show due times.)
 import { useMemo } from 'react';
 import { useQueries } from '@tanstack/react-query';
-import { makeWorkCalendar, type WorkCalendar } from '../../engine/index.ts';
+import { addPeriod, makeWorkCalendar, type Period, type WorkCalendar } from '../../engine/index.ts';
 import { calendarApi } from './api.ts';
 import { chinaDay } from './schedule.ts';
 
@@ -32,4 +33,16 @@ export function useWorkCalendar(now = new Date().toISOString()): DesignerCalenda
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const calendar = useMemo(() => makeWorkCalendar(versions), [key]);
   return { calendar, provisionalYears: (from, to) => provisionalYearsBetween(calendar, from, to) };
+}
+
+/**
+ * The China date a period started at `now` ends on, by the engine's own arithmetic (the one the
+ * server uses for due times); null while the period is not a valid one.
+ */
+export function periodEnd(period: Period, now: string, calendar?: WorkCalendar): string | null {
+  try {
+    return chinaDay(addPeriod(now, period, calendar));
+  } catch {
+    return null;
+  }
 }

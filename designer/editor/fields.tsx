@@ -4,8 +4,8 @@ import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { Calendar, Period, Text, VoteRule } from '../../engine/types.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { durationWords } from '../diagram/words.ts';
-import { chinaDay, dayWords, periodEnd } from '../calendar/schedule.ts';
-import { useWorkCalendar } from '../calendar/useWorkCalendar.ts';
+import { chinaDay, dayWords } from '../calendar/schedule.ts';
+import { periodEnd, useWorkCalendar } from '../calendar/useWorkCalendar.ts';
 
 let session = 0;
 /** A key for one stretch of typing in one field: new on every focus. */

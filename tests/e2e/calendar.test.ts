@@ -142,6 +142,8 @@ describe('working-day calendar', () => {
     const row = timeline.locator('tr', { hasText: '按新放假安排重新计算期限（系统）' });
     expect(await row.getByTestId('recalendar').textContent()).toContain('原 1月5日 → 新 1月6日');
     expect(await row.getByTestId('recalendar').textContent()).toContain('日历版本');
+    await row.scrollIntoViewIfNeeded();
+    await shot(auditor.page, 'calendar-audit-timeline-desktop-zh');
     await auditor.close();
     await admin.close();
   }, 120_000);
@@ -172,6 +174,9 @@ describe('working-day calendar', () => {
     await checked(page, 'ok');
     expect(await page.getByTestId('calendar-adopt').isEnabled()).toBe(true);
     await shot(page, 'calendar-editor-phone-en');
+    await page.getByRole('link', { name: /Back to the years/ }).click();
+    await page.locator('[data-testid="calendar-year-2027"][data-status="official"]').waitFor();
+    await shot(page, 'calendar-years-phone-en');
     await admin.close();
   }, 60_000);
 

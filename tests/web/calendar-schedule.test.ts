@@ -1,7 +1,8 @@
 // The calendar pages' pure parts: a year's month grids start on Monday and mark rest, make-up and
 // weekend days; clicking a day toggles it the way the page says; dates read as people write them.
 import { describe, expect, it } from 'vitest';
-import { chinaDay, dayKind, dayWords, monthGrid, nameDay, periodEnd, toggleDay, weekdayOf, type Schedule } from '../../designer/calendar/schedule.ts';
+import { chinaDay, dayKind, dayWords, monthGrid, nameDay, toggleDay, weekdayOf, type Schedule } from '../../designer/calendar/schedule.ts';
+import { periodEnd } from '../../designer/calendar/useWorkCalendar.ts';
 
 // Made up for the test (not an official schedule): New Year off on Friday 1 Jan 2027 and the
 // Monday after, with Saturday 9 Jan a make-up working day.
