@@ -128,7 +128,7 @@ export function CalendarYearPage({ me, year }: { me: Me; year: number }) {
                     }}
                     data-testid="calendar-edit"
                   >
-                    {t('calendar.enter', { year })}
+                    {t(provisional ? 'calendar.enter' : 'calendar.revise', { year })}
                   </button>
                 )}
                 {!admin && <p className="small muted">{t('calendar.forbidden')}</p>}
