@@ -5,7 +5,7 @@ import type { CompiledState, CompiledTransition } from './compile.ts';
 import { withKey, withoutKey, withoutKeys } from './immutable.ts';
 import { getAt, setAt } from './pointer.ts';
 import type { WorkCalendar } from './calendar.ts';
-import { addPeriod, parseDuration, workingDue } from './time.ts';
+import { addPeriod, durationOf, workingDue } from './time.ts';
 import type { ActiveTimer, Actor, InstanceContext, Period, VoteResult } from './types.ts';
 
 export interface MachineEvent {
@@ -28,7 +28,7 @@ export interface MachineEvent {
  */
 export function startTimer(at: string, period: Period, calendar: WorkCalendar | undefined): ActiveTimer {
   if (period.calendar !== 'working' || !calendar?.recorded) return { due: addPeriod(at, period, calendar) };
-  const days = parseDuration(period.duration).days;
+  const days = durationOf(period.duration).days;
   const { due, shift } = workingDue(at, days, calendar);
   return { due, from: at, days, calendars: shift.calendars! };
 }

@@ -92,13 +92,23 @@ export function calendarVersion(year: CalendarYear): CalendarVersion {
   return { ...body, hash: hashJson(body) };
 }
 
-/** True when `v` carries the hash of its own content. */
+/** Version objects already found intact (hashing a version costs more than a replay step). */
+const intact = new WeakSet<object>();
+
+/**
+ * True when `v` carries the hash of its own content. Remembered per object, so a caller must not
+ * change a version it passed in (versions are immutable data).
+ */
 export function versionIntact(v: CalendarVersion): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (intact.has(v)) return true;
   try {
-    return calendarVersion(v).hash === v.hash;
+    if (calendarVersion(v).hash !== v.hash) return false;
   } catch {
     return false;
   }
+  intact.add(v);
+  return true;
 }
 
 // --- The law: 全国年节及纪念日放假办法 (2024 amendment), the days every citizen rests. ---
@@ -205,7 +215,8 @@ export function checkCalendarYear(year: CalendarYear): CalendarProblem[] {
 export class CalendarInputError extends EngineError {
   readonly field: string;
   constructor(field: string, message: string) {
-    super('CALENDAR_INVALID', `${field}: ${message}`, [{ pointer: field, message }]);
+    // The issue's pointer is a JSON pointer (days[3].date → /days/3/date), as every issue's is.
+    super('CALENDAR_INVALID', `${field}: ${message}`, [{ pointer: field === '/' ? '' : '/' + field.replace(/\[(\d+)\]/g, '.$1').split('.').join('/'), message }]);
     this.name = 'CalendarInputError';
     this.field = field;
   }
@@ -372,27 +383,54 @@ export function baselineCalendar(): WorkCalendar {
 /** Calendar versions a chain may use: a list, or a lookup by hash (like FlowVersions). */
 export type CalendarVersions = readonly CalendarVersion[] | ((hash: string) => CalendarVersion | undefined);
 
+/** Lookups built from lists, per list (a host passes the same list for many chains). */
+const lookups = new WeakMap<readonly CalendarVersion[], (hash: string) => CalendarVersion | undefined>();
+
+/** A lookup by hash; versions whose content does not give their hash are left out. */
 export function calendarLookup(versions: CalendarVersions | undefined): (hash: string) => CalendarVersion | undefined {
-  if (typeof versions === 'function') return versions;
-  const byHash = new Map<string, CalendarVersion>();
-  for (const v of versions ?? []) if (versionIntact(v)) byHash.set(v.hash, v);
-  return (hash) => byHash.get(hash);
+  if (typeof versions === 'function') return (hash) => {
+    const v = versions(hash);
+    return v && v.hash === hash && versionIntact(v) ? v : undefined;
+  };
+  const list = versions ?? [];
+  let find = lookups.get(list);
+  if (find === undefined) {
+    const byHash = new Map<string, CalendarVersion>();
+    for (const v of list) if (versionIntact(v)) byHash.set(v.hash, v);
+    find = (hash) => byHash.get(hash);
+    lookups.set(list, find);
+  }
+  return find;
 }
 
 /**
  * The calendar a record's listed versions make, for replay: exactly those versions; a year they
  * do not cover has no answer (an error), so nothing a replay computes comes from code.
  */
+/**
+ * Replay calendars by the hashes they hold. Versions are content-addressed and checked intact
+ * (calendarLookup), so the same hashes always make the same calendar, whoever supplied them; kept
+ * so that verifying many chains does not rebuild (and re-count on) the same calendar each time.
+ */
+const replayCalendars = new Map<string, WorkCalendar>();
+
 export function replayCalendar(hashes: readonly string[], find: (hash: string) => CalendarVersion | undefined): WorkCalendar {
+  const key = hashes.join(' ');
+  const known = replayCalendars.get(key);
   const versions: CalendarVersion[] = [];
   for (const hash of hashes) {
+    // Every hash must still be supplied by this caller, even when the calendar is known.
     const v = typeof hash === 'string' ? find(hash) : undefined;
     if (!v) throw new EngineError('CALENDAR_MISSING', `calendar version ${String(hash)} was not supplied`);
     versions.push(v);
   }
-  return new WorkCalendar(versions, true, (year) => {
+  if (known) return known;
+  const made = new WorkCalendar(versions, true, (year) => {
     throw new EngineError('CALENDAR_MISSING', `the record's calendar versions do not cover ${year}`);
   });
+  if (replayCalendars.size >= 1000) replayCalendars.clear();
+  replayCalendars.set(key, made);
+  return made;
 }
 
 let legacy: WorkCalendar | undefined;

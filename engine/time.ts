@@ -198,7 +198,8 @@ function chinaDate(ms: number): string {
 const CACHE_LIMIT = 10_000;
 const durations = new Map<string, Duration>();
 
-function durationOf(text: string): Duration {
+/** parseDuration, cached (the same object for the same text: never change it). */
+export function durationOf(text: string): Duration {
   const cached = durations.get(text);
   if (cached !== undefined) return cached;
   if (durations.size >= CACHE_LIMIT) durations.clear();

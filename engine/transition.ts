@@ -155,8 +155,13 @@ function diffEffects(prev: InstanceContext | null, next: InstanceContext, at: st
     for (const id of Object.keys(after)) if (before[id]?.due !== after[id]!.due) effects.push({ type: 'timer.schedule', timer: id, due: after[id]!.due });
   }
   const was = prev?.disclosure ?? null;
-  if (was && was !== next.disclosure) effects.push({ type: 'disclosure.end', state: was.state, at });
   const now = next.disclosure;
+  if (was && now && was !== now && was.state === now.state && was.from === now.from && was.items === now.items) {
+    // The same notice with its end recounted (RECALENDAR): it stays up, with its end moved.
+    effects.push({ type: 'disclosure.reschedule', state: now.state, until: now.until });
+    return effects;
+  }
+  if (was && was !== now) effects.push({ type: 'disclosure.end', state: was.state, at });
   if (now && now !== was) effects.push({ type: 'disclosure.publish', state: now.state, from: now.from, until: now.until, items: now.items });
   return effects;
 }

@@ -204,4 +204,6 @@ export type Effect =
   | { type: 'timer.cancel'; timer: string }
   | { type: 'disclosure.publish'; state: string; from: string; until: string; items: Record<string, unknown> }
   | { type: 'disclosure.end'; state: string; at: string }
+  /** The running notice of `state` now ends at `until` (its period was recounted: RECALENDAR). */
+  | { type: 'disclosure.reschedule'; state: string; until: string }
   | { type: 'instance.done'; outcome: Outcome };

@@ -131,6 +131,9 @@ describe('counting on versioned calendars', () => {
     expect(hash).toBe(hashJson(unsigned));
     expect(re.snapshot.context.disclosure!.until).toBe('2027-01-07T02:00:00.000Z');
     expect(re.effects).toContainEqual({ type: 'timer.schedule', timer: 'notice:disclosure', due: '2027-01-07T02:00:00.000Z' });
+    // The notice stays up (no end, no second notice): only its end moves.
+    expect(re.effects).toContainEqual({ type: 'disclosure.reschedule', state: 'notice', until: '2027-01-07T02:00:00.000Z' });
+    expect(re.effects.filter((e) => e.type === 'disclosure.end' || e.type === 'disclosure.publish')).toEqual([]);
     // A second RECALENDAR has nothing left to do.
     expect(() => apply(compiled, re.snapshot, { type: RECALENDAR, actor: system, at: '2026-12-30T09:00:00+08:00', payload: { year: 2027, calendar: official.hash } }, { calendar: after })).toThrow(/no running timer/);
     // The old due time no longer fires; the new one does.

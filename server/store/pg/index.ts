@@ -307,6 +307,8 @@ export class PgStore implements Store {
         );
       } else if (e.type === 'disclosure.end') {
         await this.run(c, 'UPDATE disclosures SET ended_at = $1 WHERE instance_id = $2 AND state = $3 AND ended_at IS NULL', [e.at, instance.id, e.state]);
+      } else if (e.type === 'disclosure.reschedule') {
+        await this.run(c, 'UPDATE disclosures SET until_at = $1 WHERE instance_id = $2 AND state = $3 AND ended_at IS NULL', [e.until, instance.id, e.state]);
       }
     }
     const taskRows = w.tasks.flatMap((t) => t.roles.map((role) => [instance.id, role, instance.villageId, instance.townshipId, instance.flowId, instance.title, t.state, t.since, t.due, t.overdue]));

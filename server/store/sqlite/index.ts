@@ -356,6 +356,8 @@ export class SqliteStore implements Store {
         );
       } else if (e.type === 'disclosure.end') {
         this.run('UPDATE disclosures SET ended_at = ? WHERE instance_id = ? AND state = ? AND ended_at IS NULL', e.at, instance.id, e.state);
+      } else if (e.type === 'disclosure.reschedule') {
+        this.run('UPDATE disclosures SET until_at = ? WHERE instance_id = ? AND state = ? AND ended_at IS NULL', e.until, instance.id, e.state);
       }
     }
     this.run('DELETE FROM tasks WHERE instance_id = ?', instance.id);
