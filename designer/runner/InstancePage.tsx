@@ -53,7 +53,8 @@ function InstanceView({ view }: { view: InstanceView }) {
             {t('runner.due', { time: formatTime(step.due) })}
           </p>
         )}
-        <ProvisionalNote years={provisionalOf(step)} />
+        {/* Any running timer (the deadline, a notice period, a timeout) counted on a provisional year. */}
+        <ProvisionalNote years={[...new Set([step, ...view.timers].flatMap(provisionalOf))].sort()} />
         <Recalendars records={(visited.data ?? []).filter((r) => r.type === RECALENDAR)} flow={flow} />
         {instance.status === 'done' && (
           <p data-testid="outcome" className="outcome">
