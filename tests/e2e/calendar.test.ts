@@ -110,6 +110,7 @@ describe('working-day calendar', () => {
     expect(await page.getByTestId('calendar-adopted').textContent()).toBe(`已启用2027年安排，重新计算了 ${affected} 件事项的期限。`);
     await page.locator('[data-testid="calendar-summary"][data-status="official"]').waitFor();
     expect(await page.getByTestId('calendar-source').textContent()).toBe(`依据：${TITLE}（${NUMBER}）`);
+    await shot(page, 'calendar-year-official-desktop-zh');
     await page.getByRole('link', { name: /返回年份列表/ }).click();
     await page.locator('[data-testid="calendar-year-2027"][data-status="official"]').waitFor();
     expect(await page.getByTestId('calendar-year-2027').textContent()).toContain(NUMBER);
