@@ -43,7 +43,7 @@ function SignedIn() {
           <Route path="/catalogue/:id/notice">{(p) => <NoticePage id={p.id} />}</Route>
           <Route path="/overview">{() => <OverviewPage me={me.data!} />}</Route>
           <Route path="/calendar">{() => <CalendarPage me={me.data!} />}</Route>
-          <Route path="/calendar/:year">{(p) => <CalendarYearPage me={me.data!} year={Number(p.year)} />}</Route>
+          <Route path="/calendar/:year">{(p) => (/^\d{4}$/.test(p.year) ? <CalendarYearPage me={me.data!} year={Number(p.year)} /> : <Redirect to="/calendar" />)}</Route>
           <Route path="/designer">{() => <DesignerHome me={me.data!} />}</Route>
           <Route path="/designer/new">{() => <DesignerNew me={me.data!} />}</Route>
           <Route path="/designer/edit/:versionId">{(p) => <DesignerEdit me={me.data!} versionId={Number(p.versionId)} />}</Route>

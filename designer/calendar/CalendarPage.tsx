@@ -85,7 +85,7 @@ export function CalendarYearPage({ me, year }: { me: Me; year: number }) {
   const editing = admin && new URLSearchParams(useSearch()).has('edit');
   const setEditing = (on: boolean) => navigate(on ? `/calendar/${year}?edit` : `/calendar/${year}`);
   const [adopted, setAdopted] = useState<Said | null>(null);
-  const shown = useQuery({ queryKey: ['calendar', 'show', year], queryFn: () => calendarApi.show.query({ year }), enabled: Number.isInteger(year) });
+  const shown = useQuery({ queryKey: ['calendar', 'show', year], queryFn: () => calendarApi.show.query({ year }) });
   return (
     <div className="calendar">
       <p className="no-print">
