@@ -178,6 +178,13 @@ describe('working-day calendar', () => {
     await page.getByRole('link', { name: /Back to the years/ }).click();
     await page.locator('[data-testid="calendar-year-2027"][data-status="official"]').waitFor();
     await shot(page, 'calendar-years-phone-en');
+    // Large text (older readers): the months still fit a phone.
+    await page.getByLabel('Large text').check();
+    await page.getByRole('link', { name: '2027' }).click();
+    await page.getByTestId('calendar-months').waitFor();
+    const width = await page.getByTestId('calendar-months').evaluate((el) => el.scrollWidth);
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+    await shot(page, 'calendar-year-phone-en-large');
     await admin.close();
   }, 60_000);
 
