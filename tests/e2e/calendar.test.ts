@@ -174,6 +174,13 @@ describe('working-day calendar', () => {
     await page.getByTestId('calendar-months').locator('[data-date="2027-01-12"]').click();
     await checked(page, 'ok');
     expect(await page.getByTestId('calendar-adopt').isEnabled()).toBe(true);
+    // Clicking a weekday makes it a rest day, which can be named (a bridge day, say).
+    const monday = page.getByTestId('calendar-months').locator('[data-date="2027-03-08"]');
+    await monday.click();
+    expect(await monday.getAttribute('data-kind')).toBe('rest');
+    await page.getByLabel('Holiday name of 8 Mar').fill('Test day');
+    await monday.getByText('Test day').waitFor();
+    await checked(page, 'ok');
     await shot(page, 'calendar-editor-phone-en');
     await page.getByRole('link', { name: /Back to the years/ }).click();
     await page.locator('[data-testid="calendar-year-2027"][data-status="official"]').waitFor();
