@@ -1,5 +1,6 @@
 // A year as twelve month grids: rest days (休), make-up working days (班) and holiday names; in
 // editing, each day is a button that toggles it (see toggleDay). Days with a problem are marked.
+import type { ReactNode } from 'react';
 import { lookup, useI18n } from '../i18n/index.tsx';
 import { dayWords, monthGrid, monthWords, type GridDay, type Schedule } from './schedule.ts';
 
@@ -10,35 +11,40 @@ interface Props {
   selected?: string | null;
   /** Dates a preview found a problem with. */
   flagged?: ReadonlySet<string>;
+  /** Something to show under one month (the selected day's name field). */
+  under?: { month: number; node: ReactNode };
 }
 
-export function YearMonths({ schedule, onDay, selected, flagged }: Props) {
+export function YearMonths({ schedule, onDay, selected, flagged, under }: Props) {
   const { t, lang } = useI18n();
   const weekdays = lookup(lang, 'calendar.weekdays') as string[];
   return (
     <div className="cal-months" data-testid="calendar-months" data-year={schedule.year}>
       {Array.from({ length: 12 }, (_, i) => i + 1).map((month) => (
-        <table key={month} className="cal-month" aria-label={`${t('calendar.yearOf', { year: schedule.year })} ${monthWords(month, lang)}`}>
-          <caption>{monthWords(month, lang)}</caption>
-          <thead>
-            <tr>
-              {weekdays.map((w, i) => (
-                <th key={w} scope="col" className={i >= 5 ? 'cal-weekend-head' : undefined}>
-                  {w}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {monthGrid(schedule, month).map((week, w) => (
-              <tr key={w}>
-                {week.map((day, i) => (
-                  <td key={day?.date ?? `pad-${i}`}>{day && <Day day={day} year={schedule.year} onDay={onDay} selected={selected === day.date} flagged={!!flagged?.has(day.date)} />}</td>
+        <div key={month} className="cal-month-box">
+          <table className="cal-month" aria-label={`${t('calendar.yearOf', { year: schedule.year })} ${monthWords(month, lang)}`}>
+            <caption>{monthWords(month, lang)}</caption>
+            <thead>
+              <tr>
+                {weekdays.map((w, i) => (
+                  <th key={w} scope="col" className={i >= 5 ? 'cal-weekend-head' : undefined}>
+                    {w}
+                  </th>
                 ))}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {monthGrid(schedule, month).map((week, w) => (
+                <tr key={w}>
+                  {week.map((day, i) => (
+                    <td key={day?.date ?? `pad-${i}`}>{day && <Day day={day} year={schedule.year} onDay={onDay} selected={selected === day.date} flagged={!!flagged?.has(day.date)} />}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {under?.month === month && under.node}
+        </div>
       ))}
     </div>
   );

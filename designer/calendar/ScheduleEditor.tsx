@@ -106,6 +106,13 @@ export function ScheduleEditor({ year, from, onDone }: { year: number; from: Ver
     document.querySelector<HTMLElement>(`[data-testid="calendar-months"] [data-date="${date}"]`)?.focus();
   };
   const selectedKind = selected ? dayKind(draft, selected) : null;
+  /** The selected rest or make-up day's name, edited under its month. */
+  const dayName = (date: string) => (
+    <label className="cal-day-name">
+      {t('calendar.edit.dayName', { date: dayWords(date, lang, year) })}
+      <input value={draft.names[date] ?? ''} placeholder={t('calendar.edit.dayNamePlaceholder')} onChange={(e) => setDraft((d) => nameDay(d, date, e.target.value))} />
+    </label>
+  );
   const canAdopt = !!current && problems.length === 0 && !preview.isFetching && !adopting;
   return (
     <div className="cal-editor" data-testid="calendar-editor">
@@ -140,12 +147,6 @@ export function ScheduleEditor({ year, from, onDone }: { year: number; from: Ver
       </section>
 
       <section className="panel cal-check" aria-labelledby="cal-check-title" data-testid="calendar-preview" data-state={preview.isFetching ? 'checking' : current ? (problems.length ? 'problems' : 'ok') : 'none'}>
-        {selected && (selectedKind === 'rest' || selectedKind === 'work') && (
-          <label className="cal-day-name">
-            {t('calendar.edit.dayName', { date: dayWords(selected, lang, year) })}
-            <input value={draft.names[selected] ?? ''} placeholder={t('calendar.edit.dayNamePlaceholder')} onChange={(e) => setDraft((d) => nameDay(d, selected, e.target.value))} />
-          </label>
-        )}
         <h2 id="cal-check-title">{t('calendar.preview.title')}</h2>
         {preview.error ? (
           <ErrorBox error={preview.error} onRetry={() => preview.refetch()} />
@@ -187,6 +188,7 @@ export function ScheduleEditor({ year, from, onDone }: { year: number; from: Ver
         schedule={draft}
         selected={selected}
         flagged={flagged}
+        under={selected && (selectedKind === 'rest' || selectedKind === 'work') ? { month: Number(selected.slice(5, 7)), node: dayName(selected) } : undefined}
         onDay={(date) => {
           setDraft((d) => toggleDay(d, date));
           setSelected(date);
