@@ -33,7 +33,7 @@ export class MigrateStoreError extends Error {
 }
 
 // Copied in this order (foreign keys); ids that are a sequence in PostgreSQL are given new values.
-const TABLES: { name: string; order: string; renumber?: boolean; since?: number }[] = [
+const TABLES: { name: string; order: string; renumber?: boolean; optional?: boolean }[] = [
   { name: 'townships', order: 'id' },
   { name: 'villages', order: 'id' },
   { name: 'users', order: 'id' },
@@ -48,9 +48,10 @@ const TABLES: { name: string; order: string; renumber?: boolean; since?: number 
   { name: 'audit_log', order: 'id', renumber: true },
   { name: 'catalogue_items', order: 'id' },
   { name: 'catalogue_starts', order: 'instance_id' },
-  // Schema 6: content-addressed, so only versions the target lacks are copied (it holds the baseline already).
-  { name: 'calendar_versions', order: 'hash', since: 6 },
-  { name: 'calendar_adoptions', order: 'id', renumber: true, since: 6 },
+  // Only in files whose schema has them (the calendar migration); content-addressed, so only the
+  // versions the target lacks are copied (it holds the baseline already).
+  { name: 'calendar_versions', order: 'hash', optional: true },
+  { name: 'calendar_adoptions', order: 'id', renumber: true, optional: true },
 ];
 
 /** Inserts rows in batches (PostgreSQL takes at most 65535 parameters per statement). */
@@ -104,7 +105,7 @@ export async function moveToPostgres(sqlitePath: string, url: string): Promise<M
       const counts: Record<string, number> = {};
       const versionIds = new Map<number, number>();
       for (const table of TABLES) {
-        if (table.since !== undefined && version < table.since) continue;
+        if (table.optional && !source.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table.name)) continue;
         let list = all(table.name, table.order);
         if (table.name === 'calendar_versions') {
           const have = new Set(((await c.query('SELECT hash FROM calendar_versions WHERE hash = ANY($1)', [list.map((r) => r.hash)])).rows as Row[]).map((r) => r.hash));

@@ -12,8 +12,9 @@ useNodeCrypto();
 const USAGE = `usage:
   villageflow validate FILE...             check flow files
   villageflow simulate FLOW EVENTS         run events (a JSON array) and print the history
-  villageflow verify FLOW... HISTORY [--head HASH]
+  villageflow verify FLOW... HISTORY [--head HASH] [--calendars FILE]
   villageflow verify BUNDLE [--head HASH]  check a history's hash chain by re-executing it
+                                           (--calendars: a JSON list of the calendar versions its records name)
   villageflow types                        generate flows/types from the bundled flows
   villageflow check                        validate bundled flows, golden runs and generated types
   villageflow runs [--write]               replay golden runs (--write pins their hashes)
@@ -69,17 +70,31 @@ function cmdSimulate(args: string[], io: Out): number {
   }
 }
 
+/** Calendar versions from a file; one whose content does not give its hash is left out (a record naming it then fails, naming it). */
+function calendarList(file: string, list: unknown, at: string, io: Out): CalendarVersion[] {
+  if (!Array.isArray(list)) throw new CliError(`${file}: ${at ? `${at} must be` : 'must be'} a list of calendar versions`);
+  return list.filter((v: unknown, i) => {
+    const ok = v !== null && typeof v === 'object' && versionIntact(v as CalendarVersion);
+    if (!ok) io.err(`${file}: ${at ? `${at}/` : ''}${i} does not match its hash; it is not used`);
+    return ok;
+  }) as CalendarVersion[];
+}
+
 function cmdVerify(args: string[], io: Out): number {
   const headAt = args.indexOf('--head');
   let head = headAt >= 0 ? args[headAt + 1] : undefined;
   if (headAt >= 0 && !head) throw new CliError('--head needs a HASH');
-  const files = headAt >= 0 ? args.filter((_, i) => i !== headAt && i !== headAt + 1) : args;
+  const calendarsAt = args.indexOf('--calendars');
+  const calendarsFile = calendarsAt >= 0 ? args[calendarsAt + 1] : undefined;
+  if (calendarsAt >= 0 && !calendarsFile) throw new CliError('--calendars needs a FILE');
+  const files = args.filter((_, i) => !(headAt >= 0 && (i === headAt || i === headAt + 1)) && !(calendarsAt >= 0 && (i === calendarsAt || i === calendarsAt + 1)));
   let compiled: CompiledFlow[];
   let history: unknown;
   // The baseline years are in every villageflow; a bundle brings every other version its records name.
   const calendars: CalendarVersion[] = [...baselineVersions()];
   if (files.length === 1) {
     const bundle = readJson(files[0]!) as { flow?: unknown; flows?: unknown; history?: unknown; calendars?: unknown };
+    if (calendarsFile !== undefined) throw new CliError('a bundle carries its calendar versions; --calendars is for FLOW... HISTORY');
     if (!bundle || typeof bundle !== 'object' || !bundle.flow || !bundle.history) {
       throw new CliError(`${files[0]}: a bundle is { "flow": {...}, "history": [...] }`);
     }
@@ -91,14 +106,7 @@ function cmdVerify(args: string[], io: Out): number {
       return compileFlow(flow);
     });
     history = bundle.history;
-    if (bundle.calendars !== undefined) {
-      if (!Array.isArray(bundle.calendars)) throw new CliError(`${files[0]}: calendars must be a list of calendar versions`);
-      bundle.calendars.forEach((v: unknown, i) => {
-        // A version whose content does not give its hash is left out: a record naming it then fails, naming it.
-        if (v === null || typeof v !== 'object' || !versionIntact(v as CalendarVersion)) io.err(`${files[0]}: calendars/${i} does not match its hash; it is not used`);
-        else calendars.push(v as CalendarVersion);
-      });
-    }
+    if (bundle.calendars !== undefined) calendars.push(...calendarList(files[0]!, bundle.calendars, 'calendars', io));
     // An exported bundle names the head the server held; it stands in for --head when none is given.
     const exportedHead = (bundle as { instance?: { head?: unknown } }).instance?.head;
     if (head === undefined && typeof exportedHead === 'string') head = exportedHead;
@@ -106,6 +114,7 @@ function cmdVerify(args: string[], io: Out): number {
     // FLOW... HISTORY: a migrated history needs every version it ran on.
     compiled = files.slice(0, -1).map(loadFlow);
     history = readJson(files.at(-1)!);
+    if (calendarsFile !== undefined) calendars.push(...calendarList(calendarsFile, readJson(calendarsFile), '', io));
   } else {
     throw new CliError('verify needs FLOW... and HISTORY, or one BUNDLE');
   }

@@ -3,7 +3,7 @@ export type * from './types.ts';
 export { EngineError, FlowInvalidError, type EngineErrorCode } from './errors.ts';
 export { validateFlow } from './validate.ts';
 export { compileFlow, type CompiledFlow, type CompiledState, type CompiledTransition } from './compile.ts';
-export { start, apply, type StepResult, type StepOptions } from './transition.ts';
+export { start, apply, staleCalendarYears, type StepResult, type StepOptions } from './transition.ts';
 export { simulate, replay, verify, eventOf, SimulationError, type VerifyResult, type VerifyOptions, type ReplayOptions, type FlowVersions } from './history.ts';
 export {
   RECALENDAR, WorkCalendar, CalendarInputError, CalendarRefusedError, calendarVersion, versionIntact, checkCalendarYear, provisionalYear, statutoryHolidays, fromHolidayCn,

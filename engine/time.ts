@@ -188,7 +188,8 @@ export function canonicalTime(text: string): string {
   return isoString(ms);
 }
 
-function chinaDate(ms: number): string {
+/** The China date (YYYY-MM-DD) of epoch ms. */
+export function chinaDate(ms: number): string {
   return isoString(ms + CHINA_OFFSET_MS).slice(0, 10);
 }
 

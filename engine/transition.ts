@@ -7,10 +7,10 @@ import { EngineError } from './errors.ts';
 import { compileSchema, type Validator } from './forms.ts';
 import { hashRecordOf } from './hash.ts';
 import { withKeys } from './immutable.ts';
-import { epochMs, isoString, parseTime } from './time.ts';
+import { chinaDate, durationOf, epochMs, isoString, parseTime } from './time.ts';
 import { ballotSchema, closeVoteSchema, countProblems, decide, meetingRecordSchema, tallyBallots, type MeetingCounts } from './votes.ts';
 import { initialContext, startTimer, takeTransition, type MachineEvent } from './actions.ts';
-import { RECALENDAR, type WorkCalendar } from './calendar.ts';
+import { legacyCalendar, RECALENDAR, type WorkCalendar } from './calendar.ts';
 import type { ActiveTimer, Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, StateConfig, VoteResult } from './types.ts';
 
 export interface StepResult {
@@ -380,6 +380,39 @@ function guardRejection(compiled: CompiledFlow, state: CompiledState, event: Mac
 }
 
 /**
+ * Whether a running timer must be counted again on `calendar`, and from what: a timer that names
+ * its versions, for each year whose version `calendar` answers differently; a timer started before
+ * calendars were data (no versions: counted on the legacy calendar, weekends only outside
+ * 2004-2026), for each such year its count passed through, from the state's entry with the
+ * period its flow gives (what enterState counted).
+ */
+function recount(compiled: CompiledFlow, snap: InstanceSnapshot, id: string, t: ActiveTimer, calendar: WorkCalendar): { from: string; days: number; years: number[] } | null {
+  if (t.calendars !== undefined) {
+    if (t.from === undefined || t.days === undefined) return null;
+    const years: number[] = [];
+    for (const year in t.calendars) if (calendar.version(Number(year))?.hash !== t.calendars[year]) years.push(Number(year));
+    return years.length ? { from: t.from, days: t.days, years } : null;
+  }
+  const spec = compiled.states.get(snap.state)?.timers.find((s) => s.id === id);
+  const period = spec && (spec.periodOf ? spec.periodOf(snap.context.data) : spec.period);
+  if (period?.calendar !== 'working') return null;
+  const from = snap.context.enteredAt;
+  const first = Number(chinaDate(epochMs(from) + 86_400_000).slice(0, 4));
+  const last = Number(chinaDate(epochMs(t.due)).slice(0, 4));
+  const years: number[] = [];
+  for (let year = first; year <= last; year++) if (legacyCalendar().version(year) === null) years.push(year);
+  return years.length ? { from, days: durationOf(period.duration).days, years } : null;
+}
+
+/** The years whose versions the running timers of an instance counted on that `calendar` answers differently (RECALENDAR each). */
+export function staleCalendarYears(compiled: CompiledFlow, snap: InstanceSnapshot, calendar: WorkCalendar): number[] {
+  if (snap.status !== 'active') return [];
+  const years = new Set<number>();
+  for (const id of Object.keys(snap.context.timers)) for (const y of recount(compiled, snap, id, snap.context.timers[id]!, calendar)?.years ?? []) years.add(y);
+  return [...years].sort((a, b) => a - b);
+}
+
+/**
  * RECALENDAR { year, calendar }: the host adopted a version of `year` (the one `calendar` names,
  * which the host's calendar must hold) and every running working-day timer that counted on
  * another version of that year is counted again from its start on the host's calendar. The
@@ -409,9 +442,9 @@ function recalendar(
   const changes: { timer: string; from: string; to: string }[] = [];
   for (const id of Object.keys(before)) {
     const t = before[id]!;
-    const used = t.calendars?.[year];
-    if (used === undefined || used === hash || t.from === undefined || t.days === undefined) continue;
-    const next = startTimer(t.from, { duration: `P${t.days}D`, calendar: 'working' }, calendar);
+    const again = recount(compiled, snap, id, t, calendar);
+    if (!again?.years.includes(year)) continue;
+    const next = startTimer(again.from, { duration: `P${again.days}D`, calendar: 'working' }, calendar);
     timers = withKeys(timers, { [id]: next });
     changes.push({ timer: id, from: t.due, to: next.due });
   }

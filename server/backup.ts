@@ -128,8 +128,10 @@ export function verifyDatabase(path: string): DatabaseVerdict {
       return typeof c === 'object' ? c : undefined;
     };
     const history = db.prepare('SELECT * FROM history WHERE instance_id = ? ORDER BY seq');
-    // The calendar versions records name (schema 6 on); one that is missing or altered fails its record.
-    const calendarByHash = version >= 6 ? db.prepare('SELECT hash, json FROM calendar_versions WHERE hash = ?') : null;
+    // The calendar versions records name (from the migration that made calendars data; asked by
+    // table, not by version number); one that is missing or altered fails its record.
+    const hasCalendars = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'calendar_versions'").get() !== undefined;
+    const calendarByHash = hasCalendars ? db.prepare('SELECT hash, json FROM calendar_versions WHERE hash = ?') : null;
     const calendars = (hash: string): CalendarVersion | undefined => {
       const row = calendarByHash?.get(hash) as Record<string, unknown> | undefined;
       try {

@@ -2,8 +2,8 @@
 // one transaction. Each flow version is compiled once. Time comes from the injected clock.
 import { randomUUID } from 'node:crypto';
 import {
-  apply, calendarVersion, checkCalendarYear, compileFlow, makeWorkCalendar, openSteps, RECALENDAR, start, CalendarRefusedError,
-  type ActiveTimer, type CalendarVersion, type CalendarYear, type HistoryRecord, type CompiledFlow, type FlowEvent, type InstanceSnapshot, type StepResult, type WorkCalendar,
+  apply, calendarVersion, checkCalendarYear, compileFlow, makeWorkCalendar, openSteps, RECALENDAR, staleCalendarYears, start, CalendarRefusedError,
+  type ActiveTimer, type CalendarVersion, type CalendarYear, type HistoryRecord, type CompiledFlow, type FlowEvent, type StepResult, type WorkCalendar,
 } from '../engine/index.ts';
 import type { Clock } from './clock.ts';
 import { useNodeCrypto } from './node-crypto.ts';
@@ -54,15 +54,6 @@ interface TownshipCalendar {
   loadedAt: number;
 }
 
-/** The (year → hash) versions a running timer counted on that the calendar now answers differently. */
-export function staleYears(snapshot: InstanceSnapshot, calendar: WorkCalendar): number[] {
-  const years = new Set<number>();
-  if (snapshot.status !== 'active') return [];
-  for (const t of Object.values(snapshot.context.timers)) {
-    for (const [year, hash] of Object.entries(t.calendars ?? {})) if (calendar.version(Number(year))?.hash !== hash) years.add(Number(year));
-  }
-  return [...years].sort();
-}
 
 export class Runtime {
   private compiledFlows = new Map<number, CompiledFlow>();
@@ -165,10 +156,14 @@ export class Runtime {
   private async loadCalendar(townshipId: string): Promise<TownshipCalendar> {
     let c = this.calendars.get(townshipId);
     if (!c || Date.now() - c.loadedAt > CALENDAR_TTL_MS) {
+      const was = c;
       const years = await this.store.calendarYears(townshipId);
       const versions = years.map((y) => y.version);
       c = { calendar: makeWorkCalendar(versions), stored: new Set(versions.map((v) => v.hash)), official: new Set(versions.filter((v) => v.status === 'official').map((v) => v.year)), loadedAt: Date.now() };
       this.calendars.set(townshipId, c);
+      // Another process adopted a year while this one still counted on its old copy: what this
+      // process counted meanwhile is recomputed too (a failure is retried at the next start-up).
+      if (was && versions.some((v) => !was.stored.has(v.hash))) void this.recalendar(townshipId).catch(() => {});
     }
     return c;
   }
@@ -222,7 +217,7 @@ export class Runtime {
     for (let offset = 0; ; offset += page) {
       const list = await this.store.listInstances({ townshipId, status: 'active', limit: page, offset });
       for (const i of list) {
-        const years = staleYears(i.snapshot, cal);
+        const years = staleCalendarYears(await this.compiled(i.flowVersionId), i.snapshot, cal);
         if (years.length) out.push({ id: i.id, years });
       }
       if (list.length < page) return out;
@@ -261,14 +256,14 @@ export class Runtime {
       for (let attempt = 0; ; attempt++) {
         const instance = await this.store.getInstance(id);
         if (!instance) break;
-        if (!staleYears(instance.snapshot, calendar).length) break;
+        const compiled = await this.compiled(instance.flowVersionId);
+        if (!staleCalendarYears(compiled, instance.snapshot, calendar).length) break;
         try {
-          const compiled = await this.compiled(instance.flowVersionId);
           let snapshot = instance.snapshot;
           const steps: StepResult[] = [];
           // One record per stale year; recomputing one year's timers counts them on the township's
           // current versions of every year, so what is still stale is asked again after each.
-          for (let years = staleYears(snapshot, calendar); years.length; years = staleYears(snapshot, calendar)) {
+          for (let years = staleCalendarYears(compiled, snapshot, calendar); years.length; years = staleCalendarYears(compiled, snapshot, calendar)) {
             const event: FlowEvent = { type: RECALENDAR, actor: SYSTEM_ACTOR, at: this.now(), payload: { year: years[0]!, calendar: calendar.version(years[0]!)!.hash } };
             const step = apply(compiled, snapshot, event, { calendar });
             steps.push(step);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   apply, baselineVersions, calendarVersion, checkCalendarYear, compileFlow, fromHolidayCn, hashJson, makeWorkCalendar, provisionalYear,
-  RECALENDAR, replay, simulate, start, verify, CalendarInputError,
+  RECALENDAR, replay, simulate, staleCalendarYears, start, verify, CalendarInputError,
   type CalendarVersion, type CalendarYear, type Flow, type FlowEvent, type HistoryRecord,
 } from '../../engine/index.ts';
 
@@ -162,6 +162,22 @@ describe('counting on versioned calendars', () => {
     expect(before[1]!.calendars).toEqual([v2026.hash]);
     expect(verify(compiled, before, { calendars: baseline }).ok).toBe(true);
     expect(verify(compiled, after, { calendars: [...baseline, adopted2027()] }).ok).toBe(true);
+  });
+
+  it('a timer started before calendars were data (legacy, weekends only in 2027) is recounted when 2027 is adopted', () => {
+    const legacySteps = simulate(compiled, events('2026-12-29T10:00:00+08:00'));
+    const snap = legacySteps[1]!.snapshot;
+    expect(snap.context.timers['notice:disclosure']).toEqual({ due: '2027-01-05T02:00:00.000Z' });
+    const official = adopted2027();
+    const after = makeWorkCalendar([...baseline, official]);
+    expect(staleCalendarYears(compiled, snap, after)).toEqual([2027]);
+    // Nothing is stale on a calendar that only holds the baseline years the legacy one counted on.
+    expect(staleCalendarYears(compiled, legacySteps[0]!.snapshot, after)).toEqual([]);
+    const re = apply(compiled, snap, { type: RECALENDAR, actor: system, at: '2026-12-30T08:00:00+08:00', payload: { year: 2027, calendar: official.hash } }, { calendar: after });
+    expect(re.record.payload.changes).toEqual([{ timer: 'notice:disclosure', from: '2027-01-05T02:00:00.000Z', to: '2027-01-07T02:00:00.000Z' }]);
+    expect(staleCalendarYears(compiled, re.snapshot, after)).toEqual([]);
+    const records = [...legacySteps.map((x) => x.record), re.record];
+    expect(verify(compiled, records, { calendars: [...baseline, official] }).ok).toBe(true);
   });
 
   it('records made without a calendar name none and keep verifying on the legacy calendar', () => {

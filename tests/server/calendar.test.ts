@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/villageflow.ts';
-import { fromHolidayCn } from '../../engine/index.ts';
+import { calendarVersion, fromHolidayCn } from '../../engine/index.ts';
+import { Runtime } from '../../server/runtime.ts';
 import { errorOf, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
 
 /** MADE UP FOR TESTS ONLY (see its $comment): not the official 2027 schedule. */
@@ -130,13 +131,35 @@ describe('adopting 2027', () => {
     expect((await auditor.instances.get.query({ id: matter })).instance.state).toBe('forwarding');
   });
 
+  it('a correction adopted by a process that stopped before recomputing is finished at start-up', async () => {
+    // The adoption committed (version, adoption, audit entry), then the process died: no RECALENDAR yet.
+    const corrected = calendarVersion({ ...fromHolidayCn(MADE_UP_2027, SOURCE), rest: [...fromHolidayCn(MADE_UP_2027, SOURCE).rest, '2027-01-05'] });
+    await s.store.adoptCalendar({ townshipId: 'qingshan', version: corrected, by: 'qs-admin', at: s.runtime.now() }, { townshipId: 'qingshan', at: s.runtime.now(), actorId: 'qs-admin', action: 'calendar.adopt', target: '2027', details: { year: 2027, hash: corrected.hash } });
+    const auditor = await as('qs.auditor');
+    const before = await auditor.audit.history.query({ id: matter });
+    // A restarted server (a new runtime over the same store) finishes it.
+    const restarted = new Runtime(s.store, () => new Date(s.runtime.now()));
+    expect(await restarted.finishRecalendars()).toBeGreaterThanOrEqual(1);
+    const history = await auditor.audit.history.query({ id: matter });
+    expect(history).toHaveLength(before.length + 1);
+    expect(history.at(-1)!.payload).toEqual({ year: 2027, calendar: corrected.hash, changes: [{ timer: 'forwarding:deadline', from: '2027-01-05T02:00:00.000Z', to: '2027-01-06T02:00:00.000Z' }] });
+    expect(await auditor.audit.verify.query({ id: matter })).toMatchObject({ ok: true });
+    expect(await restarted.finishRecalendars()).toBe(0);
+  });
+
   it('exports a bundle with its calendar versions that the CLI verifies offline', async () => {
     const bundle = await (await as('qs.auditor')).audit.export.query({ id: matter });
-    expect(bundle.calendars.map((v) => v.year).sort()).toEqual([2026, 2027, 2027]);
-    expect(bundle.calendars.map((v) => v.status).sort()).toEqual(['official', 'official', 'provisional']);
+    expect(bundle.calendars.map((v) => v.year).sort()).toEqual([2026, 2027, 2027, 2027]);
+    expect(bundle.calendars.map((v) => v.status).sort()).toEqual(['official', 'official', 'official', 'provisional']);
     const file = join(dir, 'bundle.json');
     writeFileSync(file, JSON.stringify(bundle));
     expect(await cli('verify', file)).toMatchObject({ code: 0, out: [`verified ${bundle.history.length} records`] });
+    // The same as FLOW HISTORY with the versions in a file of their own.
+    const [flowFile, historyFile, calendarsFile] = ['flow.json', 'history.json', 'calendars.json'].map((f) => join(dir, f));
+    writeFileSync(flowFile!, JSON.stringify(bundle.flow));
+    writeFileSync(historyFile!, JSON.stringify(bundle.history));
+    writeFileSync(calendarsFile!, JSON.stringify(bundle.calendars));
+    expect(await cli('verify', flowFile!, historyFile!, '--calendars', calendarsFile!)).toMatchObject({ code: 0, out: [`verified ${bundle.history.length} records`] });
     // Without the provisional version its first working-day record was counted on, verify fails naming it.
     const provisional = bundle.calendars.find((v) => v.status === 'provisional')!;
     writeFileSync(file, JSON.stringify({ ...bundle, calendars: bundle.calendars.filter((v) => v !== provisional) }));
