@@ -101,6 +101,11 @@ export function activeTimers(snap: InstanceSnapshot | null): TimerView[] {
     .map(([id, t]) => ({ id, due: t.due }))
     .sort((a, b) => Date.parse(a.due) - Date.parse(b.due) || a.id.localeCompare(b.id));
 }
+/** Whether a timer counts working days (so its due time depends on the holiday schedules). */
+export function countsWorkingDays(compiled: CompiledFlow, timerId: string): boolean {
+  const state = compiled.states.get(timerId.split(':')[0]!);
+  return state?.timers.find((x) => x.id === timerId)?.period.calendar === 'working';
+}
 /** The running timer that falls due first, if any. */
 export function nextDueTimer(snap: InstanceSnapshot | null): TimerView | null {
   return activeTimers(snap)[0] ?? null;
