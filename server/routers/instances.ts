@@ -62,6 +62,12 @@ export const instancesRouter = router({
         villageIds = [v.id];
       }
       const rows = await store.listInstances({ townshipId: ctx.user.townshipId, ...input, villageIds });
-      return rows.map(summary);
+      // Words, not ids: each row names its step by the title of its own flow version.
+      return Promise.all(
+        rows.map(async (i) => {
+          const flow = (await ctx.runtime.compiled(i.flowVersionId)).flow;
+          return { ...summary(i), stepTitle: flow.states[i.state]?.title ?? { zh: i.state } };
+        }),
+      );
     }),
 });

@@ -393,6 +393,8 @@ describe('五议两公开 from proposal to adopted, over HTTP', () => {
     }
     const done = await (await as(SECRETARY)).instances.list.query({ villageId: 'dongping', status: 'done' });
     expect(done.map((i) => i.id)).toContain(id);
+    // The list names the step in words, from the instance's own flow version.
+    expect(done.find((i) => i.id === id)).toMatchObject({ state: 'adopted', stepTitle: { zh: '已办结', en: 'Completed' } });
 
     const b = await board();
     expect(b.current).toEqual([]);
