@@ -6,11 +6,12 @@ import * as runtime1NS from "ajv/dist/runtime/equal.js";
 const runtime1 = runtime1NS.default && typeof runtime1NS.default === 'object' ? runtime1NS.default : runtime1NS;
 
 export const flowShape = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://villageflow.dev/flow.schema.json","title":"villageflow flow","description":"A village process: a superset of XState v5's JSON machine config. See docs/flow-language.md.","type":"object","additionalProperties":false,"required":["id","version","title","roles","starters","data","initial","states"],"properties":{"$schema":{"type":"string"},"id":{"type":"string","pattern":"^[a-z][a-z0-9]*(-[a-z0-9]+)*$","maxLength":80},"version":{"type":"string","pattern":"^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$","maxLength":32},"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/snakeId"},"additionalProperties":{"$ref":"#/definitions/text"}},"starters":{"$ref":"#/definitions/roleList"},"data":{"$ref":"#/definitions/objectSchema"},"initial":{"$ref":"#/definitions/snakeId"},"states":{"type":"object","minProperties":1,"maxProperties":500,"propertyNames":{"$ref":"#/definitions/snakeId"},"additionalProperties":{"$ref":"#/definitions/state"}}},"definitions":{"snakeId":{"type":"string","pattern":"^[a-z][a-z0-9]*(_[a-z0-9]+)*$","maxLength":64},"eventName":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$","maxLength":64},"shortText":{"type":"string","minLength":1,"maxLength":2000},"text":{"type":"object","additionalProperties":false,"required":["zh"],"properties":{"zh":{"$ref":"#/definitions/shortText"},"en":{"$ref":"#/definitions/shortText"}}},"roleList":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"pointer":{"type":"string","pattern":"^/[^~]*(~[01][^~]*)*$","maxLength":300},"objectSchema":{"description":"A JSON Schema (draft-07) whose type is object","type":"object","required":["type"],"properties":{"type":{"const":"object"}}},"duration":{"type":"string","pattern":"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$","maxLength":40},"calendar":{"enum":["natural","working"]},"period":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"}}},"deadline":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"},"daysFrom":{"description":"JSON pointers into the instance data; the first that holds a whole number of days (1-3660) replaces duration, counted on the deadline's calendar","type":"array","minItems":1,"maxItems":5,"items":{"$ref":"#/definitions/pointer"}}}},"guard":{"type":"string","minLength":1,"maxLength":2000},"transitionObject":{"type":"object","additionalProperties":false,"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"roles":{"$ref":"#/definitions/roleList"},"description":{"$ref":"#/definitions/text"}}},"transition":{"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"$ref":"#/definitions/transitionObject"}},"transitions":{"if":{"type":"array"},"then":{"type":"array","minItems":1,"maxItems":20,"items":{"$ref":"#/definitions/transition"}},"else":{"$ref":"#/definitions/transition"}},"on":{"type":"object","maxProperties":50,"propertyNames":{"$ref":"#/definitions/eventName"},"additionalProperties":{"$ref":"#/definitions/transitions"}},"afterTransition":{"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"calendar":{"$ref":"#/definitions/calendar"},"description":{"$ref":"#/definitions/text"}}}},"after":{"type":"object","maxProperties":10,"propertyNames":{"$ref":"#/definitions/duration"},"additionalProperties":{"$ref":"#/definitions/afterTransition"}},"form":{"type":"object","additionalProperties":false,"required":["schema","saveTo"],"properties":{"schema":{"$ref":"#/definitions/objectSchema"},"uiSchema":{"type":"object"},"saveTo":{"$ref":"#/definitions/pointer"},"prefill":{"description":"Starting values of the form's fields: a form-field JSON pointer (relative to the form's data) mapped to an instance-data JSON pointer. Used when the field has no saved value yet; a UI default only, the submitted payload is validated as usual","type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/pointer"},"additionalProperties":{"$ref":"#/definitions/pointer"}}}},"rule":{"type":"object","additionalProperties":false,"required":["of","op","ratio"],"properties":{"of":{"enum":["all","entitled","present"]},"op":{"enum":[">=",">"]},"ratio":{"type":"string","pattern":"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"}}},"vote":{"type":"object","additionalProperties":false,"required":["body","electorate","mode","pass"],"properties":{"body":{"$ref":"#/definitions/text"},"electorate":{"$ref":"#/definitions/snakeId"},"mode":{"enum":["record","ballot"]},"quorum":{"$ref":"#/definitions/rule"},"pass":{"$ref":"#/definitions/rule"},"basis":{"$ref":"#/definitions/text"},"saveTo":{"$ref":"#/definitions/pointer"}}},"review":{"type":"object","additionalProperties":false,"properties":{"saveTo":{"$ref":"#/definitions/pointer"}}},"disclosure":{"type":"object","additionalProperties":false,"required":["publish","period"],"properties":{"publish":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/pointer"}},"period":{"$ref":"#/definitions/period"}}},"state":{"type":"object","required":["kind","title"],"properties":{"kind":{"enum":["task","vote","review","disclosure","final"]}},"allOf":[{"if":{"properties":{"kind":{"const":"task"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"form":{"$ref":"#/definitions/form"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"vote"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","vote","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"vote":{"$ref":"#/definitions/vote"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"review"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"review":{"$ref":"#/definitions/review"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"disclosure"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","disclosure","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"disclosure":{"$ref":"#/definitions/disclosure"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"final"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["outcome"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"type":{"const":"final"},"outcome":{"enum":["adopted","rejected","withdrawn","completed","approved","denied","cancelled","closed"]}}}}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://villageflow.dev/flow.schema.json","title":"villageflow flow","description":"A village process: a superset of XState v5's JSON machine config. See docs/flow-language.md.","type":"object","additionalProperties":false,"required":["id","version","title","roles","starters","data","initial","states"],"properties":{"$schema":{"type":"string"},"id":{"type":"string","pattern":"^[a-z][a-z0-9]*(-[a-z0-9]+)*$","maxLength":80},"version":{"type":"string","pattern":"^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$","maxLength":32},"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/snakeId"},"additionalProperties":{"$ref":"#/definitions/text"}},"starters":{"$ref":"#/definitions/roleList"},"readers":{"description":"Roles that read every matter of this flow besides those holding a step or voting. Without it, every role named in a transition reads too.","type":"array","maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"data":{"$ref":"#/definitions/objectSchema"},"initial":{"$ref":"#/definitions/snakeId"},"states":{"type":"object","minProperties":1,"maxProperties":500,"propertyNames":{"$ref":"#/definitions/snakeId"},"additionalProperties":{"$ref":"#/definitions/state"}}},"definitions":{"snakeId":{"type":"string","pattern":"^[a-z][a-z0-9]*(_[a-z0-9]+)*$","maxLength":64},"eventName":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$","maxLength":64},"shortText":{"type":"string","minLength":1,"maxLength":2000},"text":{"type":"object","additionalProperties":false,"required":["zh"],"properties":{"zh":{"$ref":"#/definitions/shortText"},"en":{"$ref":"#/definitions/shortText"}}},"roleList":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"pointer":{"type":"string","pattern":"^/[^~]*(~[01][^~]*)*$","maxLength":300},"objectSchema":{"description":"A JSON Schema (draft-07) whose type is object","type":"object","required":["type"],"properties":{"type":{"const":"object"}}},"duration":{"type":"string","pattern":"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$","maxLength":40},"calendar":{"enum":["natural","working"]},"period":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"}}},"deadline":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"},"daysFrom":{"description":"JSON pointers into the instance data; the first that holds a whole number of days (1-3660) replaces duration, counted on the deadline's calendar","type":"array","minItems":1,"maxItems":5,"items":{"$ref":"#/definitions/pointer"}}}},"guard":{"type":"string","minLength":1,"maxLength":2000},"transitionObject":{"type":"object","additionalProperties":false,"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"roles":{"$ref":"#/definitions/roleList"},"description":{"$ref":"#/definitions/text"}}},"transition":{"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"$ref":"#/definitions/transitionObject"}},"transitions":{"if":{"type":"array"},"then":{"type":"array","minItems":1,"maxItems":20,"items":{"$ref":"#/definitions/transition"}},"else":{"$ref":"#/definitions/transition"}},"on":{"type":"object","maxProperties":50,"propertyNames":{"$ref":"#/definitions/eventName"},"additionalProperties":{"$ref":"#/definitions/transitions"}},"afterTransition":{"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"calendar":{"$ref":"#/definitions/calendar"},"description":{"$ref":"#/definitions/text"}}}},"after":{"type":"object","maxProperties":10,"propertyNames":{"$ref":"#/definitions/duration"},"additionalProperties":{"$ref":"#/definitions/afterTransition"}},"form":{"type":"object","additionalProperties":false,"required":["schema","saveTo"],"properties":{"schema":{"$ref":"#/definitions/objectSchema"},"uiSchema":{"type":"object"},"saveTo":{"$ref":"#/definitions/pointer"},"prefill":{"description":"Starting values of the form's fields: a form-field JSON pointer (relative to the form's data) mapped to an instance-data JSON pointer. Used when the field has no saved value yet; a UI default only, the submitted payload is validated as usual","type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/pointer"},"additionalProperties":{"$ref":"#/definitions/pointer"}}}},"rule":{"type":"object","additionalProperties":false,"required":["of","op","ratio"],"properties":{"of":{"enum":["all","entitled","present"]},"op":{"enum":[">=",">"]},"ratio":{"type":"string","pattern":"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"}}},"vote":{"type":"object","additionalProperties":false,"required":["body","electorate","mode","pass"],"properties":{"body":{"$ref":"#/definitions/text"},"electorate":{"$ref":"#/definitions/snakeId"},"mode":{"enum":["record","ballot"]},"quorum":{"$ref":"#/definitions/rule"},"pass":{"$ref":"#/definitions/rule"},"basis":{"$ref":"#/definitions/text"},"saveTo":{"$ref":"#/definitions/pointer"}}},"review":{"type":"object","additionalProperties":false,"properties":{"saveTo":{"$ref":"#/definitions/pointer"}}},"disclosure":{"type":"object","additionalProperties":false,"required":["publish","period"],"properties":{"publish":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/pointer"}},"period":{"$ref":"#/definitions/period"}}},"state":{"type":"object","required":["kind","title"],"properties":{"kind":{"enum":["task","vote","review","disclosure","final"]}},"allOf":[{"if":{"properties":{"kind":{"const":"task"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"form":{"$ref":"#/definitions/form"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"vote"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","vote","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"vote":{"$ref":"#/definitions/vote"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"review"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"review":{"$ref":"#/definitions/review"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"disclosure"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","disclosure","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"disclosure":{"$ref":"#/definitions/disclosure"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"final"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["outcome"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"type":{"const":"final"},"outcome":{"enum":["adopted","rejected","withdrawn","completed","approved","denied","cancelled","closed"]}}}}]}}};
 const schema15 = {"type":"string","pattern":"^[a-z][a-z0-9]*(_[a-z0-9]+)*$","maxLength":64};
-const schema18 = {"description":"A JSON Schema (draft-07) whose type is object","type":"object","required":["type"],"properties":{"type":{"const":"object"}}};
+const schema19 = {"description":"A JSON Schema (draft-07) whose type is object","type":"object","required":["type"],"properties":{"type":{"const":"object"}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = runtime0.default;
+const func0 = runtime1.default;
 const pattern0 = new RegExp("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", "u");
 const pattern1 = new RegExp("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$", "u");
 const pattern2 = new RegExp("^[a-z][a-z0-9]*(_[a-z0-9]+)*$", "u");
@@ -129,7 +130,6 @@ return errors === 0;
 }
 
 const schema16 = {"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}};
-const func0 = runtime1.default;
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -226,10 +226,10 @@ validate15.errors = vErrors;
 return errors === 0;
 }
 
-const schema21 = {"type":"object","required":["kind","title"],"properties":{"kind":{"enum":["task","vote","review","disclosure","final"]}},"allOf":[{"if":{"properties":{"kind":{"const":"task"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"form":{"$ref":"#/definitions/form"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"vote"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","vote","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"vote":{"$ref":"#/definitions/vote"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"review"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"review":{"$ref":"#/definitions/review"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"disclosure"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","disclosure","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"disclosure":{"$ref":"#/definitions/disclosure"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"final"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["outcome"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"type":{"const":"final"},"outcome":{"enum":["adopted","rejected","withdrawn","completed","approved","denied","cancelled","closed"]}}}}]};
-const schema22 = {"type":"object","additionalProperties":false,"required":["schema","saveTo"],"properties":{"schema":{"$ref":"#/definitions/objectSchema"},"uiSchema":{"type":"object"},"saveTo":{"$ref":"#/definitions/pointer"},"prefill":{"description":"Starting values of the form's fields: a form-field JSON pointer (relative to the form's data) mapped to an instance-data JSON pointer. Used when the field has no saved value yet; a UI default only, the submitted payload is validated as usual","type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/pointer"},"additionalProperties":{"$ref":"#/definitions/pointer"}}}};
-const schema24 = {"type":"string","pattern":"^/[^~]*(~[01][^~]*)*$","maxLength":300};
-const pattern6 = new RegExp("^/[^~]*(~[01][^~]*)*$", "u");
+const schema22 = {"type":"object","required":["kind","title"],"properties":{"kind":{"enum":["task","vote","review","disclosure","final"]}},"allOf":[{"if":{"properties":{"kind":{"const":"task"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"form":{"$ref":"#/definitions/form"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"vote"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","vote","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"vote":{"$ref":"#/definitions/vote"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"review"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"review":{"$ref":"#/definitions/review"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"disclosure"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","disclosure","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"disclosure":{"$ref":"#/definitions/disclosure"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"final"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["outcome"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"type":{"const":"final"},"outcome":{"enum":["adopted","rejected","withdrawn","completed","approved","denied","cancelled","closed"]}}}}]};
+const schema23 = {"type":"object","additionalProperties":false,"required":["schema","saveTo"],"properties":{"schema":{"$ref":"#/definitions/objectSchema"},"uiSchema":{"type":"object"},"saveTo":{"$ref":"#/definitions/pointer"},"prefill":{"description":"Starting values of the form's fields: a form-field JSON pointer (relative to the form's data) mapped to an instance-data JSON pointer. Used when the field has no saved value yet; a UI default only, the submitted payload is validated as usual","type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/pointer"},"additionalProperties":{"$ref":"#/definitions/pointer"}}}};
+const schema25 = {"type":"string","pattern":"^/[^~]*(~[01][^~]*)*$","maxLength":300};
+const pattern7 = new RegExp("^/[^~]*(~[01][^~]*)*$", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -330,7 +330,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!pattern6.test(data3)){
+if(!pattern7.test(data3)){
 const err8 = {instancePath:instancePath+"/saveTo",schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -388,7 +388,7 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(!pattern6.test(key1)){
+if(!pattern7.test(key1)){
 const err13 = {instancePath:instancePath+"/prefill",schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\"",propertyName:key1};
 if(vErrors === null){
 vErrors = [err13];
@@ -434,7 +434,7 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(!pattern6.test(data5)){
+if(!pattern7.test(data5)){
 const err17 = {instancePath:instancePath+"/prefill/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err17];
@@ -483,10 +483,10 @@ validate21.errors = vErrors;
 return errors === 0;
 }
 
-const schema27 = {"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"},"daysFrom":{"description":"JSON pointers into the instance data; the first that holds a whole number of days (1-3660) replaces duration, counted on the deadline's calendar","type":"array","minItems":1,"maxItems":5,"items":{"$ref":"#/definitions/pointer"}}}};
-const schema28 = {"type":"string","pattern":"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$","maxLength":40};
-const schema29 = {"enum":["natural","working"]};
-const pattern9 = new RegExp("^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$", "u");
+const schema28 = {"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"},"daysFrom":{"description":"JSON pointers into the instance data; the first that holds a whole number of days (1-3660) replaces duration, counted on the deadline's calendar","type":"array","minItems":1,"maxItems":5,"items":{"$ref":"#/definitions/pointer"}}}};
+const schema29 = {"type":"string","pattern":"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$","maxLength":40};
+const schema30 = {"enum":["natural","working"]};
+const pattern10 = new RegExp("^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -527,7 +527,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern9.test(data0)){
+if(!pattern10.test(data0)){
 const err3 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"},message:"must match pattern \""+"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
@@ -552,7 +552,7 @@ errors++;
 if(data.calendar !== undefined){
 let data1 = data.calendar;
 if(!((data1 === "natural") || (data1 === "working"))){
-const err5 = {instancePath:instancePath+"/calendar",schemaPath:"#/definitions/calendar/enum",keyword:"enum",params:{allowedValues: schema29.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/calendar",schemaPath:"#/definitions/calendar/enum",keyword:"enum",params:{allowedValues: schema30.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -599,7 +599,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!pattern6.test(data3)){
+if(!pattern7.test(data3)){
 const err9 = {instancePath:instancePath+"/daysFrom/" + i0,schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
@@ -648,13 +648,13 @@ validate23.errors = vErrors;
 return errors === 0;
 }
 
-const schema31 = {"type":"object","maxProperties":50,"propertyNames":{"$ref":"#/definitions/eventName"},"additionalProperties":{"$ref":"#/definitions/transitions"}};
-const schema32 = {"type":"string","pattern":"^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$","maxLength":64};
-const pattern11 = new RegExp("^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$", "u");
-const schema33 = {"if":{"type":"array"},"then":{"type":"array","minItems":1,"maxItems":20,"items":{"$ref":"#/definitions/transition"}},"else":{"$ref":"#/definitions/transition"}};
-const schema34 = {"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"$ref":"#/definitions/transitionObject"}};
-const schema36 = {"type":"object","additionalProperties":false,"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"roles":{"$ref":"#/definitions/roleList"},"description":{"$ref":"#/definitions/text"}}};
-const schema38 = {"type":"string","minLength":1,"maxLength":2000};
+const schema32 = {"type":"object","maxProperties":50,"propertyNames":{"$ref":"#/definitions/eventName"},"additionalProperties":{"$ref":"#/definitions/transitions"}};
+const schema33 = {"type":"string","pattern":"^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$","maxLength":64};
+const pattern12 = new RegExp("^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$", "u");
+const schema34 = {"if":{"type":"array"},"then":{"type":"array","minItems":1,"maxItems":20,"items":{"$ref":"#/definitions/transition"}},"else":{"$ref":"#/definitions/transition"}};
+const schema35 = {"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"$ref":"#/definitions/transitionObject"}};
+const schema37 = {"type":"object","additionalProperties":false,"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"roles":{"$ref":"#/definitions/roleList"},"description":{"$ref":"#/definitions/text"}}};
+const schema39 = {"type":"string","minLength":1,"maxLength":2000};
 
 function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -984,7 +984,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern11.test(key0)){
+if(!pattern12.test(key0)){
 const err2 = {instancePath,schemaPath:"#/definitions/eventName/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$"+"\"",propertyName:key0};
 if(vErrors === null){
 vErrors = [err2];
@@ -1038,8 +1038,8 @@ validate25.errors = vErrors;
 return errors === 0;
 }
 
-const schema39 = {"type":"object","maxProperties":10,"propertyNames":{"$ref":"#/definitions/duration"},"additionalProperties":{"$ref":"#/definitions/afterTransition"}};
-const schema41 = {"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"calendar":{"$ref":"#/definitions/calendar"},"description":{"$ref":"#/definitions/text"}}}};
+const schema40 = {"type":"object","maxProperties":10,"propertyNames":{"$ref":"#/definitions/duration"},"additionalProperties":{"$ref":"#/definitions/afterTransition"}};
+const schema42 = {"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"calendar":{"$ref":"#/definitions/calendar"},"description":{"$ref":"#/definitions/text"}}}};
 
 function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1204,7 +1204,7 @@ errors++;
 if(data.calendar !== undefined){
 let data2 = data.calendar;
 if(!((data2 === "natural") || (data2 === "working"))){
-const err12 = {instancePath:instancePath+"/calendar",schemaPath:"#/definitions/calendar/enum",keyword:"enum",params:{allowedValues: schema29.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/calendar",schemaPath:"#/definitions/calendar/enum",keyword:"enum",params:{allowedValues: schema30.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1277,7 +1277,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern9.test(key0)){
+if(!pattern10.test(key0)){
 const err2 = {instancePath,schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"},message:"must match pattern \""+"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"+"\"",propertyName:key0};
 if(vErrors === null){
 vErrors = [err2];
@@ -1331,9 +1331,9 @@ validate36.errors = vErrors;
 return errors === 0;
 }
 
-const schema46 = {"type":"object","additionalProperties":false,"required":["body","electorate","mode","pass"],"properties":{"body":{"$ref":"#/definitions/text"},"electorate":{"$ref":"#/definitions/snakeId"},"mode":{"enum":["record","ballot"]},"quorum":{"$ref":"#/definitions/rule"},"pass":{"$ref":"#/definitions/rule"},"basis":{"$ref":"#/definitions/text"},"saveTo":{"$ref":"#/definitions/pointer"}}};
-const schema48 = {"type":"object","additionalProperties":false,"required":["of","op","ratio"],"properties":{"of":{"enum":["all","entitled","present"]},"op":{"enum":[">=",">"]},"ratio":{"type":"string","pattern":"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"}}};
-const pattern18 = new RegExp("^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$", "u");
+const schema47 = {"type":"object","additionalProperties":false,"required":["body","electorate","mode","pass"],"properties":{"body":{"$ref":"#/definitions/text"},"electorate":{"$ref":"#/definitions/snakeId"},"mode":{"enum":["record","ballot"]},"quorum":{"$ref":"#/definitions/rule"},"pass":{"$ref":"#/definitions/rule"},"basis":{"$ref":"#/definitions/text"},"saveTo":{"$ref":"#/definitions/pointer"}}};
+const schema49 = {"type":"object","additionalProperties":false,"required":["of","op","ratio"],"properties":{"of":{"enum":["all","entitled","present"]},"op":{"enum":[">=",">"]},"ratio":{"type":"string","pattern":"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"}}};
+const pattern19 = new RegExp("^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$", "u");
 
 function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1435,7 +1435,7 @@ errors++;
 if(data.mode !== undefined){
 let data2 = data.mode;
 if(!((data2 === "record") || (data2 === "ballot"))){
-const err8 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema46.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema47.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1493,7 +1493,7 @@ errors++;
 if(data3.of !== undefined){
 let data4 = data3.of;
 if(!(((data4 === "all") || (data4 === "entitled")) || (data4 === "present"))){
-const err13 = {instancePath:instancePath+"/quorum/of",schemaPath:"#/definitions/rule/properties/of/enum",keyword:"enum",params:{allowedValues: schema48.properties.of.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/quorum/of",schemaPath:"#/definitions/rule/properties/of/enum",keyword:"enum",params:{allowedValues: schema49.properties.of.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1506,7 +1506,7 @@ errors++;
 if(data3.op !== undefined){
 let data5 = data3.op;
 if(!((data5 === ">=") || (data5 === ">"))){
-const err14 = {instancePath:instancePath+"/quorum/op",schemaPath:"#/definitions/rule/properties/op/enum",keyword:"enum",params:{allowedValues: schema48.properties.op.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/quorum/op",schemaPath:"#/definitions/rule/properties/op/enum",keyword:"enum",params:{allowedValues: schema49.properties.op.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1519,7 +1519,7 @@ errors++;
 if(data3.ratio !== undefined){
 let data6 = data3.ratio;
 if(typeof data6 === "string"){
-if(!pattern18.test(data6)){
+if(!pattern19.test(data6)){
 const err15 = {instancePath:instancePath+"/quorum/ratio",schemaPath:"#/definitions/rule/properties/ratio/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"},message:"must match pattern \""+"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -1601,7 +1601,7 @@ errors++;
 if(data7.of !== undefined){
 let data8 = data7.of;
 if(!(((data8 === "all") || (data8 === "entitled")) || (data8 === "present"))){
-const err22 = {instancePath:instancePath+"/pass/of",schemaPath:"#/definitions/rule/properties/of/enum",keyword:"enum",params:{allowedValues: schema48.properties.of.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/pass/of",schemaPath:"#/definitions/rule/properties/of/enum",keyword:"enum",params:{allowedValues: schema49.properties.of.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1614,7 +1614,7 @@ errors++;
 if(data7.op !== undefined){
 let data9 = data7.op;
 if(!((data9 === ">=") || (data9 === ">"))){
-const err23 = {instancePath:instancePath+"/pass/op",schemaPath:"#/definitions/rule/properties/op/enum",keyword:"enum",params:{allowedValues: schema48.properties.op.enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/pass/op",schemaPath:"#/definitions/rule/properties/op/enum",keyword:"enum",params:{allowedValues: schema49.properties.op.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1627,7 +1627,7 @@ errors++;
 if(data7.ratio !== undefined){
 let data10 = data7.ratio;
 if(typeof data10 === "string"){
-if(!pattern18.test(data10)){
+if(!pattern19.test(data10)){
 const err24 = {instancePath:instancePath+"/pass/ratio",schemaPath:"#/definitions/rule/properties/ratio/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"},message:"must match pattern \""+"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -1680,7 +1680,7 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!pattern6.test(data12)){
+if(!pattern7.test(data12)){
 const err28 = {instancePath:instancePath+"/saveTo",schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err28];
@@ -1717,7 +1717,7 @@ validate44.errors = vErrors;
 return errors === 0;
 }
 
-const schema51 = {"type":"object","additionalProperties":false,"properties":{"saveTo":{"$ref":"#/definitions/pointer"}}};
+const schema52 = {"type":"object","additionalProperties":false,"properties":{"saveTo":{"$ref":"#/definitions/pointer"}}};
 
 function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1748,7 +1748,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern6.test(data0)){
+if(!pattern7.test(data0)){
 const err2 = {instancePath:instancePath+"/saveTo",schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
@@ -1785,8 +1785,8 @@ validate54.errors = vErrors;
 return errors === 0;
 }
 
-const schema53 = {"type":"object","additionalProperties":false,"required":["publish","period"],"properties":{"publish":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/pointer"}},"period":{"$ref":"#/definitions/period"}}};
-const schema55 = {"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"}}};
+const schema54 = {"type":"object","additionalProperties":false,"required":["publish","period"],"properties":{"publish":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/pointer"}},"period":{"$ref":"#/definitions/period"}}};
+const schema56 = {"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"}}};
 
 function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1827,7 +1827,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern9.test(data0)){
+if(!pattern10.test(data0)){
 const err3 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"},message:"must match pattern \""+"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
@@ -1852,7 +1852,7 @@ errors++;
 if(data.calendar !== undefined){
 let data1 = data.calendar;
 if(!((data1 === "natural") || (data1 === "working"))){
-const err5 = {instancePath:instancePath+"/calendar",schemaPath:"#/definitions/calendar/enum",keyword:"enum",params:{allowedValues: schema29.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/calendar",schemaPath:"#/definitions/calendar/enum",keyword:"enum",params:{allowedValues: schema30.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1951,7 +1951,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern6.test(data1)){
+if(!pattern7.test(data1)){
 const err6 = {instancePath:instancePath+"/publish/" + i0,schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
@@ -2660,7 +2660,7 @@ errors++;
 if(data.outcome !== undefined){
 let data35 = data.outcome;
 if(!((((((((data35 === "adopted") || (data35 === "rejected")) || (data35 === "withdrawn")) || (data35 === "completed")) || (data35 === "approved")) || (data35 === "denied")) || (data35 === "cancelled")) || (data35 === "closed"))){
-const err31 = {instancePath:instancePath+"/outcome",schemaPath:"#/allOf/4/then/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema21.allOf[4].then.properties.outcome.enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/outcome",schemaPath:"#/allOf/4/then/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema22.allOf[4].then.properties.outcome.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2708,7 +2708,7 @@ errors++;
 if(data.kind !== undefined){
 let data36 = data.kind;
 if(!(((((data36 === "task") || (data36 === "vote")) || (data36 === "review")) || (data36 === "disclosure")) || (data36 === "final"))){
-const err35 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema21.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema22.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3018,11 +3018,11 @@ vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.error
 errors = vErrors.length;
 }
 }
-if(data.data !== undefined){
-let data8 = data.data;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.type === undefined){
-const err23 = {instancePath:instancePath+"/data",schemaPath:"#/definitions/objectSchema/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(data.readers !== undefined){
+let data8 = data.readers;
+if(Array.isArray(data8)){
+if(data8.length > 50){
+const err23 = {instancePath:instancePath+"/readers",schemaPath:"#/properties/readers/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3031,9 +3031,12 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(data8.type !== undefined){
-if("object" !== data8.type){
-const err24 = {instancePath:instancePath+"/data/type",schemaPath:"#/definitions/objectSchema/properties/type/const",keyword:"const",params:{allowedValue: "object"},message:"must be equal to constant"};
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+let data9 = data8[i0];
+if(typeof data9 === "string"){
+if(func3(data9) > 64){
+const err24 = {instancePath:instancePath+"/readers/" + i0,schemaPath:"#/definitions/snakeId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3042,10 +3045,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-}
-else {
-const err25 = {instancePath:instancePath+"/data",schemaPath:"#/definitions/objectSchema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!pattern2.test(data9)){
+const err25 = {instancePath:instancePath+"/readers/" + i0,schemaPath:"#/definitions/snakeId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3055,11 +3056,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.initial !== undefined){
-let data10 = data.initial;
-if(typeof data10 === "string"){
-if(func3(data10) > 64){
-const err26 = {instancePath:instancePath+"/initial",schemaPath:"#/definitions/snakeId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+else {
+const err26 = {instancePath:instancePath+"/readers/" + i0,schemaPath:"#/definitions/snakeId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3068,8 +3066,15 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!pattern2.test(data10)){
-const err27 = {instancePath:instancePath+"/initial",schemaPath:"#/definitions/snakeId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"+"\""};
+}
+let i1 = data8.length;
+let j0;
+if(i1 > 1){
+outer0:
+for(;i1--;){
+for(j0 = i1; j0--;){
+if(func0(data8[i1], data8[j0])){
+const err27 = {instancePath:instancePath+"/readers",schemaPath:"#/properties/readers/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3077,10 +3082,14 @@ else {
 vErrors.push(err27);
 }
 errors++;
+break outer0;
+}
+}
+}
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/initial",schemaPath:"#/definitions/snakeId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err28 = {instancePath:instancePath+"/readers",schemaPath:"#/properties/readers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3090,11 +3099,11 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data.states !== undefined){
-let data11 = data.states;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(Object.keys(data11).length > 500){
-const err29 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/maxProperties",keyword:"maxProperties",params:{limit: 500},message:"must NOT have more than 500 properties"};
+if(data.data !== undefined){
+let data10 = data.data;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+if(data10.type === undefined){
+const err29 = {instancePath:instancePath+"/data",schemaPath:"#/definitions/objectSchema/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3103,8 +3112,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(Object.keys(data11).length < 1){
-const err30 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+if(data10.type !== undefined){
+if("object" !== data10.type){
+const err30 = {instancePath:instancePath+"/data/type",schemaPath:"#/definitions/objectSchema/properties/type/const",keyword:"const",params:{allowedValue: "object"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3113,11 +3123,10 @@ vErrors.push(err30);
 }
 errors++;
 }
-for(const key3 in data11){
-const _errs27 = errors;
-if(typeof key3 === "string"){
-if(func3(key3) > 64){
-const err31 = {instancePath:instancePath+"/states",schemaPath:"#/definitions/snakeId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",propertyName:key3};
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/data",schemaPath:"#/definitions/objectSchema/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3126,8 +3135,12 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(!pattern2.test(key3)){
-const err32 = {instancePath:instancePath+"/states",schemaPath:"#/definitions/snakeId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"+"\"",propertyName:key3};
+}
+if(data.initial !== undefined){
+let data12 = data.initial;
+if(typeof data12 === "string"){
+if(func3(data12) > 64){
+const err32 = {instancePath:instancePath+"/initial",schemaPath:"#/definitions/snakeId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3136,9 +3149,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/states",schemaPath:"#/definitions/snakeId/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key3};
+if(!pattern2.test(data12)){
+const err33 = {instancePath:instancePath+"/initial",schemaPath:"#/definitions/snakeId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3147,9 +3159,9 @@ vErrors.push(err33);
 }
 errors++;
 }
-var valid7 = _errs27 === errors;
-if(!valid7){
-const err34 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid"};
+}
+else {
+const err34 = {instancePath:instancePath+"/initial",schemaPath:"#/definitions/snakeId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3159,15 +3171,11 @@ vErrors.push(err34);
 errors++;
 }
 }
-for(const key4 in data11){
-if(!(validate17(data11[key4], {instancePath:instancePath+"/states/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data11,parentDataProperty:key4,rootData}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.states !== undefined){
+let data13 = data.states;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(Object.keys(data13).length > 500){
+const err35 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/maxProperties",keyword:"maxProperties",params:{limit: 500},message:"must NOT have more than 500 properties"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3176,15 +3184,88 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-}
-else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(Object.keys(data13).length < 1){
+const err36 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+for(const key3 in data13){
+const _errs32 = errors;
+if(typeof key3 === "string"){
+if(func3(key3) > 64){
+const err37 = {instancePath:instancePath+"/states",schemaPath:"#/definitions/snakeId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",propertyName:key3};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+if(!pattern2.test(key3)){
+const err38 = {instancePath:instancePath+"/states",schemaPath:"#/definitions/snakeId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"+"\"",propertyName:key3};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/states",schemaPath:"#/definitions/snakeId/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key3};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+var valid11 = _errs32 === errors;
+if(!valid11){
+const err40 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+for(const key4 in data13){
+if(!(validate17(data13[key4], {instancePath:instancePath+"/states/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data13,parentDataProperty:key4,rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+else {
+const err42 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
 }
 errors++;
 }

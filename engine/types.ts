@@ -86,6 +86,8 @@ export interface Flow {
   description?: Text;
   roles: Record<string, Text>;
   starters: string[];
+  /** Roles that read every matter of the flow besides those holding a step (see engine/readers.ts). */
+  readers?: string[];
   data: JsonSchema;
   initial: string;
   states: Record<string, StateConfig>;

@@ -196,6 +196,7 @@ function semanticIssues(flow: Flow): FlowIssue[] {
   if ('problem' in dataSchema) add('/data', dataSchema.problem);
   if (!stateIds.has(flow.initial)) add('/initial', `initial state "${flow.initial}" is not in /states`);
   checkRoles(flow.starters, '/starters');
+  checkRoles(flow.readers, '/readers');
 
   const edges = new Map<string, Set<string>>();
   for (const [id, state] of Object.entries(flow.states)) {
