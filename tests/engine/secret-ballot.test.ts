@@ -2,16 +2,8 @@
 // the host's ballot box, which the closing record carries and verify re-counts.
 import { describe, expect, it } from 'vitest';
 import { apply, compileFlow, EngineError, hashJson, replay, start, validateFlow, verify, type HistoryRecord, type InstanceSnapshot, type SealedBallot, type StepResult } from '../../engine/index.ts';
-import { actor, clock, event, readFlowJson } from '../helpers.ts';
+import { actor, clock, event, readFlowJson, secretFlowJson } from '../helpers.ts';
 
-/** 五议两公开 with the Party members' meeting as a secret ballot (a township's own version). */
-export function secretFlowJson(): Record<string, unknown> {
-  const json = readFlowJson('flows/five-deliberations-two-disclosures.flow.json') as { version: string; states: Record<string, { vote?: Record<string, unknown> }> };
-  const [major, minor] = json.version.split('.').map(Number);
-  json.version = `${major}.${minor! + 1}.0`;
-  json.states.party_members_meeting!.vote!.secret = true;
-  return json;
-}
 const flow = compileFlow(secretFlowJson());
 const secretary = actor('u-secretary', 'party_secretary', 'committee_member');
 const clerk = actor('u-clerk', 'clerk');
