@@ -1,7 +1,7 @@
 // A secret Party members' vote over real HTTP, on both stores: the ballot box is written with each
 // CAST_BALLOT record and emptied with the closing one, and nothing a person, an auditor, an export
 // or the request log sees links a voter to a choice; the exported tally verifies offline.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { hashJson, type HistoryRecord, type SealedBallot } from '../../engine/in
 import { createLogger } from '../../server/log.ts';
 import { ConflictError } from '../../server/store/types.ts';
 import { secretFlowJson } from '../helpers.ts';
-import { errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
+import { errorOf, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
 
 const SECRETARY = 'dongping.secretary';
 const CLERK = 'dongping.clerk';
@@ -112,6 +112,14 @@ describe('a secret Party members’ vote', () => {
     expect(close.type).toBe('CLOSE_VOTE');
     expect(close.payload.box).toEqual(rowsBefore);
     expect(box()).toEqual([]);
+  });
+
+  it.runIf(TEST_STORE === 'sqlite')('the emptied box leaves no bytes behind in the SQLite file, where page layout follows casting', async () => {
+    const ids = ((await history()).at(-1)!.payload.box as SealedBallot[]).map((b) => b.id);
+    s.store.db.pragma('wal_checkpoint(TRUNCATE)');
+    const file = readFileSync(s.dbPath).toString('latin1');
+    // Once each: in the closing record's payload, and nowhere else (not in freed cells).
+    for (const ballot of ids) expect(file.split(ballot).length - 1).toBe(1);
   });
 
   it('no view, export or log line links a voter to a choice', async () => {

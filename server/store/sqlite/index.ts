@@ -357,7 +357,14 @@ export class SqliteStore implements Store {
       } else if (e.type === 'ballot.deposit') {
         this.run('INSERT INTO ballot_box (instance_id, ballot_id, choice) VALUES (?, ?, ?)', instance.id, e.ballot.id, e.ballot.choice);
       } else if (e.type === 'ballot.empty') {
-        this.run('DELETE FROM ballot_box WHERE instance_id = ?', instance.id);
+        // Zeroed as they are deleted: a freed cell keeps its bytes, and the cells of a page lie in
+        // the order they were written, which is the order of casting (docs/secret-ballots.md).
+        this.db.pragma('secure_delete = ON');
+        try {
+          this.run('DELETE FROM ballot_box WHERE instance_id = ?', instance.id);
+        } finally {
+          this.db.pragma('secure_delete = OFF');
+        }
       }
     }
     this.run('DELETE FROM tasks WHERE instance_id = ?', instance.id);
