@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/villageflow.ts';
 import { hashJson, type HistoryRecord, type SealedBallot } from '../../engine/index.ts';
+import { verifyDatabase } from '../../server/backup.ts';
 import { createLogger } from '../../server/log.ts';
 import { ConflictError } from '../../server/store/types.ts';
 import { secretFlowJson } from '../helpers.ts';
@@ -88,6 +89,17 @@ describe('a secret Party members’ vote', () => {
     expect(box()).toHaveLength(6);
   });
 
+  it('a ballot slipped into the box is named by the audit verification before anyone closes the vote', async () => {
+    const auditor = await as(AUDITOR);
+    expect(await auditor.audit.verify.query({ id })).toMatchObject({ ok: true });
+    s.store.db.prepare('INSERT INTO ballot_box (instance_id, ballot_id, choice) VALUES (?, ?, ?)').run(id, 'e'.repeat(32), 'for');
+    expect(await auditor.audit.verify.query({ id })).toMatchObject({ ok: false, reason: expect.stringMatching(/ballot box holds 7 ballot\(s\), but the history has 6 secret ballot\(s\)/) });
+    // So does the check a restore (and migrate-store) makes of an SQLite file.
+    if (TEST_STORE === 'sqlite') expect(verifyDatabase(s.dbPath)).toMatchObject({ ok: false, instanceId: id, reason: expect.stringMatching(/the ballot box was edited/) });
+    s.store.db.prepare('DELETE FROM ballot_box WHERE ballot_id = ?').run('e'.repeat(32));
+    expect(await auditor.audit.verify.query({ id })).toMatchObject({ ok: true });
+  });
+
   it('nobody sees a choice before the close: not the voters, the clerk nor the auditor', async () => {
     for (const username of [CLERK, AUDITOR, SECRETARY, ...PARTY]) {
       const v = await view(username);
@@ -114,7 +126,8 @@ describe('a secret Party members’ vote', () => {
     expect(box()).toEqual([]);
   });
 
-  it.runIf(TEST_STORE === 'sqlite')('the emptied box leaves no bytes behind in the SQLite file, where page layout follows casting', async () => {
+  // The SQLite file itself (PostgreSQL's files: docs/secret-ballots.md).
+  if (TEST_STORE === 'sqlite') it('the emptied box leaves no bytes behind in the SQLite file, where page layout follows casting', async () => {
     const ids = ((await history()).at(-1)!.payload.box as SealedBallot[]).map((b) => b.id);
     s.store.db.pragma('wal_checkpoint(TRUNCATE)');
     const file = readFileSync(s.dbPath).toString('latin1');
