@@ -116,6 +116,39 @@ describe('closing a secret vote', () => {
     expect(refuses(m.snap(), close({}), 'VOTE_INVALID').issues[0]!.pointer).toBe('/box');
   });
 
+  it('a vote without a quorum empties the box; the next round counts only its own ballots', () => {
+    const m = toPartyMeeting();
+    m.send(event('CAST_BALLOT', member(1), m.t.next(), { choice: 'for', ballot: id(1) }));
+    const noQuorum = m.send(event('CLOSE_VOTE', clerk, m.t.next(), { members: 7, eligible: 7, box: [{ id: id(1), choice: 'for' }] }));
+    expect(noQuorum.snapshot.state).toBe('party_members_meeting');
+    expect(noQuorum.snapshot.context.votes.party_members_meeting).toMatchObject({ outcome: 'no_quorum', present: 1 });
+    expect(noQuorum.effects).toContainEqual({ type: 'ballot.empty', state: 'party_members_meeting' });
+    // Reconvened: member 1 votes again, in a new round, with a new ballot.
+    const box: SealedBallot[] = [];
+    for (let n = 1; n <= 5; n++) {
+      m.send(event('CAST_BALLOT', member(n), m.t.next(), { choice: 'for', ballot: id(10 + n) }));
+      box.push({ id: id(10 + n), choice: 'for' });
+    }
+    refuses(m.snap(), event('CLOSE_VOTE', clerk, m.t.next(), { members: 7, eligible: 7, box: [{ id: id(1), choice: 'for' }, ...box] }), 'VOTE_INVALID', /holds 6 ballot\(s\) but 5 were cast/);
+    const passed = m.send(event('CLOSE_VOTE', clerk, m.t.next(), { members: 7, eligible: 7, box }));
+    expect(passed.snapshot.state).toBe('representatives_meeting');
+    expect(verify(flow, m.steps.map((s) => s.record))).toMatchObject({ ok: true });
+  });
+
+  it('leaving the step another way voids the round’s ballots and empties the box', () => {
+    const json = secretFlowJson() as { states: Record<string, { on: Record<string, unknown> }>; roles: Record<string, unknown> };
+    json.states.party_members_meeting!.on.WITHDRAW = { target: 'withdrawn', roles: ['party_secretary'] };
+    const withdrawable = compileFlow(json);
+    const t = clock();
+    let snap = start(withdrawable, event('START', secretary, t.next())).snapshot;
+    snap = apply(withdrawable, snap, event('SUBMIT', secretary, t.next(), { source: 'suggestion', subject: '修村道', category: 'public_welfare', content: '村道硬化', budget: 1, branch_meeting_date: '2026-03-01', branch_minutes: '一致同意' })).snapshot;
+    snap = apply(withdrawable, snap, event('RECORD_VOTE', clerk, t.next(), { members: 7, eligible: 7, present: 6, for: 5, against: 1, abstain: 0, recused: 0 })).snapshot;
+    snap = apply(withdrawable, snap, event('CAST_BALLOT', member(1), t.next(), { choice: 'against', ballot: id(1) })).snapshot;
+    const left = apply(withdrawable, snap, event('WITHDRAW', secretary, t.next()));
+    expect(left.snapshot.state).toBe('withdrawn');
+    expect(left.effects).toContainEqual({ type: 'ballot.empty', state: 'party_members_meeting' });
+  });
+
   it('an open (not secret) vote takes no box', () => {
     const open = compileFlow(readFlowJson('flows/five-deliberations-two-disclosures.flow.json'));
     const t = clock();
