@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import type { SealedBallot } from '../../engine/index.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { secretFlowJson } from '../helpers.ts';
-import { shot, signIn, browserSuite } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite, settleCanvas } from './browser.ts';
 
 const env = browserSuite();
 let id: string;
@@ -86,6 +86,45 @@ describe('a secret ballot in the browser', () => {
     expect(await shown.textContent()).toContain('投票箱：3 张选票（赞成 2、反对 1、弃权 0）');
     for (const b of box) expect(await shown.textContent()).toContain(b.id);
     await shot(page, 'secret-ballot-audit-box-zh');
+    await page.close();
+  });
+
+  it('the designer makes a ballot-mode vote secret, and only a ballot-mode one', async () => {
+    const page = await env.browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.setDefaultTimeout(10_000);
+    await signIn(page, env.s.url, 'qs.admin', DEMO_PASSWORD);
+    await page.goto(`${env.s.url}/designer`);
+    await page.locator('li[data-flow="five-deliberations-two-disclosures"] tr[data-version="1.1.0"] a').click();
+    await page.getByTestId('editor').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="editor-canvas"] .react-flow__node').length === 14);
+    await page.getByTestId('bump-version').click();
+    await settleCanvas(page);
+    await page.locator('.react-flow__controls-fitview').click();
+    await settleCanvas(page);
+    await page.locator('[data-testid="editor-canvas"] .ed-node[data-state="party_members_meeting"] .fd-node-title').click();
+    const vote = page.getByTestId('vote-part');
+    await vote.waitFor();
+    const secret = vote.getByTestId('vote-secret');
+    expect(await secret.isChecked()).toBe(false);
+    await vote.getByLabel('无记名投票').check();
+    expect(await vote.textContent()).toContain('记录只写谁已投票，不写投了什么');
+    await page.getByTestId('no-issues').waitFor();
+    await vote.scrollIntoViewIfNeeded();
+    await page.locator('.ed-side').screenshot({ path: `${SCREENSHOTS}/secret-ballot-inspector-zh.png` });
+    // A meeting record has no ballots to keep secret: the switch goes, and so does the setting.
+    await vote.getByLabel(/会议记录（记录员录入票数）/).check();
+    expect(await secret.count()).toBe(0);
+    await vote.getByLabel(/逐人投票/).check();
+    expect(await secret.isChecked()).toBe(false);
+    await secret.check();
+
+    await page.getByTestId('save-draft').click();
+    await page.waitForURL(/\/designer\/edit\/\d+$/);
+    const versionId = Number(page.url().split('/designer/edit/')[1]);
+    const saved = await (await env.s.as('qs.admin')).flows.get.query({ id: versionId });
+    const states = (saved.flow as { states: Record<string, { vote?: { secret?: boolean; mode: string } }> }).states;
+    expect(states.party_members_meeting!.vote).toMatchObject({ mode: 'ballot', secret: true });
+    expect(states.two_committees!.vote!.secret).toBeUndefined();
     await page.close();
   });
 });
