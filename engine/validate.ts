@@ -239,6 +239,7 @@ function semanticIssues(flow: Flow): FlowIssue[] {
         const q = pointerProblem(flow.data, v.saveTo);
         if (q) add(`${sp}/vote/saveTo`, q);
       }
+      if (v.secret && v.mode !== 'ballot') add(`${sp}/vote/secret`, 'only a vote in ballot mode can be secret: a meeting record counts hands, not ballots');
     }
     if (state.review?.saveTo) {
       const q = pointerProblem(flow.data, state.review.saveTo);

@@ -1,6 +1,6 @@
 // The engine's host: loads an instance, runs the pure engine, and hands the result to the store as
 // one transaction. Each flow version is compiled once. Time comes from the injected clock.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { apply, compileFlow, openSteps, start, type CompiledFlow, type FlowEvent, type StepResult } from '../engine/index.ts';
 import type { Clock } from './clock.ts';
 import { useNodeCrypto } from './node-crypto.ts';
@@ -132,10 +132,27 @@ export class Runtime {
       // Checked before the engine so a stale form is reported as such, not as a rule violation.
       throw new ConflictError(`instance has moved on (you saw record ${input.seq}, it is at ${instance.seq}); reload and try again`);
     }
-    const event: FlowEvent = { type: input.type, actor: { id: user.id, roles: actingRoles(user, village) }, at: this.now(), payload: input.payload ?? {} };
+    let payload = input.payload ?? {};
+    if (compiled.flow.states[instance.snapshot.state]?.vote?.secret) payload = await this.secretVotePayload(instance, input.type, payload);
+    const event: FlowEvent = { type: input.type, actor: { id: user.id, roles: actingRoles(user, village) }, at: this.now(), payload };
     const step = apply(compiled, instance.snapshot, event);
     await this.store.appendEvent({ instanceId: instance.id, expectedSeq: input.seq, ...this.write(compiled, step) });
     return written(instance, step);
+  }
+
+  /**
+   * What the host adds to a secret vote's events (see docs/secret-ballots.md): a ballot gets a
+   * random box id, drawn here because the engine draws nothing; closing gets the ballot box, read
+   * with the seq it belongs to. The box comes from the store only: a sender cannot supply one.
+   */
+  private async secretVotePayload(instance: Instance, type: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (type === 'CAST_BALLOT') return { ...payload, ballot: randomBytes(16).toString('hex') };
+    if (type !== 'CLOSE_VOTE') return payload;
+    if (Object.hasOwn(payload, 'box')) throw new InvalidInputError('a secret vote is counted from its ballot box, which the server passes in: leave out "box"');
+    const box = await this.store.ballotBox(instance.id);
+    if (!box) throw new NotFoundError(`instance ${instance.id} does not exist`);
+    if (box.seq !== instance.seq) throw new ConflictError(`instance has moved on (you saw record ${instance.seq}, it is at ${box.seq}); reload and try again`);
+    return { ...payload, box: box.ballots };
   }
 
   /** Delivers one due timer. Returns false when it is no longer running (already delivered). */

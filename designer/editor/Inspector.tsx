@@ -232,11 +232,22 @@ function VotePart({ id, state }: { id: string; state: StateConfig }) {
         <legend>{t('editor.vote.mode')}</legend>
         {(['record', 'ballot'] as const).map((m) => (
           <label key={m} className="ed-check">
-            <input type="radio" name={`mode-${id}`} checked={vote.mode === m} onChange={() => setVote({ mode: m })} />
+            <input type="radio" name={`mode-${id}`} checked={vote.mode === m} onChange={() => setVote({ mode: m, ...(m === 'record' ? { secret: undefined } : {}) })} />
             {t(`editor.vote.modes.${m}`)}
           </label>
         ))}
       </fieldset>
+      {vote.mode === 'ballot' && (
+        <>
+          <label className="ed-check">
+            <input type="checkbox" checked={!!vote.secret} onChange={(e) => setVote({ secret: e.target.checked || undefined })} aria-describedby={`secret-hint-${id}`} data-testid="vote-secret" />
+            {t('editor.vote.secret')}
+          </label>
+          <p className="ed-hint" id={`secret-hint-${id}`}>
+            {t('editor.vote.secretHint')}
+          </p>
+        </>
+      )}
       <label className="ed-check">
         <input type="checkbox" checked={!!vote.quorum} onChange={(e) => setVote({ quorum: e.target.checked ? { of: 'all', op: '>=', ratio: '2/3' } : undefined })} data-testid="quorum-toggle" />
         {t('editor.vote.hasQuorum')}

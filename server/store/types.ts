@@ -1,7 +1,7 @@
 // The store interface: every durable operation the server needs, each one atomic. SQLite is the
 // embedded default; a PostgreSQL implementation will sit beside it, so nothing database-specific
 // crosses this line. All methods are async so a networked database fits the same shape.
-import type { Effect, HistoryRecord, InstanceSnapshot, Outcome } from '../../engine/index.ts';
+import type { Effect, HistoryRecord, InstanceSnapshot, Outcome, SealedBallot } from '../../engine/index.ts';
 
 // Township-scope roles act in every village of the township. County officers (county_reviewer)
 // and the competent offices (department_officer) sit above the township but are modelled as
@@ -318,6 +318,12 @@ export interface Store {
   flowVersionsOf(instanceIds: string[]): Promise<Map<string, number>>;
   listInstances(f: InstanceFilter): Promise<Instance[]>;
   history(instanceId: string): Promise<HistoryRecord[]>;
+  /**
+   * The ballot box of the instance's open secret vote, in order of ballot id, with the instance's
+   * seq read in the same snapshot of the database (null: no such instance). Only the host reads it,
+   * to pass it in with CLOSE_VOTE; no API returns it.
+   */
+  ballotBox(instanceId: string): Promise<{ seq: number; ballots: SealedBallot[] } | null>;
 
   inbox(scopes: InboxScope[], limit: number): Promise<Task[]>;
   /** Timers due at `now`, oldest first. A store shared by several processes claims them for the

@@ -84,6 +84,8 @@ export const editor = {
       ops: { gte: '以上（≥，含本数）', gt: '超过（>，过半数）' },
       basis: '依据',
       saveTo: '表决结果保存位置',
+      secret: '无记名投票',
+      secretHint: '记录只写谁已投票，不写投了什么；选票另放投票箱，结束表决时计票，结果可审计。每人只能投一次，不能改票。',
     },
     review: { saveTo: '审核意见保存位置' },
     disclosure: {
@@ -263,6 +265,7 @@ export const editor = {
     issueWords: {
       what: { taskWithAForm: '带表单的填写步骤', vote: '会议表决步骤', voteWithAQuorum: '设有到会人数规则的会议表决步骤', review: '审核步骤', disclosure: '公示步骤' },
       roleUndeclared: '角色“{role}”没有在角色表（/roles）中声明',
+      secretNotBallot: '只有“逐人投票”的表决才能设为无记名：会议记录录入的是举手票数，没有选票',
       initialMissing: '第一步“{state}”不是流程中的步骤',
       targetMissing: '去向“{target}”不是流程中的步骤',
       typeFinal: 'type 只能是 "final"',
@@ -411,6 +414,8 @@ export const editor = {
       ops: { gte: 'at least (≥)', gt: 'more than (>)' },
       basis: 'Legal basis',
       saveTo: 'Where the result is kept',
+      secret: 'Secret ballot',
+      secretHint: 'The history says who voted, never how: ballots go into a separate box, counted when the vote closes, and the count can be audited. One ballot each, not changeable.',
     },
     review: { saveTo: 'Where the opinion is kept' },
     disclosure: {
@@ -590,6 +595,7 @@ export const editor = {
     issueWords: {
       what: { taskWithAForm: 'A form step', vote: 'A meeting vote', voteWithAQuorum: 'A meeting vote with a quorum rule', review: 'A review', disclosure: 'A disclosure' },
       roleUndeclared: 'role “{role}” is not declared in /roles',
+      secretNotBallot: 'only a vote by ballots can be secret: a meeting record counts hands, not ballots',
       initialMissing: 'the first step “{state}” is not a step of the flow',
       targetMissing: 'target “{target}” is not a step of the flow',
       typeFinal: 'type must be "final"',

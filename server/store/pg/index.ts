@@ -308,6 +308,10 @@ export class PgStore implements Store {
         );
       } else if (e.type === 'disclosure.end') {
         await this.run(c, 'UPDATE disclosures SET ended_at = $1 WHERE instance_id = $2 AND state = $3 AND ended_at IS NULL', [e.at, instance.id, e.state]);
+      } else if (e.type === 'ballot.deposit') {
+        await this.run(c, 'INSERT INTO ballot_box (instance_id, ballot_id, choice) VALUES ($1, $2, $3)', [instance.id, e.ballot.id, e.ballot.choice]);
+      } else if (e.type === 'ballot.empty') {
+        await this.run(c, 'DELETE FROM ballot_box WHERE instance_id = $1', [instance.id]);
       }
     }
     const taskRows = w.tasks.flatMap((t) => t.roles.map((role) => [instance.id, role, instance.villageId, instance.townshipId, instance.flowId, instance.title, t.state, t.since, t.due, t.overdue]));
@@ -428,6 +432,15 @@ export class PgStore implements Store {
 
   async history(instanceId: string): Promise<HistoryRecord[]> {
     return (await this.all('SELECT * FROM history WHERE instance_id = $1 ORDER BY seq', [instanceId])).map(rows.record);
+  }
+
+  async ballotBox(instanceId: string) {
+    // One statement, so the seq and the box come from the same snapshot.
+    const found = await this.all(
+      'SELECT i.seq, b.ballot_id, b.choice FROM instances i LEFT JOIN ballot_box b ON b.instance_id = i.id WHERE i.id = $1 ORDER BY b.ballot_id',
+      [instanceId],
+    );
+    return rows.ballotBox(found);
   }
 
   async inbox(scopes: InboxScope[], limit: number) {

@@ -250,6 +250,20 @@ CREATE TABLE state_visits (
 );
 ${overviewBackfill(null)}`,
   },
+  {
+    version: 7,
+    name: 'the ballot box of secret votes',
+    // As SQLite's version 7: a secret vote's ballots apart from the records that say who cast one,
+    // keyed by a random id, with no voter and no time. (A row's system columns, xmin and ctid, still
+    // follow the writing transaction: docs/secret-ballots.md says what that leaves to the operator.)
+    sql: `
+CREATE TABLE ballot_box (
+  instance_id ${T} NOT NULL REFERENCES instances(id),
+  ballot_id ${T} NOT NULL,
+  choice ${T} NOT NULL CHECK (choice IN ('for', 'against', 'abstain')),
+  PRIMARY KEY (instance_id, ballot_id)
+);`,
+  },
 ];
 
 /**

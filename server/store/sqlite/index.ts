@@ -357,6 +357,17 @@ export class SqliteStore implements Store {
         );
       } else if (e.type === 'disclosure.end') {
         this.run('UPDATE disclosures SET ended_at = ? WHERE instance_id = ? AND state = ? AND ended_at IS NULL', e.at, instance.id, e.state);
+      } else if (e.type === 'ballot.deposit') {
+        this.run('INSERT INTO ballot_box (instance_id, ballot_id, choice) VALUES (?, ?, ?)', instance.id, e.ballot.id, e.ballot.choice);
+      } else if (e.type === 'ballot.empty') {
+        // Zeroed as they are deleted: a freed cell keeps its bytes, and the cells of a page lie in
+        // the order they were written, which is the order of casting (docs/secret-ballots.md).
+        this.db.pragma('secure_delete = ON');
+        try {
+          this.run('DELETE FROM ballot_box WHERE instance_id = ?', instance.id);
+        } finally {
+          this.db.pragma('secure_delete = OFF');
+        }
       }
     }
     this.run('DELETE FROM tasks WHERE instance_id = ?', instance.id);
@@ -480,6 +491,14 @@ export class SqliteStore implements Store {
 
   async history(instanceId: string): Promise<HistoryRecord[]> {
     return this.all('SELECT * FROM history WHERE instance_id = ? ORDER BY seq', instanceId).map(rows.record);
+  }
+
+  async ballotBox(instanceId: string) {
+    const found = this.all(
+      'SELECT i.seq, b.ballot_id, b.choice FROM instances i LEFT JOIN ballot_box b ON b.instance_id = i.id WHERE i.id = ? ORDER BY b.ballot_id',
+      instanceId,
+    );
+    return rows.ballotBox(found);
   }
 
   async inbox(scopes: InboxScope[], limit: number) {
