@@ -33,6 +33,7 @@ export class MigrateStoreError extends Error {
 }
 
 // Copied in this order (foreign keys); ids that are a sequence in PostgreSQL are given new values.
+// A table a file of an older schema may lack (`optional`) is copied when it is there.
 const TABLES: { name: string; order: string; renumber?: boolean; optional?: boolean }[] = [
   { name: 'townships', order: 'id' },
   { name: 'villages', order: 'id' },
@@ -52,6 +53,8 @@ const TABLES: { name: string; order: string; renumber?: boolean; optional?: bool
   // versions the target lacks are copied (it holds the baseline already).
   { name: 'calendar_versions', order: 'hash', optional: true },
   { name: 'calendar_adoptions', order: 'id', renumber: true, optional: true },
+  // Open secret votes' ballots (schema version 7), in ballot-id order: no order of casting moves with them.
+  { name: 'ballot_box', order: 'instance_id, ballot_id', optional: true },
 ];
 
 /** Inserts rows in batches (PostgreSQL takes at most 65535 parameters per statement). */
@@ -104,8 +107,9 @@ export async function moveToPostgres(sqlitePath: string, url: string): Promise<M
 
       const counts: Record<string, number> = {};
       const versionIds = new Map<number, number>();
+      const present = new Set((source.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
       for (const table of TABLES) {
-        if (table.optional && !source.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table.name)) continue;
+        if (table.optional && !present.has(table.name)) continue;
         let list = all(table.name, table.order);
         if (table.name === 'calendar_versions') {
           const have = new Set(((await c.query('SELECT hash FROM calendar_versions WHERE hash = ANY($1)', [list.map((r) => r.hash)])).rows as Row[]).map((r) => r.hash));

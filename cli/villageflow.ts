@@ -3,6 +3,7 @@ import { EngineError, SimulationError, baselineVersions, compileFlow, simulate, 
 import { flowFileIssues, loadFlow } from './flows.ts';
 import { CliError, pointerText, readJson } from './io.ts';
 import { generateTypes, bundledFlowFiles } from './generate-types.ts';
+import { generateValidators } from './generate-validators.ts';
 import { checkRun, runFiles } from './runs.ts';
 import { demo } from './demo.ts';
 import { useNodeCrypto } from '../server/node-crypto.ts';
@@ -15,8 +16,8 @@ const USAGE = `usage:
   villageflow verify FLOW... HISTORY [--head HASH] [--calendars FILE]
   villageflow verify BUNDLE [--head HASH]  check a history's hash chain by re-executing it
                                            (--calendars: a JSON list of the calendar versions its records name)
-  villageflow types                        generate flows/types from the bundled flows
-  villageflow check                        validate bundled flows, golden runs and generated types
+  villageflow types                        generate flows/types and engine/precompiled.generated.js
+  villageflow check                        validate bundled flows, golden runs and generated files
   villageflow runs [--write]               replay golden runs (--write pins their hashes)
   villageflow demo                         simulate 五议两公开 and print its history
   villageflow backup --db FILE --out BACKUP [--force]
@@ -142,9 +143,9 @@ async function cmdCheck(io: Out): Promise<number> {
       failed = 1;
     }
   }
-  const stale = await generateTypes(true);
+  const stale = [...(await generateTypes(true)), ...generateValidators(true)];
   for (const file of stale) io.err(`${file}: stale; run npm run flows:types`);
-  if (stale.length === 0) io.out('ok flows/types');
+  if (stale.length === 0) io.out('ok flows/types, engine/precompiled.generated.js');
   return failed || stale.length ? 1 : 0;
 }
 
@@ -159,8 +160,8 @@ export async function main(argv: string[], io: Out): Promise<number> {
       case 'verify':
         return cmdVerify(args, io);
       case 'types': {
-        const written = await generateTypes(false);
-        io.out(written.length ? written.map((f) => `wrote ${f}`).join('\n') : 'flows/types is up to date');
+        const written = [...(await generateTypes(false)), ...generateValidators(false)];
+        io.out(written.length ? written.map((f) => `wrote ${f}`).join('\n') : 'flows/types and engine/precompiled.generated.js are up to date');
         return 0;
       }
       case 'check':

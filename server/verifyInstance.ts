@@ -10,11 +10,18 @@ export interface InstanceVerification {
   snapshots: InstanceSnapshot[];
 }
 
+/**
+ * `calendars`: the calendar versions the records name (without them, only the built-in baseline).
+ * `boxed`, when given, is how many ballots the store's ballot box holds for the instance: as many
+ * as the history has sealed (secret) ballots cast in the open vote, or the box was edited. (The
+ * engine would refuse such a box only at the close; this names it as soon as anyone verifies.)
+ */
 export function verifyInstance(
   flows: FlowVersions,
   instance: Pick<Instance, 'head' | 'state' | 'status' | 'outcome' | 'seq' | 'snapshot'>,
   records: HistoryRecord[],
   calendars?: CalendarVersions,
+  boxed?: number,
 ): InstanceVerification {
   // The snapshots of what verifies, from verify's own re-execution (no second replay): a tampered
   // tail is not shown as if it were history.
@@ -30,8 +37,16 @@ export function verifyInstance(
         ? `the stored instance says ${row.status} in state ${row.state} at record ${row.seq}, but its history leads to ${last.status} in state ${last.state} at record ${last.seq}: the instance row was edited`
         : canonicalJson(instance.snapshot) !== canonicalJson(last)
           ? `the stored instance's data or votes differ from what its history leads to: the instance row was edited`
-          : null;
+          : boxed !== undefined && boxed !== sealedCount(last)
+            ? `the ballot box holds ${boxed} ballot(s), but the history has ${sealedCount(last)} secret ballot(s) cast in the open vote: the ballot box was edited`
+            : null;
   if (mismatch === null) return { result: chain, snapshots };
   const seq = records.length;
   return { result: { ok: false, count: records.length, seq, index: records.length, reason: mismatch }, snapshots };
+}
+
+function sealedCount(snapshot: InstanceSnapshot): number {
+  let n = 0;
+  for (const v of Object.values(snapshot.context.ballots)) if (v === 'sealed') n++;
+  return n;
 }

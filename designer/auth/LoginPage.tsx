@@ -1,7 +1,7 @@
 // Sign in with a user name and password; the session lives in an httpOnly cookie.
 import { useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { useLocation } from 'wouter';
+import { Link, useLocation } from 'wouter';
 import { useI18n } from '../i18n/index.tsx';
 import { api, errorInfo } from '../app/trpc.ts';
 
@@ -50,6 +50,9 @@ export function LoginPage() {
           {t('common.signIn')}
         </button>
       </form>
+      <p className="login-board">
+        <Link href="/board">{t('common.boardLink')}</Link>
+      </p>
     </main>
   );
 }

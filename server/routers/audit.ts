@@ -2,10 +2,16 @@
 // chain, an export bundle that `villageflow verify` checks offline, and the administrative log.
 import { z } from 'zod';
 import { chainFlows, chainVersions } from '../migrate.ts';
+import type { Store } from '../store/types.ts';
 import { verifyInstance } from '../verifyInstance.ts';
 import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
 
 const byId = z.object({ id: z.string().max(100) });
+
+/** How many ballots the instance's ballot box holds (its open secret vote's), for verifyInstance. */
+async function boxed(store: Store, instanceId: string): Promise<number | undefined> {
+  return (await store.ballotBox(instanceId))?.ballots.length;
+}
 
 export const auditRouter = router({
   history: authedProcedure.input(byId).query(async ({ ctx, input }) => {
@@ -18,7 +24,7 @@ export const auditRouter = router({
     const records = await ctx.runtime.store.history(instance.id);
     // Every version the chain ran on: a migrated instance replays each stretch on its own version.
     const flows = await chainFlows(ctx.runtime, instance, records);
-    const { result, snapshots } = verifyInstance(flows, instance, records, await ctx.runtime.chainCalendars(records));
+    const { result, snapshots } = verifyInstance(flows, instance, records, await ctx.runtime.chainCalendars(records), await boxed(ctx.runtime.store, instance.id));
     const good = records.slice(0, snapshots.length);
     return {
       verified: result,
@@ -29,7 +35,7 @@ export const auditRouter = router({
   verify: authedProcedure.input(byId).query(async ({ ctx, input }) => {
     const { instance } = await ctx.runtime.readable(ctx.user, input.id);
     const records = await ctx.runtime.store.history(instance.id);
-    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records, await ctx.runtime.chainCalendars(records)).result;
+    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records, await ctx.runtime.chainCalendars(records), await boxed(ctx.runtime.store, instance.id)).result;
   }),
 
   export: authedProcedure.input(byId).query(async ({ ctx, input }) => {

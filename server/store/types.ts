@@ -1,7 +1,7 @@
 // The store interface: every durable operation the server needs, each one atomic. SQLite is the
 // embedded default; a PostgreSQL implementation will sit beside it, so nothing database-specific
 // crosses this line. All methods are async so a networked database fits the same shape.
-import type { CalendarVersion, Effect, HistoryRecord, InstanceSnapshot, Outcome } from '../../engine/index.ts';
+import type { CalendarVersion, Effect, HistoryRecord, InstanceSnapshot, Outcome, SealedBallot } from '../../engine/index.ts';
 import type { CalendarYearRow } from './calendars.ts';
 
 // Township-scope roles act in every village of the township. County officers (county_reviewer)
@@ -166,9 +166,29 @@ export interface EventWrite {
   flowVersionId?: number;
 }
 
+/**
+ * The instances a user may read, as server/readRule.ts builds it: in one of `villageIds`, and
+ * either in a clause's villages with (the clause's versions null or) a flow version among the
+ * clause's, or started by `startedBy`.
+ */
+export interface ReadScope {
+  villageIds: string[];
+  clauses: { villageIds: string[]; flowVersionIds: number[] | null }[];
+  startedBy: string;
+}
+/** One inbox scope: the tasks waiting on `role` in a village (null: the township), optionally only in matters `startedBy` started. */
+export interface InboxScope {
+  townshipId: string;
+  villageId: string | null;
+  role: string;
+  startedBy?: string;
+}
+
 export interface InstanceFilter {
   townshipId: string;
   villageIds?: string[];
+  /** Only what this reader may read (server/readRule.ts). */
+  read?: ReadScope;
   flowId?: string;
   state?: string;
   status?: 'active' | 'done';
@@ -286,6 +306,8 @@ export interface Store {
   getFlowVersion(id: number): Promise<FlowVersion | null>;
   findFlowVersion(townshipId: string, flowId: string, version: string): Promise<FlowVersion | null>;
   listFlowVersions(townshipId: string, flowId?: string): Promise<FlowVersion[]>;
+  /** The ids of the township's published flow versions (what instances run on), oldest first. */
+  publishedVersionIds(townshipId: string): Promise<number[]>;
   latestPublished(townshipId: string, flowId: string): Promise<FlowVersion | null>;
   setFlowVillages(townshipId: string, flowId: string, villageIds: string[]): Promise<void>;
   flowVillages(townshipId: string, flowId: string): Promise<string[]>;
@@ -298,8 +320,14 @@ export interface Store {
   flowVersionsOf(instanceIds: string[]): Promise<Map<string, number>>;
   listInstances(f: InstanceFilter): Promise<Instance[]>;
   history(instanceId: string): Promise<HistoryRecord[]>;
+  /**
+   * The ballot box of the instance's open secret vote, in order of ballot id, with the instance's
+   * seq read in the same snapshot of the database (null: no such instance). Only the host reads it,
+   * to pass it in with CLOSE_VOTE; no API returns it.
+   */
+  ballotBox(instanceId: string): Promise<{ seq: number; ballots: SealedBallot[] } | null>;
 
-  inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number): Promise<Task[]>;
+  inbox(scopes: InboxScope[], limit: number): Promise<Task[]>;
   /** Timers due at `now`, oldest first. A store shared by several processes claims them for the
    * caller for a while (PostgreSQL: a lease), so another process's call does not return them too. */
   dueTimers(now: string, limit: number): Promise<DueTimer[]>;

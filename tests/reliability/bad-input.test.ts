@@ -251,7 +251,7 @@ add(
   { name: 'event: APPROVE at the proposal step', call: (c) => send(c, 'nanwan.secretary', c.ids.proposal, 'APPROVE', {}), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /APPROVE is not allowed in state "proposal"/ },
   { name: 'event: CLOSE_VOTE at a recorded meeting', call: (c) => send(c, 'nanwan.clerk', c.ids.twoCommittees, 'CLOSE_VOTE', { members: 7, eligible: 7 }), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /CLOSE_VOTE is not allowed in state "two_committees"/ },
   { name: 'event: RECORD_VOTE at a ballot', call: (c) => send(c, 'dongping.clerk', PARTY, 'RECORD_VOTE', TWO_COMMITTEES_MEETING), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /RECORD_VOTE is not allowed in state "party_members_meeting"/ },
-  { name: 'event: OBJECT before anything is disclosed', call: (c) => send(c, 'nanwan.villager', c.ids.proposal, 'OBJECT', { reason: '反对' }), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /OBJECT is not allowed in state "proposal"/ },
+  { name: 'event: OBJECT before anything is disclosed', call: (c) => send(c, 'nanwan.rep', c.ids.proposal, 'OBJECT', { reason: '反对' }), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /OBJECT is not allowed in state "proposal"/ },
   { name: 'event: DISCLOSURE.ENDED sent by a person', call: (c) => review(c, 'DISCLOSURE.ENDED', {}), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /DISCLOSURE.ENDED is not allowed/ },
   { name: 'event: DEADLINE.EXCEEDED sent by a person', call: (c) => send(c, 'nanwan.secretary', c.ids.proposal, 'DEADLINE.EXCEEDED', {}), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /DEADLINE.EXCEEDED is not allowed/ },
   { name: 'event: START sent to a running instance', call: (c) => send(c, 'nanwan.secretary', c.ids.proposal, 'START', {}), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /already started/ },
@@ -464,7 +464,7 @@ const ctx: Ctx = {
 beforeAll(async () => {
   server = await startTestServer();
   dir = mkdtempSync(join(tmpdir(), 'villageflow-bad-input-'));
-  const users = ['qs.admin', 'qs.reviewer', 'qs.auditor', 'nanwan.secretary', 'nanwan.clerk', 'nanwan.party1', 'nanwan.party2', 'nanwan.villager', 'nanwan.agent', 'dongping.party9', 'dongping.clerk', 'xiling.secretary'];
+  const users = ['qs.admin', 'qs.reviewer', 'qs.auditor', 'nanwan.secretary', 'nanwan.clerk', 'nanwan.party1', 'nanwan.party2', 'nanwan.villager', 'nanwan.rep', 'nanwan.agent', 'dongping.party9', 'dongping.clerk', 'xiling.secretary'];
   for (const u of users) {
     const { client, cookies } = clientFor(server.url);
     await client.auth.login.mutate({ username: u, password: DEMO_PASSWORD });

@@ -96,6 +96,20 @@ async function send(username: string, type: string, payload?: Record<string, unk
   return (await as(username)).instances.send.mutate({ id, seq: seen.instance.seq, type, payload });
 }
 
+/**
+ * A villager objects to a posted notice: they read the notice on the board, not the matter's file
+ * (need-to-know), so they send with the sequence number the instance is at, not one they viewed.
+ */
+async function object(username: string, payload: Record<string, unknown>) {
+  const seq = (await s.store.getInstance(id))!.seq;
+  return (await as(username)).instances.send.mutate({ id, seq, type: 'OBJECT', payload });
+}
+
+/** A villager does not read a village matter they take no part in: to them it does not exist. */
+async function expectUnread(username: string) {
+  expect((await errorOf(view(username))).code, `${username} reads the matter`).toBe('NOT_FOUND');
+}
+
 async function inInbox(username: string): Promise<boolean> {
   const inbox = await (await as(username)).tasks.inbox.query();
   return inbox.some((t) => t.instanceId === id);
@@ -157,9 +171,9 @@ describe('五议两公开 from proposal to adopted, over HTTP', () => {
       waiting: [SECRETARY],
       notWaiting: [CLERK, REVIEWER],
     });
-    // A villager cannot take the secretary's step.
-    const v = await view(VILLAGER);
-    expect(v.step.events).toEqual([]);
+    // A villager neither reads the secretary's proposal nor takes its step.
+    await expectUnread(VILLAGER);
+    expect((await errorOf((await as(VILLAGER)).instances.send.mutate({ id, seq: 1, type: 'SUBMIT', payload: proposal }))).code).toBe('NOT_FOUND');
   });
 
   it('第一议 党支部提议: the secretary submits the branch proposal; the two-committee meeting is next', async () => {
@@ -174,7 +188,7 @@ describe('五议两公开 from proposal to adopted, over HTTP', () => {
       notWaiting: [SECRETARY],
     });
     // Only the clerk records the meeting; nobody but the scheduler sends timers.
-    expect((await errorOf(send(VILLAGER, 'RECORD_VOTE', twoCommitteesMeeting))).code).toBe('FORBIDDEN');
+    expect((await errorOf(send(REP, 'RECORD_VOTE', twoCommitteesMeeting))).code).toBe('FORBIDDEN');
     expect((await errorOf(send(CLERK, 'TIMER', { timer: 'two_committees:deadline' }))).code).toBe('FORBIDDEN');
   });
 
@@ -201,7 +215,7 @@ describe('五议两公开 from proposal to adopted, over HTTP', () => {
       expect(v.step.ballots).toEqual({ cast: n + 1, mine: ballotOf(member) });
     }
     // Someone who is not a Party member cannot vote in the Party members' meeting.
-    expect((await view(VILLAGER)).step.events).toEqual([]);
+    expect((await view(REP)).step.events).toEqual([]);
   });
 
   it('the clerk closes the vote; the representatives meeting is next', async () => {
@@ -239,10 +253,12 @@ describe('五议两公开 from proposal to adopted, over HTTP', () => {
       // Villagers, their representatives and the supervisory committee may object, but an
       // objection is nobody's task, and a notice waits on its period, not on a person: it is in
       // no inbox. It ends by itself when its seven days are over.
-      events: { [VILLAGER]: ['OBJECT'], [REP]: ['OBJECT'], [COMMITTEE]: [], [REVIEWER]: [] },
+      // A villager objects from the board (see `object`), without reading the file.
+      events: { [REP]: ['OBJECT'], [COMMITTEE]: [], [REVIEWER]: [] },
       waiting: [],
       notWaiting: [REVIEWER, CLERK, VILLAGER, REP, COMMITTEE],
     });
+    await expectUnread(VILLAGER);
 
     // 第一公开: anyone, signed in or not, reads the resolution on the board.
     const b = await board();
@@ -272,12 +288,12 @@ describe('五议两公开 from proposal to adopted, over HTTP', () => {
 
   it('a villager objects during the notice; the committee must answer', async () => {
     at('2026-03-23T18:00:00+08:00');
-    const after = await send(VILLAGER, 'OBJECT', objection);
+    const after = await object(VILLAGER, objection);
     expect(after.state).toBe('resolution_objection');
     const v = await view(COMMITTEE);
     expect(JSON.stringify(v.objections)).toContain(objection.reason);
     await expectTurn('resolution_objection', {
-      events: { [COMMITTEE]: ['SUBMIT'], [VILLAGER]: [] },
+      events: { [COMMITTEE]: ['SUBMIT'], [REP]: [] },
       waiting: [COMMITTEE],
       notWaiting: [VILLAGER, REP],
     });
@@ -294,7 +310,7 @@ describe('五议两公开 from proposal to adopted, over HTTP', () => {
     expect(after.state).toBe('resolution_disclosure');
     expect((await view(COMMITTEE)).data).toMatchObject({ objections: { resolution: objectionReply } });
     await expectTurn('resolution_disclosure', {
-      events: { [VILLAGER]: ['OBJECT'], [COMMITTEE]: [] },
+      events: { [REP]: ['OBJECT'], [COMMITTEE]: [] },
       waiting: [],
       notWaiting: [REVIEWER, VILLAGER, COMMITTEE],
     });
@@ -331,7 +347,7 @@ describe('五议两公开 from proposal to adopted, over HTTP', () => {
     expect(await history()).toHaveLength(before + 1);
 
     await expectTurn('implementation', {
-      events: { [COMMITTEE]: ['SUBMIT'], [SECRETARY]: ['SUBMIT'], [VILLAGER]: [] },
+      events: { [COMMITTEE]: ['SUBMIT'], [SECRETARY]: ['SUBMIT'], [REP]: [] },
       waiting: [COMMITTEE, SECRETARY],
       notWaiting: [VILLAGER, REP],
     });
@@ -352,7 +368,7 @@ describe('五议两公开 from proposal to adopted, over HTTP', () => {
     expect(after.state).toBe('result_disclosure');
     expect((await view(SECRETARY)).data).toMatchObject({ implementation });
     await expectTurn('result_disclosure', {
-      events: { [VILLAGER]: ['OBJECT'], [SECRETARY]: [], [COMMITTEE]: [] },
+      events: { [REP]: ['OBJECT'], [SECRETARY]: [], [COMMITTEE]: [] },
       waiting: [],
       notWaiting: [SECRETARY, VILLAGER, REP, COMMITTEE],
     });
@@ -393,6 +409,8 @@ describe('五议两公开 from proposal to adopted, over HTTP', () => {
     }
     const done = await (await as(SECRETARY)).instances.list.query({ villageId: 'dongping', status: 'done' });
     expect(done.map((i) => i.id)).toContain(id);
+    // The list names the step in words, from the instance's own flow version.
+    expect(done.find((i) => i.id === id)).toMatchObject({ state: 'adopted', stepTitle: { zh: '已办结', en: 'Completed' } });
 
     const b = await board();
     expect(b.current).toEqual([]);

@@ -5,7 +5,7 @@
 // due timers are claimed with FOR UPDATE SKIP LOCKED plus a lease, so one process delivers each.
 import pg from 'pg';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
+import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type InboxScope, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
 import { deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -251,6 +251,9 @@ export class PgStore implements Store {
         : await this.all('SELECT * FROM flow_versions WHERE township_id = $1 ORDER BY flow_id, id', [townshipId])
     ).map(rows.flowVersion);
   }
+  async publishedVersionIds(townshipId: string) {
+    return (await this.all("SELECT id FROM flow_versions WHERE township_id = $1 AND status = 'published' ORDER BY id", [townshipId])).map((r) => Number(r.id));
+  }
   async latestPublished(townshipId: string, flowId: string) {
     const r = await this.get(
       "SELECT * FROM flow_versions WHERE township_id = $1 AND flow_id = $2 AND status = 'published' ORDER BY published_at DESC, id DESC LIMIT 1",
@@ -309,6 +312,10 @@ export class PgStore implements Store {
         await this.run(c, 'UPDATE disclosures SET ended_at = $1 WHERE instance_id = $2 AND state = $3 AND ended_at IS NULL', [e.at, instance.id, e.state]);
       } else if (e.type === 'disclosure.reschedule') {
         await this.run(c, 'UPDATE disclosures SET until_at = $1 WHERE instance_id = $2 AND state = $3 AND ended_at IS NULL', [e.until, instance.id, e.state]);
+      } else if (e.type === 'ballot.deposit') {
+        await this.run(c, 'INSERT INTO ballot_box (instance_id, ballot_id, choice) VALUES ($1, $2, $3)', [instance.id, e.ballot.id, e.ballot.choice]);
+      } else if (e.type === 'ballot.empty') {
+        await this.run(c, 'DELETE FROM ballot_box WHERE instance_id = $1', [instance.id]);
       }
     }
     const taskRows = w.tasks.flatMap((t) => t.roles.map((role) => [instance.id, role, instance.villageId, instance.townshipId, instance.flowId, instance.title, t.state, t.since, t.due, t.overdue]));
@@ -410,6 +417,14 @@ export class PgStore implements Store {
       where.push(clause(`$${params.length}`));
     };
     if (f.villageIds) add((n) => `i.village_id = ANY(${n})`, f.villageIds);
+    if (f.read) {
+      // Within the villages' range: the readable clauses, or what the reader started.
+      const at = (value: unknown) => (params.push(value), `$${params.length}`);
+      const any = f.read.clauses.map((c) =>
+        c.flowVersionIds === null ? `i.village_id = ANY(${at(c.villageIds)})` : `(i.village_id = ANY(${at(c.villageIds)}) AND i.flow_version_id = ANY(${at(c.flowVersionIds)}))`,
+      );
+      where.push(`(${[...any, `i.started_by = ${at(f.read.startedBy)}`].join(' OR ')})`);
+    }
     if (f.flowId) add((n) => `i.flow_id = ${n}`, f.flowId);
     if (f.state) add((n) => `i.state = ${n}`, f.state);
     if (f.status) add((n) => `i.status = ${n}`, f.status);
@@ -424,12 +439,24 @@ export class PgStore implements Store {
     return (await this.all('SELECT * FROM history WHERE instance_id = $1 ORDER BY seq', [instanceId])).map(rows.record);
   }
 
-  async inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number) {
+  async ballotBox(instanceId: string) {
+    // One statement, so the seq and the box come from the same snapshot.
+    const found = await this.all(
+      'SELECT i.seq, b.ballot_id, b.choice FROM instances i LEFT JOIN ballot_box b ON b.instance_id = i.id WHERE i.id = $1 ORDER BY b.ballot_id',
+      [instanceId],
+    );
+    return rows.ballotBox(found);
+  }
+
+  async inbox(scopes: InboxScope[], limit: number) {
     if (scopes.length === 0) return [];
     const params: unknown[] = [];
     const clauses = scopes.map((s) => {
       params.push(s.villageId ?? s.townshipId, s.role);
-      return `(t.${s.villageId ? 'village_id' : 'township_id'} = $${params.length - 1} AND t.role = $${params.length})`;
+      const scope = `t.${s.villageId ? 'village_id' : 'township_id'} = $${params.length - 1} AND t.role = $${params.length}`;
+      if (!s.startedBy) return `(${scope})`;
+      params.push(s.startedBy);
+      return `(${scope} AND EXISTS (SELECT 1 FROM instances i WHERE i.id = t.instance_id AND i.started_by = $${params.length}))`;
     });
     params.push(limit);
     return (await this.all(`SELECT t.* FROM tasks t WHERE ${clauses.join(' OR ')} ORDER BY t.overdue DESC, t.since ASC, t.instance_id LIMIT $${params.length}`, params)).map(task);

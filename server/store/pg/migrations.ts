@@ -286,6 +286,20 @@ CREATE TRIGGER calendar_adoptions_no_delete BEFORE DELETE ON calendar_adoptions
   FOR EACH ROW EXECUTE FUNCTION villageflow_refuse('calendar adoptions are append-only');
 ${baselineInsertSql()}`,
   },
+  {
+    version: 7,
+    name: 'the ballot box of secret votes',
+    // As SQLite's version 7: a secret vote's ballots apart from the records that say who cast one,
+    // keyed by a random id, with no voter and no time. (A row's system columns, xmin and ctid, still
+    // follow the writing transaction: docs/secret-ballots.md says what that leaves to the operator.)
+    sql: `
+CREATE TABLE ballot_box (
+  instance_id ${T} NOT NULL REFERENCES instances(id),
+  ballot_id ${T} NOT NULL,
+  choice ${T} NOT NULL CHECK (choice IN ('for', 'against', 'abstain')),
+  PRIMARY KEY (instance_id, ballot_id)
+);`,
+  },
 ];
 
 /**

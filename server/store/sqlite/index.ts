@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
+import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter, type InboxScope, type OverviewVisitsRow } from '../types.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { ascending, deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from './rows.ts';
@@ -314,6 +314,9 @@ export class SqliteStore implements Store {
       : this.all('SELECT * FROM flow_versions WHERE township_id = ? ORDER BY flow_id, id', townshipId)
     ).map(rows.flowVersion);
   }
+  async publishedVersionIds(townshipId: string) {
+    return this.all("SELECT id FROM flow_versions WHERE township_id = ? AND status = 'published' ORDER BY id", townshipId).map((r) => Number(r.id));
+  }
   async latestPublished(townshipId: string, flowId: string) {
     const r = this.get("SELECT * FROM flow_versions WHERE township_id = ? AND flow_id = ? AND status = 'published' ORDER BY published_at DESC, id DESC LIMIT 1", townshipId, flowId);
     return r ? rows.flowVersion(r) : null;
@@ -358,6 +361,17 @@ export class SqliteStore implements Store {
         this.run('UPDATE disclosures SET ended_at = ? WHERE instance_id = ? AND state = ? AND ended_at IS NULL', e.at, instance.id, e.state);
       } else if (e.type === 'disclosure.reschedule') {
         this.run('UPDATE disclosures SET until_at = ? WHERE instance_id = ? AND state = ? AND ended_at IS NULL', e.until, instance.id, e.state);
+      } else if (e.type === 'ballot.deposit') {
+        this.run('INSERT INTO ballot_box (instance_id, ballot_id, choice) VALUES (?, ?, ?)', instance.id, e.ballot.id, e.ballot.choice);
+      } else if (e.type === 'ballot.empty') {
+        // Zeroed as they are deleted: a freed cell keeps its bytes, and the cells of a page lie in
+        // the order they were written, which is the order of casting (docs/secret-ballots.md).
+        this.db.pragma('secure_delete = ON');
+        try {
+          this.run('DELETE FROM ballot_box WHERE instance_id = ?', instance.id);
+        } finally {
+          this.db.pragma('secure_delete = OFF');
+        }
       }
     }
     this.run('DELETE FROM tasks WHERE instance_id = ?', instance.id);
@@ -461,6 +475,16 @@ export class SqliteStore implements Store {
     // the statement is prepared once, not once per list length.
     if (f.villageIds?.length === 1) where.push('i.village_id = ?'), params.push(f.villageIds[0]);
     else if (f.villageIds) where.push('i.village_id IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(f.villageIds));
+    if (f.read) {
+      // Within the villages' range: the readable clauses, or what the reader started.
+      const any = f.read.clauses.map((c) => {
+        params.push(JSON.stringify(c.villageIds));
+        if (c.flowVersionIds === null) return 'i.village_id IN (SELECT value FROM json_each(?))';
+        params.push(JSON.stringify(c.flowVersionIds));
+        return '(i.village_id IN (SELECT value FROM json_each(?)) AND i.flow_version_id IN (SELECT value FROM json_each(?)))';
+      });
+      where.push(`(${[...any, 'i.started_by = ?'].join(' OR ')})`), params.push(f.read.startedBy);
+    }
     if (f.flowId) where.push('i.flow_id = ?'), params.push(f.flowId);
     if (f.state) where.push('i.state = ?'), params.push(f.state);
     if (f.status) where.push('i.status = ?'), params.push(f.status);
@@ -473,14 +497,23 @@ export class SqliteStore implements Store {
     return this.all('SELECT * FROM history WHERE instance_id = ? ORDER BY seq', instanceId).map(rows.record);
   }
 
-  async inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number) {
+  async ballotBox(instanceId: string) {
+    const found = this.all(
+      'SELECT i.seq, b.ballot_id, b.choice FROM instances i LEFT JOIN ballot_box b ON b.instance_id = i.id WHERE i.id = ? ORDER BY b.ballot_id',
+      instanceId,
+    );
+    return rows.ballotBox(found);
+  }
+
+  async inbox(scopes: InboxScope[], limit: number) {
     if (scopes.length === 0) return [];
     // One index range per scope, already in inbox order and cut at the limit; only the union of
     // those few rows is sorted, not every open task the scopes match. UNION drops a task that two
-    // scopes both match, as the OR of the scopes would.
-    const one = (s: { villageId: string | null }) =>
-      `SELECT * FROM (SELECT t.* FROM tasks t WHERE ${s.villageId ? 't.village_id' : 't.township_id'} = ? AND t.role = ? ORDER BY t.overdue DESC, t.since, t.instance_id LIMIT ?)`;
-    const params = scopes.flatMap((s) => [s.villageId ?? s.townshipId, s.role, limit]);
+    // scopes both match, as the OR of the scopes would. A scope of one starter's matters looks each
+    // task's instance up by its key.
+    const one = (s: InboxScope) =>
+      `SELECT * FROM (SELECT t.* FROM tasks t WHERE ${s.villageId ? 't.village_id' : 't.township_id'} = ? AND t.role = ?${s.startedBy ? ' AND EXISTS (SELECT 1 FROM instances i WHERE i.id = t.instance_id AND i.started_by = ?)' : ''} ORDER BY t.overdue DESC, t.since, t.instance_id LIMIT ?)`;
+    const params = scopes.flatMap((s) => [s.villageId ?? s.townshipId, s.role, ...(s.startedBy ? [s.startedBy] : []), limit]);
     return this.all(`${scopes.map(one).join(' UNION ')} ORDER BY overdue DESC, since, instance_id, role LIMIT ?`, ...params, limit).map(rows.task);
   }
 

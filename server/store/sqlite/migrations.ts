@@ -316,4 +316,20 @@ CREATE TRIGGER calendar_adoptions_no_delete BEFORE DELETE ON calendar_adoptions
   BEGIN SELECT RAISE(ABORT, 'calendar adoptions are append-only'); END;
 ${baselineInsertSql()}`,
   },
+  {
+    version: 7,
+    name: 'the ballot box of secret votes',
+    // A secret vote's ballots (vote.secret), apart from the history records that say who cast one:
+    // no voter, no time, and keyed by a random id, WITHOUT ROWID so that not even a row number
+    // follows the order of casting. Written in the transaction of the CAST_BALLOT record, emptied
+    // in that of the record that ends the vote (the closing record carries the box). See
+    // docs/secret-ballots.md.
+    sql: `
+CREATE TABLE ballot_box (
+  instance_id TEXT NOT NULL REFERENCES instances(id),
+  ballot_id TEXT NOT NULL,
+  choice TEXT NOT NULL CHECK (choice IN ('for', 'against', 'abstain')),
+  PRIMARY KEY (instance_id, ballot_id)
+) WITHOUT ROWID;`,
+  },
 ];

@@ -1,5 +1,5 @@
 // Row ↔ object mapping for the SQLite store (column names are snake_case, objects camelCase).
-import type { HistoryRecord } from '../../../engine/index.ts';
+import type { HistoryRecord, SealedBallot } from '../../../engine/index.ts';
 import type { AuditEntry, CatalogueItem, Disclosure, FlowVersion, Instance, InstanceStatsRow, OverviewInstanceRow, ServiceStatsRow, Session, StateEntryRow, Task, Village } from '../types.ts';
 
 type Row = Record<string, unknown>;
@@ -160,3 +160,10 @@ export const overviewInstance =
     overdue: overdue.has(r[0] as string),
     ms: typeof r[10] === 'number' ? r[10] : null,
   });
+
+/** The rows of instance LEFT JOIN ballot_box (seq, ballot_id, choice), in ballot order: the instance's seq and its box. */
+export function ballotBox(found: Row[]): { seq: number; ballots: SealedBallot[] } | null {
+  if (found.length === 0) return null;
+  const ballots = found.filter((r) => r.ballot_id !== null).map((r) => ({ id: r.ballot_id as string, choice: r.choice as SealedBallot['choice'] }));
+  return { seq: Number(found[0]!.seq), ballots };
+}
