@@ -6,7 +6,7 @@ import type { Clock } from './clock.ts';
 import { useNodeCrypto } from './node-crypto.ts';
 import { ForbiddenError, InvalidInputError } from './errors.ts';
 import { actingRoles, canRead } from './scope.ts';
-import { ConflictError, NotFoundError, type Instance, type Store, type User, type Village } from './store/types.ts';
+import { ConflictError, NotFoundError, type CatalogueStart, type Instance, type Store, type User, type Village } from './store/types.ts';
 
 export const SYSTEM_ACTOR = { id: 'system', roles: ['system'] };
 
@@ -87,7 +87,8 @@ export class Runtime {
     return { instance, village };
   }
 
-  async start(user: User, input: { villageId: string; flowId: string; title?: string; data?: Record<string, unknown> }): Promise<Instance> {
+  /** Starts a flow in a village; `catalogueStart` (the item it was started from) commits with it. */
+  async start(user: User, input: { villageId: string; flowId: string; title?: string; data?: Record<string, unknown> }, catalogueStart?: CatalogueStart): Promise<Instance> {
     const village = await this.village(input.villageId);
     if (!canRead(user, village)) throw new ForbiddenError(`you have no role in village ${village.name}`);
     const allowed = await this.store.flowsForVillage(village.id);
@@ -99,7 +100,7 @@ export class Runtime {
     const id = randomUUID();
     const title = input.title?.trim() || compiled.flow.title.zh;
     const created = { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId: version.flowId, title, snapshot: step.snapshot, startedBy: user.id, createdAt: step.record.at };
-    await this.store.createInstance(created, this.write(compiled, step));
+    await this.store.createInstance(created, this.write(compiled, step), catalogueStart);
     return written(created, step);
   }
 

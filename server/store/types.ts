@@ -226,6 +226,12 @@ export interface CatalogueItem {
   updatedBy: string;
   updatedAt: string;
 }
+/** The catalogue item an instance was started from, as it was then (the figures count by it). */
+export interface CatalogueStart {
+  itemId: string;
+  itemCode: string;
+  itemName: string;
+}
 /** A service instance as the satisfaction figures count it. */
 export interface ServiceStatsRow {
   id: string;
@@ -289,7 +295,8 @@ export interface Store {
   flowVillages(townshipId: string, flowId: string): Promise<string[]>;
   flowsForVillage(villageId: string): Promise<FlowVersion[]>;
 
-  createInstance(i: Omit<Instance, 'seq' | 'head' | 'state' | 'status' | 'outcome' | 'updatedAt'>, first: Omit<EventWrite, 'expectedSeq' | 'instanceId'>): Promise<void>;
+  /** The instance, its first record and, when it was started from a catalogue item, that link: one transaction. */
+  createInstance(i: Omit<Instance, 'seq' | 'head' | 'state' | 'status' | 'outcome' | 'updatedAt'>, first: Omit<EventWrite, 'expectedSeq' | 'instanceId'>, catalogueStart?: CatalogueStart): Promise<void>;
   appendEvent(w: EventWrite & { title?: string }): Promise<void>;
   getInstance(id: string): Promise<Instance | null>;
   /** The flow version each of these instances runs on (ids that do not exist are left out): no snapshots read. */
@@ -320,8 +327,6 @@ export interface Store {
   /** Inserts or updates (by id) the items, all or none; a code taken by another item is a conflict. */
   upsertCatalogueItems(items: CatalogueItem[]): Promise<void>;
   deleteCatalogueItem(id: string): Promise<boolean>;
-  /** Records that an instance was started from a catalogue item. */
-  linkCatalogueStart(link: { instanceId: string; townshipId: string; itemId: string; itemCode: string; itemName: string }): Promise<void>;
   /** Instances of the given flows, plus every instance started from the catalogue, from the history: like instanceStats, a reference. */
   serviceStats(townshipId: string, flowIds: string[]): Promise<ServiceStatsRow[]>;
   /**

@@ -7,7 +7,7 @@ import { hashPassword } from '../../server/auth.ts';
 import { addPeriod } from '../../engine/index.ts';
 import { fromCsv, mainSteps, serviceData, toCsv } from '../../server/catalogue.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
+import { errorOf, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
 import proxyFlow from '../../flows/proxy-service.flow.json' with { type: 'json' };
 
 let s: TestServer;
@@ -203,6 +203,28 @@ describe('starting a service from an item, and its rating in the overview', () =
     expect((await errorOf((await as('dongping.agent')).catalogue.start.mutate({ itemId: 'item-homestead', villageId: 'dongping' }))).code).toBe('BAD_REQUEST');
     expect((await errorOf((await as('dongping.agent')).catalogue.start.mutate({ itemId: 'item-pension', villageId: 'xiling' }))).code).toBe('FORBIDDEN');
     expect((await errorOf((await as('qs.auditor')).catalogue.start.mutate({ itemId: 'item-pension', villageId: 'xiling' }))).data.engineCode).toBe('ROLE_FORBIDDEN');
+  });
+
+  it('the instance and its link to the item commit together: a failed link leaves neither', async () => {
+    const tables = ['instances', 'history', 'tasks', 'timers', 'instance_stats', 'catalogue_starts'];
+    const counts = () => Object.fromEntries(tables.map((t) => [t, Number((s.store.db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n)]));
+    // The database refuses the link row, the write after the instance's: as a crash between them would.
+    s.store.db.exec(
+      TEST_STORE === 'sqlite'
+        ? "CREATE TRIGGER refuse_link BEFORE INSERT ON catalogue_starts BEGIN SELECT RAISE(ABORT, 'link refused'); END"
+        : "CREATE TRIGGER refuse_link BEFORE INSERT ON catalogue_starts FOR EACH ROW EXECUTE FUNCTION villageflow_refuse('link refused')",
+    );
+    const agent = await as('dongping.agent');
+    const before = counts();
+    try {
+      expect((await errorOf(agent.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'dongping', subject: '王秀英' }))).code).toBe('INTERNAL_SERVER_ERROR');
+      expect(counts()).toEqual(before);
+    } finally {
+      s.store.db.exec(TEST_STORE === 'sqlite' ? 'DROP TRIGGER refuse_link' : 'DROP TRIGGER refuse_link ON catalogue_starts');
+    }
+    const started = await agent.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'dongping', subject: '王秀英' });
+    expect(s.store.db.prepare('SELECT item_id, item_code FROM catalogue_starts WHERE instance_id = ?').get(started.id)).toEqual({ item_id: 'item-pension', item_code: started.item.code });
+    expect(counts()).toMatchObject({ instances: before.instances! + 1, catalogue_starts: before.catalogue_starts! + 1 });
   });
 });
 

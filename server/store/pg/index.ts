@@ -5,7 +5,7 @@
 // due timers are claimed with FOR UPDATE SKIP LOCKED plus a lease, so one process delivers each.
 import pg from 'pg';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
+import { ConflictError, NotFoundError, type CatalogueItem, type CatalogueStart, type EventWrite, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
 import { deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -314,7 +314,7 @@ export class PgStore implements Store {
     }
   }
 
-  async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1]) {
+  async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1], catalogueStart?: CatalogueStart) {
     await this.tx(async (c) => {
       const s = first.snapshot;
       await this.run(
@@ -331,6 +331,11 @@ export class PgStore implements Store {
       );
       await this.insertHistory(c, i.id, first.record);
       await this.writeEffectsAndTasks(c, i, first);
+      if (catalogueStart) {
+        await this.run(c, 'INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES ($1, $2, $3, $4, $5)', [
+          i.id, i.townshipId, catalogueStart.itemId, catalogueStart.itemCode, catalogueStart.itemName,
+        ]);
+      }
     });
   }
 
@@ -529,11 +534,6 @@ export class PgStore implements Store {
   }
   async deleteCatalogueItem(id: string) {
     return ((await this.pool.query('DELETE FROM catalogue_items WHERE id = $1', [id])).rowCount ?? 0) === 1;
-  }
-  async linkCatalogueStart(l: { instanceId: string; townshipId: string; itemId: string; itemCode: string; itemName: string }) {
-    await this.pool.query('INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES ($1, $2, $3, $4, $5)', [
-      l.instanceId, l.townshipId, l.itemId, l.itemCode, l.itemName,
-    ]);
   }
   // As in SQLite: the score from the snapshot's data, lateness from a fired deadline timer.
   async serviceStats(townshipId: string, flowIds: string[]) {
