@@ -2,6 +2,7 @@
 // one transaction. Each flow version is compiled once. Time comes from the injected clock.
 import { randomUUID } from 'node:crypto';
 import { apply, compileFlow, openSteps, start, type CompiledFlow, type FlowEvent, type StepResult } from '../engine/index.ts';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth.ts';
 import type { Clock } from './clock.ts';
 import { useNodeCrypto } from './node-crypto.ts';
 import { ForbiddenError, InvalidInputError } from './errors.ts';
@@ -46,6 +47,8 @@ export class Runtime {
   constructor(
     readonly store: Store,
     readonly clock: Clock,
+    /** How long sign-ins last (server/auth.ts). */
+    readonly sessions: SessionPolicy = DEFAULT_SESSION_POLICY,
   ) {}
 
   now(): string {

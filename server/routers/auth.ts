@@ -1,8 +1,9 @@
-// Sign in / out and who am I. Failed sign-ins are counted per user name; past the limit the
-// name is locked for the window, whatever the password.
+// Sign in / out and who am I. Failed sign-ins are counted per (user name, client address) and
+// slow down that pair only (server/auth.ts): nobody elsewhere can lock a named user out.
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { hashPassword, newSessionToken, SESSION_COOKIE, SESSION_DAYS, sessionCookie, THROTTLE, tokenHash, verifyPassword } from '../auth.ts';
+import { hashPassword, newSession, newSessionToken, SESSION_COOKIE, sessionCookie, throttleKey, throttleSince, throttleWait, verifyPassword } from '../auth.ts';
+import { ServerRefusal } from '../errors.ts';
 import { authedProcedure, publicProcedure, router } from '../trpc.ts';
 import { readableVillageIds } from '../scope.ts';
 
@@ -15,10 +16,10 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { store } = ctx.runtime;
       const now = ctx.runtime.clock();
-      const key = `user:${input.username}`;
-      const since = new Date(now.getTime() - THROTTLE.windowMinutes * 60_000).toISOString();
-      if ((await store.countLoginFailures(key, since)) >= THROTTLE.failures) {
-        throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many failed sign-ins; try again in ${THROTTLE.windowMinutes} minutes` });
+      const key = throttleKey(input.username, ctx.clientKey);
+      const wait = throttleWait(await store.loginFailures(key, throttleSince(now)), now);
+      if (wait > 0) {
+        throw new ServerRefusal('SIGN_IN_THROTTLED', `too many failed sign-ins for this user name from this address; try again in ${wait} seconds`, wait);
       }
       const user = await store.getUserByUsername(input.username);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? (await absentUserHash));
@@ -28,9 +29,8 @@ export const authRouter = router({
       }
       await store.clearLoginFailures(key);
       const token = newSessionToken();
-      const expires = new Date(now.getTime() + SESSION_DAYS * 86400_000);
-      await store.createSession({ tokenHash: tokenHash(token), userId: user.id, createdAt: now.toISOString(), expiresAt: expires.toISOString() });
-      ctx.setCookie(sessionCookie(token, { secure: ctx.secureCookies, maxAgeSeconds: SESSION_DAYS * 86400 }));
+      await store.createSession(newSession(user.id, token, now, ctx.runtime.sessions));
+      ctx.setCookie(sessionCookie(token, { secure: ctx.secureCookies, maxAgeSeconds: Math.round(ctx.runtime.sessions.maxHours * 3600) }));
       const { passwordHash: _secret, ...safe } = user;
       return { user: safe };
     }),

@@ -64,6 +64,9 @@ export interface Session {
   tokenHash: string;
   userId: string;
   createdAt: string;
+  /** The last request seen (written at most once a minute): the idle limit counts from it. */
+  lastSeenAt: string;
+  /** The absolute end, fixed at sign-in. */
   expiresAt: string;
 }
 
@@ -281,9 +284,13 @@ export interface Store {
   createSession(s: Session): Promise<void>;
   getSession(tokenHash: string): Promise<Session | null>;
   deleteSession(tokenHash: string): Promise<void>;
+  touchSession(tokenHash: string, at: string): Promise<void>;
   recordLoginFailure(key: string, at: string): Promise<void>;
-  countLoginFailures(key: string, since: string): Promise<number>;
+  /** The failures of a throttle key since a time: how many, and the latest. */
+  loginFailures(key: string, since: string): Promise<{ count: number; last: string | null }>;
   clearLoginFailures(key: string): Promise<void>;
+  /** Deletes sessions that ended (expires_at ≤ now) or idled (last seen ≤ idleBefore), and failures before failuresBefore. */
+  pruneSignIns(p: { now: string; idleBefore: string; failuresBefore: string }): Promise<{ sessions: number; loginFailures: number }>;
 
   saveDraft(v: Omit<FlowVersion, 'id' | 'status' | 'publishedBy' | 'publishedAt'>): Promise<FlowVersion>;
   publish(id: number, by: string, at: string): Promise<FlowVersion>;

@@ -5,7 +5,7 @@
 // due timers are claimed with FOR UPDATE SKIP LOCKED plus a lease, so one process delivers each.
 import pg from 'pg';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type CatalogueStart, type EventWrite, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
+import { ConflictError, NotFoundError, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
 import { deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -182,8 +182,8 @@ export class PgStore implements Store {
     await this.pool.query('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, userId]);
   }
 
-  async createSession(s: { tokenHash: string; userId: string; createdAt: string; expiresAt: string }) {
-    await this.pool.query('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [s.tokenHash, s.userId, s.createdAt, s.expiresAt]);
+  async createSession(s: Session) {
+    await this.pool.query('INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt]);
   }
   async getSession(tokenHash: string) {
     const r = await this.get('SELECT * FROM sessions WHERE token_hash = $1', [tokenHash]);
@@ -192,11 +192,21 @@ export class PgStore implements Store {
   async deleteSession(tokenHash: string) {
     await this.pool.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
   }
+  async touchSession(tokenHash: string, at: string) {
+    await this.pool.query('UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2', [at, tokenHash]);
+  }
   async recordLoginFailure(key: string, at: string) {
     await this.pool.query('INSERT INTO login_failures (key, at) VALUES ($1, $2)', [key, at]);
   }
-  async countLoginFailures(key: string, since: string) {
-    return ((await this.get('SELECT count(*) AS n FROM login_failures WHERE key = $1 AND at >= $2', [key, since]))!.n as number) ?? 0;
+  async loginFailures(key: string, since: string) {
+    const r = (await this.get('SELECT count(*) AS n, max(at) AS last FROM login_failures WHERE key = $1 AND at >= $2', [key, since]))!;
+    return { count: Number(r.n), last: (r.last as string | null) ?? null };
+  }
+  async pruneSignIns(p: { now: string; idleBefore: string; failuresBefore: string }) {
+    return this.tx(async (c) => ({
+      sessions: (await c.query('DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2', [p.now, p.idleBefore])).rowCount ?? 0,
+      loginFailures: (await c.query('DELETE FROM login_failures WHERE at < $1', [p.failuresBefore])).rowCount ?? 0,
+    }));
   }
   async clearLoginFailures(key: string) {
     await this.pool.query('DELETE FROM login_failures WHERE key = $1', [key]);

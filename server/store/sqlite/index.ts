@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type CatalogueStart, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
+import { ConflictError, NotFoundError, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { ascending, deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from './rows.ts';
@@ -252,8 +252,8 @@ export class SqliteStore implements Store {
     this.run('UPDATE users SET password_hash = ? WHERE id = ?', passwordHash, userId);
   }
 
-  async createSession(s: { tokenHash: string; userId: string; createdAt: string; expiresAt: string }) {
-    this.run('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)', s.tokenHash, s.userId, s.createdAt, s.expiresAt);
+  async createSession(s: Session) {
+    this.run('INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)', s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt);
   }
   async getSession(tokenHash: string) {
     const r = this.get('SELECT * FROM sessions WHERE token_hash = ?', tokenHash);
@@ -262,11 +262,21 @@ export class SqliteStore implements Store {
   async deleteSession(tokenHash: string) {
     this.run('DELETE FROM sessions WHERE token_hash = ?', tokenHash);
   }
+  async touchSession(tokenHash: string, at: string) {
+    this.run('UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?', at, tokenHash);
+  }
   async recordLoginFailure(key: string, at: string) {
     this.run('INSERT INTO login_failures (key, at) VALUES (?, ?)', key, at);
   }
-  async countLoginFailures(key: string, since: string) {
-    return (this.get('SELECT count(*) AS n FROM login_failures WHERE key = ? AND at >= ?', key, since)!.n as number) ?? 0;
+  async loginFailures(key: string, since: string) {
+    const r = this.get('SELECT count(*) AS n, max(at) AS last FROM login_failures WHERE key = ? AND at >= ?', key, since)!;
+    return { count: r.n as number, last: (r.last as string | null) ?? null };
+  }
+  async pruneSignIns(p: { now: string; idleBefore: string; failuresBefore: string }) {
+    return this.db.transaction(() => ({
+      sessions: this.run('DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?', p.now, p.idleBefore).changes,
+      loginFailures: this.run('DELETE FROM login_failures WHERE at < ?', p.failuresBefore).changes,
+    }))();
   }
   async clearLoginFailures(key: string) {
     this.run('DELETE FROM login_failures WHERE key = ?', key);

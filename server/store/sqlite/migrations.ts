@@ -279,4 +279,17 @@ CREATE TABLE state_visits (
 ) WITHOUT ROWID;
 ${OVERVIEW_BACKFILL}`,
   },
+  {
+    version: 5,
+    name: 'sessions end when idle; sign-in bookkeeping is pruned',
+    // A session ends after a while without requests (last_seen_at) as well as at expires_at; the
+    // rows of ended sessions and of old failed sign-ins are deleted by time, hence the indexes.
+    sql: `
+ALTER TABLE sessions ADD COLUMN last_seen_at TEXT NOT NULL DEFAULT '';
+UPDATE sessions SET last_seen_at = created_at;
+CREATE INDEX sessions_expires ON sessions(expires_at);
+CREATE INDEX sessions_last_seen ON sessions(last_seen_at);
+CREATE INDEX login_failures_at ON login_failures(at);
+`,
+  },
 ];
