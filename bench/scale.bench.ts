@@ -52,7 +52,7 @@ function queries(db: ScaleDb, store: SqliteStore, runtime: Runtime): Query[] {
   const township = (i: number) => townshipId(i % townshipsFor(db.instances));
   const villagesOf = (t: string) =>
     Array.from({ length: VILLAGES_PER_TOWNSHIP }, (_, k) => (Number(t.slice(1)) - 1) * VILLAGES_PER_TOWNSHIP + k).filter((v) => v < villagesFor(db.instances)).map(villageId);
-  const admin = (t: string): User => ({ id: `${t}-admin`, townshipId: t, username: `${t}.admin`, displayName: 'admin', roles: [{ role: 'township_admin', villageId: null }] });
+  const admin = (t: string): User => ({ id: `${t}-admin`, townshipId: t, username: `${t}.admin`, displayName: 'admin', roles: [{ role: 'township_admin', villageId: null }], mustChangePassword: false });
   return [
     {
       name: T.inboxVillage,

@@ -115,6 +115,16 @@ export function sessionCookie(token: string, opts: { secure: boolean; maxAgeSeco
   ].join('; ');
 }
 
+/** The rule a password a user chooses must meet, as the error states it. */
+export const PASSWORD_RULE = 'at least 8 characters, mixing at least two of letters, digits and other characters, not containing the user name, and not the current password';
+
+/** Why a password the user chose is too weak, or null when it meets PASSWORD_RULE. */
+export function passwordWeakness(next: string, opts: { username: string; current: string }): string | null {
+  const kinds = [/\p{L}/u, /\p{N}/u, /[^\p{L}\p{N}]/u].filter((kind) => kind.test(next)).length;
+  const weak = [...next].length < 8 || kinds < 2 || next === opts.current || next.toLowerCase().includes(opts.username.toLowerCase());
+  return weak ? `must be ${PASSWORD_RULE}` : null;
+}
+
 /** A new session's times: its absolute end is fixed at sign-in. */
 export function newSession(userId: string, token: string, now: Date, policy: SessionPolicy): Session {
   const at = now.toISOString();

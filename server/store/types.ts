@@ -56,6 +56,8 @@ export interface User {
   username: string;
   displayName: string;
   roles: RoleGrant[];
+  /** The password was chosen by an admin (a new user, a reset): the user must choose their own before anything else. */
+  mustChangePassword: boolean;
 }
 export interface UserWithSecret extends User {
   passwordHash: string;
@@ -274,16 +276,20 @@ export interface Store {
   getVillage(id: string): Promise<Village | null>;
   listVillages(townshipId: string): Promise<Village[]>;
 
-  createUser(u: UserWithSecret): Promise<void>;
+  /** A new user; mustChangePassword defaults to false (seeded and imported users). */
+  createUser(u: Omit<UserWithSecret, 'mustChangePassword'> & { mustChangePassword?: boolean }): Promise<void>;
   getUser(id: string): Promise<User | null>;
   getUserByUsername(username: string): Promise<UserWithSecret | null>;
   listUsers(townshipId: string): Promise<User[]>;
   setRoles(userId: string, roles: RoleGrant[]): Promise<void>;
-  setPassword(userId: string, passwordHash: string): Promise<void>;
+  /** A new password: chosen by an admin (mustChange) or by the user. */
+  setPassword(userId: string, passwordHash: string, mustChange: boolean): Promise<void>;
 
   createSession(s: Session): Promise<void>;
   getSession(tokenHash: string): Promise<Session | null>;
   deleteSession(tokenHash: string): Promise<void>;
+  /** Ends every session of a user but the one kept (a password changed or reset). */
+  deleteSessionsOf(userId: string, keep: string | null): Promise<void>;
   touchSession(tokenHash: string, at: string): Promise<void>;
   recordLoginFailure(key: string, at: string): Promise<void>;
   /** The failures of a throttle key since a time: how many, and the latest. */

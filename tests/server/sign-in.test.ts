@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SESSION_POLICY, sessionPolicyFromEnv, THROTTLE, throttleKey, throttleWait } from '../../server/auth.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { clientFor, startTestServer, type TestServer } from './harness.ts';
+import { clientFor, errorOf, startTestServer, type TestServer } from './harness.ts';
 
 interface Answer {
   status: number;
@@ -183,5 +183,77 @@ describe('session limits from the environment', () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('a password an admin chose is changed at first sign-in', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(() => s?.close());
+
+  it('a new user signs in, can do nothing but choose a password (stated rule) or sign out, then works', async () => {
+    const admin = await s.as('qs.admin');
+    const created = await admin.org.createUser.mutate({ username: 'dongping.clerk2', displayName: '东坪村记录员2', password: 'given-by-admin', roles: [{ role: 'clerk', villageId: 'dongping' }] });
+    expect(created!.mustChangePassword).toBe(true);
+
+    const { client } = clientFor(s.url);
+    const signedIn = await client.auth.login.mutate({ username: 'dongping.clerk2', password: 'given-by-admin' });
+    expect(signedIn.user.mustChangePassword).toBe(true);
+    expect((await client.auth.me.query())?.user.mustChangePassword).toBe(true);
+    for (const call of [client.tasks.inbox.query(), client.org.villages.query(), client.instances.start.mutate({ villageId: 'dongping', flowId: 'five-deliberations-two-disclosures' })]) {
+      const refused = await errorOf(call);
+      expect(refused).toMatchObject({ code: 'FORBIDDEN', data: { engineCode: 'PASSWORD_CHANGE_REQUIRED' } });
+    }
+    const weak = await errorOf(client.auth.changePassword.mutate({ current: 'given-by-admin', next: '12345678' }));
+    expect(weak.code).toBe('BAD_REQUEST');
+    expect(weak.data.fieldErrors).toEqual({ next: { __errors: [expect.stringMatching(/^must be at least 8 characters, mixing at least two of letters, digits and other characters/)] } });
+    const wrong = await errorOf(client.auth.changePassword.mutate({ current: 'not-it', next: 'dongping-2026' }));
+    expect(wrong.data.fieldErrors).toEqual({ current: { __errors: ['is not your current password'] } });
+
+    const changed = await client.auth.changePassword.mutate({ current: 'given-by-admin', next: 'dongping-2026' });
+    expect(changed.user.mustChangePassword).toBe(false);
+    expect(Array.isArray(await client.tasks.inbox.query())).toBe(true);
+    const log = await admin.audit.log.query({ limit: 2 });
+    expect(log.map((e) => e.action)).toEqual(['user.password', 'user.create']);
+    expect(JSON.stringify(log)).not.toMatch(/dongping-2026|given-by-admin|scrypt/);
+    // The old password no longer signs in; the new one does, with nothing left to change.
+    expect((await errorOf(clientFor(s.url).client.auth.login.mutate({ username: 'dongping.clerk2', password: 'given-by-admin' }))).code).toBe('UNAUTHORIZED');
+    expect((await clientFor(s.url).client.auth.login.mutate({ username: 'dongping.clerk2', password: 'dongping-2026' })).user.mustChangePassword).toBe(false);
+  });
+
+  it('sign-out works while a change is required', async () => {
+    const admin = await s.as('qs.admin');
+    await admin.org.createUser.mutate({ username: 'xiling.clerk2', displayName: '西岭村记录员2', password: 'given-by-admin', roles: [{ role: 'clerk', villageId: 'xiling' }] });
+    const { client, cookies } = clientFor(s.url);
+    await client.auth.login.mutate({ username: 'xiling.clerk2', password: 'given-by-admin' });
+    expect(await client.auth.logout.mutate()).toEqual({ ok: true });
+    expect(cookies.has('vf_session')).toBe(false);
+  });
+
+  it("a reset ends the user's sessions and asks for a new password at the next sign-in; a change ends the user's other sessions", async () => {
+    const phone = clientFor(s.url).client;
+    const office = clientFor(s.url).client;
+    await phone.auth.login.mutate({ username: 'nanwan.clerk', password: DEMO_PASSWORD });
+    await office.auth.login.mutate({ username: 'nanwan.clerk', password: DEMO_PASSWORD });
+    const admin = await s.as('qs.admin');
+    expect((await admin.org.resetPassword.mutate({ userId: 'nanwan-clerk', password: 'handed-over-1' }))!.mustChangePassword).toBe(true);
+    expect(await phone.auth.me.query()).toBeNull();
+    expect(await office.auth.me.query()).toBeNull();
+    expect((await admin.audit.log.query({ limit: 1 }))[0]).toMatchObject({ action: 'user.password_reset', target: 'nanwan-clerk' });
+
+    await phone.auth.login.mutate({ username: 'nanwan.clerk', password: 'handed-over-1' });
+    await office.auth.login.mutate({ username: 'nanwan.clerk', password: 'handed-over-1' });
+    expect((await errorOf(office.tasks.inbox.query())).data.engineCode).toBe('PASSWORD_CHANGE_REQUIRED');
+    await phone.auth.changePassword.mutate({ current: 'handed-over-1', next: 'nanwan-own-1' });
+    expect(Array.isArray(await phone.tasks.inbox.query())).toBe(true);
+    expect(await office.auth.me.query()).toBeNull();
+  });
+
+  it('the demo users (seeded) sign in without being asked to change anything', async () => {
+    const client = await s.as('dongping.secretary');
+    expect((await client.auth.me.query())?.user.mustChangePassword).toBe(false);
+    expect(Array.isArray(await client.tasks.inbox.query())).toBe(true);
   });
 });

@@ -148,11 +148,14 @@ export class PgStore implements Store {
       username: r.username as string,
       displayName: r.display_name as string,
       roles: byUser.get(r.id as string) ?? [],
+      mustChangePassword: r.must_change_password === true,
     }));
   }
-  async createUser(u: UserWithSecret) {
+  async createUser(u: Parameters<Store['createUser']>[0]) {
     await this.tx(async (c) => {
-      await c.query('INSERT INTO users (id, township_id, username, display_name, password_hash) VALUES ($1, $2, $3, $4, $5)', [u.id, u.townshipId, u.username, u.displayName, u.passwordHash]);
+      await c.query('INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password) VALUES ($1, $2, $3, $4, $5, $6)', [
+        u.id, u.townshipId, u.username, u.displayName, u.passwordHash, u.mustChangePassword ?? false,
+      ]);
       await this.insertRoles(c, u.id, u.roles);
     });
   }
@@ -178,8 +181,8 @@ export class PgStore implements Store {
       await this.insertRoles(c, userId, roles);
     });
   }
-  async setPassword(userId: string, passwordHash: string) {
-    await this.pool.query('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, userId]);
+  async setPassword(userId: string, passwordHash: string, mustChange: boolean) {
+    await this.pool.query('UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3', [passwordHash, mustChange, userId]);
   }
 
   async createSession(s: Session) {
@@ -191,6 +194,9 @@ export class PgStore implements Store {
   }
   async deleteSession(tokenHash: string) {
     await this.pool.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
+  }
+  async deleteSessionsOf(userId: string, keep: string | null) {
+    await this.pool.query('DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2', [userId, keep]);
   }
   async touchSession(tokenHash: string, at: string) {
     await this.pool.query('UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2', [at, tokenHash]);

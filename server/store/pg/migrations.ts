@@ -252,9 +252,10 @@ ${overviewBackfill(null)}`,
   },
   {
     version: 5,
-    name: 'sessions end when idle; sign-in bookkeeping is pruned',
+    name: 'sessions end when idle; sign-in bookkeeping is pruned; a password set by an admin is changed at first sign-in',
     // As SQLite's version 5.
     sql: `
+ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT false;
 ALTER TABLE sessions ADD COLUMN last_seen_at ${T};
 UPDATE sessions SET last_seen_at = created_at;
 ALTER TABLE sessions ALTER COLUMN last_seen_at SET NOT NULL;

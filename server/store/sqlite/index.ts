@@ -220,11 +220,21 @@ export class SqliteStore implements Store {
     }));
   }
   private user(r: Row): User {
-    return { id: r.id as string, townshipId: r.township_id as string, username: r.username as string, displayName: r.display_name as string, roles: this.rolesOf(r.id as string) };
+    return {
+      id: r.id as string,
+      townshipId: r.township_id as string,
+      username: r.username as string,
+      displayName: r.display_name as string,
+      roles: this.rolesOf(r.id as string),
+      mustChangePassword: r.must_change_password === 1,
+    };
   }
-  async createUser(u: UserWithSecret) {
+  async createUser(u: Parameters<Store['createUser']>[0]) {
     this.db.transaction(() => {
-      this.run('INSERT INTO users (id, township_id, username, display_name, password_hash) VALUES (?, ?, ?, ?, ?)', u.id, u.townshipId, u.username, u.displayName, u.passwordHash);
+      this.run(
+        'INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password) VALUES (?, ?, ?, ?, ?, ?)',
+        u.id, u.townshipId, u.username, u.displayName, u.passwordHash, u.mustChangePassword ? 1 : 0,
+      );
       this.insertRoles(u.id, u.roles);
     })();
   }
@@ -248,8 +258,8 @@ export class SqliteStore implements Store {
       this.insertRoles(userId, roles);
     })();
   }
-  async setPassword(userId: string, passwordHash: string) {
-    this.run('UPDATE users SET password_hash = ? WHERE id = ?', passwordHash, userId);
+  async setPassword(userId: string, passwordHash: string, mustChange: boolean) {
+    this.run('UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?', passwordHash, mustChange ? 1 : 0, userId);
   }
 
   async createSession(s: Session) {
@@ -261,6 +271,9 @@ export class SqliteStore implements Store {
   }
   async deleteSession(tokenHash: string) {
     this.run('DELETE FROM sessions WHERE token_hash = ?', tokenHash);
+  }
+  async deleteSessionsOf(userId: string, keep: string | null) {
+    this.run('DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?', userId, keep);
   }
   async touchSession(tokenHash: string, at: string) {
     this.run('UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?', at, tokenHash);

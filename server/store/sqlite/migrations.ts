@@ -281,10 +281,12 @@ ${OVERVIEW_BACKFILL}`,
   },
   {
     version: 5,
-    name: 'sessions end when idle; sign-in bookkeeping is pruned',
+    name: 'sessions end when idle; sign-in bookkeeping is pruned; a password set by an admin is changed at first sign-in',
     // A session ends after a while without requests (last_seen_at) as well as at expires_at; the
     // rows of ended sessions and of old failed sign-ins are deleted by time, hence the indexes.
+    // A user whose password an admin chose (a new user, a reset) must choose their own first.
     sql: `
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN last_seen_at TEXT NOT NULL DEFAULT '';
 UPDATE sessions SET last_seen_at = created_at;
 CREATE INDEX sessions_expires ON sessions(expires_at);
