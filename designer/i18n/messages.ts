@@ -10,8 +10,9 @@ import { overview } from './messages/overview.ts';
 import { editor } from './messages/editor.ts';
 import { formDesigner } from './messages/formDesigner.ts';
 import { catalogue } from './messages/catalogue.ts';
+import { auth } from './messages/auth.ts';
 
-const areas = { common, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue };
+const areas = { common, auth, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue };
 type Areas = typeof areas;
 
 export const messages = {
