@@ -52,10 +52,10 @@ function queries(db: ScaleDb, store: SqliteStore, runtime: Runtime): Query[] {
   const township = (i: number) => townshipId(i % townshipsFor(db.instances));
   const villagesOf = (t: string) =>
     Array.from({ length: VILLAGES_PER_TOWNSHIP }, (_, k) => (Number(t.slice(1)) - 1) * VILLAGES_PER_TOWNSHIP + k).filter((v) => v < villagesFor(db.instances)).map(villageId);
-  const admin = (t: string): User => ({ id: `${t}-admin`, townshipId: t, username: `${t}.admin`, displayName: 'admin', roles: [{ role: 'township_admin', villageId: null }] });
+  const admin = (t: string): User => ({ id: `${t}-admin`, townshipId: t, username: `${t}.admin`, displayName: 'admin', roles: [{ role: 'township_admin', villageId: null }], mustChangePassword: false });
   const townshipOf = (v: string) => v.split('-')[0]!;
   const villageOf = (v: string): Village => ({ id: v, townshipId: townshipOf(v), name: v, kind: 'village' });
-  const secretary = (v: string): User => ({ id: `${v}-secretary`, townshipId: townshipOf(v), username: `${v}.secretary`, displayName: 'secretary', roles: [{ role: 'party_secretary', villageId: v }, { role: 'party_member', villageId: v }] });
+  const secretary = (v: string): User => ({ id: `${v}-secretary`, townshipId: townshipOf(v), username: `${v}.secretary`, displayName: 'secretary', roles: [{ role: 'party_secretary', villageId: v }, { role: 'party_member', villageId: v }], mustChangePassword: false });
   return [
     {
       name: T.inboxVillage,

@@ -92,7 +92,7 @@ export async function cmdCalendar(args: string[], io: Out): Promise<number> {
     const result = await withRuntime(db, async (runtime, townshipId) => {
       const by = values.as ?? 'cli';
       try {
-        return await runtime.adoptCalendar({ id: by, townshipId, username: by, displayName: by, roles: [] }, year);
+        return await runtime.adoptCalendar({ id: by, townshipId, username: by, displayName: by, roles: [], mustChangePassword: false }, year);
       } catch (error) {
         if (error instanceof CalendarRefusedError) throw new CliError(error.message);
         throw error;

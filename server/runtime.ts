@@ -5,12 +5,13 @@ import {
   apply, calendarVersion, checkCalendarYear, compileFlow, makeWorkCalendar, openSteps, RECALENDAR, staleCalendarYears, start, CalendarRefusedError,
   type ActiveTimer, type CalendarVersion, type CalendarYear, type HistoryRecord, type CompiledFlow, type FlowEvent, type StepResult, type WorkCalendar,
 } from '../engine/index.ts';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth.ts';
 import type { Clock } from './clock.ts';
 import { useNodeCrypto } from './node-crypto.ts';
 import { ForbiddenError, InvalidInputError } from './errors.ts';
 import { actingRoles, canRead } from './scope.ts';
 import { actsNow, readAccess, readScope, type ReadAs } from './readRule.ts';
-import { ConflictError, NotFoundError, type Instance, type ReadScope, type Store, type User, type Village } from './store/types.ts';
+import { ConflictError, NotFoundError, type CatalogueStart, type Instance, type ReadScope, type Store, type User, type Village } from './store/types.ts';
 
 export const SYSTEM_ACTOR = { id: 'system', roles: ['system'] };
 
@@ -64,6 +65,8 @@ export class Runtime {
   constructor(
     readonly store: Store,
     readonly clock: Clock,
+    /** How long sign-ins last (server/auth.ts). */
+    readonly sessions: SessionPolicy = DEFAULT_SESSION_POLICY,
   ) {}
 
   now(): string {
@@ -120,7 +123,8 @@ export class Runtime {
     return readScope(user, villages, versions);
   }
 
-  async start(user: User, input: { villageId: string; flowId: string; title?: string; data?: Record<string, unknown> }): Promise<Instance> {
+  /** Starts a flow in a village; `catalogueStart` (the item it was started from) commits with it. */
+  async start(user: User, input: { villageId: string; flowId: string; title?: string; data?: Record<string, unknown> }, catalogueStart?: CatalogueStart): Promise<Instance> {
     const village = await this.village(input.villageId);
     if (!canRead(user, village)) throw new ForbiddenError(`you have no role in village ${village.name}`);
     const allowed = await this.store.flowsForVillage(village.id);
@@ -134,7 +138,7 @@ export class Runtime {
     const id = randomUUID();
     const title = input.title?.trim() || compiled.flow.title.zh;
     const created = { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId: version.flowId, title, snapshot: step.snapshot, startedBy: user.id, createdAt: step.record.at };
-    await this.store.createInstance(created, this.write(compiled, step));
+    await this.store.createInstance(created, this.write(compiled, step), catalogueStart);
     return written(created, step);
   }
 

@@ -11,8 +11,9 @@ import { editor } from './messages/editor.ts';
 import { formDesigner } from './messages/formDesigner.ts';
 import { catalogue } from './messages/catalogue.ts';
 import { calendar } from './messages/calendar.ts';
+import { auth } from './messages/auth.ts';
 
-const areas = { common, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue, calendar };
+const areas = { common, auth, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue, calendar };
 type Areas = typeof areas;
 
 export const messages = {

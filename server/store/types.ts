@@ -57,6 +57,8 @@ export interface User {
   username: string;
   displayName: string;
   roles: RoleGrant[];
+  /** The password was chosen by an admin (a new user, a reset): the user must choose their own before anything else. */
+  mustChangePassword: boolean;
 }
 export interface UserWithSecret extends User {
   passwordHash: string;
@@ -65,6 +67,9 @@ export interface Session {
   tokenHash: string;
   userId: string;
   createdAt: string;
+  /** The last request seen (written at most once a minute): the idle limit counts from it. */
+  lastSeenAt: string;
+  /** The absolute end, fixed at sign-in. */
   expiresAt: string;
 }
 
@@ -247,6 +252,12 @@ export interface CatalogueItem {
   updatedBy: string;
   updatedAt: string;
 }
+/** The catalogue item an instance was started from, as it was then (the figures count by it). */
+export interface CatalogueStart {
+  itemId: string;
+  itemCode: string;
+  itemName: string;
+}
 /** A service instance as the satisfaction figures count it. */
 export interface ServiceStatsRow {
   id: string;
@@ -287,19 +298,27 @@ export interface Store {
   getVillage(id: string): Promise<Village | null>;
   listVillages(townshipId: string): Promise<Village[]>;
 
-  createUser(u: UserWithSecret): Promise<void>;
+  /** A new user; mustChangePassword defaults to false (seeded and imported users). */
+  createUser(u: Omit<UserWithSecret, 'mustChangePassword'> & { mustChangePassword?: boolean }): Promise<void>;
   getUser(id: string): Promise<User | null>;
   getUserByUsername(username: string): Promise<UserWithSecret | null>;
   listUsers(townshipId: string): Promise<User[]>;
   setRoles(userId: string, roles: RoleGrant[]): Promise<void>;
-  setPassword(userId: string, passwordHash: string): Promise<void>;
+  /** A new password: chosen by an admin (mustChange) or by the user. */
+  setPassword(userId: string, passwordHash: string, mustChange: boolean): Promise<void>;
 
   createSession(s: Session): Promise<void>;
   getSession(tokenHash: string): Promise<Session | null>;
   deleteSession(tokenHash: string): Promise<void>;
+  /** Ends every session of a user but the one kept (a password changed or reset). */
+  deleteSessionsOf(userId: string, keep: string | null): Promise<void>;
+  touchSession(tokenHash: string, at: string): Promise<void>;
   recordLoginFailure(key: string, at: string): Promise<void>;
-  countLoginFailures(key: string, since: string): Promise<number>;
+  /** The failures of a throttle key since a time: how many, and the latest. */
+  loginFailures(key: string, since: string): Promise<{ count: number; last: string | null }>;
   clearLoginFailures(key: string): Promise<void>;
+  /** Deletes sessions that ended (expires_at ≤ now) or idled (last seen ≤ idleBefore), and failures before failuresBefore. */
+  pruneSignIns(p: { now: string; idleBefore: string; failuresBefore: string }): Promise<{ sessions: number; loginFailures: number }>;
 
   saveDraft(v: Omit<FlowVersion, 'id' | 'status' | 'publishedBy' | 'publishedAt'>): Promise<FlowVersion>;
   publish(id: number, by: string, at: string): Promise<FlowVersion>;
@@ -313,7 +332,8 @@ export interface Store {
   flowVillages(townshipId: string, flowId: string): Promise<string[]>;
   flowsForVillage(villageId: string): Promise<FlowVersion[]>;
 
-  createInstance(i: Omit<Instance, 'seq' | 'head' | 'state' | 'status' | 'outcome' | 'updatedAt'>, first: Omit<EventWrite, 'expectedSeq' | 'instanceId'>): Promise<void>;
+  /** The instance, its first record and, when it was started from a catalogue item, that link: one transaction. */
+  createInstance(i: Omit<Instance, 'seq' | 'head' | 'state' | 'status' | 'outcome' | 'updatedAt'>, first: Omit<EventWrite, 'expectedSeq' | 'instanceId'>, catalogueStart?: CatalogueStart): Promise<void>;
   appendEvent(w: EventWrite & { title?: string }): Promise<void>;
   getInstance(id: string): Promise<Instance | null>;
   /** The flow version each of these instances runs on (ids that do not exist are left out): no snapshots read. */
@@ -350,8 +370,6 @@ export interface Store {
   /** Inserts or updates (by id) the items, all or none; a code taken by another item is a conflict. */
   upsertCatalogueItems(items: CatalogueItem[]): Promise<void>;
   deleteCatalogueItem(id: string): Promise<boolean>;
-  /** Records that an instance was started from a catalogue item. */
-  linkCatalogueStart(link: { instanceId: string; townshipId: string; itemId: string; itemCode: string; itemName: string }): Promise<void>;
   /** Instances of the given flows, plus every instance started from the catalogue, from the history: like instanceStats, a reference. */
   serviceStats(townshipId: string, flowIds: string[]): Promise<ServiceStatsRow[]>;
   /**

@@ -320,7 +320,22 @@ add(
     call: login('xiling.rep', DEMO_PASSWORD),
     code: 'TOO_MANY_REQUESTS',
     names: /too many failed sign-ins/,
+    engineCode: 'SIGN_IN_THROTTLED',
   },
+);
+
+// ── passwords: a user's own new one meets the stated rule; an admin's reset names a user of the township ──
+const changeTo = (next: string, current = DEMO_PASSWORD) => (c: Ctx) => c.as('nanwan.villager').auth.changePassword.mutate({ current, next });
+const RULE = /^\/next must be at least 8 characters, mixing at least two of letters, digits and other characters, not containing the user name, and not the current password/;
+add(
+  { name: 'password: a new one of 7 characters', call: changeTo('abc-123'), code: 'BAD_REQUEST', names: RULE },
+  { name: 'password: a new one of digits only', call: changeTo('2026031512'), code: 'BAD_REQUEST', names: RULE },
+  { name: 'password: a new one containing the user name', call: changeTo('Nanwan.Villager-2026'), code: 'BAD_REQUEST', names: RULE },
+  { name: 'password: the current one again', call: changeTo(DEMO_PASSWORD), code: 'BAD_REQUEST', names: RULE },
+  { name: 'password: a 201-character new one', call: changeTo('p1'.repeat(101)), code: 'BAD_REQUEST', names: /^\/next / },
+  { name: 'password: a wrong current one (counted as a failed sign-in)', call: changeTo('good-new-pass-1', 'not-my-password'), code: 'BAD_REQUEST', names: /^\/current is not your current password/, writes: { table: 'login_failures', rows: 1 } },
+  { name: 'password: a reset for a user not in the township', call: (c) => c.as('qs.admin').org.resetPassword.mutate({ userId: 'someone-elsewhere', password: 'handed-over-2026' }), code: 'BAD_REQUEST', names: /^\/userId is not a user of this township/ },
+  { name: 'password: a reset to 7 characters', call: (c) => c.as('qs.admin').org.resetPassword.mutate({ userId: 'nanwan-villager', password: 'short12' }), code: 'BAD_REQUEST', names: /^\/password / },
 );
 
 // ── malformed requests ───────────────────────────────────────────────────────────────────────────

@@ -28,17 +28,8 @@ const runsOf = (flowId: string) => readdirSync(join(FLOWS, 'runs')).filter((f) =
 let s: TestServer;
 const played: string[] = [];
 
-// Sessions expire a week of server time after sign-in: a person signs in again once the clock
-// has moved nearly that far past it (runs go back in time too, which leaves a session valid).
-const sessions = new Map<string, { client: Client; at: number }>();
-async function as(username: string): Promise<Client> {
-  const now = s.clock().getTime();
-  const held = sessions.get(username);
-  if (held && now - held.at < 6 * 86400_000) return held.client;
-  const client = await s.as(username);
-  sessions.set(username, { client, at: now });
-  return client;
-}
+// A person keeps their session until it ends (idle or absolute limit, server time), then signs in again.
+const as = (username: string): Promise<Client> => s.person(username);
 
 /** Replaces, anywhere in a payload, the run's actor ids by the demo users' ids (first-contact owner fields). */
 function mapIds(value: unknown, ids: Map<string, string>): unknown {

@@ -5,7 +5,7 @@
 // due timers are claimed with FOR UPDATE SKIP LOCKED plus a lease, so one process delivers each.
 import pg from 'pg';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type InboxScope, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
+import { ConflictError, NotFoundError, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type InboxScope, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
 import { deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -150,11 +150,14 @@ export class PgStore implements Store {
       username: r.username as string,
       displayName: r.display_name as string,
       roles: byUser.get(r.id as string) ?? [],
+      mustChangePassword: r.must_change_password === true,
     }));
   }
-  async createUser(u: UserWithSecret) {
+  async createUser(u: Parameters<Store['createUser']>[0]) {
     await this.tx(async (c) => {
-      await c.query('INSERT INTO users (id, township_id, username, display_name, password_hash) VALUES ($1, $2, $3, $4, $5)', [u.id, u.townshipId, u.username, u.displayName, u.passwordHash]);
+      await c.query('INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password) VALUES ($1, $2, $3, $4, $5, $6)', [
+        u.id, u.townshipId, u.username, u.displayName, u.passwordHash, u.mustChangePassword ?? false,
+      ]);
       await this.insertRoles(c, u.id, u.roles);
     });
   }
@@ -180,12 +183,12 @@ export class PgStore implements Store {
       await this.insertRoles(c, userId, roles);
     });
   }
-  async setPassword(userId: string, passwordHash: string) {
-    await this.pool.query('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, userId]);
+  async setPassword(userId: string, passwordHash: string, mustChange: boolean) {
+    await this.pool.query('UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3', [passwordHash, mustChange, userId]);
   }
 
-  async createSession(s: { tokenHash: string; userId: string; createdAt: string; expiresAt: string }) {
-    await this.pool.query('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [s.tokenHash, s.userId, s.createdAt, s.expiresAt]);
+  async createSession(s: Session) {
+    await this.pool.query('INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt]);
   }
   async getSession(tokenHash: string) {
     const r = await this.get('SELECT * FROM sessions WHERE token_hash = $1', [tokenHash]);
@@ -194,11 +197,24 @@ export class PgStore implements Store {
   async deleteSession(tokenHash: string) {
     await this.pool.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
   }
+  async deleteSessionsOf(userId: string, keep: string | null) {
+    await this.pool.query('DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2', [userId, keep]);
+  }
+  async touchSession(tokenHash: string, at: string) {
+    await this.pool.query('UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2', [at, tokenHash]);
+  }
   async recordLoginFailure(key: string, at: string) {
     await this.pool.query('INSERT INTO login_failures (key, at) VALUES ($1, $2)', [key, at]);
   }
-  async countLoginFailures(key: string, since: string) {
-    return ((await this.get('SELECT count(*) AS n FROM login_failures WHERE key = $1 AND at >= $2', [key, since]))!.n as number) ?? 0;
+  async loginFailures(key: string, since: string) {
+    const r = (await this.get('SELECT count(*) AS n, max(at) AS last FROM login_failures WHERE key = $1 AND at >= $2', [key, since]))!;
+    return { count: Number(r.n), last: (r.last as string | null) ?? null };
+  }
+  async pruneSignIns(p: { now: string; idleBefore: string; failuresBefore: string }) {
+    return this.tx(async (c) => ({
+      sessions: (await c.query('DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2', [p.now, p.idleBefore])).rowCount ?? 0,
+      loginFailures: (await c.query('DELETE FROM login_failures WHERE at < $1', [p.failuresBefore])).rowCount ?? 0,
+    }));
   }
   async clearLoginFailures(key: string) {
     await this.pool.query('DELETE FROM login_failures WHERE key = $1', [key]);
@@ -325,7 +341,7 @@ export class PgStore implements Store {
     }
   }
 
-  async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1]) {
+  async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1], catalogueStart?: CatalogueStart) {
     await this.tx(async (c) => {
       const s = first.snapshot;
       await this.run(
@@ -342,6 +358,11 @@ export class PgStore implements Store {
       );
       await this.insertHistory(c, i.id, first.record);
       await this.writeEffectsAndTasks(c, i, first);
+      if (catalogueStart) {
+        await this.run(c, 'INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES ($1, $2, $3, $4, $5)', [
+          i.id, i.townshipId, catalogueStart.itemId, catalogueStart.itemCode, catalogueStart.itemName,
+        ]);
+      }
     });
   }
 
@@ -592,11 +613,6 @@ export class PgStore implements Store {
   }
   async deleteCatalogueItem(id: string) {
     return ((await this.pool.query('DELETE FROM catalogue_items WHERE id = $1', [id])).rowCount ?? 0) === 1;
-  }
-  async linkCatalogueStart(l: { instanceId: string; townshipId: string; itemId: string; itemCode: string; itemName: string }) {
-    await this.pool.query('INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES ($1, $2, $3, $4, $5)', [
-      l.instanceId, l.townshipId, l.itemId, l.itemCode, l.itemName,
-    ]);
   }
   // As in SQLite: the score from the snapshot's data, lateness from a fired deadline timer.
   async serviceStats(townshipId: string, flowIds: string[]) {

@@ -253,6 +253,20 @@ CREATE TABLE state_visits (
 ${overviewBackfill(null)}`,
   },
   {
+    version: 5,
+    name: 'sessions end when idle; sign-in bookkeeping is pruned; a password set by an admin is changed at first sign-in',
+    // As SQLite's version 5.
+    sql: `
+ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE sessions ADD COLUMN last_seen_at ${T};
+UPDATE sessions SET last_seen_at = created_at;
+ALTER TABLE sessions ALTER COLUMN last_seen_at SET NOT NULL;
+CREATE INDEX sessions_expires ON sessions(expires_at);
+CREATE INDEX sessions_last_seen ON sessions(last_seen_at);
+CREATE INDEX login_failures_at ON login_failures(at);
+`,
+  },
+  {
     version: 6,
     name: 'the working-day calendar as data',
     sql: `

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter, type InboxScope, type OverviewVisitsRow } from '../types.ts';
+import { ConflictError, NotFoundError, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InboxScope, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { ascending, deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from './rows.ts';
@@ -222,11 +222,21 @@ export class SqliteStore implements Store {
     }));
   }
   private user(r: Row): User {
-    return { id: r.id as string, townshipId: r.township_id as string, username: r.username as string, displayName: r.display_name as string, roles: this.rolesOf(r.id as string) };
+    return {
+      id: r.id as string,
+      townshipId: r.township_id as string,
+      username: r.username as string,
+      displayName: r.display_name as string,
+      roles: this.rolesOf(r.id as string),
+      mustChangePassword: r.must_change_password === 1,
+    };
   }
-  async createUser(u: UserWithSecret) {
+  async createUser(u: Parameters<Store['createUser']>[0]) {
     this.db.transaction(() => {
-      this.run('INSERT INTO users (id, township_id, username, display_name, password_hash) VALUES (?, ?, ?, ?, ?)', u.id, u.townshipId, u.username, u.displayName, u.passwordHash);
+      this.run(
+        'INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password) VALUES (?, ?, ?, ?, ?, ?)',
+        u.id, u.townshipId, u.username, u.displayName, u.passwordHash, u.mustChangePassword ? 1 : 0,
+      );
       this.insertRoles(u.id, u.roles);
     })();
   }
@@ -250,12 +260,12 @@ export class SqliteStore implements Store {
       this.insertRoles(userId, roles);
     })();
   }
-  async setPassword(userId: string, passwordHash: string) {
-    this.run('UPDATE users SET password_hash = ? WHERE id = ?', passwordHash, userId);
+  async setPassword(userId: string, passwordHash: string, mustChange: boolean) {
+    this.run('UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?', passwordHash, mustChange ? 1 : 0, userId);
   }
 
-  async createSession(s: { tokenHash: string; userId: string; createdAt: string; expiresAt: string }) {
-    this.run('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)', s.tokenHash, s.userId, s.createdAt, s.expiresAt);
+  async createSession(s: Session) {
+    this.run('INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)', s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt);
   }
   async getSession(tokenHash: string) {
     const r = this.get('SELECT * FROM sessions WHERE token_hash = ?', tokenHash);
@@ -264,11 +274,24 @@ export class SqliteStore implements Store {
   async deleteSession(tokenHash: string) {
     this.run('DELETE FROM sessions WHERE token_hash = ?', tokenHash);
   }
+  async deleteSessionsOf(userId: string, keep: string | null) {
+    this.run('DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?', userId, keep);
+  }
+  async touchSession(tokenHash: string, at: string) {
+    this.run('UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?', at, tokenHash);
+  }
   async recordLoginFailure(key: string, at: string) {
     this.run('INSERT INTO login_failures (key, at) VALUES (?, ?)', key, at);
   }
-  async countLoginFailures(key: string, since: string) {
-    return (this.get('SELECT count(*) AS n FROM login_failures WHERE key = ? AND at >= ?', key, since)!.n as number) ?? 0;
+  async loginFailures(key: string, since: string) {
+    const r = this.get('SELECT count(*) AS n, max(at) AS last FROM login_failures WHERE key = ? AND at >= ?', key, since)!;
+    return { count: r.n as number, last: (r.last as string | null) ?? null };
+  }
+  async pruneSignIns(p: { now: string; idleBefore: string; failuresBefore: string }) {
+    return this.db.transaction(() => ({
+      sessions: this.run('DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?', p.now, p.idleBefore).changes,
+      loginFailures: this.run('DELETE FROM login_failures WHERE at < ?', p.failuresBefore).changes,
+    }))();
   }
   async clearLoginFailures(key: string) {
     this.run('DELETE FROM login_failures WHERE key = ?', key);
@@ -385,7 +408,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1]) {
+  async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1], catalogueStart?: CatalogueStart) {
     return this.groupCommit(() => {
       const s = first.snapshot;
       this.run(
@@ -399,6 +422,12 @@ export class SqliteStore implements Store {
         i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s, true), deadlineFired(first.record, true) ? 1 : 0, startedMs, startedMs,
       );
       this.writeEvent(i, first);
+      if (catalogueStart) {
+        this.run(
+          'INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES (?, ?, ?, ?, ?)',
+          i.id, i.townshipId, catalogueStart.itemId, catalogueStart.itemCode, catalogueStart.itemName,
+        );
+      }
     });
   }
 
@@ -622,9 +651,6 @@ export class SqliteStore implements Store {
   }
   async deleteCatalogueItem(id: string) {
     return this.run('DELETE FROM catalogue_items WHERE id = ?', id).changes === 1;
-  }
-  async linkCatalogueStart(l: { instanceId: string; townshipId: string; itemId: string; itemCode: string; itemName: string }) {
-    this.run('INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES (?, ?, ?, ?, ?)', l.instanceId, l.townshipId, l.itemId, l.itemCode, l.itemName);
   }
   // The score is read from the snapshot's data and lateness from the history: a fired deadline
   // timer (id "<state>:deadline") is the DEADLINE.EXCEEDED record.

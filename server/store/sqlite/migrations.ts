@@ -281,6 +281,21 @@ CREATE TABLE state_visits (
 ${OVERVIEW_BACKFILL}`,
   },
   {
+    version: 5,
+    name: 'sessions end when idle; sign-in bookkeeping is pruned; a password set by an admin is changed at first sign-in',
+    // A session ends after a while without requests (last_seen_at) as well as at expires_at; the
+    // rows of ended sessions and of old failed sign-ins are deleted by time, hence the indexes.
+    // A user whose password an admin chose (a new user, a reset) must choose their own first.
+    sql: `
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN last_seen_at TEXT NOT NULL DEFAULT '';
+UPDATE sessions SET last_seen_at = created_at;
+CREATE INDEX sessions_expires ON sessions(expires_at);
+CREATE INDEX sessions_last_seen ON sessions(last_seen_at);
+CREATE INDEX login_failures_at ON login_failures(at);
+`,
+  },
+  {
     version: 6,
     name: 'the working-day calendar as data',
     // Calendar versions are content-addressed and immutable; adoptions are append-only. The

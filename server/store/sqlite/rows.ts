@@ -10,6 +10,7 @@ export const session = (r: Row): Session => ({
   tokenHash: r.token_hash as string,
   userId: r.user_id as string,
   createdAt: r.created_at as string,
+  lastSeenAt: r.last_seen_at as string,
   expiresAt: r.expires_at as string,
 });
 
