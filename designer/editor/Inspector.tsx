@@ -71,7 +71,7 @@ function StateInspector({ id }: { id: string }) {
   const set = (patch: Partial<{ [K in keyof StateConfig]: StateConfig[K] | undefined }>, coalesce?: string) => store.trigger.setStateProps({ id, patch, ...(coalesce ? { coalesce } : {}) });
   const checkId = (v: string) => (!SNAKE.test(v) ? t('editor.state.idProblem') : Object.hasOwn(doc.states, v) ? t('editor.state.idTaken') : null);
   return (
-    <section className="ed-inspector" aria-label={t('editor.inspector.state')} data-testid="inspector-state">
+    <section className="ed-inspector" aria-label={t('editor.inspector.state')} data-testid="inspector-state" data-state={id}>
       <h2>
         <span className={`ed-kind-tag fd-${state.kind}`}>{t(`diagram.kinds.${state.kind}`)}</span> {text(state.title) || id}
       </h2>

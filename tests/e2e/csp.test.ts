@@ -160,7 +160,9 @@ describe('the app under a CSP without unsafe-eval', () => {
         const schema = state.form.schema as Schema;
         const ui = (state.form.uiSchema ?? {}) as Schema;
         await page.locator(`[data-testid="editor-canvas"] .ed-node[data-state="${stateId}"] .fd-node-title`).click();
-        const preview = page.getByTestId('form-preview');
+        // The inspector (and its form preview) now shows this step, not the one clicked before.
+        await page.locator(`[data-testid="inspector-state"][data-state="${stateId}"]`).waitFor();
+        const preview = page.locator(`[data-testid="inspector-state"][data-state="${stateId}"]`).getByTestId('form-preview');
         const form = preview.locator('form');
         await form.waitFor();
         const where = `${flow.id} ${stateId}`;

@@ -118,8 +118,10 @@ describe('a secret ballot in the browser', () => {
     expect(await secret.isChecked()).toBe(false);
     await secret.check();
 
+    // Saving the bumped version makes a new draft, and the editor moves to its address.
+    const opened = page.url();
     await page.getByTestId('save-draft').click();
-    await page.waitForURL(/\/designer\/edit\/\d+$/);
+    await page.waitForURL((u) => /\/designer\/edit\/\d+$/.test(u.pathname) && u.href !== opened);
     const versionId = Number(page.url().split('/designer/edit/')[1]);
     const saved = await (await env.s.as('qs.admin')).flows.get.query({ id: versionId });
     const states = (saved.flow as { states: Record<string, { vote?: { secret?: boolean; mode: string } }> }).states;
