@@ -5,6 +5,7 @@ import type { CompiledState, CompiledTransition } from './compile.ts';
 import { withKey, withoutKey, withoutKeys } from './immutable.ts';
 import { getAt, setAt } from './pointer.ts';
 import { addPeriod } from './time.ts';
+import type { PersonalValue } from './personal.ts';
 import type { Actor, InstanceContext, VoteResult } from './types.ts';
 
 export interface MachineEvent {
@@ -17,6 +18,8 @@ export interface MachineEvent {
   timer?: string;
   /** The context of the instance the event is sent to: what the machine's guards read. */
   context?: InstanceContext;
+  /** A live SUBMIT's personal values, committed to in `payload` (see personal.ts). */
+  personal?: PersonalValue[];
   /** XState's init event carries the input (bench/five-deliberations.machine.ts starts from it). */
   input?: { context: InstanceContext; at: string };
 }

@@ -11,6 +11,8 @@ export function createAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'x-en', schemaType: 'object' });
+  // A field's personal kind (see personal.ts): an annotation, checked by validateFlow.
+  ajv.addKeyword({ keyword: 'x-personal', schemaType: 'string' });
   return ajv;
 }
 

@@ -4,7 +4,8 @@ export { EngineError, FlowInvalidError, type EngineErrorCode } from './errors.ts
 export { validateFlow } from './validate.ts';
 export { compileFlow, type CompiledFlow, type CompiledState, type CompiledTransition } from './compile.ts';
 export { start, apply, type StepResult } from './transition.ts';
-export { simulate, replay, verify, eventOf, SimulationError, type VerifyResult, type VerifyOptions, type FlowVersions } from './history.ts';
+export { simulate, replay, verify, verifyPersonal, eventOf, SimulationError, type VerifyResult, type VerifyOptions, type FlowVersions, type PersonalVerdict } from './history.ts';
+export { isCommitment, commitmentOf, PERSONAL_KINDS, type PersonalKind, type PersonalValue, type PersonalField, type Commitment } from './personal.ts';
 export { planMigration, migrate, migrationEvent, MIGRATE, MIGRATE_ROLE, type MigrationPlan, type MigrationProblem, type MigrationProblemCode, type MigrationRequest, type FlowRef } from './migrate.ts';
 export { hashJson, canonicalJson, setSha256, type Sha256Hex } from './hash.ts';
 export { localizeSchema } from './localize.ts';

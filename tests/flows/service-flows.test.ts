@@ -2,7 +2,7 @@
 // types generated from the flows: privacy of the public notice, working-day deadlines across
 // holidays, escalation, reopening, and the villagers' meeting at its thresholds.
 import { describe, expect, it } from 'vitest';
-import { apply, EngineError, openSteps, start, type CompiledFlow, type FlowEvent, type InstanceSnapshot } from '../../engine/index.ts';
+import { apply, openSteps, start, type CompiledFlow, type FlowEvent, type InstanceSnapshot } from '../../engine/index.ts';
 import type {
   SocialAssistanceApplicationForm,
   SocialAssistanceData,
@@ -34,7 +34,7 @@ import type {
   OneMatterOneDiscussionData,
   OneMatterOneDiscussionPlanForm,
 } from '../../flows/types/one-matter-one-discussion.ts';
-import { actor, event, loadCompiled, SYSTEM } from '../helpers.ts';
+import { actor, engineError, event, loadCompiled, SYSTEM } from '../helpers.ts';
 
 type Who = { id: string; roles: string[] };
 
@@ -65,16 +65,6 @@ function instance(flow: CompiledFlow, starter: Who, at: string) {
     },
   };
   return d;
-}
-
-function engineError(fn: () => unknown): EngineError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof EngineError) return error;
-    throw error;
-  }
-  throw new Error('expected an EngineError');
 }
 
 describe('低保 social-assistance', () => {
