@@ -1,6 +1,6 @@
 // The engine's host: loads an instance, runs the pure engine, and hands the result to the store as
 // one transaction. Each flow version is compiled once. Time comes from the injected clock.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { apply, compileFlow, openSteps, start, type CompiledFlow, type FlowEvent, type StepResult } from '../engine/index.ts';
 import type { Clock } from './clock.ts';
 import { useNodeCrypto } from './node-crypto.ts';
@@ -9,6 +9,14 @@ import { actingRoles, canRead } from './scope.ts';
 import { ConflictError, NotFoundError, type Instance, type Store, type User, type Village } from './store/types.ts';
 
 export const SYSTEM_ACTOR = { id: 'system', roles: ['system'] };
+
+/**
+ * The salt of a live event that may record personal fields (a SUBMIT): 256 random bits, from which
+ * the engine derives each field's commitment salt (docs/personal-data.md). Never stored itself.
+ */
+export function eventSalt(type: string): { salt?: string } {
+  return type === 'SUBMIT' ? { salt: randomBytes(32).toString('hex') } : {};
+}
 
 /**
  * The instance as the store holds it once `step` is committed, built from what was written rather
@@ -112,7 +120,7 @@ export class Runtime {
       // Checked before the engine so a stale form is reported as such, not as a rule violation.
       throw new ConflictError(`instance has moved on (you saw record ${input.seq}, it is at ${instance.seq}); reload and try again`);
     }
-    const event: FlowEvent = { type: input.type, actor: { id: user.id, roles: actingRoles(user, village) }, at: this.now(), payload: input.payload ?? {} };
+    const event: FlowEvent = { type: input.type, actor: { id: user.id, roles: actingRoles(user, village) }, at: this.now(), payload: input.payload ?? {}, ...eventSalt(input.type) };
     const step = apply(compiled, instance.snapshot, event);
     await this.store.appendEvent({ instanceId: instance.id, expectedSeq: input.seq, ...this.write(compiled, step) });
     return written(instance, step);
@@ -130,6 +138,7 @@ export class Runtime {
   }
 
   private write(compiled: CompiledFlow, step: StepResult) {
-    return { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: openSteps(compiled, step.snapshot) };
+    const write = { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: openSteps(compiled, step.snapshot) };
+    return step.personal ? { ...write, personal: step.personal } : write;
   }
 }

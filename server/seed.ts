@@ -7,7 +7,7 @@ import { apply, openSteps, start, type FlowEvent } from '../engine/index.ts';
 import { hashPassword } from './auth.ts';
 import { publishBundled } from './flows.ts';
 import { seedCatalogue } from './catalogue.ts';
-import type { Runtime } from './runtime.ts';
+import { eventSalt, type Runtime } from './runtime.ts';
 import { TOWNSHIP_ROLES, VILLAGE_ROLES, type Role, type RoleGrant, type Village } from './store/types.ts';
 
 export const DEMO_PASSWORD = 'villageflow-demo';
@@ -143,9 +143,11 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
     if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, people(v)]));
     return value;
   };
+  // A run's fixed salts pin its hashes; the demo draws fresh ones, as a live event does.
   const as = (e: FlowEvent): FlowEvent => {
     const actor = userFor(e);
-    return { ...e, actor, at: at(e), ...(e.payload ? { payload: people(e.payload) as Record<string, unknown> } : {}) };
+    const { salt: _fixed, ...rest } = e;
+    return { ...rest, actor, at: at(e), ...(e.payload ? { payload: people(e.payload) as Record<string, unknown> } : {}), ...eventSalt(e.type) };
   };
   // Working days do not shift with the dates (weekends and holidays fall elsewhere): a timer the run
   // delivers may not be due yet at its shifted time. Then the whole run moves earlier by the
@@ -172,12 +174,12 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
   const tasks = () => openSteps(compiled, step.snapshot);
   await runtime.store.createInstance(
     { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId, title, snapshot: step.snapshot, startedBy: userFor(first).id, createdAt: step.record.at },
-    { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks() },
+    { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks(), ...(step.personal ? { personal: step.personal } : {}) },
   );
   for (const e of events.slice(1)) {
     const seq = step.snapshot.seq;
     step = apply(compiled, step.snapshot, as(e));
-    await runtime.store.appendEvent({ instanceId: id, expectedSeq: seq, record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks() });
+    await runtime.store.appendEvent({ instanceId: id, expectedSeq: seq, record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks(), ...(step.personal ? { personal: step.personal } : {}) });
   }
 }
 

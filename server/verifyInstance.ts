@@ -1,8 +1,8 @@
 // An instance verifies when its chain does AND the stored instance row is what that chain leads to.
 // The engine's verify covers the records; an edited row (state, status, data, seq) with the head
 // left alone would otherwise still pass, and every page would show the forged state.
-import { canonicalJson, verify, type FlowVersions, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../engine/index.ts';
-import type { Instance } from './store/types.ts';
+import { canonicalJson, verify, verifyPersonal, type FlowVersions, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../engine/index.ts';
+import type { Instance, StoredPersonalValue } from './store/types.ts';
 
 export interface InstanceVerification {
   result: VerifyResult;
@@ -10,7 +10,16 @@ export interface InstanceVerification {
   snapshots: InstanceSnapshot[];
 }
 
-export function verifyInstance(flows: FlowVersions, instance: Pick<Instance, 'head' | 'state' | 'status' | 'outcome' | 'seq' | 'snapshot'>, records: HistoryRecord[]): InstanceVerification {
+/**
+ * `personal`, when given, are the instance's stored personal values: each one not erased is checked
+ * against the commitment its record holds (docs/personal-data.md), and an edited one is named.
+ */
+export function verifyInstance(
+  flows: FlowVersions,
+  instance: Pick<Instance, 'head' | 'state' | 'status' | 'outcome' | 'seq' | 'snapshot'>,
+  records: HistoryRecord[],
+  personal?: readonly StoredPersonalValue[],
+): InstanceVerification {
   // The snapshots of what verifies, from verify's own re-execution (no second replay): a tampered
   // tail is not shown as if it were history.
   const snapshots: InstanceSnapshot[] = [];
@@ -26,7 +35,12 @@ export function verifyInstance(flows: FlowVersions, instance: Pick<Instance, 'he
         : canonicalJson(instance.snapshot) !== canonicalJson(last)
           ? `the stored instance's data or votes differ from what its history leads to: the instance row was edited`
           : null;
-  if (mismatch === null) return { result: chain, snapshots };
+  if (mismatch === null) {
+    const kept = personal?.filter((v) => v.salt !== null) as (StoredPersonalValue & { salt: string })[] | undefined;
+    const values = kept?.length ? verifyPersonal(flows, records, kept) : null;
+    if (values === null || values.ok) return { result: chain, snapshots };
+    return { result: { ok: false, count: records.length, seq: values.seq, index: values.seq - 1, reason: values.reason }, snapshots };
+  }
   const seq = records.length;
   return { result: { ok: false, count: records.length, seq, index: records.length, reason: mismatch }, snapshots };
 }

@@ -29,7 +29,9 @@ export const auditRouter = router({
   verify: authedProcedure.input(byId).query(async ({ ctx, input }) => {
     const { instance } = await ctx.runtime.readable(ctx.user, input.id);
     const records = await ctx.runtime.store.history(instance.id);
-    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records).result;
+    // The personal values too: each against the commitment in its record (never sent back).
+    const personal = await ctx.runtime.store.personalValues(instance.id);
+    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records, personal).result;
   }),
 
   export: authedProcedure.input(byId).query(async ({ ctx, input }) => {

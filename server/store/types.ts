@@ -1,7 +1,7 @@
 // The store interface: every durable operation the server needs, each one atomic. SQLite is the
 // embedded default; a PostgreSQL implementation will sit beside it, so nothing database-specific
 // crosses this line. All methods are async so a networked database fits the same shape.
-import type { Effect, HistoryRecord, InstanceSnapshot, Outcome } from '../../engine/index.ts';
+import type { Effect, HistoryRecord, InstanceSnapshot, Outcome, PersonalKind, PersonalValue } from '../../engine/index.ts';
 
 // Township-scope roles act in every village of the township. County officers (county_reviewer)
 // and the competent offices (department_officer) sit above the township but are modelled as
@@ -163,6 +163,21 @@ export interface EventWrite {
   tasks: OpenTask[];
   /** Set by a migration record: the instance runs on this flow version from now on. */
   flowVersionId?: number;
+  /** The personal values the record commits to (docs/personal-data.md), kept beside the history. */
+  personal?: PersonalValue[];
+}
+
+/** A personal value as the store keeps it: value and salt are null once erased. */
+export interface StoredPersonalValue {
+  instanceId: string;
+  seq: number;
+  pointer: string;
+  kind: PersonalKind;
+  commitment: string;
+  value: unknown;
+  salt: string | null;
+  erasedAt: string | null;
+  erasedBy: string | null;
 }
 
 export interface InstanceFilter {
@@ -296,6 +311,8 @@ export interface Store {
   flowVersionsOf(instanceIds: string[]): Promise<Map<string, number>>;
   listInstances(f: InstanceFilter): Promise<Instance[]>;
   history(instanceId: string): Promise<HistoryRecord[]>;
+  /** The personal values an instance's records commit to, in record and field order. */
+  personalValues(instanceId: string): Promise<StoredPersonalValue[]>;
 
   inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number): Promise<Task[]>;
   /** Timers due at `now`, oldest first. A store shared by several processes claims them for the

@@ -4,7 +4,7 @@
 // (a concurrent one waits for the row lock, then finds the new number and is a ConflictError), and
 // due timers are claimed with FOR UPDATE SKIP LOCKED plus a lease, so one process delivers each.
 import pg from 'pg';
-import type { HistoryRecord } from '../../../engine/index.ts';
+import type { HistoryRecord, PersonalValue } from '../../../engine/index.ts';
 import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
 import { deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
@@ -330,6 +330,7 @@ export class PgStore implements Store {
         [i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s, false), deadlineFired(first.record, false), startedMs, startedMs],
       );
       await this.insertHistory(c, i.id, first.record);
+      await this.insertPersonal(c, i.id, first.personal);
       await this.writeEffectsAndTasks(c, i, first);
     });
   }
@@ -351,6 +352,7 @@ export class PgStore implements Store {
         throw new ConflictError(`instance ${w.instanceId} has moved on since sequence number ${w.expectedSeq}; reload and try again`);
       }
       await this.recordEvent(c, current, w);
+      await this.insertPersonal(c, w.instanceId, w.personal);
       await this.writeEffectsAndTasks(c, { id: w.instanceId, villageId: current.village_id as string, townshipId: current.township_id as string, flowId: current.flow_id as string, title: current.title as string }, w);
     });
   }
@@ -417,6 +419,19 @@ export class PgStore implements Store {
 
   async history(instanceId: string): Promise<HistoryRecord[]> {
     return (await this.all('SELECT * FROM history WHERE instance_id = $1 ORDER BY seq', [instanceId])).map(rows.record);
+  }
+
+  async personalValues(instanceId: string) {
+    return (await this.all('SELECT * FROM personal_values WHERE instance_id = $1 ORDER BY seq, pointer', [instanceId])).map(rows.personalValue);
+  }
+
+  /** The personal values a record commits to, in the record's transaction (one statement; none for most records). */
+  private async insertPersonal(c: pg.PoolClient, instanceId: string, values: PersonalValue[] | undefined) {
+    if (!values?.length) return;
+    const params = values.flatMap((v) => rows.personalRow(instanceId, v));
+    const n = params.length / values.length;
+    const tuples = values.map((_, i) => `(${Array.from({ length: n }, (_, j) => `$${i * n + j + 1}`).join(', ')})`);
+    await this.run(c, `INSERT INTO personal_values (${rows.personalColumns}) VALUES ${tuples.join(', ')}`, params);
   }
 
   async inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number) {

@@ -356,6 +356,7 @@ export class SqliteStore implements Store {
         this.run('UPDATE disclosures SET ended_at = ? WHERE instance_id = ? AND state = ? AND ended_at IS NULL', e.at, instance.id, e.state);
       }
     }
+    if (w.personal) for (const v of w.personal) this.run(`INSERT INTO personal_values (${rows.personalColumns}) VALUES (?, ?, ?, ?, ?, ?, ?)`, ...rows.personalRow(instance.id, v));
     this.run('DELETE FROM tasks WHERE instance_id = ?', instance.id);
     for (const t of w.tasks) {
       for (const role of t.roles) {
@@ -467,6 +468,10 @@ export class SqliteStore implements Store {
 
   async history(instanceId: string): Promise<HistoryRecord[]> {
     return this.all('SELECT * FROM history WHERE instance_id = ? ORDER BY seq', instanceId).map(rows.record);
+  }
+
+  async personalValues(instanceId: string) {
+    return this.all('SELECT * FROM personal_values WHERE instance_id = ? ORDER BY seq, pointer', instanceId).map(rows.personalValue);
   }
 
   async inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number) {
