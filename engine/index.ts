@@ -9,6 +9,7 @@ export { isCommitment, commitmentOf, PERSONAL_KINDS, type PersonalKind, type Per
 export { planMigration, migrate, migrationEvent, MIGRATE, MIGRATE_ROLE, type MigrationPlan, type MigrationProblem, type MigrationProblemCode, type MigrationRequest, type FlowRef } from './migrate.ts';
 export { hashJson, canonicalJson, setSha256, type Sha256Hex } from './hash.ts';
 export { localizeSchema } from './localize.ts';
+export { labelAt } from './labels.ts';
 export { initialFormData } from './prefill.ts';
 export { addPeriod, isWorkingDay } from './time.ts';
 export { checkRule, decide, countProblems } from './votes.ts';

@@ -10,8 +10,9 @@ import { overview } from './messages/overview.ts';
 import { editor } from './messages/editor.ts';
 import { formDesigner } from './messages/formDesigner.ts';
 import { catalogue } from './messages/catalogue.ts';
+import { personal } from './messages/personal.ts';
 
-const areas = { common, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue };
+const areas = { common, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue, personal };
 type Areas = typeof areas;
 
 export const messages = {

@@ -14,6 +14,8 @@ import { StepForm } from './StepForm.tsx';
 import { useSend } from './useSend.ts';
 import { useLabelers } from '../audit/labelers.ts';
 import { ValueView } from '../audit/Values.tsx';
+import { RevealScope } from '../audit/Personal.tsx';
+import { withoutMasked } from '../audit/masked.ts';
 
 export type InstanceView = Awaited<ReturnType<typeof api.instances.get.query>>;
 
@@ -30,6 +32,7 @@ function InstanceView({ view }: { view: InstanceView }) {
   const events = step.events;
   const labelers = useLabelers(flow);
   return (
+    <RevealScope instanceId={instance.id} canReveal={view.canReveal}>
     <article data-testid="instance" data-state={step.state} data-seq={instance.seq}>
       <header>
         <h1>{instance.title}</h1>
@@ -53,7 +56,7 @@ function InstanceView({ view }: { view: InstanceView }) {
           </p>
         )}
         {instance.status === 'active' && events.length === 0 && <p>{t('runner.notYourStep', { roles: step.roles.map(role).join('、') })}</p>}
-        {step.kind === 'task' && step.form && events.includes('SUBMIT') && <StepForm key={`${instance.id}:${step.state}`} form={step.form} sender={sender} initial={initialFormData(step.form, view.data)} />}
+        {step.kind === 'task' && step.form && events.includes('SUBMIT') && <StepForm key={`${instance.id}:${step.state}`} form={step.form} sender={sender} initial={initialFormData(step.form, withoutMasked(view.data))} />}
         {step.kind === 'vote' && events.includes('RECORD_VOTE') && <MeetingRecord vote={step.vote} sender={sender} />}
         {step.kind === 'vote' && (events.includes('CAST_BALLOT') || events.includes('CLOSE_VOTE')) && <Ballot vote={step.vote} events={events} ballots={step.ballots} sender={sender} />}
         {step.kind === 'review' && <ReasonAction events={events.filter((e) => ['APPROVE', 'RETURN', 'REJECT'].includes(e))} sender={sender} withOpinion />}
@@ -66,6 +69,7 @@ function InstanceView({ view }: { view: InstanceView }) {
         <ValueView value={view.data} pointer="" labeler={labelers.data} />
       </section>
     </article>
+    </RevealScope>
   );
 }
 

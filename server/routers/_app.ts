@@ -8,6 +8,7 @@ import { flowsRouter } from './flows.ts';
 import { instancesRouter } from './instances.ts';
 import { migrationsRouter } from './migrations.ts';
 import { orgRouter } from './org.ts';
+import { personalRouter } from './personal.ts';
 import { statsRouter } from './stats.ts';
 import { tasksRouter } from './tasks.ts';
 
@@ -22,6 +23,7 @@ export const appRouter = router({
   stats: statsRouter,
   catalogue: catalogueRouter,
   migrations: migrationsRouter,
+  personal: personalRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,6 +2,7 @@
 // chain, an export bundle that `villageflow verify` checks offline, and the administrative log.
 import { z } from 'zod';
 import { chainFlows, chainVersions } from '../migrate.ts';
+import { personalView } from '../personal.ts';
 import { verifyInstance } from '../verifyInstance.ts';
 import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
 
@@ -9,20 +10,22 @@ const byId = z.object({ id: z.string().max(100) });
 
 export const auditRouter = router({
   history: authedProcedure.input(byId).query(async ({ ctx, input }) => {
-    const { instance } = await ctx.runtime.readable(ctx.user, input.id);
-    return ctx.runtime.store.history(instance.id);
+    const { instance, village } = await ctx.runtime.readable(ctx.user, input.id);
+    const personal = await personalView(ctx.runtime, ctx.user, village, instance);
+    return personal.mask(await ctx.runtime.store.history(instance.id));
   }),
 
   replay: authedProcedure.input(byId).query(async ({ ctx, input }) => {
-    const { instance } = await ctx.runtime.readable(ctx.user, input.id);
+    const { instance, village } = await ctx.runtime.readable(ctx.user, input.id);
     const records = await ctx.runtime.store.history(instance.id);
     // Every version the chain ran on: a migrated instance replays each stretch on its own version.
     const flows = await chainFlows(ctx.runtime, instance, records);
     const { result, snapshots } = verifyInstance(flows, instance, records);
     const good = records.slice(0, snapshots.length);
+    const personal = await personalView(ctx.runtime, ctx.user, village, instance);
     return {
       verified: result,
-      steps: good.map((record, i) => ({ record, state: snapshots[i]!.state, status: snapshots[i]!.status, version: snapshots[i]!.flow.version, data: snapshots[i]!.context.data, votes: snapshots[i]!.context.votes })),
+      steps: personal.mask(good.map((record, i) => ({ record, state: snapshots[i]!.state, status: snapshots[i]!.status, version: snapshots[i]!.flow.version, data: snapshots[i]!.context.data, votes: snapshots[i]!.context.votes }))),
     };
   }),
 
@@ -34,6 +37,8 @@ export const auditRouter = router({
     return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records, personal).result;
   }),
 
+  // Personal values stay out: the history holds their commitments, so the bundle verifies offline
+  // as it is (docs/personal-data.md).
   export: authedProcedure.input(byId).query(async ({ ctx, input }) => {
     const { instance, village } = await ctx.runtime.readable(ctx.user, input.id);
     const version = (await ctx.runtime.store.getFlowVersion(instance.flowVersionId))!;
@@ -53,5 +58,9 @@ export const auditRouter = router({
 
   log: townshipProcedure('township_admin', 'auditor')
     .input(z.object({ limit: z.number().int().min(1).max(1000).optional() }).optional())
-    .query(({ ctx, input }) => ctx.runtime.store.auditLog(ctx.user.townshipId, input?.limit ?? 200)),
+    .query(async ({ ctx, input }) => {
+      // Each entry with the name of who acted: people read names, not ids.
+      const names = new Map((await ctx.runtime.store.listUsers(ctx.user.townshipId)).map((u) => [u.id, u.displayName]));
+      return (await ctx.runtime.store.auditLog(ctx.user.townshipId, input?.limit ?? 200)).map((e) => ({ ...e, actorName: names.get(e.actorId) ?? null }));
+    }),
 });

@@ -3,7 +3,7 @@
 // verify against the chain, an edited one is named, and the table only ever lets a value be erased.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCommitment } from '../../engine/index.ts';
-import { startTestServer, TEST_STORE, type TestServer } from './harness.ts';
+import { errorOf, startTestServer, TEST_STORE, type TestServer } from './harness.ts';
 import run from '../../flows/runs/social-assistance.approved-appraisal-objection.run.json' with { type: 'json' };
 
 let s: TestServer;
@@ -16,6 +16,58 @@ afterAll(async () => {
 
 const application = run.events[1]!.payload as Record<string, unknown>;
 const SECRETS = ['410323196805124521', '41032319650903451X', '410323201003154528', '13837912345', '青山村三组27号'];
+
+describe('masks and reveals', () => {
+  const id = 'demo-dongping-dibao';
+  type Masked = { $personal: string; kind: string; masked: string | null };
+  const applicationOf = (data: unknown) => (data as { application: Record<string, Masked> & { members: Record<string, Masked>[] } }).application;
+
+  it('everyone reads masks: the caseworker, a village cadre, the auditor', async () => {
+    for (const username of ['qs.caseworker', 'dongping.committee', 'qs.auditor']) {
+      const view = await (await s.as(username)).instances.get.query({ id });
+      const app = applicationOf(view.data);
+      expect(app.id_number).toMatchObject({ kind: 'id', masked: '4103**********4521' });
+      expect(app.phone).toMatchObject({ kind: 'contact', masked: '138****2345' });
+      expect(app.applicant_name).toMatchObject({ kind: 'name', masked: '李*芳' });
+      expect(app.address).toMatchObject({ kind: 'address', masked: '青山村***' });
+      expect(app.members[1]!.health).toMatchObject({ kind: 'health', masked: '***' });
+      expect(app.household_monthly_income).toMatchObject({ kind: 'finance', masked: '***' });
+      expect(app.village).toBe('青山村');
+      expect(view.canReveal).toBe(username === 'qs.caseworker');
+      const history = await (await s.as(username)).audit.history.query({ id });
+      const replay = await (await s.as(username)).audit.replay.query({ id });
+      for (const secret of SECRETS) expect(JSON.stringify([view, history, replay])).not.toContain(secret);
+      expect((history[1]!.payload as Record<string, Masked>).id_number!.masked).toBe('4103**********4521');
+    }
+  });
+
+  it('a reveal returns the one value and writes exactly one audit entry, which carries no value', async () => {
+    const caseworker = await s.as('qs.caseworker');
+    const admin = await s.as('qs.admin');
+    const before = await admin.audit.log.query();
+    const masked = applicationOf((await caseworker.instances.get.query({ id })).data).members[2]!.id_number!;
+    const shown = await caseworker.personal.reveal.mutate({ id, commitment: masked.$personal });
+    // The data holds the application as resubmitted after the one-time notice (record 4).
+    expect(shown).toEqual({ value: '410323201003154528', kind: 'id', seq: 4, pointer: '/members/2/id_number' });
+    const after = await admin.audit.log.query();
+    expect(after.length).toBe(before.length + 1);
+    expect(after[0]).toMatchObject({ actorId: 'qs-caseworker', action: 'personal.reveal', target: id, details: { seq: 4, pointer: '/members/2/id_number', kind: 'id', role: 'township_caseworker', villageId: 'dongping' } });
+    expect(JSON.stringify(after[0])).not.toContain('410323201003154528');
+  });
+
+  it('a role the flow does not name is refused, and nothing is written', async () => {
+    const admin = await s.as('qs.admin');
+    const before = (await admin.audit.log.query()).length;
+    const masked = applicationOf((await (await s.as('dongping.committee')).instances.get.query({ id })).data).id_number!;
+    for (const username of ['dongping.committee', 'qs.auditor', 'qs.admin']) {
+      const error = await errorOf((await s.as(username)).personal.reveal.mutate({ id, commitment: masked.$personal }));
+      expect(error.code).toBe('FORBIDDEN');
+    }
+    // A reader of another village cannot even find the matter.
+    expect((await errorOf((await s.as('xiling.committee')).personal.reveal.mutate({ id, commitment: masked.$personal }))).code).toBe('NOT_FOUND');
+    expect((await admin.audit.log.query()).length).toBe(before);
+  });
+});
 
 describe('a 低保 matter', () => {
   const id = 'demo-dongping-dibao';
