@@ -3,8 +3,8 @@
 // time, each reveal an audit-log entry. The one place masking happens: every read path that sends
 // instance data or history payloads calls personalView (after readAccess decides the matter may be
 // read at all) and sends what its mask() returns.
-import { isCommitment, labelAt, type PersonalKind, type Text } from '../engine/index.ts';
-import { ForbiddenError } from './errors.ts';
+import { addPeriod, isCommitment, labelAt, type PersonalKind, type Text } from '../engine/index.ts';
+import { ForbiddenError, InvalidInputError } from './errors.ts';
 import type { Runtime } from './runtime.ts';
 import { actingRoles } from './scope.ts';
 import { NotFoundError, type Instance, type StoredPersonalValue, type User, type Village } from './store/types.ts';
@@ -107,4 +107,31 @@ async function fieldOf(runtime: Runtime, instance: Instance, stored: StoredPerso
   const saveTo = state === undefined ? undefined : flow.states[state]?.form?.saveTo;
   const index = stored.pointer.split('/').find((token) => /^\d+$/.test(token));
   return { field: saveTo === undefined ? null : (labelAt(flow, saveTo + stored.pointer) ?? null), item: index === undefined ? null : Number(index) + 1 };
+}
+
+/**
+ * Erases a matter's personal values once it has ended and its flow's retention period has passed
+ * since (township admin): values and salts go, the commitments stay, so the matter still verifies.
+ * One audit entry, in the same transaction. A matter whose flow version records values in the
+ * clear (before personal data left the chain) cannot be erased without breaking its chain: refused.
+ */
+export async function erase(runtime: Runtime, user: User, instanceId: string): Promise<{ erased: number }> {
+  const { instance, village } = await runtime.readable(user, instanceId);
+  const flow = (await runtime.compiled(instance.flowVersionId)).flow;
+  if (!flow.personal) throw new InvalidInputError(`${flow.id}@${flow.version} keeps personal values in the history itself: they cannot be erased without breaking its chain`);
+  if (instance.status !== 'done') throw new InvalidInputError('the matter is still running: its personal values are erased only after it has ended and its retention period has passed');
+  const retention = flow.personal.retention;
+  if (!retention) throw new InvalidInputError(`${flow.id}@${flow.version} sets no retention period for its personal values`);
+  const until = addPeriod(instance.updatedAt, { duration: retention, calendar: 'natural' });
+  const now = runtime.now();
+  if (Date.parse(now) < Date.parse(until)) throw new InvalidInputError(`the retention period (${retention}) runs until ${until}: the personal values may be erased after that`);
+  const erased = await runtime.store.erasePersonal(instance.id, {
+    townshipId: instance.townshipId,
+    at: now,
+    actorId: user.id,
+    action: 'personal.erase',
+    target: instance.id,
+    details: { title: instance.title, villageId: village.id, endedAt: instance.updatedAt, retention },
+  });
+  return { erased };
 }

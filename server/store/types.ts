@@ -313,6 +313,11 @@ export interface Store {
   history(instanceId: string): Promise<HistoryRecord[]>;
   /** The personal values an instance's records commit to, in record and field order. */
   personalValues(instanceId: string): Promise<StoredPersonalValue[]>;
+  /**
+   * Erases an instance's personal values not yet erased (value and salt gone; commitment, place and
+   * kind kept) and writes `audit` with the count in its details, in one transaction. Returns the count.
+   */
+  erasePersonal(instanceId: string, audit: Omit<AuditEntry, 'id'>): Promise<number>;
 
   inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number): Promise<Task[]>;
   /** Timers due at `now`, oldest first. A store shared by several processes claims them for the

@@ -118,6 +118,8 @@ describe('no response to a role without the right carries a personal value', () 
       'migrations.plan': versions.map((toVersionId) => ({ toVersionId })),
       'migrations.migrate': [{ instanceId: dibao.id, seq: 100_000, toVersionId: -1, reason: 'nope' }],
       'personal.reveal': commitments,
+      // Every matter is still running or within its retention period, or keeps no personal values.
+      'personal.erase': instances.map(({ id }) => ({ id })),
     };
     const procedures = (appRouter as unknown as { _def: { procedures: Record<string, { _def: { type: 'query' | 'mutation' } }> } })._def.procedures;
     // A procedure added later must be added here too.

@@ -3,6 +3,10 @@
 // verify against the chain, an edited one is named, and the table only ever lets a value be erased.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCommitment } from '../../engine/index.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../cli/villageflow.ts';
 import { errorOf, startTestServer, TEST_STORE, type TestServer } from './harness.ts';
 import run from '../../flows/runs/social-assistance.approved-appraisal-objection.run.json' with { type: 'json' };
 
@@ -69,6 +73,36 @@ describe('masks and reveals', () => {
   });
 });
 
+/** Runs the CLI's `verify` on a bundle written to a file. */
+async function cliVerify(bundle: unknown): Promise<{ code: number; out: string[]; err: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'villageflow-personal-'));
+  try {
+    const file = join(dir, 'bundle.json');
+    writeFileSync(file, JSON.stringify(bundle));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['verify', file], { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out, err };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('villageflow verify, offline', () => {
+  const id = 'demo-dongping-dibao';
+
+  it('verifies the export without values, and with them checks each and names an edited one', async () => {
+    const bundle = await (await s.as('qs.auditor')).audit.export.query({ id });
+    for (const secret of SECRETS) expect(JSON.stringify(bundle)).not.toContain(secret);
+    expect(await cliVerify(bundle)).toEqual({ code: 0, out: [`verified ${bundle.history.length} records`], err: [] });
+
+    const personal = (await s.store.personalValues(id)).map(({ seq, pointer, value, salt }) => ({ seq, pointer, value, salt }));
+    expect(await cliVerify({ ...bundle, personal })).toEqual({ code: 0, out: [`verified ${bundle.history.length} records and ${personal.length} personal values`], err: [] });
+    const edited = personal.map((v) => (v.seq === 4 && v.pointer === '/members/1/id_number' ? { ...v, value: '410323196509034510' } : v));
+    expect(await cliVerify({ ...bundle, personal: edited })).toEqual({ code: 1, out: [], err: ['record 4 failed: record 4: the personal value at /members/1/id_number does not match its commitment: it was edited'] });
+  });
+});
+
 describe('a 低保 matter', () => {
   const id = 'demo-dongping-dibao';
 
@@ -121,5 +155,47 @@ describe('a live submission', () => {
     // What the applicant is sent back carries no value either.
     const seen = await applicant.instances.get.query({ id: started.id });
     for (const secret of SECRETS) expect(JSON.stringify(seen)).not.toContain(secret);
+  });
+});
+
+describe('erasure after the retention period', () => {
+  it('erases the values of a finished matter once its retention has passed; the matter still verifies, on the server and offline', async () => {
+    const applicant = await s.as('xiling.applicant');
+    let admin = await s.as('qs.admin');
+    const started = await applicant.instances.start.mutate({ villageId: 'xiling', flowId: 'social-assistance' });
+    const submitted = await applicant.instances.send.mutate({ id: started.id, seq: started.seq, type: 'SUBMIT', payload: application });
+    // Materials incomplete (the one-time notice sends it back), and the applicant withdraws.
+    const notice = await (await s.as('qs.caseworker')).instances.send.mutate({ id: started.id, seq: submitted.seq, type: 'SUBMIT', payload: run.events[2]!.payload as Record<string, unknown> });
+    const done = await applicant.instances.send.mutate({ id: started.id, seq: notice.seq, type: 'WITHDRAW', payload: { reason: '家庭情况好转' } });
+    expect(done).toMatchObject({ status: 'done', outcome: 'withdrawn' });
+    const stored = await s.store.personalValues(started.id);
+    expect(stored.length).toBe(8 + 3 * 4);
+
+    // Not before the retention period (5 years after it ended) has passed; never by anyone but the admin.
+    expect(await errorOf(admin.personal.erase.mutate({ id: started.id }))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('retention period (P5Y) runs until') });
+    s.clock.advance((5 * 365 + 2) * 86400_000);
+    admin = await s.as('qs.admin'); // five years on, a new session
+    expect((await errorOf((await s.as('qs.caseworker')).personal.erase.mutate({ id: started.id }))).code).toBe('FORBIDDEN');
+    expect(await s.store.personalValues(started.id)).toEqual(stored);
+
+    const before = (await admin.audit.log.query()).length;
+    expect(await admin.personal.erase.mutate({ id: started.id })).toEqual({ erased: stored.length });
+    const log = await admin.audit.log.query();
+    expect(log.length).toBe(before + 1);
+    expect(log[0]).toMatchObject({ action: 'personal.erase', target: started.id, actorId: 'qs-admin', details: { erased: stored.length, retention: 'P5Y' } });
+
+    const after = await s.store.personalValues(started.id);
+    expect(after.map((v) => [v.commitment, v.value, v.salt, v.erasedBy])).toEqual(stored.map((v) => [v.commitment, null, null, 'qs-admin']));
+    // The chain and its commitments are untouched: it verifies on the server and offline.
+    const history = await s.store.history(started.id);
+    expect(await admin.audit.verify.query({ id: started.id })).toEqual({ ok: true, count: history.length, head: history.at(-1)!.hash });
+    const bundle = await admin.audit.export.query({ id: started.id });
+    expect(await cliVerify(bundle)).toEqual({ code: 0, out: [`verified ${history.length} records`], err: [] });
+    // Everyone now reads "erased"; nobody can reveal a value.
+    const caseworker = await s.as('qs.caseworker');
+    const view = await caseworker.instances.get.query({ id: started.id });
+    const app = (view.data as { application: Record<string, { masked: string | null; $personal: string }> }).application;
+    expect(app.id_number).toMatchObject({ masked: null });
+    expect((await errorOf(caseworker.personal.reveal.mutate({ id: started.id, commitment: app.id_number!.$personal }))).code).toBe('NOT_FOUND');
   });
 });

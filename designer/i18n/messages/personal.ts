@@ -20,6 +20,7 @@ export const personal = {
       detail: '详情',
       actions: {
         personal_reveal: '查看个人信息',
+        personal_erase: '删除个人信息（保存期满）',
         flow_publish: '发布流程',
         flow_draft: '保存流程草稿',
         flow_villages: '调整流程适用村',
@@ -55,6 +56,7 @@ export const personal = {
       detail: 'Details',
       actions: {
         personal_reveal: 'Viewed personal data',
+        personal_erase: 'Erased personal data (retention ended)',
         flow_publish: 'Published a flow',
         flow_draft: 'Saved a flow draft',
         flow_villages: 'Changed where a flow applies',

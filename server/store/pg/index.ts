@@ -5,7 +5,7 @@
 // due timers are claimed with FOR UPDATE SKIP LOCKED plus a lease, so one process delivers each.
 import pg from 'pg';
 import type { HistoryRecord, PersonalValue } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
+import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type EventWrite, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
 import { deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -423,6 +423,14 @@ export class PgStore implements Store {
 
   async personalValues(instanceId: string) {
     return (await this.all('SELECT * FROM personal_values WHERE instance_id = $1 ORDER BY seq, pointer', [instanceId])).map(rows.personalValue);
+  }
+
+  async erasePersonal(instanceId: string, e: Omit<AuditEntry, 'id'>) {
+    return this.tx(async (c) => {
+      const erased = (await c.query('UPDATE personal_values SET value = NULL, salt = NULL, erased_at = $1, erased_by = $2 WHERE instance_id = $3 AND erased_at IS NULL', [e.at, e.actorId, instanceId])).rowCount ?? 0;
+      await this.run(c, 'INSERT INTO audit_log (township_id, at, actor_id, action, target, details) VALUES ($1, $2, $3, $4, $5, $6)', [e.townshipId, e.at, e.actorId, e.action, e.target, JSON.stringify({ ...e.details, erased })]);
+      return erased;
+    });
   }
 
   /** The personal values a record commits to, in the record's transaction (one statement; none for most records). */

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
+import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { ascending, deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from './rows.ts';
@@ -472,6 +472,14 @@ export class SqliteStore implements Store {
 
   async personalValues(instanceId: string) {
     return this.all('SELECT * FROM personal_values WHERE instance_id = ? ORDER BY seq, pointer', instanceId).map(rows.personalValue);
+  }
+
+  async erasePersonal(instanceId: string, e: Omit<AuditEntry, 'id'>) {
+    return this.db.transaction(() => {
+      const erased = this.run('UPDATE personal_values SET value = NULL, salt = NULL, erased_at = ?, erased_by = ? WHERE instance_id = ? AND erased_at IS NULL', e.at, e.actorId, instanceId).changes;
+      this.run('INSERT INTO audit_log (township_id, at, actor_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?)', e.townshipId, e.at, e.actorId, e.action, e.target, JSON.stringify({ ...e.details, erased }));
+      return erased;
+    })();
   }
 
   async inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number) {
