@@ -11,7 +11,7 @@ import { villageBoard } from '../server/board.ts';
 import { Runtime } from '../server/runtime.ts';
 import { townshipOverview } from '../server/stats.ts';
 import { SqliteStore } from '../server/store/sqlite/index.ts';
-import type { User } from '../server/store/types.ts';
+import type { User, Village } from '../server/store/types.ts';
 import { TIME_MS, type Benchmark, type Result } from './lib.ts';
 import { loadLine } from './machine-load.ts';
 import { INSTANCES_PER_VILLAGE, NOW, VILLAGES_PER_TOWNSHIP, scaleDb, townshipId, townshipsFor, villageId, villagesFor, type ScaleDb } from './scale-data.ts';
@@ -52,7 +52,10 @@ function queries(db: ScaleDb, store: SqliteStore, runtime: Runtime): Query[] {
   const township = (i: number) => townshipId(i % townshipsFor(db.instances));
   const villagesOf = (t: string) =>
     Array.from({ length: VILLAGES_PER_TOWNSHIP }, (_, k) => (Number(t.slice(1)) - 1) * VILLAGES_PER_TOWNSHIP + k).filter((v) => v < villagesFor(db.instances)).map(villageId);
-  const admin = (t: string): User => ({ id: `${t}-admin`, townshipId: t, username: `${t}.admin`, displayName: 'admin', roles: [{ role: 'township_admin', villageId: null }] });
+  const admin = (t: string): User => ({ id: `${t}-admin`, townshipId: t, username: `${t}.admin`, displayName: 'admin', roles: [{ role: 'township_admin', villageId: null }], mustChangePassword: false });
+  const townshipOf = (v: string) => v.split('-')[0]!;
+  const villageOf = (v: string): Village => ({ id: v, townshipId: townshipOf(v), name: v, kind: 'village' });
+  const secretary = (v: string): User => ({ id: `${v}-secretary`, townshipId: townshipOf(v), username: `${v}.secretary`, displayName: 'secretary', roles: [{ role: 'party_secretary', villageId: v }, { role: 'party_member', villageId: v }], mustChangePassword: false });
   return [
     {
       name: T.inboxVillage,
@@ -63,8 +66,21 @@ function queries(db: ScaleDb, store: SqliteStore, runtime: Runtime): Query[] {
       name: T.inboxTownship,
       call: async (i) => (await store.inbox([{ townshipId: township(i), villageId: null, role: 'township_reviewer' }], 200)).length,
     },
-    { name: T.listVillage, call: async (i) => (await store.listInstances({ townshipId: townshipId(0), villageIds: [village(i)] })).length },
-    { name: T.listTownship, call: async (i) => (await store.listInstances({ townshipId: township(i), villageIds: villagesOf(township(i)) })).length },
+    // As instances.list calls it: the user's read scope (server/readRule.ts), then the query.
+    {
+      name: T.listVillage,
+      call: async (i) => {
+        const read = await runtime.readScope(secretary(village(i)), [villageOf(village(i))]);
+        return (await store.listInstances({ townshipId: townshipId(0), villageIds: read.villageIds, read })).length;
+      },
+    },
+    {
+      name: T.listTownship,
+      call: async (i) => {
+        const read = await runtime.readScope(admin(township(i)), villagesOf(township(i)).map(villageOf));
+        return (await store.listInstances({ townshipId: township(i), villageIds: read.villageIds, read })).length;
+      },
+    },
     {
       name: T.board,
       call: async (i) => {

@@ -32,7 +32,8 @@ export class MigrateStoreError extends Error {
 }
 
 // Copied in this order (foreign keys); ids that are a sequence in PostgreSQL are given new values.
-const TABLES: { name: string; order: string; renumber?: boolean }[] = [
+// A table a file of an older schema may lack (`optional`) is copied when it is there.
+const TABLES: { name: string; order: string; renumber?: boolean; optional?: boolean }[] = [
   { name: 'townships', order: 'id' },
   { name: 'villages', order: 'id' },
   { name: 'users', order: 'id' },
@@ -48,6 +49,8 @@ const TABLES: { name: string; order: string; renumber?: boolean }[] = [
   { name: 'audit_log', order: 'id', renumber: true },
   { name: 'catalogue_items', order: 'id' },
   { name: 'catalogue_starts', order: 'instance_id' },
+  // Open secret votes' ballots (schema version 7), in ballot-id order: no order of casting moves with them.
+  { name: 'ballot_box', order: 'instance_id, ballot_id', optional: true },
 ];
 
 /** Inserts rows in batches (PostgreSQL takes at most 65535 parameters per statement). */
@@ -100,7 +103,9 @@ export async function moveToPostgres(sqlitePath: string, url: string): Promise<M
 
       const counts: Record<string, number> = {};
       const versionIds = new Map<number, number>();
+      const present = new Set((source.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
       for (const table of TABLES) {
+        if (table.optional && !present.has(table.name)) continue;
         let list = all(table.name, table.order);
         if (table.name === 'flow_versions') {
           const made = await insertAll(c, table.name, list.map(({ id: _id, ...r }) => r), 'id');

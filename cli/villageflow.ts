@@ -3,6 +3,7 @@ import { EngineError, SimulationError, compileFlow, simulate, verify, verifyPers
 import { flowFileIssues, loadFlow } from './flows.ts';
 import { CliError, pointerText, readJson } from './io.ts';
 import { generateTypes, bundledFlowFiles } from './generate-types.ts';
+import { generateValidators } from './generate-validators.ts';
 import { checkRun, runFiles } from './runs.ts';
 import { demo } from './demo.ts';
 import { useNodeCrypto } from '../server/node-crypto.ts';
@@ -14,8 +15,8 @@ const USAGE = `usage:
   villageflow simulate FLOW EVENTS         run events (a JSON array) and print the history
   villageflow verify FLOW... HISTORY [--head HASH]
   villageflow verify BUNDLE [--head HASH]  check a history's hash chain by re-executing it
-  villageflow types                        generate flows/types from the bundled flows
-  villageflow check                        validate bundled flows, golden runs and generated types
+  villageflow types                        generate flows/types and engine/precompiled.generated.js
+  villageflow check                        validate bundled flows, golden runs and generated files
   villageflow runs [--write]               replay golden runs (--write pins their hashes)
   villageflow demo                         simulate 五议两公开 and print its history
   villageflow backup --db FILE --out BACKUP [--force]
@@ -135,9 +136,9 @@ async function cmdCheck(io: Out): Promise<number> {
       failed = 1;
     }
   }
-  const stale = await generateTypes(true);
+  const stale = [...(await generateTypes(true)), ...generateValidators(true)];
   for (const file of stale) io.err(`${file}: stale; run npm run flows:types`);
-  if (stale.length === 0) io.out('ok flows/types');
+  if (stale.length === 0) io.out('ok flows/types, engine/precompiled.generated.js');
   return failed || stale.length ? 1 : 0;
 }
 
@@ -152,8 +153,8 @@ export async function main(argv: string[], io: Out): Promise<number> {
       case 'verify':
         return cmdVerify(args, io);
       case 'types': {
-        const written = await generateTypes(false);
-        io.out(written.length ? written.map((f) => `wrote ${f}`).join('\n') : 'flows/types is up to date');
+        const written = [...(await generateTypes(false)), ...generateValidators(false)];
+        io.out(written.length ? written.map((f) => `wrote ${f}`).join('\n') : 'flows/types and engine/precompiled.generated.js are up to date');
         return 0;
       }
       case 'check':

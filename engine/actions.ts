@@ -6,7 +6,7 @@ import { withKey, withoutKey, withoutKeys } from './immutable.ts';
 import { getAt, setAt } from './pointer.ts';
 import { addPeriod } from './time.ts';
 import type { PersonalValue } from './personal.ts';
-import type { Actor, InstanceContext, VoteResult } from './types.ts';
+import type { Actor, InstanceContext, SealedBallot, VoteResult } from './types.ts';
 
 export interface MachineEvent {
   type: string;
@@ -14,6 +14,8 @@ export interface MachineEvent {
   actor: Actor;
   payload: Record<string, unknown>;
   vote?: VoteResult;
+  /** A secret ballot for the host's box (see secretBallot in transition.ts); its record keeps none of it. */
+  ballot?: SealedBallot;
   /** Set when a due timer caused the event. */
   timer?: string;
   /** The context of the instance the event is sent to: what the machine's guards read. */
@@ -80,7 +82,8 @@ export function applyTransition(
       if (config.vote?.saveTo) next.data = setAt(context.data, config.vote.saveTo, event.vote);
       break;
     case 'CAST_BALLOT':
-      next.ballots = withKey(context.ballots, event.actor.id, p.choice as 'for' | 'against' | 'abstain');
+      // A secret vote keeps that the voter cast a ballot, not how (the choice is in the host's box).
+      next.ballots = withKey(context.ballots, event.actor.id, config.vote!.secret ? 'sealed' : (p.choice as 'for' | 'against' | 'abstain'));
       break;
     case 'OBJECT':
       next.objections = [...context.objections, { state: state.id, by: event.actor.id, at: event.at, reason: String(p.reason) }];

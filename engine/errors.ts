@@ -14,7 +14,7 @@ export type EngineErrorCode =
   | 'GUARD_REJECTED'
   /** The payload does not satisfy the step's form schema (issues name the fields). */
   | 'FORM_INVALID'
-  /** A meeting record whose numbers contradict each other. */
+  /** A meeting record whose numbers contradict each other, a bad ballot, a second secret ballot, or a ballot box that does not match the ballots cast. */
   | 'VOTE_INVALID'
   /** A timer that is not running, or not yet due. */
   | 'TIMER_INVALID'

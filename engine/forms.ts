@@ -1,22 +1,11 @@
-// JSON Schema validation of forms, event payloads and instance data (ajv), with errors as
-// JSON pointers to the offending field so a form can show each next to its field.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+// JSON Schema validation of forms, event payloads and instance data, with errors as JSON pointers
+// to the offending field so a form can show each next to its field. The checking itself is Ajv's
+// (engine/schemaBackend.ts) on the server and in the CLI, and Ajv's error objects without eval in
+// the browser (engine/schemaBackend.browser.ts); "#schema-backend" picks one (package.json imports).
+import type { ErrorObject } from 'ajv';
+import { compileCheck, type SchemaCheck } from '#schema-backend';
 import type { FlowIssue, JsonSchema } from './types.ts';
 import { escapeToken } from './pointer.ts';
-
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
-  addFormats(ajv);
-  ajv.addKeyword({ keyword: 'x-en', schemaType: 'object' });
-  // A field's personal kind (see personal.ts): an annotation, checked by validateFlow.
-  ajv.addKeyword({ keyword: 'x-personal', schemaType: 'string' });
-  return ajv;
-}
-
-const shared = createAjv();
 
 export type Validator = (value: unknown) => FlowIssue[];
 
@@ -49,13 +38,13 @@ export function issuesOf(errors: ErrorObject[] | null | undefined): FlowIssue[] 
 
 /** Compiles a schema, or returns why it is not a usable JSON Schema. */
 export function compileSchema(schema: JsonSchema): { validate: Validator } | { problem: string } {
-  let fn: ValidateFunction;
+  let check: SchemaCheck;
   try {
-    fn = shared.compile(schema);
+    check = compileCheck(schema);
   } catch (error) {
     return { problem: `not a valid JSON Schema: ${(error as Error).message}` };
   }
-  return { validate: (value) => (fn(value) ? [] : issuesOf(fn.errors)) };
+  return { validate: (value) => issuesOf(check(value)) };
 }
 
 /** Root keywords an instance-data schema may have for its properties to be checked one by one. */
@@ -90,14 +79,14 @@ export function propertyCheck(schema: JsonSchema): ((key: string, value: unknown
   if (type !== 'object' || properties === null || typeof properties !== 'object' || Array.isArray(properties)) return null;
   if (additionalProperties !== undefined && typeof additionalProperties !== 'boolean') return null;
   if (!refsStayInRoot(schema)) return null;
-  const checks = new Map<string, ValidateFunction>();
+  const checks = new Map<string, SchemaCheck>();
   try {
     for (const [key, sub] of Object.entries(properties)) {
       // allOf keeps the property's own keywords (a $ref among them) apart from the root's $defs.
       const wrapper: Record<string, unknown> = { allOf: [sub] };
       if ('$defs' in schema) wrapper.$defs = schema.$defs;
       if ('definitions' in schema) wrapper.definitions = schema.definitions;
-      checks.set(key, shared.compile(wrapper));
+      checks.set(key, compileCheck(wrapper));
     }
   } catch {
     return null;
@@ -106,6 +95,6 @@ export function propertyCheck(schema: JsonSchema): ((key: string, value: unknown
   return (key, value) => {
     if (key === '__proto__') return false;
     const check = checks.get(key);
-    return check ? check(value) === true : others;
+    return check ? check(value) === null : others;
   };
 }

@@ -8,10 +8,10 @@ import { compileSchema, type Validator } from './forms.ts';
 import { hashRecordOf } from './hash.ts';
 import { withKeys } from './immutable.ts';
 import { epochMs, isoString, parseTime } from './time.ts';
-import { ballotSchema, closeVoteSchema, countProblems, decide, meetingRecordSchema, tallyBallots, type MeetingCounts } from './votes.ts';
+import { ballotSchema, boxProblem, closeSecretVoteSchema, closeVoteSchema, countProblems, decide, meetingRecordSchema, secretBallotSchema, tallyBallots, type MeetingCounts } from './votes.ts';
 import { initialContext, takeTransition, type MachineEvent } from './actions.ts';
 import { checkCommitted, commitPayload, placesOf, type PersonalValue } from './personal.ts';
-import type { Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, StateConfig, VoteResult } from './types.ts';
+import type { BallotChoice, Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, SealedBallot, StateConfig, VoteResult } from './types.ts';
 
 export interface StepResult {
   snapshot: InstanceSnapshot;
@@ -32,6 +32,8 @@ const payloads = {
   record: validator(meetingRecordSchema),
   ballot: validator(ballotSchema),
   close: validator(closeVoteSchema),
+  secretBallot: validator(secretBallotSchema),
+  closeSecret: validator(closeSecretVoteSchema),
   approve: validator({ type: 'object', additionalProperties: false, properties: { reason: OPTIONAL_TEXT, opinion: OPTIONAL_TEXT } }),
   decline: validator({ type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: TEXT, opinion: OPTIONAL_TEXT } }),
   objection: validator({ type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: TEXT, contact: { type: 'string', maxLength: 200 } } }),
@@ -238,6 +240,7 @@ function resolve(compiled: CompiledFlow, snap: InstanceSnapshot, state: Compiled
     case 'CAST_BALLOT': {
       if (vote?.mode !== 'ballot') throw notHere(state, event.type);
       requireRole(event, [vote.electorate], 'casting a ballot');
+      if (vote.secret) return secretBallot(snap, state, event, at, payload);
       const issues = payloads.ballot(payload);
       if (issues.length) payloadInvalid('VOTE_INVALID', 'ballot', issues);
       return { at, actor: event.actor, payload, type: 'CAST_BALLOT', context: snap.context };
@@ -245,12 +248,18 @@ function resolve(compiled: CompiledFlow, snap: InstanceSnapshot, state: Compiled
     case 'CLOSE_VOTE': {
       if (vote?.mode !== 'ballot') throw notHere(state, event.type);
       requireRole(event, config.roles!, 'closing the vote');
-      const issues = payloads.close(payload);
+      const issues = (vote.secret ? payloads.closeSecret : payloads.close)(payload);
       if (issues.length) payloadInvalid('VOTE_INVALID', 'closing the vote', issues);
-      const counts = { members: payload.members as number, eligible: payload.eligible as number, recused: 0, ...tallyBallots(snap.context.ballots) };
+      const box = payload.box as SealedBallot[] | undefined;
+      if (box) {
+        const problem = boxProblem(box, Object.keys(snap.context.ballots).length);
+        if (problem) payloadInvalid('VOTE_INVALID', 'closing the vote', [problem]);
+      }
+      const choices = box ? box.map((b) => b.choice) : (Object.values(snap.context.ballots) as BallotChoice[]);
+      const counts = { members: payload.members as number, eligible: payload.eligible as number, recused: 0, ...tallyBallots(choices) };
       const problems = countProblems(counts);
       if (problems.length) payloadInvalid('VOTE_INVALID', 'closing the vote', problems);
-      return voteEvent(vote, snap, event, at, payload, counts, { notes: payload.notes as string | undefined });
+      return voteEvent(vote, snap, event, at, payload, counts, { notes: payload.notes as string | undefined, ...(box ? { secret: true as const } : {}) });
     }
   }
   if (event.type.includes('.') || !state.events.has(event.type)) throw notHere(state, event.type);
@@ -287,6 +296,27 @@ function personalSubmit(state: CompiledState, snap: InstanceSnapshot, event: Flo
   const committed = commitPayload(fields, payload, event.salt, snap.seq + 1, what);
   return { at, actor: event.actor, payload: committed.payload, type: event.type, context: snap.context, personal: committed.values };
 }
+
+/**
+ * A secret ballot: the voter's choice with the box id the host drew ({ choice, ballot }), which
+ * the engine hands back to the host as a ballot.deposit effect while the record keeps an empty
+ * payload; or that empty payload itself, as a record re-executed (replay, verify) passes it. One
+ * ballot per voter: without a link from voter to ballot, a changed mind could not find the old one.
+ */
+function secretBallot(snap: InstanceSnapshot, state: CompiledState, event: FlowEvent, at: string, payload: Record<string, unknown>): MachineEvent {
+  if (Object.hasOwn(snap.context.ballots, event.actor.id)) {
+    throw new EngineError('VOTE_INVALID', `"${event.actor.id}" has already cast a ballot in "${state.id}"; a secret ballot is cast once and cannot be changed`);
+  }
+  let ballot: SealedBallot | undefined;
+  if (Object.keys(payload).length > 0) {
+    const issues = payloads.secretBallot(payload);
+    if (issues.length) payloadInvalid('VOTE_INVALID', 'ballot', issues);
+    ballot = { id: payload.ballot as string, choice: payload.choice as BallotChoice };
+  }
+  return { at, actor: event.actor, payload: SEALED_PAYLOAD, type: 'CAST_BALLOT', context: snap.context, ballot };
+}
+/** What a secret ballot's record says of it: nothing but its type and its voter. */
+const SEALED_PAYLOAD: Record<string, never> = Object.freeze({});
 
 function notHere(state: CompiledState, type: string): EngineError {
   const allowed = [...state.events.keys()].filter((e) => !e.includes('.') && !e.startsWith('TIMER:'));
@@ -348,10 +378,18 @@ export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: Flo
     type: event.type,
     actor: { id: event.actor.id, role: event.type === 'TIMER' ? SYSTEM_ROLE : roleForRecord(event, role, state) },
     at,
-    payload: machineEvent.payload,
+    payload: machineEvent.payload === SEALED_PAYLOAD ? {} : machineEvent.payload,
     state: String(after.value),
   });
-  return finish(compiled, String(after.value), ctx, snap, record, ms, ctx.data !== snap.context.data || knownValid, machineEvent.personal);
+  const result = finish(compiled, String(after.value), ctx, snap, record, ms, ctx.data !== snap.context.data || knownValid, machineEvent.personal);
+  if (state.config.vote?.secret) ballotBoxEffects(state, snap.context, ctx, machineEvent, result.effects);
+  return result;
+}
+
+/** What a secret vote's step does to the host's ballot box: a ballot in, or the box emptied when the vote ends. */
+function ballotBoxEffects(state: CompiledState, before: InstanceContext, after: InstanceContext, event: MachineEvent, effects: Effect[]): void {
+  if (event.ballot) effects.push({ type: 'ballot.deposit', state: state.id, ballot: event.ballot });
+  else if (after.ballots !== before.ballots && Object.keys(before.ballots).length > 0 && Object.keys(after.ballots).length === 0) effects.push({ type: 'ballot.empty', state: state.id });
 }
 
 /** The role a record names: the one that allowed the person's own action. */

@@ -42,6 +42,11 @@ export interface VoteConfig {
   pass: VoteRule;
   basis?: Text;
   saveTo?: string;
+  /**
+   * Ballot mode only: a secret ballot (无记名投票). Records and snapshots say who cast a ballot,
+   * never how: each choice goes into the host's ballot box, and CLOSE_VOTE carries the box.
+   */
+  secret?: boolean;
 }
 export interface FormConfig {
   schema: JsonSchema;
@@ -93,6 +98,8 @@ export interface Flow {
   description?: Text;
   roles: Record<string, Text>;
   starters: string[];
+  /** Roles that read every matter of the flow besides those holding a step (see engine/readers.ts). */
+  readers?: string[];
   data: JsonSchema;
   initial: string;
   states: Record<string, StateConfig>;
@@ -138,8 +145,17 @@ export interface MeetingCounts {
   abstain: number;
   recused: number;
 }
+export type BallotChoice = 'for' | 'against' | 'abstain';
+/** A secret ballot as the ballot box holds it: a random id from the host, and the choice. No voter, no time. */
+export interface SealedBallot {
+  id: string;
+  choice: BallotChoice;
+}
+
 export interface VoteResult extends MeetingCounts {
   mode: 'record' | 'ballot';
+  /** Set on a secret ballot's result: counted from the ballot box. */
+  secret?: true;
   outcome: 'passed' | 'failed' | 'no_quorum';
   /** The rules as applied: e.g. present 14 of all 20 >= 2/3 → met. */
   quorum: RuleCheck | null;
@@ -173,7 +189,8 @@ export interface InstanceContext {
   enteredAt: string;
   timers: Record<string, ActiveTimer>;
   disclosure: ActiveDisclosure | null;
-  ballots: Record<string, 'for' | 'against' | 'abstain'>;
+  /** Open ballots of the current vote by voter: the choice, or for a secret vote only 'sealed' (cast, not how). */
+  ballots: Record<string, BallotChoice | 'sealed'>;
   votes: Record<string, VoteResult>;
   objections: Objection[];
   overdue: Record<string, string>;
@@ -208,4 +225,8 @@ export type Effect =
   | { type: 'timer.cancel'; timer: string }
   | { type: 'disclosure.publish'; state: string; from: string; until: string; items: Record<string, unknown> }
   | { type: 'disclosure.end'; state: string; at: string }
+  /** A secret ballot to put in the instance's ballot box, apart from the record that says it was cast. */
+  | { type: 'ballot.deposit'; state: string; ballot: SealedBallot }
+  /** The instance's open vote ended (closed, its step left): empty its ballot box. */
+  | { type: 'ballot.empty'; state: string }
   | { type: 'instance.done'; outcome: Outcome };

@@ -1,15 +1,14 @@
 // Flow validation: the JSON Schema first (shape), then what a schema cannot say (references,
 // guards, durations, vote rules, reachability). Every issue carries the JSON pointer of its place.
 import flowSchema from '../flows/flow.schema.json' with { type: 'json' };
-import { createAjv, compileSchema, issuesOf } from './forms.ts';
+import { checkFlowShape } from '#schema-backend';
+import { compileSchema, issuesOf } from './forms.ts';
 import { guardProblem } from './expressions.ts';
 import { durationProblem } from './time.ts';
 import { ruleProblem } from './votes.ts';
 import { escapeToken, parsePointer } from './pointer.ts';
 import { markProblems, pathsOverlap, personalFields, type PersonalField } from './personal.ts';
 import type { Calendar, Flow, FlowIssue, JsonSchema, StateConfig, TransitionObject } from './types.ts';
-
-const validateShape = createAjv().compile(flowSchema);
 
 /** Plain words for the schema's patterns, so no one is shown a regular expression. */
 const defs = flowSchema.definitions;
@@ -177,7 +176,8 @@ function prefillProblem(form: JsonSchema, data: JsonSchema, field: string, sourc
 export function validateFlow(input: unknown): FlowIssue[] {
   const size = sizeProblem(input);
   if (size) return [{ pointer: '', message: size }];
-  if (!validateShape(input)) return issuesOf(validateShape.errors).map((issue) => plainIssue(issue, input));
+  const shapeErrors = checkFlowShape(input);
+  if (shapeErrors) return issuesOf(shapeErrors).map((issue) => plainIssue(issue, input));
   return semanticIssues(input as unknown as Flow);
 }
 
@@ -198,6 +198,7 @@ function semanticIssues(flow: Flow): FlowIssue[] {
   const personal = personalChecks(flow, add);
   if (!stateIds.has(flow.initial)) add('/initial', `initial state "${flow.initial}" is not in /states`);
   checkRoles(flow.starters, '/starters');
+  checkRoles(flow.readers, '/readers');
 
   const edges = new Map<string, Set<string>>();
   for (const [id, state] of Object.entries(flow.states)) {
@@ -241,6 +242,7 @@ function semanticIssues(flow: Flow): FlowIssue[] {
         const q = pointerProblem(flow.data, v.saveTo);
         if (q) add(`${sp}/vote/saveTo`, q);
       }
+      if (v.secret && v.mode !== 'ballot') add(`${sp}/vote/secret`, 'only a vote in ballot mode can be secret: a meeting record counts hands, not ballots');
     }
     if (state.review?.saveTo) {
       const q = pointerProblem(flow.data, state.review.saveTo);

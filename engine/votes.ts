@@ -1,7 +1,7 @@
 // Meetings and votes: quorum and pass rules as exact fractions over separate denominators
 // (members of the body, those entitled to vote, those present), checked in integers.
 import { withKeys } from './immutable.ts';
-import type { FlowIssue, MeetingCounts, RuleCheck, VoteConfig, VoteResult, VoteRule } from './types.ts';
+import type { BallotChoice, FlowIssue, MeetingCounts, RuleCheck, SealedBallot, VoteConfig, VoteResult, VoteRule } from './types.ts';
 
 export type { MeetingCounts };
 
@@ -39,6 +39,46 @@ export const closeVoteSchema = {
   required: ['members', 'eligible'],
   properties: { members: { ...COUNT, minimum: 1 }, eligible: COUNT, notes: { type: 'string', maxLength: 5000 } },
 } as const;
+
+// Secret ballots (vote.secret). The host draws a random id per ballot; it names the ballot in the
+// box and in the closing record, and nothing else: not the voter, not the time, not the order.
+const BALLOT_ID = { type: 'string', pattern: '^[0-9a-f]{32}$' } as const;
+const CHOICE = { enum: ['for', 'against', 'abstain'] } as const;
+
+/** A secret ballot as the host passes it: the voter's choice and the box id the host drew for it. */
+export const secretBallotSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['choice', 'ballot'],
+  properties: { choice: CHOICE, ballot: BALLOT_ID },
+} as const;
+
+/** Closing a secret vote: the clerk's numbers, and the ballot box the host passes in, sorted by id. */
+export const closeSecretVoteSchema = {
+  ...closeVoteSchema,
+  required: [...closeVoteSchema.required, 'box'],
+  properties: {
+    ...closeVoteSchema.properties,
+    box: {
+      type: 'array',
+      maxItems: 1_000_000,
+      items: { type: 'object', additionalProperties: false, required: ['id', 'choice'], properties: { id: BALLOT_ID, choice: CHOICE } },
+    },
+  },
+} as const;
+
+/**
+ * Why a ballot box cannot be counted for `cast` sealed ballots, or null: it must hold exactly one
+ * ballot per CAST_BALLOT of the vote, in the order of their ids (so the record keeps no order of
+ * casting), each id once.
+ */
+export function boxProblem(box: readonly SealedBallot[], cast: number): { pointer: string; message: string } | null {
+  if (box.length !== cast) return { pointer: '/box', message: `the ballot box holds ${box.length} ballot(s) but ${cast} were cast` };
+  for (let i = 1; i < box.length; i++) {
+    if (!(box[i - 1]!.id < box[i]!.id)) return { pointer: `/box/${i}/id`, message: 'ballots must be in ascending order of their ids, each id once' };
+  }
+  return null;
+}
 
 export function parseRatio(ratio: string): [number, number] {
   const [n, d] = ratio.split('/').map(Number) as [number, number];
@@ -111,9 +151,10 @@ export function decide(
   return result;
 }
 
-export function tallyBallots(ballots: Record<string, 'for' | 'against' | 'abstain'>): Pick<MeetingCounts, 'present' | 'for' | 'against' | 'abstain'> {
+/** The counts of an open vote's ballots (by voter), or of a secret vote's ballot box. */
+export function tallyBallots(choices: Iterable<BallotChoice>): Pick<MeetingCounts, 'present' | 'for' | 'against' | 'abstain'> {
   const t = { present: 0, for: 0, against: 0, abstain: 0 };
-  for (const choice of Object.values(ballots)) {
+  for (const choice of choices) {
     t.present++;
     t[choice]++;
   }

@@ -127,6 +127,9 @@ export function verifyDatabase(path: string): DatabaseVerdict {
       return typeof c === 'object' ? c : undefined;
     };
     const history = db.prepare('SELECT * FROM history WHERE instance_id = ? ORDER BY seq');
+    // Secret votes' ballot boxes (schema version 7; an older file has none).
+    const hasBox = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ballot_box'").get() !== undefined;
+    const boxCount = hasBox ? db.prepare('SELECT count(*) AS n FROM ballot_box WHERE instance_id = ?') : null;
     for (const r of db.prepare('SELECT * FROM instances ORDER BY id').iterate() as IterableIterator<Record<string, unknown>>) {
       const id = r.id as string;
       const flow = flowOf(r.flow_version_id as number);
@@ -150,7 +153,8 @@ export function verifyDatabase(path: string): DatabaseVerdict {
         return bad(id, null, `instance ${id}: its stored snapshot is not valid JSON: ${(error as Error).message}`);
       }
       // The chain, and the instance row being what the chain leads to (state, status, data, votes).
-      const { result: verdict } = verifyInstance(ranOn.length > 1 ? versions : flow, instance, chain);
+      const boxed = boxCount ? (boxCount.get(id) as { n: number }).n : undefined;
+      const { result: verdict } = verifyInstance(ranOn.length > 1 ? versions : flow, instance, chain, { boxed });
       if (!verdict.ok) return bad(id, verdict.seq, `instance ${id}, record ${verdict.seq}: ${verdict.reason}`);
       instances++;
       records += chain.length;

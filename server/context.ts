@@ -13,7 +13,7 @@ export interface ContextInner {
   /** Sets a response cookie (login / logout); a no-op without HTTP. */
   setCookie: (cookie: string) => void;
   secureCookies: boolean;
-  /** Who is asking, for login throttling: the remote address. */
+  /** Who is asking, for sign-in throttling: the remote address of the connection (a proxy's, behind one). */
   clientKey: string;
 }
 
@@ -23,7 +23,7 @@ export function createContextInner(opts: Partial<ContextInner> & { runtime: Runt
 
 export async function createContext(runtime: Runtime, req: IncomingMessage, res: ServerResponse, secureCookies: boolean): Promise<ContextInner> {
   const token = parseCookies(req.headers.cookie)[SESSION_COOKIE];
-  const session = await userForToken(runtime.store, token, runtime.clock());
+  const session = await userForToken(runtime.store, token, runtime.clock(), runtime.sessions);
   if (session) noteRequestUser(req, session.user.id);
   return createContextInner({
     runtime,

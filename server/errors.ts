@@ -13,6 +13,29 @@ export class ForbiddenError extends Error {
     this.name = 'ForbiddenError';
   }
 }
+/**
+ * Refusals of the server's own (not the engine's) that a client acts on: each code with its tRPC
+ * code. The code travels as `engineCode`, beside the engine's, so a client reads one field.
+ */
+const SERVER_CODES = {
+  /** The user must choose a new password before anything else (a new user, a reset password). */
+  PASSWORD_CHANGE_REQUIRED: 'FORBIDDEN',
+  /** Too many failed sign-ins of this user name from this address: try again after `retryAfterSeconds`. */
+  SIGN_IN_THROTTLED: 'TOO_MANY_REQUESTS',
+} as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
+export type ServerErrorCode = keyof typeof SERVER_CODES;
+
+export class ServerRefusal extends Error {
+  constructor(
+    readonly code: ServerErrorCode,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'ServerRefusal';
+  }
+}
+
 export class InvalidInputError extends Error {
   readonly issues: FlowIssue[];
   constructor(message: string, issues: FlowIssue[] = []) {
@@ -37,7 +60,9 @@ const ENGINE_CODES: Record<EngineErrorCode, TRPC_ERROR_CODE_KEY> = {
 
 /** Details the client may see: which engine rule refused the call and the issues by field. */
 export interface ErrorDetails {
-  engineCode?: EngineErrorCode;
+  engineCode?: EngineErrorCode | ServerErrorCode;
+  /** SIGN_IN_THROTTLED: seconds until the next try is taken (also the Retry-After header). */
+  retryAfterSeconds?: number;
   issues?: FlowIssue[];
   /** The issues shaped like the form data (RJSF's ErrorSchema): `{ budget: { __errors: [...] } }`. */
   fieldErrors?: FieldErrors;
@@ -70,6 +95,7 @@ export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof NotFoundError) return new TRPCError({ code: 'NOT_FOUND', message: error.message, cause: error });
   if (error instanceof ForbiddenError) return new TRPCError({ code: 'FORBIDDEN', message: error.message, cause: error });
   if (error instanceof InvalidInputError) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
+  if (error instanceof ServerRefusal) return new TRPCError({ code: SERVER_CODES[error.code], message: error.message, cause: error });
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'internal error', cause: error instanceof Error ? error : undefined });
 }
 
@@ -77,6 +103,7 @@ export function detailsOf(error: TRPCError): ErrorDetails {
   const cause = error.cause;
   if (cause instanceof EngineError) return withFields({ engineCode: cause.code, issues: cause.issues });
   if (cause instanceof InvalidInputError) return withFields({ issues: cause.issues });
+  if (cause instanceof ServerRefusal) return cause.retryAfterSeconds === undefined ? { engineCode: cause.code } : { engineCode: cause.code, retryAfterSeconds: cause.retryAfterSeconds };
   if (cause instanceof ZodError) {
     return withFields({ issues: cause.issues.map((i) => ({ pointer: i.path.map((p) => '/' + escapeToken(String(p))).join(''), message: i.message })) });
   }

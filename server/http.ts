@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createContext } from './context.ts';
+import { detailsOf } from './errors.ts';
 import { createLogger, requestInfo, requestLogger, trackRequest, type Logger } from './log.ts';
 import { appRouter } from './routers/_app.ts';
 import type { Runtime } from './runtime.ts';
@@ -33,6 +34,11 @@ export function createAppServer(runtime: Runtime, opts: AppServerOptions = {}): 
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
     createContext: ({ req, res }) => createContext(runtime, req, res, secure),
+    // A throttled sign-in says when to try again in the standard header too.
+    responseMeta: ({ errors }) => {
+      const wait = errors.map((e) => detailsOf(e).retryAfterSeconds).find((s) => s !== undefined);
+      return wait === undefined ? {} : { headers: { 'Retry-After': String(wait) } };
+    },
     onError: ({ error, path, req }) => {
       const reqId = requestInfo(req)?.id;
       // Expected refusals (bad input, conflicts, permissions) are the client's business: a debug

@@ -2,6 +2,7 @@
 // serve the API and the web app on one port. Configuration comes from the environment.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { sessionPolicyFromEnv } from './auth.ts';
 import { clockFromEnv } from './clock.ts';
 import { createAppServer } from './http.ts';
 import { createLogger, logLevelFromEnv } from './log.ts';
@@ -15,6 +16,8 @@ const host = process.env.HOST ?? '127.0.0.1';
 // An SQLite file (the default), or postgres://… shared by several server processes.
 const dbLocation = process.env.VILLAGEFLOW_DB ?? DEFAULT_SQLITE_PATH;
 const seed = process.env.VILLAGEFLOW_SEED !== '0';
+// How long sign-ins last; a bad value stops the start here, naming the variable.
+const sessions = sessionPolicyFromEnv(process.env);
 const quiet = process.env.VILLAGEFLOW_QUIET === '1';
 const log = (line: string) => quiet || console.log(line);
 // JSON lines on stdout (VILLAGEFLOW_LOG_LEVEL, default info; warn when VILLAGEFLOW_QUIET=1).
@@ -30,12 +33,13 @@ if (!existsSync(resolve(webRoot, 'index.html')) && process.env.VILLAGEFLOW_BUILD
 
 const store = openStore(dbLocation);
 const applied = await store.migrate();
-const runtime = new Runtime(store, clockFromEnv(process.env.VILLAGEFLOW_CLOCK));
+const runtime = new Runtime(store, clockFromEnv(process.env.VILLAGEFLOW_CLOCK), sessions);
 // Processes started together on a new PostgreSQL database race to seed it: the loser's first
 // insert fails, and the township is there.
 const seeded = seed && (await seedDemo(runtime).catch(async (error: unknown) => ((await store.getTownship(DEMO_TOWNSHIP.id)) ? false : Promise.reject(error))));
 const scheduler = new Scheduler(runtime, Number(process.env.VILLAGEFLOW_TICK_MS ?? 1000), (f) =>
   logger.error({ instanceId: f.instanceId, timerId: f.timerId, error: f.error }, 'timer delivery failed'),
+  (error) => logger.error({ err: error }, 'pruning ended sessions and old failed sign-ins failed'),
 );
 const server = createAppServer(runtime, { secureCookies: process.env.VILLAGEFLOW_SECURE_COOKIES === '1', webRoot, logger });
 

@@ -59,10 +59,13 @@ export async function migrationPlan(runtime: Runtime, user: User, input: { toVer
   if (input.fromVersionId !== undefined && !versions.has(input.fromVersionId)) {
     throw new InvalidInputError(`flow version ${input.fromVersionId} is not a version of ${to.flowId} in this township`, [{ pointer: '/fromVersionId', message: 'unknown version' }]);
   }
-  const villages = new Map((await store.listVillages(user.townshipId)).map((v) => [v.id, v]));
+  const all = await store.listVillages(user.townshipId);
+  const villages = new Map(all.map((v) => [v.id, v]));
+  // The running instances the user may read (server/readRule.ts): for a township admin, all of them.
+  const read = await runtime.readScope(user, all);
   const running: Instance[] = [];
   for (let offset = 0; ; offset += 500) {
-    const page = await store.listInstances({ townshipId: user.townshipId, flowId: to.flowId, status: 'active', limit: 500, offset });
+    const page = await store.listInstances({ townshipId: user.townshipId, villageIds: read.villageIds, read, flowId: to.flowId, status: 'active', limit: 500, offset });
     running.push(...page.filter((i) => i.flowVersionId !== to.id && (input.fromVersionId === undefined || i.flowVersionId === input.fromVersionId)));
     if (page.length < 500) break;
   }

@@ -1,10 +1,12 @@
 // What a reader sees of a matter's personal values (docs/personal-data.md): every commitment in
 // what is sent becomes a mask of its value, and the roles the flow names may reveal one value at a
 // time, each reveal an audit-log entry. The one place masking happens: every read path that sends
-// instance data or history payloads calls personalView (after readAccess decides the matter may be
-// read at all) and sends what its mask() returns.
+// instance data or history payloads calls personalView with the `as` the read rule gave
+// (server/readRule.ts, through runtime.readable: the matter may be read at all, and why) and sends
+// what its mask() returns.
 import { addPeriod, isCommitment, labelAt, type PersonalKind, type Text } from '../engine/index.ts';
 import { ForbiddenError, InvalidInputError } from './errors.ts';
+import type { ReadAs } from './readRule.ts';
 import type { Runtime } from './runtime.ts';
 import { actingRoles } from './scope.ts';
 import { NotFoundError, type Instance, type StoredPersonalValue, type User, type Village } from './store/types.ts';
@@ -60,16 +62,21 @@ export interface PersonalView {
   canReveal: boolean;
 }
 
-/** The roles a flow lets reveal its personal values, of those the user acts with in the village. */
-async function revealRoles(runtime: Runtime, user: User, village: Village, instance: Instance): Promise<string[]> {
+/**
+ * The roles a flow lets reveal its personal values, of those the user acts with in the village; none
+ * unless the user reads the matter for their part in it or oversees it (the read rule's `as`): one
+ * who reads only as its subject or as an auditor sees masks, whatever roles they hold.
+ */
+async function revealRoles(runtime: Runtime, user: User, village: Village, instance: Instance, as: ReadAs): Promise<string[]> {
+  if (as !== 'participant' && as !== 'oversight') return [];
   const allowed = (await runtime.compiled(instance.flowVersionId)).flow.personal?.reveal ?? [];
   return actingRoles(user, village).filter((r) => allowed.includes(r));
 }
 
-export async function personalView(runtime: Runtime, user: User, village: Village, instance: Instance): Promise<PersonalView> {
+export async function personalView(runtime: Runtime, user: User, village: Village, instance: Instance, as: ReadAs): Promise<PersonalView> {
   const values = await runtime.store.personalValues(instance.id);
   const byCommitment = new Map(values.map((v) => [v.commitment, v]));
-  const canReveal = (await revealRoles(runtime, user, village, instance)).length > 0;
+  const canReveal = (await revealRoles(runtime, user, village, instance, as)).length > 0;
   return { mask: <T>(value: T) => (values.length ? (maskAll(value, byCommitment) as T) : value), canReveal };
 }
 
@@ -78,8 +85,8 @@ export async function personalView(runtime: Runtime, user: User, village: Villag
  * which matter, which record and field, when). Anyone else is refused and nothing is written.
  */
 export async function reveal(runtime: Runtime, user: User, instanceId: string, commitment: string): Promise<{ value: unknown; kind: PersonalKind; seq: number; pointer: string }> {
-  const { instance, village } = await runtime.readable(user, instanceId);
-  const roles = await revealRoles(runtime, user, village, instance);
+  const { instance, village, as } = await runtime.readable(user, instanceId);
+  const roles = await revealRoles(runtime, user, village, instance, as);
   if (roles.length === 0) throw new ForbiddenError('only the roles this flow names may see its personal data');
   const stored = (await runtime.store.personalValues(instance.id)).find((v) => v.commitment === commitment);
   if (!stored) throw new NotFoundError('this matter has no such personal value');

@@ -2,6 +2,9 @@
 // the server was down is delivered on the first tick. Each delivery is the engine's TIMER event
 // appended with the instance's sequence number, so a timer two ticks (or two processes) race for
 // is accepted once; the loser sees a conflict or a timer no longer running, and moves on.
+// Every ten minutes of server time a tick also prunes sign-in bookkeeping: ended sessions and
+// failed sign-ins too old to count.
+import { pruneSignIns } from './auth.ts';
 import type { Runtime } from './runtime.ts';
 import { ConflictError } from './store/types.ts';
 
@@ -9,16 +12,22 @@ export interface TickReport {
   delivered: number;
   skipped: number;
   failed: { instanceId: string; timerId: string; error: string }[];
+  /** Rows of sign-in bookkeeping deleted, when this tick pruned. */
+  pruned?: { sessions: number; loginFailures: number };
 }
+
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 export class Scheduler {
   private handle: NodeJS.Timeout | null = null;
   private running: Promise<TickReport> | null = null;
+  private prunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly runtime: Runtime,
     private readonly intervalMs = 1000,
     private readonly onFailure: (f: TickReport['failed'][number]) => void = () => {},
+    private readonly onPruneFailure: (error: unknown) => void = () => {},
   ) {}
 
   /** Delivers every timer due now, oldest first. Overlapping calls share one run. */
@@ -29,6 +38,7 @@ export class Scheduler {
 
   private async deliverDue(): Promise<TickReport> {
     const report: TickReport = { delivered: 0, skipped: 0, failed: [] };
+    await this.prune(report);
     for (;;) {
       const due = await this.runtime.store.dueTimers(this.runtime.now(), 100);
       let progressed = false;
@@ -48,6 +58,19 @@ export class Scheduler {
       }
       // A batch that delivered nothing (all stale or failing) would be fetched again: stop.
       if (due.length < 100 || !progressed) return report;
+    }
+  }
+
+  private async prune(report: TickReport) {
+    const now = this.runtime.clock();
+    // A clock moved back (tests, a corrected server clock) prunes at once too.
+    if (Math.abs(now.getTime() - this.prunedAt) < PRUNE_EVERY_MS) return;
+    this.prunedAt = now.getTime();
+    try {
+      report.pruned = await pruneSignIns(this.runtime.store, now, this.runtime.sessions);
+    } catch (error) {
+      // Sign-in bookkeeping failing to shrink must not stop timers being delivered.
+      this.onPruneFailure(error);
     }
   }
 

@@ -16,11 +16,12 @@ export function hasTownshipRole(user: User, ...roles: TownshipRole[]): boolean {
   return user.roles.some((g) => g.villageId === null && roles.includes(g.role as TownshipRole));
 }
 
+/** Whether the user has any role in the village: sees the village; which of its matters they read is server/readRule.ts. */
 export function canRead(user: User, village: Village): boolean {
   return rolesIn(user, village).length > 0;
 }
 
-/** The villages a user can read: all of the township for township-wide roles, else their own. */
+/** The villages a user has a role in: all of the township for township-wide roles, else their own. */
 export function readableVillageIds(user: User, villages: Village[]): string[] {
   return villages.filter((v) => canRead(user, v)).map((v) => v.id);
 }

@@ -4,12 +4,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /**
  * The web app's Content-Security-Policy: only its own scripts, styles, images and API.
  *
- * script-src allows 'unsafe-eval' and nothing else beyond 'self': the app validates forms and flow
- * definitions in the browser with Ajv (@rjsf/validator-ajv8 and the flow designer), and Ajv
- * compiles each JSON schema into a validator with `Function(...)`. The schemas are flows that
- * township admins write at run time, so the validators cannot be precompiled at build time.
- * 'unsafe-eval' does not allow inline scripts or scripts from anywhere else — an injected
- * `<script>` or `onclick=` still does not run — it only lets the app's own code compile strings.
+ * script-src is 'self' alone: no inline scripts, no scripts from anywhere else, and no compiling
+ * strings into code (no 'unsafe-eval'), so an injected `<script>`, `onclick=` or a string handed to
+ * `eval`/`Function` does not run. The app checks forms and flows in the browser without compiling
+ * code, though Ajv (the server's validator) compiles each schema with `Function(...)`: the web build
+ * gets engine/schemaBackend.browser.ts instead — the flow language's schema and JSON Schema's own
+ * meta-schema as Ajv standalone validators generated ahead (engine/precompiled.generated.js), and
+ * the schemas township admins write at run time (step forms, instance data) interpreted
+ * (engine/schemaInterpreter.ts), with Ajv's error objects either way; RJSF's forms use the same
+ * interpreter (designer/runner/formValidator.ts). tests/e2e/csp.test.ts proves the policy holds.
  *
  * img-src allows data: for the QR codes of printed notices (rendered as data:image/svg+xml) and
  * blob: for previews of meeting photos the user picks (URL.createObjectURL). connect-src allows
@@ -23,7 +26,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  */
 export const APP_CSP = [
   "default-src 'self'",
-  "script-src 'self' 'unsafe-eval'",
+  "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self'",

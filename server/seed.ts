@@ -8,7 +8,7 @@ import { hashPassword } from './auth.ts';
 import { publishBundled } from './flows.ts';
 import { seedCatalogue } from './catalogue.ts';
 import { eventSalt, type Runtime } from './runtime.ts';
-import { TOWNSHIP_ROLES, VILLAGE_ROLES, type Role, type RoleGrant, type Village } from './store/types.ts';
+import { TOWNSHIP_ROLES, VILLAGE_ROLES, type CatalogueStart, type Role, type RoleGrant, type Village } from './store/types.ts';
 
 export const DEMO_PASSWORD = 'villageflow-demo';
 export const DEMO_TOWNSHIP = { id: 'qingshan', name: '青山镇' };
@@ -114,7 +114,7 @@ interface Run {
 }
 
 /** Replays the first `count` events of a golden run in a village, as that village's users. */
-async function seedRun(runtime: Runtime, id: string, village: Village, runName: string, count: number, endAt: number, titleOf?: string) {
+async function seedRun(runtime: Runtime, id: string, village: Village, runName: string, count: number, endAt: number, titleOf?: string, catalogueStart?: CatalogueStart) {
   const run = JSON.parse(readFileSync(join(FLOWS_DIR, 'runs', runName), 'utf8')) as Run;
   const events = run.events.slice(0, count);
   let shift = endAt - Date.parse(events.at(-1)!.at);
@@ -175,6 +175,7 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
   await runtime.store.createInstance(
     { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId, title, snapshot: step.snapshot, startedBy: userFor(first).id, createdAt: step.record.at },
     { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks(), ...(step.personal ? { personal: step.personal } : {}) },
+    catalogueStart,
   );
   for (const e of events.slice(1)) {
     const seq = step.snapshot.seq;
@@ -223,14 +224,12 @@ export async function seedDemo(runtime: Runtime): Promise<boolean> {
  */
 async function seedServices(runtime: Runtime, hoursAgo: (h: number) => number) {
   const [dongping, xiling, nanwan] = DEMO_VILLAGES as [Village, Village, Village];
-  const link = async (instanceId: string, itemId: string) => {
+  const from = async (itemId: string): Promise<CatalogueStart> => {
     const item = (await runtime.store.getCatalogueItem(itemId))!;
-    await runtime.store.linkCatalogueStart({ instanceId, townshipId: item.townshipId, itemId: item.id, itemCode: item.code, itemName: item.name });
+    return { itemId: item.id, itemCode: item.code, itemName: item.name };
   };
-  await seedRun(runtime, 'demo-dongping-pension', dongping, 'proxy-service.happy-path-rating.run.json', 100, hoursAgo(20), '城乡居民基本养老保险待遇申领：马德顺');
-  await link('demo-dongping-pension', 'item-pension');
-  await seedRun(runtime, 'demo-xiling-disability', xiling, 'proxy-service.catalogue-promise-overdue.run.json', 5, hoursAgo(3), '困难残疾人生活补贴和重度残疾人护理补贴申请：李桂兰');
-  await link('demo-xiling-disability', 'item-disability');
+  await seedRun(runtime, 'demo-dongping-pension', dongping, 'proxy-service.happy-path-rating.run.json', 100, hoursAgo(20), '城乡居民基本养老保险待遇申领：马德顺', await from('item-pension'));
+  await seedRun(runtime, 'demo-xiling-disability', xiling, 'proxy-service.catalogue-promise-overdue.run.json', 5, hoursAgo(3), '困难残疾人生活补贴和重度残疾人护理补贴申请：李桂兰', await from('item-disability'));
   await seedRun(runtime, 'demo-dongping-dibao', dongping, 'social-assistance.approved-appraisal-objection.run.json', 14, hoursAgo(6), '最低生活保障审核确认：东坪村 QS-2026-0117');
   await seedRun(runtime, 'demo-dongping-grid', dongping, 'grid-incident.village-reopen.run.json', 4, hoursAgo(26), '东坪村：网格事件');
   await seedRun(runtime, 'demo-nanwan-fund', nanwan, 'one-matter-one-discussion.completed-with-objections.run.json', 5, hoursAgo(10), '南湾社区：一事一议筹资筹劳方案');

@@ -4,7 +4,7 @@
 // the client-side routes that return it are revalidated on every visit, so a new build shows up.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const TYPES: Record<string, string> = {
@@ -56,8 +56,21 @@ export function staticFiles(webRoot: string): StaticFiles {
         res.statusCode = 400;
         return res.end();
       }
-      let file = normalize(join(webRoot, path));
-      if (!file.startsWith(webRoot) || !existsSync(file) || statSync(file).isDirectory()) file = join(webRoot, 'index.html');
+      // NUL cannot be in a file name, a backslash is no separator of a URL, and a '%' left after
+      // decoding is a second encoding: none is a file or a route of the app.
+      if (/[\0\\%]/.test(path)) {
+        res.statusCode = 400;
+        return res.end();
+      }
+      let file = resolve(webRoot, '.' + path);
+      // Contained means a path relative to the root that does not climb out of it: a prefix test
+      // would let a sibling folder whose name starts with the root's (dist/web-x) through.
+      const inside = relative(webRoot, file);
+      if (inside === '..' || inside.startsWith('..' + sep) || isAbsolute(inside)) {
+        res.statusCode = 404;
+        return res.end();
+      }
+      if (!existsSync(file) || statSync(file).isDirectory()) file = join(webRoot, 'index.html');
       let loaded: Loaded;
       try {
         loaded = load(file);

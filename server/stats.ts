@@ -12,7 +12,7 @@
 import Papa from 'papaparse';
 import type { CompiledFlow, Text } from '../engine/index.ts';
 import type { Runtime } from './runtime.ts';
-import { readableVillageIds } from './scope.ts';
+import { wholeVillageIds } from './readRule.ts';
 import type { OverviewInstanceRow, OverviewVisitsRow, User, Village } from './store/types.ts';
 
 export interface StepStats {
@@ -224,11 +224,11 @@ export function stepsFromVisits(villages: Village[], rows: readonly OverviewVisi
   };
 }
 
-/** The overview of the villages of the user's township that the user can read. */
+/** The overview of the villages of the user's township whose every matter the user reads (server/readRule.ts). */
 export async function townshipOverview(runtime: Runtime, user: User): Promise<TownshipOverview> {
   const { store } = runtime;
   const all = await store.listVillages(user.townshipId);
-  const readable = new Set(readableVillageIds(user, all));
+  const readable = new Set(wholeVillageIds(await runtime.readScope(user, all)));
   const villages = all.filter((v) => readable.has(v.id));
   // Every instance of the township (by id) and the finished visits, as the store keeps them.
   const { instances, visits: visitRows } = await store.overviewStats(user.townshipId);

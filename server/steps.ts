@@ -30,7 +30,9 @@ export function stepView(compiled: CompiledFlow, snap: InstanceSnapshot, userId:
   }
   if (c.vote?.mode === 'record' && mayAct(c.roles ?? [])) events.push('RECORD_VOTE');
   if (c.vote?.mode === 'ballot') {
-    if (mayAct([c.vote.electorate])) events.push('CAST_BALLOT');
+    // A secret ballot is cast once (an open one may be changed until the vote closes).
+    const castSealed = c.vote.secret && Object.hasOwn(snap.context.ballots, userId);
+    if (mayAct([c.vote.electorate]) && !castSealed) events.push('CAST_BALLOT');
     if (mayAct(c.roles ?? [])) events.push('CLOSE_VOTE');
   }
   return {

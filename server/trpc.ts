@@ -1,7 +1,7 @@
 // The one initTRPC of the server: procedures, the error formatter, and the auth middlewares.
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { ContextInner } from './context.ts';
-import { detailsOf, toTRPCError } from './errors.ts';
+import { detailsOf, ServerRefusal, toTRPCError } from './errors.ts';
 import { hasTownshipRole } from './scope.ts';
 import type { TownshipRole } from './store/types.ts';
 
@@ -26,11 +26,18 @@ const mapErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(mapErrors);
 
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+/** Signed in, whatever the password's state: only changing the password and signing out use it. */
+export const signedInProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
   // Only the narrowed key: tRPC merges it into the context itself, so spreading the whole context
   // here would copy it once more on every request.
   return next({ ctx: { user: ctx.user } });
+});
+
+/** Signed in with a password of one's own: a password an admin chose is changed before anything else. */
+export const authedProcedure = signedInProcedure.use(({ ctx, next }) => {
+  if (ctx.user.mustChangePassword) throw new ServerRefusal('PASSWORD_CHANGE_REQUIRED', 'choose a new password first (auth.changePassword)');
+  return next();
 });
 
 export function townshipProcedure(...roles: TownshipRole[]) {

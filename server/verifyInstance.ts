@@ -11,14 +11,18 @@ export interface InstanceVerification {
 }
 
 /**
- * `personal`, when given, are the instance's stored personal values: each one not erased is checked
- * against the commitment its record holds (docs/personal-data.md), and an edited one is named.
+ * What the store keeps beside the chain, each checked when given. `boxed`: how many ballots the
+ * store's ballot box holds for the instance: as many as the history has sealed (secret) ballots
+ * cast in the open vote, or the box was edited. (The engine would refuse such a box only at the
+ * close; this names it as soon as anyone verifies.) `personal`: the instance's stored personal
+ * values: each one not erased is checked against the commitment its record holds
+ * (docs/personal-data.md), and an edited one is named.
  */
 export function verifyInstance(
   flows: FlowVersions,
   instance: Pick<Instance, 'head' | 'state' | 'status' | 'outcome' | 'seq' | 'snapshot'>,
   records: HistoryRecord[],
-  personal?: readonly StoredPersonalValue[],
+  { boxed, personal }: { boxed?: number; personal?: readonly StoredPersonalValue[] } = {},
 ): InstanceVerification {
   // The snapshots of what verifies, from verify's own re-execution (no second replay): a tampered
   // tail is not shown as if it were history.
@@ -34,7 +38,9 @@ export function verifyInstance(
         ? `the stored instance says ${row.status} in state ${row.state} at record ${row.seq}, but its history leads to ${last.status} in state ${last.state} at record ${last.seq}: the instance row was edited`
         : canonicalJson(instance.snapshot) !== canonicalJson(last)
           ? `the stored instance's data or votes differ from what its history leads to: the instance row was edited`
-          : null;
+          : boxed !== undefined && boxed !== sealedCount(last)
+            ? `the ballot box holds ${boxed} ballot(s), but the history has ${sealedCount(last)} secret ballot(s) cast in the open vote: the ballot box was edited`
+            : null;
   if (mismatch === null) {
     const kept = personal?.filter((v) => v.salt !== null) as (StoredPersonalValue & { salt: string })[] | undefined;
     const values = kept?.length ? verifyPersonal(flows, records, kept) : null;
@@ -43,4 +49,10 @@ export function verifyInstance(
   }
   const seq = records.length;
   return { result: { ok: false, count: records.length, seq, index: records.length, reason: mismatch }, snapshots };
+}
+
+function sealedCount(snapshot: InstanceSnapshot): number {
+  let n = 0;
+  for (const v of Object.values(snapshot.context.ballots)) if (v === 'sealed') n++;
+  return n;
 }

@@ -10,6 +10,15 @@ export function loadCompiled(path: string): CompiledFlow {
   return compileFlow(readFlowJson(path));
 }
 
+/** 五议两公开 with the Party members' meeting as a secret ballot: a township's own next version. */
+export function secretFlowJson(): Record<string, unknown> {
+  const json = readFlowJson('flows/five-deliberations-two-disclosures.flow.json') as { version: string; states: Record<string, { vote?: Record<string, unknown> }> };
+  const [major, minor] = json.version.split('.').map(Number);
+  json.version = `${major}.${minor! + 1}.0`;
+  json.states.party_members_meeting!.vote!.secret = true;
+  return json;
+}
+
 export const actor = (id: string, ...roles: string[]) => ({ id, roles });
 export const SYSTEM = actor('system', 'system');
 

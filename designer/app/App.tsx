@@ -4,6 +4,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { Redirect, Route, Switch } from 'wouter';
 import { I18nProvider } from '../i18n/index.tsx';
 import { LoginPage } from '../auth/LoginPage.tsx';
+import { ChangePasswordPage } from '../auth/ChangePasswordPage.tsx';
 import { BoardPage } from '../board/BoardPage.tsx';
 import { Layout } from './Layout.tsx';
 import { useMe } from './session.ts';
@@ -30,6 +31,8 @@ function SignedIn() {
   const me = useMe();
   if (me.isLoading) return <Loading />;
   if (!me.data) return <Redirect to="/login" />;
+  // A password an admin chose is replaced before anything else (the server refuses the rest).
+  if (me.data.user.mustChangePassword) return <ChangePasswordPage me={me.data} />;
   return (
     <Layout me={me.data}>
       <Suspense fallback={<Loading />}>

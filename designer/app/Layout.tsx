@@ -1,7 +1,7 @@
 // The frame of every signed-in page: who you are and where, navigation, language and display
 // preferences for older readers (large text, high contrast), sign out.
 import type { ReactNode } from 'react';
-import { Link, useLocation } from 'wouter';
+import { Link } from 'wouter';
 import { useI18n } from '../i18n/index.tsx';
 import { hasTownshipRole, useSignOut, type Me } from './session.ts';
 
@@ -31,7 +31,6 @@ export function Preferences() {
 export function Layout({ me, children }: { me: Me; children: ReactNode }) {
   const { t, role, lang } = useI18n();
   const signOut = useSignOut();
-  const [, navigate] = useLocation();
   const villages = new Map(me.villages.map((v) => [v.id, v.name]));
   const where = (v: string) => (lang === 'zh' ? `（${v}）` : ` (${v})`);
   const roles = me.user.roles.map((g) => `${role(g.role)}${g.villageId ? where(villages.get(g.villageId) ?? g.villageId) : ''}`);
@@ -59,13 +58,7 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
           </span>
         </div>
         <Preferences />
-        <button
-          type="button"
-          onClick={async () => {
-            await signOut();
-            navigate('/login');
-          }}
-        >
+        <button type="button" onClick={signOut}>
           {t('common.signOut')}
         </button>
       </header>

@@ -13,12 +13,14 @@ export interface ApiErrorInfo {
   engineCode?: string;
   issues: FlowIssue[];
   fieldErrors?: Record<string, unknown>;
+  /** A throttled sign-in: seconds until the next try is taken. */
+  retryAfterSeconds?: number;
 }
 
 export function errorInfo(error: unknown): ApiErrorInfo {
   if (error instanceof TRPCClientError) {
-    const data = (error.data ?? {}) as { code?: string; engineCode?: string; issues?: FlowIssue[]; fieldErrors?: Record<string, unknown> };
-    return { code: data.code ?? 'UNKNOWN', message: error.message, engineCode: data.engineCode, issues: data.issues ?? [], fieldErrors: data.fieldErrors };
+    const data = (error.data ?? {}) as { code?: string; engineCode?: string; issues?: FlowIssue[]; fieldErrors?: Record<string, unknown>; retryAfterSeconds?: number };
+    return { code: data.code ?? 'UNKNOWN', message: error.message, engineCode: data.engineCode, issues: data.issues ?? [], fieldErrors: data.fieldErrors, retryAfterSeconds: data.retryAfterSeconds };
   }
   return { code: 'UNKNOWN', message: error instanceof Error ? error.message : String(error), issues: [] };
 }

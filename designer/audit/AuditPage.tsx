@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
-import type { Flow, HistoryRecord, VoteResult } from '../../engine/types.ts';
+import type { Flow, HistoryRecord, SealedBallot, VoteResult } from '../../engine/types.ts';
 import { api } from '../app/trpc.ts';
 import { ErrorBox, formatTime, Loading } from '../app/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
@@ -384,6 +384,28 @@ function Payload({ flow, record, labeler, base }: { flow: Flow; record: HistoryR
         <p className="small">
           {t('audit.flowHash')} <code className="hash">{to?.hash}</code>
         </p>
+      </div>
+    );
+  }
+  // A secret ballot's record names the voter only; the closing record carries the ballot box.
+  if (record.type === 'CAST_BALLOT' && Object.keys(payload).length === 0) return <p data-testid="sealed-ballot">{t('audit.sealedBallot')}</p>;
+  if (record.type === 'CLOSE_VOTE' && Array.isArray(payload.box)) {
+    const { box, ...rest } = payload as { box: SealedBallot[] };
+    const count = (c: string) => box.filter((b) => b.choice === c).length;
+    return (
+      <div data-testid="ballot-box">
+        {Object.keys(rest).length > 0 && <ValueView value={rest} pointer={base} labeler={labeler} />}
+        <p>{t('audit.ballotBox', { n: box.length, for: count('for'), against: count('against'), abstain: count('abstain') })}</p>
+        <details>
+          <summary>{t('audit.ballotId')}</summary>
+          <ol className="small">
+            {box.map((b) => (
+              <li key={b.id}>
+                <code className="hash">{b.id}</code> {t(`audit.ballot.${b.choice}`)}
+              </li>
+            ))}
+          </ol>
+        </details>
       </div>
     );
   }

@@ -111,7 +111,7 @@ export function VoteSummary({ vote, title, recorder }: { vote: VoteResult; title
       <p className="vote-head">
         {title && <strong>{title} </strong>}
         <span className={`badge ${vote.outcome === 'passed' ? 'ok' : 'danger'}`}>{t(`audit.vote.outcome.${vote.outcome}`)}</span>
-        <span className="muted"> {t(`audit.vote.mode.${vote.mode}`)}</span>
+        <span className="muted"> {t(vote.secret ? 'audit.vote.secretBallot' : `audit.vote.mode.${vote.mode}`)}</span>
       </p>
       <dl className="counts">
         {counts.map((k) => (

@@ -1,9 +1,16 @@
 // Sign in with a user name and password; the session lives in an httpOnly cookie.
 import { useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { useLocation } from 'wouter';
+import { Link, useLocation } from 'wouter';
 import { useI18n } from '../i18n/index.tsx';
 import { api, errorInfo } from '../app/trpc.ts';
+
+/** The words for a throttled try (with the wait when the server told it), or null for other errors. */
+export function signInError(t: (key: string, vars?: Record<string, string | number>) => string, err: unknown): string | null {
+  const info = errorInfo(err);
+  if (info.code !== 'TOO_MANY_REQUESTS') return null;
+  return info.retryAfterSeconds ? t('auth.tooManyAttemptsWait', { seconds: info.retryAfterSeconds }) : t('common.tooManyAttempts');
+}
 
 export function LoginPage() {
   const { t } = useI18n();
@@ -21,9 +28,10 @@ export function LoginPage() {
     try {
       await api.auth.login.mutate({ username: username.trim(), password });
       await qc.invalidateQueries();
+      // A password an admin chose: the signed-in area asks for a new one before anything else.
       navigate('/');
     } catch (err) {
-      setError(errorInfo(err).code === 'TOO_MANY_REQUESTS' ? t('common.tooManyAttempts') : t('common.signInFailed'));
+      setError(signInError(t, err) ?? t('common.signInFailed'));
     } finally {
       setBusy(false);
     }
@@ -50,6 +58,9 @@ export function LoginPage() {
           {t('common.signIn')}
         </button>
       </form>
+      <p className="login-board">
+        <Link href="/board">{t('common.boardLink')}</Link>
+      </p>
     </main>
   );
 }

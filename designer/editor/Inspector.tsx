@@ -1,11 +1,11 @@
 // The inspector: the properties of what is selected. A state: titles, description, roles and what
 // its kind needs (form, vote rule, disclosure, deadline, outcome) and its transitions; a
 // transition: event, target, roles, guard (checked as it is typed) and description; nothing
-// selected: the flow itself — id, version, titles, starters, the first step, roles, data schema.
+// selected: the flow itself — id, version, titles, starters, readers, the first step, roles, data schema.
 import { useEffect, useState } from 'react';
 import { useSelector } from '@xstate/store-react';
 import { guardProblem } from '../../engine/expressions.ts';
-import type { Flow, FormConfig, JsonSchema, Period, StateConfig, StateKind, Text, TransitionObject } from '../../engine/types.ts';
+import { stepHolders, type Flow, type FormConfig, type JsonSchema, type Period, type StateConfig, type StateKind, type Text, type TransitionObject } from '../../engine/index.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { durationWords, eventWords } from '../diagram/words.ts';
 import { FormDesigner } from './FormDesigner.tsx';
@@ -232,11 +232,22 @@ function VotePart({ id, state }: { id: string; state: StateConfig }) {
         <legend>{t('editor.vote.mode')}</legend>
         {(['record', 'ballot'] as const).map((m) => (
           <label key={m} className="ed-check">
-            <input type="radio" name={`mode-${id}`} checked={vote.mode === m} onChange={() => setVote({ mode: m })} />
+            <input type="radio" name={`mode-${id}`} checked={vote.mode === m} onChange={() => setVote({ mode: m, ...(m === 'record' ? { secret: undefined } : {}) })} />
             {t(`editor.vote.modes.${m}`)}
           </label>
         ))}
       </fieldset>
+      {vote.mode === 'ballot' && (
+        <>
+          <label className="ed-check">
+            <input type="checkbox" checked={!!vote.secret} onChange={(e) => setVote({ secret: e.target.checked || undefined })} aria-describedby={`secret-hint-${id}`} data-testid="vote-secret" />
+            {t('editor.vote.secret')}
+          </label>
+          <p className="ed-hint" id={`secret-hint-${id}`}>
+            {t('editor.vote.secretHint')}
+          </p>
+        </>
+      )}
       <label className="ed-check">
         <input type="checkbox" checked={!!vote.quorum} onChange={(e) => setVote({ quorum: e.target.checked ? { of: 'all', op: '>=', ratio: '2/3' } : undefined })} data-testid="quorum-toggle" />
         {t('editor.vote.hasQuorum')}
@@ -525,6 +536,7 @@ function FlowInspector() {
         </select>
       </label>
       <RoleChecks legend={t('editor.flow.starters')} roles={doc.roles ?? {}} value={doc.starters ?? []} onChange={(starters) => setMeta({ starters })} />
+      <ReadersField doc={doc} onChange={(readers) => setMeta({ readers })} />
       <RolesEditor />
       <details className="ed-json">
         <summary>{t('editor.flow.data')}</summary>
@@ -537,6 +549,29 @@ function FlowInspector() {
         />
       </details>
     </section>
+  );
+}
+
+/**
+ * Who reads every matter of the flow (see engine/readers.ts): the step holders always, named here;
+ * then either every other role acting in the flow (no `readers`) or only the roles ticked.
+ */
+function ReadersField({ doc, onChange }: { doc: Flow; onChange: (readers: string[] | undefined) => void }) {
+  const { t, text } = useI18n();
+  const roles = doc.roles ?? {};
+  const holders = stepHolders(doc);
+  const others = Object.fromEntries(Object.entries(roles).filter(([r]) => !holders.includes(r)));
+  const named = holders.map((r) => (roles[r] ? text(roles[r]) : r)).join('、') || t('editor.flow.readersNone');
+  return (
+    <fieldset className="ed-group" data-testid="flow-readers">
+      <legend>{t('editor.flow.readers')}</legend>
+      <p className="ed-hint">{t('editor.flow.readersHint', { holders: named })}</p>
+      <label className="ed-check">
+        <input type="checkbox" checked={doc.readers === undefined} onChange={(e) => onChange(e.target.checked ? undefined : [])} />
+        <span>{t('editor.flow.readersDefault')}</span>
+      </label>
+      {doc.readers !== undefined && <RoleChecks legend={t('editor.flow.readersOwn')} roles={others} value={doc.readers} onChange={onChange} />}
+    </fieldset>
   );
 }
 

@@ -223,7 +223,9 @@ function items(diff: FlowDiff, base: Flow, doc: Flow, { t, text, role }: Words):
   const keyStr = (k: TransitionKey) => (k.event === 'after' ? `${k.source}:after:${k.duration}` : `${k.source}:${k.event}:${k.index}`);
   const ref = (k: TransitionKey): Selection => ({ kind: 'transition', ref: { source: k.source, event: k.event, index: k.index, ...(k.duration !== undefined ? { duration: k.duration } : {}) } });
   const target = (x: string | undefined) => (x ? stateTitle(x) : t('editor.versions.nowhere'));
-  const show = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : v && typeof v === 'object' && 'zh' in (v as object) ? text(v as { zh: string }) : JSON.stringify(v));
+  // Role lists (starters, readers) by the roles' names.
+  const show = (v: unknown) =>
+    v === undefined ? '—' : typeof v === 'string' ? v : Array.isArray(v) && v.every((r) => typeof r === 'string') ? v.map(roleName).join('、') || '∅' : v && typeof v === 'object' && 'zh' in (v as object) ? text(v as { zh: string }) : JSON.stringify(v);
 
   for (const c of diff.top) {
     out.push({ key: `top:${c.field}`, mark: 'changed', kind: 'top', what: t(`editor.versions.top.${c.field}`), detail: c.field === 'data' ? undefined : `${show(c.before)} → ${show(c.after)}` });

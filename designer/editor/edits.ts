@@ -73,7 +73,7 @@ export function sameJson(a: unknown, b: unknown): boolean {
 
 // ---- flow ---------------------------------------------------------------------------------
 
-export type FlowMeta = Pick<Flow, 'id' | 'version' | 'title' | 'description' | 'starters' | 'initial' | 'data' | '$schema'>;
+export type FlowMeta = Pick<Flow, 'id' | 'version' | 'title' | 'description' | 'starters' | 'readers' | 'initial' | 'data' | '$schema'>;
 
 /** Sets top-level properties; `undefined` removes an optional one. */
 export function setFlowProps(flow: Flow, patch: Patch<FlowMeta>): Flow {
@@ -132,10 +132,10 @@ function mapRoleLists(flow: Flow, fn: (roles: string[]) => string[] | undefined)
     states[id] = state;
   }
   const starters = fn(flow.starters) ?? [];
-  return { ...flow, starters, states };
+  return { ...flow, starters, ...(flow.readers ? { readers: fn(flow.readers) ?? [] } : {}), states };
 }
 
-/** Renames a role everywhere it is named: roles lists, starters, transitions, electorates. */
+/** Renames a role everywhere it is named: roles lists, starters, readers, transitions, electorates. */
 export function renameRole(flow: Flow, from: string, to: string): Flow {
   if (from === to || !Object.hasOwn(flow.roles, from) || Object.hasOwn(flow.roles, to)) return flow;
   const renamed = { ...flow, roles: renameKey(flow.roles, from, to, flow.roles[from]!) };

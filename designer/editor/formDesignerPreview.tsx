@@ -3,12 +3,12 @@
 // file or photo becomes a reference, "sha256:<hex>:<name>", worked out in the browser.
 import { Component, useMemo, useState, type ReactNode } from 'react';
 import Form from '@rjsf/core';
-import validator from '@rjsf/validator-ajv8';
 import type { ErrorSchema, RegistryWidgetsType, RJSFSchema, UiSchema, WidgetProps } from '@rjsf/utils';
 import { localizeSchema } from '../../engine/localize.ts';
 import { lookup, type Lang } from '../i18n/index.tsx';
 import { sha256Hex } from '../runner/meetingEvidence.ts';
 import { localizeFormErrors } from '../runner/formErrors.ts';
+import { formValidator } from '../runner/formValidator.ts';
 import { FORM_DEFAULTS } from './formModel.ts';
 
 const MAX_NAME = 400;
@@ -119,6 +119,7 @@ export interface FormViewProps {
 export function FormView({ form, lang, onSubmit, extraErrors, busy, initial }: FormViewProps) {
   const schema = useMemo(() => localizeSchema(form.schema ?? { type: 'object' }, lang) as RJSFSchema, [form.schema, lang]);
   const uiSchema = useMemo(() => localizeSchema((form.uiSchema ?? {}) as UiSchema, lang), [form.uiSchema, lang]);
+  const validator = useMemo(() => formValidator(schema), [schema]);
   const [formData, setFormData] = useState<unknown>(initial);
   const [boundaryKey, setBoundaryKey] = useState(0);
   const formContext = useMemo(() => ({ lang }), [lang]);

@@ -8,6 +8,7 @@ type T = (key: string, vars?: Record<string, string | number>) => string;
 /** [label key, the message's form, names of its captured parts] */
 const RULES: [string, RegExp, string[]][] = [
   ['roleUndeclared', /^role "(.*)" is not declared in \/roles$/, ['role']],
+  ['secretNotBallot', /^only a vote in ballot mode can be secret: a meeting record counts hands, not ballots$/, []],
   ['initialMissing', /^initial state "(.*)" is not in \/states$/, ['state']],
   ['targetMissing', /^target "(.*)" is not in \/states$/, ['target']],
   ['typeFinal', /^type must be "final"$/, []],

@@ -1,6 +1,7 @@
 // Running a draft flow in the browser with the same engine the server runs: who may act now,
 // which timer falls due next, moving the clock and delivering due timers as the system, and the
-// run as a golden test case. Pure: the Simulator component keeps the run in its state.
+// run as a golden test case. Pure but for the random id of a secret ballot: the Simulator component
+// keeps the run in its state.
 import {
   apply,
   compileFlow,
@@ -13,6 +14,7 @@ import {
   type FlowEvent,
   type FlowIssue,
   type InstanceSnapshot,
+  type SealedBallot,
   type StepResult,
 } from '../../engine/index.ts';
 import { parsePointer } from '../../engine/pointer.ts';
@@ -80,8 +82,32 @@ export function startRun(compiled: CompiledFlow, role: string, at: string, data?
 /** Applies one event to the run (START when the run is empty). Throws EngineError. */
 export function act(compiled: CompiledFlow, run: SimRun, event: FlowEvent): SimRun {
   const snap = snapshotOf(run);
-  const step = snap ? apply(compiled, snap, event) : start(compiled, event);
-  return { events: [...run.events, event], steps: [...run.steps, step] };
+  const sent = snap && compiled.flow.states[snap.state]?.vote?.secret ? secretVoteEvent(run, event) : event;
+  const step = snap ? apply(compiled, snap, sent) : start(compiled, sent);
+  return { events: [...run.events, sent], steps: [...run.steps, step] };
+}
+
+/**
+ * What a host adds to a secret vote's events, as the server does (server/runtime.ts): a random box
+ * id on a ballot, and the ballot box on closing. The simulated box is the ballots the engine handed
+ * out (ballot.deposit) since it last emptied the box. The run keeps the event as sent, ids and box
+ * included, and an event that has them already (a run replayed) keeps them: no randomness then.
+ */
+function secretVoteEvent(run: SimRun, event: FlowEvent): FlowEvent {
+  if (event.payload?.ballot !== undefined || event.payload?.box !== undefined) return event;
+  if (event.type === 'CAST_BALLOT') {
+    const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+    return { ...event, payload: { ...event.payload, ballot: Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('') } };
+  }
+  if (event.type !== 'CLOSE_VOTE') return event;
+  const box: SealedBallot[] = [];
+  for (let i = run.steps.length - 1; i >= 0; i--) {
+    const effects = run.steps[i]!.effects;
+    if (effects.some((e) => e.type === 'ballot.empty')) break;
+    for (const e of effects) if (e.type === 'ballot.deposit') box.push(e.ballot);
+  }
+  box.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { ...event, payload: { ...event.payload, box } };
 }
 
 /** The run without its last event (steps are immutable: nothing is recomputed). */

@@ -2,6 +2,9 @@
 // vote closes; the recorder closes the vote with the body's numbers. The tally stays on the server
 // until then (the page knows only how many have voted), so closing shows the rules, the number
 // cast and, when there is a quorum, whether the ballots cast already make it, by the engine's rule.
+// A secret ballot (vote.secret) is cast once, after a confirmation; afterwards the page says only
+// that the member voted: the server keeps no link from the member to the choice, and neither does
+// the page once the ballot is sent.
 import { useRef, useState, type FormEvent } from 'react';
 import { checkRule, countProblems } from '../../engine/votes.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -19,7 +22,9 @@ export function Ballot({ vote: raw, events, ballots, sender }: { vote: unknown; 
   return (
     <div className="mtg mtg-ballot">
       <VoteRules vote={vote} />
-      {events.includes('CAST_BALLOT') && <CastBallot mine={ballots?.mine ?? null} cast={cast} sender={sender} />}
+      {vote.secret
+        ? (events.includes('CAST_BALLOT') || ballots?.mine === 'sealed') && <CastSecretBallot sealed={ballots?.mine === 'sealed'} cast={cast} sender={sender} />
+        : events.includes('CAST_BALLOT') && <CastBallot mine={ballots?.mine ?? null} cast={cast} sender={sender} />}
       {events.includes('CLOSE_VOTE') && <CloseVote vote={vote} cast={cast} sender={sender} />}
       <SendError error={sender.error} />
     </div>
@@ -56,6 +61,54 @@ function CastBallot({ mine, cast, sender }: { mine: string | null; cast: number;
         ) : (
           t('meeting.notVoted')
         )}
+      </p>
+      <p className="muted" data-testid="ballots-cast">
+        {t('meeting.cast', { n: cast })}
+      </p>
+    </section>
+  );
+}
+
+function CastSecretBallot({ sealed, cast, sender }: { sealed: boolean; cast: number; sender: Sender }) {
+  const { t } = useI18n();
+  const [picked, setPicked] = useState<(typeof CHOICES)[number] | null>(null);
+  const castIt = async () => {
+    const choice = picked;
+    // Forget the choice as it leaves: the page keeps no more link than the server does.
+    setPicked(null);
+    if (choice) await sender.send('CAST_BALLOT', { choice });
+  };
+  return (
+    <section className="mtg-cast" aria-labelledby="ballot-title" data-testid="cast-ballot" data-secret="true">
+      <h3 id="ballot-title">{t('meeting.secretTitle')}</h3>
+      <p>{t('meeting.secretIntro')}</p>
+      {!sealed && (
+        <>
+          <div className="mtg-choices" role="group" aria-labelledby="ballot-title">
+            {CHOICES.map((c) => (
+              <button key={c} type="button" className={`choice choice-${c}${picked === c ? ' chosen' : ''}`} aria-pressed={picked === c} disabled={sender.busy} data-choice={c} onClick={() => setPicked(c)}>
+                {picked === c && <span aria-hidden="true">✓ </span>}
+                {t(`meeting.choices.${c}`)}
+              </button>
+            ))}
+          </div>
+          {picked && (
+            <div className="mtg-confirm" role="alertdialog" aria-labelledby="secret-confirm-text">
+              <p id="secret-confirm-text">{t('meeting.secretPick', { choice: t(`meeting.choices.${picked}`) })}</p>
+              <div className="buttons">
+                <button type="button" disabled={sender.busy} onClick={castIt} data-event="CAST_BALLOT">
+                  {t('meeting.secretCastButton')}
+                </button>
+                <button type="button" className="secondary" onClick={() => setPicked(null)}>
+                  {t('meeting.cancel')}
+                </button>
+              </div>
+            </div>
+          )}
+        </>
+      )}
+      <p role="status" data-testid="my-ballot" data-mine={sealed ? 'sealed' : ''}>
+        {sealed ? <strong>{t('meeting.secretCast')}</strong> : t('meeting.notVoted')}
       </p>
       <p className="muted" data-testid="ballots-cast">
         {t('meeting.cast', { n: cast })}

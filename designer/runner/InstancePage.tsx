@@ -58,7 +58,7 @@ function InstanceView({ view }: { view: InstanceView }) {
         {instance.status === 'active' && events.length === 0 && <p>{t('runner.notYourStep', { roles: step.roles.map(role).join('、') })}</p>}
         {step.kind === 'task' && step.form && events.includes('SUBMIT') && <StepForm key={`${instance.id}:${step.state}`} form={step.form} sender={sender} initial={initialFormData(step.form, withoutMasked(view.data))} />}
         {step.kind === 'vote' && events.includes('RECORD_VOTE') && <MeetingRecord vote={step.vote} sender={sender} />}
-        {step.kind === 'vote' && (events.includes('CAST_BALLOT') || events.includes('CLOSE_VOTE')) && <Ballot vote={step.vote} events={events} ballots={step.ballots} sender={sender} />}
+        {step.kind === 'vote' && (events.includes('CAST_BALLOT') || events.includes('CLOSE_VOTE') || step.ballots?.mine === 'sealed') && <Ballot vote={step.vote} events={events} ballots={step.ballots} sender={sender} />}
         {step.kind === 'review' && <ReasonAction events={events.filter((e) => ['APPROVE', 'RETURN', 'REJECT'].includes(e))} sender={sender} withOpinion />}
         {step.kind === 'disclosure' && <Disclosure view={view} />}
         {step.kind === 'disclosure' && <ReasonAction events={events.filter((e) => e === 'OBJECT')} sender={sender} contact />}

@@ -8,7 +8,7 @@ import type { Me } from '../app/session.ts';
 import { formatTime, Query } from '../app/ui.tsx';
 
 export function InstancesPage({ me }: { me: Me }) {
-  const { t } = useI18n();
+  const { t, text } = useI18n();
   const [villageId, setVillageId] = useState('');
   const [status, setStatus] = useState<'' | 'active' | 'done'>('');
   const [overdue, setOverdue] = useState(false);
@@ -64,7 +64,11 @@ export function InstancesPage({ me }: { me: Me }) {
                     <Link href={`/instances/${i.id}`}>{i.title}</Link>
                   </td>
                   <td>{villages.get(i.villageId) ?? i.villageId}</td>
-                  <td>{i.state}</td>
+                  <td>
+                    <span data-testid="instance-state" data-state={i.state}>
+                      {text(i.stepTitle)}
+                    </span>
+                  </td>
                   <td>{i.status === 'done' ? t(`runner.outcomes.${i.outcome}`) : `${t('runner.active')} · ${formatTime(i.updatedAt)}`}</td>
                   <td>
                     <Link href={`/audit/${i.id}`}>{t('runner.audit')}</Link>

@@ -3,26 +3,32 @@
 import { z } from 'zod';
 import { chainFlows, chainVersions } from '../migrate.ts';
 import { personalView } from '../personal.ts';
+import type { Store } from '../store/types.ts';
 import { verifyInstance } from '../verifyInstance.ts';
 import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
 
 const byId = z.object({ id: z.string().max(100) });
 
+/** How many ballots the instance's ballot box holds (its open secret vote's), for verifyInstance. */
+async function boxed(store: Store, instanceId: string): Promise<number | undefined> {
+  return (await store.ballotBox(instanceId))?.ballots.length;
+}
+
 export const auditRouter = router({
   history: authedProcedure.input(byId).query(async ({ ctx, input }) => {
-    const { instance, village } = await ctx.runtime.readable(ctx.user, input.id);
-    const personal = await personalView(ctx.runtime, ctx.user, village, instance);
+    const { instance, village, as } = await ctx.runtime.readable(ctx.user, input.id);
+    const personal = await personalView(ctx.runtime, ctx.user, village, instance, as);
     return personal.mask(await ctx.runtime.store.history(instance.id));
   }),
 
   replay: authedProcedure.input(byId).query(async ({ ctx, input }) => {
-    const { instance, village } = await ctx.runtime.readable(ctx.user, input.id);
+    const { instance, village, as } = await ctx.runtime.readable(ctx.user, input.id);
     const records = await ctx.runtime.store.history(instance.id);
     // Every version the chain ran on: a migrated instance replays each stretch on its own version.
     const flows = await chainFlows(ctx.runtime, instance, records);
-    const { result, snapshots } = verifyInstance(flows, instance, records);
+    const { result, snapshots } = verifyInstance(flows, instance, records, { boxed: await boxed(ctx.runtime.store, instance.id) });
     const good = records.slice(0, snapshots.length);
-    const personal = await personalView(ctx.runtime, ctx.user, village, instance);
+    const personal = await personalView(ctx.runtime, ctx.user, village, instance, as);
     return {
       verified: result,
       steps: personal.mask(good.map((record, i) => ({ record, state: snapshots[i]!.state, status: snapshots[i]!.status, version: snapshots[i]!.flow.version, data: snapshots[i]!.context.data, votes: snapshots[i]!.context.votes }))),
@@ -34,7 +40,7 @@ export const auditRouter = router({
     const records = await ctx.runtime.store.history(instance.id);
     // The personal values too: each against the commitment in its record (never sent back).
     const personal = await ctx.runtime.store.personalValues(instance.id);
-    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records, personal).result;
+    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records, { boxed: await boxed(ctx.runtime.store, instance.id), personal }).result;
   }),
 
   // Personal values stay out: the history holds their commitments, so the bundle verifies offline

@@ -1,13 +1,24 @@
-// Sign in / out and who am I. Failed sign-ins are counted per user name; past the limit the
-// name is locked for the window, whatever the password.
+// Sign in / out and who am I. Failed sign-ins are counted per (user name, client address) and
+// slow down that pair only (server/auth.ts): nobody elsewhere can lock a named user out.
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { hashPassword, newSessionToken, SESSION_COOKIE, SESSION_DAYS, sessionCookie, THROTTLE, tokenHash, verifyPassword } from '../auth.ts';
-import { authedProcedure, publicProcedure, router } from '../trpc.ts';
+import { hashPassword, newSession, newSessionToken, passwordWeakness, SESSION_COOKIE, sessionCookie, throttleKey, throttleSince, throttleWait, verifyPassword } from '../auth.ts';
+import type { ContextInner } from '../context.ts';
+import { InvalidInputError, ServerRefusal } from '../errors.ts';
+import { publicProcedure, router, signedInProcedure } from '../trpc.ts';
 import { readableVillageIds } from '../scope.ts';
 
 // A constant hash to compare against when the user does not exist, so timing does not tell.
 const absentUserHash = hashPassword('absent-user-placeholder');
+
+/** Refuses a (user name, address) that must still wait after failed sign-ins; returns its throttle key. */
+async function throttled(ctx: ContextInner, username: string): Promise<string> {
+  const now = ctx.runtime.clock();
+  const key = throttleKey(username, ctx.clientKey);
+  const wait = throttleWait(await ctx.runtime.store.loginFailures(key, throttleSince(now)), now);
+  if (wait > 0) throw new ServerRefusal('SIGN_IN_THROTTLED', `too many failed sign-ins for this user name from this address; try again in ${wait} seconds`, wait);
+  return key;
+}
 
 export const authRouter = router({
   login: publicProcedure
@@ -15,11 +26,7 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { store } = ctx.runtime;
       const now = ctx.runtime.clock();
-      const key = `user:${input.username}`;
-      const since = new Date(now.getTime() - THROTTLE.windowMinutes * 60_000).toISOString();
-      if ((await store.countLoginFailures(key, since)) >= THROTTLE.failures) {
-        throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many failed sign-ins; try again in ${THROTTLE.windowMinutes} minutes` });
-      }
+      const key = await throttled(ctx, input.username);
       const user = await store.getUserByUsername(input.username);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? (await absentUserHash));
       if (!user || !ok) {
@@ -28,14 +35,37 @@ export const authRouter = router({
       }
       await store.clearLoginFailures(key);
       const token = newSessionToken();
-      const expires = new Date(now.getTime() + SESSION_DAYS * 86400_000);
-      await store.createSession({ tokenHash: tokenHash(token), userId: user.id, createdAt: now.toISOString(), expiresAt: expires.toISOString() });
-      ctx.setCookie(sessionCookie(token, { secure: ctx.secureCookies, maxAgeSeconds: SESSION_DAYS * 86400 }));
+      await store.createSession(newSession(user.id, token, now, ctx.runtime.sessions));
+      ctx.setCookie(sessionCookie(token, { secure: ctx.secureCookies, maxAgeSeconds: Math.round(ctx.runtime.sessions.maxHours * 3600) }));
       const { passwordHash: _secret, ...safe } = user;
       return { user: safe };
     }),
 
-  logout: authedProcedure.mutation(async ({ ctx }) => {
+  /**
+   * The user's own new password, which ends the need to change it and every other session of the
+   * user. A wrong current password counts as a failed sign-in (the same slowing down).
+   */
+  changePassword: signedInProcedure
+    .input(z.object({ current: z.string().min(1).max(200), next: z.string().min(1).max(200) }))
+    .mutation(async ({ ctx, input }) => {
+      const { store } = ctx.runtime;
+      const now = ctx.runtime.clock();
+      const key = await throttled(ctx, ctx.user.username);
+      const user = (await store.getUserByUsername(ctx.user.username))!;
+      if (!(await verifyPassword(input.current, user.passwordHash))) {
+        await store.recordLoginFailure(key, now.toISOString());
+        throw new InvalidInputError('/current: is not your current password', [{ pointer: '/current', message: 'is not your current password' }]);
+      }
+      const weakness = passwordWeakness(input.next, { username: user.username, current: input.current });
+      if (weakness) throw new InvalidInputError(`/next: ${weakness}`, [{ pointer: '/next', message: weakness }]);
+      await store.setPassword(user.id, await hashPassword(input.next), false);
+      await store.clearLoginFailures(key);
+      await store.deleteSessionsOf(user.id, ctx.sessionTokenHash);
+      await store.audit({ townshipId: user.townshipId, at: now.toISOString(), actorId: user.id, action: 'user.password', target: user.id, details: { by: 'self' } });
+      return { user: { ...ctx.user, mustChangePassword: false } };
+    }),
+
+  logout: signedInProcedure.mutation(async ({ ctx }) => {
     if (ctx.sessionTokenHash) await ctx.runtime.store.deleteSession(ctx.sessionTokenHash);
     ctx.setCookie(`${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
     return { ok: true };

@@ -77,8 +77,7 @@ export const catalogueRouter = router({
       const version = (await ctx.runtime.store.flowsForVillage(input.villageId)).find((f) => f.flowId === item.flowId);
       const flow = version ? (await ctx.runtime.compiled(version.id)).flow : null;
       const data = flow && takesService(flow) ? { service: serviceData(item) } : undefined;
-      const instance = await ctx.runtime.start(ctx.user, { villageId: input.villageId, flowId: item.flowId, title, data });
-      await ctx.runtime.store.linkCatalogueStart({ instanceId: instance.id, townshipId: item.townshipId, itemId: item.id, itemCode: item.code, itemName: item.name });
+      const instance = await ctx.runtime.start(ctx.user, { villageId: input.villageId, flowId: item.flowId, title, data }, { itemId: item.id, itemCode: item.code, itemName: item.name });
       const { snapshot: _snapshot, ...summary } = instance;
       return { ...summary, item: { id: item.id, code: item.code, name: item.name, promisedDays: item.promisedDays } };
     }),

@@ -1,7 +1,7 @@
 // Running processes: start one, read it with its current step, send an event, list them.
 import { z } from 'zod';
 import { ForbiddenError } from '../errors.ts';
-import { actingRoles, canRead, readableVillageIds } from '../scope.ts';
+import { actingRoles } from '../scope.ts';
 import { personalView } from '../personal.ts';
 import { stepView } from '../steps.ts';
 import { authedProcedure, router } from '../trpc.ts';
@@ -24,12 +24,14 @@ export const instancesRouter = router({
     .mutation(async ({ ctx, input }) => summary(await ctx.runtime.start(ctx.user, input))),
 
   get: authedProcedure.input(z.object({ id: z.string().max(100) })).query(async ({ ctx, input }) => {
-    const { instance, village } = await ctx.runtime.readable(ctx.user, input.id);
+    const { instance, village, as } = await ctx.runtime.readable(ctx.user, input.id);
     const compiled = await ctx.runtime.compiled(instance.flowVersionId);
-    const personal = await personalView(ctx.runtime, ctx.user, village, instance);
+    const personal = await personalView(ctx.runtime, ctx.user, village, instance, as);
     return {
       instance: summary(instance),
       village,
+      /** Why this user reads it (server/readRule.ts): participant, subject, oversight or auditor. */
+      readAs: as,
       data: personal.mask(instance.snapshot.context.data),
       /** Whether this reader may press "show" on a masked personal value. */
       canReveal: personal.canReveal,
@@ -59,13 +61,20 @@ export const instancesRouter = router({
     .query(async ({ ctx, input }) => {
       const { store } = ctx.runtime;
       const villages = await store.listVillages(ctx.user.townshipId);
-      let villageIds = readableVillageIds(ctx.user, villages);
+      // Only what the read rule lets this user read (server/readRule.ts), filtered in the query.
+      const read = await ctx.runtime.readScope(ctx.user, villages);
+      let villageIds = read.villageIds;
       if (input.villageId) {
-        const v = villages.find((x) => x.id === input.villageId);
-        if (!v || !canRead(ctx.user, v)) throw new ForbiddenError(`you have no role in village ${input.villageId}`);
-        villageIds = [v.id];
+        if (!villageIds.includes(input.villageId)) throw new ForbiddenError(`you have no role in village ${input.villageId}`);
+        villageIds = [input.villageId];
       }
-      const rows = await store.listInstances({ townshipId: ctx.user.townshipId, ...input, villageIds });
-      return rows.map(summary);
+      const rows = await store.listInstances({ townshipId: ctx.user.townshipId, ...input, villageIds, read });
+      // Words, not ids: each row names its step by the title of its own flow version.
+      return Promise.all(
+        rows.map(async (i) => {
+          const flow = (await ctx.runtime.compiled(i.flowVersionId)).flow;
+          return { ...summary(i), stepTitle: flow.states[i.state]?.title ?? { zh: i.state } };
+        }),
+      );
     }),
 });

@@ -37,9 +37,23 @@ export const orgRouter = router({
       await checkGrants(store, ctx.user.townshipId, input.roles);
       if (await store.getUserByUsername(input.username)) throw new InvalidInputError(`user name ${input.username} is taken`, [{ pointer: '/username', message: 'is taken' }]);
       const id = randomUUID();
-      await store.createUser({ id, townshipId: ctx.user.townshipId, username: input.username, displayName: input.displayName, passwordHash: await hashPassword(input.password), roles: input.roles });
+      // The admin chose the password: the user chooses their own at first sign-in.
+      await store.createUser({ id, townshipId: ctx.user.townshipId, username: input.username, displayName: input.displayName, passwordHash: await hashPassword(input.password), roles: input.roles, mustChangePassword: true });
       await store.audit({ townshipId: ctx.user.townshipId, at: ctx.runtime.now(), actorId: ctx.user.id, action: 'user.create', target: id, details: { username: input.username, roles: input.roles } });
       return store.getUser(id);
+    }),
+
+  /** A forgotten password: the admin sets one to hand over; the user's sessions end and they choose their own at the next sign-in. */
+  resetPassword: townshipProcedure('township_admin')
+    .input(z.object({ userId: z.string().max(100), password: z.string().min(8).max(200) }))
+    .mutation(async ({ ctx, input }) => {
+      const { store } = ctx.runtime;
+      const user = await store.getUser(input.userId);
+      if (!user || user.townshipId !== ctx.user.townshipId) throw new InvalidInputError(`user ${input.userId} is not in this township`, [{ pointer: '/userId', message: 'is not a user of this township' }]);
+      await store.setPassword(user.id, await hashPassword(input.password), true);
+      await store.deleteSessionsOf(user.id, null);
+      await store.audit({ townshipId: ctx.user.townshipId, at: ctx.runtime.now(), actorId: ctx.user.id, action: 'user.password_reset', target: user.id, details: { username: user.username } });
+      return store.getUser(user.id);
     }),
 
   setRoles: townshipProcedure('township_admin')

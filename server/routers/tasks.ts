@@ -1,13 +1,11 @@
-// The inbox (待办): open steps waiting on a role the user holds where they hold it; overdue first,
-// then the longest waiting.
+// The inbox (待办): open steps waiting on a role the user holds where they hold it, in matters the
+// user may read (server/readRule.ts); overdue first, then the longest waiting.
+import { inboxScopes, readAccess } from '../readRule.ts';
 import { authedProcedure, router } from '../trpc.ts';
 
 export const tasksRouter = router({
   inbox: authedProcedure.query(async ({ ctx }) => {
-    const scopes = ctx.user.roles
-      .filter((g) => g.role !== 'auditor')
-      .map((g) => ({ townshipId: ctx.user.townshipId, villageId: g.villageId, role: g.role }));
-    const tasks = await ctx.runtime.store.inbox(scopes, 200);
+    const tasks = await ctx.runtime.store.inbox(inboxScopes(ctx.user), 200);
     // One row per instance even when the user holds several of the roles it waits on.
     const seen = new Set<string>();
     const unique = tasks.filter((t) => !seen.has(t.instanceId) && seen.add(t.instanceId));
@@ -15,6 +13,8 @@ export const tasksRouter = router({
       unique.map(async (t) => {
         const instance = (await ctx.runtime.store.getInstance(t.instanceId))!;
         const flow = (await ctx.runtime.compiled(instance.flowVersionId)).flow;
+        // The scopes already keep to readable matters; the rule itself has the last word.
+        if (!readAccess(ctx.user, await ctx.runtime.village(t.villageId), flow, instance).read) return null;
         const state = flow.states[t.state];
         // A member who has cast a ballot has nothing left to do unless they also close the vote.
         const voted = state?.vote?.mode === 'ballot' && ctx.user.id in instance.snapshot.context.ballots;

@@ -1,7 +1,7 @@
 // The store interface: every durable operation the server needs, each one atomic. SQLite is the
 // embedded default; a PostgreSQL implementation will sit beside it, so nothing database-specific
 // crosses this line. All methods are async so a networked database fits the same shape.
-import type { Effect, HistoryRecord, InstanceSnapshot, Outcome, PersonalKind, PersonalValue } from '../../engine/index.ts';
+import type { Effect, HistoryRecord, InstanceSnapshot, Outcome, PersonalKind, PersonalValue, SealedBallot } from '../../engine/index.ts';
 
 // Township-scope roles act in every village of the township. County officers (county_reviewer)
 // and the competent offices (department_officer) sit above the township but are modelled as
@@ -56,6 +56,8 @@ export interface User {
   username: string;
   displayName: string;
   roles: RoleGrant[];
+  /** The password was chosen by an admin (a new user, a reset): the user must choose their own before anything else. */
+  mustChangePassword: boolean;
 }
 export interface UserWithSecret extends User {
   passwordHash: string;
@@ -64,6 +66,9 @@ export interface Session {
   tokenHash: string;
   userId: string;
   createdAt: string;
+  /** The last request seen (written at most once a minute): the idle limit counts from it. */
+  lastSeenAt: string;
+  /** The absolute end, fixed at sign-in. */
   expiresAt: string;
 }
 
@@ -180,9 +185,29 @@ export interface StoredPersonalValue {
   erasedBy: string | null;
 }
 
+/**
+ * The instances a user may read, as server/readRule.ts builds it: in one of `villageIds`, and
+ * either in a clause's villages with (the clause's versions null or) a flow version among the
+ * clause's, or started by `startedBy`.
+ */
+export interface ReadScope {
+  villageIds: string[];
+  clauses: { villageIds: string[]; flowVersionIds: number[] | null }[];
+  startedBy: string;
+}
+/** One inbox scope: the tasks waiting on `role` in a village (null: the township), optionally only in matters `startedBy` started. */
+export interface InboxScope {
+  townshipId: string;
+  villageId: string | null;
+  role: string;
+  startedBy?: string;
+}
+
 export interface InstanceFilter {
   townshipId: string;
   villageIds?: string[];
+  /** Only what this reader may read (server/readRule.ts). */
+  read?: ReadScope;
   flowId?: string;
   state?: string;
   status?: 'active' | 'done';
@@ -241,6 +266,12 @@ export interface CatalogueItem {
   updatedBy: string;
   updatedAt: string;
 }
+/** The catalogue item an instance was started from, as it was then (the figures count by it). */
+export interface CatalogueStart {
+  itemId: string;
+  itemCode: string;
+  itemName: string;
+}
 /** A service instance as the satisfaction figures count it. */
 export interface ServiceStatsRow {
   id: string;
@@ -280,31 +311,42 @@ export interface Store {
   getVillage(id: string): Promise<Village | null>;
   listVillages(townshipId: string): Promise<Village[]>;
 
-  createUser(u: UserWithSecret): Promise<void>;
+  /** A new user; mustChangePassword defaults to false (seeded and imported users). */
+  createUser(u: Omit<UserWithSecret, 'mustChangePassword'> & { mustChangePassword?: boolean }): Promise<void>;
   getUser(id: string): Promise<User | null>;
   getUserByUsername(username: string): Promise<UserWithSecret | null>;
   listUsers(townshipId: string): Promise<User[]>;
   setRoles(userId: string, roles: RoleGrant[]): Promise<void>;
-  setPassword(userId: string, passwordHash: string): Promise<void>;
+  /** A new password: chosen by an admin (mustChange) or by the user. */
+  setPassword(userId: string, passwordHash: string, mustChange: boolean): Promise<void>;
 
   createSession(s: Session): Promise<void>;
   getSession(tokenHash: string): Promise<Session | null>;
   deleteSession(tokenHash: string): Promise<void>;
+  /** Ends every session of a user but the one kept (a password changed or reset). */
+  deleteSessionsOf(userId: string, keep: string | null): Promise<void>;
+  touchSession(tokenHash: string, at: string): Promise<void>;
   recordLoginFailure(key: string, at: string): Promise<void>;
-  countLoginFailures(key: string, since: string): Promise<number>;
+  /** The failures of a throttle key since a time: how many, and the latest. */
+  loginFailures(key: string, since: string): Promise<{ count: number; last: string | null }>;
   clearLoginFailures(key: string): Promise<void>;
+  /** Deletes sessions that ended (expires_at ≤ now) or idled (last seen ≤ idleBefore), and failures before failuresBefore. */
+  pruneSignIns(p: { now: string; idleBefore: string; failuresBefore: string }): Promise<{ sessions: number; loginFailures: number }>;
 
   saveDraft(v: Omit<FlowVersion, 'id' | 'status' | 'publishedBy' | 'publishedAt'>): Promise<FlowVersion>;
   publish(id: number, by: string, at: string): Promise<FlowVersion>;
   getFlowVersion(id: number): Promise<FlowVersion | null>;
   findFlowVersion(townshipId: string, flowId: string, version: string): Promise<FlowVersion | null>;
   listFlowVersions(townshipId: string, flowId?: string): Promise<FlowVersion[]>;
+  /** The ids of the township's published flow versions (what instances run on), oldest first. */
+  publishedVersionIds(townshipId: string): Promise<number[]>;
   latestPublished(townshipId: string, flowId: string): Promise<FlowVersion | null>;
   setFlowVillages(townshipId: string, flowId: string, villageIds: string[]): Promise<void>;
   flowVillages(townshipId: string, flowId: string): Promise<string[]>;
   flowsForVillage(villageId: string): Promise<FlowVersion[]>;
 
-  createInstance(i: Omit<Instance, 'seq' | 'head' | 'state' | 'status' | 'outcome' | 'updatedAt'>, first: Omit<EventWrite, 'expectedSeq' | 'instanceId'>): Promise<void>;
+  /** The instance, its first record and, when it was started from a catalogue item, that link: one transaction. */
+  createInstance(i: Omit<Instance, 'seq' | 'head' | 'state' | 'status' | 'outcome' | 'updatedAt'>, first: Omit<EventWrite, 'expectedSeq' | 'instanceId'>, catalogueStart?: CatalogueStart): Promise<void>;
   appendEvent(w: EventWrite & { title?: string }): Promise<void>;
   getInstance(id: string): Promise<Instance | null>;
   /** The flow version each of these instances runs on (ids that do not exist are left out): no snapshots read. */
@@ -318,8 +360,14 @@ export interface Store {
    * kind kept) and writes `audit` with the count in its details, in one transaction. Returns the count.
    */
   erasePersonal(instanceId: string, audit: Omit<AuditEntry, 'id'>): Promise<number>;
+  /**
+   * The ballot box of the instance's open secret vote, in order of ballot id, with the instance's
+   * seq read in the same snapshot of the database (null: no such instance). Only the host reads it,
+   * to pass it in with CLOSE_VOTE; no API returns it.
+   */
+  ballotBox(instanceId: string): Promise<{ seq: number; ballots: SealedBallot[] } | null>;
 
-  inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number): Promise<Task[]>;
+  inbox(scopes: InboxScope[], limit: number): Promise<Task[]>;
   /** Timers due at `now`, oldest first. A store shared by several processes claims them for the
    * caller for a while (PostgreSQL: a lease), so another process's call does not return them too. */
   dueTimers(now: string, limit: number): Promise<DueTimer[]>;
@@ -342,8 +390,6 @@ export interface Store {
   /** Inserts or updates (by id) the items, all or none; a code taken by another item is a conflict. */
   upsertCatalogueItems(items: CatalogueItem[]): Promise<void>;
   deleteCatalogueItem(id: string): Promise<boolean>;
-  /** Records that an instance was started from a catalogue item. */
-  linkCatalogueStart(link: { instanceId: string; townshipId: string; itemId: string; itemCode: string; itemName: string }): Promise<void>;
   /** Instances of the given flows, plus every instance started from the catalogue, from the history: like instanceStats, a reference. */
   serviceStats(townshipId: string, flowIds: string[]): Promise<ServiceStatsRow[]>;
   /**

@@ -12,6 +12,8 @@ import { manualClock } from '../../server/clock.ts';
 import { Runtime } from '../../server/runtime.ts';
 import { Scheduler } from '../../server/scheduler.ts';
 import { seedDemo } from '../../server/seed.ts';
+import { publish, saveDraft } from '../../server/flows.ts';
+import { secretFlowJson } from '../helpers.ts';
 import { PgStore } from '../../server/store/pg/index.ts';
 import { SqliteStore } from '../../server/store/sqlite/index.ts';
 import type { Store } from '../../server/store/types.ts';
@@ -55,6 +57,7 @@ async function contents(store: Store) {
     audit: (await store.auditLog(townshipId, 1000)).map(withoutId),
     catalogue: await store.listCatalogue(townshipId),
     stats: await store.instanceStats(townshipId),
+    ballotBoxes: await Promise.all(instances.map((i) => store.ballotBox(i.id))),
   };
 }
 
@@ -70,6 +73,20 @@ beforeAll(async () => {
   clock.advance(8 * 86400_000);
   expect((await new Scheduler(runtime).tick()).delivered).toBeGreaterThan(0);
   await store.audit({ townshipId: 'qingshan', at: runtime.now(), actorId: 'qs-admin', action: 'test.entry', target: 'migrate-store', details: { n: 1 } });
+  // A secret vote left open with two ballots in its box.
+  const { version } = await saveDraft(store, 'qingshan', JSON.stringify(secretFlowJson()), 'qs-admin', runtime.now());
+  await publish(store, version.id, 'qingshan', 'qs-admin', runtime.now());
+  const user = async (name: string) => (await store.getUser(name))!;
+  const open = await runtime.start(await user('dongping-secretary'), { villageId: 'dongping', flowId: 'five-deliberations-two-disclosures' });
+  const send = async (who: string, type: string, payload: Record<string, unknown>) => {
+    const seq = (await store.getInstance(open.id))!.seq;
+    await runtime.send(await user(who), { instanceId: open.id, seq, type, payload });
+  };
+  await send('dongping-secretary', 'SUBMIT', { source: 'suggestion', subject: '修村道', category: 'public_welfare', content: '村道硬化', budget: 1000, branch_meeting_date: '2026-03-01', branch_minutes: '一致同意' });
+  await send('dongping-clerk', 'RECORD_VOTE', { members: 7, eligible: 7, present: 6, for: 5, against: 1, abstain: 0, recused: 0 });
+  await send('dongping-party1', 'CAST_BALLOT', { choice: 'against' });
+  await send('dongping-party2', 'CAST_BALLOT', { choice: 'for' });
+  expect((await store.ballotBox(open.id))!.ballots).toHaveLength(2);
   await store.close();
 });
 

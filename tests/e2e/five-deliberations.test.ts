@@ -260,9 +260,12 @@ describe('五议两公开 in the browser, from proposal to the disclosure of res
     await committee.page.goto(`${s.url}/instances/${id}`);
     await expectStep(committee.page, 'resolution_disclosure', '当前：决议公开');
     await committee.page.getByText('正在公示').first().waitFor();
-    // Seven natural days after the township's approval, the scheduler ends the disclosure.
+    await committee.close();
+    // Seven natural days after the township's approval, the scheduler ends the disclosure. Three
+    // days on, the session of the 28th has ended (8 idle hours): the member signs in again.
     await at(s, '2026-05-01T10:05:00+08:00');
-    await committee.page.reload();
+    committee = await visit(browser, s, 'dongping.committee');
+    await committee.page.goto(`${s.url}/instances/${id}`);
     await expectStep(committee.page, 'implementation', '当前：组织实施');
     await committee.close();
 

@@ -250,7 +250,7 @@ add(
   { name: 'event: APPROVE at the proposal step', call: (c) => send(c, 'nanwan.secretary', c.ids.proposal, 'APPROVE', {}), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /APPROVE is not allowed in state "proposal"/ },
   { name: 'event: CLOSE_VOTE at a recorded meeting', call: (c) => send(c, 'nanwan.clerk', c.ids.twoCommittees, 'CLOSE_VOTE', { members: 7, eligible: 7 }), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /CLOSE_VOTE is not allowed in state "two_committees"/ },
   { name: 'event: RECORD_VOTE at a ballot', call: (c) => send(c, 'dongping.clerk', PARTY, 'RECORD_VOTE', TWO_COMMITTEES_MEETING), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /RECORD_VOTE is not allowed in state "party_members_meeting"/ },
-  { name: 'event: OBJECT before anything is disclosed', call: (c) => send(c, 'nanwan.villager', c.ids.proposal, 'OBJECT', { reason: '反对' }), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /OBJECT is not allowed in state "proposal"/ },
+  { name: 'event: OBJECT before anything is disclosed', call: (c) => send(c, 'nanwan.rep', c.ids.proposal, 'OBJECT', { reason: '反对' }), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /OBJECT is not allowed in state "proposal"/ },
   { name: 'event: DISCLOSURE.ENDED sent by a person', call: (c) => review(c, 'DISCLOSURE.ENDED', {}), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /DISCLOSURE.ENDED is not allowed/ },
   { name: 'event: DEADLINE.EXCEEDED sent by a person', call: (c) => send(c, 'nanwan.secretary', c.ids.proposal, 'DEADLINE.EXCEEDED', {}), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /DEADLINE.EXCEEDED is not allowed/ },
   { name: 'event: START sent to a running instance', call: (c) => send(c, 'nanwan.secretary', c.ids.proposal, 'START', {}), code: 'PRECONDITION_FAILED', engineCode: 'EVENT_NOT_ALLOWED', names: /already started/ },
@@ -319,7 +319,22 @@ add(
     call: login('xiling.rep', DEMO_PASSWORD),
     code: 'TOO_MANY_REQUESTS',
     names: /too many failed sign-ins/,
+    engineCode: 'SIGN_IN_THROTTLED',
   },
+);
+
+// ── passwords: a user's own new one meets the stated rule; an admin's reset names a user of the township ──
+const changeTo = (next: string, current = DEMO_PASSWORD) => (c: Ctx) => c.as('nanwan.villager').auth.changePassword.mutate({ current, next });
+const RULE = /^\/next must be at least 8 characters, mixing at least two of letters, digits and other characters, not containing the user name, and not the current password/;
+add(
+  { name: 'password: a new one of 7 characters', call: changeTo('abc-123'), code: 'BAD_REQUEST', names: RULE },
+  { name: 'password: a new one of digits only', call: changeTo('2026031512'), code: 'BAD_REQUEST', names: RULE },
+  { name: 'password: a new one containing the user name', call: changeTo('Nanwan.Villager-2026'), code: 'BAD_REQUEST', names: RULE },
+  { name: 'password: the current one again', call: changeTo(DEMO_PASSWORD), code: 'BAD_REQUEST', names: RULE },
+  { name: 'password: a 201-character new one', call: changeTo('p1'.repeat(101)), code: 'BAD_REQUEST', names: /^\/next / },
+  { name: 'password: a wrong current one (counted as a failed sign-in)', call: changeTo('good-new-pass-1', 'not-my-password'), code: 'BAD_REQUEST', names: /^\/current is not your current password/, writes: { table: 'login_failures', rows: 1 } },
+  { name: 'password: a reset for a user not in the township', call: (c) => c.as('qs.admin').org.resetPassword.mutate({ userId: 'someone-elsewhere', password: 'handed-over-2026' }), code: 'BAD_REQUEST', names: /^\/userId is not a user of this township/ },
+  { name: 'password: a reset to 7 characters', call: (c) => c.as('qs.admin').org.resetPassword.mutate({ userId: 'nanwan-villager', password: 'short12' }), code: 'BAD_REQUEST', names: /^\/password / },
 );
 
 // ── malformed requests ───────────────────────────────────────────────────────────────────────────
@@ -451,7 +466,7 @@ const ctx: Ctx = {
 beforeAll(async () => {
   server = await startTestServer();
   dir = mkdtempSync(join(tmpdir(), 'villageflow-bad-input-'));
-  const users = ['qs.admin', 'qs.reviewer', 'qs.auditor', 'nanwan.secretary', 'nanwan.clerk', 'nanwan.party1', 'nanwan.party2', 'nanwan.villager', 'nanwan.agent', 'dongping.party9', 'dongping.clerk', 'xiling.secretary'];
+  const users = ['qs.admin', 'qs.reviewer', 'qs.auditor', 'nanwan.secretary', 'nanwan.clerk', 'nanwan.party1', 'nanwan.party2', 'nanwan.villager', 'nanwan.rep', 'nanwan.agent', 'dongping.party9', 'dongping.clerk', 'xiling.secretary'];
   for (const u of users) {
     const { client, cookies } = clientFor(server.url);
     await client.auth.login.mutate({ username: u, password: DEMO_PASSWORD });

@@ -3,8 +3,10 @@
 // afterwards, and the target instance's seq and history length read back unchanged through the API).
 //
 // The server's convention, asserted consistently here:
-//  - an instance outside the caller's villages is NOT_FOUND (the same answer, word for word, as an
-//    instance that does not exist: its existence is not leaked), for reads and for sends;
+//  - an instance the caller may not read (server/readRule.ts: another village, or a matter of their
+//    own village they take no part in) is NOT_FOUND (the same answer, word for word, as an
+//    instance that does not exist: its existence is not leaked), for reads and for sends; lists
+//    and the inbox leave it out;
 //  - a village-scoped call (start, list, forVillage) naming a village the caller has no role in is
 //    FORBIDDEN (villages are public on the board anyway);
 //  - a step action by a role the step does not allow is FORBIDDEN with engineCode ROLE_FORBIDDEN;
@@ -68,6 +70,8 @@ beforeAll(async () => {
   await s.store.createUser({ id: 'ht-admin', townshipId: 'hetang', username: 'ht.admin', displayName: '荷塘镇管理员', passwordHash: hash, roles: [{ role: 'township_admin', villageId: null }] });
   await s.store.createUser({ id: 'ht-auditor', townshipId: 'hetang', username: 'ht.auditor', displayName: '荷塘镇审计员', passwordHash: hash, roles: [{ role: 'auditor', villageId: null }] });
   await s.store.createUser({ id: 'ht-reviewer', townshipId: 'hetang', username: 'ht.reviewer', displayName: '荷塘镇审核人', passwordHash: hash, roles: [{ role: 'township_reviewer', villageId: null }] });
+  // A second township admin whose password the first one chose: it has not been changed yet.
+  await s.store.createUser({ id: 'qs-newadmin', townshipId: 'qingshan', username: 'qs.newadmin', displayName: '新任管理员', passwordHash: hash, roles: [{ role: 'township_admin', villageId: null }], mustChangePassword: true });
 
   const admin = await as('qs.admin');
   const draft = JSON.parse(FIVE_JSON) as { version: string };
@@ -142,10 +146,12 @@ const SOME_COMMITMENT = 'a'.repeat(64);
 const CATALOGUE_CSV = '事项编码,事项名称,办理方式,办理流程\nQS-AUTHZ-2,越权导入,代办,proxy-service\n';
 const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'auth.logout': (c) => c.auth.logout.mutate(),
+  'auth.changePassword': (c) => c.auth.changePassword.mutate({ current: DEMO_PASSWORD, next: 'anonymous-2026' }),
   'org.villages': (c) => c.org.villages.query(),
   'org.users': (c) => c.org.users.query(),
   'org.createUser': (c) => c.org.createUser.mutate({ username: 'anon.user', displayName: '匿名', password: 'anonymous-pass', roles: [{ role: 'township_admin', villageId: null }] }),
   'org.setRoles': (c) => c.org.setRoles.mutate({ userId: 'dongping-villager', roles: [{ role: 'township_admin', villageId: null }] }),
+  'org.resetPassword': (c) => c.org.resetPassword.mutate({ userId: 'qs-admin', password: 'taken-over-2026' }),
   'flows.list': (c) => c.flows.list.query(),
   'flows.get': (c) => c.flows.get.query({ id: 1 }),
   'flows.validate': (c) => c.flows.validate.mutate({ json: FIVE_JSON }),
@@ -200,6 +206,13 @@ describe('anonymous callers', () => {
     await expectDenied(() => forged.client.instances.get.query({ id: 'demo-dongping-road' }), 'UNAUTHORIZED');
   });
 
+  it.each(Object.keys(ANONYMOUS_DENIED).filter((p) => p !== 'auth.changePassword' && p !== 'auth.logout'))(
+    '%s by a township admin yet to change the password an admin chose is FORBIDDEN (PASSWORD_CHANGE_REQUIRED) and changes nothing',
+    async (path) => {
+      await expectDenied(async () => ANONYMOUS_DENIED[path]!(await as('qs.newadmin')), 'FORBIDDEN', { instance: 'demo-dongping-road', engineCode: 'PASSWORD_CHANGE_REQUIRED' });
+    },
+  );
+
   it('the board of a village that does not exist is NOT_FOUND', async () => {
     expect((await errorOf(s.anonymous().board.village.query({ villageId: 'atlantis' }))).code).toBe('NOT_FOUND');
   });
@@ -241,6 +254,8 @@ describe('cross-village: instances of another village are NOT_FOUND', () => {
 });
 
 const VILLAGE_USERS = VILLAGES.flatMap((v) => VILLAGE_ROLES.map((r) => ({ user: `${v}.${r}`, own: v })));
+/** The village roles that take part in 五议两公开 (and so read its seeded matters); the others are in the need-to-know section. */
+const FIVE_ROLES: string[] = ['secretary', 'committee', 'party1', 'rep', 'supervisor', 'clerk'];
 const CROSS_VILLAGE = VILLAGE_USERS.flatMap(({ user, own }) => VILLAGES.filter((v) => v !== own).map((other) => ({ user, other })));
 
 describe('cross-village: village-scoped calls naming another village are FORBIDDEN', () => {
@@ -264,7 +279,7 @@ describe('cross-village: village-scoped calls naming another village are FORBIDD
     await expectDenied(() => c.flows.forVillage.query({ villageId: other }), 'FORBIDDEN');
   });
 
-  it.each(VILLAGE_USERS)('$user reads its own village and only that one', async ({ user, own }) => {
+  it.each(VILLAGE_USERS.filter(({ user }) => FIVE_ROLES.includes(user.split('.')[1]!)))('$user reads its own village and only that one', async ({ user, own }) => {
     const c = await as(user);
     const me = await c.auth.me.query();
     expect(me?.villages.map((v) => v.id)).toEqual([own]);
@@ -314,6 +329,7 @@ describe('cross-township', () => {
     await expectDenied(() => c.flows.publish.mutate({ id: draftId }), 'BAD_REQUEST');
     await expectDenied(() => c.flows.setVillages.mutate({ flowId: FIVE, villageIds: ['dongping'] }), 'BAD_REQUEST');
     await expectDenied(() => c.org.createUser.mutate({ username: 'ht.intruder', displayName: '越界', password: 'intruder-pass', roles: [{ role: 'party_secretary', villageId: 'dongping' }] }), 'BAD_REQUEST');
+    await expectDenied(() => c.org.resetPassword.mutate({ userId: 'qs-admin', password: 'taken-over-2026' }), 'BAD_REQUEST');
     await expectDenied(() => c.flows.get.query({ id: draftId }), 'NOT_FOUND');
     expect((await c.org.users.query()).map((u) => u.townshipId)).toEqual(['hetang', 'hetang', 'hetang']);
     expect(await c.flows.list.query()).toEqual([]);
@@ -339,12 +355,12 @@ interface WrongRole {
 }
 const WRONG_ROLE: WrongRole[] = [
   // 党支部提议 (demo-nanwan-parking): only the party secretary submits or withdraws.
-  ...(['villager', 'committee', 'party1', 'rep', 'supervisor', 'clerk'] as const).map((r) => ({ user: `nanwan.${r}`, instance: () => 'demo-nanwan-parking', type: 'SUBMIT', payload: PROPOSAL, step: 'proposal' })),
-  ...(['villager', 'committee'] as const).map((r) => ({ user: `nanwan.${r}`, instance: () => 'demo-nanwan-parking', type: 'WITHDRAW', payload: {}, step: 'proposal' })),
+  ...(['committee', 'party1', 'rep', 'supervisor', 'clerk'] as const).map((r) => ({ user: `nanwan.${r}`, instance: () => 'demo-nanwan-parking', type: 'SUBMIT', payload: PROPOSAL, step: 'proposal' })),
+  ...(['committee'] as const).map((r) => ({ user: `nanwan.${r}`, instance: () => 'demo-nanwan-parking', type: 'WITHDRAW', payload: {}, step: 'proposal' })),
   // 两委商议 (a fresh dongping instance): only the clerk records the meeting.
-  ...(['party1', 'secretary', 'committee', 'villager', 'rep', 'supervisor'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => freshTwoCommittees, type: 'RECORD_VOTE', payload: TWO_COMMITTEES_MEETING, step: 'two_committees' })),
+  ...(['party1', 'secretary', 'committee', 'rep', 'supervisor'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => freshTwoCommittees, type: 'RECORD_VOTE', payload: TWO_COMMITTEES_MEETING, step: 'two_committees' })),
   // 党员大会 (demo-dongping-road): only party members cast ballots, only the clerk closes the vote.
-  ...(['clerk', 'villager', 'rep', 'supervisor'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => 'demo-dongping-road', type: 'CAST_BALLOT', payload: { choice: 'for' }, step: 'party_members_meeting' })),
+  ...(['clerk', 'rep', 'supervisor'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => 'demo-dongping-road', type: 'CAST_BALLOT', payload: { choice: 'for' }, step: 'party_members_meeting' })),
   ...(['party3', 'secretary'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => 'demo-dongping-road', type: 'CLOSE_VOTE', payload: { members: 10, eligible: 9 }, step: 'party_members_meeting' })),
   // 乡镇审核 (demo-xiling-square): only the township reviewer approves, returns or rejects.
   ...(['clerk', 'secretary', 'committee', 'supervisor'] as const).map((r) => ({ user: `xiling.${r}`, instance: () => 'demo-xiling-square', type: 'APPROVE', payload: APPROVAL, step: 'township_review' })),
@@ -424,6 +440,7 @@ describe('the township auditor', () => {
     ['flows.setVillages', (c) => c.flows.setVillages.mutate({ flowId: FIVE, villageIds: ['dongping'] }), {}],
     ['org.setRoles (granting itself township_admin)', (c) => c.org.setRoles.mutate({ userId: 'qs-auditor', roles: [{ role: 'township_admin', villageId: null }] }), {}],
     ['org.createUser', (c) => c.org.createUser.mutate({ username: 'audit.helper', displayName: '审计助理', password: 'audit-helper-pass', roles: [{ role: 'township_admin', villageId: null }] }), {}],
+    ['org.resetPassword', (c) => c.org.resetPassword.mutate({ userId: 'qs-admin', password: 'taken-over-2026' }), {}],
     ['catalogue.upsert', (c) => c.catalogue.upsert.mutate(CATALOGUE_ITEM), {}],
     ['catalogue.delete', (c) => c.catalogue.delete.mutate({ id: 'item-pension' }), {}],
     ['catalogue.importCsv', (c) => c.catalogue.importCsv.mutate({ csv: CATALOGUE_CSV }), {}],
@@ -444,6 +461,7 @@ const ADMIN_PROCS: Record<string, (c: Client, self: string) => Promise<unknown>>
   'org.users': (c) => c.org.users.query(),
   'org.createUser': (c) => c.org.createUser.mutate({ username: 'backdoor.admin', displayName: '后门', password: 'backdoor-password', roles: [{ role: 'township_admin', villageId: null }] }),
   'org.setRoles': (c, self) => c.org.setRoles.mutate({ userId: self, roles: [{ role: 'township_admin', villageId: null }] }),
+  'org.resetPassword': (c) => c.org.resetPassword.mutate({ userId: 'qs-admin', password: 'taken-over-2026' }),
   'flows.saveDraft': (c) => c.flows.saveDraft.mutate({ json: FIVE_JSON.replace('"1.1.0"', '"9.9.9"') }),
   'flows.publish': (c) => c.flows.publish.mutate({ id: draftId }),
   'flows.setVillages': (c) => c.flows.setVillages.mutate({ flowId: FIVE, villageIds: ['dongping'] }),
@@ -528,9 +546,15 @@ describe('allowed actions work', () => {
     expect(log.length).toBe(logBefore + 2);
     expect(log.map((e) => e.action)).toEqual(expect.arrayContaining(['user.create', 'user.roles']));
 
-    // Roles are read on every request: revoking them ends access for a session already open.
+    // The admin chose the password: the new clerk chooses their own before anything else.
     const clerk2 = clientFor(s.url).client;
-    await clerk2.auth.login.mutate({ username: 'xiling.clerk2', password: 'clerk-two-password' });
+    expect((await clerk2.auth.login.mutate({ username: 'xiling.clerk2', password: 'clerk-two-password' })).user.mustChangePassword).toBe(true);
+    const required = await expectDenied(() => clerk2.instances.get.query({ id: 'demo-xiling-forest' }), 'FORBIDDEN');
+    expect(required.data.engineCode).toBe('PASSWORD_CHANGE_REQUIRED');
+    await clerk2.auth.changePassword.mutate({ current: 'clerk-two-password', next: 'xiling-2026' });
+    expect((await admin.audit.log.query({ limit: 1 }))[0]).toMatchObject({ action: 'user.password', actorId: created!.id });
+
+    // Roles are read on every request: revoking them ends access for a session already open.
     expect((await clerk2.instances.get.query({ id: 'demo-xiling-forest' })).instance.villageId).toBe('xiling');
     await admin.org.setRoles.mutate({ userId: created!.id, roles: [] });
     await expectDenied(() => clerk2.instances.get.query({ id: 'demo-xiling-forest' }), 'NOT_FOUND', { instance: 'demo-xiling-forest' });
@@ -626,29 +650,9 @@ describe('the public board', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Sessions: sign-in throttling and logout
+// Sessions: logout (throttling and the session limits: tests/server/sign-in.test.ts)
 // ---------------------------------------------------------------------------------------------
 describe('sessions', () => {
-  it('5 wrong passwords lock the user name, even against the right password, for the window', async () => {
-    const { client } = clientFor(s.url);
-    const sessionsBefore = (s.store.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
-    for (let i = 0; i < 5; i++) {
-      expect((await errorOf(client.auth.login.mutate({ username: 'nanwan.party9', password: `guess-${i}` }))).code).toBe('UNAUTHORIZED');
-    }
-    const locked = await errorOf(client.auth.login.mutate({ username: 'nanwan.party9', password: DEMO_PASSWORD }));
-    expect(locked.code).toBe('TOO_MANY_REQUESTS');
-    expect(await client.auth.me.query()).toBeNull();
-    expect((s.store.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n).toBe(sessionsBefore);
-    // Only that name is locked.
-    const other = clientFor(s.url).client;
-    expect((await other.auth.login.mutate({ username: 'nanwan.party8', password: DEMO_PASSWORD })).user.username).toBe('nanwan.party8');
-    // Still locked 14 minutes later; free again once the 15-minute window has passed.
-    s.clock.advance(14 * 60_000);
-    expect((await errorOf(client.auth.login.mutate({ username: 'nanwan.party9', password: DEMO_PASSWORD }))).code).toBe('TOO_MANY_REQUESTS');
-    s.clock.advance(2 * 60_000);
-    expect((await client.auth.login.mutate({ username: 'nanwan.party9', password: DEMO_PASSWORD })).user.username).toBe('nanwan.party9');
-  });
-
   it('logout makes the old session cookie useless (and only that session)', async () => {
     const first = clientFor(s.url);
     await first.client.auth.login.mutate({ username: 'dongping.party9', password: DEMO_PASSWORD });
@@ -670,5 +674,125 @@ describe('sessions', () => {
 
     // The other session of the same user is untouched.
     expect((await second.client.auth.me.query())?.user.username).toBe('dongping.party9');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Need-to-know: inside a village, reading follows one's part in the matter (server/readRule.ts)
+// ---------------------------------------------------------------------------------------------
+describe('need-to-know: who reads a matter of their own village', () => {
+  /** A 东坪村 matter of each bundled flow (two 低保 files, two grid incidents). */
+  const MATTER: Record<string, () => string> = {
+    five: () => 'demo-dongping-road', // started by the secretary
+    four: () => 'demo-dongping-pond',
+    dibao: () => 'demo-dongping-dibao', // applied for by dongping.applicant; dongping.villager objected to its notice
+    otherDibao: () => otherDibao, // applied for by dongping.applicant2
+    proxy: () => 'demo-dongping-pension', // registered by the agent; dongping.villager rated it
+    grid: () => 'demo-dongping-grid', // reported by dongping.villager
+    otherGrid: () => otherGrid, // reported by the grid worker
+    fund: () => fund, // 一事一议, started by a committee member
+  };
+  const ALL = Object.keys(MATTER);
+  /** What each user reads, and as what; every other matter above is NOT_FOUND to them. */
+  const READS: Record<string, Record<string, 'participant' | 'subject' | 'oversight' | 'auditor'>> = {
+    'dongping.villager': { grid: 'subject' },
+    'dongping.applicant': { dibao: 'subject' },
+    'dongping.applicant2': { otherDibao: 'subject' },
+    'dongping.secretary': { five: 'participant', four: 'participant', fund: 'participant' },
+    'dongping.party1': { five: 'participant', four: 'participant' },
+    'dongping.committee': { five: 'participant', four: 'participant', dibao: 'participant', otherDibao: 'participant', fund: 'participant' },
+    // Representatives and the supervisory committee may object to a 低保 notice, on the board; the file is not theirs to read.
+    'dongping.rep': { five: 'participant', four: 'participant', fund: 'participant' },
+    'dongping.supervisor': { five: 'participant', four: 'participant', fund: 'participant' },
+    'dongping.clerk': { five: 'participant', four: 'participant', fund: 'participant' },
+    'dongping.agent': { proxy: 'participant' },
+    'dongping.grid': { grid: 'participant', otherGrid: 'participant' },
+    'dongping.handler': { grid: 'participant', otherGrid: 'participant' },
+    'qs.caseworker': { dibao: 'participant', otherDibao: 'participant' },
+    'qs.county': { dibao: 'participant', otherDibao: 'participant', fund: 'participant' },
+    'qs.officer': { proxy: 'participant' },
+    'qs.gridoffice': { grid: 'participant', otherGrid: 'participant' },
+    'qs.reviewer': { five: 'participant', four: 'oversight', dibao: 'participant', otherDibao: 'participant', proxy: 'oversight', grid: 'oversight', otherGrid: 'oversight', fund: 'participant' },
+    'qs.admin': Object.fromEntries(ALL.map((m) => [m, 'oversight'])),
+    'qs.auditor': Object.fromEntries(ALL.map((m) => [m, 'auditor'])),
+    'xiling.committee': {},
+  };
+  let otherDibao: string;
+  let otherGrid: string;
+  let fund: string;
+
+  beforeAll(async () => {
+    await s.store.createUser({ id: 'dongping-applicant2', townshipId: 'qingshan', username: 'dongping.applicant2', displayName: '东坪村申请人2', passwordHash: await hashPassword(DEMO_PASSWORD), roles: [{ role: 'applicant', villageId: 'dongping' }] });
+    otherDibao = (await (await as('dongping.applicant2')).instances.start.mutate({ villageId: 'dongping', flowId: 'social-assistance', title: '最低生活保障审核确认：张秀英' })).id;
+    otherGrid = (await (await as('dongping.grid')).instances.start.mutate({ villageId: 'dongping', flowId: 'grid-incident', title: '东坪村：路灯损坏' })).id;
+    fund = (await (await as('dongping.committee')).instances.start.mutate({ villageId: 'dongping', flowId: 'one-matter-one-discussion', title: '东坪村：机耕路硬化' })).id;
+  });
+
+  const READ_OPS = ['instances.get', 'audit.history', 'audit.replay', 'audit.verify', 'audit.export'] as const;
+
+  it.each(Object.keys(READS))('%s reads exactly its matters: get, history, replay, verify, export, the list and the inbox', async (user) => {
+    const c = await as(user);
+    const reads = READS[user]!;
+    const listed = new Set((await c.instances.list.query({ limit: 500 })).map((i) => i.id));
+    const inbox = await c.tasks.inbox.query();
+    for (const key of ALL) {
+      const id = MATTER[key]!();
+      const as_ = reads[key];
+      if (as_) {
+        const got = await c.instances.get.query({ id });
+        expect({ key, readAs: got.readAs }).toEqual({ key, readAs: as_ });
+        expect((await c.audit.history.query({ id })).length).toBe(got.instance.seq);
+        expect((await c.audit.replay.query({ id })).verified.ok).toBe(true);
+        expect((await c.audit.verify.query({ id })).ok).toBe(true);
+        expect((await c.audit.export.query({ id })).instance.head).toBe(got.instance.head);
+        expect({ key, listed: listed.has(id) }).toEqual({ key, listed: true });
+      } else {
+        for (const op of READ_OPS) {
+          const error = await errorOf(INSTANCE_OPS[op]!(c, id, 'dongping'));
+          const missing = await errorOf(INSTANCE_OPS[op]!(c, 'no-such-instance', 'dongping'));
+          expect({ key, op, code: error.code, message: error.message }).toEqual({ key, op, code: 'NOT_FOUND', message: missing.message.replace('no-such-instance', id) });
+        }
+        expect({ key, listed: listed.has(id) }).toEqual({ key, listed: false });
+        expect(inbox.some((t) => t.instanceId === id)).toBe(false);
+      }
+    }
+    // Everything listed or waiting in the inbox is readable by the same rule, whichever matter it is.
+    for (const id of new Set([...listed, ...inbox.map((t) => t.instanceId)])) expect((await c.instances.get.query({ id })).instance.id).toBe(id);
+  });
+
+  it('a villager lists and is asked for only their own matters: not the village\'s proposals, 低保 files or services', async () => {
+    const c = await as('dongping.villager');
+    expect((await c.instances.list.query({})).map((i) => i.id)).toEqual(['demo-dongping-grid']);
+    expect((await c.instances.list.query({ villageId: 'dongping', flowId: FIVE })).map((i) => i.id)).toEqual([]);
+    expect(await c.tasks.inbox.query()).toEqual([]);
+    // A report of their own waits on them in the inbox; another villager's does not.
+    const mine = await c.instances.start.mutate({ villageId: 'dongping', flowId: 'grid-incident', title: '东坪村：垃圾堆放' });
+    expect((await c.tasks.inbox.query()).map((t) => t.instanceId)).toEqual([mine.id]);
+    expect((await c.instances.list.query({})).map((i) => i.id).sort()).toEqual(['demo-dongping-grid', mine.id].sort());
+    expect((await (await as('dongping.applicant')).tasks.inbox.query()).some((t) => t.instanceId === mine.id)).toBe(false);
+  });
+
+  it('an applicant is asked for their own application only, not another household\'s', async () => {
+    const mine = (await (await as('dongping.applicant2')).tasks.inbox.query()).map((t) => t.instanceId);
+    expect(mine).toEqual([otherDibao]);
+    expect((await (await as('dongping.applicant')).tasks.inbox.query()).some((t) => t.instanceId === otherDibao)).toBe(false);
+    expect((await (await as('dongping.committee')).tasks.inbox.query()).some((t) => t.instanceId === otherDibao)).toBe(true);
+  });
+
+  it('a send to a matter one may not read is NOT_FOUND, unless its current step takes an event from one\'s role', async () => {
+    const villager = await as('dongping.villager');
+    await expectDenied(() => villager.instances.send.mutate({ id: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), type: 'CAST_BALLOT', payload: { choice: 'for' } }), 'NOT_FOUND', { instance: 'demo-dongping-road' });
+    const rep = await as('dongping.rep');
+    await expectDenied(() => rep.instances.send.mutate({ id: otherDibao, seq: seqOf(otherDibao), type: 'SUBMIT', payload: {} }), 'NOT_FOUND', { instance: otherDibao });
+    // 村民 may object to what is posted (the step takes OBJECT from them): refused by the engine, not hidden.
+    await expectDenied(() => villager.instances.send.mutate({ id: 'demo-dongping-pond', seq: seqOf('demo-dongping-pond'), type: 'OBJECT', payload: {} }), 'BAD_REQUEST', { instance: 'demo-dongping-pond', engineCode: 'FORM_INVALID' });
+  });
+
+  it('the township figures count whole villages, for oversight and audit alike', async () => {
+    for (const user of ['qs.admin', 'qs.reviewer', 'qs.auditor']) {
+      const o = await (await as(user)).stats.overview.query();
+      expect(o.villages.map((v) => v.id).sort()).toEqual([...VILLAGES].sort());
+    }
+    await expectDenied(async () => (await as('qs.caseworker')).stats.overview.query(), 'FORBIDDEN');
   });
 });

@@ -7,15 +7,12 @@ import { hashPassword } from '../../server/auth.ts';
 import { addPeriod } from '../../engine/index.ts';
 import { fromCsv, mainSteps, serviceData, toCsv } from '../../server/catalogue.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
+import { errorOf, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
 import proxyFlow from '../../flows/proxy-service.flow.json' with { type: 'json' };
 
 let s: TestServer;
-const clients = new Map<string, Client>();
-async function as(username: string): Promise<Client> {
-  if (!clients.has(username)) clients.set(username, await s.as(username));
-  return clients.get(username)!;
-}
+/** A person keeps their session until it ends, then signs in again. */
+const as = (username: string): Promise<Client> => s.person(username);
 
 const ITEM = {
   code: 'QS-TEST-001',
@@ -138,18 +135,22 @@ async function proxyService(score: number | null, opts: { late?: boolean } = {})
   const started = await agent.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'dongping', subject: '马德顺' });
   expect(started).toMatchObject({ flowId: 'proxy-service', state: 'registration', title: '城乡居民基本养老保险待遇申领：马德顺', item: { code: '11410323MB1234567X4000117005000' } });
   const id = started.id;
+  // Staff open the matter and send with the record they saw; the villager does not read the file
+  // (need-to-know) and rates with the record the agent's last step left.
+  let seen = started.seq;
   const send = async (user: string, payload: Record<string, unknown>) => {
     const c = await as(user);
-    const seen = await c.instances.get.query({ id });
-    return c.instances.send.mutate({ id, seq: seen.instance.seq, type: 'SUBMIT', payload });
+    const seq = user.endsWith('.villager') ? seen : (await c.instances.get.query({ id })).instance.seq;
+    const sent = await c.instances.send.mutate({ id, seq, type: 'SUBMIT', payload });
+    seen = sent.seq;
+    return sent;
   };
   await send('dongping.agent', { item_code: started.item.code, item_name: started.item.name, villager_name: '马德顺', id_number: '410323196603021536', phone: '13903791188', request: '申请领取城乡居民基本养老保险待遇。', channel: 'walk_in', urgent: false, owner_staff_id: 'dongping-agent', owner_name: '东坪村便民服务站代办员', promised_working_days: started.item.promisedDays, no_fee_notice: true });
   await send('dongping.agent', { received: ['居民身份证复印件', '户口簿复印件', '社会保障卡复印件', '待遇申领表'], missing: [], complete: true, checked_on: '2026-03-02' });
   await send('dongping.agent', { forwarded_to: '乡镇便民服务中心社保窗口', forwarded_on: '2026-03-02', method: 'counter', tracking_no: 'QS-DB-2026-0342', promised_date: '2026-03-09' });
   if (opts.late) {
-    // Past the 5 working days of handling; sessions last a week, so everyone signs in again.
+    // Past the 5 working days of handling (everyone signs in again).
     s.clock.advance(10 * 86400_000);
-    clients.clear();
     await s.scheduler.tick();
     expect((await (await as('dongping.agent')).instances.get.query({ id })).instance.state).toBe('supervision');
     await send('qs.centre', { level: 'notice', instruction: '请尽快办结。', responsible: '社保窗口', new_due_date: '2026-04-01' });
@@ -204,6 +205,28 @@ describe('starting a service from an item, and its rating in the overview', () =
     expect((await errorOf((await as('dongping.agent')).catalogue.start.mutate({ itemId: 'item-pension', villageId: 'xiling' }))).code).toBe('FORBIDDEN');
     expect((await errorOf((await as('qs.auditor')).catalogue.start.mutate({ itemId: 'item-pension', villageId: 'xiling' }))).data.engineCode).toBe('ROLE_FORBIDDEN');
   });
+
+  it('the instance and its link to the item commit together: a failed link leaves neither', async () => {
+    const tables = ['instances', 'history', 'tasks', 'timers', 'instance_stats', 'catalogue_starts'];
+    const counts = () => Object.fromEntries(tables.map((t) => [t, Number((s.store.db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n)]));
+    // The database refuses the link row, the write after the instance's: as a crash between them would.
+    s.store.db.exec(
+      TEST_STORE === 'sqlite'
+        ? "CREATE TRIGGER refuse_link BEFORE INSERT ON catalogue_starts BEGIN SELECT RAISE(ABORT, 'link refused'); END"
+        : "CREATE TRIGGER refuse_link BEFORE INSERT ON catalogue_starts FOR EACH ROW EXECUTE FUNCTION villageflow_refuse('link refused')",
+    );
+    const agent = await as('dongping.agent');
+    const before = counts();
+    try {
+      expect((await errorOf(agent.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'dongping', subject: '王秀英' }))).code).toBe('INTERNAL_SERVER_ERROR');
+      expect(counts()).toEqual(before);
+    } finally {
+      s.store.db.exec(TEST_STORE === 'sqlite' ? 'DROP TRIGGER refuse_link' : 'DROP TRIGGER refuse_link ON catalogue_starts');
+    }
+    const started = await agent.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'dongping', subject: '王秀英' });
+    expect(s.store.db.prepare('SELECT item_id, item_code FROM catalogue_starts WHERE instance_id = ?').get(started.id)).toEqual({ item_id: 'item-pension', item_code: started.item.code });
+    expect(counts()).toMatchObject({ instances: before.instances! + 1, catalogue_starts: before.catalogue_starts! + 1 });
+  });
 });
 
 describe("an item's promised time limit", () => {
@@ -214,7 +237,6 @@ describe("an item's promised time limit", () => {
     const notice = await (await as('dongping.agent')).catalogue.get.query({ id: DISABILITY.id });
     expect(notice.steps.find((x) => x.id === 'handling')!.deadline).toEqual({ days: DISABILITY.days, working: true });
 
-    clients.clear();
     const agent = await as('dongping.agent');
     const started = await agent.catalogue.start.mutate({ itemId: DISABILITY.id, villageId: 'dongping', subject: '李桂兰' });
     const [first] = await agent.audit.history.query({ id: started.id });
@@ -240,7 +262,6 @@ describe("an item's promised time limit", () => {
 
     // A minute before the promise nothing fires; past it, the scheduler escalates (督办).
     s.clock.set(new Date(Date.parse(due) - 60_000));
-    clients.clear();
     await s.scheduler.tick();
     expect((await (await as('dongping.agent')).instances.get.query({ id: started.id })).instance.state).toBe('handling');
     s.clock.set(new Date(Date.parse(due) + 60_000));

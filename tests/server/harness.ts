@@ -12,6 +12,7 @@ import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type Database from 'better-sqlite3';
 import pg from 'pg';
 import type { AppRouter } from '../../server/routers/_app.ts';
+import type { SessionPolicy } from '../../server/auth.ts';
 import { manualClock } from '../../server/clock.ts';
 import { createAppServer } from '../../server/http.ts';
 import { createLogger, type Logger } from '../../server/log.ts';
@@ -106,21 +107,36 @@ export interface TestServer {
   scheduler: Scheduler;
   /** A client signed in as a demo user (password: the demo password). */
   as(username: string): Promise<Client>;
+  /**
+   * The demo user's client, kept between calls as a person keeps a phone signed in, and signed in
+   * again when the server clock has moved past what the session lasts (idle or absolute limit) or
+   * back before its last use (a later tick may have pruned it).
+   */
+  person(username: string): Promise<Client>;
   anonymous(): Client;
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { seed?: boolean; start?: string; webRoot?: string; logger?: Logger; dbPath?: string } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { seed?: boolean; start?: string; webRoot?: string; logger?: Logger; dbPath?: string; sessions?: SessionPolicy } = {}): Promise<TestServer> {
   const { store, dbPath, cleanup } = await openTestStore(opts.dbPath);
   await store.migrate();
   const clock = manualClock(opts.start ?? '2026-03-02T01:00:00.000Z');
-  const runtime = new Runtime(store, clock);
+  const runtime = new Runtime(store, clock, opts.sessions);
   if (opts.seed !== false) await seedDemo(runtime);
   const scheduler = new Scheduler(runtime);
   // Quiet unless VILLAGEFLOW_LOG_LEVEL asks otherwise; a test may pass its own capturing logger.
   const server = createAppServer(runtime, { webRoot: opts.webRoot, logger: opts.logger ?? createLogger({ level: process.env.VILLAGEFLOW_LOG_LEVEL ?? 'silent' }) });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const people = new Map<string, { client: Client; signedInAt: number; usedAt: number }>();
+  // The server notes a session's use at most once a minute: two minutes of margin.
+  const idleMs = runtime.sessions.idleMinutes * 60_000 - 2 * 60_000;
+  const maxMs = runtime.sessions.maxHours * 3600_000 - 2 * 60_000;
+  const signIn = async (username: string) => {
+    const { client } = clientFor(url);
+    await client.auth.login.mutate({ username, password: DEMO_PASSWORD });
+    return client;
+  };
   return {
     url,
     dbPath,
@@ -128,10 +144,16 @@ export async function startTestServer(opts: { seed?: boolean; start?: string; we
     runtime,
     store,
     scheduler,
-    async as(username) {
-      const { client } = clientFor(url);
-      await client.auth.login.mutate({ username, password: DEMO_PASSWORD });
-      return client;
+    as: signIn,
+    async person(username) {
+      const now = clock().getTime();
+      let held = people.get(username);
+      if (!held || now < held.usedAt || now - held.usedAt >= idleMs || now - held.signedInAt >= maxMs) {
+        held = { client: await signIn(username), signedInAt: now, usedAt: now };
+        people.set(username, held);
+      }
+      held.usedAt = now;
+      return held.client;
     },
     anonymous: () => clientFor(url).client,
     async close() {

@@ -42,12 +42,12 @@ const implementation = {
 
 let s: TestServer;
 let dir: string;
-let admin: Client;
 let fromId: number;
 let toId: number;
 let id: string;
 
-const as = (username: string) => s.as(username);
+/** A person keeps their session until it ends (the clock moves days here), then signs in again. */
+const as = (username: string) => s.person(username);
 async function send(username: string, type: string, payload?: Record<string, unknown>) {
   const c = await as(username);
   const seen = await c.instances.get.query({ id });
@@ -69,7 +69,7 @@ async function cliVerify(bundle: unknown, name: string) {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'villageflow-migration-'));
   s = await startTestServer({ start: '2026-03-02T01:00:00.000Z' });
-  admin = await as('qs.admin');
+  const admin = await as('qs.admin');
   fromId = (await admin.flows.list.query({ flowId: FIVE })).find((v) => v.version === '1.1.0')!.id;
   // A running instance on 1.1.0, at the two committees' meeting (a state both versions have).
   id = (await (await as('dongping.secretary')).instances.start.mutate({ villageId: 'dongping', flowId: FIVE, title: '修缮村文化活动室' })).id;
@@ -85,7 +85,7 @@ afterAll(async () => {
 
 describe('the migration plan', () => {
   it('lists every running instance of the old version with its landing and problems', async () => {
-    const plan = await admin.migrations.plan.query({ toVersionId: toId });
+    const plan = await (await as('qs.admin')).migrations.plan.query({ toVersionId: toId });
     expect(plan.to).toEqual({ id: toId, flowId: FIVE, version: '1.1.1' });
     expect(plan.states.map((x) => x.id)).not.toContain('adopted');
     const byId = new Map(plan.instances.map((i) => [i.id, i]));
@@ -100,7 +100,7 @@ describe('the migration plan', () => {
   });
 
   it('re-plans a chosen landing and refuses a step of another kind, naming both states', async () => {
-    const plan = await admin.migrations.plan.query({ toVersionId: toId, fromVersionId: fromId, landings: { [id]: 'proposal' } });
+    const plan = await (await as('qs.admin')).migrations.plan.query({ toVersionId: toId, fromVersionId: fromId, landings: { [id]: 'proposal' } });
     const mine = plan.instances.find((i) => i.id === id)!;
     expect(mine.landing).toBe('proposal');
     expect(mine.problems).toMatchObject([{ code: 'KIND_CHANGED', message: expect.stringContaining('"two_committees"') }]);
@@ -109,7 +109,7 @@ describe('the migration plan', () => {
   it('is for township admins, and only to a published version of the same township', async () => {
     expect((await errorOf((await as('dongping.secretary')).migrations.plan.query({ toVersionId: toId }))).code).toBe('FORBIDDEN');
     expect((await errorOf((await as('qs.reviewer')).migrations.plan.query({ toVersionId: toId }))).code).toBe('FORBIDDEN');
-    expect((await errorOf(admin.migrations.plan.query({ toVersionId: 99999 }))).code).toBe('BAD_REQUEST');
+    expect((await errorOf((await as('qs.admin')).migrations.plan.query({ toVersionId: 99999 }))).code).toBe('BAD_REQUEST');
   });
 });
 
@@ -133,9 +133,9 @@ describe('refused migrations change nothing', () => {
   });
 
   it('refuses a draft version', async () => {
-    const { version } = await admin.flows.saveDraft.mutate({ json: rerouted().replace('"1.1.1"', '"1.1.2"') });
+    const { version } = await (await as('qs.admin')).flows.saveDraft.mutate({ json: rerouted().replace('"1.1.1"', '"1.1.2"') });
     const before = await stored();
-    const error = await errorOf(admin.migrations.migrate.mutate({ instanceId: id, seq: before.seq, toVersionId: version.id }));
+    const error = await errorOf((await as('qs.admin')).migrations.migrate.mutate({ instanceId: id, seq: before.seq, toVersionId: version.id }));
     expect(error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('draft') });
     expect(await stored()).toEqual(before);
   });
@@ -145,9 +145,9 @@ describe('a migrated instance', () => {
   it('moves to the new version with a MIGRATE record, logged for the township', async () => {
     s.clock.set('2026-03-03T09:00:00+08:00');
     const before = await stored();
-    const moved = await admin.migrations.migrate.mutate({ instanceId: id, seq: before.seq, toVersionId: toId, reason: '乡镇审核提前' });
+    const moved = await (await as('qs.admin')).migrations.migrate.mutate({ instanceId: id, seq: before.seq, toVersionId: toId, reason: '乡镇审核提前' });
     expect(moved).toMatchObject({ flowVersionId: toId, state: 'two_committees', seq: before.seq + 1 });
-    const last = (await admin.audit.history.query({ id })).at(-1)!;
+    const last = (await (await as('qs.admin')).audit.history.query({ id })).at(-1)!;
     expect(last).toMatchObject({
       type: 'MIGRATE',
       actor: { id: 'qs-admin', role: 'township_admin' },
@@ -155,10 +155,10 @@ describe('a migrated instance', () => {
       payload: { from: { version: '1.1.0' }, to: { version: '1.1.1' }, map: { two_committees: 'two_committees' }, reason: '乡镇审核提前' },
     });
     expect(moved.head).toBe(last.hash);
-    const log = await admin.audit.log.query({ limit: 5 });
+    const log = await (await as('qs.admin')).audit.log.query({ limit: 5 });
     expect(log.find((e) => e.action === 'instance.migrate')).toMatchObject({ target: id, actorId: 'qs-admin', details: { from: `${FIVE}@1.1.0`, to: `${FIVE}@1.1.1`, landing: 'two_committees' } });
     // No longer planned: it runs the target version.
-    expect((await admin.migrations.plan.query({ toVersionId: toId })).instances.map((i) => i.id)).not.toContain(id);
+    expect((await (await as('qs.admin')).migrations.plan.query({ toVersionId: toId })).instances.map((i) => i.id)).not.toContain(id);
   });
 
   it('continues on the new route to the end', async () => {

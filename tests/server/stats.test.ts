@@ -46,11 +46,8 @@ const H = 3600_000;
 const at = (hours: number) => new Date(T0 + hours * H).toISOString();
 
 let s: TestServer;
-const clients = new Map<string, Client>();
-async function as(username: string): Promise<Client> {
-  if (!clients.has(username)) clients.set(username, await s.as(username));
-  return clients.get(username)!;
-}
+/** A person keeps their session until it ends, then signs in again. */
+const as = (username: string): Promise<Client> => s.person(username);
 /** Sends `type` to the instance at `hours` after T0, as `username`, with the seq they see. */
 async function send(username: string, id: string, hours: number, type: string, payload: Record<string, unknown> = {}) {
   s.clock.set(at(hours));

@@ -169,6 +169,11 @@ describe('document edits', () => {
     const h = deleteRole(mini(), 'party_secretary');
     expect(h.starters).toEqual([]);
     expect(h.states.proposal!.roles).toEqual([]);
+    // The flow's readers too; a flow without readers does not gain them.
+    const r = { ...mini(), readers: ['clerk', 'party_secretary'] };
+    expect(renameRole(r, 'clerk', 'minutes').readers).toEqual(['minutes', 'party_secretary']);
+    expect(deleteRole(r, 'party_secretary').readers).toEqual(['clerk']);
+    expect(renameRole(mini(), 'clerk', 'minutes')).not.toHaveProperty('readers');
   });
 
   it('copies a flow with a new id and version; bumps versions', () => {

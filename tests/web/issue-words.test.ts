@@ -36,6 +36,7 @@ const BROKEN: ((f: Json) => void)[] = [
   (f) => delete s(f).draft.form,
   (f) => (s(f).review.on['DEADLINE.EXCEEDED'] = 'draft'),
   (f) => delete s(f).meeting.vote.quorum,
+  (f) => ((s(f).meeting.vote.mode = 'record'), (s(f).meeting.vote.secret = true)),
   (f) => delete s(f).meeting.on['VOTE.FAILED'],
   (f) => (s(f).orphan = { kind: 'task', title: { zh: '孤立' }, roles: ['clerk'], on: { GO: 'adopted' } }),
   (f) => ((s(f).stuck = { kind: 'task', title: { zh: '卡住' }, roles: ['clerk'], on: {} }), (s(f).draft.on.STOP = 'stuck')),

@@ -30,7 +30,7 @@ import {
   visitedStates,
   type SimRun,
 } from '../../designer/editor/simulation.ts';
-import { readFlowJson } from '../helpers.ts';
+import { readFlowJson, secretFlowJson } from '../helpers.ts';
 
 const FOUR = 'four-deliberations-two-disclosures';
 const FIVE = 'five-deliberations-two-disclosures';
@@ -167,6 +167,23 @@ describe('roles in a ballot', () => {
     expect(Object.keys(snapshotOf(b)!.context.ballots)).toEqual(['sim-party_member-1', 'sim-party_member-2', 'sim-party_member-3']);
     b = act(five, b, { type: 'CLOSE_VOTE', actor: simActor('clerk'), at: '2026-03-10T11:00:00+08:00', payload: { members: 4, eligible: 4 } });
     expect(snapshotOf(b)!.state).toBe('representatives_meeting');
+  });
+
+  it('hosts a secret ballot as the server does: a random box id per ballot, the box passed in on closing', () => {
+    const secret = (compileDraft(secretFlowJson()) as { ok: true; compiled: typeof five }).compiled;
+    let b = run(secret, golden(`${FIVE}.happy-path`).events.slice(0, 3));
+    const choices = ['against', 'for', 'for'] as const;
+    choices.forEach((choice, i) => (b = act(secret, b, { type: 'CAST_BALLOT', actor: simActor('party_member', i + 1), at: '2026-03-10T10:00:00+08:00', payload: { choice } })));
+    const ids = b.events.slice(-3).map((e) => e.payload!.ballot as string);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(ids).size).toBe(3);
+    expect(b.steps.slice(-3).map((s) => s.record.payload)).toEqual([{}, {}, {}]);
+    b = act(secret, b, { type: 'CLOSE_VOTE', actor: simActor('clerk'), at: '2026-03-10T11:00:00+08:00', payload: { members: 4, eligible: 4 } });
+    const box = b.events.at(-1)!.payload!.box as { id: string; choice: string }[];
+    expect(box.map((x) => x.id)).toEqual([...ids].sort());
+    expect(snapshotOf(b)!.context.votes.party_members_meeting).toMatchObject({ secret: true, present: 3, for: 2, against: 1 });
+    // The run, ids and box included, replays without the simulator's randomness.
+    expect(run(secret, b.events).steps.map((s) => s.record.hash)).toEqual(b.steps.map((s) => s.record.hash));
   });
 });
 

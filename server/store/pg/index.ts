@@ -5,7 +5,7 @@
 // due timers are claimed with FOR UPDATE SKIP LOCKED plus a lease, so one process delivers each.
 import pg from 'pg';
 import type { HistoryRecord, PersonalValue } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type EventWrite, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
+import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type InboxScope, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
 import { deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -148,11 +148,14 @@ export class PgStore implements Store {
       username: r.username as string,
       displayName: r.display_name as string,
       roles: byUser.get(r.id as string) ?? [],
+      mustChangePassword: r.must_change_password === true,
     }));
   }
-  async createUser(u: UserWithSecret) {
+  async createUser(u: Parameters<Store['createUser']>[0]) {
     await this.tx(async (c) => {
-      await c.query('INSERT INTO users (id, township_id, username, display_name, password_hash) VALUES ($1, $2, $3, $4, $5)', [u.id, u.townshipId, u.username, u.displayName, u.passwordHash]);
+      await c.query('INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password) VALUES ($1, $2, $3, $4, $5, $6)', [
+        u.id, u.townshipId, u.username, u.displayName, u.passwordHash, u.mustChangePassword ?? false,
+      ]);
       await this.insertRoles(c, u.id, u.roles);
     });
   }
@@ -178,12 +181,12 @@ export class PgStore implements Store {
       await this.insertRoles(c, userId, roles);
     });
   }
-  async setPassword(userId: string, passwordHash: string) {
-    await this.pool.query('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, userId]);
+  async setPassword(userId: string, passwordHash: string, mustChange: boolean) {
+    await this.pool.query('UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3', [passwordHash, mustChange, userId]);
   }
 
-  async createSession(s: { tokenHash: string; userId: string; createdAt: string; expiresAt: string }) {
-    await this.pool.query('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [s.tokenHash, s.userId, s.createdAt, s.expiresAt]);
+  async createSession(s: Session) {
+    await this.pool.query('INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt]);
   }
   async getSession(tokenHash: string) {
     const r = await this.get('SELECT * FROM sessions WHERE token_hash = $1', [tokenHash]);
@@ -192,11 +195,24 @@ export class PgStore implements Store {
   async deleteSession(tokenHash: string) {
     await this.pool.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
   }
+  async deleteSessionsOf(userId: string, keep: string | null) {
+    await this.pool.query('DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2', [userId, keep]);
+  }
+  async touchSession(tokenHash: string, at: string) {
+    await this.pool.query('UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2', [at, tokenHash]);
+  }
   async recordLoginFailure(key: string, at: string) {
     await this.pool.query('INSERT INTO login_failures (key, at) VALUES ($1, $2)', [key, at]);
   }
-  async countLoginFailures(key: string, since: string) {
-    return ((await this.get('SELECT count(*) AS n FROM login_failures WHERE key = $1 AND at >= $2', [key, since]))!.n as number) ?? 0;
+  async loginFailures(key: string, since: string) {
+    const r = (await this.get('SELECT count(*) AS n, max(at) AS last FROM login_failures WHERE key = $1 AND at >= $2', [key, since]))!;
+    return { count: Number(r.n), last: (r.last as string | null) ?? null };
+  }
+  async pruneSignIns(p: { now: string; idleBefore: string; failuresBefore: string }) {
+    return this.tx(async (c) => ({
+      sessions: (await c.query('DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2', [p.now, p.idleBefore])).rowCount ?? 0,
+      loginFailures: (await c.query('DELETE FROM login_failures WHERE at < $1', [p.failuresBefore])).rowCount ?? 0,
+    }));
   }
   async clearLoginFailures(key: string) {
     await this.pool.query('DELETE FROM login_failures WHERE key = $1', [key]);
@@ -248,6 +264,9 @@ export class PgStore implements Store {
         ? await this.all('SELECT * FROM flow_versions WHERE township_id = $1 AND flow_id = $2 ORDER BY id', [townshipId, flowId])
         : await this.all('SELECT * FROM flow_versions WHERE township_id = $1 ORDER BY flow_id, id', [townshipId])
     ).map(rows.flowVersion);
+  }
+  async publishedVersionIds(townshipId: string) {
+    return (await this.all("SELECT id FROM flow_versions WHERE township_id = $1 AND status = 'published' ORDER BY id", [townshipId])).map((r) => Number(r.id));
   }
   async latestPublished(townshipId: string, flowId: string) {
     const r = await this.get(
@@ -305,6 +324,10 @@ export class PgStore implements Store {
         );
       } else if (e.type === 'disclosure.end') {
         await this.run(c, 'UPDATE disclosures SET ended_at = $1 WHERE instance_id = $2 AND state = $3 AND ended_at IS NULL', [e.at, instance.id, e.state]);
+      } else if (e.type === 'ballot.deposit') {
+        await this.run(c, 'INSERT INTO ballot_box (instance_id, ballot_id, choice) VALUES ($1, $2, $3)', [instance.id, e.ballot.id, e.ballot.choice]);
+      } else if (e.type === 'ballot.empty') {
+        await this.run(c, 'DELETE FROM ballot_box WHERE instance_id = $1', [instance.id]);
       }
     }
     const taskRows = w.tasks.flatMap((t) => t.roles.map((role) => [instance.id, role, instance.villageId, instance.townshipId, instance.flowId, instance.title, t.state, t.since, t.due, t.overdue]));
@@ -314,7 +337,7 @@ export class PgStore implements Store {
     }
   }
 
-  async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1]) {
+  async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1], catalogueStart?: CatalogueStart) {
     await this.tx(async (c) => {
       const s = first.snapshot;
       await this.run(
@@ -332,6 +355,11 @@ export class PgStore implements Store {
       await this.insertHistory(c, i.id, first.record);
       await this.insertPersonal(c, i.id, first.personal);
       await this.writeEffectsAndTasks(c, i, first);
+      if (catalogueStart) {
+        await this.run(c, 'INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES ($1, $2, $3, $4, $5)', [
+          i.id, i.townshipId, catalogueStart.itemId, catalogueStart.itemCode, catalogueStart.itemName,
+        ]);
+      }
     });
   }
 
@@ -407,6 +435,14 @@ export class PgStore implements Store {
       where.push(clause(`$${params.length}`));
     };
     if (f.villageIds) add((n) => `i.village_id = ANY(${n})`, f.villageIds);
+    if (f.read) {
+      // Within the villages' range: the readable clauses, or what the reader started.
+      const at = (value: unknown) => (params.push(value), `$${params.length}`);
+      const any = f.read.clauses.map((c) =>
+        c.flowVersionIds === null ? `i.village_id = ANY(${at(c.villageIds)})` : `(i.village_id = ANY(${at(c.villageIds)}) AND i.flow_version_id = ANY(${at(c.flowVersionIds)}))`,
+      );
+      where.push(`(${[...any, `i.started_by = ${at(f.read.startedBy)}`].join(' OR ')})`);
+    }
     if (f.flowId) add((n) => `i.flow_id = ${n}`, f.flowId);
     if (f.state) add((n) => `i.state = ${n}`, f.state);
     if (f.status) add((n) => `i.status = ${n}`, f.status);
@@ -442,12 +478,24 @@ export class PgStore implements Store {
     await this.run(c, `INSERT INTO personal_values (${rows.personalColumns}) VALUES ${tuples.join(', ')}`, params);
   }
 
-  async inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number) {
+  async ballotBox(instanceId: string) {
+    // One statement, so the seq and the box come from the same snapshot.
+    const found = await this.all(
+      'SELECT i.seq, b.ballot_id, b.choice FROM instances i LEFT JOIN ballot_box b ON b.instance_id = i.id WHERE i.id = $1 ORDER BY b.ballot_id',
+      [instanceId],
+    );
+    return rows.ballotBox(found);
+  }
+
+  async inbox(scopes: InboxScope[], limit: number) {
     if (scopes.length === 0) return [];
     const params: unknown[] = [];
     const clauses = scopes.map((s) => {
       params.push(s.villageId ?? s.townshipId, s.role);
-      return `(t.${s.villageId ? 'village_id' : 'township_id'} = $${params.length - 1} AND t.role = $${params.length})`;
+      const scope = `t.${s.villageId ? 'village_id' : 'township_id'} = $${params.length - 1} AND t.role = $${params.length}`;
+      if (!s.startedBy) return `(${scope})`;
+      params.push(s.startedBy);
+      return `(${scope} AND EXISTS (SELECT 1 FROM instances i WHERE i.id = t.instance_id AND i.started_by = $${params.length}))`;
     });
     params.push(limit);
     return (await this.all(`SELECT t.* FROM tasks t WHERE ${clauses.join(' OR ')} ORDER BY t.overdue DESC, t.since ASC, t.instance_id LIMIT $${params.length}`, params)).map(task);
@@ -552,11 +600,6 @@ export class PgStore implements Store {
   }
   async deleteCatalogueItem(id: string) {
     return ((await this.pool.query('DELETE FROM catalogue_items WHERE id = $1', [id])).rowCount ?? 0) === 1;
-  }
-  async linkCatalogueStart(l: { instanceId: string; townshipId: string; itemId: string; itemCode: string; itemName: string }) {
-    await this.pool.query('INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES ($1, $2, $3, $4, $5)', [
-      l.instanceId, l.townshipId, l.itemId, l.itemCode, l.itemName,
-    ]);
   }
   // As in SQLite: the score from the snapshot's data, lateness from a fired deadline timer.
   async serviceStats(townshipId: string, flowIds: string[]) {

@@ -251,6 +251,34 @@ CREATE TABLE state_visits (
 ${overviewBackfill(null)}`,
   },
   {
+    version: 5,
+    name: 'sessions end when idle; sign-in bookkeeping is pruned; a password set by an admin is changed at first sign-in',
+    // As SQLite's version 5.
+    sql: `
+ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE sessions ADD COLUMN last_seen_at ${T};
+UPDATE sessions SET last_seen_at = created_at;
+ALTER TABLE sessions ALTER COLUMN last_seen_at SET NOT NULL;
+CREATE INDEX sessions_expires ON sessions(expires_at);
+CREATE INDEX sessions_last_seen ON sessions(last_seen_at);
+CREATE INDEX login_failures_at ON login_failures(at);
+`,
+  },
+  {
+    version: 7,
+    name: 'the ballot box of secret votes',
+    // As SQLite's version 7: a secret vote's ballots apart from the records that say who cast one,
+    // keyed by a random id, with no voter and no time. (A row's system columns, xmin and ctid, still
+    // follow the writing transaction: docs/secret-ballots.md says what that leaves to the operator.)
+    sql: `
+CREATE TABLE ballot_box (
+  instance_id ${T} NOT NULL REFERENCES instances(id),
+  ballot_id ${T} NOT NULL,
+  choice ${T} NOT NULL CHECK (choice IN ('for', 'against', 'abstain')),
+  PRIMARY KEY (instance_id, ballot_id)
+);`,
+  },
+  {
     version: 8,
     name: 'personal values off the chain',
     // As in SQLite: values and salts of the commitments in the history; erased, never changed or deleted.

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
+import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InboxScope, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { ascending, deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from './rows.ts';
@@ -220,11 +220,21 @@ export class SqliteStore implements Store {
     }));
   }
   private user(r: Row): User {
-    return { id: r.id as string, townshipId: r.township_id as string, username: r.username as string, displayName: r.display_name as string, roles: this.rolesOf(r.id as string) };
+    return {
+      id: r.id as string,
+      townshipId: r.township_id as string,
+      username: r.username as string,
+      displayName: r.display_name as string,
+      roles: this.rolesOf(r.id as string),
+      mustChangePassword: r.must_change_password === 1,
+    };
   }
-  async createUser(u: UserWithSecret) {
+  async createUser(u: Parameters<Store['createUser']>[0]) {
     this.db.transaction(() => {
-      this.run('INSERT INTO users (id, township_id, username, display_name, password_hash) VALUES (?, ?, ?, ?, ?)', u.id, u.townshipId, u.username, u.displayName, u.passwordHash);
+      this.run(
+        'INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password) VALUES (?, ?, ?, ?, ?, ?)',
+        u.id, u.townshipId, u.username, u.displayName, u.passwordHash, u.mustChangePassword ? 1 : 0,
+      );
       this.insertRoles(u.id, u.roles);
     })();
   }
@@ -248,12 +258,12 @@ export class SqliteStore implements Store {
       this.insertRoles(userId, roles);
     })();
   }
-  async setPassword(userId: string, passwordHash: string) {
-    this.run('UPDATE users SET password_hash = ? WHERE id = ?', passwordHash, userId);
+  async setPassword(userId: string, passwordHash: string, mustChange: boolean) {
+    this.run('UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?', passwordHash, mustChange ? 1 : 0, userId);
   }
 
-  async createSession(s: { tokenHash: string; userId: string; createdAt: string; expiresAt: string }) {
-    this.run('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)', s.tokenHash, s.userId, s.createdAt, s.expiresAt);
+  async createSession(s: Session) {
+    this.run('INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)', s.tokenHash, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt);
   }
   async getSession(tokenHash: string) {
     const r = this.get('SELECT * FROM sessions WHERE token_hash = ?', tokenHash);
@@ -262,11 +272,24 @@ export class SqliteStore implements Store {
   async deleteSession(tokenHash: string) {
     this.run('DELETE FROM sessions WHERE token_hash = ?', tokenHash);
   }
+  async deleteSessionsOf(userId: string, keep: string | null) {
+    this.run('DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?', userId, keep);
+  }
+  async touchSession(tokenHash: string, at: string) {
+    this.run('UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?', at, tokenHash);
+  }
   async recordLoginFailure(key: string, at: string) {
     this.run('INSERT INTO login_failures (key, at) VALUES (?, ?)', key, at);
   }
-  async countLoginFailures(key: string, since: string) {
-    return (this.get('SELECT count(*) AS n FROM login_failures WHERE key = ? AND at >= ?', key, since)!.n as number) ?? 0;
+  async loginFailures(key: string, since: string) {
+    const r = this.get('SELECT count(*) AS n, max(at) AS last FROM login_failures WHERE key = ? AND at >= ?', key, since)!;
+    return { count: r.n as number, last: (r.last as string | null) ?? null };
+  }
+  async pruneSignIns(p: { now: string; idleBefore: string; failuresBefore: string }) {
+    return this.db.transaction(() => ({
+      sessions: this.run('DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?', p.now, p.idleBefore).changes,
+      loginFailures: this.run('DELETE FROM login_failures WHERE at < ?', p.failuresBefore).changes,
+    }))();
   }
   async clearLoginFailures(key: string) {
     this.run('DELETE FROM login_failures WHERE key = ?', key);
@@ -312,6 +335,9 @@ export class SqliteStore implements Store {
       : this.all('SELECT * FROM flow_versions WHERE township_id = ? ORDER BY flow_id, id', townshipId)
     ).map(rows.flowVersion);
   }
+  async publishedVersionIds(townshipId: string) {
+    return this.all("SELECT id FROM flow_versions WHERE township_id = ? AND status = 'published' ORDER BY id", townshipId).map((r) => Number(r.id));
+  }
   async latestPublished(townshipId: string, flowId: string) {
     const r = this.get("SELECT * FROM flow_versions WHERE township_id = ? AND flow_id = ? AND status = 'published' ORDER BY published_at DESC, id DESC LIMIT 1", townshipId, flowId);
     return r ? rows.flowVersion(r) : null;
@@ -354,6 +380,17 @@ export class SqliteStore implements Store {
         );
       } else if (e.type === 'disclosure.end') {
         this.run('UPDATE disclosures SET ended_at = ? WHERE instance_id = ? AND state = ? AND ended_at IS NULL', e.at, instance.id, e.state);
+      } else if (e.type === 'ballot.deposit') {
+        this.run('INSERT INTO ballot_box (instance_id, ballot_id, choice) VALUES (?, ?, ?)', instance.id, e.ballot.id, e.ballot.choice);
+      } else if (e.type === 'ballot.empty') {
+        // Zeroed as they are deleted: a freed cell keeps its bytes, and the cells of a page lie in
+        // the order they were written, which is the order of casting (docs/secret-ballots.md).
+        this.db.pragma('secure_delete = ON');
+        try {
+          this.run('DELETE FROM ballot_box WHERE instance_id = ?', instance.id);
+        } finally {
+          this.db.pragma('secure_delete = OFF');
+        }
       }
     }
     if (w.personal) for (const v of w.personal) this.run(`INSERT INTO personal_values (${rows.personalColumns}) VALUES (?, ?, ?, ?, ?, ?, ?)`, ...rows.personalRow(instance.id, v));
@@ -368,7 +405,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1]) {
+  async createInstance(i: Parameters<Store['createInstance']>[0], first: Parameters<Store['createInstance']>[1], catalogueStart?: CatalogueStart) {
     return this.groupCommit(() => {
       const s = first.snapshot;
       this.run(
@@ -382,6 +419,12 @@ export class SqliteStore implements Store {
         i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s, true), deadlineFired(first.record, true) ? 1 : 0, startedMs, startedMs,
       );
       this.writeEvent(i, first);
+      if (catalogueStart) {
+        this.run(
+          'INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES (?, ?, ?, ?, ?)',
+          i.id, i.townshipId, catalogueStart.itemId, catalogueStart.itemCode, catalogueStart.itemName,
+        );
+      }
     });
   }
 
@@ -458,6 +501,16 @@ export class SqliteStore implements Store {
     // the statement is prepared once, not once per list length.
     if (f.villageIds?.length === 1) where.push('i.village_id = ?'), params.push(f.villageIds[0]);
     else if (f.villageIds) where.push('i.village_id IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(f.villageIds));
+    if (f.read) {
+      // Within the villages' range: the readable clauses, or what the reader started.
+      const any = f.read.clauses.map((c) => {
+        params.push(JSON.stringify(c.villageIds));
+        if (c.flowVersionIds === null) return 'i.village_id IN (SELECT value FROM json_each(?))';
+        params.push(JSON.stringify(c.flowVersionIds));
+        return '(i.village_id IN (SELECT value FROM json_each(?)) AND i.flow_version_id IN (SELECT value FROM json_each(?)))';
+      });
+      where.push(`(${[...any, 'i.started_by = ?'].join(' OR ')})`), params.push(f.read.startedBy);
+    }
     if (f.flowId) where.push('i.flow_id = ?'), params.push(f.flowId);
     if (f.state) where.push('i.state = ?'), params.push(f.state);
     if (f.status) where.push('i.status = ?'), params.push(f.status);
@@ -482,14 +535,23 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async inbox(scopes: { townshipId: string; villageId: string | null; role: string }[], limit: number) {
+  async ballotBox(instanceId: string) {
+    const found = this.all(
+      'SELECT i.seq, b.ballot_id, b.choice FROM instances i LEFT JOIN ballot_box b ON b.instance_id = i.id WHERE i.id = ? ORDER BY b.ballot_id',
+      instanceId,
+    );
+    return rows.ballotBox(found);
+  }
+
+  async inbox(scopes: InboxScope[], limit: number) {
     if (scopes.length === 0) return [];
     // One index range per scope, already in inbox order and cut at the limit; only the union of
     // those few rows is sorted, not every open task the scopes match. UNION drops a task that two
-    // scopes both match, as the OR of the scopes would.
-    const one = (s: { villageId: string | null }) =>
-      `SELECT * FROM (SELECT t.* FROM tasks t WHERE ${s.villageId ? 't.village_id' : 't.township_id'} = ? AND t.role = ? ORDER BY t.overdue DESC, t.since, t.instance_id LIMIT ?)`;
-    const params = scopes.flatMap((s) => [s.villageId ?? s.townshipId, s.role, limit]);
+    // scopes both match, as the OR of the scopes would. A scope of one starter's matters looks each
+    // task's instance up by its key.
+    const one = (s: InboxScope) =>
+      `SELECT * FROM (SELECT t.* FROM tasks t WHERE ${s.villageId ? 't.village_id' : 't.township_id'} = ? AND t.role = ?${s.startedBy ? ' AND EXISTS (SELECT 1 FROM instances i WHERE i.id = t.instance_id AND i.started_by = ?)' : ''} ORDER BY t.overdue DESC, t.since, t.instance_id LIMIT ?)`;
+    const params = scopes.flatMap((s) => [s.villageId ?? s.townshipId, s.role, ...(s.startedBy ? [s.startedBy] : []), limit]);
     return this.all(`${scopes.map(one).join(' UNION ')} ORDER BY overdue DESC, since, instance_id, role LIMIT ?`, ...params, limit).map(rows.task);
   }
 
@@ -568,9 +630,6 @@ export class SqliteStore implements Store {
   }
   async deleteCatalogueItem(id: string) {
     return this.run('DELETE FROM catalogue_items WHERE id = ?', id).changes === 1;
-  }
-  async linkCatalogueStart(l: { instanceId: string; townshipId: string; itemId: string; itemCode: string; itemName: string }) {
-    this.run('INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES (?, ?, ?, ?, ?)', l.instanceId, l.townshipId, l.itemId, l.itemCode, l.itemName);
   }
   // The score is read from the snapshot's data and lateness from the history: a fired deadline
   // timer (id "<state>:deadline") is the DEADLINE.EXCEEDED record.

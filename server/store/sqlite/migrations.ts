@@ -280,6 +280,37 @@ CREATE TABLE state_visits (
 ${OVERVIEW_BACKFILL}`,
   },
   {
+    version: 5,
+    name: 'sessions end when idle; sign-in bookkeeping is pruned; a password set by an admin is changed at first sign-in',
+    // A session ends after a while without requests (last_seen_at) as well as at expires_at; the
+    // rows of ended sessions and of old failed sign-ins are deleted by time, hence the indexes.
+    // A user whose password an admin chose (a new user, a reset) must choose their own first.
+    sql: `
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN last_seen_at TEXT NOT NULL DEFAULT '';
+UPDATE sessions SET last_seen_at = created_at;
+CREATE INDEX sessions_expires ON sessions(expires_at);
+CREATE INDEX sessions_last_seen ON sessions(last_seen_at);
+CREATE INDEX login_failures_at ON login_failures(at);
+`,
+  },
+  {
+    version: 7,
+    name: 'the ballot box of secret votes',
+    // A secret vote's ballots (vote.secret), apart from the history records that say who cast one:
+    // no voter, no time, and keyed by a random id, WITHOUT ROWID so that not even a row number
+    // follows the order of casting. Written in the transaction of the CAST_BALLOT record, emptied
+    // in that of the record that ends the vote (the closing record carries the box). See
+    // docs/secret-ballots.md.
+    sql: `
+CREATE TABLE ballot_box (
+  instance_id TEXT NOT NULL REFERENCES instances(id),
+  ballot_id TEXT NOT NULL,
+  choice TEXT NOT NULL CHECK (choice IN ('for', 'against', 'abstain')),
+  PRIMARY KEY (instance_id, ballot_id)
+) WITHOUT ROWID;`,
+  },
+  {
     version: 8,
     name: 'personal values off the chain',
     // A flow's personal fields (docs/personal-data.md) are recorded in the history as salted

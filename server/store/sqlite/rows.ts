@@ -1,5 +1,5 @@
 // Row ↔ object mapping for the SQLite store (column names are snake_case, objects camelCase).
-import type { HistoryRecord, PersonalKind, PersonalValue } from '../../../engine/index.ts';
+import type { HistoryRecord, PersonalKind, PersonalValue, SealedBallot } from '../../../engine/index.ts';
 import type { AuditEntry, CatalogueItem, Disclosure, FlowVersion, Instance, InstanceStatsRow, OverviewInstanceRow, ServiceStatsRow, Session, StateEntryRow, StoredPersonalValue, Task, Village } from '../types.ts';
 
 type Row = Record<string, unknown>;
@@ -10,6 +10,7 @@ export const session = (r: Row): Session => ({
   tokenHash: r.token_hash as string,
   userId: r.user_id as string,
   createdAt: r.created_at as string,
+  lastSeenAt: r.last_seen_at as string,
   expiresAt: r.expires_at as string,
 });
 
@@ -173,3 +174,10 @@ export const personalValue = (r: Row): StoredPersonalValue => ({
 /** The columns of personal_values, in order, for one value a record commits to. */
 export const personalColumns = 'instance_id, seq, pointer, kind, commitment, salt, value';
 export const personalRow = (instanceId: string, v: PersonalValue): unknown[] => [instanceId, v.seq, v.pointer, v.kind, v.commitment, v.salt, JSON.stringify(v.value)];
+
+/** The rows of instance LEFT JOIN ballot_box (seq, ballot_id, choice), in ballot order: the instance's seq and its box. */
+export function ballotBox(found: Row[]): { seq: number; ballots: SealedBallot[] } | null {
+  if (found.length === 0) return null;
+  const ballots = found.filter((r) => r.ballot_id !== null).map((r) => ({ id: r.ballot_id as string, choice: r.choice as SealedBallot['choice'] }));
+  return { seq: Number(found[0]!.seq), ballots };
+}

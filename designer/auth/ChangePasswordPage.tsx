@@ -1,0 +1,79 @@
+// Choosing one's own password, shown before anything else while the password is one an admin chose
+// (a new user, a reset); the server refuses everything else until then. The rule is the server's:
+// it is stated here in words, and a refusal is shown at its field.
+import { useState, type FormEvent } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useI18n } from '../i18n/index.tsx';
+import { useSignOut, type Me } from '../app/session.ts';
+import { api, errorInfo } from '../app/trpc.ts';
+import { signInError } from './LoginPage.tsx';
+
+export function ChangePasswordPage({ me }: { me: Me }) {
+  const { t } = useI18n();
+  const qc = useQueryClient();
+  const signOut = useSignOut();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (next !== confirm) return setError(t('auth.changePassword.mismatch'));
+    setBusy(true);
+    setError(null);
+    try {
+      await api.auth.changePassword.mutate({ current, next });
+      await qc.invalidateQueries();
+    } catch (err) {
+      const fields = errorInfo(err).fieldErrors ?? {};
+      setError(
+        signInError(t, err) ??
+          ('current' in fields ? t('auth.changePassword.wrongCurrent') : 'next' in fields ? `${t('auth.changePassword.weak')} ${t('auth.changePassword.rule')}` : errorInfo(err).message),
+      );
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main id="main" className="login" data-testid="change-password">
+      <h1>{t('auth.changePassword.title')}</h1>
+      <p>
+        {me.user.displayName} · {t('auth.changePassword.required')}
+      </p>
+      <form onSubmit={submit} aria-label={t('auth.changePassword.title')}>
+        <input type="text" name="username" autoComplete="username" value={me.user.username} readOnly hidden />
+        <label>
+          {t('auth.changePassword.current')}
+          <input name="current" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} required autoFocus />
+        </label>
+        <label>
+          {t('auth.changePassword.next')}
+          <input name="next" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} required minLength={8} aria-describedby="password-rule" />
+        </label>
+        <label>
+          {t('auth.changePassword.confirm')}
+          <input name="confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} required />
+        </label>
+        <p id="password-rule" className="muted">
+          {t('auth.changePassword.rule')}
+        </p>
+        {error && (
+          <p role="alert" className="error-box">
+            {error}
+          </p>
+        )}
+        <div className="buttons">
+          <button type="submit" disabled={busy}>
+            {t('auth.changePassword.submit')}
+          </button>
+          <button type="button" className="secondary" onClick={signOut}>
+            {t('common.signOut')}
+          </button>
+        </div>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,41 @@
+// What checks values against JSON Schemas on the server and in the CLI: Ajv, which compiles each
+// schema into a JavaScript function — fast, and the engine checks every event's payload with it.
+// The web app gets engine/schemaBackend.browser.ts in its place (package.json "imports",
+// condition "browser"): the same checks and the same error objects, without compiling code at run
+// time, so the page's Content-Security-Policy needs no 'unsafe-eval'.
+import { Ajv, type ErrorObject, type Options } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import flowSchema from '../flows/flow.schema.json' with { type: 'json' };
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** The key of JSON Schema draft-07's meta-schema in Ajv. */
+export const DRAFT7 = 'http://json-schema.org/draft-07/schema';
+
+/** Errors of a value against a schema (Ajv's error objects), or null when it is valid. */
+export type SchemaCheck = (value: unknown) => ErrorObject[] | null;
+
+/** The one Ajv setup: every error, formats checked (ajv-formats), labels (`x-en`) and personal marks (`x-personal`) allowed. */
+export function createAjv(options: Options = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true, ...options });
+  addFormats(ajv);
+  ajv.addKeyword({ keyword: 'x-en', schemaType: 'object' });
+  // A field's personal kind (see personal.ts): an annotation, checked by validateFlow.
+  ajv.addKeyword({ keyword: 'x-personal', schemaType: 'string' });
+  return ajv;
+}
+
+const shared = createAjv();
+
+/** Compiles a schema; throws an Error saying why when it is not a usable JSON Schema. */
+export function compileCheck(schema: unknown): SchemaCheck {
+  const fn = shared.compile(schema as object);
+  return (value) => (fn(value) ? null : (fn.errors ?? []));
+}
+
+const flowShape = createAjv().compile(flowSchema);
+
+/** A flow file against the flow language's schema (flows/flow.schema.json). */
+export function checkFlowShape(value: unknown): ErrorObject[] | null {
+  return flowShape(value) ? null : (flowShape.errors ?? []);
+}

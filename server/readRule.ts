@@ -1,0 +1,110 @@
+// Who may read a matter (need-to-know): the one rule every read of an instance obeys, and the
+// query-side form of it that lists use. Reading follows a person's part in the matter, not their
+// presence in the village.
+//
+// Contract of readAccess(user, village, flow, matter):
+// - `village` is the matter's village, `flow` the flow version it runs on now, `matter.startedBy`
+//   who started it. The answer is { read: false } or { read: true, as } where `as` is the first of:
+//   - 'participant': the user holds, in the matter's village (or township-wide), a role the flow
+//     makes a reader (engine readerRoles: step holders, electorates, then the flow's `readers` or
+//     else every role a transition names), other than an own-matter role;
+//   - 'subject': the user started it (an applicant who applied, a villager who reported);
+//   - 'oversight': the user holds a township oversight role (OVERSIGHT_ROLES) for the village;
+//   - 'auditor': the user is an auditor for the village.
+// - Own-matter roles (OWN_MATTER_ROLES: villager, applicant) are held by everyone a matter may be
+//   about: holding one reads one's own matters only, never another's, whatever the flow says.
+// - Nothing outside the user's township is ever readable. A matter one may not read answers
+//   NOT_FOUND, exactly like a missing one; lists leave it out. The public board is not governed
+//   here: what a flow discloses is public by design.
+// Callers that decide what a reader sees inside a matter (masking, ballots) take `as` from here and
+// must not re-derive who reads.
+import { readerRoles, type CompiledFlow, type Flow, type InstanceSnapshot } from '../engine/index.ts';
+import { rolesIn } from './scope.ts';
+import type { InboxScope, ReadScope, Role, User, Village } from './store/types.ts';
+
+export type ReadAs = 'participant' | 'subject' | 'oversight' | 'auditor';
+export type ReadAccess = { read: true; as: ReadAs } | { read: false };
+
+/** Township roles that oversee every matter of the township's villages (auditors read apart). */
+export const OVERSIGHT_ROLES: readonly Role[] = ['township_admin', 'township_reviewer'];
+/** Roles everyone a matter may be about holds: they read their own matters only. */
+export const OWN_MATTER_ROLES: readonly Role[] = ['villager', 'applicant'];
+
+const readersCache = new WeakMap<Flow, Set<string>>();
+/** The roles that read every matter of the flow as participants. */
+function participantRoles(flow: Flow): Set<string> {
+  let set = readersCache.get(flow);
+  if (!set) readersCache.set(flow, (set = new Set(readerRoles(flow).filter((r) => !OWN_MATTER_ROLES.includes(r as Role)))));
+  return set;
+}
+
+/** Whether `user` may read a matter of `flow` in `village` started by `matter.startedBy`, and as what. */
+export function readAccess(user: User, village: Village, flow: Flow, matter: { startedBy: string }): ReadAccess {
+  const roles = rolesIn(user, village);
+  if (roles.length === 0) return { read: false };
+  const readers = participantRoles(flow);
+  if (roles.some((r) => readers.has(r))) return { read: true, as: 'participant' };
+  if (matter.startedBy === user.id) return { read: true, as: 'subject' };
+  if (roles.some((r) => OVERSIGHT_ROLES.includes(r))) return { read: true, as: 'oversight' };
+  if (roles.includes('auditor')) return { read: true, as: 'auditor' };
+  return { read: false };
+}
+
+/**
+ * Whether the user may send an event to a matter they may not read: they hold a role the current
+ * step takes an event from (a villager objecting to a posted notice, say). The engine still decides
+ * whether the event is allowed; this only keeps such a matter from being NOT_FOUND to its actor.
+ */
+export function actsNow(user: User, village: Village, compiled: CompiledFlow, snapshot: InstanceSnapshot): boolean {
+  if (snapshot.status === 'done') return false;
+  const state = compiled.flow.states[snapshot.state];
+  if (!state) return false;
+  const takes = new Set(state.roles ?? []);
+  for (const t of Object.values(state.on ?? {}).flat()) if (typeof t !== 'string') for (const r of t.roles ?? []) takes.add(r);
+  if (state.vote?.mode === 'ballot') takes.add(state.vote.electorate);
+  return rolesIn(user, village).some((r) => r !== 'auditor' && takes.has(r));
+}
+
+/**
+ * The matters a user may read, as a list query takes it (see ReadScope): built once per request from
+ * the township's published flow versions, the same answer readAccess gives row by row. Villages
+ * where the user oversees or audits are whole clauses; elsewhere the versions whose flows make one
+ * of the user's roles a reader; and everywhere the user holds a role, what they started.
+ */
+export function readScope(user: User, villages: Village[], versions: { id: number; flow: Flow }[]): ReadScope {
+  const groups = new Map<string, { villageIds: string[]; flowVersionIds: number[] | null }>();
+  const villageIds: string[] = [];
+  for (const village of villages) {
+    const roles = rolesIn(user, village);
+    if (roles.length === 0) continue;
+    villageIds.push(village.id);
+    let ids: number[] | null;
+    if (roles.some((r) => OVERSIGHT_ROLES.includes(r) || r === 'auditor')) ids = null;
+    else ids = versions.filter((v) => roles.some((r) => participantRoles(v.flow).has(r))).map((v) => v.id);
+    if (ids && ids.length === 0) continue;
+    const key = ids ? ids.join(',') : '*';
+    const group = groups.get(key);
+    if (group) group.villageIds.push(village.id);
+    else groups.set(key, { villageIds: [village.id], flowVersionIds: ids });
+  }
+  return { villageIds, clauses: [...groups.values()], startedBy: user.id };
+}
+
+/**
+ * The inbox's scopes: one per role the user acts with where they hold it. A task waits on a role
+ * that holds its step, so that role reads the matter, except an own-matter role: its tasks count
+ * only in matters the user started.
+ */
+export function inboxScopes(user: User): InboxScope[] {
+  return user.roles
+    .filter((g) => g.role !== 'auditor')
+    .map((g) => ({ townshipId: user.townshipId, villageId: g.villageId, role: g.role, ...(OWN_MATTER_ROLES.includes(g.role) ? { startedBy: user.id } : {}) }));
+}
+
+/**
+ * The villages whose every matter the user reads (oversight, audit): what township figures count.
+ * Figures are over whole villages, never over the part of a village one participant may read.
+ */
+export function wholeVillageIds(scope: ReadScope): string[] {
+  return scope.clauses.filter((c) => c.flowVersionIds === null).flatMap((c) => c.villageIds);
+}

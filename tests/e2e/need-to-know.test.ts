@@ -1,0 +1,59 @@
+// Need-to-know in the browser: a villager signed in sees their own matters only, in the inbox and
+// in 全部事项 (All matters), and a 低保 file of the village is, to them, a matter that does not
+// exist; the committee member who handles it reads it.
+import { describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { browserSuite, shot, signIn } from './browser.ts';
+
+const env = browserSuite();
+/** The seeded 低保 file's title (the applicant's name is personal, so it names the household's file number). */
+const DIBAO = '最低生活保障审核确认：东坪村 QS-2026-0117';
+
+describe('need-to-know', () => {
+  it("a villager's inbox and matter list hold their own matters only", async () => {
+    const page = await env.browser.newPage();
+    await signIn(page, env.s.url, 'dongping.villager', DEMO_PASSWORD);
+    await page.getByRole('heading', { name: '我的待办' }).waitFor();
+    // Nothing waits on them: not the village's proposals, nor anyone's 低保 or services.
+    await page.getByText('没有等待您处理的事项').waitFor();
+
+    // They report an incident (网格事件) themselves: it is theirs, and waits on them.
+    const api = await env.s.as('dongping.villager');
+    const mine = await api.instances.start.mutate({ villageId: 'dongping', flowId: 'grid-incident', title: '东坪村：村口垃圾堆放' });
+    await page.reload();
+    const inbox = page.getByTestId('inbox');
+    await inbox.waitFor();
+    expect(await inbox.locator('li').allInnerTexts()).toEqual([expect.stringContaining('东坪村：村口垃圾堆放')]);
+    await shot(page, 'need-to-know-inbox');
+
+    await page.getByRole('link', { name: '全部事项' }).click();
+    await page.getByRole('heading', { name: '全部事项' }).waitFor();
+    const rows = page.locator('table.table tbody tr');
+    await page.locator('table.table').waitFor();
+    // The incident they reported earlier (seeded) and the new one; nothing else of 东坪村.
+    const titles = (await rows.locator('td:first-child').allInnerTexts()).sort();
+    expect(titles).toEqual(['东坪村：村口垃圾堆放', '东坪村：网格事件'].sort());
+    expect(await page.getByText(DIBAO).count()).toBe(0);
+    await shot(page, 'need-to-know-list');
+
+    // Opening the 低保 file by its address: the same answer as a matter that does not exist.
+    await page.goto(`${env.s.url}/instances/demo-dongping-dibao`);
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').innerText()).toContain('does not exist');
+    expect(await page.content()).not.toContain('QS-2026-0117');
+    // Their own matter opens.
+    await page.goto(`${env.s.url}/instances/${mine.id}`);
+    await page.getByRole('heading', { name: '东坪村：村口垃圾堆放' }).waitFor();
+    await page.close();
+  });
+
+  it('the committee member who handles 低保 reads the file', async () => {
+    const page = await env.browser.newPage();
+    await signIn(page, env.s.url, 'dongping.committee', DEMO_PASSWORD);
+    await page.goto(`${env.s.url}/instances`);
+    await page.locator('table.table').waitFor();
+    await page.getByRole('link', { name: DIBAO }).click();
+    await page.getByRole('heading', { name: DIBAO }).waitFor();
+    await page.close();
+  });
+});
