@@ -35,6 +35,13 @@ export function describeItem(flow: Flow, pointer: string, value: unknown) {
   return item;
 }
 
+/** The roles a notice's step accepts an objection from (its OBJECT transitions), none if it takes none. */
+export function objectionRoles(flow: Flow, state: string): string[] {
+  const on = flow.states[state]?.on?.OBJECT;
+  if (!on) return [];
+  return [...new Set((Array.isArray(on) ? on : [on]).flatMap((t) => (typeof t === 'string' ? [] : (t.roles ?? []))))];
+}
+
 export async function villageBoard(runtime: Runtime, villageId: string) {
   const { store } = runtime;
   const village = await runtime.village(villageId);
@@ -59,6 +66,8 @@ export async function villageBoard(runtime: Runtime, villageId: string) {
       from: d.from,
       until: d.until,
       recordHash: d.recordHash,
+      // Whether a signed-in villager may object here (the step takes OBJECT), and who may.
+      objection: objectionRoles(flow, d.state).length > 0,
       items: Object.entries(d.items).map(([pointer, value]) => describeItem(flow, pointer, value)),
     });
   }

@@ -48,7 +48,7 @@ export function createAppServer(runtime: Runtime, opts: AppServerOptions = {}): 
     },
   });
   const web = opts.webRoot && existsSync(opts.webRoot) ? staticFiles(resolve(opts.webRoot)) : null;
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
     const info = { id: randomUUID() } as { id: string; userId?: string };
     trackRequest(req, info);
@@ -93,4 +93,11 @@ export function createAppServer(runtime: Runtime, opts: AppServerOptions = {}): 
     }
     web.serve(req, res, url.pathname);
   });
+  // An idle keep-alive connection is closed by the server only well after any client would have
+  // stopped reusing it (fetch/undici: 4 s; proxies: about a minute). With Node's default of 5 s a
+  // busy event loop let the two cross: a request sent on a socket the server was closing failed
+  // with ECONNRESET (seen in the test suite under load).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
 }

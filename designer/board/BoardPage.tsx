@@ -1,12 +1,14 @@
 // The public disclosure board (公开栏), no sign-in: pick a village, read what it discloses now
 // (each notice with its items, its period and a QR code of its record hash, so a printed notice
 // can be checked against the board) and what it disclosed before. Prints one notice per page.
-import { useQuery } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearch } from 'wouter';
 import type { Text } from '../../engine/types.ts';
 import { Preferences } from '../app/Layout.tsx';
 import { api } from '../app/trpc.ts';
-import { formatTime, Query } from '../app/ui.tsx';
+import { useMe } from '../app/session.ts';
+import { ErrorBox, formatTime, Query } from '../app/ui.tsx';
 import { isVoteResult, useFieldLabel, ValueView, type Labeler } from '../audit/Values.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { QrCode } from './QrCode.tsx';
@@ -63,10 +65,19 @@ function VillageBoard({ villageId }: { villageId: string }) {
   return <Query q={q}>{(board) => <BoardView board={board} />}</Query>;
 }
 
+/** An objection just sent: said above the notices, since the objected notice leaves the board. */
+type Objected = { title: string; at: string };
+
 function BoardView({ board }: { board: Board }) {
   const { t, text } = useI18n();
+  const [objected, setObjected] = useState<Objected | null>(null);
   return (
     <div data-testid="board" data-village={board.village.id}>
+      {objected && (
+        <p role="status" className="panel notice-objection-sent">
+          <strong>{objected.title}</strong> {t('board.objectSent', { time: formatTime(objected.at) })}
+        </p>
+      )}
       <div className="board-title">
         <div>
           <h1>{t('board.villageBoard', { village: board.village.name })}</h1>
@@ -85,7 +96,7 @@ function BoardView({ board }: { board: Board }) {
         {board.current.length === 0 ? (
           <p className="panel">{t('board.noCurrent')}</p>
         ) : (
-          board.current.map((n) => <NoticeView key={n.id} notice={n} village={board.village.name} />)
+          board.current.map((n) => <NoticeView key={n.id} notice={n} village={board.village.name} onObjected={setObjected} />)
         )}
       </section>
       <section aria-labelledby="past-title" className="panel board-past">
@@ -146,7 +157,7 @@ function itemLabeler(item: Item, text: (t: Text) => string): Labeler {
   };
 }
 
-function NoticeView({ notice, village }: { notice: Notice; village: string }) {
+function NoticeView({ notice, village, onObjected }: { notice: Notice; village: string; onObjected: (o: Objected) => void }) {
   const { t, text } = useI18n();
   const fieldLabel = useFieldLabel();
   const itemLabel = (item: Item) => {
@@ -187,6 +198,71 @@ function NoticeView({ notice, village }: { notice: Notice; village: string }) {
           <p className="small muted">{t('board.objections')}</p>
         </div>
       </footer>
+      {notice.objection && <Objection notice={notice} onObjected={onObjected} />}
     </article>
+  );
+}
+
+/** Raising an objection to a notice online: for a signed-in person; others are asked to sign in. */
+function Objection({ notice, onObjected }: { notice: Notice; onObjected: (o: Objected) => void }) {
+  const { t } = useI18n();
+  const me = useMe();
+  const qc = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [contact, setContact] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  if (!me.data) {
+    return (
+      <p className="notice-objection no-print">
+        <Link href="/login">{t('board.objectSignIn')}</Link>
+      </p>
+    );
+  }
+  if (!open) {
+    return (
+      <p className="notice-objection no-print">
+        <button type="button" onClick={() => setOpen(true)}>
+          {t('board.object')}
+        </button>
+      </p>
+    );
+  }
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await api.board.object.mutate({ instanceId: notice.instanceId, reason, contact: contact.trim() || undefined });
+      onObjected({ title: notice.title, at: answer.at });
+      // The objection takes the notice off the board (its step moves on): show the board as it is now.
+      await qc.invalidateQueries({ queryKey: ['board'] });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form className="notice-objection no-print" onSubmit={submit} aria-label={t('board.objectTitle', { title: notice.title })}>
+      <label>
+        {t('board.objectReason')}
+        <textarea name="reason" value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={5000} rows={3} />
+      </label>
+      <label>
+        {t('board.objectContact')}
+        <input name="contact" value={contact} onChange={(e) => setContact(e.target.value)} maxLength={200} />
+      </label>
+      {error !== null && <ErrorBox error={error} />}
+      <div className="actions">
+        <button type="submit" disabled={busy || !reason.trim()}>
+          {t('board.objectSend')}
+        </button>
+        <button type="button" className="secondary" onClick={() => setOpen(false)}>
+          {t('board.objectCancel')}
+        </button>
+      </div>
+    </form>
   );
 }

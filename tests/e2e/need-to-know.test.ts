@@ -56,4 +56,34 @@ describe('need-to-know', () => {
     await page.getByRole('heading', { name: DIBAO }).waitFor();
     await page.close();
   });
+
+  it('a villager objects to a notice from the board, without reading the matter', async () => {
+    const board = await env.s.anonymous().board.village.query({ villageId: 'dongping' });
+    const notice = board.current.find((n) => n.objection);
+    expect(notice, 'a seeded notice of 东坪村 that takes objections').toBeDefined();
+    const page = await env.browser.newPage();
+    // Not signed in: asked to sign in, no form.
+    await page.goto(`${env.s.url}/board/dongping`);
+    const card = page.locator(`[data-testid="notice"][data-hash="${notice!.recordHash}"]`);
+    await card.getByRole('link', { name: '登录后可在网上提出异议' }).waitFor();
+    expect(await card.getByRole('button', { name: '提出异议' }).count()).toBe(0);
+
+    await signIn(page, env.s.url, 'dongping.villager', DEMO_PASSWORD);
+    await page.goto(`${env.s.url}/board/dongping`);
+    await card.getByRole('button', { name: '提出异议' }).click();
+    await card.getByLabel('异议内容').fill('公示的预算与村民代表会议通过的数额不一致，请核实。');
+    await shot(page, 'board-objection-form');
+    await card.getByRole('button', { name: '提交异议' }).click();
+    await page.getByRole('status').filter({ hasText: '异议已提交' }).waitFor();
+    await shot(page, 'board-objection-sent');
+
+    // Recorded in the matter's history as the villager's objection, which the auditor reads.
+    const history = await (await env.s.as('qs.auditor')).audit.history.query({ id: notice!.instanceId });
+    const last = history.at(-1)!;
+    expect(last).toMatchObject({ type: 'OBJECT', actor: { id: expect.any(String), role: 'villager' }, payload: { reason: '公示的预算与村民代表会议通过的数额不一致，请核实。' } });
+    // The villager still cannot read the matter itself.
+    const villager = await env.s.as('dongping.villager');
+    await expect(villager.instances.get.query({ id: notice!.instanceId })).rejects.toThrow(/does not exist/);
+    await page.close();
+  });
 });

@@ -179,6 +179,7 @@ const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'catalogue.exportCsv': (c) => c.catalogue.exportCsv.query(),
   'catalogue.importCsv': (c) => c.catalogue.importCsv.mutate({ csv: CATALOGUE_CSV }),
   'migrations.plan': (c) => c.migrations.plan.query({ toVersionId: 1 }),
+  'board.object': (c) => c.board.object.mutate({ instanceId: 'demo-dongping-road', reason: '匿名异议' }),
   'migrations.migrate': (c) => c.migrations.migrate.mutate({ instanceId: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), toVersionId: 1 }),
   'personal.reveal': (c) => c.personal.reveal.mutate({ id: 'demo-dongping-dibao', commitment: SOME_COMMITMENT }),
   'personal.erase': (c) => c.personal.erase.mutate({ id: 'demo-dongping-dibao' }),
@@ -796,3 +797,19 @@ describe('need-to-know: who reads a matter of their own village', () => {
     await expectDenied(async () => (await as('qs.caseworker')).stats.overview.query(), 'FORBIDDEN');
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Objections from the board: only from someone the notice's step takes one from
+// ---------------------------------------------------------------------------------------------
+describe('board.object', () => {
+  it.each(['xiling.villager', 'ht.admin', 'dongping.clerk'])('%s objecting to a 东坪村 notice is refused and changes nothing', async (user) => {
+    const notice = (await s.anonymous().board.village.query({ villageId: 'dongping' })).current.find((n) => n.objection)!;
+    expect(notice).toBeDefined();
+    const c = await as(user);
+    // Another village's villager and another township's admin: no such matter for them. The
+    // clerk reads the matter but is not among those the notice takes objections from.
+    const code = user === 'dongping.clerk' ? 'FORBIDDEN' : 'NOT_FOUND';
+    await expectDenied(() => c.board.object.mutate({ instanceId: notice.instanceId, reason: '越权异议' }), code, { instance: notice.instanceId });
+  });
+});
+

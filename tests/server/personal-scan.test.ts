@@ -108,6 +108,7 @@ describe('no response to a role without the right carries a personal value', () 
       'audit.log': [undefined, { limit: 1000 }],
       'board.villages': [{ townshipId: 'qingshan' }],
       'board.village': villages.map((villageId) => ({ villageId })),
+      'board.object': [{ instanceId: 'nope', reason: 'nope' }],
       'stats.overview': [undefined],
       'stats.exportCsv': [undefined],
       'catalogue.list': [undefined],
