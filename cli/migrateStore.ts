@@ -12,6 +12,7 @@ import { verifyDatabase } from '../server/backup.ts';
 import { PgStore } from '../server/store/pg/index.ts';
 import { MIGRATIONS as PG_MIGRATIONS, overviewBackfill } from '../server/store/pg/migrations.ts';
 import { isPostgresUrl, describeStore } from '../server/store/open.ts';
+import { calendarOfRow } from '../server/store/calendars.ts';
 import * as rows from '../server/store/sqlite/rows.ts';
 import { CliError } from './io.ts';
 import type { Out } from './villageflow.ts';
@@ -49,6 +50,10 @@ const TABLES: { name: string; order: string; renumber?: boolean; optional?: bool
   { name: 'audit_log', order: 'id', renumber: true },
   { name: 'catalogue_items', order: 'id' },
   { name: 'catalogue_starts', order: 'instance_id' },
+  // Only in files whose schema has them (the calendar migration); content-addressed, so only the
+  // versions the target lacks are copied (it holds the baseline already).
+  { name: 'calendar_versions', order: 'hash', optional: true },
+  { name: 'calendar_adoptions', order: 'id', renumber: true, optional: true },
   // Open secret votes' ballots (schema version 7), in ballot-id order: no order of casting moves with them.
   { name: 'ballot_box', order: 'instance_id, ballot_id', optional: true },
 ];
@@ -107,6 +112,10 @@ export async function moveToPostgres(sqlitePath: string, url: string): Promise<M
       for (const table of TABLES) {
         if (table.optional && !present.has(table.name)) continue;
         let list = all(table.name, table.order);
+        if (table.name === 'calendar_versions') {
+          const have = new Set(((await c.query('SELECT hash FROM calendar_versions WHERE hash = ANY($1)', [list.map((r) => r.hash)])).rows as Row[]).map((r) => r.hash));
+          list = list.filter((r) => !have.has(r.hash));
+        }
         if (table.name === 'flow_versions') {
           const made = await insertAll(c, table.name, list.map(({ id: _id, ...r }) => r), 'id');
           list.forEach((r, i) => versionIds.set(r.id as number, made[i]!.id as number));
@@ -132,7 +141,9 @@ export async function moveToPostgres(sqlitePath: string, url: string): Promise<M
       const moved = (await c.query('SELECT id, seq, head FROM instances WHERE id = ANY($1) ORDER BY id', [all('instances', 'id').map((i) => i.id)])).rows as Row[];
       for (const i of moved) {
         const chain = ((await c.query('SELECT * FROM history WHERE instance_id = $1 ORDER BY seq', [i.id])).rows as Row[]).map(rows.record);
-        const result = verify((hash: string) => compiled.get(hash), chain, { head: i.head as string });
+        const named = [...new Set(chain.flatMap((r) => r.calendars ?? []))];
+        const calendars = named.length ? ((await c.query('SELECT hash, json FROM calendar_versions WHERE hash = ANY($1)', [named])).rows as Row[]).map(calendarOfRow) : [];
+        const result = verify((hash: string) => compiled.get(hash), chain, { head: i.head as string, calendars });
         if (!result.ok) throw new MigrateStoreError(`instance ${String(i.id)}, record ${result.seq}, as copied: ${result.reason}; nothing was copied`);
         if (chain.length !== i.seq) throw new MigrateStoreError(`instance ${String(i.id)} is at record ${String(i.seq)} but ${chain.length} records were copied; nothing was copied`);
         records += chain.length;

@@ -2,7 +2,7 @@
 // hashes are pinned; `villageflow runs` replays them, `--write` pins what the engine gives now.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { simulate, type FlowEvent } from '../engine/index.ts';
+import { baselineCalendar, simulate, type FlowEvent } from '../engine/index.ts';
 import { FLOWS_DIR } from './generate-types.ts';
 import { loadFlow } from './flows.ts';
 import { CliError, readJson } from './io.ts';
@@ -33,7 +33,8 @@ export function loadRun(file: string): GoldenRun {
 export function checkRun(file: string, write: boolean): string[] {
   const run = loadRun(file);
   const compiled = loadFlow(join(FLOWS_DIR, run.flow));
-  const steps = simulate(compiled, run.events);
+  // On the calendar the designer simulates on: the baseline years, provisional ones beyond.
+  const steps = simulate(compiled, run.events, { calendar: baselineCalendar() });
   const final = steps.at(-1)!.snapshot.state;
   const hashes = steps.map((s) => s.record.hash);
   if (write) {

@@ -1,5 +1,5 @@
 // The villageflow command line: validate, simulate and verify flows and histories.
-import { EngineError, SimulationError, compileFlow, simulate, verify, verifyPersonal, type CompiledFlow, type FlowEvent, type HistoryRecord, type PersonalValue } from '../engine/index.ts';
+import { EngineError, SimulationError, baselineVersions, compileFlow, simulate, verify, verifyPersonal, versionIntact, type CalendarVersion, type CompiledFlow, type FlowEvent, type HistoryRecord, type PersonalValue } from '../engine/index.ts';
 import { flowFileIssues, loadFlow } from './flows.ts';
 import { CliError, pointerText, readJson } from './io.ts';
 import { generateTypes, bundledFlowFiles } from './generate-types.ts';
@@ -13,8 +13,9 @@ useNodeCrypto();
 const USAGE = `usage:
   villageflow validate FILE...             check flow files
   villageflow simulate FLOW EVENTS         run events (a JSON array) and print the history
-  villageflow verify FLOW... HISTORY [--head HASH]
+  villageflow verify FLOW... HISTORY [--head HASH] [--calendars FILE]
   villageflow verify BUNDLE [--head HASH]  check a history's hash chain by re-executing it
+                                           (--calendars: a JSON list of the calendar versions its records name)
   villageflow types                        generate flows/types and engine/precompiled.generated.js
   villageflow check                        validate bundled flows, golden runs and generated files
   villageflow runs [--write]               replay golden runs (--write pins their hashes)
@@ -25,7 +26,11 @@ const USAGE = `usage:
                                            verify every instance's chain, then put BACKUP in place
   villageflow restore --from BACKUP --check verify a backup only
   villageflow migrate-store --from sqlite:FILE --to postgres://…
-                                           move the townships of an SQLite database to PostgreSQL, verifying every chain`;
+                                           move the townships of an SQLite database to PostgreSQL, verifying every chain
+  villageflow calendar import FILE [--title T] [--number N] [--check] [--db FILE] [--township ID] [--as NAME]
+                                           check a year's official holiday schedule (holiday-cn JSON) and adopt it
+  villageflow calendar show YEAR [--db FILE] [--township ID]
+                                           print a year's working-day calendar (official or provisional)`;
 
 export type Out = { out: (line: string) => void; err: (line: string) => void };
 
@@ -66,16 +71,32 @@ function cmdSimulate(args: string[], io: Out): number {
   }
 }
 
+/** Calendar versions from a file; one whose content does not give its hash is left out (a record naming it then fails, naming it). */
+function calendarList(file: string, list: unknown, at: string, io: Out): CalendarVersion[] {
+  if (!Array.isArray(list)) throw new CliError(`${file}: ${at ? `${at} must be` : 'must be'} a list of calendar versions`);
+  return list.filter((v: unknown, i) => {
+    const ok = v !== null && typeof v === 'object' && versionIntact(v as CalendarVersion);
+    if (!ok) io.err(`${file}: ${at ? `${at}/` : ''}${i} does not match its hash; it is not used`);
+    return ok;
+  }) as CalendarVersion[];
+}
+
 function cmdVerify(args: string[], io: Out): number {
   const headAt = args.indexOf('--head');
   let head = headAt >= 0 ? args[headAt + 1] : undefined;
   if (headAt >= 0 && !head) throw new CliError('--head needs a HASH');
-  const files = headAt >= 0 ? args.filter((_, i) => i !== headAt && i !== headAt + 1) : args;
+  const calendarsAt = args.indexOf('--calendars');
+  const calendarsFile = calendarsAt >= 0 ? args[calendarsAt + 1] : undefined;
+  if (calendarsAt >= 0 && !calendarsFile) throw new CliError('--calendars needs a FILE');
+  const files = args.filter((_, i) => !(headAt >= 0 && (i === headAt || i === headAt + 1)) && !(calendarsAt >= 0 && (i === calendarsAt || i === calendarsAt + 1)));
   let compiled: CompiledFlow[];
   let history: unknown;
   let personal: unknown;
+  // The baseline years are in every villageflow; a bundle brings every other version its records name.
+  const calendars: CalendarVersion[] = [...baselineVersions()];
   if (files.length === 1) {
-    const bundle = readJson(files[0]!) as { flow?: unknown; flows?: unknown; history?: unknown };
+    const bundle = readJson(files[0]!) as { flow?: unknown; flows?: unknown; history?: unknown; calendars?: unknown };
+    if (calendarsFile !== undefined) throw new CliError('a bundle carries its calendar versions; --calendars is for FLOW... HISTORY');
     if (!bundle || typeof bundle !== 'object' || !bundle.flow || !bundle.history) {
       throw new CliError(`${files[0]}: a bundle is { "flow": {...}, "history": [...] }`);
     }
@@ -92,6 +113,7 @@ function cmdVerify(args: string[], io: Out): number {
     if (personal !== undefined && (!Array.isArray(personal) || !personal.every((v) => v && typeof v === 'object' && typeof v.seq === 'number' && typeof v.pointer === 'string' && typeof v.salt === 'string'))) {
       throw new CliError(`${files[0]}: "personal" is a list of { "seq", "pointer", "value", "salt" }`);
     }
+    if (bundle.calendars !== undefined) calendars.push(...calendarList(files[0]!, bundle.calendars, 'calendars', io));
     // An exported bundle names the head the server held; it stands in for --head when none is given.
     const exportedHead = (bundle as { instance?: { head?: unknown } }).instance?.head;
     if (head === undefined && typeof exportedHead === 'string') head = exportedHead;
@@ -99,13 +121,14 @@ function cmdVerify(args: string[], io: Out): number {
     // FLOW... HISTORY: a migrated history needs every version it ran on.
     compiled = files.slice(0, -1).map(loadFlow);
     history = readJson(files.at(-1)!);
+    if (calendarsFile !== undefined) calendars.push(...calendarList(calendarsFile, readJson(calendarsFile), '', io));
   } else {
     throw new CliError('verify needs FLOW... and HISTORY, or one BUNDLE');
   }
   if (!Array.isArray(history) || history.length === 0) throw new CliError('HISTORY must be a non-empty JSON array of records');
   // One version keeps verify's own wording ("does not start this flow version").
   const flows = compiled.length === 1 ? compiled[0]! : compiled;
-  const result = verify(flows, history as HistoryRecord[], { head });
+  const result = verify(flows, history as HistoryRecord[], { head, calendars });
   if (!result.ok) {
     io.err(`record ${result.seq} failed: ${result.reason}`);
     return 1;
@@ -175,6 +198,8 @@ export async function main(argv: string[], io: Out): Promise<number> {
         return await (await import('./backup.ts')).cmdBackup(args, io);
       case 'restore':
         return (await import('./backup.ts')).cmdRestore(args, io);
+      case 'calendar':
+        return await (await import('./calendar.ts')).cmdCalendar(args, io);
       case 'migrate-store':
         return await (await import('./migrateStore.ts')).cmdMigrateStore(args, io);
       case undefined:

@@ -4,9 +4,10 @@
 import type { CompiledState, CompiledTransition } from './compile.ts';
 import { withKey, withoutKey, withoutKeys } from './immutable.ts';
 import { getAt, setAt } from './pointer.ts';
-import { addPeriod } from './time.ts';
+import type { WorkCalendar } from './calendar.ts';
 import type { PersonalValue } from './personal.ts';
-import type { Actor, InstanceContext, SealedBallot, VoteResult } from './types.ts';
+import { addPeriod, durationOf, workingDue } from './time.ts';
+import type { ActiveTimer, Actor, InstanceContext, Period, SealedBallot, VoteResult } from './types.ts';
 
 export interface MachineEvent {
   type: string;
@@ -26,10 +27,21 @@ export interface MachineEvent {
   input?: { context: InstanceContext; at: string };
 }
 
-export function enterState(context: InstanceContext, event: MachineEvent, state: CompiledState): Partial<InstanceContext> {
+/**
+ * A timer started at `at`. On a recorded calendar a working-day timer keeps what a recompute
+ * needs (see ActiveTimer); on the legacy calendar, and for natural time, only its due time.
+ */
+export function startTimer(at: string, period: Period, calendar: WorkCalendar | undefined): ActiveTimer {
+  if (period.calendar !== 'working' || !calendar?.recorded) return { due: addPeriod(at, period, calendar) };
+  const days = durationOf(period.duration).days;
+  const { due, shift } = workingDue(at, days, calendar);
+  return { due, from: at, days, calendars: shift.calendars! };
+}
+
+export function enterState(context: InstanceContext, event: MachineEvent, state: CompiledState, calendar?: WorkCalendar): Partial<InstanceContext> {
   const at = event.at;
   let timers = context.timers;
-  for (const spec of state.timers) timers = withKey(timers, spec.id, { due: addPeriod(at, spec.periodOf ? spec.periodOf(context.data) : spec.period) });
+  for (const spec of state.timers) timers = withKey(timers, spec.id, startTimer(at, spec.periodOf ? spec.periodOf(context.data) : spec.period, calendar));
   const d = state.config.disclosure;
   const disclosure = d
     ? {
@@ -116,23 +128,24 @@ export function takeTransition(
   source: CompiledState,
   t: CompiledTransition,
   target: CompiledState | undefined,
+  calendar?: WorkCalendar,
 ): InstanceContext {
   const next = Object.assign({}, context);
   if (target) Object.assign(next, leaveState(next, source));
   Object.assign(next, applyTransition(next, event, source, t));
-  if (target) enter(next, event, target);
+  if (target) enter(next, event, target, calendar);
   return next;
 }
 
 /** Entering a state (into `context`, in place), and for a final state XState's exit actions when the machine stops there. */
-function enter(context: InstanceContext, event: MachineEvent, state: CompiledState): void {
-  Object.assign(context, enterState(context, event, state));
+function enter(context: InstanceContext, event: MachineEvent, state: CompiledState, calendar: WorkCalendar | undefined): void {
+  Object.assign(context, enterState(context, event, state, calendar));
   if (state.config.kind === 'final') Object.assign(context, leaveState(context, state));
 }
 
 /** The context an instance starts with: the empty context, entered into the initial state at `at`. */
-export function initialContext(context: InstanceContext, at: string, state: CompiledState): InstanceContext {
+export function initialContext(context: InstanceContext, at: string, state: CompiledState, calendar?: WorkCalendar): InstanceContext {
   const next = Object.assign({}, context);
-  enter(next, { at } as MachineEvent, state);
+  enter(next, { at } as MachineEvent, state, calendar);
   return next;
 }

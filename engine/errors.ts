@@ -21,7 +21,11 @@ export type EngineErrorCode =
   /** The event's time is earlier than the instance's last event. */
   | 'TIME_REVERSED'
   /** The instance data would no longer satisfy the flow's data schema. */
-  | 'DATA_INVALID';
+  | 'DATA_INVALID'
+  /** A calendar year or schedule file is malformed, or refused by the checks (the problems name the dates). */
+  | 'CALENDAR_INVALID'
+  /** A record names a calendar version that was not supplied. */
+  | 'CALENDAR_MISSING';
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;

@@ -121,24 +121,29 @@ export function hashRecord(record: UnsignedRecord): string {
 }
 
 /**
- * hashRecord of `{ seq, type, actor: { id: actorId, role }, at, payload, state, prev }`, for the
- * engine, which builds each record from these parts: no record object to check or take apart.
- * The strings are the engine's own; seq and prev come from a host's snapshot, so they go through
- * the general serialiser (a malformed one still hashes as the reference would).
+ * hashRecord of `{ seq, type, actor: { id: actorId, role }, at, payload, state, prev }` (and
+ * `calendars` when given: the calendar versions the step used), for the engine, which builds each
+ * record from these parts: no record object to check or take apart. A record without calendars
+ * hashes exactly as records always have. The strings are the engine's own; seq and prev come from
+ * a host's snapshot, so they go through the general serialiser (a malformed one still hashes as
+ * the reference would).
  */
 export function hashRecordOf(
   seq: number, type: string, actorId: string, role: string, at: string,
-  payload: Record<string, unknown>, state: string, prev: string | null,
+  payload: Record<string, unknown>, state: string, prev: string | null, calendars?: string[],
 ): string {
   let text: string;
   try {
     text =
       '{"actor":{"id":' + str(actorId) + ',"role":' + str(role) + '},"at":' + str(at) +
+      (calendars === undefined ? '' : ',"calendars":' + serialise(calendars, 1)) +
       ',"payload":' + serialise(payload, 1) + ',"prev":' + (prev === null ? 'null' : serialise(prev, 1)) +
       ',"seq":' + serialise(seq, 1) + ',"state":' + str(state) + ',"type":' + str(type) + '}';
   } catch (error) {
     if (error !== UNUSUAL) throw error;
-    text = canonicalJson({ seq, type, actor: { id: actorId, role }, at, payload, state, prev });
+    const record: Record<string, unknown> = { seq, type, actor: { id: actorId, role }, at, payload, state, prev };
+    if (calendars !== undefined) record.calendars = calendars;
+    text = canonicalJson(record);
   }
   return sha256Hex(text);
 }

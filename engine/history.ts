@@ -3,8 +3,9 @@
 import type { CompiledFlow } from './compile.ts';
 import { EngineError } from './errors.ts';
 import { hashJson, sameJson } from './hash.ts';
+import { calendarLookup, replayCalendar, type CalendarVersion, type CalendarVersions } from './calendar.ts';
 import { MIGRATE, migrate, type FlowRef } from './migrate.ts';
-import { apply, start, type StepResult } from './transition.ts';
+import { apply, start, type StepOptions, type StepResult } from './transition.ts';
 import { commitmentOf, isCommitment, placesOf, replaceAt, type PersonalValue } from './personal.ts';
 import { getAt } from './pointer.ts';
 import type { FlowEvent, HistoryRecord, InstanceSnapshot } from './types.ts';
@@ -56,12 +57,33 @@ export class SimulationError extends Error {
   }
 }
 
+/**
+ * The step options for each record: none for a record that names no calendar versions (the legacy
+ * calendar, as it was made), else a calendar of exactly the versions it names, built once per set.
+ */
+function calendarsFor(versions: CalendarVersions | undefined): (record: HistoryRecord) => StepOptions | undefined {
+  let find: ((hash: string) => CalendarVersion | undefined) | undefined;
+  const built = new Map<string, StepOptions>();
+  return (record) => {
+    const hashes = record.calendars;
+    if (hashes === undefined) return undefined;
+    if (!Array.isArray(hashes)) throw new EngineError('EVENT_INVALID', 'calendars must be a list of calendar version hashes');
+    const key = hashes.join(' ');
+    let options = built.get(key);
+    if (options === undefined) {
+      options = { calendar: replayCalendar(hashes, (find ??= calendarLookup(versions))) };
+      built.set(key, options);
+    }
+    return options;
+  };
+}
+
 /** Runs events from START onwards; returns every step. Throws SimulationError naming the event. */
-export function simulate(compiled: CompiledFlow, events: FlowEvent[]): StepResult[] {
+export function simulate(compiled: CompiledFlow, events: FlowEvent[], options?: StepOptions): StepResult[] {
   const steps: StepResult[] = [];
   events.forEach((event, index) => {
     try {
-      steps.push(index === 0 ? start(compiled, event) : apply(compiled, steps[index - 1]!.snapshot, event));
+      steps.push(index === 0 ? start(compiled, event, options) : apply(compiled, steps[index - 1]!.snapshot, event, options));
     } catch (error) {
       if (error instanceof EngineError) throw new SimulationError(index, error);
       throw error;
@@ -93,8 +115,14 @@ export type VerifyResult =
   | { ok: true; count: number; head: string | null }
   | { ok: false; count: number; seq: number; index: number; reason: string };
 
-/** Rebuilds each snapshot from the flow versions and the records alone (records assumed verified). */
-export function replay(flows: FlowVersions, records: HistoryRecord[]): InstanceSnapshot[] {
+export interface ReplayOptions {
+  /** The calendar versions the records name (a record naming one not supplied fails). */
+  calendars?: CalendarVersions;
+}
+
+/** Rebuilds each snapshot from the flow versions, calendar versions and the records alone (records assumed verified). */
+export function replay(flows: FlowVersions, records: HistoryRecord[], options: ReplayOptions = {}): InstanceSnapshot[] {
+  const calendarOf = calendarsFor(options.calendars);
   // simulate(), keeping only the snapshots: holding every step's record and effects until the
   // end of a long history made the garbage collector copy them around, about a third of the time.
   // Built when a record first names a version: a chain on one version never does.
@@ -109,14 +137,14 @@ export function replay(flows: FlowVersions, records: HistoryRecord[]): InstanceS
       if (index === 0) {
         compiled ??= versionOf((find ??= lookup(flows)), record);
         if (!compiled) throw new EngineError('EVENT_NOT_ALLOWED', notSupplied(record));
-        snapshots.push(start(compiled, event).snapshot);
+        snapshots.push(start(compiled, event, calendarOf(record)).snapshot);
       } else if (record.type === MIGRATE) {
         const to = versionOf((find ??= lookup(flows)), record);
         if (!to) throw new EngineError('EVENT_NOT_ALLOWED', notSupplied(record));
-        snapshots.push(migrate(compiled!, to, snapshots[index - 1]!, event).snapshot);
+        snapshots.push(migrate(compiled!, to, snapshots[index - 1]!, event, calendarOf(record)).snapshot);
         compiled = to;
       } else {
-        snapshots.push(apply(compiled!, snapshots[index - 1]!, event).snapshot);
+        snapshots.push(apply(compiled!, snapshots[index - 1]!, event, calendarOf(record)).snapshot);
       }
     } catch (error) {
       if (error instanceof EngineError) throw new SimulationError(index, error);
@@ -138,6 +166,12 @@ function fail(records: HistoryRecord[], index: number, reason: string): VerifyRe
 
 const RECORD_KEYS = 8;
 
+/** True when two records name the same calendar versions (or neither names any). */
+function sameCalendars(stored: HistoryRecord, made: HistoryRecord): boolean {
+  if (made.calendars === undefined) return !Object.hasOwn(stored, 'calendars');
+  return Object.hasOwn(stored, 'calendars') && sameJson(stored.calendars, made.calendars);
+}
+
 /**
  * sameJson(stored, made, 'hash') for a record the engine has just made (own keys seq, type,
  * actor {id, role}, at, payload, state, prev, hash; strings, a number and null), without its
@@ -146,7 +180,8 @@ const RECORD_KEYS = 8;
  */
 function sameRecord(stored: HistoryRecord, made: HistoryRecord): boolean {
   const proto = Object.getPrototypeOf(stored);
-  if ((proto !== Object.prototype && proto !== null) || Object.keys(stored).length !== RECORD_KEYS) return false;
+  if ((proto !== Object.prototype && proto !== null) || Object.keys(stored).length !== RECORD_KEYS + (made.calendars === undefined ? 0 : 1)) return false;
+  if (!sameCalendars(stored, made)) return false;
   if (!Object.hasOwn(stored, 'hash') || !Object.hasOwn(stored, 'payload')) return false;
   // Scalars, each an own key (Object.prototype has none of these names): equal when identical.
   if (stored.seq !== made.seq || stored.type !== made.type || stored.at !== made.at || stored.state !== made.state || stored.prev !== made.prev) return false;
@@ -168,6 +203,8 @@ export interface VerifyOptions {
    * own payload objects, as snapshots from apply hold the events'.)
    */
   snapshots?: InstanceSnapshot[];
+  /** The calendar versions the records name: a record naming one not supplied fails, naming it. */
+  calendars?: CalendarVersions;
 }
 
 /**
@@ -176,6 +213,7 @@ export interface VerifyOptions {
  */
 export function verify(flows: FlowVersions, records: HistoryRecord[], options: VerifyOptions = {}): VerifyResult {
   const snapshots = options.snapshots;
+  const calendarOf = calendarsFor(options.calendars);
   // Built when a record first names a version: a chain on one version never does.
   let find: ((hash: string) => CompiledFlow | undefined) | undefined;
   const one = isOne(flows) ? flows : undefined;
@@ -203,7 +241,8 @@ export function verify(flows: FlowVersions, records: HistoryRecord[], options: V
     let error: unknown;
     try {
       if (next !== undefined) {
-        made = i === 0 ? start(next, eventOf(r)) : migrating ? migrate(compiled!, next, snapshot!, eventOf(r)) : apply(next, snapshot!, eventToCheck(r));
+        const stepOptions = calendarOf(r);
+        made = i === 0 ? start(next, eventOf(r), stepOptions) : migrating ? migrate(compiled!, next, snapshot!, eventOf(r), stepOptions) : apply(next, snapshot!, eventToCheck(r), stepOptions);
       }
     } catch (e) {
       threw = true;
@@ -228,6 +267,7 @@ export function verify(flows: FlowVersions, records: HistoryRecord[], options: V
     if (next === undefined) return fail(records, i, notSupplied(r));
     if (threw) {
       if (!(error instanceof EngineError)) throw error;
+      if (error.code === 'CALENDAR_MISSING') return fail(records, i, `record ${r.seq} counted working days on a calendar it names: ${error.message}`);
       return fail(records, i, `record ${r.seq} (${r.type}) is not allowed by the flow: ${error.message}`);
     }
     const step: StepResult = made!;

@@ -3,9 +3,14 @@ export type * from './types.ts';
 export { EngineError, FlowInvalidError, type EngineErrorCode } from './errors.ts';
 export { validateFlow } from './validate.ts';
 export { compileFlow, type CompiledFlow, type CompiledState, type CompiledTransition } from './compile.ts';
-export { start, apply, type StepResult } from './transition.ts';
-export { simulate, replay, verify, verifyPersonal, eventOf, SimulationError, type VerifyResult, type VerifyOptions, type FlowVersions, type PersonalVerdict } from './history.ts';
+export { start, apply, staleCalendarYears, type StepResult, type StepOptions } from './transition.ts';
+export { simulate, replay, verify, verifyPersonal, eventOf, SimulationError, type VerifyResult, type VerifyOptions, type ReplayOptions, type FlowVersions, type PersonalVerdict } from './history.ts';
 export { isCommitment, commitmentOf, PERSONAL_KINDS, type PersonalKind, type PersonalValue, type PersonalField, type Commitment } from './personal.ts';
+export {
+  RECALENDAR, WorkCalendar, CalendarInputError, CalendarRefusedError, calendarVersion, versionIntact, checkCalendarYear, provisionalYear, statutoryHolidays, fromHolidayCn,
+  baselineVersions, baselineCalendar, makeWorkCalendar, legacyCalendar, replayCalendar, calendarLookup,
+  type CalendarYear, type CalendarVersion, type CalendarVersions, type CalendarProblem, type CalendarProblemCode, type CalendarSource, type StatutoryHoliday, type WorkdayShift,
+} from './calendar.ts';
 export { planMigration, migrate, migrationEvent, MIGRATE, MIGRATE_ROLE, type MigrationPlan, type MigrationProblem, type MigrationProblemCode, type MigrationRequest, type FlowRef } from './migrate.ts';
 export { hashJson, canonicalJson, setSha256, type Sha256Hex } from './hash.ts';
 export { localizeSchema } from './localize.ts';

@@ -9,7 +9,7 @@ import { EngineError, type EngineErrorCode } from './errors.ts';
 import { compileSchema } from './forms.ts';
 import { hashRecord } from './hash.ts';
 import { isoString, parseTime } from './time.ts';
-import type { StepResult } from './transition.ts';
+import type { StepOptions, StepResult } from './transition.ts';
 import type { Effect, FlowEvent, FlowIssue, HistoryRecord, InstanceContext, InstanceSnapshot } from './types.ts';
 
 /** Only a township administrator moves instances between flow versions. */
@@ -160,7 +160,7 @@ function refuse(code: EngineErrorCode, message: string, issues: FlowIssue[] = []
  * `to`, its record and effects, as apply does for other events. Throws EngineError naming the
  * first problem planMigration finds; the input snapshot is never changed.
  */
-export function migrate(from: CompiledFlow, to: CompiledFlow, snap: InstanceSnapshot, event: FlowEvent): StepResult {
+export function migrate(from: CompiledFlow, to: CompiledFlow, snap: InstanceSnapshot, event: FlowEvent, options?: StepOptions): StepResult {
   if (event === null || typeof event !== 'object' || event.type !== MIGRATE) refuse('EVENT_INVALID', `a migration is a ${MIGRATE} event`);
   const ms = parseTime(event.at);
   if (ms === null) refuse('EVENT_INVALID', `"at" must be an ISO-8601 time with a zone, got ${JSON.stringify(event.at)}`);
@@ -188,10 +188,15 @@ export function migrate(from: CompiledFlow, to: CompiledFlow, snap: InstanceSnap
   const state = to.states.get(landing)!;
   // Leave whatever ran (timers, notice, ballots) and enter the landing state as a transition would.
   const left: InstanceContext = { ...snap.context, timers: {}, disclosure: null, ballots: {}, taken: null };
-  const context: InstanceContext = { ...left, ...enterState(left, { at } as MachineEvent, state) };
+  const calendar = options?.calendar;
+  const context: InstanceContext = { ...left, ...enterState(left, { at } as MachineEvent, state, calendar) };
   const recordPayload: Record<string, unknown> = { from: refOf(from), to: refOf(to), map: { [leaving]: landing } };
   if (p.reason !== undefined) recordPayload.reason = p.reason;
-  const unsigned = { seq: snap.seq + 1, type: MIGRATE, actor: { id: actor.id, role: MIGRATE_ROLE }, at, payload: recordPayload, state: landing, prev: snap.hash };
+  const unsigned: Omit<HistoryRecord, 'hash'> = { seq: snap.seq + 1, type: MIGRATE, actor: { id: actor.id, role: MIGRATE_ROLE }, at, payload: recordPayload, state: landing, prev: snap.hash };
+  if (calendar?.recorded) {
+    const used = [...new Set(Object.values(context.timers).flatMap((t) => Object.values(t.calendars ?? {})))].sort();
+    if (used.length) unsigned.calendars = used;
+  }
   const record: HistoryRecord = { ...unsigned, hash: hashRecord(unsigned) };
   const snapshot: InstanceSnapshot = { flow: refOf(to), state: landing, status: 'active', outcome: null, context, seq: record.seq, hash: record.hash, at };
   return { snapshot, record, effects: effectsOf(snap.context, context, at) };

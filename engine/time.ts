@@ -1,8 +1,9 @@
 // Time arithmetic for timers: ISO-8601 durations on the natural calendar, or counted in Chinese
-// working days (statutory holidays and make-up days from `chinese-days`). All calendar reasoning
-// happens in China time (UTC+8, no daylight saving), because that is the calendar the rules use.
-import chineseDays from 'chinese-days';
+// working days on a WorkCalendar the host passes (calendar.ts; by default the legacy calendar).
+// All calendar reasoning happens in China time (UTC+8, no daylight saving), because that is the
+// calendar the rules use.
 import { parse as parseIso } from 'tinyduration';
+import { legacyCalendar, type WorkCalendar, type WorkdayShift } from './calendar.ts';
 import { getAt } from './pointer.ts';
 import type { Calendar, Deadline, Period } from './types.ts';
 
@@ -187,43 +188,40 @@ export function canonicalTime(text: string): string {
   return isoString(ms);
 }
 
-function chinaDate(ms: number): string {
+/** The China date (YYYY-MM-DD) of epoch ms. */
+export function chinaDate(ms: number): string {
   return isoString(ms + CHINA_OFFSET_MS).slice(0, 10);
 }
 
-// Every timer of every state entered computes a due time, and flows use a handful of durations
-// over a few hundred dates a year: parsing each duration once and asking chinese-days once per
-// (working days, start date) saves most of addPeriod. Both caches are pure (same answer as
-// recomputing) and bounded, so a long-running host does not grow them without limit.
+// Every timer of every state entered computes a due time, and flows use a handful of durations:
+// parsing each once saves most of addPeriod (working-day counts are cached by their calendar).
+// The cache is pure (same answer as recomputing) and bounded.
 const CACHE_LIMIT = 10_000;
 const durations = new Map<string, Duration>();
-const workdayShifts = new Map<string, number>();
 
-function remember<V>(cache: Map<string, V>, key: string, value: V): V {
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(key, value);
-  return value;
-}
-
-function durationOf(text: string): Duration {
-  return durations.get(text) ?? remember(durations, text, parseDuration(text));
-}
-
-/** How many calendar days `days` working days after the China date `startDay` falls. */
-function workdayShift(days: number, startDay: string): number {
-  const key = `${days} ${startDay}`;
-  const cached = workdayShifts.get(key);
+/** parseDuration, cached (the same object for the same text: never change it). */
+export function durationOf(text: string): Duration {
+  const cached = durations.get(text);
   if (cached !== undefined) return cached;
-  const dueDay = chineseDays.findWorkday(days, startDay);
-  return remember(workdayShifts, key, Math.round((Date.parse(dueDay) - Date.parse(startDay)) / 86400_000));
+  if (durations.size >= CACHE_LIMIT) durations.clear();
+  const d = parseDuration(text);
+  durations.set(text, d);
+  return d;
 }
 
-/** When a period that starts at `from` (ISO time) ends. */
-export function addPeriod(from: string, period: Period): string {
+/** A working-day period from `from`: its due time, and the calendar versions it counted on. */
+export function workingDue(from: string, days: number, calendar: WorkCalendar): { due: string; shift: WorkdayShift } {
+  const start = epochMs(from);
+  const shift = calendar.shift(days, chinaDate(start));
+  return { due: isoString(start + shift.days * DAY_MS), shift };
+}
+
+/** When a period that starts at `from` (ISO time) ends; working days count on `calendar`. */
+export function addPeriod(from: string, period: Period, calendar: WorkCalendar = legacyCalendar()): string {
   const start = epochMs(from);
   const d = durationOf(period.duration);
   if (period.calendar === 'working') {
-    return isoString(start + workdayShift(d.days, chinaDate(start)) * DAY_MS);
+    return isoString(start + calendar.shift(d.days, chinaDate(start)).days * DAY_MS);
   }
   // Calendar fields move in China local time; clock fields are exact elapsed time.
   const days = d.weeks * 7 + d.days;
@@ -239,8 +237,8 @@ export function addPeriod(from: string, period: Period): string {
   return isoString(local.getTime() - CHINA_OFFSET_MS + clockMs);
 }
 
-export function isWorkingDay(at: string): boolean {
-  return chineseDays.isWorkday(chinaDate(epochMs(at)));
+export function isWorkingDay(at: string, calendar: WorkCalendar = legacyCalendar()): boolean {
+  return calendar.isWorkday(chinaDate(epochMs(at)));
 }
 
 /** The most days a deadline read from instance data may have (ten years). */

@@ -7,11 +7,12 @@ import { EngineError } from './errors.ts';
 import { compileSchema, type Validator } from './forms.ts';
 import { hashRecordOf } from './hash.ts';
 import { withKeys } from './immutable.ts';
-import { epochMs, isoString, parseTime } from './time.ts';
+import { chinaDate, durationOf, epochMs, isoString, parseTime } from './time.ts';
 import { ballotSchema, boxProblem, closeSecretVoteSchema, closeVoteSchema, countProblems, decide, meetingRecordSchema, secretBallotSchema, tallyBallots, type MeetingCounts } from './votes.ts';
-import { initialContext, takeTransition, type MachineEvent } from './actions.ts';
+import { initialContext, startTimer, takeTransition, type MachineEvent } from './actions.ts';
+import { legacyCalendar, RECALENDAR, type WorkCalendar } from './calendar.ts';
 import { checkCommitted, commitPayload, placesOf, type PersonalValue } from './personal.ts';
-import type { BallotChoice, Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, SealedBallot, StateConfig, VoteResult } from './types.ts';
+import type { ActiveTimer, BallotChoice, Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, SealedBallot, StateConfig, VoteResult } from './types.ts';
 
 export interface StepResult {
   snapshot: InstanceSnapshot;
@@ -19,6 +20,15 @@ export interface StepResult {
   effects: Effect[];
   /** The personal values the record commits to, for the host's personal-data store (a live SUBMIT only). */
   personal?: PersonalValue[];
+}
+
+/** What the host passes besides the event, as it passes the time. */
+export interface StepOptions {
+  /**
+   * The calendar working days are counted on (makeWorkCalendar of the host's versions). Without
+   * one, the legacy calendar, whose records name no versions (how records were made before).
+   */
+  calendar?: WorkCalendar;
 }
 
 const TEXT = { type: 'string', minLength: 1, maxLength: 5000 } as const;
@@ -39,6 +49,13 @@ const payloads = {
   objection: validator({ type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: TEXT, contact: { type: 'string', maxLength: 200 } } }),
   custom: validator({ type: 'object', additionalProperties: false, properties: { reason: OPTIONAL_TEXT, comment: OPTIONAL_TEXT } }),
   timer: validator({ type: 'object', additionalProperties: false, required: ['timer'], properties: { timer: { type: 'string', maxLength: 200 } } }),
+  recalendar: validator({
+    type: 'object',
+    additionalProperties: false,
+    required: ['year', 'calendar'],
+    // `changes` is what the engine wrote into the record; on replay it is recomputed, not read.
+    properties: { year: { type: 'integer', minimum: 1901, maximum: 2099 }, calendar: { type: 'string', pattern: '^[0-9a-f]{64}$' }, changes: { type: 'array' } },
+  }),
   start: validator({ type: 'object', additionalProperties: false, properties: { data: { type: 'object' } } }),
 };
 const actorShape = validator({
@@ -113,12 +130,24 @@ function requireRole(event: FlowEvent, roles: string[], what: string): string {
   return role;
 }
 
-function makeRecord(prev: { seq: number; hash: string | null }, body: Omit<HistoryRecord, 'seq' | 'prev' | 'hash'>): HistoryRecord {
+function makeRecord(prev: { seq: number; hash: string | null }, body: Omit<HistoryRecord, 'seq' | 'prev' | 'hash' | 'calendars'>, calendars?: string[]): HistoryRecord {
   // Written out rather than spread: same keys in the same order, without two object copies.
   const { type, actor, at, payload, state } = body;
   const seq = prev.seq + 1;
-  const hash = hashRecordOf(seq, type, actor.id, actor.role, at, payload, state, prev.hash);
-  return { seq, type, actor, at, payload, state, prev: prev.hash, hash };
+  const hash = hashRecordOf(seq, type, actor.id, actor.role, at, payload, state, prev.hash, calendars);
+  return calendars ? { seq, type, actor, at, payload, state, prev: prev.hash, calendars, hash } : { seq, type, actor, at, payload, state, prev: prev.hash, hash };
+}
+
+/** The calendar versions of the timers this step started (sorted hashes), or undefined when none counted on one. */
+function calendarsUsed(before: Record<string, ActiveTimer>, after: Record<string, ActiveTimer>, extra?: string): string[] | undefined {
+  if (before === after && extra === undefined) return undefined;
+  let used: Set<string> | undefined;
+  for (const id in after) {
+    const t = after[id]!;
+    if (t.calendars !== undefined && t !== before[id]) for (const year in t.calendars) (used ??= new Set()).add(t.calendars[year]!);
+  }
+  if (extra !== undefined) (used ??= new Set()).add(extra);
+  return used ? [...used].sort() : undefined;
 }
 
 function diffEffects(prev: InstanceContext | null, next: InstanceContext, at: string): Effect[] {
@@ -131,8 +160,13 @@ function diffEffects(prev: InstanceContext | null, next: InstanceContext, at: st
     for (const id of Object.keys(after)) if (before[id]?.due !== after[id]!.due) effects.push({ type: 'timer.schedule', timer: id, due: after[id]!.due });
   }
   const was = prev?.disclosure ?? null;
-  if (was && was !== next.disclosure) effects.push({ type: 'disclosure.end', state: was.state, at });
   const now = next.disclosure;
+  if (was && now && was !== now && was.state === now.state && was.from === now.from && was.items === now.items) {
+    // The same notice with its end recounted (RECALENDAR): it stays up, with its end moved.
+    effects.push({ type: 'disclosure.reschedule', state: now.state, until: now.until });
+    return effects;
+  }
+  if (was && was !== now) effects.push({ type: 'disclosure.end', state: was.state, at });
   if (now && now !== was) effects.push({ type: 'disclosure.publish', state: now.state, from: now.from, until: now.until, items: now.items });
   return effects;
 }
@@ -167,7 +201,7 @@ function finish(
 }
 
 /** Starts an instance: the START event, sent by one of the flow's starter roles. */
-export function start(compiled: CompiledFlow, event: FlowEvent): StepResult {
+export function start(compiled: CompiledFlow, event: FlowEvent, options?: StepOptions): StepResult {
   const { at, ms, payload } = checkEvent(event);
   if (event.type !== 'START') throw new EngineError('EVENT_NOT_ALLOWED', `an instance begins with START, not ${event.type}`);
   const role = requireRole(event, compiled.flow.starters, 'starting this flow');
@@ -183,11 +217,14 @@ export function start(compiled: CompiledFlow, event: FlowEvent): StepResult {
   // The machine has no entry actions (see takeTransition), so the instance starts in its initial
   // state with the context of having entered it.
   const initial = compiled.flow.initial;
-  const context = initialContext(emptyContext(at, data), at, compiled.states.get(initial)!);
+  const calendar = options?.calendar;
+  const empty = emptyContext(at, data);
+  const context = initialContext(empty, at, compiled.states.get(initial)!, calendar);
   const flowRef = { id: compiled.flow.id, version: compiled.flow.version, hash: compiled.hash };
   const record = makeRecord(
     { seq: 0, hash: null },
     { type: 'START', actor: { id: event.actor.id, role }, at, payload: withKeys(payload, { flow: flowRef }), state: initial },
+    calendar?.recorded ? calendarsUsed(empty.timers, context.timers) : undefined,
   );
   return finish(compiled, initial, context, null, record, ms, true);
 }
@@ -344,7 +381,7 @@ function machineSnapshot(compiled: CompiledFlow, state: string): AnyMachineSnaps
 }
 
 /** Applies one event to a running instance. Throws EngineError; the input snapshot is never changed. */
-export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: FlowEvent): StepResult {
+export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: FlowEvent, options?: StepOptions): StepResult {
   const { at, ms, payload } = checkEvent(event);
   if (snap.flow.hash !== compiled.hash) {
     throw new EngineError('EVENT_NOT_ALLOWED', `instance runs flow ${snap.flow.id}@${snap.flow.version}, not this flow version`);
@@ -354,6 +391,7 @@ export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: Flo
   const hot = compiled.hot?.snapshot === snap ? compiled.hot : undefined;
   if (ms < (hot?.at === snap.at ? hot.ms : epochMs(snap.at))) throw new EngineError('TIME_REVERSED', `event time ${at} is before the last event at ${snap.at}`);
   const state = compiled.states.get(snap.state)!;
+  if (event.type === RECALENDAR) return recalendar(compiled, snap, event, at, ms, payload, options?.calendar);
   const machineEvent = resolve(compiled, snap, state, event, at, payload);
   if (!state.events.has(machineEvent.type)) throw notHere(state, machineEvent.type);
 
@@ -365,7 +403,8 @@ export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: Flo
   const step = compiled.taken as TakenStep | undefined;
   compiled.taken = undefined;
   if (step === undefined) throw guardRejection(compiled, state, machineEvent);
-  const ctx = takeTransition(snap.context, machineEvent, step.state, step.t, step.target);
+  const calendar = options?.calendar;
+  const ctx = takeTransition(snap.context, machineEvent, step.state, step.t, step.target, calendar);
   // Data the flow just validated stays valid if what changed is (see propertyCheck).
   const knownValid = hot?.validData !== undefined && hot.validData === snap.context.data;
   if (ctx.data !== snap.context.data && !(knownValid && compiled.dataStaysValid(snap.context.data, ctx.data))) {
@@ -380,7 +419,7 @@ export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: Flo
     at,
     payload: machineEvent.payload === SEALED_PAYLOAD ? {} : machineEvent.payload,
     state: String(after.value),
-  });
+  }, calendar?.recorded ? calendarsUsed(snap.context.timers, ctx.timers) : undefined);
   const result = finish(compiled, String(after.value), ctx, snap, record, ms, ctx.data !== snap.context.data || knownValid, machineEvent.personal);
   if (state.config.vote?.secret) ballotBoxEffects(state, snap.context, ctx, machineEvent, result.effects);
   return result;
@@ -406,4 +445,86 @@ function guardRejection(compiled: CompiledFlow, state: CompiledState, event: Mac
   }
   const why = compiled.guardErrors.length ? compiled.guardErrors.join('; ') : allowedByRole.map((t) => t.guardText).filter(Boolean).join('; ');
   return new EngineError('GUARD_REJECTED', `${event.type} in "${state.id}": no transition's guard holds (${why})`);
+}
+
+/**
+ * Whether a running timer must be counted again on `calendar`, and from what: a timer that names
+ * its versions, for each year whose version `calendar` answers differently; a timer started before
+ * calendars were data (no versions: counted on the legacy calendar, weekends only outside
+ * 2004-2026), for each such year its count passed through, from the state's entry with the
+ * period its flow gives (what enterState counted).
+ */
+function recount(compiled: CompiledFlow, snap: InstanceSnapshot, id: string, t: ActiveTimer, calendar: WorkCalendar): { from: string; days: number; years: number[] } | null {
+  if (t.calendars !== undefined) {
+    if (t.from === undefined || t.days === undefined) return null;
+    const years: number[] = [];
+    for (const year in t.calendars) if (calendar.version(Number(year))?.hash !== t.calendars[year]) years.push(Number(year));
+    return years.length ? { from: t.from, days: t.days, years } : null;
+  }
+  const spec = compiled.states.get(snap.state)?.timers.find((s) => s.id === id);
+  const period = spec && (spec.periodOf ? spec.periodOf(snap.context.data) : spec.period);
+  if (period?.calendar !== 'working') return null;
+  const from = snap.context.enteredAt;
+  const first = Number(chinaDate(epochMs(from) + 86_400_000).slice(0, 4));
+  const last = Number(chinaDate(epochMs(t.due)).slice(0, 4));
+  const years: number[] = [];
+  for (let year = first; year <= last; year++) if (legacyCalendar().version(year) === null) years.push(year);
+  return years.length ? { from, days: durationOf(period.duration).days, years } : null;
+}
+
+/** The years whose versions the running timers of an instance counted on that `calendar` answers differently (RECALENDAR each). */
+export function staleCalendarYears(compiled: CompiledFlow, snap: InstanceSnapshot, calendar: WorkCalendar): number[] {
+  if (snap.status !== 'active') return [];
+  const years = new Set<number>();
+  for (const id of Object.keys(snap.context.timers)) for (const y of recount(compiled, snap, id, snap.context.timers[id]!, calendar)?.years ?? []) years.add(y);
+  return [...years].sort((a, b) => a - b);
+}
+
+/**
+ * RECALENDAR { year, calendar }: the host adopted a version of `year` (the one `calendar` names,
+ * which the host's calendar must hold) and every running working-day timer that counted on
+ * another version of that year is counted again from its start on the host's calendar. The
+ * record's payload lists each change { timer, from, to } (old and new due time) and names the
+ * versions used; a notice's `until` follows its timer. Nothing to recompute is an error: the host
+ * sends the event only to instances that need it.
+ */
+function recalendar(
+  compiled: CompiledFlow,
+  snap: InstanceSnapshot,
+  event: FlowEvent,
+  at: string,
+  ms: number,
+  payload: Record<string, unknown>,
+  calendar: WorkCalendar | undefined,
+): StepResult {
+  requireRole(event, [SYSTEM_ROLE], 'recomputing due times');
+  const issues = payloads.recalendar(payload);
+  if (issues.length) payloadInvalid('FORM_INVALID', `${RECALENDAR} payload`, issues);
+  const year = payload.year as number;
+  const hash = payload.calendar as string;
+  if (!calendar?.recorded) throw new EngineError('EVENT_INVALID', `${RECALENDAR} needs the host's calendar`);
+  const version = calendar.version(year);
+  if (version?.hash !== hash) throw new EngineError('EVENT_INVALID', `the calendar supplied answers ${year} with version ${version?.hash ?? 'none'}, not ${hash}`);
+  const before = snap.context.timers;
+  let timers = before;
+  const changes: { timer: string; from: string; to: string }[] = [];
+  for (const id of Object.keys(before)) {
+    const t = before[id]!;
+    const again = recount(compiled, snap, id, t, calendar);
+    if (!again?.years.includes(year)) continue;
+    const next = startTimer(again.from, { duration: `P${again.days}D`, calendar: 'working' }, calendar);
+    timers = withKeys(timers, { [id]: next });
+    changes.push({ timer: id, from: t.due, to: next.due });
+  }
+  if (!changes.length) throw new EngineError('EVENT_NOT_ALLOWED', `no running timer of this instance counted on another calendar version of ${year}`);
+  let disclosure = snap.context.disclosure;
+  const noticeTimer = disclosure ? timers[`${disclosure.state}:disclosure`] : undefined;
+  if (disclosure && noticeTimer && noticeTimer.due !== disclosure.until) disclosure = { ...disclosure, until: noticeTimer.due };
+  const context: InstanceContext = { ...snap.context, timers, disclosure };
+  const record = makeRecord(
+    snap,
+    { type: RECALENDAR, actor: { id: event.actor.id, role: SYSTEM_ROLE }, at, payload: { year, calendar: hash, changes }, state: snap.state },
+    calendarsUsed(before, timers, hash),
+  );
+  return finish(compiled, snap.state, context, snap, record, ms, false);
 }

@@ -169,6 +169,14 @@ export interface VoteResult extends MeetingCounts {
 
 export interface ActiveTimer {
   due: string;
+  /**
+   * Set for a working-day timer counted on a recorded calendar: what a recompute needs when a
+   * year's schedule is adopted (RECALENDAR). `from` is when it started, `days` how many working
+   * days, `calendars` the version hash of each year (as a string) the count passed through.
+   */
+  from?: string;
+  days?: number;
+  calendars?: Record<string, string>;
 }
 export interface ActiveDisclosure {
   state: string;
@@ -217,6 +225,8 @@ export interface HistoryRecord {
   payload: Record<string, unknown>;
   state: string;
   prev: string | null;
+  /** The calendar versions (hashes, sorted) the step counted working days on; absent when none or before calendars were data. */
+  calendars?: string[];
   hash: string;
 }
 
@@ -225,6 +235,8 @@ export type Effect =
   | { type: 'timer.cancel'; timer: string }
   | { type: 'disclosure.publish'; state: string; from: string; until: string; items: Record<string, unknown> }
   | { type: 'disclosure.end'; state: string; at: string }
+  /** The running notice of `state` now ends at `until` (its period was recounted: RECALENDAR). */
+  | { type: 'disclosure.reschedule'; state: string; until: string }
   /** A secret ballot to put in the instance's ballot box, apart from the record that says it was cast. */
   | { type: 'ballot.deposit'; state: string; ballot: SealedBallot }
   /** The instance's open vote ended (closed, its step left): empty its ballot box. */

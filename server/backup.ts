@@ -4,7 +4,8 @@
 import Database from 'better-sqlite3';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { compileFlow, MIGRATE, type CompiledFlow, type HistoryRecord } from '../engine/index.ts';
+import { compileFlow, MIGRATE, type CalendarVersion, type CompiledFlow, type HistoryRecord } from '../engine/index.ts';
+import { calendarOfRow } from './store/calendars.ts';
 import { verifyInstance } from './verifyInstance.ts';
 import { MIGRATIONS } from './store/sqlite/migrations.ts';
 import * as rows from './store/sqlite/rows.ts';
@@ -127,6 +128,18 @@ export function verifyDatabase(path: string): DatabaseVerdict {
       return typeof c === 'object' ? c : undefined;
     };
     const history = db.prepare('SELECT * FROM history WHERE instance_id = ? ORDER BY seq');
+    // The calendar versions records name (from the migration that made calendars data; asked by
+    // table, not by version number); one that is missing or altered fails its record.
+    const hasCalendars = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'calendar_versions'").get() !== undefined;
+    const calendarByHash = hasCalendars ? db.prepare('SELECT hash, json FROM calendar_versions WHERE hash = ?') : null;
+    const calendars = (hash: string): CalendarVersion | undefined => {
+      const row = calendarByHash?.get(hash) as Record<string, unknown> | undefined;
+      try {
+        return row ? calendarOfRow(row) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
     // Secret votes' ballot boxes (schema version 7; an older file has none).
     const hasBox = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ballot_box'").get() !== undefined;
     const boxCount = hasBox ? db.prepare('SELECT count(*) AS n FROM ballot_box WHERE instance_id = ?') : null;
@@ -154,7 +167,7 @@ export function verifyDatabase(path: string): DatabaseVerdict {
       }
       // The chain, and the instance row being what the chain leads to (state, status, data, votes).
       const boxed = boxCount ? (boxCount.get(id) as { n: number }).n : undefined;
-      const { result: verdict } = verifyInstance(ranOn.length > 1 ? versions : flow, instance, chain, { boxed });
+      const { result: verdict } = verifyInstance(ranOn.length > 1 ? versions : flow, instance, chain, { calendars, boxed });
       if (!verdict.ok) return bad(id, verdict.seq, `instance ${id}, record ${verdict.seq}: ${verdict.reason}`);
       instances++;
       records += chain.length;

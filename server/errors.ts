@@ -3,7 +3,7 @@
 import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import { EngineError, type EngineErrorCode, type FlowIssue } from '../engine/index.ts';
+import { CalendarRefusedError, EngineError, type CalendarProblem, type EngineErrorCode, type FlowIssue } from '../engine/index.ts';
 import { escapeToken, parsePointer } from '../engine/pointer.ts';
 import { ConflictError, NotFoundError } from './store/types.ts';
 
@@ -56,6 +56,8 @@ const ENGINE_CODES: Record<EngineErrorCode, TRPC_ERROR_CODE_KEY> = {
   TIMER_INVALID: 'PRECONDITION_FAILED',
   TIME_REVERSED: 'PRECONDITION_FAILED',
   ROLE_FORBIDDEN: 'FORBIDDEN',
+  CALENDAR_INVALID: 'BAD_REQUEST',
+  CALENDAR_MISSING: 'PRECONDITION_FAILED',
 };
 
 /** Details the client may see: which engine rule refused the call and the issues by field. */
@@ -66,6 +68,8 @@ export interface ErrorDetails {
   issues?: FlowIssue[];
   /** The issues shaped like the form data (RJSF's ErrorSchema): `{ budget: { __errors: [...] } }`. */
   fieldErrors?: FieldErrors;
+  /** A refused calendar year: each problem with its date and words (calendar.adopt). */
+  problems?: CalendarProblem[];
 }
 export interface FieldErrors {
   __errors?: string[];
@@ -101,6 +105,7 @@ export function toTRPCError(error: unknown): TRPCError {
 
 export function detailsOf(error: TRPCError): ErrorDetails {
   const cause = error.cause;
+  if (cause instanceof CalendarRefusedError) return withFields({ engineCode: cause.code, issues: cause.issues, problems: cause.problems });
   if (cause instanceof EngineError) return withFields({ engineCode: cause.code, issues: cause.issues });
   if (cause instanceof InvalidInputError) return withFields({ issues: cause.issues });
   if (cause instanceof ServerRefusal) return cause.retryAfterSeconds === undefined ? { engineCode: cause.code } : { engineCode: cause.code, retryAfterSeconds: cause.retryAfterSeconds };

@@ -37,6 +37,9 @@ const runtime = new Runtime(store, clockFromEnv(process.env.VILLAGEFLOW_CLOCK), 
 // Processes started together on a new PostgreSQL database race to seed it: the loser's first
 // insert fails, and the township is there.
 const seeded = seed && (await seedDemo(runtime).catch(async (error: unknown) => ((await store.getTownship(DEMO_TOWNSHIP.id)) ? false : Promise.reject(error))));
+// Recomputes an interrupted calendar adoption left undone (server/runtime.ts recalendar).
+const recalendared = await runtime.finishRecalendars();
+if (recalendared) log(`recomputed the due times of ${recalendared} matter(s) after a calendar adoption`);
 const scheduler = new Scheduler(runtime, Number(process.env.VILLAGEFLOW_TICK_MS ?? 1000), (f) =>
   logger.error({ instanceId: f.instanceId, timerId: f.timerId, error: f.error }, 'timer delivery failed'),
   (error) => logger.error({ err: error }, 'pruning ended sessions and old failed sign-ins failed'),

@@ -110,7 +110,8 @@ export async function migrateInstance(runtime: Runtime, user: User, input: { ins
     );
   }
   const event = migrationEvent(from, toFlow, instance.snapshot, { actor: { id: user.id, roles: actingRoles(user, village) }, at: runtime.now(), landing: plan.landing!, reason: input.reason });
-  const step = migrate(from, toFlow, instance.snapshot, event);
+  const step = migrate(from, toFlow, instance.snapshot, event, { calendar: await runtime.calendar(instance.townshipId) });
+  await runtime.persistCalendars(instance.townshipId, step);
   await runtime.store.appendEvent({
     instanceId: instance.id,
     expectedSeq: input.seq,

@@ -1,7 +1,10 @@
 // The engine's host: loads an instance, runs the pure engine, and hands the result to the store as
 // one transaction. Each flow version is compiled once. Time comes from the injected clock.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { apply, compileFlow, openSteps, start, type CompiledFlow, type FlowEvent, type StepResult } from '../engine/index.ts';
+import {
+  apply, calendarVersion, checkCalendarYear, compileFlow, makeWorkCalendar, openSteps, RECALENDAR, staleCalendarYears, start, CalendarRefusedError,
+  type ActiveTimer, type CalendarVersion, type CalendarYear, type HistoryRecord, type CompiledFlow, type FlowEvent, type StepResult, type WorkCalendar,
+} from '../engine/index.ts';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth.ts';
 import type { Clock } from './clock.ts';
 import { useNodeCrypto } from './node-crypto.ts';
@@ -49,10 +52,24 @@ function written(before: Omit<Instance, 'state' | 'status' | 'outcome' | 'seq' |
 
 useNodeCrypto();
 
+/** How long a process trusts its copy of a township's calendar (another process may adopt a year). */
+const CALENDAR_TTL_MS = 10_000;
+
+interface TownshipCalendar {
+  calendar: WorkCalendar;
+  /** Hashes known to be stored (the township's versions, and provisional ones once persisted). */
+  stored: Set<string>;
+  /** Years with an official version (baseline or adopted): any other year is provisional. */
+  official: Set<number>;
+  loadedAt: number;
+}
+
+
 export class Runtime {
   private compiledFlows = new Map<number, CompiledFlow>();
   /** Villages are created and never changed or deleted, so once read one is good for any process. */
   private villages = new Map<string, Village>();
+  private calendars = new Map<string, TownshipCalendar>();
   constructor(
     readonly store: Store,
     readonly clock: Clock,
@@ -123,7 +140,9 @@ export class Runtime {
     if (!version) throw new InvalidInputError(`flow ${input.flowId} is not published for village ${village.name}`);
     const compiled = await this.compiled(version.id);
     const event: FlowEvent = { type: 'START', actor: { id: user.id, roles: actingRoles(user, village) }, at: this.now(), payload: input.data ? { data: input.data } : {} };
-    const step = start(compiled, event);
+    const calendar = await this.calendar(village.townshipId);
+    const step = start(compiled, event, { calendar });
+    await this.persistCalendars(village.townshipId, step);
     const id = randomUUID();
     const title = input.title?.trim() || compiled.flow.title.zh;
     const created = { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId: version.flowId, title, snapshot: step.snapshot, startedBy: user.id, createdAt: step.record.at };
@@ -144,10 +163,12 @@ export class Runtime {
       // Checked before the engine so a stale form is reported as such, not as a rule violation.
       throw new ConflictError(`instance has moved on (you saw record ${input.seq}, it is at ${instance.seq}); reload and try again`);
     }
+    if (input.type === RECALENDAR) throw new ForbiddenError('due times are recomputed by the system when a calendar year is adopted');
     let payload = input.payload ?? {};
     if (compiled.flow.states[instance.snapshot.state]?.vote?.secret) payload = await this.secretVotePayload(instance, input.type, payload);
     const event: FlowEvent = { type: input.type, actor: { id: user.id, roles: actingRoles(user, village) }, at: this.now(), payload, ...eventSalt(input.type) };
-    const step = apply(compiled, instance.snapshot, event);
+    const step = apply(compiled, instance.snapshot, event, { calendar: await this.calendar(instance.townshipId) });
+    await this.persistCalendars(instance.townshipId, step);
     await this.store.appendEvent({ instanceId: instance.id, expectedSeq: input.seq, ...this.write(compiled, step) });
     return written(instance, step);
   }
@@ -173,9 +194,151 @@ export class Runtime {
     if (!instance || instance.status === 'done' || !instance.snapshot.context.timers[timerId]) return false;
     const compiled = await this.compiled(instance.flowVersionId);
     const event: FlowEvent = { type: 'TIMER', actor: SYSTEM_ACTOR, at: this.now(), payload: { timer: timerId } };
-    const step = apply(compiled, instance.snapshot, event);
+    const step = apply(compiled, instance.snapshot, event, { calendar: await this.calendar(instance.townshipId) });
+    await this.persistCalendars(instance.townshipId, step);
     await this.store.appendEvent({ instanceId, expectedSeq: instance.seq, ...this.write(compiled, step) });
     return true;
+  }
+
+  // --- The working-day calendar (engine/calendar.ts, server/store/calendars.ts) ---
+
+  private async loadCalendar(townshipId: string): Promise<TownshipCalendar> {
+    let c = this.calendars.get(townshipId);
+    if (!c || Date.now() - c.loadedAt > CALENDAR_TTL_MS) {
+      const was = c;
+      const years = await this.store.calendarYears(townshipId);
+      const versions = years.map((y) => y.version);
+      c = { calendar: makeWorkCalendar(versions), stored: new Set(versions.map((v) => v.hash)), official: new Set(versions.filter((v) => v.status === 'official').map((v) => v.year)), loadedAt: Date.now() };
+      this.calendars.set(townshipId, c);
+      // Another process adopted a year while this one still counted on its old copy: what this
+      // process counted meanwhile is recomputed too (a failure is retried at the next start-up).
+      if (was && versions.some((v) => !was.stored.has(v.hash))) void this.recalendar(townshipId).catch(() => {});
+    }
+    return c;
+  }
+
+  /** The township's calendar: its versions of each year, provisional ones from the law for the others. */
+  async calendar(townshipId: string): Promise<WorkCalendar> {
+    return (await this.loadCalendar(townshipId)).calendar;
+  }
+
+  /**
+   * Whether a timer's due time was counted on a provisional year (one without an official schedule
+   * when it was counted): the years it counted on that the township has no official version of, or
+   * whose version it counted on is not the township's (a recompute is still to come).
+   */
+  async dueCalendar(townshipId: string, timer: ActiveTimer | undefined): Promise<{ dueProvisional: boolean; provisionalYears: number[] }> {
+    const used = timer?.calendars;
+    if (!used) return { dueProvisional: false, provisionalYears: [] };
+    const { official, calendar } = await this.loadCalendar(townshipId);
+    const provisionalYears = Object.entries(used)
+      .filter(([year, hash]) => !official.has(Number(year)) || calendar.version(Number(year))?.hash !== hash)
+      .map(([year]) => Number(year));
+    return { dueProvisional: provisionalYears.length > 0, provisionalYears };
+  }
+
+  /**
+   * Stores the provisional versions a step's record names before the record itself (content-addressed,
+   * insert-if-absent), so replay and export never depend on the code that made them.
+   */
+  async persistCalendars(townshipId: string, step: StepResult): Promise<void> {
+    const hashes = step.record.calendars;
+    if (!hashes) return;
+    const c = await this.loadCalendar(townshipId);
+    const missing = hashes.filter((h) => !c.stored.has(h));
+    if (!missing.length) return;
+    const versions = c.calendar.versions().filter((v) => missing.includes(v.hash));
+    await this.store.putCalendarVersions(versions, step.record.at);
+    for (const v of versions) c.stored.add(v.hash);
+  }
+
+  /** The stored calendar versions a chain's records name (for verify and the export bundle). */
+  async chainCalendars(records: HistoryRecord[]): Promise<CalendarVersion[]> {
+    const hashes = [...new Set(records.flatMap((r) => r.calendars ?? []))];
+    return hashes.length ? this.store.getCalendarVersions(hashes) : [];
+  }
+
+  /** Which active instances of the township have a timer counted on another version than the calendar's now (ids, with the years). */
+  async staleInstances(townshipId: string, calendar?: WorkCalendar): Promise<{ id: string; years: number[] }[]> {
+    const cal = calendar ?? (await this.calendar(townshipId));
+    const out: { id: string; years: number[] }[] = [];
+    const page = 500;
+    for (let offset = 0; ; offset += page) {
+      const list = await this.store.listInstances({ townshipId, status: 'active', limit: page, offset });
+      for (const i of list) {
+        const years = staleCalendarYears(await this.compiled(i.flowVersionId), i.snapshot, cal);
+        if (years.length) out.push({ id: i.id, years });
+      }
+      if (list.length < page) return out;
+    }
+  }
+
+  /**
+   * Checks a year's schedule; refuses it naming every problem (nothing changes), else stores the
+   * version and the adoption (with its audit entry) and recomputes every running timer that counted
+   * on another version of the year. Returns the version's hash and how many instances changed.
+   */
+  async adoptCalendar(user: User, year: CalendarYear): Promise<{ hash: string; recomputed: number }> {
+    const official: CalendarYear = { ...year, status: 'official' };
+    const problems = checkCalendarYear(official);
+    if (problems.length) throw new CalendarRefusedError(official.year, problems);
+    const version = calendarVersion(official);
+    const at = this.now();
+    await this.store.adoptCalendar(
+      { townshipId: user.townshipId, version, by: user.id, at },
+      { townshipId: user.townshipId, at, actorId: user.id, action: 'calendar.adopt', target: String(version.year), details: { year: version.year, hash: version.hash, title: version.source?.title ?? null, number: version.source?.number ?? null } },
+    );
+    this.calendars.delete(user.townshipId);
+    return { hash: version.hash, recomputed: await this.recalendar(user.townshipId) };
+  }
+
+  /**
+   * Sends RECALENDAR to every active instance of the township whose timers counted on a version the
+   * township no longer answers with (after an adoption; at start-up, whatever an interrupted
+   * adoption left). Each is a normal event; a conflicting write is retried on the fresh instance.
+   */
+  async recalendar(townshipId: string): Promise<number> {
+    this.calendars.delete(townshipId);
+    const calendar = await this.calendar(townshipId);
+    let count = 0;
+    for (const { id } of await this.staleInstances(townshipId, calendar)) {
+      for (let attempt = 0; ; attempt++) {
+        const instance = await this.store.getInstance(id);
+        if (!instance) break;
+        const compiled = await this.compiled(instance.flowVersionId);
+        if (!staleCalendarYears(compiled, instance.snapshot, calendar).length) break;
+        try {
+          let snapshot = instance.snapshot;
+          const steps: StepResult[] = [];
+          // One record per stale year; recomputing one year's timers counts them on the township's
+          // current versions of every year, so what is still stale is asked again after each.
+          for (let years = staleCalendarYears(compiled, snapshot, calendar); years.length; years = staleCalendarYears(compiled, snapshot, calendar)) {
+            const event: FlowEvent = { type: RECALENDAR, actor: SYSTEM_ACTOR, at: this.now(), payload: { year: years[0]!, calendar: calendar.version(years[0]!)!.hash } };
+            const step = apply(compiled, snapshot, event, { calendar });
+            steps.push(step);
+            snapshot = step.snapshot;
+          }
+          let seq = instance.seq;
+          for (const step of steps) {
+            await this.persistCalendars(townshipId, step);
+            await this.store.appendEvent({ instanceId: id, expectedSeq: seq, ...this.write(compiled, step) });
+            seq = step.snapshot.seq;
+          }
+          count++;
+          break;
+        } catch (error) {
+          if (!(error instanceof ConflictError) || attempt >= 5) throw error;
+        }
+      }
+    }
+    return count;
+  }
+
+  /** At start-up: finishes the recomputes an interrupted adoption left, in every township that adopted a year. */
+  async finishRecalendars(): Promise<number> {
+    let count = 0;
+    for (const townshipId of await this.store.calendarTownships()) count += await this.recalendar(townshipId);
+    return count;
   }
 
   private write(compiled: CompiledFlow, step: StepResult) {

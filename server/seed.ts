@@ -152,16 +152,18 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
   // Working days do not shift with the dates (weekends and holidays fall elsewhere): a timer the run
   // delivers may not be due yet at its shifted time. Then the whole run moves earlier by the
   // missing days and is tried again, so its end stays at or before endAt.
+  // Counted on the township's calendar, as the runtime counts every event.
+  const options = { calendar: await runtime.calendar(village.townshipId) };
   for (let tries = 0; ; tries++) {
     let late = 0;
-    let dry = start(compiled, as(events[0]!));
+    let dry = start(compiled, as(events[0]!), options);
     for (const e of events.slice(1)) {
       const due = e.type === 'TIMER' ? dry.snapshot.context.timers[String(e.payload?.timer)]?.due : undefined;
       if (due && Date.parse(due) > Date.parse(at(e))) {
         late = Date.parse(due) - Date.parse(at(e));
         break;
       }
-      dry = apply(compiled, dry.snapshot, as(e));
+      dry = apply(compiled, dry.snapshot, as(e), options);
     }
     if (late === 0) break;
     if (tries === 20) throw new Error(`seed ${id}: ${runName} cannot be shifted to end by ${new Date(endAt).toISOString()}`);
@@ -170,7 +172,8 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
   const first = events[0]!;
   const subject = run.events.find((e) => e.type === 'SUBMIT')?.payload?.subject;
   const title = titleOf ?? `${village.name}：${typeof subject === 'string' ? subject : compiled.flow.title.zh}`;
-  let step = start(compiled, as(first));
+  let step = start(compiled, as(first), options);
+  await runtime.persistCalendars(village.townshipId, step);
   const tasks = () => openSteps(compiled, step.snapshot);
   await runtime.store.createInstance(
     { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId, title, snapshot: step.snapshot, startedBy: userFor(first).id, createdAt: step.record.at },
@@ -179,7 +182,8 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
   );
   for (const e of events.slice(1)) {
     const seq = step.snapshot.seq;
-    step = apply(compiled, step.snapshot, as(e));
+    step = apply(compiled, step.snapshot, as(e), options);
+    await runtime.persistCalendars(village.townshipId, step);
     await runtime.store.appendEvent({ instanceId: id, expectedSeq: seq, record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks(), ...(step.personal ? { personal: step.personal } : {}) });
   }
 }

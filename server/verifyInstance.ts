@@ -1,7 +1,7 @@
 // An instance verifies when its chain does AND the stored instance row is what that chain leads to.
 // The engine's verify covers the records; an edited row (state, status, data, seq) with the head
 // left alone would otherwise still pass, and every page would show the forged state.
-import { canonicalJson, verify, verifyPersonal, type FlowVersions, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../engine/index.ts';
+import { canonicalJson, verify, verifyPersonal, type CalendarVersions, type FlowVersions, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../engine/index.ts';
 import type { Instance, StoredPersonalValue } from './store/types.ts';
 
 export interface InstanceVerification {
@@ -11,7 +11,8 @@ export interface InstanceVerification {
 }
 
 /**
- * What the store keeps beside the chain, each checked when given. `boxed`: how many ballots the
+ * What the store keeps beside the chain. `calendars`: the calendar versions the records name
+ * (without them, only the built-in baseline). Each of the others is checked when given. `boxed`: how many ballots the
  * store's ballot box holds for the instance: as many as the history has sealed (secret) ballots
  * cast in the open vote, or the box was edited. (The engine would refuse such a box only at the
  * close; this names it as soon as anyone verifies.) `personal`: the instance's stored personal
@@ -22,12 +23,12 @@ export function verifyInstance(
   flows: FlowVersions,
   instance: Pick<Instance, 'head' | 'state' | 'status' | 'outcome' | 'seq' | 'snapshot'>,
   records: HistoryRecord[],
-  { boxed, personal }: { boxed?: number; personal?: readonly StoredPersonalValue[] } = {},
+  { calendars, boxed, personal }: { calendars?: CalendarVersions; boxed?: number; personal?: readonly StoredPersonalValue[] } = {},
 ): InstanceVerification {
   // The snapshots of what verifies, from verify's own re-execution (no second replay): a tampered
   // tail is not shown as if it were history.
   const snapshots: InstanceSnapshot[] = [];
-  const chain = verify(flows, records, { head: instance.head, snapshots });
+  const chain = verify(flows, records, { head: instance.head, snapshots, calendars });
   if (!chain.ok) return { result: chain, snapshots };
   const last = snapshots.at(-1);
   const row = { state: instance.state, status: instance.status, outcome: instance.outcome, seq: instance.seq };

@@ -12,7 +12,7 @@ import { Loading } from './ui.tsx';
 
 // The public board and sign-in load only what they show. Each signed-in area is a chunk of its own,
 // fetched when first opened: the runner (forms: RJSF and Ajv), the auditor, the overview, the
-// catalogue, and the flow designer (the canvas, ELK and the validator).
+// catalogue, the working-day calendar, and the flow designer (the canvas, ELK and the validator).
 const InboxPage = lazy(() => import('../runner/InboxPage.tsx').then((m) => ({ default: m.InboxPage })));
 const InstancesPage = lazy(() => import('../runner/InstancesPage.tsx').then((m) => ({ default: m.InstancesPage })));
 const AuditLogPage = lazy(() => import('../audit/AuditLogPage.tsx').then((m) => ({ default: m.AuditLogPage })));
@@ -21,6 +21,8 @@ const AuditPage = lazy(() => import('../audit/AuditPage.tsx').then((m) => ({ def
 const OverviewPage = lazy(() => import('../overview/OverviewPage.tsx').then((m) => ({ default: m.OverviewPage })));
 const CataloguePage = lazy(() => import('../catalogue/CataloguePage.tsx').then((m) => ({ default: m.CataloguePage })));
 const NoticePage = lazy(() => import('../catalogue/NoticePage.tsx').then((m) => ({ default: m.NoticePage })));
+const CalendarPage = lazy(() => import('../calendar/CalendarPage.tsx').then((m) => ({ default: m.CalendarPage })));
+const CalendarYearPage = lazy(() => import('../calendar/CalendarPage.tsx').then((m) => ({ default: m.CalendarYearPage })));
 const DesignerHome = lazy(() => import('../editor/pages.tsx').then((m) => ({ default: m.DesignerHome })));
 const DesignerEdit = lazy(() => import('../editor/pages.tsx').then((m) => ({ default: m.EditRoute })));
 const DesignerNew = lazy(() => import('../editor/pages.tsx').then((m) => ({ default: m.NewRoute })));
@@ -45,6 +47,8 @@ function SignedIn() {
           <Route path="/catalogue">{() => <CataloguePage me={me.data!} />}</Route>
           <Route path="/catalogue/:id/notice">{(p) => <NoticePage id={p.id} />}</Route>
           <Route path="/overview">{() => <OverviewPage me={me.data!} />}</Route>
+          <Route path="/calendar">{() => <CalendarPage me={me.data!} />}</Route>
+          <Route path="/calendar/:year">{(p) => (/^\d{4}$/.test(p.year) ? <CalendarYearPage me={me.data!} year={Number(p.year)} /> : <Redirect to="/calendar" />)}</Route>
           <Route path="/designer">{() => <DesignerHome me={me.data!} />}</Route>
           <Route path="/designer/new">{() => <DesignerNew me={me.data!} />}</Route>
           <Route path="/designer/edit/:versionId">{(p) => <DesignerEdit me={me.data!} versionId={Number(p.versionId)} />}</Route>

@@ -47,6 +47,7 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
           <Link href="/instances">{t('common.nav.instances')}</Link>
           <Link href="/catalogue">{t('catalogue.nav')}</Link>
           {township && <Link href="/overview">{t('common.nav.overview')}</Link>}
+          {township && <Link href="/calendar">{t('calendar.nav')}</Link>}
           {hasTownshipRole(me, 'township_admin') && <Link href="/designer">{t('editor.nav')}</Link>}
           {hasTownshipRole(me, 'township_admin', 'auditor') && <Link href="/audit-log">{t('personal.log.nav')}</Link>}
           <Link href="/board">{t('common.nav.board')}</Link>

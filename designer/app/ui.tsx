@@ -28,6 +28,21 @@ export function Query<T>({ q, children }: { q: { data: T | undefined; error: unk
   return <>{q.data !== undefined ? children(q.data) : null}</>;
 }
 
+/** A table's head: one row of column headings. */
+export function TableHead({ columns }: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th key={c} scope="col">
+            {c}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 /** A figures table's head: the column of row names, then right-aligned number columns. */
 export function NumberTableHead({ first, columns }: { first: string; columns: string[] }) {
   return (

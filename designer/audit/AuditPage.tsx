@@ -7,13 +7,14 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import type { Flow, HistoryRecord, SealedBallot, VoteResult } from '../../engine/types.ts';
 import { api } from '../app/trpc.ts';
-import { ErrorBox, formatTime, Loading } from '../app/ui.tsx';
+import { ErrorBox, formatTime, Loading, TableHead } from '../app/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { diffData, splitContainers, type DiffEntry } from './diff.ts';
 import { labelAt } from '../../engine/labels.ts';
 import { parsePointer } from '../../engine/pointer.ts';
 import { useLabelers } from './labelers.ts';
 import { RevealScope } from './Personal.tsx';
+import { RECALENDAR, RecalendarLines } from '../calendar/DueNotes.tsx';
 import { isVoteResult, useFieldLabel, ValueView, VoteSummary, type Labeler } from './Values.tsx';
 
 type Replay = Awaited<ReturnType<typeof api.audit.replay.query>>;
@@ -78,7 +79,7 @@ function AuditView({ id, view, replay, history }: { id: string; view: InstanceVi
       </header>
       <VerifyBanner verified={replay.verified} shown={steps.length} />
       <ExportBundle id={id} />
-      <Timeline records={history.length >= steps.length ? history : steps.map((x) => x.record)} verified={steps.length} at={at} go={go} stateTitle={stateTitle} />
+      <Timeline records={history.length >= steps.length ? history : steps.map((x) => x.record)} flow={flow} verified={steps.length} at={at} go={go} stateTitle={stateTitle} />
       {steps.length > 0 && (
         <section className="panel replay" aria-labelledby="replay-title" data-testid="replay" data-step={at + 1}>
           <h2 id="replay-title">{t('audit.replay')}</h2>
@@ -175,23 +176,14 @@ function ExportBundle({ id }: { id: string }) {
   );
 }
 
-function Timeline({ records, verified, at, go, stateTitle }: { records: HistoryRecord[]; verified: number; at: number; go: (i: number) => void; stateTitle: (s: string) => string }) {
+function Timeline({ records, flow, verified, at, go, stateTitle }: { records: HistoryRecord[]; flow: Flow; verified: number; at: number; go: (i: number) => void; stateTitle: (s: string) => string }) {
   const { t, role } = useI18n();
   return (
     <section className="panel" aria-labelledby="timeline-title">
       <h2 id="timeline-title">{t('audit.timeline')}</h2>
       <div className="table-wrap">
         <table className="table timeline" data-testid="timeline">
-          <thead>
-            <tr>
-              <th scope="col">{t('audit.colSeq')}</th>
-              <th scope="col">{t('audit.colTime')}</th>
-              <th scope="col">{t('audit.colActor')}</th>
-              <th scope="col">{t('audit.colEvent')}</th>
-              <th scope="col">{t('audit.colState')}</th>
-              <th scope="col">{t('audit.colHash')}</th>
-            </tr>
-          </thead>
+          <TableHead columns={[t('audit.colSeq'), t('audit.colTime'), t('audit.colActor'), t('audit.colEvent'), t('audit.colState'), t('audit.colHash')]} />
           <tbody>
             {records.map((record, i) => {
               const ok = i < verified;
@@ -213,6 +205,7 @@ function Timeline({ records, verified, at, go, stateTitle }: { records: HistoryR
                   </td>
                   <td>
                     <EventName type={record.type} />
+                    <RecalendarLines record={record} flow={flow} showVersion />
                     {!ok && <span className="badge danger">{i === verified ? t('audit.failedRecord') : t('audit.notReplayed')}</span>}
                   </td>
                   <td>{stateTitle(record.state)}</td>
@@ -371,6 +364,7 @@ function Payload({ flow, record, labeler, base }: { flow: Flow; record: HistoryR
       </>
     );
   }
+  if (record.type === RECALENDAR) return <RecalendarLines record={record} flow={flow} showVersion />;
   if (record.type === 'MIGRATE') {
     // A migration names both versions and where the instance left and landed (see engine/migrate.ts).
     const from = payload.from as { version?: string; hash?: string } | undefined;

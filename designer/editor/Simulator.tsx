@@ -19,6 +19,7 @@ import {
   activeTimers,
   addDays,
   compileDraft,
+  countsWorkingDays,
   defaultStart,
   deliverDue,
   dueTimers,
@@ -39,7 +40,9 @@ import {
   type SimErrorInfo,
   type SimRun,
 } from './simulation.ts';
-import type { CompiledFlow } from '../../engine/index.ts';
+import { baselineCalendar, type CompiledFlow } from '../../engine/index.ts';
+import { ProvisionalNote } from '../calendar/DueNotes.tsx';
+import { provisionalYearsBetween } from '../calendar/useWorkCalendar.ts';
 
 export interface SimulatorProps {
   flow: Flow;
@@ -114,6 +117,8 @@ function Simulation({ compiled, flow, kept, onPath, onSaveRun }: { compiled: Com
   const [download, setDownload] = useState<{ url: string; name: string } | null>(null);
   const runFlow = useRef(compiled);
   const labelers = useLabelers(flow);
+  // The simulation counts on the built-in calendar (simulation.ts): later years are provisional there.
+  const provisionalYears = (from: string, to: string) => provisionalYearsBetween(baselineCalendar(), from, to);
 
   // The flow was edited: carry the run over as far as its events still hold.
   useEffect(() => {
@@ -267,6 +272,7 @@ function Simulation({ compiled, flow, kept, onPath, onSaveRun }: { compiled: Com
               <li key={x.id}>
                 {t(`formDesigner.sim.timerKinds.${x.id.split(':')[1] ?? 'after'}`)} <code>{x.id}</code> · {t('formDesigner.sim.dueAt', { time: formatTime(x.due) })}
                 {due.some((d) => d.id === x.id) && <span className="badge danger">{t('formDesigner.sim.dueNow')}</span>}
+                {countsWorkingDays(compiled, x.id) && <ProvisionalNote years={provisionalYears(snap.context.enteredAt, x.due)} words="calendar.provisionalSimulation" />}
               </li>
             ))}
           </ul>

@@ -4,6 +4,8 @@ import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { Calendar, Period, Text, VoteRule } from '../../engine/types.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { durationWords } from '../diagram/words.ts';
+import { chinaDay, dayWords } from '../calendar/schedule.ts';
+import { periodEnd, useWorkCalendar } from '../calendar/useWorkCalendar.ts';
 
 let session = 0;
 /** A key for one stretch of typing in one field: new on every focus. */
@@ -243,8 +245,26 @@ export function PeriodField({ legend, value, onChange, testId }: { legend: strin
       </div>
       <div className="ed-hint">
         {durationWords(t, value.duration, calendar)} <code className="ed-code">{value.duration}</code>
+        {calendar === 'working' && <ExpectedEnd period={value} testId={testId} />}
       </div>
     </fieldset>
+  );
+}
+
+/** "→ 若今天开始，10月9日结束": where a working-day period started now would end. */
+function ExpectedEnd({ period, testId }: { period: Period; testId?: string }) {
+  const { t, lang } = useI18n();
+  const now = new Date().toISOString();
+  const { calendar, provisionalYears } = useWorkCalendar(now);
+  const end = periodEnd(period, now, calendar);
+  if (!end) return null;
+  const date = dayWords(end, lang, Number(chinaDay(now).slice(0, 4)));
+  const years = provisionalYears(now, `${end}T12:00:00+08:00`);
+  return (
+    <span className="ed-period-end" data-testid={testId ? `${testId}-end` : 'period-end'} data-date={end} data-provisional={years.join(',') || undefined}>
+      {' → '}
+      {years.length ? t('calendar.endsIfTodayProvisional', { date, years: years.join(t('calendar.yearsJoin')) }) : t('calendar.endsIfToday', { date })}
+    </span>
   );
 }
 

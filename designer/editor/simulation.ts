@@ -4,6 +4,7 @@
 // keeps the run in its state.
 import {
   apply,
+  baselineCalendar,
   compileFlow,
   EngineError,
   FlowInvalidError,
@@ -76,14 +77,15 @@ export function defaultStart(nowMs: number): string {
 /** Starts the instance as a starter role. Throws EngineError. */
 export function startRun(compiled: CompiledFlow, role: string, at: string, data?: Record<string, unknown>): SimRun {
   const event: FlowEvent = { type: 'START', actor: simActor(role), at, payload: data === undefined ? {} : { data } };
-  return { events: [event], steps: [start(compiled, event)] };
+  return { events: [event], steps: [start(compiled, event, { calendar: baselineCalendar() })] };
 }
 
 /** Applies one event to the run (START when the run is empty). Throws EngineError. */
 export function act(compiled: CompiledFlow, run: SimRun, event: FlowEvent): SimRun {
   const snap = snapshotOf(run);
+  const options = { calendar: baselineCalendar() };
   const sent = snap && compiled.flow.states[snap.state]?.vote?.secret ? secretVoteEvent(run, event) : event;
-  const step = snap ? apply(compiled, snap, sent) : start(compiled, sent);
+  const step = snap ? apply(compiled, snap, sent, options) : start(compiled, sent, options);
   return { events: [...run.events, sent], steps: [...run.steps, step] };
 }
 
@@ -124,6 +126,11 @@ export function activeTimers(snap: InstanceSnapshot | null): TimerView[] {
   return Object.entries(snap.context.timers)
     .map(([id, t]) => ({ id, due: t.due }))
     .sort((a, b) => Date.parse(a.due) - Date.parse(b.due) || a.id.localeCompare(b.id));
+}
+/** Whether a timer counts working days (so its due time depends on the holiday schedules). */
+export function countsWorkingDays(compiled: CompiledFlow, timerId: string): boolean {
+  const state = compiled.states.get(timerId.split(':')[0]!);
+  return state?.timers.find((x) => x.id === timerId)?.period.calendar === 'working';
 }
 /** The running timer that falls due first, if any. */
 export function nextDueTimer(snap: InstanceSnapshot | null): TimerView | null {

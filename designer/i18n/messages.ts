@@ -10,10 +10,11 @@ import { overview } from './messages/overview.ts';
 import { editor } from './messages/editor.ts';
 import { formDesigner } from './messages/formDesigner.ts';
 import { catalogue } from './messages/catalogue.ts';
+import { calendar } from './messages/calendar.ts';
 import { auth } from './messages/auth.ts';
 import { personal } from './messages/personal.ts';
 
-const areas = { common, auth, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue, personal };
+const areas = { common, auth, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue, calendar, personal };
 type Areas = typeof areas;
 
 export const messages = {

@@ -10,6 +10,8 @@ import { NumberTableHead, Query } from '../app/ui.tsx';
 import { SlowStepsChart } from './SlowStepsChart.tsx';
 import { SatisfactionPanel } from '../catalogue/SatisfactionPanel.tsx';
 import { FiguresPanel } from './FiguresPanel.tsx';
+import { ProvisionalNote } from '../calendar/DueNotes.tsx';
+import { chinaDay } from '../calendar/schedule.ts';
 
 export type Overview = Awaited<ReturnType<typeof api.stats.overview.query>>;
 export type StepStats = Overview['township']['steps'][number];
@@ -24,6 +26,7 @@ export function OverviewPage({ me }: { me: Me }) {
       {allowed ? (
         <>
           <p className="muted">{t('overview.intro', { township: me.township?.name ?? '' })}</p>
+          <ProvisionalYears />
           <Query q={overview}>{(data) => <OverviewBody data={data} />}</Query>
         </>
       ) : (
@@ -107,6 +110,19 @@ function OverviewBody({ data }: { data: Overview }) {
         <SlowStepsChart key={scope} steps={steps} />
       </section>
     </>
+  );
+}
+
+/** The coming years whose holiday schedule is not entered yet: due times counted in them may move. */
+function ProvisionalYears() {
+  const years = useQuery({ queryKey: ['calendar', 'years'], queryFn: () => api.calendar.years.query() });
+  const thisYear = Number(chinaDay(new Date().toISOString()).slice(0, 4));
+  const provisional = (years.data ?? []).filter((y) => y.status === 'provisional' && y.year >= thisYear).map((y) => y.year);
+  if (!years.data) return null;
+  return (
+    <div data-testid="overview-calendar" data-provisional={provisional.join(',')}>
+      <ProvisionalNote years={provisional} words="calendar.provisionalOverview" />
+    </div>
   );
 }
 

@@ -7,6 +7,7 @@ import { api } from '../app/trpc.ts';
 import type { Me } from '../app/session.ts';
 import { formatTime, Query, useDuration } from '../app/ui.tsx';
 import { StartProcess } from './StartProcess.tsx';
+import { ProvisionalNote, provisionalOf } from '../calendar/DueNotes.tsx';
 
 export function InboxPage({ me }: { me: Me }) {
   const { t, text } = useI18n();
@@ -38,6 +39,7 @@ export function InboxPage({ me }: { me: Me }) {
                     {t('runner.waited', { duration: duration(Date.now() - Date.parse(task.since)) })}
                     {task.due && ` · ${t('runner.due', { time: formatTime(task.due) })}`}
                   </div>
+                  <ProvisionalNote years={provisionalOf(task)} />
                 </li>
               ))}
             </ul>

@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { useI18n } from '../i18n/index.tsx';
+import type { HistoryRecord } from '../../engine/types.ts';
 import { initialFormData } from '../../engine/prefill.ts';
 import { api } from '../app/trpc.ts';
 import { formatTime, Query } from '../app/ui.tsx';
@@ -16,6 +17,7 @@ import { useLabelers } from '../audit/labelers.ts';
 import { ValueView } from '../audit/Values.tsx';
 import { RevealScope } from '../audit/Personal.tsx';
 import { withoutMasked } from '../audit/masked.ts';
+import { ProvisionalNote, provisionalOf, RECALENDAR, RecalendarLines } from '../calendar/DueNotes.tsx';
 
 export type InstanceView = Awaited<ReturnType<typeof api.instances.get.query>>;
 
@@ -49,7 +51,14 @@ function InstanceView({ view }: { view: InstanceView }) {
           {step.overdue && <span className="badge danger">{t('runner.overdue')}</span>}
         </h2>
         {step.description && <p>{text(step.description)}</p>}
-        {step.due && <p className="muted">{t('runner.due', { time: formatTime(step.due) })}</p>}
+        {step.due && (
+          <p className="muted" data-testid="step-due">
+            {t('runner.due', { time: formatTime(step.due) })}
+          </p>
+        )}
+        {/* Any running timer (the deadline, a notice period, a timeout) counted on a provisional year. */}
+        <ProvisionalNote years={[...new Set([step, ...view.timers].flatMap(provisionalOf))].sort()} />
+        <Recalendars records={(visited.data ?? []).filter((r) => r.type === RECALENDAR)} flow={flow} />
         {instance.status === 'done' && (
           <p data-testid="outcome" className="outcome">
             {t('runner.outcome')}: {t(`runner.outcomes.${instance.outcome}`)}
@@ -70,6 +79,23 @@ function InstanceView({ view }: { view: InstanceView }) {
       </section>
     </article>
     </RevealScope>
+  );
+}
+
+/** Due times recomputed when a year's holiday schedule was adopted, newest last. */
+function Recalendars({ records, flow }: { records: HistoryRecord[]; flow: InstanceView['flow'] }) {
+  const { t } = useI18n();
+  if (records.length === 0) return null;
+  return (
+    <section className="recalendars" aria-labelledby="recalendar-title" data-testid="recalendars">
+      <h3 id="recalendar-title">{t('calendar.recalendar.title')}</h3>
+      {records.map((r) => (
+        <div key={r.seq}>
+          <span className="muted small">{formatTime(r.at)}</span>
+          <RecalendarLines record={r} flow={flow} />
+        </div>
+      ))}
+    </section>
   );
 }
 

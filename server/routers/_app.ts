@@ -3,6 +3,7 @@ import { router } from '../trpc.ts';
 import { auditRouter } from './audit.ts';
 import { authRouter } from './auth.ts';
 import { boardRouter } from './board.ts';
+import { calendarRouter } from './calendar.ts';
 import { catalogueRouter } from './catalogue.ts';
 import { flowsRouter } from './flows.ts';
 import { instancesRouter } from './instances.ts';
@@ -24,6 +25,7 @@ export const appRouter = router({
   catalogue: catalogueRouter,
   migrations: migrationsRouter,
   personal: personalRouter,
+  calendar: calendarRouter,
 });
 
 export type AppRouter = typeof appRouter;

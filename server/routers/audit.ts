@@ -26,7 +26,7 @@ export const auditRouter = router({
     const records = await ctx.runtime.store.history(instance.id);
     // Every version the chain ran on: a migrated instance replays each stretch on its own version.
     const flows = await chainFlows(ctx.runtime, instance, records);
-    const { result, snapshots } = verifyInstance(flows, instance, records, { boxed: await boxed(ctx.runtime.store, instance.id) });
+    const { result, snapshots } = verifyInstance(flows, instance, records, { calendars: await ctx.runtime.chainCalendars(records), boxed: await boxed(ctx.runtime.store, instance.id) });
     const good = records.slice(0, snapshots.length);
     const personal = await personalView(ctx.runtime, ctx.user, village, instance, as);
     return {
@@ -40,7 +40,8 @@ export const auditRouter = router({
     const records = await ctx.runtime.store.history(instance.id);
     // The personal values too: each against the commitment in its record (never sent back).
     const personal = await ctx.runtime.store.personalValues(instance.id);
-    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records, { boxed: await boxed(ctx.runtime.store, instance.id), personal }).result;
+    const calendars = await ctx.runtime.chainCalendars(records);
+    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records, { calendars, boxed: await boxed(ctx.runtime.store, instance.id), personal }).result;
   }),
 
   // Personal values stay out: the history holds their commitments, so the bundle verifies offline
@@ -59,6 +60,8 @@ export const auditRouter = router({
       // A migrated instance ran on several versions: all of them, oldest first, for `villageflow verify`.
       ...(versions.length > 1 ? { flows: versions.map((v) => JSON.parse(v.json) as unknown) } : {}),
       history,
+      // Every working-day calendar version the records name, so the bundle verifies offline.
+      calendars: await ctx.runtime.chainCalendars(history),
     };
   }),
 

@@ -27,6 +27,8 @@ export const instancesRouter = router({
     const { instance, village, as } = await ctx.runtime.readable(ctx.user, input.id);
     const compiled = await ctx.runtime.compiled(instance.flowVersionId);
     const personal = await personalView(ctx.runtime, ctx.user, village, instance, as);
+    const step = stepView(compiled, instance.snapshot, ctx.user.id, actingRoles(ctx.user, village));
+    const timers = instance.snapshot.context.timers;
     return {
       instance: summary(instance),
       village,
@@ -37,7 +39,10 @@ export const instancesRouter = router({
       canReveal: personal.canReveal,
       votes: instance.snapshot.context.votes,
       objections: instance.snapshot.context.objections,
-      step: stepView(compiled, instance.snapshot, ctx.user.id, actingRoles(ctx.user, village)),
+      // The step's deadline, and every running timer (deadline, notice period, timeouts), each with
+      // whether its due time was counted on a provisional calendar year.
+      step: { ...step, ...(await ctx.runtime.dueCalendar(instance.townshipId, timers[`${instance.snapshot.state}:deadline`])) },
+      timers: await Promise.all(Object.entries(timers).map(async ([id, t]) => ({ id, due: t.due, ...(await ctx.runtime.dueCalendar(instance.townshipId, t)) }))),
       flow: compiled.flow,
     };
   }),

@@ -20,7 +20,8 @@ export const tasksRouter = router({
         const voted = state?.vote?.mode === 'ballot' && ctx.user.id in instance.snapshot.context.ballots;
         const closes = ctx.user.roles.some((g) => state?.roles?.includes(g.role) && (g.villageId === null || g.villageId === t.villageId));
         if (voted && !closes) return null;
-        return { ...t, stepTitle: state?.title ?? { zh: t.state }, flowTitle: flow.title };
+        const due = await ctx.runtime.dueCalendar(instance.townshipId, instance.snapshot.context.timers[`${t.state}:deadline`]);
+        return { ...t, ...due, stepTitle: state?.title ?? { zh: t.state }, flowTitle: flow.title };
       }),
     );
     return rows.filter((r) => r !== null);

@@ -1,7 +1,8 @@
 // The store interface: every durable operation the server needs, each one atomic. SQLite is the
 // embedded default; a PostgreSQL implementation will sit beside it, so nothing database-specific
 // crosses this line. All methods are async so a networked database fits the same shape.
-import type { Effect, HistoryRecord, InstanceSnapshot, Outcome, PersonalKind, PersonalValue, SealedBallot } from '../../engine/index.ts';
+import type { CalendarVersion, Effect, HistoryRecord, InstanceSnapshot, Outcome, PersonalKind, PersonalValue, SealedBallot } from '../../engine/index.ts';
+import type { CalendarYearRow } from './calendars.ts';
 
 // Township-scope roles act in every village of the township. County officers (county_reviewer)
 // and the competent offices (department_officer) sit above the township but are modelled as
@@ -307,6 +308,7 @@ export interface Store {
 
   createTownship(t: Township): Promise<void>;
   getTownship(id: string): Promise<Township | null>;
+  listTownships(): Promise<Township[]>;
   createVillage(v: Village): Promise<void>;
   getVillage(id: string): Promise<Village | null>;
   listVillages(townshipId: string): Promise<Village[]>;
@@ -398,6 +400,17 @@ export interface Store {
    * figures instanceStats and serviceStats give, without reading the history.
    */
   overviewStats(townshipId: string): Promise<{ instances: OverviewInstanceRow[]; visits: OverviewVisitsRow[] }>;
+
+  /** The calendar version a township answers each year with now: its latest adoption, else the baseline (see calendars.ts). */
+  calendarYears(townshipId: string): Promise<CalendarYearRow[]>;
+  /** The stored versions among these hashes (hashes not stored are left out). */
+  getCalendarVersions(hashes: string[]): Promise<CalendarVersion[]>;
+  /** The townships that adopted a calendar year. */
+  calendarTownships(): Promise<string[]>;
+  /** Stores the versions not yet stored; a stored one (same hash, same content) is left as it is. */
+  putCalendarVersions(versions: CalendarVersion[], at: string): Promise<void>;
+  /** Stores the version if new, the township's adoption of it and the audit entry, in one transaction. */
+  adoptCalendar(a: { townshipId: string; version: CalendarVersion; by: string; at: string }, audit: Omit<AuditEntry, 'id'>): Promise<void>;
 }
 
 /** One instance as the overview counts it. */

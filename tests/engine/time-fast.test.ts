@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import chineseDays from 'chinese-days';
 import { addPeriod, epochMs, isoString, parseDuration } from '../../engine/time.ts';
+import { legacyCalendar } from '../../engine/calendar.ts';
 import type { Period } from '../../engine/types.ts';
 
 const result = (f: () => unknown) => {
@@ -106,8 +107,16 @@ describe('addPeriod', () => {
       { numRuns: 10_000 },
     );
   });
-  it('counts working days as chinese-days does', () => {
-    const from = fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2026, 11, 1) }).map((v) => new Date(v).toISOString());
+  it('the legacy calendar is chinese-days 1.5.7, day by day over 2003-2028', () => {
+    // Records made before calendars were data replay on it, so it must answer as the package did.
+    const calendar = legacyCalendar();
+    for (let ms = Date.UTC(2003, 0, 1); ms <= Date.UTC(2028, 11, 31); ms += 86400_000) {
+      const day = new Date(ms).toISOString().slice(0, 10);
+      if (calendar.isWorkday(day) !== chineseDays.isWorkday(day)) expect.fail(`${day}: legacy ${calendar.isWorkday(day)}, chinese-days ${chineseDays.isWorkday(day)}`);
+    }
+  });
+  it('counts working days as chinese-days does (legacy calendar, 2004-2027)', () => {
+    const from = fc.integer({ min: Date.UTC(2004, 0, 1), max: Date.UTC(2027, 11, 1) }).map((v) => new Date(v).toISOString());
     const working = fc.record({ duration: fc.constantFrom('P1D', 'P3D', 'P5D', 'P10D', 'P15D', 'P20D'), calendar: fc.constant('working' as const) });
     fc.assert(
       fc.property(from, working, (f, period) => {

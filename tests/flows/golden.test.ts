@@ -2,7 +2,7 @@
 // together take every transition the flow declares.
 import { describe, expect, it } from 'vitest';
 import { basename } from 'node:path';
-import { replay, simulate, verify, type Flow } from '../../engine/index.ts';
+import { baselineCalendar, replay, simulate, verify, type Flow } from '../../engine/index.ts';
 import { bundledFlowFiles } from '../../cli/generate-types.ts';
 import { loadFlow } from '../../cli/flows.ts';
 import { loadRun, runFiles } from '../../cli/runs.ts';
@@ -34,13 +34,17 @@ for (const flowFile of bundledFlowFiles()) {
     const taken = new Set<string>();
     for (const { file, run } of mine) {
       it(`${basename(file)} replays to its pinned final state and hashes, and verifies`, () => {
-        const steps = simulate(compiled, run.events);
+        // On the calendar `villageflow runs` and the designer count on (cli/runs.ts).
+        const calendar = baselineCalendar();
+        const steps = simulate(compiled, run.events, { calendar });
         for (const s of steps) if (s.snapshot.context.taken) taken.add(s.snapshot.context.taken);
         expect(steps.at(-1)!.snapshot.state).toBe(run.expect.final);
         expect(steps.map((s) => s.record.hash)).toEqual(run.expect.hashes);
         const records = steps.map((s) => s.record);
-        expect(verify(compiled, records, { head: run.expect.hashes.at(-1) })).toMatchObject({ ok: true });
-        expect(replay(compiled, records).map((s) => s.state)).toEqual(steps.map((s) => s.snapshot.state));
+        // Verified and replayed on exactly the versions the records name (provisional ones included).
+        const calendars = calendar.versions();
+        expect(verify(compiled, records, { head: run.expect.hashes.at(-1), calendars })).toMatchObject({ ok: true });
+        expect(replay(compiled, records, { calendars }).map((s) => s.state)).toEqual(steps.map((s) => s.snapshot.state));
       });
     }
 

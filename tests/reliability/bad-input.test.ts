@@ -3,12 +3,13 @@
 // case must be refused with the expected tRPC code and a message (or field issue) naming the
 // problem, and leave the database exactly as it was: a dump of every table before and after.
 // Hostile flows are also given to `villageflow validate`, which must refuse them the same way.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/villageflow.ts';
+import { fromHolidayCn } from '../../engine/index.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { clientFor, startTestServer, type Client, type TestServer } from '../server/harness.ts';
 import { dumpDb } from './db-dump.ts';
@@ -379,6 +380,18 @@ add(
   { name: 'audit: verify an instance that does not exist', call: (c) => c.as('qs.auditor').audit.verify.query({ id: '<img src=x onerror=alert(1)>' }), code: 'NOT_FOUND', names: /instance <img src=x onerror=alert\(1\)> does not exist/ },
   { name: 'list: a limit of zero', call: (c) => c.as('qs.admin').instances.list.query({ limit: 0 }), code: 'BAD_REQUEST', names: /^\/limit / },
   { name: 'list: a status that is not one', call: (c) => c.as('qs.admin').instances.list.query({ status: "active' OR 1=1" as never }), code: 'BAD_REQUEST', names: /^\/status / },
+);
+
+// ── the working-day calendar (a made-up 2027 schedule that passes the checks, with one fault each) ─
+const MADE_UP_2027 = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'calendar-2027.made-up.holiday-cn.json'), 'utf8')) as { year: number; days: { name: string; date: string; isOffDay: boolean }[] };
+const year2027 = (days = MADE_UP_2027.days) => fromHolidayCn({ ...MADE_UP_2027, days }, { title: '测试用虚构的2027年放假安排（非官方）' });
+add(
+  { name: 'calendar: a schedule that misses a Spring Festival day', call: (c) => c.as('qs.admin').calendar.adopt.mutate({ year: year2027(MADE_UP_2027.days.filter((d) => d.date !== '2027-02-08')) }), code: 'BAD_REQUEST', engineCode: 'CALENDAR_INVALID', names: /2027-02-08 \(Spring Festival\) is a statutory holiday but not a rest day/ },
+  { name: 'calendar: a make-up working day on a Tuesday', call: (c) => c.as('qs.admin').calendar.adopt.mutate({ year: year2027([...MADE_UP_2027.days, { name: '春节', date: '2027-03-02', isOffDay: false }]) }), code: 'BAD_REQUEST', engineCode: 'CALENDAR_INVALID', names: /make-up working day 2027-03-02 is a Tuesday/ },
+  { name: 'calendar: a date of another year', call: (c) => c.as('qs.admin').calendar.adopt.mutate({ year: year2027([...MADE_UP_2027.days, { name: '元旦', date: '2026-12-31', isOffDay: true }]) }), code: 'BAD_REQUEST', engineCode: 'CALENDAR_INVALID', names: /2026-12-31 is not in 2027/ },
+  { name: 'calendar: a holiday-cn row without isOffDay', call: (c) => c.as('qs.admin').calendar.preview.mutate({ holidayCn: { year: 2027, days: [{ name: '元旦', date: '2027-01-01' }] } }), code: 'BAD_REQUEST', engineCode: 'CALENDAR_INVALID', names: /^days\[0\]\.isOffDay: must be true/ },
+  { name: 'calendar: a date with SQL in it', call: (c) => c.as('qs.admin').calendar.adopt.mutate({ year: { ...year2027(), rest: ["2027'); DROP TABLE calendar_versions; --"] } }), code: 'BAD_REQUEST', names: /^\/year\/rest\/0 / },
+  { name: 'calendar: the year 3000', call: (c) => c.as('qs.admin').calendar.show.query({ year: 3000 }), code: 'BAD_REQUEST', names: /^\/year / },
 );
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFlow, openSteps, replay, verify, type CompiledFlow, type HistoryRecord } from '../../engine/index.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import * as rows from '../../server/store/sqlite/rows.ts';
+import { calendarOfRow } from '../../server/store/calendars.ts';
 import { clientFor, type Client } from '../server/harness.ts';
 import { APPROVAL, FIVE, PROPOSAL } from './fixtures.ts';
 import { fileClockEnv, spawnServer, type ServerProcess } from '../server/spawn-server.ts';
@@ -129,6 +130,8 @@ describe('SIGKILL in the middle of a load run', () => {
       // Nothing half-written: each instance row is its history's last record, and the chain verifies.
       const compiled = new Map<number, CompiledFlow>();
       const instances = db.prepare('SELECT * FROM instances ORDER BY id').all() as Record<string, unknown>[];
+      // The calendar versions the records name are in the store too (stored before the records).
+      const calendars = (db.prepare('SELECT hash, json FROM calendar_versions').all() as Record<string, unknown>[]).map(calendarOfRow);
       for (const i of instances) {
         const instance = rows.instance(i);
         const history = (db.prepare('SELECT * FROM history WHERE instance_id = ? ORDER BY seq').all(instance.id) as Record<string, unknown>[]).map(rows.record) as HistoryRecord[];
@@ -139,8 +142,8 @@ describe('SIGKILL in the middle of a load run', () => {
         const flow = compiled.get(instance.flowVersionId)!;
         expect(history.map((r) => r.seq), instance.id).toEqual(history.map((_, k) => k + 1));
         expect(instance.seq, instance.id).toBe(history.length);
-        expect(verify(flow, history, { head: instance.head }), instance.id).toMatchObject({ ok: true, count: history.length });
-        expect(replay(flow, history).at(-1), instance.id).toEqual(instance.snapshot);
+        expect(verify(flow, history, { head: instance.head, calendars }), instance.id).toMatchObject({ ok: true, count: history.length });
+        expect(replay(flow, history, { calendars }).at(-1), instance.id).toEqual(instance.snapshot);
         // The inbox rows are the ones the engine derives from the stored snapshot, written with it.
         const tasks = db.prepare('SELECT state, role, due FROM tasks WHERE instance_id = ? ORDER BY role').all(instance.id);
         const open = openSteps(flow, instance.snapshot).flatMap((st) => st.roles.map((role) => ({ state: st.state, role, due: st.due })));

@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromHolidayCn } from '../../engine/index.ts';
 import { hashPassword } from '../../server/auth.ts';
 import { appRouter } from '../../server/routers/_app.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
@@ -105,6 +106,8 @@ function fingerprint() {
     villages: all('SELECT * FROM villages ORDER BY id'),
     catalogue: all('SELECT * FROM catalogue_items ORDER BY id'),
     catalogueStarts: all('SELECT * FROM catalogue_starts ORDER BY instance_id'),
+    calendarVersions: all('SELECT hash FROM calendar_versions ORDER BY hash'),
+    calendarAdoptions: all('SELECT * FROM calendar_adoptions ORDER BY id'),
   };
 }
 
@@ -143,6 +146,8 @@ const CATALOGUE_ITEM = {
 };
 /** A well-formed commitment: a caller refused before the lookup never learns whether it exists. */
 const SOME_COMMITMENT = 'a'.repeat(64);
+/** A 2027 schedule that passes the checks (MADE UP FOR TESTS ONLY, tests/fixtures), so a denial is about the caller. */
+const CALENDAR_2027 = fromHolidayCn(JSON.parse(readFileSync(join(ROOT, 'tests', 'fixtures', 'calendar-2027.made-up.holiday-cn.json'), 'utf8')), { title: '测试用虚构的2027年放假安排（非官方）' });
 const CATALOGUE_CSV = '事项编码,事项名称,办理方式,办理流程\nQS-AUTHZ-2,越权导入,代办,proxy-service\n';
 const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'auth.logout': (c) => c.auth.logout.mutate(),
@@ -183,6 +188,10 @@ const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'migrations.migrate': (c) => c.migrations.migrate.mutate({ instanceId: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), toVersionId: 1 }),
   'personal.reveal': (c) => c.personal.reveal.mutate({ id: 'demo-dongping-dibao', commitment: SOME_COMMITMENT }),
   'personal.erase': (c) => c.personal.erase.mutate({ id: 'demo-dongping-dibao' }),
+  'calendar.years': (c) => c.calendar.years.query(),
+  'calendar.show': (c) => c.calendar.show.query({ year: 2027 }),
+  'calendar.preview': (c) => c.calendar.preview.mutate({ year: CALENDAR_2027 }),
+  'calendar.adopt': (c) => c.calendar.adopt.mutate({ year: CALENDAR_2027 }),
 };
 const PUBLIC = ['auth.login', 'auth.me', 'board.villages', 'board.village'];
 
@@ -473,6 +482,8 @@ const ADMIN_PROCS: Record<string, (c: Client, self: string) => Promise<unknown>>
   'migrations.plan': (c) => c.migrations.plan.query({ toVersionId: 1 }),
   'migrations.migrate': (c) => c.migrations.migrate.mutate({ instanceId: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), toVersionId: 1 }),
   'personal.erase': (c) => c.personal.erase.mutate({ id: 'demo-dongping-dibao' }),
+  'calendar.preview': (c) => c.calendar.preview.mutate({ year: CALENDAR_2027 }),
+  'calendar.adopt': (c) => c.calendar.adopt.mutate({ year: CALENDAR_2027 }),
 };
 const NON_ADMINS = [...VILLAGE_USERS.map((u) => u.user), 'qs.reviewer', ...SERVICE_TOWNSHIP_USERS];
 const ADMIN_DENIALS = NON_ADMINS.flatMap((user) => Object.keys(ADMIN_PROCS).map((proc) => ({ user, proc })));
@@ -486,6 +497,12 @@ describe('admin procedures: FORBIDDEN to everyone but the township admin', () =>
   it.each(VILLAGE_USERS.map((u) => u.user))('%s → stats.overview (township roles only)', async (user) => {
     const c = await as(user);
     await expectDenied(() => c.stats.overview.query(), 'FORBIDDEN');
+  });
+
+  it.each(VILLAGE_USERS.map((u) => u.user))('%s → calendar.years and calendar.show (township roles only)', async (user) => {
+    const c = await as(user);
+    await expectDenied(() => c.calendar.years.query(), 'FORBIDDEN');
+    await expectDenied(() => c.calendar.show.query({ year: 2027 }), 'FORBIDDEN');
   });
 
   it('the township roles see the overview of their own township only', async () => {

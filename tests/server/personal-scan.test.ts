@@ -120,6 +120,10 @@ describe('no response to a role without the right carries a personal value', () 
       'catalogue.importCsv': [{ csv: 'code,name\nnope,nope' }],
       'migrations.plan': versions.map((toVersionId) => ({ toVersionId })),
       'migrations.migrate': [{ instanceId: dibao.id, seq: 100_000, toVersionId: -1, reason: 'nope' }],
+      'calendar.years': [undefined],
+      'calendar.show': [{ year: 2026 }, { year: 2027 }],
+      'calendar.preview': [{ year: { year: 3000 } }],
+      'calendar.adopt': [{ year: { year: 3000 } }],
       'personal.reveal': commitments,
       // Every matter is still running or within its retention period, or keeps no personal values.
       'personal.erase': instances.map(({ id }) => ({ id })),

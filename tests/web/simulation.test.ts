@@ -236,8 +236,11 @@ describe('Simulator (rendered on the server, as a smoke test)', () => {
     const { createElement } = await import('react');
     const { renderToString } = await import('react-dom/server');
     const { I18nProvider } = await import('../../designer/i18n/index.tsx');
+    const { QueryClient, QueryClientProvider } = await import('@tanstack/react-query');
     const { Simulator } = await import('../../designer/editor/Simulator.tsx');
-    return renderToString(createElement(I18nProvider, null, createElement(Simulator, { flow: flow as Flow })));
+    // As in the app (designer/app/App.tsx): the simulator reads the township's calendar through react-query.
+    const client = new QueryClient({ defaultOptions: { queries: { enabled: false } } });
+    return renderToString(createElement(QueryClientProvider, { client }, createElement(I18nProvider, null, createElement(Simulator, { flow: flow as Flow }))));
   }
   it('offers to start as a starter', async () => {
     const html = await render(flows[FOUR]);

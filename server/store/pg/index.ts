@@ -9,6 +9,8 @@ import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type
 import { deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { CALENDAR_ADOPT_SQL, CALENDAR_INSERT_SQL, CALENDAR_YEARS_SQL, calendarOfRow, calendarRow, currentYears } from '../calendars.ts';
+import type { CalendarVersion } from '../../../engine/index.ts';
 
 type Row = Record<string, unknown>;
 type Db = pg.Pool | pg.PoolClient;
@@ -298,8 +300,8 @@ export class PgStore implements Store {
 
   /** The writes one accepted event causes, inside the caller's transaction. */
   private async insertHistory(c: pg.PoolClient, instanceId: string, r: HistoryRecord) {
-    await this.run(c, 'INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
-      instanceId, r.seq, r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.state, r.prev, r.hash,
+    await this.run(c, 'INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash, calendars) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
+      instanceId, r.seq, r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.state, r.prev, r.hash, r.calendars ? JSON.stringify(r.calendars) : null,
     ]);
   }
 
@@ -324,6 +326,8 @@ export class PgStore implements Store {
         );
       } else if (e.type === 'disclosure.end') {
         await this.run(c, 'UPDATE disclosures SET ended_at = $1 WHERE instance_id = $2 AND state = $3 AND ended_at IS NULL', [e.at, instance.id, e.state]);
+      } else if (e.type === 'disclosure.reschedule') {
+        await this.run(c, 'UPDATE disclosures SET until_at = $1 WHERE instance_id = $2 AND state = $3 AND ended_at IS NULL', [e.until, instance.id, e.state]);
       } else if (e.type === 'ballot.deposit') {
         await this.run(c, 'INSERT INTO ballot_box (instance_id, ballot_id, choice) VALUES ($1, $2, $3)', [instance.id, e.ballot.id, e.ballot.choice]);
       } else if (e.type === 'ballot.empty') {
@@ -398,7 +402,7 @@ export class PgStore implements Store {
     await this.run(
       c,
       `WITH record AS (
-         INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash) VALUES ($2, $6, $12, $13, $14, $15, $16, $7, $17, $18)
+         INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash, calendars) VALUES ($2, $6, $12, $13, $14, $15, $16, $7, $17, $18, $19)
        ),
        gone AS (DELETE FROM tasks WHERE instance_id = $2),
        old AS (SELECT state, entered_ms FROM instance_stats WHERE township_id = $1 AND instance_id = $2),
@@ -413,6 +417,7 @@ export class PgStore implements Store {
       [
         current.township_id, w.instanceId, current.flow_id, current.village_id, Date.parse(r.at), r.seq, r.state, w.snapshot.status, w.flowVersionId ?? null,
         ratingScore(w.snapshot, false), deadlineFired(r, false), r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.prev, r.hash,
+        r.calendars ? JSON.stringify(r.calendars) : null,
       ],
     );
   }
@@ -538,6 +543,37 @@ export class PgStore implements Store {
   }
   async auditLog(townshipId: string, limit: number) {
     return (await this.all('SELECT * FROM audit_log WHERE township_id = $1 ORDER BY id DESC LIMIT $2', [townshipId, limit])).map(rows.audit);
+  }
+
+  async calendarYears(townshipId: string) {
+    return currentYears((await this.all(CALENDAR_YEARS_SQL, [townshipId])));
+  }
+  async listTownships() {
+    return (await this.all('SELECT id, name FROM townships ORDER BY id')).map((r) => ({ id: r.id as string, name: r.name as string }));
+  }
+  async calendarTownships() {
+    return (await this.all('SELECT DISTINCT township_id FROM calendar_adoptions ORDER BY township_id')).map((r) => r.township_id as string);
+  }
+  async getCalendarVersions(hashes: string[]) {
+    if (!hashes.length) return [];
+    return (await this.all('SELECT hash, json FROM calendar_versions WHERE hash = ANY($1) ORDER BY year, hash', [hashes])).map(calendarOfRow);
+  }
+  private async insertCalendar(db: Db, v: CalendarVersion, at: string) {
+    const r = calendarRow(v);
+    await this.run(db, CALENDAR_INSERT_SQL, [r.hash, r.year, r.status, r.json, at]);
+  }
+  async putCalendarVersions(versions: CalendarVersion[], at: string) {
+    if (!versions.length) return;
+    await this.tx(async (c) => {
+      for (const v of versions) await this.insertCalendar(c, v, at);
+    });
+  }
+  async adoptCalendar(a: { townshipId: string; version: CalendarVersion; by: string; at: string }, e: { townshipId: string; at: string; actorId: string; action: string; target: string; details: Record<string, unknown> }) {
+    await this.tx(async (c) => {
+      await this.insertCalendar(c, a.version, a.at);
+      await this.run(c, CALENDAR_ADOPT_SQL, [a.townshipId, a.version.year, a.version.hash, a.by, a.at]);
+      await this.run(c, 'INSERT INTO audit_log (township_id, at, actor_id, action, target, details) VALUES ($1, $2, $3, $4, $5, $6)', [e.townshipId, e.at, e.actorId, e.action, e.target, JSON.stringify(e.details)]);
+    });
   }
 
   async instanceStats(townshipId: string) {

@@ -8,6 +8,8 @@ import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type
 import { MIGRATIONS } from './migrations.ts';
 import { ascending, deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from './rows.ts';
+import { CALENDAR_ADOPT_SQL, CALENDAR_INSERT_SQL, CALENDAR_YEARS_SQL, calendarOfRow, calendarRow, currentYears, sqliteParams } from '../calendars.ts';
+import type { CalendarVersion } from '../../../engine/index.ts';
 
 type Row = Record<string, unknown>;
 
@@ -365,8 +367,8 @@ export class SqliteStore implements Store {
   private writeEvent(instance: { id: string; villageId: string; townshipId: string; flowId: string; title: string }, w: Omit<EventWrite, 'expectedSeq' | 'instanceId'>) {
     const r = w.record;
     this.run(
-      'INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      instance.id, r.seq, r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.state, r.prev, r.hash,
+      'INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash, calendars) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      instance.id, r.seq, r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.state, r.prev, r.hash, r.calendars ? JSON.stringify(r.calendars) : null,
     );
     for (const e of w.effects) {
       if (e.type === 'timer.schedule') {
@@ -380,6 +382,8 @@ export class SqliteStore implements Store {
         );
       } else if (e.type === 'disclosure.end') {
         this.run('UPDATE disclosures SET ended_at = ? WHERE instance_id = ? AND state = ? AND ended_at IS NULL', e.at, instance.id, e.state);
+      } else if (e.type === 'disclosure.reschedule') {
+        this.run('UPDATE disclosures SET until_at = ? WHERE instance_id = ? AND state = ? AND ended_at IS NULL', e.until, instance.id, e.state);
       } else if (e.type === 'ballot.deposit') {
         this.run('INSERT INTO ballot_box (instance_id, ballot_id, choice) VALUES (?, ?, ?)', instance.id, e.ballot.id, e.ballot.choice);
       } else if (e.type === 'ballot.empty') {
@@ -575,6 +579,36 @@ export class SqliteStore implements Store {
   }
   async auditLog(townshipId: string, limit: number) {
     return this.all('SELECT * FROM audit_log WHERE township_id = ? ORDER BY id DESC LIMIT ?', townshipId, limit).map(rows.audit);
+  }
+
+  async calendarYears(townshipId: string) {
+    return currentYears(this.all(sqliteParams(CALENDAR_YEARS_SQL), townshipId));
+  }
+  async listTownships() {
+    return this.all('SELECT id, name FROM townships ORDER BY id').map((r) => ({ id: r.id as string, name: r.name as string }));
+  }
+  async calendarTownships() {
+    return this.all('SELECT DISTINCT township_id FROM calendar_adoptions ORDER BY township_id').map((r) => r.township_id as string);
+  }
+  async getCalendarVersions(hashes: string[]) {
+    if (!hashes.length) return [];
+    return this.all(`SELECT hash, json FROM calendar_versions WHERE hash IN (SELECT value FROM json_each(?)) ORDER BY year, hash`, JSON.stringify(hashes)).map(calendarOfRow);
+  }
+  private insertCalendar(v: CalendarVersion, at: string) {
+    const r = calendarRow(v);
+    this.run(sqliteParams(CALENDAR_INSERT_SQL), r.hash, r.year, r.status, r.json, at);
+  }
+  async putCalendarVersions(versions: CalendarVersion[], at: string) {
+    this.db.transaction(() => {
+      for (const v of versions) this.insertCalendar(v, at);
+    })();
+  }
+  async adoptCalendar(a: { townshipId: string; version: CalendarVersion; by: string; at: string }, e: { townshipId: string; at: string; actorId: string; action: string; target: string; details: Record<string, unknown> }) {
+    this.db.transaction(() => {
+      this.insertCalendar(a.version, a.at);
+      this.run(sqliteParams(CALENDAR_ADOPT_SQL), a.townshipId, a.version.year, a.version.hash, a.by, a.at);
+      this.run('INSERT INTO audit_log (township_id, at, actor_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?)', e.townshipId, e.at, e.actorId, e.action, e.target, JSON.stringify(e.details));
+    })();
   }
 
   // Two portable queries; durations are left to the caller, computed from the ISO timestamps.

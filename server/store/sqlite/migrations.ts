@@ -1,5 +1,6 @@
 // Versioned schema migrations for SQLite. Append new versions; never edit an applied one.
 // History and the audit log are append-only: triggers refuse updates and deletes.
+import { baselineInsertSql } from '../calendars.ts';
 
 /**
  * Fills instance_stats and state_visits from the history (migration 4, and the scale bench's
@@ -293,6 +294,42 @@ CREATE INDEX sessions_expires ON sessions(expires_at);
 CREATE INDEX sessions_last_seen ON sessions(last_seen_at);
 CREATE INDEX login_failures_at ON login_failures(at);
 `,
+  },
+  {
+    version: 6,
+    name: 'the working-day calendar as data',
+    // Calendar versions are content-addressed and immutable; adoptions are append-only. The
+    // baseline (2004-2026, baseline = 1) is loaded here, once, from the engine's data file.
+    sql: `
+CREATE TABLE calendar_versions (
+  hash TEXT PRIMARY KEY,
+  year INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('official', 'provisional')),
+  json TEXT NOT NULL,
+  baseline INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX calendar_versions_year ON calendar_versions(year, baseline);
+CREATE TRIGGER calendar_versions_no_update BEFORE UPDATE ON calendar_versions
+  BEGIN SELECT RAISE(ABORT, 'calendar versions are immutable'); END;
+CREATE TRIGGER calendar_versions_no_delete BEFORE DELETE ON calendar_versions
+  BEGIN SELECT RAISE(ABORT, 'calendar versions are immutable'); END;
+CREATE TABLE calendar_adoptions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  township_id TEXT NOT NULL REFERENCES townships(id),
+  year INTEGER NOT NULL,
+  hash TEXT NOT NULL REFERENCES calendar_versions(hash),
+  adopted_by TEXT NOT NULL,
+  adopted_at TEXT NOT NULL
+);
+CREATE INDEX calendar_adoptions_township ON calendar_adoptions(township_id, year, id);
+-- The calendar versions a record counted working days on (JSON list of hashes), NULL when none.
+ALTER TABLE history ADD COLUMN calendars TEXT;
+CREATE TRIGGER calendar_adoptions_no_update BEFORE UPDATE ON calendar_adoptions
+  BEGIN SELECT RAISE(ABORT, 'calendar adoptions are append-only'); END;
+CREATE TRIGGER calendar_adoptions_no_delete BEFORE DELETE ON calendar_adoptions
+  BEGIN SELECT RAISE(ABORT, 'calendar adoptions are append-only'); END;
+${baselineInsertSql()}`,
   },
   {
     version: 7,

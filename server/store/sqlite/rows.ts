@@ -47,16 +47,19 @@ export const instance = (r: Row): Instance => ({
   updatedAt: r.updated_at as string,
 });
 
-export const record = (r: Row): HistoryRecord => ({
-  seq: r.seq as number,
-  type: r.type as string,
-  actor: { id: r.actor_id as string, role: r.role as string },
-  at: r.at as string,
-  payload: JSON.parse(r.payload as string),
-  state: r.state as string,
-  prev: (r.prev as string | null) ?? null,
-  hash: r.hash as string,
-});
+export const record = (r: Row): HistoryRecord => {
+  const base = {
+    seq: r.seq as number,
+    type: r.type as string,
+    actor: { id: r.actor_id as string, role: r.role as string },
+    at: r.at as string,
+    payload: JSON.parse(r.payload as string),
+    state: r.state as string,
+    prev: (r.prev as string | null) ?? null,
+  };
+  // The key only when the record has it (null before schema 6 and for records that used no calendar).
+  return r.calendars === null || r.calendars === undefined ? { ...base, hash: r.hash as string } : { ...base, calendars: JSON.parse(r.calendars as string) as string[], hash: r.hash as string };
+};
 
 export const task = (r: Row): Task => ({
   instanceId: r.instance_id as string,
