@@ -43,6 +43,7 @@ const TABLES: { name: string; order: string; renumber?: boolean; optional?: bool
   { name: 'flow_villages', order: 'township_id, flow_id, village_id' },
   { name: 'instances', order: 'id' },
   { name: 'history', order: 'instance_id, seq' },
+  { name: 'personal_values', order: 'instance_id, seq, pointer' },
   { name: 'timers', order: 'instance_id, timer_id' },
   { name: 'tasks', order: 'instance_id, role' },
   { name: 'disclosures', order: 'id', renumber: true },

@@ -1,5 +1,5 @@
 // The villageflow command line: validate, simulate and verify flows and histories.
-import { EngineError, SimulationError, baselineVersions, compileFlow, simulate, verify, versionIntact, type CalendarVersion, type CompiledFlow, type FlowEvent, type HistoryRecord } from '../engine/index.ts';
+import { EngineError, SimulationError, baselineVersions, compileFlow, simulate, verify, verifyPersonal, versionIntact, type CalendarVersion, type CompiledFlow, type FlowEvent, type HistoryRecord, type PersonalValue } from '../engine/index.ts';
 import { flowFileIssues, loadFlow } from './flows.ts';
 import { CliError, pointerText, readJson } from './io.ts';
 import { generateTypes, bundledFlowFiles } from './generate-types.ts';
@@ -91,6 +91,7 @@ function cmdVerify(args: string[], io: Out): number {
   const files = args.filter((_, i) => !(headAt >= 0 && (i === headAt || i === headAt + 1)) && !(calendarsAt >= 0 && (i === calendarsAt || i === calendarsAt + 1)));
   let compiled: CompiledFlow[];
   let history: unknown;
+  let personal: unknown;
   // The baseline years are in every villageflow; a bundle brings every other version its records name.
   const calendars: CalendarVersion[] = [...baselineVersions()];
   if (files.length === 1) {
@@ -107,6 +108,11 @@ function cmdVerify(args: string[], io: Out): number {
       return compileFlow(flow);
     });
     history = bundle.history;
+    // Personal values, for someone allowed them (docs/personal-data.md): each against its commitment.
+    personal = (bundle as { personal?: unknown }).personal;
+    if (personal !== undefined && (!Array.isArray(personal) || !personal.every((v) => v && typeof v === 'object' && typeof v.seq === 'number' && typeof v.pointer === 'string' && typeof v.salt === 'string'))) {
+      throw new CliError(`${files[0]}: "personal" is a list of { "seq", "pointer", "value", "salt" }`);
+    }
     if (bundle.calendars !== undefined) calendars.push(...calendarList(files[0]!, bundle.calendars, 'calendars', io));
     // An exported bundle names the head the server held; it stands in for --head when none is given.
     const exportedHead = (bundle as { instance?: { head?: unknown } }).instance?.head;
@@ -121,13 +127,23 @@ function cmdVerify(args: string[], io: Out): number {
   }
   if (!Array.isArray(history) || history.length === 0) throw new CliError('HISTORY must be a non-empty JSON array of records');
   // One version keeps verify's own wording ("does not start this flow version").
-  const result = verify(compiled.length === 1 ? compiled[0]! : compiled, history as HistoryRecord[], { head, calendars });
-  if (result.ok) {
+  const flows = compiled.length === 1 ? compiled[0]! : compiled;
+  const result = verify(flows, history as HistoryRecord[], { head, calendars });
+  if (!result.ok) {
+    io.err(`record ${result.seq} failed: ${result.reason}`);
+    return 1;
+  }
+  if (personal === undefined) {
     io.out(`verified ${result.count} records`);
     return 0;
   }
-  io.err(`record ${result.seq} failed: ${result.reason}`);
-  return 1;
+  const values = verifyPersonal(flows, history as HistoryRecord[], personal as Pick<PersonalValue, 'seq' | 'pointer' | 'value' | 'salt'>[]);
+  if (!values.ok) {
+    io.err(`record ${values.seq} failed: ${values.reason}`);
+    return 1;
+  }
+  io.out(`verified ${result.count} records and ${values.count} personal values`);
+  return 0;
 }
 
 async function cmdCheck(io: Out): Promise<number> {

@@ -5,6 +5,7 @@ import type { CompiledState, CompiledTransition } from './compile.ts';
 import { withKey, withoutKey, withoutKeys } from './immutable.ts';
 import { getAt, setAt } from './pointer.ts';
 import type { WorkCalendar } from './calendar.ts';
+import type { PersonalValue } from './personal.ts';
 import { addPeriod, durationOf, workingDue } from './time.ts';
 import type { ActiveTimer, Actor, InstanceContext, Period, SealedBallot, VoteResult } from './types.ts';
 
@@ -20,6 +21,8 @@ export interface MachineEvent {
   timer?: string;
   /** The context of the instance the event is sent to: what the machine's guards read. */
   context?: InstanceContext;
+  /** A live SUBMIT's personal values, committed to in `payload` (see personal.ts). */
+  personal?: PersonalValue[];
   /** XState's init event carries the input (bench/five-deliberations.machine.ts starts from it). */
   input?: { context: InstanceContext; at: string };
 }

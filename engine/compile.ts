@@ -5,6 +5,7 @@ import { FlowInvalidError } from './errors.ts';
 import { compileGuard, type Guard } from './expressions.ts';
 import { compileSchema, propertyCheck, type Validator } from './forms.ts';
 import { hashJson } from './hash.ts';
+import { commitmentValidator, personalFields, withCommitments, type PersonalField } from './personal.ts';
 import { deadlinePeriod } from './time.ts';
 import { transitionsOf, validateFlow } from './validate.ts';
 import type { Flow, InstanceContext, InstanceSnapshot, Period, StateConfig } from './types.ts';
@@ -31,6 +32,11 @@ export interface CompiledState {
   id: string;
   config: StateConfig;
   form?: Validator;
+  /**
+   * Set when the form has personal fields: which, and the form's validator with a commitment
+   * accepted in place of each (a recorded SUBMIT, re-executed without the values).
+   */
+  personal?: { fields: PersonalField[]; recorded: Validator };
   events: Map<string, CompiledTransition[]>;
   /** Per event, the roles any of its transitions allows (each once, in order). */
   eventRoles: Map<string, string[]>;
@@ -46,6 +52,8 @@ export interface CompiledFlow {
   states: Map<string, CompiledState>;
   transitions: Map<string, CompiledTransition>;
   validateData: Validator;
+  /** The personal fields of the instance data (where the data keeps commitments). */
+  personalData: PersonalField[];
   /**
    * Whether `next` is valid instance data, given that `prev` was: true only when it certainly is
    * (see propertyCheck); false means validate it all with validateData.
@@ -116,12 +124,15 @@ function compileState(id: string, config: StateConfig): CompiledState {
   }
   if (config.vote?.mode === 'ballot') addTransitions('CAST_BALLOT', {}, [config.vote.electorate]);
   let form: Validator | undefined;
+  let personal: CompiledState['personal'];
   if (config.form) {
     const compiled = compileSchema(config.form.schema);
     if ('validate' in compiled) form = compiled.validate;
+    const fields = personalFields(config.form.schema);
+    if (fields.length) personal = { fields, recorded: commitmentValidator(config.form.schema) };
   }
   const eventRoles = new Map([...events].map(([event, list]) => [event, [...new Set(list.flatMap((t) => t.roles))]]));
-  return { id, config, form, events, eventRoles, timers, timerIds: timers.map((t) => t.id) };
+  return { id, config, form, personal, events, eventRoles, timers, timerIds: timers.map((t) => t.id) };
 }
 
 export function compileFlow(input: unknown): CompiledFlow {
@@ -135,14 +146,18 @@ export function compileFlow(input: unknown): CompiledFlow {
     states.set(id, state);
     for (const list of state.events.values()) for (const t of list) transitions.set(t.key, t);
   }
-  const data = compileSchema(flow.data);
+  // Instance data keeps a commitment in place of each personal value (see personal.ts).
+  const personalData = personalFields(flow.data);
+  const dataSchema = personalData.length ? (withCommitments(flow.data) as Flow['data']) : flow.data;
+  const data = compileSchema(dataSchema);
   const compiled = {
     flow,
     hash: hashJson(flow),
     states,
     transitions,
     validateData: 'validate' in data ? data.validate : () => [],
-    dataStaysValid: dataChangeCheck('validate' in data ? propertyCheck(flow.data) : null),
+    personalData,
+    dataStaysValid: dataChangeCheck('validate' in data ? propertyCheck(dataSchema) : null),
     guardErrors: [] as string[],
   } as CompiledFlow;
 

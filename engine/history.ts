@@ -6,6 +6,8 @@ import { hashJson, sameJson } from './hash.ts';
 import { calendarLookup, replayCalendar, type CalendarVersion, type CalendarVersions } from './calendar.ts';
 import { MIGRATE, migrate, type FlowRef } from './migrate.ts';
 import { apply, start, type StepOptions, type StepResult } from './transition.ts';
+import { commitmentOf, isCommitment, placesOf, replaceAt, type PersonalValue } from './personal.ts';
+import { getAt } from './pointer.ts';
 import type { FlowEvent, HistoryRecord, InstanceSnapshot } from './types.ts';
 
 /**
@@ -290,4 +292,53 @@ export function verify(flows: FlowVersions, records: HistoryRecord[], options: V
     };
   }
   return { ok: true, count: records.length, head: prevHash };
+}
+
+export type PersonalVerdict =
+  | { ok: true; count: number }
+  | { ok: false; seq: number; pointer: string; reason: string };
+
+/**
+ * Checks personal values against a chain that verify() has accepted: each must sit where the
+ * record it names holds a commitment to exactly it (an edited, swapped or re-salted value is named
+ * by record and field), and the record's payload with the values put back must satisfy its form.
+ * Values may be missing (erased, or withheld from an export): their commitments stand unchecked.
+ * A reason names records and fields, never a value.
+ */
+export function verifyPersonal(flows: FlowVersions, records: HistoryRecord[], values: readonly Pick<PersonalValue, 'seq' | 'pointer' | 'value' | 'salt'>[]): PersonalVerdict {
+  const bySeq = new Map<number, Map<string, Pick<PersonalValue, 'value' | 'salt'>>>();
+  for (const v of values) {
+    const seen = bySeq.get(v.seq) ?? new Map();
+    if (seen.has(v.pointer)) return { ok: false, seq: v.seq, pointer: v.pointer, reason: `record ${v.seq}: the personal value at ${v.pointer} is given twice` };
+    bySeq.set(v.seq, seen.set(v.pointer, v));
+  }
+  for (const seq of bySeq.keys()) {
+    if (!records[seq - 1]) return { ok: false, seq, pointer: [...bySeq.get(seq)!.keys()][0]!, reason: `a personal value names record ${seq}, which the chain does not have` };
+  }
+  const find = lookup(flows);
+  let compiled: CompiledFlow | undefined;
+  let before = '';
+  for (const r of records) {
+    if (r.type === 'START' || r.type === MIGRATE) compiled = versionOf(find, r);
+    const given = bySeq.get(r.seq);
+    if (given) {
+      const state = r.type === 'SUBMIT' ? compiled?.states.get(before) : undefined;
+      const fields = state?.personal?.fields ?? [];
+      const places = new Set(fields.flatMap((f) => placesOf(r.payload, f.path).map(([pointer]) => pointer)));
+      for (const [pointer, v] of given) {
+        const held = getAt(r.payload, pointer);
+        if (!places.has(pointer) || !isCommitment(held)) return { ok: false, seq: r.seq, pointer, reason: `record ${r.seq} has no personal field at ${pointer}` };
+        if (commitmentOf(v.salt, v.value) !== held.$personal) {
+          return { ok: false, seq: r.seq, pointer, reason: `record ${r.seq}: the personal value at ${pointer} does not match its commitment: it was edited` };
+        }
+      }
+      const filled = replaceAt(r.payload, new Map([...given].map(([pointer, v]) => [pointer, v.value])));
+      const issues = state!.personal!.recorded(filled);
+      if (issues.length) {
+        return { ok: false, seq: r.seq, pointer: issues[0]!.pointer, reason: `record ${r.seq}: with its personal values the form is invalid at ${issues[0]!.pointer || '/'}: ${issues[0]!.message}` };
+      }
+    }
+    before = r.state;
+  }
+  return { ok: true, count: values.length };
 }

@@ -4,7 +4,8 @@ export { EngineError, FlowInvalidError, type EngineErrorCode } from './errors.ts
 export { validateFlow } from './validate.ts';
 export { compileFlow, type CompiledFlow, type CompiledState, type CompiledTransition } from './compile.ts';
 export { start, apply, staleCalendarYears, type StepResult, type StepOptions } from './transition.ts';
-export { simulate, replay, verify, eventOf, SimulationError, type VerifyResult, type VerifyOptions, type ReplayOptions, type FlowVersions } from './history.ts';
+export { simulate, replay, verify, verifyPersonal, eventOf, SimulationError, type VerifyResult, type VerifyOptions, type ReplayOptions, type FlowVersions, type PersonalVerdict } from './history.ts';
+export { isCommitment, commitmentOf, PERSONAL_KINDS, type PersonalKind, type PersonalValue, type PersonalField, type Commitment } from './personal.ts';
 export {
   RECALENDAR, WorkCalendar, CalendarInputError, CalendarRefusedError, calendarVersion, versionIntact, checkCalendarYear, provisionalYear, statutoryHolidays, fromHolidayCn,
   baselineVersions, baselineCalendar, makeWorkCalendar, legacyCalendar, replayCalendar, calendarLookup,
@@ -13,6 +14,7 @@ export {
 export { planMigration, migrate, migrationEvent, MIGRATE, MIGRATE_ROLE, type MigrationPlan, type MigrationProblem, type MigrationProblemCode, type MigrationRequest, type FlowRef } from './migrate.ts';
 export { hashJson, canonicalJson, setSha256, type Sha256Hex } from './hash.ts';
 export { localizeSchema } from './localize.ts';
+export { labelAt } from './labels.ts';
 export { initialFormData } from './prefill.ts';
 export { addPeriod, isWorkingDay } from './time.ts';
 export { checkRule, decide, countProblems } from './votes.ts';

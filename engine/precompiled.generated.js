@@ -6,15 +6,17 @@ import * as runtime1NS from "ajv/dist/runtime/equal.js";
 const runtime1 = runtime1NS.default && typeof runtime1NS.default === 'object' ? runtime1NS.default : runtime1NS;
 
 export const flowShape = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://villageflow.dev/flow.schema.json","title":"villageflow flow","description":"A village process: a superset of XState v5's JSON machine config. See docs/flow-language.md.","type":"object","additionalProperties":false,"required":["id","version","title","roles","starters","data","initial","states"],"properties":{"$schema":{"type":"string"},"id":{"type":"string","pattern":"^[a-z][a-z0-9]*(-[a-z0-9]+)*$","maxLength":80},"version":{"type":"string","pattern":"^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$","maxLength":32},"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/snakeId"},"additionalProperties":{"$ref":"#/definitions/text"}},"starters":{"$ref":"#/definitions/roleList"},"readers":{"description":"Roles that read every matter of this flow besides those holding a step or voting. Without it, every role named in a transition reads too.","type":"array","maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"data":{"$ref":"#/definitions/objectSchema"},"initial":{"$ref":"#/definitions/snakeId"},"states":{"type":"object","minProperties":1,"maxProperties":500,"propertyNames":{"$ref":"#/definitions/snakeId"},"additionalProperties":{"$ref":"#/definitions/state"}}},"definitions":{"snakeId":{"type":"string","pattern":"^[a-z][a-z0-9]*(_[a-z0-9]+)*$","maxLength":64},"eventName":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$","maxLength":64},"shortText":{"type":"string","minLength":1,"maxLength":2000},"text":{"type":"object","additionalProperties":false,"required":["zh"],"properties":{"zh":{"$ref":"#/definitions/shortText"},"en":{"$ref":"#/definitions/shortText"}}},"roleList":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"pointer":{"type":"string","pattern":"^/[^~]*(~[01][^~]*)*$","maxLength":300},"objectSchema":{"description":"A JSON Schema (draft-07) whose type is object","type":"object","required":["type"],"properties":{"type":{"const":"object"}}},"duration":{"type":"string","pattern":"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$","maxLength":40},"calendar":{"enum":["natural","working"]},"period":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"}}},"deadline":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"},"daysFrom":{"description":"JSON pointers into the instance data; the first that holds a whole number of days (1-3660) replaces duration, counted on the deadline's calendar","type":"array","minItems":1,"maxItems":5,"items":{"$ref":"#/definitions/pointer"}}}},"guard":{"type":"string","minLength":1,"maxLength":2000},"transitionObject":{"type":"object","additionalProperties":false,"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"roles":{"$ref":"#/definitions/roleList"},"description":{"$ref":"#/definitions/text"}}},"transition":{"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"$ref":"#/definitions/transitionObject"}},"transitions":{"if":{"type":"array"},"then":{"type":"array","minItems":1,"maxItems":20,"items":{"$ref":"#/definitions/transition"}},"else":{"$ref":"#/definitions/transition"}},"on":{"type":"object","maxProperties":50,"propertyNames":{"$ref":"#/definitions/eventName"},"additionalProperties":{"$ref":"#/definitions/transitions"}},"afterTransition":{"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"calendar":{"$ref":"#/definitions/calendar"},"description":{"$ref":"#/definitions/text"}}}},"after":{"type":"object","maxProperties":10,"propertyNames":{"$ref":"#/definitions/duration"},"additionalProperties":{"$ref":"#/definitions/afterTransition"}},"form":{"type":"object","additionalProperties":false,"required":["schema","saveTo"],"properties":{"schema":{"$ref":"#/definitions/objectSchema"},"uiSchema":{"type":"object"},"saveTo":{"$ref":"#/definitions/pointer"},"prefill":{"description":"Starting values of the form's fields: a form-field JSON pointer (relative to the form's data) mapped to an instance-data JSON pointer. Used when the field has no saved value yet; a UI default only, the submitted payload is validated as usual","type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/pointer"},"additionalProperties":{"$ref":"#/definitions/pointer"}}}},"rule":{"type":"object","additionalProperties":false,"required":["of","op","ratio"],"properties":{"of":{"enum":["all","entitled","present"]},"op":{"enum":[">=",">"]},"ratio":{"type":"string","pattern":"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"}}},"vote":{"type":"object","additionalProperties":false,"required":["body","electorate","mode","pass"],"properties":{"body":{"$ref":"#/definitions/text"},"electorate":{"$ref":"#/definitions/snakeId"},"mode":{"enum":["record","ballot"]},"quorum":{"$ref":"#/definitions/rule"},"pass":{"$ref":"#/definitions/rule"},"basis":{"$ref":"#/definitions/text"},"saveTo":{"$ref":"#/definitions/pointer"},"secret":{"type":"boolean","description":"Ballot mode only: a secret ballot (无记名投票). The history says who cast a ballot, never how; the choices are counted from a ballot box kept apart from the voters, whose contents the CLOSE_VOTE record carries."}}},"review":{"type":"object","additionalProperties":false,"properties":{"saveTo":{"$ref":"#/definitions/pointer"}}},"disclosure":{"type":"object","additionalProperties":false,"required":["publish","period"],"properties":{"publish":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/pointer"}},"period":{"$ref":"#/definitions/period"}}},"state":{"type":"object","required":["kind","title"],"properties":{"kind":{"enum":["task","vote","review","disclosure","final"]}},"allOf":[{"if":{"properties":{"kind":{"const":"task"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"form":{"$ref":"#/definitions/form"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"vote"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","vote","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"vote":{"$ref":"#/definitions/vote"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"review"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"review":{"$ref":"#/definitions/review"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"disclosure"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","disclosure","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"disclosure":{"$ref":"#/definitions/disclosure"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"final"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["outcome"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"type":{"const":"final"},"outcome":{"enum":["adopted","rejected","withdrawn","completed","approved","denied","cancelled","closed"]}}}}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://villageflow.dev/flow.schema.json","title":"villageflow flow","description":"A village process: a superset of XState v5's JSON machine config. See docs/flow-language.md.","type":"object","additionalProperties":false,"required":["id","version","title","roles","starters","data","initial","states"],"properties":{"$schema":{"type":"string"},"id":{"type":"string","pattern":"^[a-z][a-z0-9]*(-[a-z0-9]+)*$","maxLength":80},"version":{"type":"string","pattern":"^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$","maxLength":32},"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/snakeId"},"additionalProperties":{"$ref":"#/definitions/text"}},"starters":{"$ref":"#/definitions/roleList"},"readers":{"description":"Roles that read every matter of this flow besides those holding a step or voting. Without it, every role named in a transition reads too.","type":"array","maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"data":{"$ref":"#/definitions/objectSchema"},"initial":{"$ref":"#/definitions/snakeId"},"states":{"type":"object","minProperties":1,"maxProperties":500,"propertyNames":{"$ref":"#/definitions/snakeId"},"additionalProperties":{"$ref":"#/definitions/state"}},"personal":{"description":"Who may see the flow's personal fields (marked \"x-personal\": name, id, contact, address, health or finance in the form and data schemas) and how long they are kept. Personal values stay off the hash chain: it records a salted commitment instead (docs/personal-data.md)","type":"object","additionalProperties":false,"required":["reveal"],"properties":{"reveal":{"description":"Roles that may reveal a personal value of a matter they can read; everyone else sees it masked","type":"array","maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"retention":{"description":"How long after the matter ends its personal values are kept before an administrator may erase them","$ref":"#/definitions/duration"}}}},"definitions":{"snakeId":{"type":"string","pattern":"^[a-z][a-z0-9]*(_[a-z0-9]+)*$","maxLength":64},"eventName":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$","maxLength":64},"shortText":{"type":"string","minLength":1,"maxLength":2000},"text":{"type":"object","additionalProperties":false,"required":["zh"],"properties":{"zh":{"$ref":"#/definitions/shortText"},"en":{"$ref":"#/definitions/shortText"}}},"roleList":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"pointer":{"type":"string","pattern":"^/[^~]*(~[01][^~]*)*$","maxLength":300},"objectSchema":{"description":"A JSON Schema (draft-07) whose type is object","type":"object","required":["type"],"properties":{"type":{"const":"object"}}},"duration":{"type":"string","pattern":"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$","maxLength":40},"calendar":{"enum":["natural","working"]},"period":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"}}},"deadline":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"},"daysFrom":{"description":"JSON pointers into the instance data; the first that holds a whole number of days (1-3660) replaces duration, counted on the deadline's calendar","type":"array","minItems":1,"maxItems":5,"items":{"$ref":"#/definitions/pointer"}}}},"guard":{"type":"string","minLength":1,"maxLength":2000},"transitionObject":{"type":"object","additionalProperties":false,"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"roles":{"$ref":"#/definitions/roleList"},"description":{"$ref":"#/definitions/text"}}},"transition":{"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"$ref":"#/definitions/transitionObject"}},"transitions":{"if":{"type":"array"},"then":{"type":"array","minItems":1,"maxItems":20,"items":{"$ref":"#/definitions/transition"}},"else":{"$ref":"#/definitions/transition"}},"on":{"type":"object","maxProperties":50,"propertyNames":{"$ref":"#/definitions/eventName"},"additionalProperties":{"$ref":"#/definitions/transitions"}},"afterTransition":{"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"calendar":{"$ref":"#/definitions/calendar"},"description":{"$ref":"#/definitions/text"}}}},"after":{"type":"object","maxProperties":10,"propertyNames":{"$ref":"#/definitions/duration"},"additionalProperties":{"$ref":"#/definitions/afterTransition"}},"form":{"type":"object","additionalProperties":false,"required":["schema","saveTo"],"properties":{"schema":{"$ref":"#/definitions/objectSchema"},"uiSchema":{"type":"object"},"saveTo":{"$ref":"#/definitions/pointer"},"prefill":{"description":"Starting values of the form's fields: a form-field JSON pointer (relative to the form's data) mapped to an instance-data JSON pointer. Used when the field has no saved value yet; a UI default only, the submitted payload is validated as usual","type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/pointer"},"additionalProperties":{"$ref":"#/definitions/pointer"}}}},"rule":{"type":"object","additionalProperties":false,"required":["of","op","ratio"],"properties":{"of":{"enum":["all","entitled","present"]},"op":{"enum":[">=",">"]},"ratio":{"type":"string","pattern":"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"}}},"vote":{"type":"object","additionalProperties":false,"required":["body","electorate","mode","pass"],"properties":{"body":{"$ref":"#/definitions/text"},"electorate":{"$ref":"#/definitions/snakeId"},"mode":{"enum":["record","ballot"]},"quorum":{"$ref":"#/definitions/rule"},"pass":{"$ref":"#/definitions/rule"},"basis":{"$ref":"#/definitions/text"},"saveTo":{"$ref":"#/definitions/pointer"},"secret":{"type":"boolean","description":"Ballot mode only: a secret ballot (无记名投票). The history says who cast a ballot, never how; the choices are counted from a ballot box kept apart from the voters, whose contents the CLOSE_VOTE record carries."}}},"review":{"type":"object","additionalProperties":false,"properties":{"saveTo":{"$ref":"#/definitions/pointer"}}},"disclosure":{"type":"object","additionalProperties":false,"required":["publish","period"],"properties":{"publish":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/pointer"}},"period":{"$ref":"#/definitions/period"}}},"state":{"type":"object","required":["kind","title"],"properties":{"kind":{"enum":["task","vote","review","disclosure","final"]}},"allOf":[{"if":{"properties":{"kind":{"const":"task"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"form":{"$ref":"#/definitions/form"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"vote"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","vote","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"vote":{"$ref":"#/definitions/vote"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"review"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"review":{"$ref":"#/definitions/review"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"disclosure"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","disclosure","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"disclosure":{"$ref":"#/definitions/disclosure"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"final"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["outcome"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"type":{"const":"final"},"outcome":{"enum":["adopted","rejected","withdrawn","completed","approved","denied","cancelled","closed"]}}}}]}}};
 const schema15 = {"type":"string","pattern":"^[a-z][a-z0-9]*(_[a-z0-9]+)*$","maxLength":64};
 const schema19 = {"description":"A JSON Schema (draft-07) whose type is object","type":"object","required":["type"],"properties":{"type":{"const":"object"}}};
+const schema29 = {"type":"string","pattern":"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$","maxLength":40};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = runtime0.default;
 const func0 = runtime1.default;
 const pattern0 = new RegExp("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", "u");
 const pattern1 = new RegExp("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$", "u");
 const pattern2 = new RegExp("^[a-z][a-z0-9]*(_[a-z0-9]+)*$", "u");
+const pattern10 = new RegExp("^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$", "u");
 const schema12 = {"type":"object","additionalProperties":false,"required":["zh"],"properties":{"zh":{"$ref":"#/definitions/shortText"},"en":{"$ref":"#/definitions/shortText"}}};
 const schema13 = {"type":"string","minLength":1,"maxLength":2000};
 
@@ -484,9 +486,7 @@ return errors === 0;
 }
 
 const schema28 = {"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"},"daysFrom":{"description":"JSON pointers into the instance data; the first that holds a whole number of days (1-3660) replaces duration, counted on the deadline's calendar","type":"array","minItems":1,"maxItems":5,"items":{"$ref":"#/definitions/pointer"}}}};
-const schema29 = {"type":"string","pattern":"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$","maxLength":40};
 const schema30 = {"enum":["natural","working"]};
-const pattern10 = new RegExp("^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3270,14 +3270,167 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
-else {
-const err42 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.personal !== undefined){
+let data15 = data.personal;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.reveal === undefined){
+const err42 = {instancePath:instancePath+"/personal",schemaPath:"#/properties/personal/required",keyword:"required",params:{missingProperty: "reveal"},message:"must have required property '"+"reveal"+"'"};
 if(vErrors === null){
 vErrors = [err42];
 }
 else {
 vErrors.push(err42);
+}
+errors++;
+}
+for(const key5 in data15){
+if(!((key5 === "reveal") || (key5 === "retention"))){
+const err43 = {instancePath:instancePath+"/personal",schemaPath:"#/properties/personal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data15.reveal !== undefined){
+let data16 = data15.reveal;
+if(Array.isArray(data16)){
+if(data16.length > 50){
+const err44 = {instancePath:instancePath+"/personal/reveal",schemaPath:"#/properties/personal/properties/reveal/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+const len1 = data16.length;
+for(let i2=0; i2<len1; i2++){
+let data17 = data16[i2];
+if(typeof data17 === "string"){
+if(func3(data17) > 64){
+const err45 = {instancePath:instancePath+"/personal/reveal/" + i2,schemaPath:"#/definitions/snakeId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+if(!pattern2.test(data17)){
+const err46 = {instancePath:instancePath+"/personal/reveal/" + i2,schemaPath:"#/definitions/snakeId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"+"\""};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/personal/reveal/" + i2,schemaPath:"#/definitions/snakeId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+let i3 = data16.length;
+let j1;
+if(i3 > 1){
+outer1:
+for(;i3--;){
+for(j1 = i3; j1--;){
+if(func0(data16[i3], data16[j1])){
+const err48 = {instancePath:instancePath+"/personal/reveal",schemaPath:"#/properties/personal/properties/reveal/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+break outer1;
+}
+}
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/personal/reveal",schemaPath:"#/properties/personal/properties/reveal/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data15.retention !== undefined){
+let data18 = data15.retention;
+if(typeof data18 === "string"){
+if(func3(data18) > 40){
+const err50 = {instancePath:instancePath+"/personal/retention",schemaPath:"#/definitions/duration/maxLength",keyword:"maxLength",params:{limit: 40},message:"must NOT have more than 40 characters"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+if(!pattern10.test(data18)){
+const err51 = {instancePath:instancePath+"/personal/retention",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"},message:"must match pattern \""+"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"+"\""};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/personal/retention",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/personal",schemaPath:"#/properties/personal/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+else {
+const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
 }
 errors++;
 }

@@ -15,11 +15,13 @@ export const DRAFT7 = 'http://json-schema.org/draft-07/schema';
 /** Errors of a value against a schema (Ajv's error objects), or null when it is valid. */
 export type SchemaCheck = (value: unknown) => ErrorObject[] | null;
 
-/** The one Ajv setup: every error, formats checked (ajv-formats), labels (`x-en`) allowed. */
+/** The one Ajv setup: every error, formats checked (ajv-formats), labels (`x-en`) and personal marks (`x-personal`) allowed. */
 export function createAjv(options: Options = {}): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true, ...options });
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'x-en', schemaType: 'object' });
+  // A field's personal kind (see personal.ts): an annotation, checked by validateFlow.
+  ajv.addKeyword({ keyword: 'x-personal', schemaType: 'string' });
   return ajv;
 }
 

@@ -11,12 +11,15 @@ import { chinaDate, durationOf, epochMs, isoString, parseTime } from './time.ts'
 import { ballotSchema, boxProblem, closeSecretVoteSchema, closeVoteSchema, countProblems, decide, meetingRecordSchema, secretBallotSchema, tallyBallots, type MeetingCounts } from './votes.ts';
 import { initialContext, startTimer, takeTransition, type MachineEvent } from './actions.ts';
 import { legacyCalendar, RECALENDAR, type WorkCalendar } from './calendar.ts';
+import { checkCommitted, commitPayload, placesOf, type PersonalValue } from './personal.ts';
 import type { ActiveTimer, BallotChoice, Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, SealedBallot, StateConfig, VoteResult } from './types.ts';
 
 export interface StepResult {
   snapshot: InstanceSnapshot;
   record: HistoryRecord;
   effects: Effect[];
+  /** The personal values the record commits to, for the host's personal-data store (a live SUBMIT only). */
+  personal?: PersonalValue[];
 }
 
 /** What the host passes besides the event, as it passes the time. */
@@ -176,6 +179,7 @@ function finish(
   record: HistoryRecord,
   atMs: number,
   dataValid: boolean,
+  personal?: PersonalValue[],
 ): StepResult {
   const config = compiled.flow.states[state]!;
   const done = config.kind === 'final';
@@ -193,7 +197,7 @@ function finish(
   compiled.hot = { snapshot, at: record.at, ms: atMs, validData: dataValid ? context.data : undefined };
   const effects = diffEffects(prev?.context ?? null, snapshot.context, record.at);
   if (done) effects.push({ type: 'instance.done', outcome: config.outcome! });
-  return { snapshot, record, effects };
+  return personal === undefined ? { snapshot, record, effects } : { snapshot, record, effects, personal };
 }
 
 /** Starts an instance: the START event, sent by one of the flow's starter roles. */
@@ -206,6 +210,10 @@ export function start(compiled: CompiledFlow, event: FlowEvent, options?: StepOp
   const data = (payload.data as Record<string, unknown>) ?? {};
   const dataIssues = compiled.validateData(data);
   if (dataIssues.length) throw new EngineError('DATA_INVALID', `initial data: ${dataIssues[0]!.pointer || '/'} ${dataIssues[0]!.message}`, dataIssues);
+  for (const field of compiled.personalData) {
+    const place = placesOf(data, field.path)[0];
+    if (place) throw new EngineError('DATA_INVALID', `initial data: ${place[0]} is personal; it is entered in a form, not with START`, [{ pointer: place[0], message: 'is personal; it is entered in a form, not with START' }]);
+  }
   // The machine has no entry actions (see takeTransition), so the instance starts in its initial
   // state with the context of having entered it.
   const initial = compiled.flow.initial;
@@ -299,9 +307,31 @@ function resolve(compiled: CompiledFlow, snap: InstanceSnapshot, state: Compiled
     : event.type === 'RETURN' || event.type === 'REJECT' ? payloads.decline
     : event.type === 'OBJECT' ? payloads.objection
     : payloads.custom;
+  if (event.type === 'SUBMIT' && state.personal !== undefined) return personalSubmit(state, snap, event, at, payload);
   const issues = check(payload);
   if (issues.length) payloadInvalid('FORM_INVALID', `${event.type} in "${state.id}"`, issues);
   return { at, actor: event.actor, payload, type: event.type, context: snap.context };
+}
+
+/**
+ * A SUBMIT of a form with personal fields. Live (the host passed a salt): the values are validated
+ * by the form itself, then committed to; the machine event, and so the record and the instance
+ * data, carry the commitments. Re-executed from a record (no salt): each personal field must hold
+ * a commitment, which the form accepts in the value's place.
+ */
+function personalSubmit(state: CompiledState, snap: InstanceSnapshot, event: FlowEvent, at: string, payload: Record<string, unknown>): MachineEvent {
+  const what = `SUBMIT in "${state.id}"`;
+  const { fields, recorded } = state.personal!;
+  if (event.salt === undefined) {
+    checkCommitted(fields, payload, what);
+    const issues = recorded(payload);
+    if (issues.length) payloadInvalid('FORM_INVALID', what, issues);
+    return { at, actor: event.actor, payload, type: event.type, context: snap.context };
+  }
+  const issues = state.form!(payload);
+  if (issues.length) payloadInvalid('FORM_INVALID', what, issues);
+  const committed = commitPayload(fields, payload, event.salt, snap.seq + 1, what);
+  return { at, actor: event.actor, payload: committed.payload, type: event.type, context: snap.context, personal: committed.values };
 }
 
 /**
@@ -387,10 +417,10 @@ export function apply(compiled: CompiledFlow, snap: InstanceSnapshot, event: Flo
     type: event.type,
     actor: { id: event.actor.id, role: event.type === 'TIMER' ? SYSTEM_ROLE : roleForRecord(event, role, state) },
     at,
-    payload: machineEvent.payload === SEALED_PAYLOAD ? {} : payload,
+    payload: machineEvent.payload === SEALED_PAYLOAD ? {} : machineEvent.payload,
     state: String(after.value),
   }, calendar?.recorded ? calendarsUsed(snap.context.timers, ctx.timers) : undefined);
-  const result = finish(compiled, String(after.value), ctx, snap, record, ms, ctx.data !== snap.context.data || knownValid);
+  const result = finish(compiled, String(after.value), ctx, snap, record, ms, ctx.data !== snap.context.data || knownValid, machineEvent.personal);
   if (state.config.vote?.secret) ballotBoxEffects(state, snap.context, ctx, machineEvent, result.effects);
   return result;
 }

@@ -83,6 +83,13 @@ export interface StateConfig {
   on?: Record<string, TransitionConfig | TransitionConfig[]>;
   after?: Record<string, string | AfterObject>;
 }
+/** Who may see a flow's personal fields (marked "x-personal" in its forms and data), and for how long they are kept. */
+export interface PersonalConfig {
+  /** Roles that may reveal a personal value of a matter they can read; everyone else sees it masked. */
+  reveal: string[];
+  /** How long after the matter ends its personal values are kept before an administrator may erase them (ISO-8601). */
+  retention?: string;
+}
 export interface Flow {
   $schema?: string;
   id: string;
@@ -96,6 +103,7 @@ export interface Flow {
   data: JsonSchema;
   initial: string;
   states: Record<string, StateConfig>;
+  personal?: PersonalConfig;
 }
 
 /** One problem in a flow: where (RFC 6901 JSON pointer) and what. */
@@ -114,6 +122,12 @@ export interface FlowEvent {
   actor: Actor;
   at: string;
   payload?: Record<string, unknown>;
+  /**
+   * Random hex the host draws for a live event (32 to 128 lowercase hex digits): the salt of the
+   * commitments a SUBMIT with personal fields records. Never recorded; a record re-executed
+   * (replay, verify) has none. See docs/personal-data.md.
+   */
+  salt?: string;
 }
 
 export interface RuleCheck extends VoteRule {

@@ -7,6 +7,7 @@ import { guardProblem } from './expressions.ts';
 import { durationProblem } from './time.ts';
 import { ruleProblem } from './votes.ts';
 import { escapeToken, parsePointer } from './pointer.ts';
+import { markProblems, pathsOverlap, personalFields, type PersonalField } from './personal.ts';
 import type { Calendar, Flow, FlowIssue, JsonSchema, StateConfig, TransitionObject } from './types.ts';
 
 /** Plain words for the schema's patterns, so no one is shown a regular expression. */
@@ -194,6 +195,7 @@ function semanticIssues(flow: Flow): FlowIssue[] {
 
   const dataSchema = compileSchema(flow.data);
   if ('problem' in dataSchema) add('/data', dataSchema.problem);
+  const personal = personalChecks(flow, add);
   if (!stateIds.has(flow.initial)) add('/initial', `initial state "${flow.initial}" is not in /states`);
   checkRoles(flow.starters, '/starters');
   checkRoles(flow.readers, '/readers');
@@ -211,7 +213,7 @@ function semanticIssues(flow: Flow): FlowIssue[] {
     if (state.deadline) {
       checkPeriod(state.deadline.duration, state.deadline.calendar, `${sp}/deadline/duration`);
       state.deadline.daysFrom?.forEach((ptr, i) => {
-        const q = pointerProblem(flow.data, ptr);
+        const q = pointerProblem(flow.data, ptr) ?? personal.readsData(ptr, 'a deadline');
         if (q) add(`${sp}/deadline/daysFrom/${i}`, q);
       });
     }
@@ -222,9 +224,10 @@ function semanticIssues(flow: Flow): FlowIssue[] {
       const p = pointerProblem(flow.data, state.form.saveTo);
       if (p) add(`${sp}/form/saveTo`, p);
       for (const [field, source] of Object.entries(state.form.prefill ?? {})) {
-        const q = prefillProblem(state.form.schema, flow.data, field, source);
+        const q = prefillProblem(state.form.schema, flow.data, field, source) ?? personal.readsData(source, 'prefill') ?? personal.formField(state.form.schema, field);
         if (q) add(`${sp}/form/prefill/${escapeToken(field)}`, q);
       }
+      personal.form(state.form.schema, state.form.saveTo, `${sp}/form`);
     }
     if (state.vote) {
       const v = state.vote;
@@ -249,7 +252,7 @@ function semanticIssues(flow: Flow): FlowIssue[] {
       const d = state.disclosure;
       checkPeriod(d.period.duration, d.period.calendar, `${sp}/disclosure/period/duration`);
       d.publish.forEach((ptr, i) => {
-        const q = pointerProblem(flow.data, ptr);
+        const q = pointerProblem(flow.data, ptr) ?? personal.readsData(ptr, 'a public notice');
         if (q) add(`${sp}/disclosure/publish/${i}`, q);
       });
     }
@@ -281,7 +284,7 @@ function semanticIssues(flow: Flow): FlowIssue[] {
         if (obj) {
           checkRoles(t.roles, `${tp}/roles`);
           if (t.guard) {
-            const g = guardProblem(t.guard);
+            const g = guardProblem(t.guard) ?? personal.guard(t.guard, event === 'SUBMIT' ? state.form?.schema : undefined);
             if (g) add(`${tp}/guard`, g);
           }
         }
@@ -304,14 +307,87 @@ function semanticIssues(flow: Flow): FlowIssue[] {
       if (!stateIds.has(t.target)) add(typeof value === 'string' ? ap : `${ap}/target`, `target "${t.target}" is not in /states`);
       else out.add(t.target);
       if (typeof value !== 'string' && value.guard) {
-        const g = guardProblem(value.guard);
+        const g = guardProblem(value.guard) ?? personal.guard(value.guard, undefined);
         if (g) add(`${ap}/guard`, g);
       }
     }
   }
 
+  personal.finish();
   if (stateIds.has(flow.initial)) reachability(flow, edges, add);
   return issues;
+}
+
+/** The places a guard reads under `payload` and `data`: each member chain, a non-literal index as "*". */
+function guardReads(expression: string): { root: 'payload' | 'data'; path: string[] }[] {
+  const reads: { root: 'payload' | 'data'; path: string[] }[] = [];
+  const chain = /\b(payload|data)((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*|\s*\[[^\]]*\])*)/g;
+  for (const m of expression.matchAll(chain)) {
+    const path = [...m[2]!.matchAll(/\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(?:"([^"]*)"|'([^']*)'|[^\]]*)\s*\]/g)].map((k) => k[1] ?? k[2] ?? k[3] ?? '*');
+    reads.push({ root: m[1] as 'payload' | 'data', path });
+  }
+  return reads;
+}
+
+/**
+ * The rules for personal fields (see personal.ts): marks only where they can work, a flow that
+ * marks any names who may see them, a form and the data it is saved to agree on which fields are
+ * personal, and nothing the engine evaluates or publishes reads one (guards, prefill, deadlines,
+ * public notices): replay and verify run without the values.
+ */
+function personalChecks(flow: Flow, add: (p: string, m: string) => void) {
+  const dataFields = personalFields(flow.data);
+  for (const issue of markProblems(flow.data)) add(`/data${issue.pointer}`, issue.message);
+  let marked = dataFields.length > 0;
+  const text = (f: PersonalField) => '/' + f.path.join('/');
+  const readsData = (pointer: string, what: string): string | null => {
+    const path = parsePointer(pointer);
+    const hit = dataFields.find((f) => pathsOverlap(f.path, path));
+    return hit ? `${what} may not read the personal field ${text(hit)}: personal values stay off the chain` : null;
+  };
+  const checks = {
+    readsData,
+    formField(schema: JsonSchema, field: string): string | null {
+      const path = parsePointer(field);
+      const hit = personalFields(schema).find((f) => pathsOverlap(f.path, path));
+      return hit ? `prefill may not fill the personal field ${text(hit)}` : null;
+    },
+    form(schema: JsonSchema, saveTo: string, pointer: string) {
+      const problems = markProblems(schema);
+      for (const issue of problems) add(`${pointer}/schema${issue.pointer}`, issue.message);
+      if (problems.length) return;
+      const own = personalFields(schema).map((f) => `${text(f)} (${f.kind})`);
+      marked ||= own.length > 0;
+      const base = parsePointer(saveTo);
+      const saved = dataFields.filter((f) => f.path.length > base.length && pathsOverlap(f.path.slice(0, base.length), base)).map((f) => `${'/' + f.path.slice(base.length).join('/')} (${f.kind})`);
+      const missing = own.filter((f) => !saved.includes(f));
+      const extra = saved.filter((f) => !own.includes(f));
+      if (missing.length || extra.length) {
+        add(pointer, `the form's personal fields must be the personal fields of the data at "${saveTo}"` + (missing.length ? `; not marked so in the data: ${missing.join(', ')}` : '') + (extra.length ? `; not marked so in the form: ${extra.join(', ')}` : ''));
+      }
+    },
+    guard(expression: string, form: JsonSchema | undefined): string | null {
+      const formFields = form ? personalFields(form) : [];
+      for (const read of guardReads(expression)) {
+        const hit = (read.root === 'data' ? dataFields : formFields).find((f) => pathsOverlap(f.path, read.path));
+        if (hit) return `guard "${expression}" may not read the personal field ${read.root}${text(hit).replace(/\//g, '.')}: replay and verify run without personal values`;
+      }
+      return null;
+    },
+  };
+  return Object.assign(checks, {
+    /** After the states are checked: a flow with personal fields must say who may see them. */
+    finish() {
+      const p = flow.personal;
+      if (p) {
+        p.reveal.forEach((r, i) => Object.hasOwn(flow.roles, r) || add(`/personal/reveal/${i}`, `role "${r}" is not declared in /roles`));
+        if (p.retention) {
+          const q = durationProblem(p.retention, 'natural');
+          if (q) add('/personal/retention', q);
+        }
+      } else if (marked) add('', 'the flow marks fields personal ("x-personal"): say in "personal" which roles may see them');
+    },
+  });
 }
 
 function reachability(flow: Flow, edges: Map<string, Set<string>>, add: (p: string, m: string) => void) {

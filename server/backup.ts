@@ -167,7 +167,7 @@ export function verifyDatabase(path: string): DatabaseVerdict {
       }
       // The chain, and the instance row being what the chain leads to (state, status, data, votes).
       const boxed = boxCount ? (boxCount.get(id) as { n: number }).n : undefined;
-      const { result: verdict } = verifyInstance(ranOn.length > 1 ? versions : flow, instance, chain, calendars, boxed);
+      const { result: verdict } = verifyInstance(ranOn.length > 1 ? versions : flow, instance, chain, { calendars, boxed });
       if (!verdict.ok) return bad(id, verdict.seq, `instance ${id}, record ${verdict.seq}: ${verdict.reason}`);
       instances++;
       records += chain.length;

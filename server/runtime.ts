@@ -16,6 +16,14 @@ import { ConflictError, NotFoundError, type CatalogueStart, type Instance, type 
 export const SYSTEM_ACTOR = { id: 'system', roles: ['system'] };
 
 /**
+ * The salt of a live event that may record personal fields (a SUBMIT): 256 random bits, from which
+ * the engine derives each field's commitment salt (docs/personal-data.md). Never stored itself.
+ */
+export function eventSalt(type: string): { salt?: string } {
+  return type === 'SUBMIT' ? { salt: randomBytes(32).toString('hex') } : {};
+}
+
+/**
  * The instance as the store holds it once `step` is committed, built from what was written rather
  * than read back: the row's state, status, outcome, seq and head come from the snapshot, and it
  * was updated at the record's time. Fields are listed, not spread, so a lazily parsed snapshot of
@@ -158,7 +166,7 @@ export class Runtime {
     if (input.type === RECALENDAR) throw new ForbiddenError('due times are recomputed by the system when a calendar year is adopted');
     let payload = input.payload ?? {};
     if (compiled.flow.states[instance.snapshot.state]?.vote?.secret) payload = await this.secretVotePayload(instance, input.type, payload);
-    const event: FlowEvent = { type: input.type, actor: { id: user.id, roles: actingRoles(user, village) }, at: this.now(), payload };
+    const event: FlowEvent = { type: input.type, actor: { id: user.id, roles: actingRoles(user, village) }, at: this.now(), payload, ...eventSalt(input.type) };
     const step = apply(compiled, instance.snapshot, event, { calendar: await this.calendar(instance.townshipId) });
     await this.persistCalendars(instance.townshipId, step);
     await this.store.appendEvent({ instanceId: instance.id, expectedSeq: input.seq, ...this.write(compiled, step) });
@@ -334,6 +342,7 @@ export class Runtime {
   }
 
   private write(compiled: CompiledFlow, step: StepResult) {
-    return { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: openSteps(compiled, step.snapshot) };
+    const write = { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: openSteps(compiled, step.snapshot) };
+    return step.personal ? { ...write, personal: step.personal } : write;
   }
 }

@@ -7,7 +7,7 @@ import { apply, openSteps, start, type FlowEvent } from '../engine/index.ts';
 import { hashPassword } from './auth.ts';
 import { publishBundled } from './flows.ts';
 import { seedCatalogue } from './catalogue.ts';
-import type { Runtime } from './runtime.ts';
+import { eventSalt, type Runtime } from './runtime.ts';
 import { TOWNSHIP_ROLES, VILLAGE_ROLES, type CatalogueStart, type Role, type RoleGrant, type Village } from './store/types.ts';
 
 export const DEMO_PASSWORD = 'villageflow-demo';
@@ -143,9 +143,11 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
     if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, people(v)]));
     return value;
   };
+  // A run's fixed salts pin its hashes; the demo draws fresh ones, as a live event does.
   const as = (e: FlowEvent): FlowEvent => {
     const actor = userFor(e);
-    return { ...e, actor, at: at(e), ...(e.payload ? { payload: people(e.payload) as Record<string, unknown> } : {}) };
+    const { salt: _fixed, ...rest } = e;
+    return { ...rest, actor, at: at(e), ...(e.payload ? { payload: people(e.payload) as Record<string, unknown> } : {}), ...eventSalt(e.type) };
   };
   // Working days do not shift with the dates (weekends and holidays fall elsewhere): a timer the run
   // delivers may not be due yet at its shifted time. Then the whole run moves earlier by the
@@ -175,14 +177,14 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
   const tasks = () => openSteps(compiled, step.snapshot);
   await runtime.store.createInstance(
     { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId, title, snapshot: step.snapshot, startedBy: userFor(first).id, createdAt: step.record.at },
-    { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks() },
+    { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks(), ...(step.personal ? { personal: step.personal } : {}) },
     catalogueStart,
   );
   for (const e of events.slice(1)) {
     const seq = step.snapshot.seq;
     step = apply(compiled, step.snapshot, as(e), options);
     await runtime.persistCalendars(village.townshipId, step);
-    await runtime.store.appendEvent({ instanceId: id, expectedSeq: seq, record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks() });
+    await runtime.store.appendEvent({ instanceId: id, expectedSeq: seq, record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks(), ...(step.personal ? { personal: step.personal } : {}) });
   }
 }
 
@@ -232,7 +234,7 @@ async function seedServices(runtime: Runtime, hoursAgo: (h: number) => number) {
   };
   await seedRun(runtime, 'demo-dongping-pension', dongping, 'proxy-service.happy-path-rating.run.json', 100, hoursAgo(20), '城乡居民基本养老保险待遇申领：马德顺', await from('item-pension'));
   await seedRun(runtime, 'demo-xiling-disability', xiling, 'proxy-service.catalogue-promise-overdue.run.json', 5, hoursAgo(3), '困难残疾人生活补贴和重度残疾人护理补贴申请：李桂兰', await from('item-disability'));
-  await seedRun(runtime, 'demo-dongping-dibao', dongping, 'social-assistance.approved-appraisal-objection.run.json', 14, hoursAgo(6), '最低生活保障审核确认：李桂芳');
+  await seedRun(runtime, 'demo-dongping-dibao', dongping, 'social-assistance.approved-appraisal-objection.run.json', 14, hoursAgo(6), '最低生活保障审核确认：东坪村 QS-2026-0117');
   await seedRun(runtime, 'demo-dongping-grid', dongping, 'grid-incident.village-reopen.run.json', 4, hoursAgo(26), '东坪村：网格事件');
   await seedRun(runtime, 'demo-nanwan-fund', nanwan, 'one-matter-one-discussion.completed-with-objections.run.json', 5, hoursAgo(10), '南湾社区：一事一议筹资筹劳方案');
 }

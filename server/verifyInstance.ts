@@ -1,8 +1,8 @@
 // An instance verifies when its chain does AND the stored instance row is what that chain leads to.
 // The engine's verify covers the records; an edited row (state, status, data, seq) with the head
 // left alone would otherwise still pass, and every page would show the forged state.
-import { canonicalJson, verify, type CalendarVersions, type FlowVersions, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../engine/index.ts';
-import type { Instance } from './store/types.ts';
+import { canonicalJson, verify, verifyPersonal, type CalendarVersions, type FlowVersions, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../engine/index.ts';
+import type { Instance, StoredPersonalValue } from './store/types.ts';
 
 export interface InstanceVerification {
   result: VerifyResult;
@@ -11,17 +11,19 @@ export interface InstanceVerification {
 }
 
 /**
- * `calendars`: the calendar versions the records name (without them, only the built-in baseline).
- * `boxed`, when given, is how many ballots the store's ballot box holds for the instance: as many
- * as the history has sealed (secret) ballots cast in the open vote, or the box was edited. (The
- * engine would refuse such a box only at the close; this names it as soon as anyone verifies.)
+ * What the store keeps beside the chain. `calendars`: the calendar versions the records name
+ * (without them, only the built-in baseline). Each of the others is checked when given. `boxed`: how many ballots the
+ * store's ballot box holds for the instance: as many as the history has sealed (secret) ballots
+ * cast in the open vote, or the box was edited. (The engine would refuse such a box only at the
+ * close; this names it as soon as anyone verifies.) `personal`: the instance's stored personal
+ * values: each one not erased is checked against the commitment its record holds
+ * (docs/personal-data.md), and an edited one is named.
  */
 export function verifyInstance(
   flows: FlowVersions,
   instance: Pick<Instance, 'head' | 'state' | 'status' | 'outcome' | 'seq' | 'snapshot'>,
   records: HistoryRecord[],
-  calendars?: CalendarVersions,
-  boxed?: number,
+  { calendars, boxed, personal }: { calendars?: CalendarVersions; boxed?: number; personal?: readonly StoredPersonalValue[] } = {},
 ): InstanceVerification {
   // The snapshots of what verifies, from verify's own re-execution (no second replay): a tampered
   // tail is not shown as if it were history.
@@ -40,7 +42,12 @@ export function verifyInstance(
           : boxed !== undefined && boxed !== sealedCount(last)
             ? `the ballot box holds ${boxed} ballot(s), but the history has ${sealedCount(last)} secret ballot(s) cast in the open vote: the ballot box was edited`
             : null;
-  if (mismatch === null) return { result: chain, snapshots };
+  if (mismatch === null) {
+    const kept = personal?.filter((v) => v.salt !== null) as (StoredPersonalValue & { salt: string })[] | undefined;
+    const values = kept?.length ? verifyPersonal(flows, records, kept) : null;
+    if (values === null || values.ok) return { result: chain, snapshots };
+    return { result: { ok: false, count: records.length, seq: values.seq, index: values.seq - 1, reason: values.reason }, snapshots };
+  }
   const seq = records.length;
   return { result: { ok: false, count: records.length, seq, index: records.length, reason: mismatch }, snapshots };
 }

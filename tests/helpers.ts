@@ -1,6 +1,6 @@
 // Shared test fixtures: flows loaded from disk, actors, and a deep freeze that proves purity.
 import { readFileSync } from 'node:fs';
-import { compileFlow, type CompiledFlow, type FlowEvent } from '../engine/index.ts';
+import { compileFlow, EngineError, type CompiledFlow, type FlowEvent } from '../engine/index.ts';
 
 export function readFlowJson(path: string): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'));
@@ -47,4 +47,15 @@ export function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** The EngineError a call throws (any other outcome fails the test). */
+export function engineError(fn: () => unknown): EngineError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof EngineError) return error;
+    throw error;
+  }
+  throw new Error('expected an EngineError');
 }

@@ -15,6 +15,7 @@ import { Loading } from './ui.tsx';
 // catalogue, the working-day calendar, and the flow designer (the canvas, ELK and the validator).
 const InboxPage = lazy(() => import('../runner/InboxPage.tsx').then((m) => ({ default: m.InboxPage })));
 const InstancesPage = lazy(() => import('../runner/InstancesPage.tsx').then((m) => ({ default: m.InstancesPage })));
+const AuditLogPage = lazy(() => import('../audit/AuditLogPage.tsx').then((m) => ({ default: m.AuditLogPage })));
 const InstancePage = lazy(() => import('../runner/InstancePage.tsx').then((m) => ({ default: m.InstancePage })));
 const AuditPage = lazy(() => import('../audit/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
 const OverviewPage = lazy(() => import('../overview/OverviewPage.tsx').then((m) => ({ default: m.OverviewPage })));
@@ -41,6 +42,7 @@ function SignedIn() {
           <Route path="/">{() => <InboxPage me={me.data!} />}</Route>
           <Route path="/instances">{() => <InstancesPage me={me.data!} />}</Route>
           <Route path="/instances/:id">{(p) => <InstancePage id={p.id} />}</Route>
+          <Route path="/audit-log">{() => <AuditLogPage />}</Route>
           <Route path="/audit/:id">{(p) => <AuditPage id={p.id} />}</Route>
           <Route path="/catalogue">{() => <CataloguePage me={me.data!} />}</Route>
           <Route path="/catalogue/:id/notice">{(p) => <NoticePage id={p.id} />}</Route>

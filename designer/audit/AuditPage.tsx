@@ -13,6 +13,7 @@ import { diffData, splitContainers, type DiffEntry } from './diff.ts';
 import { labelAt } from '../../engine/labels.ts';
 import { parsePointer } from '../../engine/pointer.ts';
 import { useLabelers } from './labelers.ts';
+import { RevealScope } from './Personal.tsx';
 import { RECALENDAR, RecalendarLines } from '../calendar/DueNotes.tsx';
 import { isVoteResult, useFieldLabel, ValueView, VoteSummary, type Labeler } from './Values.tsx';
 
@@ -30,7 +31,11 @@ export function AuditPage({ id }: { id: string }) {
   const error = queries.find((q) => q.error)?.error;
   if (error) return <ErrorBox error={error} onRetry={() => queries.forEach((q) => void q.refetch())} />;
   if (!replay.data || !view.data || !history.data) return null;
-  return <AuditView id={id} view={view.data} replay={replay.data} history={history.data} />;
+  return (
+    <RevealScope instanceId={id} canReveal={view.data.canReveal}>
+      <AuditView id={id} view={view.data} replay={replay.data} history={history.data} />
+    </RevealScope>
+  );
 }
 
 function AuditView({ id, view, replay, history }: { id: string; view: InstanceView; replay: Replay; history: HistoryRecord[] }) {

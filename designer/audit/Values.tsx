@@ -4,6 +4,8 @@
 import type { VoteResult } from '../../engine/types.ts';
 import { formatTime } from '../app/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
+import { MaskedView } from './Personal.tsx';
+import { isMasked } from './masked.ts';
 
 function escapeToken(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -49,6 +51,7 @@ export function ValueView({ value, pointer, labeler }: { value: unknown; pointer
   const scalar = useFormatScalar();
   const fieldLabel = useFieldLabel();
   if (isVoteResult(value)) return <VoteSummary vote={value} />;
+  if (isMasked(value)) return <MaskedView value={value} format={(v) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : labeler.format?.(pointer, v) ?? scalar(v))} />;
   if (Array.isArray(value)) {
     if (value.length === 0) return <span className="muted">—</span>;
     if (value.every((x) => x === null || typeof x !== 'object')) {

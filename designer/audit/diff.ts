@@ -2,6 +2,7 @@
 // JSON values. Objects are compared key by key and arrays index by index, down to the first
 // difference; a value that appears or disappears as a whole (a submitted form, a meeting's
 // result) is one entry, not one per leaf, so the reader sees it as the unit it was recorded as.
+import { isMasked } from './masked.ts';
 
 export type DiffKind = 'added' | 'changed' | 'removed';
 
@@ -15,8 +16,9 @@ export interface DiffEntry {
   after?: unknown;
 }
 
+/** A plain object to compare key by key (a masked personal value is one value, not an object). */
 function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !isMasked(v);
 }
 
 function escapeToken(token: string | number): string {

@@ -12,8 +12,9 @@ import { formDesigner } from './messages/formDesigner.ts';
 import { catalogue } from './messages/catalogue.ts';
 import { calendar } from './messages/calendar.ts';
 import { auth } from './messages/auth.ts';
+import { personal } from './messages/personal.ts';
 
-const areas = { common, auth, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue, calendar };
+const areas = { common, auth, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue, calendar, personal };
 type Areas = typeof areas;
 
 export const messages = {

@@ -15,6 +15,8 @@ import { StepForm } from './StepForm.tsx';
 import { useSend } from './useSend.ts';
 import { useLabelers } from '../audit/labelers.ts';
 import { ValueView } from '../audit/Values.tsx';
+import { RevealScope } from '../audit/Personal.tsx';
+import { withoutMasked } from '../audit/masked.ts';
 import { ProvisionalNote, provisionalOf, RECALENDAR, RecalendarLines } from '../calendar/DueNotes.tsx';
 
 export type InstanceView = Awaited<ReturnType<typeof api.instances.get.query>>;
@@ -32,6 +34,7 @@ function InstanceView({ view }: { view: InstanceView }) {
   const events = step.events;
   const labelers = useLabelers(flow);
   return (
+    <RevealScope instanceId={instance.id} canReveal={view.canReveal}>
     <article data-testid="instance" data-state={step.state} data-seq={instance.seq}>
       <header>
         <h1>{instance.title}</h1>
@@ -62,7 +65,7 @@ function InstanceView({ view }: { view: InstanceView }) {
           </p>
         )}
         {instance.status === 'active' && events.length === 0 && <p>{t('runner.notYourStep', { roles: step.roles.map(role).join('、') })}</p>}
-        {step.kind === 'task' && step.form && events.includes('SUBMIT') && <StepForm key={`${instance.id}:${step.state}`} form={step.form} sender={sender} initial={initialFormData(step.form, view.data)} />}
+        {step.kind === 'task' && step.form && events.includes('SUBMIT') && <StepForm key={`${instance.id}:${step.state}`} form={step.form} sender={sender} initial={initialFormData(step.form, withoutMasked(view.data))} />}
         {step.kind === 'vote' && events.includes('RECORD_VOTE') && <MeetingRecord vote={step.vote} sender={sender} />}
         {step.kind === 'vote' && (events.includes('CAST_BALLOT') || events.includes('CLOSE_VOTE') || step.ballots?.mine === 'sealed') && <Ballot vote={step.vote} events={events} ballots={step.ballots} sender={sender} />}
         {step.kind === 'review' && <ReasonAction events={events.filter((e) => ['APPROVE', 'RETURN', 'REJECT'].includes(e))} sender={sender} withOpinion />}
@@ -75,6 +78,7 @@ function InstanceView({ view }: { view: InstanceView }) {
         <ValueView value={view.data} pointer="" labeler={labelers.data} />
       </section>
     </article>
+    </RevealScope>
   );
 }
 

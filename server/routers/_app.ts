@@ -9,6 +9,7 @@ import { flowsRouter } from './flows.ts';
 import { instancesRouter } from './instances.ts';
 import { migrationsRouter } from './migrations.ts';
 import { orgRouter } from './org.ts';
+import { personalRouter } from './personal.ts';
 import { statsRouter } from './stats.ts';
 import { tasksRouter } from './tasks.ts';
 
@@ -23,6 +24,7 @@ export const appRouter = router({
   stats: statsRouter,
   catalogue: catalogueRouter,
   migrations: migrationsRouter,
+  personal: personalRouter,
   calendar: calendarRouter,
 });
 

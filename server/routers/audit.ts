@@ -2,6 +2,7 @@
 // chain, an export bundle that `villageflow verify` checks offline, and the administrative log.
 import { z } from 'zod';
 import { chainFlows, chainVersions } from '../migrate.ts';
+import { personalView } from '../personal.ts';
 import type { Store } from '../store/types.ts';
 import { verifyInstance } from '../verifyInstance.ts';
 import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
@@ -15,29 +16,36 @@ async function boxed(store: Store, instanceId: string): Promise<number | undefin
 
 export const auditRouter = router({
   history: authedProcedure.input(byId).query(async ({ ctx, input }) => {
-    const { instance } = await ctx.runtime.readable(ctx.user, input.id);
-    return ctx.runtime.store.history(instance.id);
+    const { instance, village, as } = await ctx.runtime.readable(ctx.user, input.id);
+    const personal = await personalView(ctx.runtime, ctx.user, village, instance, as);
+    return personal.mask(await ctx.runtime.store.history(instance.id));
   }),
 
   replay: authedProcedure.input(byId).query(async ({ ctx, input }) => {
-    const { instance } = await ctx.runtime.readable(ctx.user, input.id);
+    const { instance, village, as } = await ctx.runtime.readable(ctx.user, input.id);
     const records = await ctx.runtime.store.history(instance.id);
     // Every version the chain ran on: a migrated instance replays each stretch on its own version.
     const flows = await chainFlows(ctx.runtime, instance, records);
-    const { result, snapshots } = verifyInstance(flows, instance, records, await ctx.runtime.chainCalendars(records), await boxed(ctx.runtime.store, instance.id));
+    const { result, snapshots } = verifyInstance(flows, instance, records, { calendars: await ctx.runtime.chainCalendars(records), boxed: await boxed(ctx.runtime.store, instance.id) });
     const good = records.slice(0, snapshots.length);
+    const personal = await personalView(ctx.runtime, ctx.user, village, instance, as);
     return {
       verified: result,
-      steps: good.map((record, i) => ({ record, state: snapshots[i]!.state, status: snapshots[i]!.status, version: snapshots[i]!.flow.version, data: snapshots[i]!.context.data, votes: snapshots[i]!.context.votes })),
+      steps: personal.mask(good.map((record, i) => ({ record, state: snapshots[i]!.state, status: snapshots[i]!.status, version: snapshots[i]!.flow.version, data: snapshots[i]!.context.data, votes: snapshots[i]!.context.votes }))),
     };
   }),
 
   verify: authedProcedure.input(byId).query(async ({ ctx, input }) => {
     const { instance } = await ctx.runtime.readable(ctx.user, input.id);
     const records = await ctx.runtime.store.history(instance.id);
-    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records, await ctx.runtime.chainCalendars(records), await boxed(ctx.runtime.store, instance.id)).result;
+    // The personal values too: each against the commitment in its record (never sent back).
+    const personal = await ctx.runtime.store.personalValues(instance.id);
+    const calendars = await ctx.runtime.chainCalendars(records);
+    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records, { calendars, boxed: await boxed(ctx.runtime.store, instance.id), personal }).result;
   }),
 
+  // Personal values stay out: the history holds their commitments, so the bundle verifies offline
+  // as it is (docs/personal-data.md).
   export: authedProcedure.input(byId).query(async ({ ctx, input }) => {
     const { instance, village } = await ctx.runtime.readable(ctx.user, input.id);
     const version = (await ctx.runtime.store.getFlowVersion(instance.flowVersionId))!;
@@ -59,5 +67,9 @@ export const auditRouter = router({
 
   log: townshipProcedure('township_admin', 'auditor')
     .input(z.object({ limit: z.number().int().min(1).max(1000).optional() }).optional())
-    .query(({ ctx, input }) => ctx.runtime.store.auditLog(ctx.user.townshipId, input?.limit ?? 200)),
+    .query(async ({ ctx, input }) => {
+      // Each entry with the name of who acted: people read names, not ids.
+      const names = new Map((await ctx.runtime.store.listUsers(ctx.user.townshipId)).map((u) => [u.id, u.displayName]));
+      return (await ctx.runtime.store.auditLog(ctx.user.townshipId, input?.limit ?? 200)).map((e) => ({ ...e, actorName: names.get(e.actorId) ?? null }));
+    }),
 });

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ForbiddenError } from '../errors.ts';
 import { actingRoles } from '../scope.ts';
+import { personalView } from '../personal.ts';
 import { stepView } from '../steps.ts';
 import { authedProcedure, router } from '../trpc.ts';
 import type { Instance } from '../store/types.ts';
@@ -25,6 +26,7 @@ export const instancesRouter = router({
   get: authedProcedure.input(z.object({ id: z.string().max(100) })).query(async ({ ctx, input }) => {
     const { instance, village, as } = await ctx.runtime.readable(ctx.user, input.id);
     const compiled = await ctx.runtime.compiled(instance.flowVersionId);
+    const personal = await personalView(ctx.runtime, ctx.user, village, instance, as);
     const step = stepView(compiled, instance.snapshot, ctx.user.id, actingRoles(ctx.user, village));
     const timers = instance.snapshot.context.timers;
     return {
@@ -32,7 +34,9 @@ export const instancesRouter = router({
       village,
       /** Why this user reads it (server/readRule.ts): participant, subject, oversight or auditor. */
       readAs: as,
-      data: instance.snapshot.context.data,
+      data: personal.mask(instance.snapshot.context.data),
+      /** Whether this reader may press "show" on a masked personal value. */
+      canReveal: personal.canReveal,
       votes: instance.snapshot.context.votes,
       objections: instance.snapshot.context.objections,
       // The step's deadline, and every running timer (deadline, notice period, timeouts), each with

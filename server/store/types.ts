@@ -1,7 +1,7 @@
 // The store interface: every durable operation the server needs, each one atomic. SQLite is the
 // embedded default; a PostgreSQL implementation will sit beside it, so nothing database-specific
 // crosses this line. All methods are async so a networked database fits the same shape.
-import type { CalendarVersion, Effect, HistoryRecord, InstanceSnapshot, Outcome, SealedBallot } from '../../engine/index.ts';
+import type { CalendarVersion, Effect, HistoryRecord, InstanceSnapshot, Outcome, PersonalKind, PersonalValue, SealedBallot } from '../../engine/index.ts';
 import type { CalendarYearRow } from './calendars.ts';
 
 // Township-scope roles act in every village of the township. County officers (county_reviewer)
@@ -169,6 +169,21 @@ export interface EventWrite {
   tasks: OpenTask[];
   /** Set by a migration record: the instance runs on this flow version from now on. */
   flowVersionId?: number;
+  /** The personal values the record commits to (docs/personal-data.md), kept beside the history. */
+  personal?: PersonalValue[];
+}
+
+/** A personal value as the store keeps it: value and salt are null once erased. */
+export interface StoredPersonalValue {
+  instanceId: string;
+  seq: number;
+  pointer: string;
+  kind: PersonalKind;
+  commitment: string;
+  value: unknown;
+  salt: string | null;
+  erasedAt: string | null;
+  erasedBy: string | null;
 }
 
 /**
@@ -340,6 +355,13 @@ export interface Store {
   flowVersionsOf(instanceIds: string[]): Promise<Map<string, number>>;
   listInstances(f: InstanceFilter): Promise<Instance[]>;
   history(instanceId: string): Promise<HistoryRecord[]>;
+  /** The personal values an instance's records commit to, in record and field order. */
+  personalValues(instanceId: string): Promise<StoredPersonalValue[]>;
+  /**
+   * Erases an instance's personal values not yet erased (value and salt gone; commitment, place and
+   * kind kept) and writes `audit` with the count in its details, in one transaction. Returns the count.
+   */
+  erasePersonal(instanceId: string, audit: Omit<AuditEntry, 'id'>): Promise<number>;
   /**
    * The ballot box of the instance's open secret vote, in order of ballot id, with the instance's
    * seq read in the same snapshot of the database (null: no such instance). Only the host reads it,

@@ -136,19 +136,21 @@ describe('proxy-service registration', () => {
   const service = { item_id: 'item-pension', item_code: '11410323MB1234567X4000117005000', item_name: '城乡居民基本养老保险待遇申领', promised_working_days: 5 };
   const rest = { villager_name: '马德顺', id_number: '410323196603021536', phone: '13903791188', request: '申请领取养老保险待遇。', channel: 'walk_in', urgent: false, owner_staff_id: 'u-agent', owner_name: '代办员', no_fee_notice: true };
   const agent = { id: 'u-agent', roles: ['service_staff'] };
+  // The registration records personal fields: a live SUBMIT carries the host's salt.
+  const salt = 'ab'.repeat(32);
   const started = () => start(compiled, { type: 'START', actor: agent, at: '2026-03-02T09:00:00+08:00', payload: { data: { service } } }).snapshot;
 
   it('starts the form with the catalogue item and its promise, which the guard accepts', () => {
     const snap = started();
     const initial = initialFormData(registration, snap.context.data);
     expect(initial).toEqual({ item_code: service.item_code, item_name: service.item_name, promised_working_days: 5 });
-    const next = apply(compiled, snap, { type: 'SUBMIT', actor: agent, at: '2026-03-02T09:10:00+08:00', payload: { ...(initial as object), ...rest } });
+    const next = apply(compiled, snap, { type: 'SUBMIT', actor: agent, at: '2026-03-02T09:10:00+08:00', payload: { ...(initial as object), ...rest }, salt });
     expect(next.snapshot.state).toBe('materials_check');
   });
 
   it('is only a default: a changed item code is still refused by the engine', () => {
     const snap = started();
     const payload = { ...(initialFormData(registration, snap.context.data) as object), ...rest, item_code: 'OTHER-001' };
-    expect(() => apply(compiled, snap, { type: 'SUBMIT', actor: agent, at: '2026-03-02T09:10:00+08:00', payload })).toThrow(expect.objectContaining({ code: 'GUARD_REJECTED' }));
+    expect(() => apply(compiled, snap, { type: 'SUBMIT', actor: agent, at: '2026-03-02T09:10:00+08:00', payload, salt })).toThrow(expect.objectContaining({ code: 'GUARD_REJECTED' }));
   });
 });

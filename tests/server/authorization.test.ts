@@ -144,6 +144,8 @@ const CATALOGUE_ITEM = {
   code: 'QS-AUTHZ-1', name: '越权事项', type: '公共服务', department: '', legalBasis: '', serviceObject: '', conditions: '', materials: [],
   promisedDays: 5, statutoryDays: 10, fee: '不收费', mode: 'proxy' as const, flowId: 'proxy-service',
 };
+/** A well-formed commitment: a caller refused before the lookup never learns whether it exists. */
+const SOME_COMMITMENT = 'a'.repeat(64);
 /** A 2027 schedule that passes the checks (MADE UP FOR TESTS ONLY, tests/fixtures), so a denial is about the caller. */
 const CALENDAR_2027 = fromHolidayCn(JSON.parse(readFileSync(join(ROOT, 'tests', 'fixtures', 'calendar-2027.made-up.holiday-cn.json'), 'utf8')), { title: '测试用虚构的2027年放假安排（非官方）' });
 const CATALOGUE_CSV = '事项编码,事项名称,办理方式,办理流程\nQS-AUTHZ-2,越权导入,代办,proxy-service\n';
@@ -184,6 +186,8 @@ const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'migrations.plan': (c) => c.migrations.plan.query({ toVersionId: 1 }),
   'board.object': (c) => c.board.object.mutate({ instanceId: 'demo-dongping-road', reason: '匿名异议' }),
   'migrations.migrate': (c) => c.migrations.migrate.mutate({ instanceId: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), toVersionId: 1 }),
+  'personal.reveal': (c) => c.personal.reveal.mutate({ id: 'demo-dongping-dibao', commitment: SOME_COMMITMENT }),
+  'personal.erase': (c) => c.personal.erase.mutate({ id: 'demo-dongping-dibao' }),
   'calendar.years': (c) => c.calendar.years.query(),
   'calendar.show': (c) => c.calendar.show.query({ year: 2027 }),
   'calendar.preview': (c) => c.calendar.preview.mutate({ year: CALENDAR_2027 }),
@@ -234,6 +238,7 @@ const INSTANCE_OPS: Record<string, (c: Client, id: string, village: VillageId) =
   'audit.verify': (c, id) => c.audit.verify.query({ id }),
   'audit.export': (c, id) => c.audit.export.query({ id }),
   'instances.send': (c, id, village) => c.instances.send.mutate({ id, seq: seqOf(id), ...PLAUSIBLE[village] }),
+  'personal.reveal': (c, id) => c.personal.reveal.mutate({ id, commitment: SOME_COMMITMENT }),
 };
 const outsiders = (village: VillageId) => VILLAGES.filter((v) => v !== village).flatMap((v) => VILLAGE_ROLES.map((r) => `${v}.${r}`));
 const CROSS_INSTANCE = VILLAGES.flatMap((village) =>
@@ -451,6 +456,8 @@ describe('the township auditor', () => {
     ['catalogue.importCsv', (c) => c.catalogue.importCsv.mutate({ csv: CATALOGUE_CSV }), {}],
     ['migrations.migrate', (c) => c.migrations.migrate.mutate({ instanceId: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), toVersionId: 1 }), { instance: 'demo-dongping-road' }],
     ['catalogue.start in dongping', (c) => c.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'dongping' }), { engineCode: 'ROLE_FORBIDDEN' }],
+    ['personal.reveal on the dongping 低保 matter', (c) => c.personal.reveal.mutate({ id: 'demo-dongping-dibao', commitment: SOME_COMMITMENT }), {}],
+    ['personal.erase on the dongping 低保 matter', (c) => c.personal.erase.mutate({ id: 'demo-dongping-dibao' }), {}],
   ];
   it.each(AUDITOR_MUTATIONS)('%s is FORBIDDEN and changes nothing', async (_name, call, opts) => {
     await expectDenied(async () => call(await as('qs.auditor')), 'FORBIDDEN', opts);
@@ -474,6 +481,7 @@ const ADMIN_PROCS: Record<string, (c: Client, self: string) => Promise<unknown>>
   'catalogue.importCsv': (c) => c.catalogue.importCsv.mutate({ csv: CATALOGUE_CSV }),
   'migrations.plan': (c) => c.migrations.plan.query({ toVersionId: 1 }),
   'migrations.migrate': (c) => c.migrations.migrate.mutate({ instanceId: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), toVersionId: 1 }),
+  'personal.erase': (c) => c.personal.erase.mutate({ id: 'demo-dongping-dibao' }),
   'calendar.preview': (c) => c.calendar.preview.mutate({ year: CALENDAR_2027 }),
   'calendar.adopt': (c) => c.calendar.adopt.mutate({ year: CALENDAR_2027 }),
 };

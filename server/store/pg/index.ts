@@ -4,8 +4,8 @@
 // (a concurrent one waits for the row lock, then finds the new number and is a ConflictError), and
 // due timers are claimed with FOR UPDATE SKIP LOCKED plus a lease, so one process delivers each.
 import pg from 'pg';
-import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type InboxScope, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
+import type { HistoryRecord, PersonalValue } from '../../../engine/index.ts';
+import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type InboxScope, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
 import { deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -357,6 +357,7 @@ export class PgStore implements Store {
         [i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s, false), deadlineFired(first.record, false), startedMs, startedMs],
       );
       await this.insertHistory(c, i.id, first.record);
+      await this.insertPersonal(c, i.id, first.personal);
       await this.writeEffectsAndTasks(c, i, first);
       if (catalogueStart) {
         await this.run(c, 'INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES ($1, $2, $3, $4, $5)', [
@@ -383,6 +384,7 @@ export class PgStore implements Store {
         throw new ConflictError(`instance ${w.instanceId} has moved on since sequence number ${w.expectedSeq}; reload and try again`);
       }
       await this.recordEvent(c, current, w);
+      await this.insertPersonal(c, w.instanceId, w.personal);
       await this.writeEffectsAndTasks(c, { id: w.instanceId, villageId: current.village_id as string, townshipId: current.township_id as string, flowId: current.flow_id as string, title: current.title as string }, w);
     });
   }
@@ -458,6 +460,27 @@ export class PgStore implements Store {
 
   async history(instanceId: string): Promise<HistoryRecord[]> {
     return (await this.all('SELECT * FROM history WHERE instance_id = $1 ORDER BY seq', [instanceId])).map(rows.record);
+  }
+
+  async personalValues(instanceId: string) {
+    return (await this.all('SELECT * FROM personal_values WHERE instance_id = $1 ORDER BY seq, pointer', [instanceId])).map(rows.personalValue);
+  }
+
+  async erasePersonal(instanceId: string, e: Omit<AuditEntry, 'id'>) {
+    return this.tx(async (c) => {
+      const erased = (await c.query('UPDATE personal_values SET value = NULL, salt = NULL, erased_at = $1, erased_by = $2 WHERE instance_id = $3 AND erased_at IS NULL', [e.at, e.actorId, instanceId])).rowCount ?? 0;
+      await this.run(c, 'INSERT INTO audit_log (township_id, at, actor_id, action, target, details) VALUES ($1, $2, $3, $4, $5, $6)', [e.townshipId, e.at, e.actorId, e.action, e.target, JSON.stringify({ ...e.details, erased })]);
+      return erased;
+    });
+  }
+
+  /** The personal values a record commits to, in the record's transaction (one statement; none for most records). */
+  private async insertPersonal(c: pg.PoolClient, instanceId: string, values: PersonalValue[] | undefined) {
+    if (!values?.length) return;
+    const params = values.flatMap((v) => rows.personalRow(instanceId, v));
+    const n = params.length / values.length;
+    const tuples = values.map((_, i) => `(${Array.from({ length: n }, (_, j) => `$${i * n + j + 1}`).join(', ')})`);
+    await this.run(c, `INSERT INTO personal_values (${rows.personalColumns}) VALUES ${tuples.join(', ')}`, params);
   }
 
   async ballotBox(instanceId: string) {

@@ -314,6 +314,32 @@ CREATE TABLE ballot_box (
   PRIMARY KEY (instance_id, ballot_id)
 );`,
   },
+  {
+    version: 8,
+    name: 'personal values off the chain',
+    // As in SQLite: values and salts of the commitments in the history; erased, never changed or deleted.
+    sql: `
+CREATE TABLE personal_values (
+  instance_id ${T} NOT NULL REFERENCES instances(id),
+  seq INTEGER NOT NULL,
+  pointer ${T} NOT NULL,
+  kind ${T} NOT NULL,
+  commitment ${T} NOT NULL,
+  salt ${T},
+  value ${T},
+  erased_at ${T},
+  erased_by ${T},
+  PRIMARY KEY (instance_id, seq, pointer)
+);
+CREATE TRIGGER personal_values_erase_only BEFORE UPDATE ON personal_values
+  FOR EACH ROW WHEN (NEW.value IS NOT NULL OR NEW.salt IS NOT NULL OR NEW.erased_at IS NULL OR NEW.erased_by IS NULL
+    OR NEW.instance_id IS DISTINCT FROM OLD.instance_id OR NEW.seq IS DISTINCT FROM OLD.seq OR NEW.pointer IS DISTINCT FROM OLD.pointer
+    OR NEW.kind IS DISTINCT FROM OLD.kind OR NEW.commitment IS DISTINCT FROM OLD.commitment)
+  EXECUTE FUNCTION villageflow_refuse('a personal value is only ever erased, never changed');
+CREATE TRIGGER personal_values_no_delete BEFORE DELETE ON personal_values
+  FOR EACH ROW EXECUTE FUNCTION villageflow_refuse('a personal value is erased, not deleted');
+`,
+  },
 ];
 
 /**

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InboxScope, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
+import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InboxScope, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { ascending, deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from './rows.ts';
@@ -397,6 +397,7 @@ export class SqliteStore implements Store {
         }
       }
     }
+    if (w.personal) for (const v of w.personal) this.run(`INSERT INTO personal_values (${rows.personalColumns}) VALUES (?, ?, ?, ?, ?, ?, ?)`, ...rows.personalRow(instance.id, v));
     this.run('DELETE FROM tasks WHERE instance_id = ?', instance.id);
     for (const t of w.tasks) {
       for (const role of t.roles) {
@@ -524,6 +525,18 @@ export class SqliteStore implements Store {
 
   async history(instanceId: string): Promise<HistoryRecord[]> {
     return this.all('SELECT * FROM history WHERE instance_id = ? ORDER BY seq', instanceId).map(rows.record);
+  }
+
+  async personalValues(instanceId: string) {
+    return this.all('SELECT * FROM personal_values WHERE instance_id = ? ORDER BY seq, pointer', instanceId).map(rows.personalValue);
+  }
+
+  async erasePersonal(instanceId: string, e: Omit<AuditEntry, 'id'>) {
+    return this.db.transaction(() => {
+      const erased = this.run('UPDATE personal_values SET value = NULL, salt = NULL, erased_at = ?, erased_by = ? WHERE instance_id = ? AND erased_at IS NULL', e.at, e.actorId, instanceId).changes;
+      this.run('INSERT INTO audit_log (township_id, at, actor_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?)', e.townshipId, e.at, e.actorId, e.action, e.target, JSON.stringify({ ...e.details, erased }));
+      return erased;
+    })();
   }
 
   async ballotBox(instanceId: string) {

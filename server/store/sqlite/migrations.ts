@@ -347,4 +347,33 @@ CREATE TABLE ballot_box (
   PRIMARY KEY (instance_id, ballot_id)
 ) WITHOUT ROWID;`,
   },
+  {
+    version: 8,
+    name: 'personal values off the chain',
+    // A flow's personal fields (docs/personal-data.md) are recorded in the history as salted
+    // commitments; their values and salts are kept here, written in the transaction of the record
+    // that commits to them. Erasure empties value and salt and says who and when; nothing else
+    // about a row ever changes, and rows are never deleted (views say "erased").
+    sql: `
+CREATE TABLE personal_values (
+  instance_id TEXT NOT NULL REFERENCES instances(id),
+  seq INTEGER NOT NULL,
+  pointer TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  commitment TEXT NOT NULL,
+  salt TEXT,
+  value TEXT,
+  erased_at TEXT,
+  erased_by TEXT,
+  PRIMARY KEY (instance_id, seq, pointer)
+) WITHOUT ROWID;
+CREATE TRIGGER personal_values_erase_only BEFORE UPDATE ON personal_values
+  WHEN NEW.value IS NOT NULL OR NEW.salt IS NOT NULL OR NEW.erased_at IS NULL OR NEW.erased_by IS NULL
+    OR NEW.instance_id IS NOT OLD.instance_id OR NEW.seq IS NOT OLD.seq OR NEW.pointer IS NOT OLD.pointer
+    OR NEW.kind IS NOT OLD.kind OR NEW.commitment IS NOT OLD.commitment
+  BEGIN SELECT RAISE(ABORT, 'a personal value is only ever erased, never changed'); END;
+CREATE TRIGGER personal_values_no_delete BEFORE DELETE ON personal_values
+  BEGIN SELECT RAISE(ABORT, 'a personal value is erased, not deleted'); END;
+`,
+  },
 ];

@@ -1,6 +1,6 @@
 // Row ↔ object mapping for the SQLite store (column names are snake_case, objects camelCase).
-import type { HistoryRecord, SealedBallot } from '../../../engine/index.ts';
-import type { AuditEntry, CatalogueItem, Disclosure, FlowVersion, Instance, InstanceStatsRow, OverviewInstanceRow, ServiceStatsRow, Session, StateEntryRow, Task, Village } from '../types.ts';
+import type { HistoryRecord, PersonalKind, PersonalValue, SealedBallot } from '../../../engine/index.ts';
+import type { AuditEntry, CatalogueItem, Disclosure, FlowVersion, Instance, InstanceStatsRow, OverviewInstanceRow, ServiceStatsRow, Session, StateEntryRow, StoredPersonalValue, Task, Village } from '../types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -161,6 +161,22 @@ export const overviewInstance =
     overdue: overdue.has(r[0] as string),
     ms: typeof r[10] === 'number' ? r[10] : null,
   });
+
+export const personalValue = (r: Row): StoredPersonalValue => ({
+  instanceId: r.instance_id as string,
+  seq: Number(r.seq),
+  pointer: r.pointer as string,
+  kind: r.kind as PersonalKind,
+  commitment: r.commitment as string,
+  value: r.value === null ? null : JSON.parse(r.value as string),
+  salt: (r.salt as string | null) ?? null,
+  erasedAt: (r.erased_at as string | null) ?? null,
+  erasedBy: (r.erased_by as string | null) ?? null,
+});
+
+/** The columns of personal_values, in order, for one value a record commits to. */
+export const personalColumns = 'instance_id, seq, pointer, kind, commitment, salt, value';
+export const personalRow = (instanceId: string, v: PersonalValue): unknown[] => [instanceId, v.seq, v.pointer, v.kind, v.commitment, v.salt, JSON.stringify(v.value)];
 
 /** The rows of instance LEFT JOIN ballot_box (seq, ballot_id, choice), in ballot order: the instance's seq and its box. */
 export function ballotBox(found: Row[]): { seq: number; ballots: SealedBallot[] } | null {
