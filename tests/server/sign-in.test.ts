@@ -202,8 +202,10 @@ describe('a password an admin chose is changed at first sign-in', () => {
     const signedIn = await client.auth.login.mutate({ username: 'dongping.clerk2', password: 'given-by-admin' });
     expect(signedIn.user.mustChangePassword).toBe(true);
     expect((await client.auth.me.query())?.user.mustChangePassword).toBe(true);
-    for (const call of [client.tasks.inbox.query(), client.org.villages.query(), client.instances.start.mutate({ villageId: 'dongping', flowId: 'five-deliberations-two-disclosures' })]) {
-      const refused = await errorOf(call);
+    // Each call starts only when awaited: three promises made at once would leave two rejected
+    // with no handler while the first is awaited (an unhandled rejection, which fails the run).
+    for (const call of [() => client.tasks.inbox.query(), () => client.org.villages.query(), () => client.instances.start.mutate({ villageId: 'dongping', flowId: 'five-deliberations-two-disclosures' })]) {
+      const refused = await errorOf(call());
       expect(refused).toMatchObject({ code: 'FORBIDDEN', data: { engineCode: 'PASSWORD_CHANGE_REQUIRED' } });
     }
     const weak = await errorOf(client.auth.changePassword.mutate({ current: 'given-by-admin', next: '12345678' }));
