@@ -3,9 +3,7 @@
 import { readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
-import { canonicalJson, type Flow, type JsonSchema } from '../engine/index.ts';
-import { schemaAt } from '../engine/labels.ts';
-import { parsePointer } from '../engine/pointer.ts';
+import { canonicalJson, type Flow, type JsonSchema, schemaAt, parsePointer } from '../engine/index.ts';
 import { readJson } from './io.ts';
 
 export const FLOWS_DIR = 'flows';

@@ -7,7 +7,8 @@ import { compileSchema, propertyCheck, type Validator } from './forms.ts';
 import { hashJson } from './hash.ts';
 import { commitmentValidator, personalFields, withCommitments, type PersonalField } from './personal.ts';
 import { deadlinePeriod } from './time.ts';
-import { transitionsOf, validateFlow } from './validate.ts';
+import { timerId, transitionKey, transitionList } from './transitions.ts';
+import { validateFlow } from './validate.ts';
 import type { Flow, InstanceContext, InstanceSnapshot, Period, StateConfig } from './types.ts';
 import type { MachineEvent } from './actions.ts';
 
@@ -92,8 +93,8 @@ function compileState(id: string, config: StateConfig): CompiledState {
   const addTransitions = (event: string, value: unknown, roles?: string[]) => {
     events.set(
       event,
-      transitionsOf(value).map((t, i) => ({
-        key: `${id}#${event}#${i}`,
+      transitionList(value).map((t, i) => ({
+        key: transitionKey({ source: id, event, index: i }),
         event,
         target: t.target,
         roles: roles ?? t.roles ?? stateRoles,
@@ -107,7 +108,7 @@ function compileState(id: string, config: StateConfig): CompiledState {
     addTransitions(event, value, timerDriven ? [SYSTEM_ROLE] : undefined);
   }
   for (const [duration, value] of Object.entries(config.after ?? {})) {
-    const timer = `${id}:after:${duration}`;
+    const timer = timerId(id, duration);
     const t = typeof value === 'string' ? { target: value } : value;
     timers.push({ id: timer, period: { duration, calendar: t.calendar }, event: `TIMER:${timer}` });
     addTransitions(`TIMER:${timer}`, { target: t.target, guard: t.guard }, [SYSTEM_ROLE]);

@@ -4,15 +4,12 @@
 // its event (or `after` + duration for a timer) and its index in the event's list, and compared
 // by target, guard, roles and description. A state's `on`/`after` are reported as transitions,
 // never as a change of the state; a form's fields are compared by the form schema's properties.
-import type { Flow, JsonSchema, StateConfig, TransitionConfig } from './types.ts';
+import type { Flow, JsonSchema, StateConfig } from './types.ts';
+import { sameJson } from './json.ts';
+import { transitionKey, transitionsOf, type TransitionParts, type TransitionRef } from './transitions.ts';
 
-/** A transition's identity: `after` transitions carry the timer's duration. */
-export interface TransitionKey {
-  source: string;
-  event: string;
-  index: number;
-  duration?: string;
-}
+/** A transition's identity (engine/transitions.ts): `after` transitions carry the timer's duration. */
+export type TransitionKey = TransitionRef;
 /** What a transition does, as compared. */
 export interface TransitionBody {
   target?: string;
@@ -60,50 +57,18 @@ export interface FlowDiff {
   roles: { added: string[]; removed: string[]; changed: string[] };
 }
 
-/** Structural equality of JSON values, whatever the key order. */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => sameValue(v, bb[i]));
-  }
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  const ka = Object.keys(ra).filter((k) => ra[k] !== undefined);
-  const kb = Object.keys(rb).filter((k) => rb[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => Object.hasOwn(rb, k) && sameValue(ra[k], rb[k]));
-}
-
-/** A stable string for a transition key (`source#EVENT#index`, `source#after:P5D#0`). */
-export function transitionKeyString(k: TransitionKey): string {
-  return k.event === 'after' ? `${k.source}#after:${k.duration ?? ''}#0` : `${k.source}#${k.event}#${k.index}`;
-}
-
-function body(t: TransitionConfig | { target: string; guard?: string; description?: unknown }): TransitionBody {
-  const o = typeof t === 'string' ? { target: t } : t;
+function body(o: TransitionParts): TransitionBody {
   const b: TransitionBody = {};
   if (o.target !== undefined) b.target = o.target;
-  if ('guard' in o && o.guard !== undefined) b.guard = o.guard;
-  if ('roles' in o && o.roles !== undefined) b.roles = o.roles;
+  if (o.guard !== undefined) b.guard = o.guard;
+  if (o.roles !== undefined) b.roles = o.roles;
   if (o.description !== undefined) b.description = o.description;
   return b;
 }
 
-/** Every transition of a flow, in document order. */
-export function transitionsOf(flow: Flow): TransitionEntry[] {
-  const out: TransitionEntry[] = [];
-  for (const [source, s] of Object.entries(flow.states ?? {})) {
-    for (const [event, config] of Object.entries(s?.on ?? {})) {
-      const list = Array.isArray(config) ? config : [config];
-      list.forEach((t, index) => out.push({ source, event, index, ...body(t) }));
-    }
-    for (const [duration, config] of Object.entries(s?.after ?? {})) {
-      out.push({ source, event: 'after', index: 0, duration, ...body(config) });
-    }
-  }
-  return out;
+/** Every transition of a flow, in document order, as compared. */
+function entries(flow: Flow): TransitionEntry[] {
+  return transitionsOf(flow).map(({ ref, t }) => ({ ...ref, ...body(t) }));
 }
 
 const keyOf = (e: TransitionEntry): TransitionKey => ({ source: e.source, event: e.event, index: e.index, ...(e.duration !== undefined ? { duration: e.duration } : {}) });
@@ -113,21 +78,21 @@ const bodyOf = (e: TransitionEntry): TransitionBody => {
 };
 
 function diffTransitions(a: Flow, b: Flow): FlowDiff['transitions'] {
-  const before = new Map(transitionsOf(a).map((e) => [transitionKeyString(e), e]));
-  const after = transitionsOf(b);
-  const afterKeys = new Set(after.map(transitionKeyString));
+  const before = new Map(entries(a).map((e) => [transitionKey(e), e]));
+  const after = entries(b);
+  const afterKeys = new Set(after.map(transitionKey));
   const added: TransitionEntry[] = [];
   const changed: TransitionChange[] = [];
   for (const e of after) {
-    const old = before.get(transitionKeyString(e));
+    const old = before.get(transitionKey(e));
     if (!old) {
       added.push(e);
       continue;
     }
-    const fields = (['target', 'guard', 'roles', 'description'] as const).filter((f) => !sameValue(old[f], e[f]));
+    const fields = (['target', 'guard', 'roles', 'description'] as const).filter((f) => !sameJson(old[f], e[f]));
     if (fields.length) changed.push({ ...keyOf(e), fields, before: bodyOf(old), after: bodyOf(e) });
   }
-  const removed = [...before.values()].filter((e) => !afterKeys.has(transitionKeyString(e)));
+  const removed = [...before.values()].filter((e) => !afterKeys.has(transitionKey(e)));
   return { added, removed, changed };
 }
 
@@ -144,7 +109,7 @@ function diffStates(a: Flow, b: Flow): FlowDiff['states'] {
     const x = sa[id] as StateConfig & Record<string, unknown>;
     const y = sb[id] as StateConfig & Record<string, unknown>;
     const keys = [...new Set([...Object.keys(y), ...Object.keys(x)])].filter((k) => !IGNORED_STATE_KEYS.has(k));
-    const fields = keys.filter((k) => !sameValue(x[k], y[k]));
+    const fields = keys.filter((k) => !sameJson(x[k], y[k]));
     if (fields.length) changed.push({ id, fields });
   }
   return { added, removed, changed };
@@ -171,20 +136,20 @@ function diffForm(state: string, x: StateConfig['form'], y: StateConfig['form'])
     if (!Object.hasOwn(pa, f)) continue;
     const fa = pa[f] ?? {};
     const fb = pb[f] ?? {};
-    const keys = [...new Set([...Object.keys(fb), ...Object.keys(fa)])].filter((k) => !sameValue(fa[k], fb[k]));
+    const keys = [...new Set([...Object.keys(fb), ...Object.keys(fa)])].filter((k) => !sameJson(fa[k], fb[k]));
     if (ra.has(f) !== rb.has(f)) keys.push('required');
     if (keys.length) changed.push({ field: f, keys });
   }
   const other: string[] = [];
   if (x && y) {
-    if (!sameValue(x.saveTo, y.saveTo)) other.push('saveTo');
-    if (!sameValue(x.uiSchema, y.uiSchema)) other.push('uiSchema');
-    if (!sameValue(x.prefill, y.prefill)) other.push('prefill');
+    if (!sameJson(x.saveTo, y.saveTo)) other.push('saveTo');
+    if (!sameJson(x.uiSchema, y.uiSchema)) other.push('uiSchema');
+    if (!sameJson(x.prefill, y.prefill)) other.push('prefill');
     const rest = (s: JsonSchema | undefined) => {
       const { properties: _p, required: _r, ...r } = s ?? {};
       return r;
     };
-    if (!sameValue(rest(x.schema), rest(y.schema))) other.push('schema');
+    if (!sameJson(rest(x.schema), rest(y.schema))) other.push('schema');
   }
   if (!added.length && !removed.length && !changed.length && !other.length && !!x === !!y) return null;
   return { state, ...(x && !y ? { form: 'removed' as const } : !x && y ? { form: 'added' as const } : {}), added, removed, changed, other };
@@ -206,7 +171,7 @@ function diffRoles(a: Flow, b: Flow): FlowDiff['roles'] {
   return {
     added: Object.keys(rb).filter((r) => !Object.hasOwn(ra, r)),
     removed: Object.keys(ra).filter((r) => !Object.hasOwn(rb, r)),
-    changed: Object.keys(rb).filter((r) => Object.hasOwn(ra, r) && !sameValue(ra[r], rb[r])),
+    changed: Object.keys(rb).filter((r) => Object.hasOwn(ra, r) && !sameJson(ra[r], rb[r])),
   };
 }
 
@@ -214,7 +179,7 @@ const TOP_FIELDS: TopChange['field'][] = ['id', 'version', 'title', 'description
 
 /** The differences from flow `a` (the older, the base) to flow `b`. */
 export function diffFlows(a: Flow, b: Flow): FlowDiff {
-  const top = TOP_FIELDS.filter((f) => !sameValue(a[f], b[f])).map((field) => ({ field, before: a[field], after: b[field] }));
+  const top = TOP_FIELDS.filter((f) => !sameJson(a[f], b[f])).map((field) => ({ field, before: a[field], after: b[field] }));
   return { top, states: diffStates(a, b), transitions: diffTransitions(a, b), forms: diffForms(a, b), roles: diffRoles(a, b) };
 }
 

@@ -148,45 +148,6 @@ export function hashRecordOf(
   return sha256Hex(text);
 }
 
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return (proto === Object.prototype || proto === null) && !Object.hasOwn(value, 'toJSON');
-}
-
-/**
- * True only when both values certainly have the same canonical JSON and `b`'s was computed
- * (so both serialise): plain objects, arrays and JSON scalars, compared by value, with shared
- * references taken as equal. Anything unusual gives false; the caller then serialises `a`.
- * `skip` names one top-level key of both to leave out (a record's own hash).
- */
-export function sameJson(a: unknown, b: unknown, skip?: string): boolean {
-  if (a === b) return skip === undefined;
-  if (typeof a !== typeof b) return false;
-  if (typeof a === 'number') return a === b; // 0 and -0 are both "0"; NaN never reaches here
-  if (typeof a !== 'object' || a === null || b === null) return false;
-  const x = a as object;
-  const y = b as object;
-  if (Array.isArray(x)) {
-    if (!Array.isArray(y) || x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i++) if (!(i in x) || !(i in y) || !sameJson(x[i], y[i])) return false;
-    return true;
-  }
-  if (Array.isArray(y) || !isPlainObject(x) || !isPlainObject(y)) return false;
-  const xKeys = Object.keys(x);
-  const yKeys = Object.keys(y);
-  if (xKeys.length !== yKeys.length) return false;
-  for (const key of xKeys) {
-    if (key === skip) {
-      if (!Object.hasOwn(y, key)) return false;
-      continue;
-    }
-    const xv = (x as Record<string, unknown>)[key];
-    const yv = (y as Record<string, unknown>)[key];
-    if (xv === undefined || yv === undefined || !Object.hasOwn(y, key) || !sameJson(xv, yv)) return false;
-  }
-  return true;
-}
-
 /** SHA-256 of a string's UTF-8 bytes, as lowercase hex. */
 export type Sha256Hex = (text: string) => string;
 

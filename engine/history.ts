@@ -2,7 +2,8 @@
 // and verify a chain by re-executing it, naming the first record that does not hold.
 import type { CompiledFlow } from './compile.ts';
 import { EngineError } from './errors.ts';
-import { hashJson, sameJson } from './hash.ts';
+import { hashJson } from './hash.ts';
+import { sameJson } from './json.ts';
 import { calendarLookup, replayCalendar, type CalendarVersion, type CalendarVersions } from './calendar.ts';
 import { MIGRATE, migrate, type FlowRef } from './migrate.ts';
 import { apply, start, type StepOptions, type StepResult } from './transition.ts';
@@ -173,7 +174,7 @@ function sameCalendars(stored: HistoryRecord, made: HistoryRecord): boolean {
 }
 
 /**
- * sameJson(stored, made, 'hash') for a record the engine has just made (own keys seq, type,
+ * Whether a stored record equals one the engine has just made, but for its hash, (own keys seq, type,
  * actor {id, role}, at, payload, state, prev, hash; strings, a number and null), without its
  * general walk: the stored record, once plain with exactly those keys, compares field by field,
  * and its payload, usually the very object the engine re-executed (see eventToCheck), by identity.

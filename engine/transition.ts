@@ -7,6 +7,7 @@ import { EngineError } from './errors.ts';
 import { compileSchema, type Validator } from './forms.ts';
 import { hashRecordOf } from './hash.ts';
 import { withKeys } from './immutable.ts';
+import { EVENT_NAME } from './transitions.ts';
 import { chinaDate, durationOf, epochMs, isoString, parseTime } from './time.ts';
 import { ballotSchema, boxProblem, closeSecretVoteSchema, closeVoteSchema, countProblems, decide, meetingRecordSchema, secretBallotSchema, tallyBallots, type MeetingCounts } from './votes.ts';
 import { initialContext, startTimer, takeTransition, type MachineEvent } from './actions.ts';
@@ -84,7 +85,6 @@ function plainActor(actor: unknown): boolean {
   return true;
 }
 
-const EVENT_TYPE = /^[A-Z][A-Z0-9_]*(\.[A-Z][A-Z0-9_]*)?$/;
 
 /** Forms are shallow; a payload nested deeper than this would only cost stack when it is hashed. */
 const MAX_PAYLOAD_DEPTH = 64;
@@ -97,7 +97,7 @@ function tooDeep(value: unknown, depth: number): boolean {
 
 function checkEvent(event: FlowEvent): { at: string; ms: number; payload: Record<string, unknown> } {
   if (event === null || typeof event !== 'object') throw new EngineError('EVENT_INVALID', 'event must be an object');
-  if (typeof event.type !== 'string' || !EVENT_TYPE.test(event.type)) {
+  if (typeof event.type !== 'string' || !EVENT_NAME.test(event.type)) {
     throw new EngineError('EVENT_INVALID', `event type must be an UPPER_SNAKE_CASE name, got ${JSON.stringify(event.type)}`);
   }
   const actorIssues = plainActor(event.actor) ? [] : actorShape(event.actor);

@@ -7,8 +7,9 @@ import { guardProblem } from './expressions.ts';
 import { durationProblem } from './time.ts';
 import { ruleProblem } from './votes.ts';
 import { escapeToken, parsePointer } from './pointer.ts';
+import { transitionList } from './transitions.ts';
 import { markProblems, pathsOverlap, personalFields, type PersonalField } from './personal.ts';
-import type { Calendar, Flow, FlowIssue, JsonSchema, StateConfig, TransitionObject } from './types.ts';
+import type { Calendar, Flow, FlowIssue, JsonSchema, StateConfig } from './types.ts';
 
 /** Plain words for the schema's patterns, so no one is shown a regular expression. */
 const defs = flowSchema.definitions;
@@ -78,11 +79,6 @@ function sizeProblem(value: unknown): string | null {
     if (v && typeof v === 'object') for (const c of Object.values(v)) stack.push([c, depth + 1]);
   }
   return null;
-}
-
-export function transitionsOf(value: unknown): TransitionObject[] {
-  const list = Array.isArray(value) ? value : [value];
-  return list.map((t) => (typeof t === 'string' ? { target: t } : (t as TransitionObject)));
 }
 
 /** Whether a JSON pointer into instance data names a place the data schema allows. */
@@ -274,7 +270,7 @@ function semanticIssues(flow: Flow): FlowIssue[] {
       if (event === 'DEADLINE.EXCEEDED' && !state.deadline) add(ep, 'DEADLINE.EXCEEDED needs a "deadline" on this state');
       if (event === 'VOTE.NO_QUORUM' && state.vote && !state.vote.quorum) add(ep, 'VOTE.NO_QUORUM needs a "quorum" rule on this vote');
       const list = Array.isArray(value) ? value : [value];
-      transitionsOf(value).forEach((t, i) => {
+      transitionList(value).forEach((t, i) => {
         const tp = Array.isArray(value) ? `${ep}/${i}` : ep;
         const obj = typeof list[i] === 'string' ? null : tp;
         if (t.target !== undefined) {

@@ -3,8 +3,7 @@
 import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import { CalendarRefusedError, EngineError, type CalendarProblem, type EngineErrorCode, type FlowIssue } from '../engine/index.ts';
-import { escapeToken, parsePointer } from '../engine/pointer.ts';
+import { CalendarRefusedError, EngineError, type CalendarProblem, type EngineErrorCode, type FlowIssue, escapeToken, parsePointer } from '../engine/index.ts';
 import { ConflictError, NotFoundError } from './store/types.ts';
 
 export class ForbiddenError extends Error {

@@ -1,9 +1,13 @@
-// Hands the browser a file the page made (a CSV export, a flow's JSON) to save under `name`.
-export function downloadFile(name: string, text: string, type: string): void {
+// Hands the browser a file the page made (a CSV export, a flow's JSON, an audit bundle) to save
+// under `name`. The link is put in the page while clicked (some browsers ignore a detached one)
+// and its object URL freed a minute later, once the browser has surely read it.
+export function downloadFile(name: string, text: string, type = 'application/json'): void {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
+  document.body.append(a);
   a.click();
-  URL.revokeObjectURL(url);
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

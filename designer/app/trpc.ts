@@ -1,7 +1,7 @@
 // The web app talks to the server only through this client; it imports the router's type, no code.
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type { AppRouter } from '../../server/routers/_app.ts';
-import type { FlowIssue } from '../../engine/types.ts';
+import type { FlowIssue } from '../../engine/index.ts';
 
 // `x-villageflow: 1` on every call: the server's CSRF check accepts a call without an Origin header
 // only with it (server/security.ts); browsers send Origin anyway, so this is belt and braces.

@@ -5,13 +5,12 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
-import type { Flow, HistoryRecord, SealedBallot, VoteResult } from '../../engine/types.ts';
+import { type Flow, type HistoryRecord, type SealedBallot, type VoteResult, labelAt, parsePointer } from '../../engine/index.ts';
 import { api } from '../app/trpc.ts';
 import { ErrorBox, formatTime, Loading, TableHead } from '../app/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
+import { downloadFile } from '../app/download.ts';
 import { diffData, splitContainers, type DiffEntry } from './diff.ts';
-import { labelAt } from '../../engine/labels.ts';
-import { parsePointer } from '../../engine/pointer.ts';
 import { useLabelers } from './labelers.ts';
 import { RevealScope } from './Personal.tsx';
 import { RECALENDAR, RecalendarLines } from '../calendar/DueNotes.tsx';
@@ -148,15 +147,7 @@ function ExportBundle({ id }: { id: string }) {
     setError(null);
     try {
       const bundle = await api.audit.export.query({ id });
-      const blob = new Blob([`${JSON.stringify(bundle, null, 2)}\n`], { type: 'application/json' });
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = file;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      downloadFile(file, `${JSON.stringify(bundle, null, 2)}\n`);
     } catch (e) {
       setError(e);
     } finally {

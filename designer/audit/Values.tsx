@@ -1,15 +1,11 @@
 // Recorded values as a person reads them: numbers with separators, times in China time, enumerated
 // values by their titles, objects as labelled lists, meeting results as counts and rules, never
 // raw JSON. Shared by the audit replay and the public board.
-import type { VoteResult } from '../../engine/types.ts';
+import { escapeToken, type VoteResult } from '../../engine/index.ts';
 import { formatTime } from '../app/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { MaskedView } from './Personal.tsx';
 import { isMasked } from './masked.ts';
-
-function escapeToken(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 /** How to name and show values: the caller knows the flow (audit) or only the labels (board). */
 export interface Labeler {

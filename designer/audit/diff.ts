@@ -2,6 +2,7 @@
 // JSON values. Objects are compared key by key and arrays index by index, down to the first
 // difference; a value that appears or disappears as a whole (a submitted form, a meeting's
 // result) is one entry, not one per leaf, so the reader sees it as the unit it was recorded as.
+import { escapeToken } from '../../engine/index.ts';
 import { isMasked } from './masked.ts';
 
 export type DiffKind = 'added' | 'changed' | 'removed';
@@ -19,26 +20,6 @@ export interface DiffEntry {
 /** A plain object to compare key by key (a masked personal value is one value, not an object). */
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !isMasked(v);
-}
-
-function escapeToken(token: string | number): string {
-  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-/** Deep equality of JSON values (key order does not matter). */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => sameJson(x, b[i]));
-  }
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    if (ka.length !== kb.length) return false;
-    return ka.every((k) => Object.hasOwn(b, k) && sameJson(a[k], b[k]));
-  }
-  return false;
 }
 
 /**
@@ -63,7 +44,8 @@ export function diffData(before: unknown, after: unknown, path = ''): DiffEntry[
     for (let i = 0; i < n; i++) out.push(...diffData(before[i], after[i], `${path}/${i}`));
     return out;
   }
-  return sameJson(before, after) ? [] : [{ kind: 'changed', path, before, after }];
+  // Scalars, a masked value (equal only to itself), or values of different shapes.
+  return before === after ? [] : [{ kind: 'changed', path, before, after }];
 }
 
 /**

@@ -1,9 +1,7 @@
 // Labels and readable values for an instance's data, from its flow: shared by the audit replay
 // and the step page.
 import { useMemo } from 'react';
-import { enumTitle, labelAt, schemaAt } from '../../engine/labels.ts';
-import { parsePointer } from '../../engine/pointer.ts';
-import type { Flow } from '../../engine/types.ts';
+import { enumTitle, labelAt, schemaAt, parsePointer, type Flow } from '../../engine/index.ts';
 import { useI18n } from '../i18n/index.tsx';
 import type { Labeler } from './Values.tsx';
 

@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearch } from 'wouter';
-import type { Text } from '../../engine/types.ts';
+import type { Text } from '../../engine/index.ts';
 import { Preferences } from '../app/Layout.tsx';
 import { api } from '../app/trpc.ts';
 import { useMe } from '../app/session.ts';

@@ -2,7 +2,7 @@
 // holiday schedule is not entered yet ("2027年放假安排尚未录入", with a link to enter it for
 // township admins), and a recalendar record (old due → new due, on which year's schedule).
 import { Link } from 'wouter';
-import type { Flow, HistoryRecord } from '../../engine/types.ts';
+import type { Flow, HistoryRecord } from '../../engine/index.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { hasTownshipRole, useMe } from '../app/session.ts';
 import { chinaDay, dayWords } from './schedule.ts';

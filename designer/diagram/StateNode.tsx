@@ -1,7 +1,7 @@
 // A state as a node: its kind shown three ways (icon, colour, outline shape — see app.css,
 // section diagram), its title, and whether it is the current step or one already passed.
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
-import type { StateKind } from '../../engine/types.ts';
+import type { StateKind } from '../../engine/index.ts';
 
 export interface StateNodeData extends Record<string, unknown> {
   title: string;

@@ -3,7 +3,7 @@
 // Pure and language-free: the edge keeps its parts (event, guard, roles, description, timer) and
 // the view turns them into words. Transitions without a target (record only, stay) are not edges;
 // transitions to an unknown state (a flow still being edited) are left out rather than fail.
-import type { Calendar, StateKind, Text, TransitionConfig } from '../../engine/types.ts';
+import { transitionKey, transitionsOf, type AfterObject, type Calendar, type StateKind, type Text, type TransitionConfig, type TransitionRef } from '../../engine/index.ts';
 
 /** The part of a flow the diagram reads; a full `Flow` fits. */
 export interface DiagramFlow {
@@ -15,7 +15,7 @@ export interface DiagramState {
   title: Text;
   outcome?: string;
   on?: Record<string, TransitionConfig | TransitionConfig[]>;
-  after?: Record<string, string | { target: string; guard?: string; calendar?: Calendar; description?: Text }>;
+  after?: Record<string, string | AfterObject>;
 }
 
 export interface GraphNode {
@@ -29,8 +29,10 @@ export interface GraphNode {
 }
 
 export interface GraphEdge {
-  /** Unique: `<source>:<event>` plus `:<n>` for the n-th transition of an array. */
+  /** Unique: the transition's key (engine/transitions.ts: `source#EVENT#index`, a timer `source:after:P5D`). */
   id: string;
+  /** The transition this edge draws. */
+  ref: TransitionRef;
   source: string;
   target: string;
   /** The event name (`SUBMIT`, `VOTE.PASSED`, …); for a timer `after`. */
@@ -57,36 +59,19 @@ export function flowGraph(flow: DiagramFlow): FlowGraph {
     ...(s.outcome ? { outcome: s.outcome } : {}),
   }));
   const edges: GraphEdge[] = [];
-  for (const [source, s] of Object.entries(flow.states)) {
-    for (const [event, config] of Object.entries(s.on ?? {})) {
-      const list = Array.isArray(config) ? config : [config];
-      list.forEach((t, i) => {
-        const o = typeof t === 'string' ? { target: t } : t;
-        if (!o.target || !ids.has(o.target)) return;
-        edges.push({
-          id: list.length > 1 ? `${source}:${event}:${i}` : `${source}:${event}`,
-          source,
-          target: o.target,
-          event,
-          ...(o.guard ? { guard: o.guard } : {}),
-          ...(o.roles ? { roles: o.roles } : {}),
-          ...(o.description ? { description: o.description } : {}),
-        });
-      });
-    }
-    for (const [duration, config] of Object.entries(s.after ?? {})) {
-      const o = typeof config === 'string' ? { target: config } : config;
-      if (!o.target || !ids.has(o.target)) continue;
-      edges.push({
-        id: `${source}:after:${duration}`,
-        source,
-        target: o.target,
-        event: 'after',
-        after: { duration, ...('calendar' in o && o.calendar ? { calendar: o.calendar } : {}) },
-        ...('guard' in o && o.guard ? { guard: o.guard } : {}),
-        ...('description' in o && o.description ? { description: o.description } : {}),
-      });
-    }
+  for (const { ref, t: o } of transitionsOf(flow)) {
+    if (!o.target || !ids.has(o.target)) continue;
+    edges.push({
+      id: transitionKey(ref),
+      ref,
+      source: ref.source,
+      target: o.target,
+      event: ref.event,
+      ...(ref.duration !== undefined ? { after: { duration: ref.duration, ...(o.calendar ? { calendar: o.calendar } : {}) } } : {}),
+      ...(o.guard ? { guard: o.guard } : {}),
+      ...(o.roles ? { roles: o.roles } : {}),
+      ...(o.description ? { description: o.description } : {}),
+    });
   }
   return { nodes, edges };
 }

@@ -26,7 +26,7 @@ import {
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useSelector } from '@xstate/store-react';
-import type { StateKind } from '../../engine/types.ts';
+import { transitionKey, type StateKind, type TransitionRef } from '../../engine/index.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { flowGraph, type DiagramFlow, type FlowGraph, type GraphNode } from '../diagram/graph.ts';
 import { layoutGraph, type Box, type GraphLayout, type Point } from '../diagram/layout.ts';
@@ -35,8 +35,7 @@ import { KindIcon } from '../diagram/StateNode.tsx';
 import { edgeWords, labelSize, nodeSizer, type EdgeWords } from '../diagram/words.ts';
 import { initialViewport } from '../diagram/viewport.ts';
 import { useChecks, useDoc, useEditorStore } from './context.tsx';
-import { edgeIdOf, selectionOf } from './document.ts';
-import type { TransitionRef } from './edits.ts';
+import { selectionOf } from './document.ts';
 import type { CanvasDiff, DiffMark } from './diffMarks.ts';
 
 export type MarkLevel = 'error' | 'statutory' | 'warning';
@@ -218,7 +217,7 @@ export function Canvas({ onConnect, focus, height, diff = null }: { onConnect: (
       let map = nodes;
       let key: string;
       if (sel.kind === 'transition') {
-        const eid = edgeIdOf(doc, sel.ref);
+        const eid = transitionKey(sel.ref);
         if (edgeIds.has(eid)) (map = edges), (key = eid);
         else key = sel.ref.source;
       } else key = sel.id;
@@ -267,10 +266,10 @@ export function Canvas({ onConnect, focus, height, diff = null }: { onConnect: (
 
   const edges = useMemo<EditorEdgeType[]>(() => {
     return graph.edges.map((e) => {
-      const ref: TransitionRef = e.event === 'after' ? { source: e.source, event: 'after', index: 0, duration: e.after!.duration } : { source: e.source, event: e.event, index: Number(/:(\d+)$/.exec(e.id.slice(e.source.length + e.event.length + 1))?.[1] ?? 0) };
+      const ref = e.ref;
       const w = words.get(e.id)!;
       const route = current && !positions[e.source] && !positions[e.target] ? layout?.edges[e.id] : undefined;
-      const selected = selection?.kind === 'transition' && edgeIdOf(doc, selection.ref) === e.id;
+      const selected = selection?.kind === 'transition' && transitionKey(selection.ref) === e.id;
       const more = [e.roles?.length ? t('diagram.roles', { roles: e.roles.map((r) => text(doc.roles?.[r]) || role(r)).join('、') }) : '', e.guard ? t('diagram.guard', { guard: e.guard }) : ''].filter(Boolean).join('；');
       const taken = pathPairs.has(`${e.source}\u0000${e.target}`);
       return {

@@ -6,7 +6,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { useSelector } from '@xstate/store-react';
-import type { Flow, StateKind, Text } from '../../engine/types.ts';
+import { EVENT_NAME, diffFlows, sameJson, type Flow, type StateKind, type Text } from '../../engine/index.ts';
+import { downloadFile } from '../app/download.ts';
 import { lookup, useI18n } from '../i18n/index.tsx';
 import { eventWords } from '../diagram/words.ts';
 import { KindIcon } from '../diagram/StateNode.tsx';
@@ -15,13 +16,12 @@ import { useMe } from '../app/session.ts';
 import { Canvas, type FocusRequest } from './Canvas.tsx';
 import { EditorProvider, useChecks, useDoc, useEditorStore } from './context.tsx';
 import { exportFileName, exportText, parseFlowText, selectionOf, suggestEvent, ImportError } from './document.ts';
-import { bumpVersion, freeStateId, newState, sameJson } from './edits.ts';
+import { bumpVersion, freeStateId, newState } from './edits.ts';
 import { EventInput, Inspector } from './Inspector.tsx';
 import { Simulator } from './Simulator.tsx';
 import { history, type Baseline, type EditorStore, type Selection } from './store.ts';
 import { DiffBar, VersionsPanel, useDiffView, type CompareTarget } from './Versions.tsx';
 import { diffFocus } from './diffMarks.ts';
-import { diffFlows } from '../../engine/flowDiff.ts';
 import { issueWords } from './issueWords.ts';
 
 /** The server version a document was loaded from or last saved as. */
@@ -45,17 +45,6 @@ const ROLE_GUESS: Record<StateKind, string[]> = { task: ['party_secretary'], vot
 /** Both languages of a catalogue label (a new step's title is the flow's text, not the reader's). */
 function bilingual(key: string): Text {
   return { zh: String(lookup('zh', key) ?? key), en: String(lookup('en', key) ?? key) };
-}
-
-function download(name: string, text: string, type = 'application/json') {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 export function Editor({ session, onSaved, onImport }: { session: EditorSession; onSaved: (saved: SavedVersion) => void; onImport: (doc: Flow, baseline: Baseline) => void }) {
@@ -209,7 +198,7 @@ function SimulatePanel() {
   return (
     <section className="ed-simulate" aria-label={t('editor.tabs.simulate')} data-testid="simulate-panel">
       <p className="ed-hint">{t('editor.simulate.hint')}</p>
-      <Simulator flow={doc} onPath={(states) => store.trigger.setPath({ path: states })} onSaveRun={(run) => download(`${doc.id}.run.json`, `${JSON.stringify(run, null, 2)}\n`)} />
+      <Simulator flow={doc} onPath={(states) => store.trigger.setPath({ path: states })} onSaveRun={(run) => downloadFile(`${doc.id}.run.json`, `${JSON.stringify(run, null, 2)}\n`)} />
       {path.length > 0 && (
         <div className="ed-row">
           <span className="ed-hint">{t('editor.simulate.path', { n: path.length })}</span>
@@ -227,7 +216,7 @@ function ConnectDialog({ source, target, onCancel, onAdd }: { source: string; ta
   const { t, text } = useI18n();
   const doc = useDoc();
   const [event, setEvent] = useState(() => suggestEvent(doc, source));
-  const valid = /^[A-Z][A-Z0-9_]*(\.[A-Z][A-Z0-9_]*)?$/.test(event);
+  const valid = EVENT_NAME.test(event);
   const ref = useRef<HTMLDivElement>(null);
   return (
     <div className="ed-backdrop" onClick={(e) => e.target === e.currentTarget && onCancel()}>
@@ -414,7 +403,7 @@ function Toolbar({ session, onSaved, onImport }: { session: EditorSession; onSav
             }
           }}
         />
-        <button type="button" className="secondary" onClick={() => download(exportFileName(doc), exportText(doc, baseline))} data-testid="export">
+        <button type="button" className="secondary" onClick={() => downloadFile(exportFileName(doc), exportText(doc, baseline))} data-testid="export">
           {t('editor.toolbar.export')}
         </button>
         <button type="button" className="secondary" disabled={busy || frozen} onClick={() => void run('save')} data-testid="save-draft">

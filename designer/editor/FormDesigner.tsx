@@ -4,7 +4,7 @@
 // each); choices, moves and removals at once. Fields with an invalid or repeated key are held back
 // until the key is fixed, so the flow never holds a form that lost a field.
 import { useEffect, useId, useRef, useState } from 'react';
-import type { FormConfig } from '../../engine/types.ts';
+import type { FormConfig } from '../../engine/index.ts';
 import { useI18n, type Lang } from '../i18n/index.tsx';
 import { FieldsEditor } from './formDesignerFields.tsx';
 import { FormView } from './formDesignerPreview.tsx';

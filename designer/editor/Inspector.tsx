@@ -4,8 +4,7 @@
 // selected: the flow itself — id, version, titles, starters, readers, the first step, roles, data schema.
 import { useEffect, useState } from 'react';
 import { useSelector } from '@xstate/store-react';
-import { guardProblem } from '../../engine/expressions.ts';
-import { stepHolders, type Flow, type FormConfig, type JsonSchema, type Period, type StateConfig, type StateKind, type Text, type TransitionObject } from '../../engine/index.ts';
+import { EVENT_NAME, guardProblem, stepHolders, type Flow, type FormConfig, type JsonSchema, type Period, type StateConfig, type StateKind, type Text, type TransitionObject, transitionsOf, type TransitionRef } from '../../engine/index.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { durationWords, eventWords } from '../diagram/words.ts';
 import { FormDesigner } from './FormDesigner.tsx';
@@ -13,11 +12,10 @@ import { useChecks, useDoc, useEditorStore } from './context.tsx';
 import { KIND_EVENTS, suggestEvent } from './document.ts';
 import { issueWords } from './issueWords.ts';
 import { setForm } from './formData.ts';
-import { getTransition, setFlowProps, timerProblem, transitionsOf, type NewTimer, type TransitionRef } from './edits.ts';
+import { getTransition, setFlowProps, timerProblem, type NewTimer } from './edits.ts';
 import { BilingualField, CommitField, JsonField, PeriodField, RoleChecks, RuleField, TextField } from './fields.tsx';
 
 const SNAKE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
-const EVENT = /^[A-Z][A-Z0-9_]*(\.[A-Z][A-Z0-9_]*)?$/;
 const OUTCOMES = ['adopted', 'rejected', 'withdrawn', 'completed', 'approved', 'denied', 'cancelled', 'closed'] as const;
 
 /** JSON pointers the data schema declares (two levels), for saveTo and publish suggestions. */
@@ -306,7 +304,7 @@ function TransitionList({ id }: { id: string }) {
   const list = transitionsOf(doc, id);
   const [event, setEvent] = useState(() => suggestEvent(doc, id));
   const [target, setTarget] = useState('');
-  const valid = EVENT.test(event) && event !== 'after';
+  const valid = EVENT_NAME.test(event) && event !== 'after';
   return (
     <fieldset className="ed-group" data-testid="transition-list">
       <legend>{t('editor.transitions.title')}</legend>
@@ -425,7 +423,7 @@ export function EventInput({ kind, value, onChange, testId, autoFocus }: { kind:
       {custom && (
         <label>
           {t('editor.transition.customName')}
-          <input type="text" className="ed-mono" value={value} onChange={(e) => onChange(e.target.value.toUpperCase())} aria-invalid={EVENT.test(value) ? undefined : true} data-testid={testId ? `${testId}-custom` : undefined} />
+          <input type="text" className="ed-mono" value={value} onChange={(e) => onChange(e.target.value.toUpperCase())} aria-invalid={EVENT_NAME.test(value) ? undefined : true} data-testid={testId ? `${testId}-custom` : undefined} />
         </label>
       )}
     </div>
@@ -463,7 +461,7 @@ function TransitionInspector({ r }: { r: TransitionRef }) {
           {t('editor.transition.timer')} {durationWords(t, r.duration!, calendarOf(source.after?.[r.duration!]))} <code className="ed-code">{r.duration}</code>
         </p>
       ) : (
-        <EventInput kind={source.kind} value={r.event} onChange={(event) => EVENT.test(event) && set({ event })} testId="transition-event" />
+        <EventInput kind={source.kind} value={r.event} onChange={(event) => EVENT_NAME.test(event) && set({ event })} testId="transition-event" />
       )}
       <label>
         {t('editor.transition.target')}

@@ -2,7 +2,7 @@
 // in a role that may (fill the form, record the meeting or cast ballots, review, object), move the
 // clock to let timers fall due (delivered as the system), and keep the run as a golden test case.
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import type { Flow, FlowEvent } from '../../engine/types.ts';
+import { type Flow, type FlowEvent, baselineCalendar, type CompiledFlow } from '../../engine/index.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { formatTime } from '../app/ui.tsx';
 import { Ballot } from '../runner/Ballot.tsx';
@@ -40,7 +40,6 @@ import {
   type SimErrorInfo,
   type SimRun,
 } from './simulation.ts';
-import { baselineCalendar, type CompiledFlow } from '../../engine/index.ts';
 import { ProvisionalNote } from '../calendar/DueNotes.tsx';
 import { provisionalYearsBetween } from '../calendar/useWorkCalendar.ts';
 

@@ -6,8 +6,7 @@
 // migrated to it (designer/editor/Migration.tsx).
 import { useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { diffFlows, isEmptyDiff, type FlowDiff, type TransitionKey } from '../../engine/flowDiff.ts';
-import type { Flow } from '../../engine/types.ts';
+import { diffFlows, isEmptyDiff, transitionKey, type FlowDiff, type TransitionKey, type Flow } from '../../engine/index.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { api, errorInfo } from '../app/trpc.ts';
 import { formatTime } from '../app/ui.tsx';
@@ -220,7 +219,6 @@ function items(diff: FlowDiff, base: Flow, doc: Flow, { t, text, role }: Words):
   const stateTitle = (id: string) => text(doc.states?.[id]?.title ?? base.states?.[id]?.title) || id;
   const roleName = (r: string) => text(doc.roles?.[r] ?? base.roles?.[r]) || role(r);
   const evt = (k: TransitionKey) => (k.event === 'after' ? t('diagram.after', { duration: k.duration ?? '' }) : eventWords(t, k.event));
-  const keyStr = (k: TransitionKey) => (k.event === 'after' ? `${k.source}:after:${k.duration}` : `${k.source}:${k.event}:${k.index}`);
   const ref = (k: TransitionKey): Selection => ({ kind: 'transition', ref: { source: k.source, event: k.event, index: k.index, ...(k.duration !== undefined ? { duration: k.duration } : {}) } });
   const target = (x: string | undefined) => (x ? stateTitle(x) : t('editor.versions.nowhere'));
   // Role lists (starters, readers) by the roles' names.
@@ -234,10 +232,10 @@ function items(diff: FlowDiff, base: Flow, doc: Flow, { t, text, role }: Words):
   for (const id of diff.states.removed) out.push({ key: `state:${id}`, mark: 'removed', kind: 'state', what: `${stateTitle(id)} (${id})` });
   for (const c of diff.states.changed) out.push({ key: `state:${c.id}`, mark: 'changed', kind: 'state', what: `${stateTitle(c.id)} (${c.id})`, detail: t('editor.versions.fields', { fields: c.fields.join(', ') }), pick: { kind: 'state', id: c.id } });
   for (const e of diff.transitions.added) {
-    out.push({ key: keyStr(e), mark: 'added', kind: 'transition', what: `${stateTitle(e.source)} · ${evt(e)} → ${target(e.target)}`, pick: ref(e) });
+    out.push({ key: transitionKey(e), mark: 'added', kind: 'transition', what: `${stateTitle(e.source)} · ${evt(e)} → ${target(e.target)}`, pick: ref(e) });
   }
   for (const e of diff.transitions.removed) {
-    out.push({ key: keyStr(e), mark: 'removed', kind: 'transition', what: `${stateTitle(e.source)} · ${evt(e)} → ${target(e.target)}` });
+    out.push({ key: transitionKey(e), mark: 'removed', kind: 'transition', what: `${stateTitle(e.source)} · ${evt(e)} → ${target(e.target)}` });
   }
   for (const c of diff.transitions.changed) {
     const others = c.fields.filter((f) => f !== 'target');
@@ -247,7 +245,7 @@ function items(diff: FlowDiff, base: Flow, doc: Flow, { t, text, role }: Words):
     ]
       .filter(Boolean)
       .join('；');
-    out.push({ key: keyStr(c), mark: 'changed', kind: 'transition', what: `${stateTitle(c.source)} · ${evt(c)} → ${target(c.after.target)}`, detail, pick: ref(c) });
+    out.push({ key: transitionKey(c), mark: 'changed', kind: 'transition', what: `${stateTitle(c.source)} · ${evt(c)} → ${target(c.after.target)}`, detail, pick: ref(c) });
   }
   for (const f of diff.forms.changed) {
     const parts = [

@@ -2,8 +2,7 @@
 // the legal checks, computed once per document and shared through React context.
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import { useSelector } from '@xstate/store-react';
-import { validateFlow, type Flow, type FlowIssue } from '../../engine/index.ts';
-import { legalChecks, type LegalIssue } from '../../engine/legal.ts';
+import { validateFlow, type Flow, type FlowIssue, legalChecks, type LegalIssue } from '../../engine/index.ts';
 import type { EditorStore } from './store.ts';
 
 export interface Checks {

@@ -1,10 +1,8 @@
 // A flow diff (engine/flowDiff.ts) as marks on the editor's canvas: the document's added nodes
 // and edges, its changed ones, and — drawn from the other version as "ghosts" — the states and
 // transitions it no longer has, and where a rerouted transition went before. Pure.
-import type { Flow } from '../../engine/types.ts';
-import type { FlowDiff, TransitionKey } from '../../engine/flowDiff.ts';
+import { type Flow, transitionKey, type FlowDiff, type TransitionKey } from '../../engine/index.ts';
 import { flowGraph, type DiagramFlow, type GraphEdge, type GraphNode } from '../diagram/graph.ts';
-import { edgeIdOf } from './document.ts';
 
 export type DiffMark = 'added' | 'removed' | 'changed' | 'before';
 export interface GhostNode extends GraphNode {
@@ -24,8 +22,6 @@ export interface CanvasDiff {
   ghostEdges: GhostEdge[];
 }
 
-const refOf = (k: TransitionKey) => ({ source: k.source, event: k.event, index: k.index, ...(k.duration !== undefined ? { duration: k.duration } : {}) });
-
 /** The marks for the diff from `base` (the version compared with) to `doc` (being edited). */
 export function canvasDiff(base: Flow, doc: Flow, diff: FlowDiff): CanvasDiff {
   const docGraph = flowGraph(doc as unknown as DiagramFlow);
@@ -43,16 +39,16 @@ export function canvasDiff(base: Flow, doc: Flow, diff: FlowDiff): CanvasDiff {
 
   const edges: Record<string, DiffMark> = {};
   for (const t of diff.transitions.added) {
-    const id = edgeIdOf(doc, refOf(t));
+    const id = transitionKey(t);
     if (docEdges.has(id)) edges[id] = 'added';
   }
   const ghostEdges: GhostEdge[] = [];
   const ghost = (k: TransitionKey, mark: GhostEdge['mark']) => {
-    const e = baseEdges.get(edgeIdOf(base, refOf(k)));
+    const e = baseEdges.get(transitionKey(k));
     if (e && drawn.has(e.source) && drawn.has(e.target)) ghostEdges.push({ ...e, id: `vd-${mark}:${e.id}`, mark });
   };
   for (const t of diff.transitions.changed) {
-    const id = edgeIdOf(doc, refOf(t));
+    const id = transitionKey(t);
     if (docEdges.has(id)) edges[id] = 'changed';
     if (t.fields.includes('target') && t.before.target) ghost(t, 'before');
   }

@@ -2,9 +2,7 @@
 // given back byte for byte as it came in; a changed one is written like the bundled files: JSON
 // with 2-space indent and a final newline), and where an issue's JSON pointer points — the node
 // or the edge of the canvas it belongs to.
-import type { Flow, StateKind } from '../../engine/types.ts';
-import { parsePointer } from '../../engine/pointer.ts';
-import { sameJson, type TransitionRef } from './edits.ts';
+import { parsePointer, sameJson, type Flow, type StateKind } from '../../engine/index.ts';
 import type { Baseline, Selection } from './store.ts';
 
 export function serialise(doc: Flow): string {
@@ -59,13 +57,6 @@ export function suggestEvent(doc: Flow, source: string): string {
   if (!s) return 'SUBMIT';
   const used = new Set(Object.keys(s.on ?? {}));
   return KIND_EVENTS[s.kind]?.find((e) => !used.has(e)) ?? KIND_EVENTS[s.kind]?.[0] ?? 'NEXT';
-}
-
-/** The canvas edge id of a transition: as designer/diagram/graph.ts names its edges. */
-export function edgeIdOf(doc: Flow, ref: TransitionRef): string {
-  if (ref.event === 'after') return `${ref.source}:after:${ref.duration}`;
-  const v = doc.states[ref.source]?.on?.[ref.event];
-  return Array.isArray(v) && v.length > 1 ? `${ref.source}:${ref.event}:${ref.index}` : `${ref.source}:${ref.event}`;
 }
 
 /** What an issue's pointer is about: a state, a transition, or (null) the flow as a whole. */

@@ -3,18 +3,8 @@
 // nothing returns the very same flow, so the store can tell a no-op from an edit. Key order is
 // kept wherever a key is replaced (renaming a state keeps its place), so an exported flow reads
 // like the one imported.
-import { durationProblem } from '../../engine/time.ts';
-import type { Calendar, Flow, StateConfig, StateKind, Text, TransitionConfig, TransitionObject } from '../../engine/types.ts';
+import { durationProblem, sameJson, type Calendar, type Flow, type StateConfig, type StateKind, type Text, type TransitionConfig, type TransitionObject, type TransitionRef } from '../../engine/index.ts';
 
-/** One transition: the source state, the event (`after` for a timer), and its place in an array. */
-export interface TransitionRef {
-  source: string;
-  event: string;
-  /** Position in the event's array; 0 when the event has one transition. For a timer: unused. */
-  index: number;
-  /** For a timer (`event === 'after'`): its ISO-8601 duration. */
-  duration?: string;
-}
 
 /** A transition's parts as the inspector edits them; `undefined` removes a part. */
 export interface TransitionPatch {
@@ -58,17 +48,6 @@ function compact(t: TransitionObject): TransitionConfig {
 function packed(items: TransitionConfig[]): TransitionConfig | TransitionConfig[] | undefined {
   if (items.length === 0) return undefined;
   return items.length === 1 ? items[0]! : items;
-}
-
-/** Whether two JSON values are equal (key order ignored). */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.hasOwn(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 // ---- flow ---------------------------------------------------------------------------------
@@ -290,18 +269,6 @@ export function getTransition(flow: Flow, ref: TransitionRef): TransitionObject 
   if (v === undefined) return undefined;
   const t = list(v)[ref.index];
   return t === undefined ? undefined : objectOf(t);
-}
-
-/** Every transition of a state, in order, with its ref. */
-export function transitionsOf(flow: Flow, source: string): { ref: TransitionRef; t: TransitionObject }[] {
-  const s = flow.states[source];
-  if (!s) return [];
-  const out: { ref: TransitionRef; t: TransitionObject }[] = [];
-  for (const [event, value] of Object.entries(s.on ?? {})) list(value).forEach((t, index) => out.push({ ref: { source, event, index }, t: objectOf(t) }));
-  for (const [duration, value] of Object.entries(s.after ?? {})) {
-    out.push({ ref: { source, event: 'after', index: 0, duration }, t: typeof value === 'string' ? { target: value } : { target: value.target, ...(value.guard ? { guard: value.guard } : {}) } });
-  }
-  return out;
 }
 
 /** Adds a transition: the event's only one (as a bare target), or appended to its list. */

@@ -1,7 +1,7 @@
 // Form fields of the inspector. Text fields send an edit per keystroke; all keystrokes made while
 // the field keeps focus carry one `coalesce` key, so undo takes back the whole typing at once.
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import type { Calendar, Period, Text, VoteRule } from '../../engine/types.ts';
+import type { Calendar, Period, Text, VoteRule } from '../../engine/index.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { durationWords } from '../diagram/words.ts';
 import { chinaDay, dayWords } from '../calendar/schedule.ts';

@@ -5,9 +5,8 @@
 // declaration is still the one the form gave it, and a field removed is taken out unless
 // something else still uses it (another form saving there, a condition, a disclosure, a deadline
 // read from the data, a vote or review saving under it). Pure, like edits.ts.
-import { escapeToken, parsePointer } from '../../engine/pointer.ts';
-import type { Flow, FormConfig, JsonSchema } from '../../engine/types.ts';
-import { sameJson, setFlowProps, setStateProps } from './edits.ts';
+import { escapeToken, parsePointer, sameJson, type Flow, type FormConfig, type JsonSchema } from '../../engine/index.ts';
+import { setFlowProps, setStateProps } from './edits.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);

@@ -4,7 +4,7 @@
 import { Component, useMemo, useState, type ReactNode } from 'react';
 import Form from '@rjsf/core';
 import type { ErrorSchema, RegistryWidgetsType, RJSFSchema, UiSchema, WidgetProps } from '@rjsf/utils';
-import { localizeSchema } from '../../engine/localize.ts';
+import { localizeSchema } from '../../engine/index.ts';
 import { lookup, type Lang } from '../i18n/index.tsx';
 import { sha256Hex } from '../runner/meetingEvidence.ts';
 import { localizeFormErrors } from '../runner/formErrors.ts';

@@ -6,7 +6,7 @@
 import { useMemo, useRef, useState, type ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useLocation, useSearch } from 'wouter';
-import type { Flow } from '../../engine/types.ts';
+import type { Flow } from '../../engine/index.ts';
 import { preloadLayout } from '../diagram/layout.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { api } from '../app/trpc.ts';

@@ -2,23 +2,7 @@
 // which timer falls due next, moving the clock and delivering due timers as the system, and the
 // run as a golden test case. Pure but for the random id of a secret ballot: the Simulator component
 // keeps the run in its state.
-import {
-  apply,
-  baselineCalendar,
-  compileFlow,
-  EngineError,
-  FlowInvalidError,
-  start,
-  type Actor,
-  type CompiledFlow,
-  type Flow,
-  type FlowEvent,
-  type FlowIssue,
-  type InstanceSnapshot,
-  type SealedBallot,
-  type StepResult,
-} from '../../engine/index.ts';
-import { parsePointer } from '../../engine/pointer.ts';
+import { apply, baselineCalendar, compileFlow, EngineError, FlowInvalidError, start, type Actor, type CompiledFlow, type Flow, type FlowEvent, type FlowIssue, type InstanceSnapshot, type SealedBallot, type StepResult, parsePointer } from '../../engine/index.ts';
 
 export const SYSTEM = 'system';
 const CHINA_OFFSET_MS = 8 * 3600_000;

@@ -6,7 +6,7 @@
 // `coalesce` key, and consecutive events with the same key are one transaction.
 import { createStore } from '@xstate/store';
 import { undoRedo } from '@xstate/store/undo';
-import type { Flow, FormConfig, StateConfig, Text, TransitionObject } from '../../engine/types.ts';
+import type { Flow, FormConfig, StateConfig, Text, TransitionObject, TransitionRef } from '../../engine/index.ts';
 import {
   addState,
   addTimer,
@@ -25,7 +25,6 @@ import {
   type FlowMeta,
   type NewTimer,
   type TransitionPatch,
-  type TransitionRef,
 } from './edits.ts';
 import { setForm } from './formData.ts';
 

@@ -6,7 +6,7 @@
 // that the member voted: the server keeps no link from the member to the choice, and neither does
 // the page once the ballot is sent.
 import { useRef, useState, type FormEvent } from 'react';
-import { checkRule, countProblems } from '../../engine/votes.ts';
+import { checkRule, countProblems } from '../../engine/index.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { CountInput, RulePart, VoteRules } from './meetingParts.tsx';
 import { asVote, normalizeDigits, parseCount, problemText, serverErrors, type CountInputs } from './meetingRules.ts';

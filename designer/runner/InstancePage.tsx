@@ -3,8 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { useI18n } from '../i18n/index.tsx';
-import type { HistoryRecord } from '../../engine/types.ts';
-import { initialFormData } from '../../engine/prefill.ts';
+import { type HistoryRecord, initialFormData } from '../../engine/index.ts';
 import { api } from '../app/trpc.ts';
 import { formatTime, Query } from '../app/ui.tsx';
 import { Ballot } from './Ballot.tsx';

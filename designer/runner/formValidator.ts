@@ -6,7 +6,7 @@
 // there is nothing to precompile at build time.
 import { createPrecompiledValidator } from '@rjsf/validator-ajv8';
 import { hashForSchema, ID_KEY, type RJSFSchema, type ValidatorType } from '@rjsf/utils';
-import { interpret } from '../../engine/schemaInterpreter.ts';
+import { interpret } from '../../engine/index.ts';
 
 interface CheckFunction {
   (data: unknown): boolean;

@@ -1,6 +1,6 @@
 // Pieces both meeting components show: the voting body, its legal basis and rules in words, one
 // rule applied to numbers ("出席 14/20 ≥ 2/3 ✓"), and the input of one head count.
-import type { RuleCheck, VoteConfig, VoteResult } from '../../engine/types.ts';
+import type { RuleCheck, VoteConfig, VoteResult } from '../../engine/index.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { OP_SIGN, ruleText, type CountField } from './meetingRules.ts';
 

@@ -1,7 +1,6 @@
 // The meeting's numbers as typed, and the rules in words. The arithmetic is the engine's own
 // (checkRule, decide, countProblems), so the outcome shown while typing is the one the server keeps.
-import { countProblems, decide } from '../../engine/votes.ts';
-import type { FlowIssue, MeetingCounts, VoteConfig, VoteResult, VoteRule } from '../../engine/types.ts';
+import { countProblems, decide, type FlowIssue, type MeetingCounts, type VoteConfig, type VoteResult, type VoteRule } from '../../engine/index.ts';
 import type { Lang } from '../i18n/index.tsx';
 import type { Sender } from './useSend.ts';
 

@@ -191,7 +191,7 @@ describe('flow designer', () => {
     await page.getByTestId('no-issues').waitFor();
 
     // A guard is checked as it is typed; one that does not check stays out of the flow.
-    await page.locator('.ed-label[data-edge="meeting:VOTE.PASSED"]').click();
+    await page.locator('.ed-label[data-edge="meeting#VOTE.PASSED#0"]').click();
     await page.getByTestId('inspector-transition').waitFor();
     await page.getByTestId('transition-guard').fill('vote.for >');
     await page.getByTestId('inspector-transition').locator('.ed-problem').waitFor();
@@ -218,7 +218,7 @@ describe('flow designer', () => {
     await node(page, 'adopted').waitFor();
     expect(await node(page, 'end').count()).toBe(0);
     await page.getByTestId('no-issues').waitFor();
-    expect(await page.locator('[data-testid="editor-canvas"] .ed-label[data-edge="meeting:VOTE.PASSED"]').count()).toBe(1);
+    expect(await page.locator('[data-testid="editor-canvas"] .ed-label[data-edge="meeting#VOTE.PASSED#0"]').count()).toBe(1);
 
     // A timer: a meeting not held within 10 working days sends the matter back to the proposal.
     // Weeks cannot be counted in working days: refused with the reason, until it is days.

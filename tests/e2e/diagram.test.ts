@@ -49,9 +49,9 @@ async function checkStates(page: Page, lang: 'zh' | 'en'): Promise<void> {
   }
   expect(await diagram.locator('.fd-node[data-state="adopted"]').getAttribute('data-visited')).toBeNull();
   // The transitions taken are drawn as taken; a state repeated in the history (ballots) is no loop.
-  expect(await diagram.locator('[data-testid="rf__edge-proposal:SUBMIT"] path.fd-edge.is-traversed').count()).toBe(1);
-  expect(await diagram.locator('[data-testid="rf__edge-party_members_meeting:VOTE.NO_QUORUM"] path.fd-edge.is-traversed').count()).toBe(0);
-  expect(await diagram.locator('[data-testid="rf__edge-township_review:APPROVE"] path.fd-edge.is-next').count()).toBe(1);
+  expect(await diagram.locator('[data-testid="rf__edge-proposal#SUBMIT#0"] path.fd-edge.is-traversed').count()).toBe(1);
+  expect(await diagram.locator('[data-testid="rf__edge-party_members_meeting#VOTE.NO_QUORUM#0"] path.fd-edge.is-traversed').count()).toBe(0);
+  expect(await diagram.locator('[data-testid="rf__edge-township_review#APPROVE#0"] path.fd-edge.is-next').count()).toBe(1);
   // The current node is on screen in the first view.
   const box = await current.boundingBox();
   const canvas = await diagram.locator('.fd-canvas').boundingBox();

@@ -75,9 +75,9 @@ describe('versions and their diff', () => {
     const listed = await page.getByTestId('diff-list').locator('li[data-diff]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-diff')} ${e.getAttribute('data-mark')} ${e.getAttribute('data-key')}`));
     expect(listed).toEqual([
       'top changed top:version',
-      'transition changed two_committees:VOTE.PASSED:0',
-      'transition changed representatives_meeting:VOTE.PASSED:0',
-      'transition changed township_review:APPROVE:0',
+      'transition changed two_committees#VOTE.PASSED#0',
+      'transition changed representatives_meeting#VOTE.PASSED#0',
+      'transition changed township_review#APPROVE#0',
     ]);
     const words = await page.getByTestId('diff-list').textContent();
     expect(words).toContain('两委商议 · 通过 → 乡镇审核');
@@ -85,20 +85,20 @@ describe('versions and their diff', () => {
 
     // On the canvas (brought into view): the rerouted edges are marked changed, their old routes drawn faded.
     await settleCanvas(page);
-    for (const e of ['two_committees:VOTE.PASSED', 'township_review:APPROVE', 'representatives_meeting:VOTE.PASSED']) {
+    for (const e of ['two_committees#VOTE.PASSED#0', 'township_review#APPROVE#0', 'representatives_meeting#VOTE.PASSED#0']) {
       expect(await label(page, e).getAttribute('data-diff')).toBe('changed');
       expect(await label(page, `vd-before:${e}`).getAttribute('data-diff')).toBe('before');
     }
     expect(await page.locator(`${canvas} .ed-label[data-diff="changed"]`).count()).toBe(3);
     expect(await page.locator(`${canvas} .ed-node[data-diff]`).count()).toBe(0);
-    expect(await label(page, 'two_committees:VOTE.PASSED').locator('.vd-tag').textContent()).toBe('修改');
+    expect(await label(page, 'two_committees#VOTE.PASSED#0').locator('.vd-tag').textContent()).toBe('修改');
     await shot(page, 'designer-diff');
     await page.getByTestId('editor-canvas').screenshot({ path: `${SCREENSHOTS}/designer-diff-canvas.png` });
 
     // A diff item selects its transition.
-    await page.getByTestId('diff-list').locator('li[data-key="township_review:APPROVE:0"] button').click();
+    await page.getByTestId('diff-list').locator('li[data-key="township_review#APPROVE#0"] button').click();
     await page.getByTestId('diff-list').waitFor();
-    expect(await label(page, 'township_review:APPROVE').getAttribute('class')).toContain('ed-selected');
+    expect(await label(page, 'township_review#APPROVE#0').getAttribute('class')).toContain('ed-selected');
 
     // Stop comparing: the marks go.
     await page.getByTestId('diff-close').click();

@@ -3,7 +3,7 @@
 // and export: an unchanged flow comes out byte for byte as it went in.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { validateFlow, type Flow } from '../../engine/index.ts';
+import { transitionKey, transitionsOf, validateFlow, type Flow } from '../../engine/index.ts';
 import {
   addState,
   addTransition,
@@ -20,10 +20,9 @@ import {
   setFlowProps,
   setStateProps,
   setTransition,
-  transitionsOf,
 } from '../../designer/editor/edits.ts';
 import { createEditorStore, history } from '../../designer/editor/store.ts';
-import { edgeIdOf, exportText, parseFlowText, selectionOf, serialise, suggestEvent } from '../../designer/editor/document.ts';
+import { exportText, parseFlowText, selectionOf, serialise, suggestEvent } from '../../designer/editor/document.ts';
 import { flowGraph } from '../../designer/diagram/graph.ts';
 
 const FIVE = 'flows/five-deliberations-two-disclosures.flow.json';
@@ -303,10 +302,10 @@ describe('issues on the canvas', () => {
     expect(selectionOf(five, '/states/proposal/on/NOPE')).toEqual({ kind: 'state', id: 'proposal' });
     expect(selectionOf(five, '/initial')).toBeNull();
     expect(selectionOf(five, '/states/nope')).toBeNull();
-    // Every edge of the diagram's graph has the id edgeIdOf gives its transition.
+    // Every edge of the diagram's graph has the id transitionKey gives its transition.
     const ids = new Set(flowGraph(five).edges.map((e) => e.id));
     for (const id of Object.keys(five.states)) {
-      for (const { ref, t } of transitionsOf(five, id)) if (t.target) expect(ids.has(edgeIdOf(five, ref)), edgeIdOf(five, ref)).toBe(true);
+      for (const { ref, t } of transitionsOf(five, id)) if (t.target) expect(ids.has(transitionKey(ref)), transitionKey(ref)).toBe(true);
     }
   });
 

@@ -116,12 +116,12 @@ describe('canvasDiff', () => {
     const b = reviewFirst(a);
     const c = canvasDiff(a, b, diffFlows(a, b));
     expect(c.nodes).toEqual({});
-    expect(c.edges).toEqual({ 'two_committees:VOTE.PASSED': 'changed', 'representatives_meeting:VOTE.PASSED': 'changed', 'township_review:APPROVE': 'changed' });
+    expect(c.edges).toEqual({ 'two_committees#VOTE.PASSED#0': 'changed', 'representatives_meeting#VOTE.PASSED#0': 'changed', 'township_review#APPROVE#0': 'changed' });
     expect(c.ghostNodes).toEqual([]);
     expect(c.ghostEdges.map((e) => [e.id, e.source, e.target, e.mark])).toEqual([
-      ['vd-before:two_committees:VOTE.PASSED', 'two_committees', 'party_members_meeting', 'before'],
-      ['vd-before:representatives_meeting:VOTE.PASSED', 'representatives_meeting', 'township_review', 'before'],
-      ['vd-before:township_review:APPROVE', 'township_review', 'resolution_disclosure', 'before'],
+      ['vd-before:two_committees#VOTE.PASSED#0', 'two_committees', 'party_members_meeting', 'before'],
+      ['vd-before:representatives_meeting#VOTE.PASSED#0', 'representatives_meeting', 'township_review', 'before'],
+      ['vd-before:township_review#APPROVE#0', 'township_review', 'resolution_disclosure', 'before'],
     ]);
   });
 
@@ -134,11 +134,11 @@ describe('canvasDiff', () => {
     b.states.hearing = { kind: 'task', title: { zh: '听证' }, roles: ['clerk'], on: { SUBMIT: 'two_committees' } };
     const c = canvasDiff(a, b, diffFlows(a, b));
     expect(c.nodes).toEqual({ hearing: 'added' });
-    expect(c.edges).toEqual({ 'hearing:SUBMIT': 'added' });
+    expect(c.edges).toEqual({ 'hearing#SUBMIT#0': 'added' });
     expect(c.ghostNodes.map((n) => [n.id, n.mark])).toEqual([['withdrawn', 'removed']]);
     expect(c.ghostEdges.map((e) => [e.id, e.target, e.mark])).toEqual([
-      ['vd-removed:proposal:WITHDRAW', 'withdrawn', 'removed'],
-      ['vd-removed:plan_revision:WITHDRAW', 'withdrawn', 'removed'],
+      ['vd-removed:proposal#WITHDRAW#0', 'withdrawn', 'removed'],
+      ['vd-removed:plan_revision#WITHDRAW#0', 'withdrawn', 'removed'],
     ]);
   });
 });

@@ -78,10 +78,10 @@ describe('flowGraph', () => {
     };
     const g = flowGraph(flow);
     expect(g.edges.map((e) => [e.id, e.source, e.target, e.event])).toEqual([
-      ['a:SUBMIT', 'a', 'b', 'SUBMIT'],
+      ['a#SUBMIT#0', 'a', 'b', 'SUBMIT'],
       ['a:after:P3D', 'a', 'c', 'after'],
       ['a:after:PT12H', 'a', 'b', 'after'],
-      ['b:OBJECT:1', 'b', 'a', 'OBJECT'],
+      ['b#OBJECT#1', 'b', 'a', 'OBJECT'],
     ]);
     expect(g.edges[1]!.after).toEqual({ duration: 'P3D', calendar: 'working' });
     expect(g.edges[3]!.guard).toBe('true');

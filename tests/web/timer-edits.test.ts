@@ -2,8 +2,8 @@
 // form written (a bare target for natural days), the input left unchanged, the flow still valid,
 // the canvas drawing the new edge, and the store's undo taking it back as one step.
 import { describe, expect, it } from 'vitest';
-import { validateFlow, type Flow } from '../../engine/index.ts';
-import { addState, addTimer, addTransition, blankFlow, getTransition, newState, setFlowProps, setStateProps, timerProblem, transitionsOf, type NewTimer } from '../../designer/editor/edits.ts';
+import { transitionsOf, validateFlow, type Flow } from '../../engine/index.ts';
+import { addState, addTimer, addTransition, blankFlow, getTransition, newState, setFlowProps, setStateProps, timerProblem, type NewTimer } from '../../designer/editor/edits.ts';
 import { createEditorStore, history } from '../../designer/editor/store.ts';
 import { flowGraph } from '../../designer/diagram/graph.ts';
 
