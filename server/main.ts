@@ -24,11 +24,9 @@ const log = (line: string) => quiet || console.log(line);
 const logger = createLogger({ level: logLevelFromEnv(process.env, quiet ? 'warn' : 'info') });
 
 const webRoot = resolve('dist/web');
+// Built by `npm run build`, or by `npm start` before this runs (scripts/build-web.ts): never here.
 if (!existsSync(resolve(webRoot, 'index.html')) && process.env.VILLAGEFLOW_BUILD_WEB !== '0') {
-  // First start from a fresh clone: build the web app once (vite is installed with the project).
-  log('building the web app (first start)…');
-  const { build } = await import('vite');
-  await build({ configFile: resolve('vite.config.ts'), logLevel: 'warn' });
+  logger.warn({ webRoot }, 'the web app is not built: run `npm run build` (serving the API only)');
 }
 
 const store = openStore(dbLocation);
