@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * meta-schema as Ajv standalone validators generated ahead (engine/precompiled.generated.js), and
  * the schemas township admins write at run time (step forms, instance data) interpreted
  * (engine/schemaInterpreter.ts), with Ajv's error objects either way; RJSF's forms use the same
- * interpreter (designer/runner/formValidator.ts). tests/e2e/csp.test.ts proves the policy holds.
+ * interpreter (designer/forms/formValidator.ts). tests/e2e/csp.test.ts proves the policy holds.
  *
  * img-src allows data: for the QR codes of printed notices (rendered as data:image/svg+xml) and
  * blob: for previews of meeting photos the user picks (URL.createObjectURL). connect-src allows

@@ -7,7 +7,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { FormConfig } from '../../engine/index.ts';
 import { useI18n, type Lang } from '../i18n/index.tsx';
 import { FieldsEditor } from './formDesignerFields.tsx';
-import { FormView } from './formDesignerPreview.tsx';
+import { FormView } from '../forms/FormView.tsx';
 import { FIELD_TYPES, formHead, fromForm, modelIssues, toForm, type BiText, type Field, type FormHead } from './formModel.ts';
 
 export interface FormDesignerProps {

@@ -12,7 +12,7 @@ import { SendError } from '../runner/SendError.tsx';
 import type { Sender } from '../runner/useSend.ts';
 import { useLabelers } from '../audit/labelers.ts';
 import { ValueView } from '../audit/Values.tsx';
-import { FormView } from './formDesignerPreview.tsx';
+import { FormView } from '../forms/FormView.tsx';
 import {
   act,
   actingRoles,

@@ -98,12 +98,6 @@ export const YES_NO: ChoiceOption[] = [
  * which localizeSchema applies to the uiSchema too.
  */
 export const YES_NO_UI = { 'ui:enumNames': ['是', '否'], 'x-en': { 'ui:enumNames': ['Yes', 'No'] } };
-/**
- * How a village user's form should fill itself in: a yes/no question (a required boolean) starts
- * unanswered rather than “否”, and a single choice starts unchosen rather than on its first option,
- * so `required` means the person answered. RJSF's experimental_defaultFormStateBehavior.
- */
-export const FORM_DEFAULTS = { requiredBooleanDefault: 'skip', constAsDefaults: 'skipOneOf' } as const;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

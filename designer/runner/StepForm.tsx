@@ -2,7 +2,7 @@
 // preselected) sending SUBMIT. What was entered survives a refusal; a step that comes round again
 // (a proposal sent back) starts from what was recorded, to revise rather than retype.
 import { useI18n } from '../i18n/index.tsx';
-import { FormView } from '../editor/formDesignerPreview.tsx';
+import { FormView } from '../forms/FormView.tsx';
 import type { Sender } from './useSend.ts';
 import { SendError } from './SendError.tsx';
 

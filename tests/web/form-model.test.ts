@@ -25,10 +25,10 @@ import {
   withType,
   withYesNoDisplay,
   YES_NO_UI,
-  FORM_DEFAULTS,
   type Field,
   type FieldType,
 } from '../../designer/editor/formModel.ts';
+import { FORM_DEFAULTS } from '../../designer/forms/FormView.tsx';
 import { readFlowJson } from '../helpers.ts';
 
 const FLOWS = readdirSync(new URL('../../flows/', import.meta.url))
@@ -412,7 +412,7 @@ describe('FormDesigner (rendered on the server, as a smoke test)', () => {
     const { createElement } = await import('react');
     const { renderToString } = await import('react-dom/server');
     const { I18nProvider } = await import('../../designer/i18n/index.tsx');
-    const { FormView } = await import('../../designer/editor/formDesignerPreview.tsx');
+    const { FormView } = await import('../../designer/forms/FormView.tsx');
     const html = renderToString(createElement(I18nProvider, null, createElement(FormView, { form: toForm(every), lang: 'zh', onSubmit: () => false })));
     expect(html).toContain('fd2-attach');
     expect(html).toMatch(/id="root_proof"[^>]*type="file"|type="file"[^>]*id="root_proof"/);

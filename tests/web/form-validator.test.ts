@@ -1,4 +1,4 @@
-// Step forms are checked in the browser by designer/runner/formValidator.ts (no eval, so the page's
+// Step forms are checked in the browser by designer/forms/formValidator.ts (no eval, so the page's
 // CSP can forbid it), in place of RJSF's Ajv validator. It must be indistinguishable to RJSF and to
 // the person filling the form: the same errors (field, keyword, params, words) and the same error
 // tree for every bundled form as @rjsf/validator-ajv8 gives, and the same choice of oneOf option
@@ -14,7 +14,7 @@ import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { retrieveSchema, type RJSFSchema } from '@rjsf/utils';
 import { localizeSchema } from '../../engine/localize.ts';
 import type { Flow } from '../../engine/types.ts';
-import { formValidator } from '../../designer/runner/formValidator.ts';
+import { formValidator } from '../../designer/forms/formValidator.ts';
 import { around } from '../schema-values.ts';
 
 const forms: [string, RJSFSchema][] = readdirSync('flows')

@@ -238,7 +238,7 @@ describe('Simulator (rendered on the server, as a smoke test)', () => {
     const { I18nProvider } = await import('../../designer/i18n/index.tsx');
     const { QueryClient, QueryClientProvider } = await import('@tanstack/react-query');
     const { Simulator } = await import('../../designer/editor/Simulator.tsx');
-    // As in the app (designer/app/App.tsx): the simulator reads the township's calendar through react-query.
+    // As in the app (designer/App.tsx): the simulator reads the township's calendar through react-query.
     const client = new QueryClient({ defaultOptions: { queries: { enabled: false } } });
     return renderToString(createElement(QueryClientProvider, { client }, createElement(I18nProvider, null, createElement(Simulator, { flow: flow as Flow }))));
   }

@@ -50,7 +50,7 @@ export const runner = {
     data: '已登记的信息',
     kinds: { task: '填写', vote: '会议表决', review: '审核', disclosure: '公示', final: '结束' } as Record<string, string>,
     otherActions: '其他操作',
-    /** A form's own checks (RJSF speaks ajv's English); see runner/formErrors.ts. */
+    /** A form's own checks (RJSF speaks ajv's English); see forms/formErrors.ts. */
     formErrors: {
       required: '请填写此项',
       minimum: '不能小于 {limit}',

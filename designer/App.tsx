@@ -2,30 +2,30 @@
 import { lazy, Suspense } from 'react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { Redirect, Route, Switch } from 'wouter';
-import { I18nProvider } from '../i18n/index.tsx';
-import { LoginPage } from '../auth/LoginPage.tsx';
-import { ChangePasswordPage } from '../auth/ChangePasswordPage.tsx';
-import { BoardPage } from '../board/BoardPage.tsx';
-import { Layout } from './Layout.tsx';
-import { useMe } from './session.ts';
-import { Loading } from './ui.tsx';
+import { I18nProvider } from './i18n/index.tsx';
+import { LoginPage } from './auth/LoginPage.tsx';
+import { ChangePasswordPage } from './auth/ChangePasswordPage.tsx';
+import { BoardPage } from './board/BoardPage.tsx';
+import { Layout } from './app/Layout.tsx';
+import { useMe } from './app/session.ts';
+import { Loading } from './app/ui.tsx';
 
 // The public board and sign-in load only what they show. Each signed-in area is a chunk of its own,
 // fetched when first opened: the runner (forms: RJSF and Ajv), the auditor, the overview, the
 // catalogue, the working-day calendar, and the flow designer (the canvas, ELK and the validator).
-const InboxPage = lazy(() => import('../runner/InboxPage.tsx').then((m) => ({ default: m.InboxPage })));
-const InstancesPage = lazy(() => import('../runner/InstancesPage.tsx').then((m) => ({ default: m.InstancesPage })));
-const AuditLogPage = lazy(() => import('../audit/AuditLogPage.tsx').then((m) => ({ default: m.AuditLogPage })));
-const InstancePage = lazy(() => import('../runner/InstancePage.tsx').then((m) => ({ default: m.InstancePage })));
-const AuditPage = lazy(() => import('../audit/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
-const OverviewPage = lazy(() => import('../overview/OverviewPage.tsx').then((m) => ({ default: m.OverviewPage })));
-const CataloguePage = lazy(() => import('../catalogue/CataloguePage.tsx').then((m) => ({ default: m.CataloguePage })));
-const NoticePage = lazy(() => import('../catalogue/NoticePage.tsx').then((m) => ({ default: m.NoticePage })));
-const CalendarPage = lazy(() => import('../calendar/CalendarPage.tsx').then((m) => ({ default: m.CalendarPage })));
-const CalendarYearPage = lazy(() => import('../calendar/CalendarPage.tsx').then((m) => ({ default: m.CalendarYearPage })));
-const DesignerHome = lazy(() => import('../editor/pages.tsx').then((m) => ({ default: m.DesignerHome })));
-const DesignerEdit = lazy(() => import('../editor/pages.tsx').then((m) => ({ default: m.EditRoute })));
-const DesignerNew = lazy(() => import('../editor/pages.tsx').then((m) => ({ default: m.NewRoute })));
+const InboxPage = lazy(() => import('./runner/InboxPage.tsx').then((m) => ({ default: m.InboxPage })));
+const InstancesPage = lazy(() => import('./runner/InstancesPage.tsx').then((m) => ({ default: m.InstancesPage })));
+const AuditLogPage = lazy(() => import('./audit/AuditLogPage.tsx').then((m) => ({ default: m.AuditLogPage })));
+const InstancePage = lazy(() => import('./runner/InstancePage.tsx').then((m) => ({ default: m.InstancePage })));
+const AuditPage = lazy(() => import('./audit/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
+const OverviewPage = lazy(() => import('./overview/OverviewPage.tsx').then((m) => ({ default: m.OverviewPage })));
+const CataloguePage = lazy(() => import('./catalogue/CataloguePage.tsx').then((m) => ({ default: m.CataloguePage })));
+const NoticePage = lazy(() => import('./catalogue/NoticePage.tsx').then((m) => ({ default: m.NoticePage })));
+const CalendarPage = lazy(() => import('./calendar/CalendarPage.tsx').then((m) => ({ default: m.CalendarPage })));
+const CalendarYearPage = lazy(() => import('./calendar/CalendarPage.tsx').then((m) => ({ default: m.CalendarYearPage })));
+const DesignerHome = lazy(() => import('./editor/pages.tsx').then((m) => ({ default: m.DesignerHome })));
+const DesignerEdit = lazy(() => import('./editor/pages.tsx').then((m) => ({ default: m.EditRoute })));
+const DesignerNew = lazy(() => import('./editor/pages.tsx').then((m) => ({ default: m.NewRoute })));
 
 const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } } });
 

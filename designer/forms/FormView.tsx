@@ -1,34 +1,26 @@
-// A step's form as a village user gets it (RJSF from the schema and uiSchema, in one language),
-// for the designer's live preview and the simulator's task steps; and the attachment widget: a
-// file or photo becomes a reference, "sha256:<hex>:<name>", worked out in the browser.
+// A step's form as a village user gets it (RJSF from the schema and uiSchema, in one language):
+// the one form view, for the runner's steps, the designer's live preview and the simulator's task
+// steps; and the attachment widget: a file or photo becomes a reference (./attachments.ts).
 import { Component, useMemo, useState, type ReactNode } from 'react';
 import Form from '@rjsf/core';
 import type { ErrorSchema, RegistryWidgetsType, RJSFSchema, UiSchema, WidgetProps } from '@rjsf/utils';
 import { localizeSchema } from '../../engine/index.ts';
 import { lookup, type Lang } from '../i18n/index.tsx';
-import { sha256Hex } from '../runner/meetingEvidence.ts';
-import { localizeFormErrors } from '../runner/formErrors.ts';
-import { formValidator } from '../runner/formValidator.ts';
-import { FORM_DEFAULTS } from './formModel.ts';
+import { fileReference, readReference } from './attachments.ts';
+import { localizeFormErrors } from './formErrors.ts';
+import { formValidator } from './formValidator.ts';
 
-const MAX_NAME = 400;
+/**
+ * How a village user's form should fill itself in: a yes/no question (a required boolean) starts
+ * unanswered rather than “否”, and a single choice starts unchosen rather than on its first option,
+ * so `required` means the person answered. RJSF's experimental_defaultFormStateBehavior.
+ */
+export const FORM_DEFAULTS = { requiredBooleanDefault: 'skip', constAsDefaults: 'skipOneOf' } as const;
+
 function say(lang: Lang, key: string, vars?: Record<string, string>): string {
   const found = lookup(lang, key) ?? lookup('zh', key);
   const template = typeof found === 'string' ? found : key;
   return vars ? template.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? `{${k}}`) : template;
-}
-
-/** "sha256:<hex>:<name>" → its parts; null for anything else. */
-export function readReference(value: unknown): { hex: string; name: string } | null {
-  if (typeof value !== 'string') return null;
-  const m = /^sha256:([0-9a-f]{64})(?::(.*))?$/s.exec(value);
-  return m ? { hex: m[1]!, name: m[2] ?? '' } : null;
-}
-
-export async function referenceOf(file: File): Promise<string> {
-  const hex = await sha256Hex(await file.arrayBuffer());
-  const name = [...file.name.replace(/[\r\n]/g, ' ')].slice(0, MAX_NAME).join('') || 'file';
-  return `sha256:${hex}:${name}`;
 }
 
 /** RJSF's file widget, replaced: the form keeps the file's fingerprint and name, not its bytes. */
@@ -56,7 +48,7 @@ export function AttachmentWidget(props: WidgetProps) {
           setReading(true);
           setFailed(null);
           try {
-            onChange(await referenceOf(file));
+            onChange((await fileReference(file, 'file')).ref);
           } catch (err) {
             setFailed(err instanceof Error ? err.message : String(err));
           } finally {
