@@ -3,6 +3,7 @@
 // flow's `readers` adds to them; without it, every other role that acts in the flow (a
 // transition's own `roles`, such as those who may object to a notice) reads too. The host adds
 // what no flow decides (the starter, township oversight, auditors, roles that read only their own).
+import { transitionsOf } from './transitions.ts';
 import type { Flow } from './types.ts';
 
 /** The roles that hold a step of the flow or vote in it, in order of first mention. */
@@ -22,10 +23,6 @@ export function readerRoles(flow: Flow): string[] {
     for (const r of flow.readers) roles.add(r);
     return [...roles];
   }
-  for (const state of Object.values(flow.states)) {
-    for (const t of Object.values(state.on ?? {}).flat()) {
-      if (typeof t !== 'string') for (const r of t.roles ?? []) roles.add(r);
-    }
-  }
+  for (const { ref, t } of transitionsOf(flow)) if (ref.event !== 'after') for (const r of t.roles ?? []) roles.add(r);
   return [...roles];
 }

@@ -3,6 +3,7 @@
 // the main steps of the flow that runs it (for the one-time notice, 一次性告知单), and the demo items.
 import Papa from 'papaparse';
 import { z } from 'zod';
+import { transitionsOf, type TransitionConfig } from '../engine/index.ts';
 import { InvalidInputError } from './errors.ts';
 import { CATALOGUE_MODES, type CatalogueItem, type CatalogueMaterial, type Store } from './store/types.ts';
 
@@ -180,7 +181,7 @@ interface FlowLike {
   initial: string;
   title: Text;
   roles?: Record<string, Text>;
-  states: Record<string, { kind?: string; title?: Text; description?: Text; roles?: string[]; deadline?: { duration: string; calendar?: string; daysFrom?: string[] }; on?: Record<string, unknown> }>;
+  states: Record<string, { kind?: string; title?: Text; description?: Text; roles?: string[]; deadline?: { duration: string; calendar?: string; daysFrom?: string[] }; on?: Record<string, TransitionConfig | TransitionConfig[]> }>;
 }
 export interface NoticeStep {
   id: string;
@@ -189,14 +190,6 @@ export interface NoticeStep {
   roles: Text[];
   /** e.g. { days: 5, working: true } from a P5D deadline. */
   deadline: { days: number; working: boolean } | null;
-}
-
-function targetsOf(on: unknown): string[] {
-  if (!on) return [];
-  if (typeof on === 'string') return [on];
-  if (Array.isArray(on)) return on.flatMap(targetsOf);
-  const t = (on as { target?: unknown }).target;
-  return typeof t === 'string' ? [t] : [];
 }
 
 /**
@@ -222,10 +215,8 @@ export function mainSteps(flow: FlowLike, promisedDays = 0): NoticeStep[] {
       roles: (state.roles ?? []).map((r) => flow.roles?.[r] ?? { zh: r }),
       deadline: promised ?? days ? { days: promised ?? Number(days![1]), working: state.deadline?.calendar === 'working' } : null,
     });
-    const next: string | undefined = Object.entries(state.on ?? {})
-      .filter(([event]) => !SIDE.test(event))
-      .flatMap(([, t]) => targetsOf(t))
-      .find((t) => !seen.has(t));
+    const next: string | undefined = transitionsOf(flow, id)
+      .filter(({ ref, t }) => ref.event !== 'after' && !SIDE.test(ref.event) && typeof t.target === 'string' && !seen.has(t.target))[0]?.t.target;
     id = next;
   }
   return out;

@@ -5,7 +5,7 @@
 // declaration is still the one the form gave it, and a field removed is taken out unless
 // something else still uses it (another form saving there, a condition, a disclosure, a deadline
 // read from the data, a vote or review saving under it). Pure, like edits.ts.
-import { escapeToken, parsePointer, sameJson, type Flow, type FormConfig, type JsonSchema } from '../../engine/index.ts';
+import { escapeToken, parsePointer, sameJson, transitionsOf, type Flow, type FormConfig, type JsonSchema } from '../../engine/index.ts';
 import { setFlowProps, setStateProps } from './edits.ts';
 
 type Obj = Record<string, unknown>;
@@ -100,8 +100,7 @@ export function usedElsewhere(flow: Flow, stateId: string, pointer: string): boo
     if (Object.values(s.form?.prefill ?? {}).some(near)) return true;
     if (near(s.vote?.saveTo) || near(s.review?.saveTo)) return true;
     if ((s.disclosure?.publish ?? []).some(near) || (s.deadline?.daysFrom ?? []).some(near)) return true;
-    for (const v of Object.values(s.on ?? {})) for (const t of Array.isArray(v) ? v : [v]) if (typeof t === 'object' && guarded(t.guard)) return true;
-    for (const t of Object.values(s.after ?? {})) if (typeof t === 'object' && guarded(t.guard)) return true;
+    if (transitionsOf(flow, id).some(({ t }) => guarded(t.guard))) return true;
   }
   return false;
 }
