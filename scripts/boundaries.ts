@@ -2,7 +2,7 @@
 // tests/boundaries.test.ts; by hand: `npx tsx scripts/boundaries.ts`):
 //   - the engine stays pure: it imports nothing of the server, the web app or the command line,
 //     no React, tRPC or database client, and no Node built-in (node:fs, node:crypto, …);
-//   - the web app takes nothing from the server but types (the AppRouter): a value import refused;
+//   - the web app takes nothing from the server but the AppRouter type: a value import refused;
 //   - outside the engine, the engine is imported through engine/index.ts only;
 //   - no production start code (server/, cli/) imports the build tools (vite, esbuild, vitest);
 //   - no two folders import each other, directly or round a longer cycle (a folder: a part's
@@ -31,6 +31,8 @@ const PARTS = ['engine', 'server', 'designer', 'cli', 'scripts'];
 const CODE = /\.(ts|tsx|js|mjs)$/;
 /** Packages the pure engine may not use: UI, transport, storage, logging. */
 const ENGINE_FORBIDDEN_PACKAGES = /^(react|react-dom|@trpc\/|@tanstack\/|wouter|better-sqlite3|pg|pino|@xyflow\/|recharts|vite|vitest|esbuild)(\/|$)/;
+/** The one server module the web app may read, for its AppRouter type. */
+const APP_ROUTER = 'server/routers/_app.ts';
 const BUILD_TOOLS = /^(vite|vitest|esbuild|@vitejs\/)(\/|$)/;
 /** Files that may import engine internals: cli/generate-validators.ts generates the engine's precompiled validators from its schema backend. */
 const ENGINE_INTERNALS_ALLOWED = new Set(['cli/generate-validators.ts']);
@@ -139,7 +141,10 @@ export function checkRules(edges: Edge[]): Violation[] {
       if (e.external && !e.typeOnly && isBuiltin(e.to)) add('the engine imports no Node built-in (no I/O)', e);
       if (e.external && ENGINE_FORBIDDEN_PACKAGES.test(e.to)) add('the engine imports no UI, transport or storage package', e);
     }
-    if (from === 'designer' && !e.external && part(e.to) === 'server' && !e.typeOnly) add('the web app imports only types from the server', e);
+    if (from === 'designer' && !e.external && part(e.to) === 'server') {
+      if (!e.typeOnly) add('the web app imports only types from the server', e);
+      else if (e.to !== APP_ROUTER) add('the web app imports no server type but the AppRouter', e);
+    }
     if (from === 'designer' && e.external && !e.typeOnly && isBuiltin(e.to)) add('the web app imports no Node built-in', e);
     if (from !== 'engine' && !e.external && part(e.to) === 'engine' && e.to !== 'engine/index.ts') {
       if (!ENGINE_INTERNALS_ALLOWED.has(e.from)) add('outside the engine, the engine is imported through engine/index.ts', e);

@@ -34,6 +34,7 @@ describe('boundaries', () => {
     const plant = (file: string, text: string) => writeFileSync(join(dir, file), text);
     plant('engine/planted.ts', "import { readFileSync } from 'node:fs';\nimport { createLogger } from '../server/log.ts';\nexport const f = () => (createLogger, readFileSync('x'));\n");
     plant('designer/app/planted.ts', "import { createAppServer } from '../../server/http.ts';\nimport type { AppRouter } from '../../server/routers/_app.ts';\nexport type R = AppRouter;\nexport const s = createAppServer;\n");
+    plant('designer/app/plantedType.ts', "import type { Store } from '../../server/store/types.ts';\nexport type S = Store;\n");
     plant('designer/app/plantedInline.ts', "import { type AppRouter } from '../../server/routers/_app.ts';\nexport type R = AppRouter;\n");
     plant('server/planted.ts', "import { build } from 'vite';\nimport { hashJson } from '../engine/hash.ts';\nimport type { Flow } from '../engine/types.ts';\nexport const b = [build, hashJson] as unknown as Flow;\n");
     plant('designer/runner/plantedA.ts', "import { b } from '../editor/plantedB.ts';\nexport const a = () => b;\n");
@@ -46,6 +47,7 @@ describe('boundaries', () => {
       'the web app imports only types from the server | designer/app/planted.ts | server/http.ts',
       // `import { type X }` keeps a bare import of the module at run time: refused like a value.
       'the web app imports only types from the server | designer/app/plantedInline.ts | server/routers/_app.ts',
+      'the web app imports no server type but the AppRouter | designer/app/plantedType.ts | server/store/types.ts',
       'production code imports no build tool | server/planted.ts | vite',
       'outside the engine, the engine is imported through engine/index.ts | server/planted.ts | engine/hash.ts',
       'outside the engine, the engine is imported through engine/index.ts | server/planted.ts | engine/types.ts',
