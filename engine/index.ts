@@ -22,3 +22,4 @@ export { openSteps, type OpenStep } from './steps.ts';
 export { readerRoles, stepHolders } from './readers.ts';
 export { legalChecks, atLeastAsStrict, ruleWords, type LegalIssue, type LegalLevel, type LegalRule } from './legal.ts';
 export { diffFlows, isEmptyDiff, transitionsOf, transitionKeyString, type FlowDiff, type TransitionKey, type TransitionEntry, type TransitionChange, type StateChange, type FormChange, type FormFieldChange, type TopChange } from './flowDiff.ts';
+export { getAt } from './pointer.ts';

@@ -40,11 +40,16 @@ export function maskValue(kind: PersonalKind, value: unknown): string {
   }
 }
 
-function maskAll(value: unknown, byCommitment: Map<string, StoredPersonalValue>): unknown {
-  if (Array.isArray(value)) return value.map((v) => maskAll(v, byCommitment));
+/**
+ * `value` with every commitment replaced by its MaskedValue, or for the person the matter is about
+ * (`own`) by the value itself while it is kept: their own data is theirs to see (docs/personal-data.md).
+ */
+function maskAll(value: unknown, byCommitment: Map<string, StoredPersonalValue>, own: boolean): unknown {
+  if (Array.isArray(value)) return value.map((v) => maskAll(v, byCommitment, own));
   if (value === null || typeof value !== 'object') return value;
   if (isCommitment(value)) {
     const stored = byCommitment.get(value.$personal);
+    if (own && stored && stored.erasedAt === null) return stored.value;
     const masked: MaskedValue = {
       $personal: value.$personal,
       kind: stored?.kind ?? null,
@@ -52,7 +57,7 @@ function maskAll(value: unknown, byCommitment: Map<string, StoredPersonalValue>)
     };
     return masked;
   }
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAll(v, byCommitment)]));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAll(v, byCommitment, own)]));
 }
 
 export interface PersonalView {
@@ -65,7 +70,8 @@ export interface PersonalView {
 /**
  * The roles a flow lets reveal its personal values, of those the user acts with in the village; none
  * unless the user reads the matter for their part in it or oversees it (the read rule's `as`): one
- * who reads only as its subject or as an auditor sees masks, whatever roles they hold.
+ * who reads only as its starter or as an auditor sees masks, whatever roles they hold (its subject
+ * sees the values themselves, with nothing to reveal).
  */
 async function revealRoles(runtime: Runtime, user: User, village: Village, instance: Instance, as: ReadAs): Promise<string[]> {
   if (as !== 'participant' && as !== 'oversight') return [];
@@ -77,7 +83,8 @@ export async function personalView(runtime: Runtime, user: User, village: Villag
   const values = await runtime.store.personalValues(instance.id);
   const byCommitment = new Map(values.map((v) => [v.commitment, v]));
   const canReveal = (await revealRoles(runtime, user, village, instance, as)).length > 0;
-  return { mask: <T>(value: T) => (values.length ? (maskAll(value, byCommitment) as T) : value), canReveal };
+  const own = as === 'subject';
+  return { mask: <T>(value: T) => (values.length ? (maskAll(value, byCommitment, own) as T) : value), canReveal };
 }
 
 /**

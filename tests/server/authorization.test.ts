@@ -712,8 +712,8 @@ describe('need-to-know: who reads a matter of their own village', () => {
   };
   const ALL = Object.keys(MATTER);
   /** What each user reads, and as what; every other matter above is NOT_FOUND to them. */
-  const READS: Record<string, Record<string, 'participant' | 'subject' | 'oversight' | 'auditor'>> = {
-    'dongping.villager': { grid: 'subject' },
+  const READS: Record<string, Record<string, 'participant' | 'subject' | 'starter' | 'oversight' | 'auditor'>> = {
+    'dongping.villager': { grid: 'starter' },
     'dongping.applicant': { dibao: 'subject' },
     'dongping.applicant2': { otherDibao: 'subject' },
     'dongping.secretary': { five: 'participant', four: 'participant', fund: 'participant' },

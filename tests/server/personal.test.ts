@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/villageflow.ts';
+import { hashPassword } from '../../server/auth.ts';
+import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { errorOf, startTestServer, TEST_STORE, type TestServer } from './harness.ts';
 import run from '../../flows/runs/social-assistance.approved-appraisal-objection.run.json' with { type: 'json' };
 
@@ -152,9 +154,58 @@ describe('a live submission', () => {
     const values = await s.store.personalValues(started.id);
     expect(values.map((v) => v.seq)).toEqual(Array(8 + 4).fill(2));
     expect(values.find((v) => v.pointer === '/phone')!.value).toBe('13837912345');
-    // What the applicant is sent back carries no value either.
+    // The applicant is who the matter is about: their own values are theirs to see, in every view.
     const seen = await applicant.instances.get.query({ id: started.id });
-    for (const secret of SECRETS) expect(JSON.stringify(seen)).not.toContain(secret);
+    expect(seen.readAs).toBe('subject');
+    expect((seen.data as { application: Record<string, unknown> }).application.phone).toBe('13837912345');
+    expect(JSON.stringify(await applicant.audit.history.query({ id: started.id }))).toContain('13837912345');
+    // A village cadre who handles the file sees masks, and so does anyone reading it for their part in it.
+    const cadre = await (await s.as('xiling.committee')).instances.get.query({ id: started.id });
+    for (const secret of SECRETS) expect(JSON.stringify(cadre)).not.toContain(secret);
+  });
+
+  it('a household a cadre applies for reads its own file, values and all; another villager does not see it at all', async () => {
+    await s.store.createUser({ id: 'xiling-household', townshipId: 'qingshan', username: 'xiling.household', displayName: '西岭村村民李桂芳', passwordHash: await hashPassword(DEMO_PASSWORD), roles: [{ role: 'villager', villageId: 'xiling' }] });
+    const committee = await s.as('xiling.committee');
+    const filed = await committee.instances.start.mutate({ villageId: 'xiling', flowId: 'social-assistance', title: '最低生活保障审核确认：西岭村 QS-2026-0200' });
+    const payload = { ...application, submitted_by: 'village_committee' };
+    // A name that is no account of the village is refused by its field, and nothing is written.
+    const wrong = await errorOf(committee.instances.send.mutate({ id: filed.id, seq: filed.seq, type: 'SUBMIT', payload: { ...payload, applicant_account: 'dongping.villager' } }));
+    expect(wrong).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('no account "dongping.villager" holds a role in 西岭村') });
+    expect(wrong.data.issues).toEqual([{ pointer: '/applicant_account', message: expect.stringContaining('dongping.villager') }]);
+    for (const secret of SECRETS) expect(JSON.stringify(wrong)).not.toContain(secret);
+    expect((await s.store.getInstance(filed.id))!.seq).toBe(filed.seq);
+    expect(await s.store.matterPeople(filed.id)).toEqual([{ personId: 'xiling-committee', relation: 'starter' }]);
+
+    const sent = await committee.instances.send.mutate({ id: filed.id, seq: filed.seq, type: 'SUBMIT', payload: { ...payload, applicant_account: 'xiling.household' } });
+    expect(await s.store.matterPeople(filed.id)).toEqual([
+      { personId: 'xiling-committee', relation: 'starter' },
+      { personId: 'xiling-household', relation: 'subject' },
+    ]);
+    // The household's own login reads it: listed, got, and with its own values.
+    const household = await s.as('xiling.household');
+    expect((await household.instances.list.query({})).map((i) => i.id)).toEqual([filed.id]);
+    const seen = await household.instances.get.query({ id: filed.id });
+    expect(seen.readAs).toBe('subject');
+    expect((seen.data as { application: Record<string, unknown> }).application.id_number).toBe('410323196805124521');
+    expect((await household.audit.verify.query({ id: filed.id })).ok).toBe(true);
+    // Another villager of the same village: not there.
+    const other = await s.as('xiling.villager');
+    expect((await errorOf(other.instances.get.query({ id: filed.id }))).code).toBe('NOT_FOUND');
+    expect((await other.instances.list.query({})).some((i) => i.id === filed.id)).toBe(false);
+    expect(sent.seq).toBe(filed.seq + 1);
+  });
+
+  it('an applicant names no one but themselves as the person concerned', async () => {
+    const applicant = await s.as('xiling.applicant');
+    const started = await applicant.instances.start.mutate({ villageId: 'xiling', flowId: 'social-assistance' });
+    expect(await s.store.matterPeople(started.id)).toEqual([
+      { personId: 'xiling-applicant', relation: 'starter' },
+      { personId: 'xiling-applicant', relation: 'subject' },
+    ]);
+    const refused = await errorOf(applicant.instances.send.mutate({ id: started.id, seq: started.seq, type: 'SUBMIT', payload: { ...application, applicant_account: 'xiling.villager' } }));
+    expect(refused).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('only their own account') });
+    expect((await s.store.getInstance(started.id))!.seq).toBe(started.seq);
   });
 });
 
