@@ -64,17 +64,19 @@ export function readsAsParticipant(user: User, village: Village, flow: Flow): bo
 }
 
 /**
- * Whether the user may send an event to a matter they may not read: they hold a role the current
- * step takes an event from (a villager objecting to a posted notice, say). The engine still decides
- * whether the event is allowed; this only keeps such a matter from being NOT_FOUND to its actor.
+ * Whether the user may send an event to a matter they may not read: only an objection to a notice
+ * the matter has posted on the public board (a disclosure step taking OBJECT from a role of theirs),
+ * which is how the board lets anyone it concerns object. Everything else one does to a matter
+ * (rating it, withdrawing it, filling its form) needs reading it: a villager acts on their own
+ * matters only. The engine still decides whether the event is allowed; this only keeps such a
+ * matter from being NOT_FOUND to its objector.
  */
-export function actsNow(user: User, village: Village, compiled: CompiledFlow, snapshot: InstanceSnapshot): boolean {
-  if (snapshot.status === 'done') return false;
+export function objectsNow(user: User, village: Village, compiled: CompiledFlow, snapshot: InstanceSnapshot, type: string): boolean {
+  if (snapshot.status === 'done' || type !== 'OBJECT') return false;
   const state = compiled.flow.states[snapshot.state];
-  if (!state) return false;
-  const takes = new Set(state.roles ?? []);
-  for (const t of Object.values(state.on ?? {}).flat()) if (typeof t !== 'string') for (const r of t.roles ?? []) takes.add(r);
-  if (state.vote?.mode === 'ballot') takes.add(state.vote.electorate);
+  if (state?.kind !== 'disclosure') return false;
+  const takes = new Set<string>();
+  for (const t of [state.on?.OBJECT ?? []].flat()) for (const r of (typeof t === 'string' ? undefined : t.roles) ?? state.roles ?? []) takes.add(r);
   return rolesIn(user, village).some((r) => r !== 'auditor' && takes.has(r));
 }
 

@@ -10,7 +10,7 @@ import type { Clock } from './clock.ts';
 import { useNodeCrypto } from './node-crypto.ts';
 import { ForbiddenError, InvalidInputError } from './errors.ts';
 import { actingRoles, canRead } from './scope.ts';
-import { actsNow, readAccess, readsAsParticipant, readScope, type ReadAccess, type ReadAs } from './readRule.ts';
+import { objectsNow, readAccess, readsAsParticipant, readScope, type ReadAccess, type ReadAs } from './readRule.ts';
 import { recordedSubject } from './subject.ts';
 import { ConflictError, NotFoundError, type CatalogueStart, type Instance, type ReadScope, type Store, type User, type Village } from './store/types.ts';
 
@@ -162,8 +162,8 @@ export class Runtime {
   async send(user: User, input: { instanceId: string; seq: number; type: string; payload?: Record<string, unknown> }): Promise<Instance> {
     const { instance, village } = await this.found(user, input.instanceId);
     const compiled = await this.compiled(instance.flowVersionId);
-    // A reader, or someone the current step takes an event from (an objector to a posted notice).
-    if (!(await this.access(user, village, instance)).read && !actsNow(user, village, compiled, instance.snapshot)) {
+    // A reader, or an objector to a notice the matter has posted (server/readRule.ts objectsNow).
+    if (!(await this.access(user, village, instance)).read && !objectsNow(user, village, compiled, instance.snapshot, input.type)) {
       throw new NotFoundError(`instance ${input.instanceId} does not exist`);
     }
     if (input.type === 'TIMER') throw new ForbiddenError('timer events come from the scheduler only');
