@@ -5,7 +5,7 @@ export { validateFlow } from './validate.ts';
 export { compileFlow, type CompiledFlow, type CompiledState, type CompiledTransition } from './compile.ts';
 export { start, apply, staleCalendarYears, type StepResult, type StepOptions } from './transition.ts';
 export { simulate, replay, verify, verifyPersonal, eventOf, SimulationError, type VerifyResult, type VerifyOptions, type ReplayOptions, type FlowVersions, type PersonalVerdict } from './history.ts';
-export { isCommitment, commitmentOf, PERSONAL_KINDS, type PersonalKind, type PersonalValue, type PersonalField, type Commitment } from './personal.ts';
+export { isCommitment, commitmentOf, personalFields, placesOf, replaceAt, PERSONAL_KINDS, type PersonalKind, type PersonalValue, type PersonalField, type Commitment } from './personal.ts';
 export {
   RECALENDAR, WorkCalendar, CalendarInputError, CalendarRefusedError, calendarVersion, versionIntact, checkCalendarYear, provisionalYear, statutoryHolidays, fromHolidayCn,
   baselineVersions, baselineCalendar, makeWorkCalendar, legacyCalendar, replayCalendar, calendarLookup,

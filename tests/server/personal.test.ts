@@ -3,7 +3,7 @@
 // verify against the chain, an edited one is named, and the table only ever lets a value be erased.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCommitment } from '../../engine/index.ts';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/villageflow.ts';
@@ -61,13 +61,24 @@ describe('masks and reveals', () => {
     expect(JSON.stringify(after[0])).not.toContain('410323201003154528');
   });
 
+  it('names who decided by their name, from the one place names come from, not by their user id', async () => {
+    const view = await (await s.as('dongping.applicant')).instances.get.query({ id });
+    const acceptance = (view.data as { reviews: { acceptance: { by: string; decision: string } } }).reviews.acceptance;
+    expect(acceptance).toMatchObject({ by: 'qs-reviewer', decision: 'approve' });
+    expect(view.names).toEqual({ 'qs-reviewer': '青山镇镇审核人' });
+    // Who objected to the public notice is not named to every reader.
+    expect(view.objections.length).toBeGreaterThan(0);
+    for (const o of view.objections) expect(Object.hasOwn(view.names, o.by)).toBe(false);
+  });
+
   it('a role the flow does not name is refused, and nothing is written', async () => {
     const admin = await s.as('qs.admin');
     const before = (await admin.audit.log.query()).length;
     const masked = applicationOf((await (await s.as('dongping.committee')).instances.get.query({ id })).data).id_number!;
     for (const username of ['dongping.committee', 'qs.auditor', 'qs.admin']) {
       const error = await errorOf((await s.as(username)).personal.reveal.mutate({ id, commitment: masked.$personal }));
-      expect(error.code).toBe('FORBIDDEN');
+      // The refusal names its reason, by which the web app words it in the reader's language.
+      expect(error).toMatchObject({ code: 'FORBIDDEN', data: { engineCode: 'REVEAL_NOT_ALLOWED' } });
     }
     // A reader of another village cannot even find the matter.
     expect((await errorOf((await s.as('xiling.committee')).personal.reveal.mutate({ id, commitment: masked.$personal }))).code).toBe('NOT_FOUND');
@@ -139,6 +150,29 @@ describe('a 低保 matter', () => {
     const result = await auditor.audit.verify.query({ id });
     expect(result).toMatchObject({ ok: false, seq: 2, reason: 'record 2: the personal value at /phone does not match its commitment: it was edited' });
     expect(JSON.stringify(result)).not.toContain('13900000000');
+  });
+});
+
+describe('an objection\'s contact', () => {
+  it('is shown to those who handle objections to the notice and masked to every other reader', async () => {
+    const notice = (await s.anonymous().board.village.query({ villageId: 'dongping' })).current.find((n) => n.objection)!;
+    const villager = await s.as('dongping.villager');
+    await villager.board.object.mutate({ instanceId: notice.instanceId, reason: '公示内容不完整', contact: '13912345678' });
+    // The board shows no objection's words.
+    expect(JSON.stringify(await s.anonymous().board.village.query({ villageId: 'dongping' }))).not.toContain('13912345678');
+    const instance = (await s.store.getInstance(notice.instanceId))!;
+    const flow = (await s.runtime.compiled(instance.flowVersionId)).flow;
+    const handlers = flow.states[instance.state]!.roles!;
+    const contactSeen = async (username: string) => {
+      const history = await (await s.as(username)).audit.history.query({ id: notice.instanceId });
+      const objection = history.findLast((r) => r.type === 'OBJECT')!;
+      return (objection.payload as { contact: unknown }).contact;
+    };
+    // A cadre holding the notice's step sees how to reach the objector.
+    const handler = handlers.includes('committee_member') ? 'dongping.committee' : handlers.includes('party_secretary') ? 'dongping.secretary' : 'dongping.clerk';
+    expect(await contactSeen(handler)).toBe('13912345678');
+    // Oversight, the auditor and participants who do not handle the notice see a mask.
+    for (const username of ['qs.admin', 'qs.auditor', 'dongping.party1']) expect({ username, contact: await contactSeen(username) }).toEqual({ username, contact: { $personal: '', kind: 'contact', masked: '139****5678' } });
   });
 });
 
@@ -250,3 +284,38 @@ describe('erasure after the retention period', () => {
     expect((await errorOf(caseworker.personal.reveal.mutate({ id: started.id, commitment: app.id_number!.$personal }))).code).toBe('NOT_FOUND');
   });
 });
+
+describe('histories recorded before their fields were marked personal', () => {
+  it('values recorded in the clear are masked in every view by the marks the flow has today; the subject still sees them', async () => {
+    const admin = await s.as('qs.admin');
+    const bundled = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'flows', 'social-assistance.flow.json'), 'utf8')) as Record<string, unknown>;
+    // A version from before personal marks: the same flow without them, publishing its values in the chain.
+    const { personal: _personal, ...unmarked } = JSON.parse(JSON.stringify(bundled, (key, value: unknown) => (key === 'x-personal' ? undefined : value))) as Record<string, unknown>;
+    const publish = async (flow: Record<string, unknown>) => admin.flows.publish.mutate({ id: (await admin.flows.saveDraft.mutate({ json: JSON.stringify(flow) })).version.id });
+    await publish({ ...unmarked, version: '0.9.0' });
+    const applicant = await s.as('xiling.applicant');
+    const started = await applicant.instances.start.mutate({ villageId: 'xiling', flowId: 'social-assistance' });
+    await applicant.instances.send.mutate({ id: started.id, seq: started.seq, type: 'SUBMIT', payload: { ...application, members: [(application.members as unknown[])[0]] } });
+    // The values are in the chain itself, as such versions recorded them.
+    expect(JSON.stringify(await s.store.history(started.id))).toContain('410323196805124521');
+    expect(await s.store.personalValues(started.id)).toEqual([]);
+    // Today's version marks them again.
+    await publish({ ...bundled, version: '1.2.1' });
+
+    const committee = await s.as('xiling.committee');
+    const view = await committee.instances.get.query({ id: started.id });
+    const app = (view.data as { application: Record<string, unknown> }).application;
+    expect(app.id_number).toEqual({ $personal: '', kind: 'id', masked: '4103**********4521' });
+    expect(app.phone).toEqual({ $personal: '', kind: 'contact', masked: '138****2345' });
+    expect(app.village).toBe('青山村');
+    const history = await committee.audit.history.query({ id: started.id });
+    expect((history[1]!.payload as Record<string, unknown>).id_number).toEqual({ $personal: '', kind: 'id', masked: '4103**********4521' });
+    const replay = await committee.audit.replay.query({ id: started.id });
+    expect(replay.verified.ok).toBe(true);
+    for (const secret of SECRETS) expect(JSON.stringify([view, history, replay])).not.toContain(secret);
+    // The applicant, who the matter is about, sees their own values.
+    const own = await applicant.instances.get.query({ id: started.id });
+    expect((own.data as { application: Record<string, unknown> }).application.id_number).toBe('410323196805124521');
+  });
+});
+
