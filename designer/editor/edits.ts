@@ -73,7 +73,7 @@ export function sameJson(a: unknown, b: unknown): boolean {
 
 // ---- flow ---------------------------------------------------------------------------------
 
-export type FlowMeta = Pick<Flow, 'id' | 'version' | 'title' | 'description' | 'starters' | 'readers' | 'initial' | 'data' | '$schema'>;
+export type FlowMeta = Pick<Flow, 'id' | 'version' | 'title' | 'description' | 'starters' | 'readers' | 'subject' | 'initial' | 'data' | '$schema'>;
 
 /** Sets top-level properties; `undefined` removes an optional one. */
 export function setFlowProps(flow: Flow, patch: Patch<FlowMeta>): Flow {
