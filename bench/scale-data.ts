@@ -208,6 +208,9 @@ export async function scaleDb(instances: number): Promise<ScaleDb> {
       SELECT pl.iid, pl.village_id, pl.township_id, ${fv}, i.flow_id, i.title, i.state, i.status, i.outcome, i.seq, i.head, i.snapshot, i.started_by,
         ${shifted('i.created_at')}, ${shifted('i.updated_at')}
       FROM plan pl JOIN p.instances i ON i.id = pl.proto ORDER BY pl.n`);
+    // Who each copy belongs to (migration 9): its starter, as the prototypes name no subjects.
+    db.exec(`INSERT INTO matter_people (instance_id, person_id, relation)
+      SELECT pl.iid, i.started_by, 'starter' FROM plan pl JOIN p.instances i ON i.id = pl.proto ORDER BY pl.n`);
     db.exec(`INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash)
       SELECT pl.iid, h.seq, h.type, h.actor_id, h.role, h.at, h.payload, h.state, h.prev, h.hash
       FROM plan pl JOIN p.history h ON h.instance_id = pl.proto ORDER BY pl.n, h.seq`);

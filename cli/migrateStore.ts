@@ -42,6 +42,8 @@ const TABLES: { name: string; order: string; renumber?: boolean; optional?: bool
   { name: 'flow_versions', order: 'id', renumber: true },
   { name: 'flow_villages', order: 'township_id, flow_id, village_id' },
   { name: 'instances', order: 'id' },
+  // Who each matter belongs to (schema version 9); a file of an older schema gives its starters.
+  { name: 'matter_people', order: 'instance_id, relation, person_id', optional: true },
   { name: 'history', order: 'instance_id, seq' },
   { name: 'personal_values', order: 'instance_id, seq, pointer' },
   { name: 'timers', order: 'instance_id, timer_id' },
@@ -110,8 +112,9 @@ export async function moveToPostgres(sqlitePath: string, url: string): Promise<M
       const versionIds = new Map<number, number>();
       const present = new Set((source.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
       for (const table of TABLES) {
-        if (table.optional && !present.has(table.name)) continue;
-        let list = all(table.name, table.order);
+        const absent = table.optional && !present.has(table.name);
+        if (absent && table.name !== 'matter_people') continue;
+        let list = absent ? all("(SELECT id AS instance_id, started_by AS person_id, 'starter' AS relation FROM instances)", 'instance_id') : all(table.name, table.order);
         if (table.name === 'calendar_versions') {
           const have = new Set(((await c.query('SELECT hash FROM calendar_versions WHERE hash = ANY($1)', [list.map((r) => r.hash)])).rows as Row[]).map((r) => r.hash));
           list = list.filter((r) => !have.has(r.hash));

@@ -45,7 +45,7 @@ export interface FormChange {
   other: string[];
 }
 export interface TopChange {
-  field: 'id' | 'version' | 'title' | 'description' | 'initial' | 'starters' | 'readers' | 'data';
+  field: 'id' | 'version' | 'title' | 'description' | 'initial' | 'starters' | 'readers' | 'subject' | 'data';
   before: unknown;
   after: unknown;
 }
@@ -175,7 +175,7 @@ function diffRoles(a: Flow, b: Flow): FlowDiff['roles'] {
   };
 }
 
-const TOP_FIELDS: TopChange['field'][] = ['id', 'version', 'title', 'description', 'initial', 'starters', 'readers', 'data'];
+const TOP_FIELDS: TopChange['field'][] = ['id', 'version', 'title', 'description', 'initial', 'starters', 'readers', 'subject', 'data'];
 
 /** The differences from flow `a` (the older, the base) to flow `b`. */
 export function diffFlows(a: Flow, b: Flow): FlowDiff {

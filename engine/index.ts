@@ -5,7 +5,7 @@ export { validateFlow } from './validate.ts';
 export { compileFlow, type CompiledFlow, type CompiledState, type CompiledTransition } from './compile.ts';
 export { start, apply, staleCalendarYears, type StepResult, type StepOptions } from './transition.ts';
 export { simulate, replay, verify, verifyPersonal, eventOf, SimulationError, type VerifyResult, type VerifyOptions, type ReplayOptions, type FlowVersions, type PersonalVerdict } from './history.ts';
-export { isCommitment, commitmentOf, PERSONAL_KINDS, type PersonalKind, type PersonalValue, type PersonalField, type Commitment } from './personal.ts';
+export { isCommitment, commitmentOf, personalFields, placesOf, replaceAt, PERSONAL_KINDS, type PersonalKind, type PersonalValue, type PersonalField, type Commitment } from './personal.ts';
 export {
   RECALENDAR, WorkCalendar, CalendarInputError, CalendarRefusedError, calendarVersion, versionIntact, checkCalendarYear, provisionalYear, statutoryHolidays, fromHolidayCn,
   baselineVersions, baselineCalendar, makeWorkCalendar, legacyCalendar, replayCalendar, calendarLookup,
@@ -23,7 +23,7 @@ export { readerRoles, stepHolders } from './readers.ts';
 export { legalChecks, atLeastAsStrict, ruleWords, type LegalIssue, type LegalLevel, type LegalRule } from './legal.ts';
 export { diffFlows, isEmptyDiff, type FlowDiff, type TransitionKey, type TransitionEntry, type TransitionChange, type StateChange, type FormChange, type FormFieldChange, type TopChange } from './flowDiff.ts';
 export { EVENT_NAME, timerId, transitionKey, transitionList, transitionsOf, type TransitionRef, type TransitionParts, type FlowTransition } from './transitions.ts';
-export { parsePointer, escapeToken } from './pointer.ts';
+export { parsePointer, escapeToken, getAt } from './pointer.ts';
 export { guardProblem } from './expressions.ts';
 export { interpret } from './schemaInterpreter.ts';
 export { labelAt, schemaAt, titleOf, optionTitles, enumTitle } from './labels.ts';

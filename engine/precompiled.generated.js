@@ -6,17 +6,19 @@ import * as runtime1NS from "ajv/dist/runtime/equal.js";
 const runtime1 = runtime1NS.default && typeof runtime1NS.default === 'object' ? runtime1NS.default : runtime1NS;
 
 export const flowShape = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://villageflow.dev/flow.schema.json","title":"villageflow flow","description":"A village process: a superset of XState v5's JSON machine config. See docs/flow-language.md.","type":"object","additionalProperties":false,"required":["id","version","title","roles","starters","data","initial","states"],"properties":{"$schema":{"type":"string"},"id":{"type":"string","pattern":"^[a-z][a-z0-9]*(-[a-z0-9]+)*$","maxLength":80},"version":{"type":"string","pattern":"^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$","maxLength":32},"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/snakeId"},"additionalProperties":{"$ref":"#/definitions/text"}},"starters":{"$ref":"#/definitions/roleList"},"readers":{"description":"Roles that read every matter of this flow besides those holding a step or voting. Without it, every role named in a transition reads too.","type":"array","maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"data":{"$ref":"#/definitions/objectSchema"},"initial":{"$ref":"#/definitions/snakeId"},"states":{"type":"object","minProperties":1,"maxProperties":500,"propertyNames":{"$ref":"#/definitions/snakeId"},"additionalProperties":{"$ref":"#/definitions/state"}},"personal":{"description":"Who may see the flow's personal fields (marked \"x-personal\": name, id, contact, address, health or finance in the form and data schemas) and how long they are kept. Personal values stay off the hash chain: it records a salted commitment instead (docs/personal-data.md)","type":"object","additionalProperties":false,"required":["reveal"],"properties":{"reveal":{"description":"Roles that may reveal a personal value of a matter they can read; everyone else sees it masked","type":"array","maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"retention":{"description":"How long after the matter ends its personal values are kept before an administrator may erase them","$ref":"#/definitions/duration"}}}},"definitions":{"snakeId":{"type":"string","pattern":"^[a-z][a-z0-9]*(_[a-z0-9]+)*$","maxLength":64},"eventName":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$","maxLength":64},"shortText":{"type":"string","minLength":1,"maxLength":2000},"text":{"type":"object","additionalProperties":false,"required":["zh"],"properties":{"zh":{"$ref":"#/definitions/shortText"},"en":{"$ref":"#/definitions/shortText"}}},"roleList":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"pointer":{"type":"string","pattern":"^/[^~]*(~[01][^~]*)*$","maxLength":300},"objectSchema":{"description":"A JSON Schema (draft-07) whose type is object","type":"object","required":["type"],"properties":{"type":{"const":"object"}}},"duration":{"type":"string","pattern":"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$","maxLength":40},"calendar":{"enum":["natural","working"]},"period":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"}}},"deadline":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"},"daysFrom":{"description":"JSON pointers into the instance data; the first that holds a whole number of days (1-3660) replaces duration, counted on the deadline's calendar","type":"array","minItems":1,"maxItems":5,"items":{"$ref":"#/definitions/pointer"}}}},"guard":{"type":"string","minLength":1,"maxLength":2000},"transitionObject":{"type":"object","additionalProperties":false,"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"roles":{"$ref":"#/definitions/roleList"},"description":{"$ref":"#/definitions/text"}}},"transition":{"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"$ref":"#/definitions/transitionObject"}},"transitions":{"if":{"type":"array"},"then":{"type":"array","minItems":1,"maxItems":20,"items":{"$ref":"#/definitions/transition"}},"else":{"$ref":"#/definitions/transition"}},"on":{"type":"object","maxProperties":50,"propertyNames":{"$ref":"#/definitions/eventName"},"additionalProperties":{"$ref":"#/definitions/transitions"}},"afterTransition":{"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"calendar":{"$ref":"#/definitions/calendar"},"description":{"$ref":"#/definitions/text"}}}},"after":{"type":"object","maxProperties":10,"propertyNames":{"$ref":"#/definitions/duration"},"additionalProperties":{"$ref":"#/definitions/afterTransition"}},"form":{"type":"object","additionalProperties":false,"required":["schema","saveTo"],"properties":{"schema":{"$ref":"#/definitions/objectSchema"},"uiSchema":{"type":"object"},"saveTo":{"$ref":"#/definitions/pointer"},"prefill":{"description":"Starting values of the form's fields: a form-field JSON pointer (relative to the form's data) mapped to an instance-data JSON pointer. Used when the field has no saved value yet; a UI default only, the submitted payload is validated as usual","type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/pointer"},"additionalProperties":{"$ref":"#/definitions/pointer"}}}},"rule":{"type":"object","additionalProperties":false,"required":["of","op","ratio"],"properties":{"of":{"enum":["all","entitled","present"]},"op":{"enum":[">=",">"]},"ratio":{"type":"string","pattern":"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"}}},"vote":{"type":"object","additionalProperties":false,"required":["body","electorate","mode","pass"],"properties":{"body":{"$ref":"#/definitions/text"},"electorate":{"$ref":"#/definitions/snakeId"},"mode":{"enum":["record","ballot"]},"quorum":{"$ref":"#/definitions/rule"},"pass":{"$ref":"#/definitions/rule"},"basis":{"$ref":"#/definitions/text"},"saveTo":{"$ref":"#/definitions/pointer"},"secret":{"type":"boolean","description":"Ballot mode only: a secret ballot (无记名投票). The history says who cast a ballot, never how; the choices are counted from a ballot box kept apart from the voters, whose contents the CLOSE_VOTE record carries."}}},"review":{"type":"object","additionalProperties":false,"properties":{"saveTo":{"$ref":"#/definitions/pointer"}}},"disclosure":{"type":"object","additionalProperties":false,"required":["publish","period"],"properties":{"publish":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/pointer"}},"period":{"$ref":"#/definitions/period"}}},"state":{"type":"object","required":["kind","title"],"properties":{"kind":{"enum":["task","vote","review","disclosure","final"]}},"allOf":[{"if":{"properties":{"kind":{"const":"task"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"form":{"$ref":"#/definitions/form"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"vote"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","vote","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"vote":{"$ref":"#/definitions/vote"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"review"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"review":{"$ref":"#/definitions/review"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"disclosure"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","disclosure","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"disclosure":{"$ref":"#/definitions/disclosure"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"final"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["outcome"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"type":{"const":"final"},"outcome":{"enum":["adopted","rejected","withdrawn","completed","approved","denied","cancelled","closed"]}}}}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://villageflow.dev/flow.schema.json","title":"villageflow flow","description":"A village process: a superset of XState v5's JSON machine config. See docs/flow-language.md.","type":"object","additionalProperties":false,"required":["id","version","title","roles","starters","data","initial","states"],"properties":{"$schema":{"type":"string"},"id":{"type":"string","pattern":"^[a-z][a-z0-9]*(-[a-z0-9]+)*$","maxLength":80},"version":{"type":"string","pattern":"^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$","maxLength":32},"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/snakeId"},"additionalProperties":{"$ref":"#/definitions/text"}},"starters":{"$ref":"#/definitions/roleList"},"readers":{"description":"Roles that read every matter of this flow besides those holding a step or voting. Without it, every role named in a transition reads too.","type":"array","maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"subject":{"description":"JSON pointer to the string field of the instance data that holds the login name of the account of the person the matter is about (the applicant): that person reads the matter and sees their own personal values","$ref":"#/definitions/pointer"},"data":{"$ref":"#/definitions/objectSchema"},"initial":{"$ref":"#/definitions/snakeId"},"states":{"type":"object","minProperties":1,"maxProperties":500,"propertyNames":{"$ref":"#/definitions/snakeId"},"additionalProperties":{"$ref":"#/definitions/state"}},"personal":{"description":"Who may see the flow's personal fields (marked \"x-personal\": name, id, contact, address, health or finance in the form and data schemas) and how long they are kept. Personal values stay off the hash chain: it records a salted commitment instead (docs/personal-data.md)","type":"object","additionalProperties":false,"required":["reveal"],"properties":{"reveal":{"description":"Roles that may reveal a personal value of a matter they can read; everyone else sees it masked","type":"array","maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"retention":{"description":"How long after the matter ends its personal values are kept before an administrator may erase them","$ref":"#/definitions/duration"}}}},"definitions":{"snakeId":{"type":"string","pattern":"^[a-z][a-z0-9]*(_[a-z0-9]+)*$","maxLength":64},"eventName":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$","maxLength":64},"shortText":{"type":"string","minLength":1,"maxLength":2000},"text":{"type":"object","additionalProperties":false,"required":["zh"],"properties":{"zh":{"$ref":"#/definitions/shortText"},"en":{"$ref":"#/definitions/shortText"}}},"roleList":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/snakeId"}},"pointer":{"type":"string","pattern":"^/[^~]*(~[01][^~]*)*$","maxLength":300},"objectSchema":{"description":"A JSON Schema (draft-07) whose type is object","type":"object","required":["type"],"properties":{"type":{"const":"object"}}},"duration":{"type":"string","pattern":"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$","maxLength":40},"calendar":{"enum":["natural","working"]},"period":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"}}},"deadline":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"},"daysFrom":{"description":"JSON pointers into the instance data; the first that holds a whole number of days (1-3660) replaces duration, counted on the deadline's calendar","type":"array","minItems":1,"maxItems":5,"items":{"$ref":"#/definitions/pointer"}}}},"guard":{"type":"string","minLength":1,"maxLength":2000},"transitionObject":{"type":"object","additionalProperties":false,"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"roles":{"$ref":"#/definitions/roleList"},"description":{"$ref":"#/definitions/text"}}},"transition":{"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"$ref":"#/definitions/transitionObject"}},"transitions":{"if":{"type":"array"},"then":{"type":"array","minItems":1,"maxItems":20,"items":{"$ref":"#/definitions/transition"}},"else":{"$ref":"#/definitions/transition"}},"on":{"type":"object","maxProperties":50,"propertyNames":{"$ref":"#/definitions/eventName"},"additionalProperties":{"$ref":"#/definitions/transitions"}},"afterTransition":{"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"calendar":{"$ref":"#/definitions/calendar"},"description":{"$ref":"#/definitions/text"}}}},"after":{"type":"object","maxProperties":10,"propertyNames":{"$ref":"#/definitions/duration"},"additionalProperties":{"$ref":"#/definitions/afterTransition"}},"form":{"type":"object","additionalProperties":false,"required":["schema","saveTo"],"properties":{"schema":{"$ref":"#/definitions/objectSchema"},"uiSchema":{"type":"object"},"saveTo":{"$ref":"#/definitions/pointer"},"prefill":{"description":"Starting values of the form's fields: a form-field JSON pointer (relative to the form's data) mapped to an instance-data JSON pointer. Used when the field has no saved value yet; a UI default only, the submitted payload is validated as usual","type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/pointer"},"additionalProperties":{"$ref":"#/definitions/pointer"}}}},"rule":{"type":"object","additionalProperties":false,"required":["of","op","ratio"],"properties":{"of":{"enum":["all","entitled","present"]},"op":{"enum":[">=",">"]},"ratio":{"type":"string","pattern":"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"}}},"vote":{"type":"object","additionalProperties":false,"required":["body","electorate","mode","pass"],"properties":{"body":{"$ref":"#/definitions/text"},"electorate":{"$ref":"#/definitions/snakeId"},"mode":{"enum":["record","ballot"]},"quorum":{"$ref":"#/definitions/rule"},"pass":{"$ref":"#/definitions/rule"},"basis":{"$ref":"#/definitions/text"},"saveTo":{"$ref":"#/definitions/pointer"},"secret":{"type":"boolean","description":"Ballot mode only: a secret ballot (无记名投票). The history says who cast a ballot, never how; the choices are counted from a ballot box kept apart from the voters, whose contents the CLOSE_VOTE record carries."}}},"review":{"type":"object","additionalProperties":false,"properties":{"saveTo":{"$ref":"#/definitions/pointer"}}},"disclosure":{"type":"object","additionalProperties":false,"required":["publish","period"],"properties":{"publish":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/pointer"}},"period":{"$ref":"#/definitions/period"}}},"state":{"type":"object","required":["kind","title"],"properties":{"kind":{"enum":["task","vote","review","disclosure","final"]}},"allOf":[{"if":{"properties":{"kind":{"const":"task"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"form":{"$ref":"#/definitions/form"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"vote"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","vote","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"vote":{"$ref":"#/definitions/vote"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"review"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"review":{"$ref":"#/definitions/review"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"disclosure"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","disclosure","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"disclosure":{"$ref":"#/definitions/disclosure"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"final"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["outcome"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"type":{"const":"final"},"outcome":{"enum":["adopted","rejected","withdrawn","completed","approved","denied","cancelled","closed"]}}}}]}}};
 const schema15 = {"type":"string","pattern":"^[a-z][a-z0-9]*(_[a-z0-9]+)*$","maxLength":64};
-const schema19 = {"description":"A JSON Schema (draft-07) whose type is object","type":"object","required":["type"],"properties":{"type":{"const":"object"}}};
-const schema29 = {"type":"string","pattern":"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$","maxLength":40};
+const schema19 = {"type":"string","pattern":"^/[^~]*(~[01][^~]*)*$","maxLength":300};
+const schema20 = {"description":"A JSON Schema (draft-07) whose type is object","type":"object","required":["type"],"properties":{"type":{"const":"object"}}};
+const schema30 = {"type":"string","pattern":"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$","maxLength":40};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = runtime0.default;
 const func0 = runtime1.default;
 const pattern0 = new RegExp("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", "u");
 const pattern1 = new RegExp("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$", "u");
 const pattern2 = new RegExp("^[a-z][a-z0-9]*(_[a-z0-9]+)*$", "u");
-const pattern10 = new RegExp("^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$", "u");
+const pattern5 = new RegExp("^/[^~]*(~[01][^~]*)*$", "u");
+const pattern11 = new RegExp("^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$", "u");
 const schema12 = {"type":"object","additionalProperties":false,"required":["zh"],"properties":{"zh":{"$ref":"#/definitions/shortText"},"en":{"$ref":"#/definitions/shortText"}}};
 const schema13 = {"type":"string","minLength":1,"maxLength":2000};
 
@@ -228,10 +230,8 @@ validate15.errors = vErrors;
 return errors === 0;
 }
 
-const schema22 = {"type":"object","required":["kind","title"],"properties":{"kind":{"enum":["task","vote","review","disclosure","final"]}},"allOf":[{"if":{"properties":{"kind":{"const":"task"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"form":{"$ref":"#/definitions/form"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"vote"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","vote","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"vote":{"$ref":"#/definitions/vote"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"review"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"review":{"$ref":"#/definitions/review"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"disclosure"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","disclosure","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"disclosure":{"$ref":"#/definitions/disclosure"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"final"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["outcome"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"type":{"const":"final"},"outcome":{"enum":["adopted","rejected","withdrawn","completed","approved","denied","cancelled","closed"]}}}}]};
-const schema23 = {"type":"object","additionalProperties":false,"required":["schema","saveTo"],"properties":{"schema":{"$ref":"#/definitions/objectSchema"},"uiSchema":{"type":"object"},"saveTo":{"$ref":"#/definitions/pointer"},"prefill":{"description":"Starting values of the form's fields: a form-field JSON pointer (relative to the form's data) mapped to an instance-data JSON pointer. Used when the field has no saved value yet; a UI default only, the submitted payload is validated as usual","type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/pointer"},"additionalProperties":{"$ref":"#/definitions/pointer"}}}};
-const schema25 = {"type":"string","pattern":"^/[^~]*(~[01][^~]*)*$","maxLength":300};
-const pattern7 = new RegExp("^/[^~]*(~[01][^~]*)*$", "u");
+const schema23 = {"type":"object","required":["kind","title"],"properties":{"kind":{"enum":["task","vote","review","disclosure","final"]}},"allOf":[{"if":{"properties":{"kind":{"const":"task"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"form":{"$ref":"#/definitions/form"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"vote"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","vote","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"vote":{"$ref":"#/definitions/vote"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"review"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"review":{"$ref":"#/definitions/review"},"deadline":{"$ref":"#/definitions/deadline"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"disclosure"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["roles","disclosure","on"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"roles":{"$ref":"#/definitions/roleList"},"disclosure":{"$ref":"#/definitions/disclosure"},"on":{"$ref":"#/definitions/on"},"after":{"$ref":"#/definitions/after"}}}},{"if":{"properties":{"kind":{"const":"final"}},"required":["kind"]},"then":{"additionalProperties":false,"required":["outcome"],"properties":{"kind":true,"title":{"$ref":"#/definitions/text"},"description":{"$ref":"#/definitions/text"},"type":{"const":"final"},"outcome":{"enum":["adopted","rejected","withdrawn","completed","approved","denied","cancelled","closed"]}}}}]};
+const schema24 = {"type":"object","additionalProperties":false,"required":["schema","saveTo"],"properties":{"schema":{"$ref":"#/definitions/objectSchema"},"uiSchema":{"type":"object"},"saveTo":{"$ref":"#/definitions/pointer"},"prefill":{"description":"Starting values of the form's fields: a form-field JSON pointer (relative to the form's data) mapped to an instance-data JSON pointer. Used when the field has no saved value yet; a UI default only, the submitted payload is validated as usual","type":"object","minProperties":1,"maxProperties":100,"propertyNames":{"$ref":"#/definitions/pointer"},"additionalProperties":{"$ref":"#/definitions/pointer"}}}};
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -332,7 +332,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!pattern7.test(data3)){
+if(!pattern5.test(data3)){
 const err8 = {instancePath:instancePath+"/saveTo",schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -390,7 +390,7 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(!pattern7.test(key1)){
+if(!pattern5.test(key1)){
 const err13 = {instancePath:instancePath+"/prefill",schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\"",propertyName:key1};
 if(vErrors === null){
 vErrors = [err13];
@@ -436,7 +436,7 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(!pattern7.test(data5)){
+if(!pattern5.test(data5)){
 const err17 = {instancePath:instancePath+"/prefill/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err17];
@@ -485,8 +485,8 @@ validate21.errors = vErrors;
 return errors === 0;
 }
 
-const schema28 = {"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"},"daysFrom":{"description":"JSON pointers into the instance data; the first that holds a whole number of days (1-3660) replaces duration, counted on the deadline's calendar","type":"array","minItems":1,"maxItems":5,"items":{"$ref":"#/definitions/pointer"}}}};
-const schema30 = {"enum":["natural","working"]};
+const schema29 = {"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"},"daysFrom":{"description":"JSON pointers into the instance data; the first that holds a whole number of days (1-3660) replaces duration, counted on the deadline's calendar","type":"array","minItems":1,"maxItems":5,"items":{"$ref":"#/definitions/pointer"}}}};
+const schema31 = {"enum":["natural","working"]};
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -527,7 +527,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern10.test(data0)){
+if(!pattern11.test(data0)){
 const err3 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"},message:"must match pattern \""+"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
@@ -552,7 +552,7 @@ errors++;
 if(data.calendar !== undefined){
 let data1 = data.calendar;
 if(!((data1 === "natural") || (data1 === "working"))){
-const err5 = {instancePath:instancePath+"/calendar",schemaPath:"#/definitions/calendar/enum",keyword:"enum",params:{allowedValues: schema30.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/calendar",schemaPath:"#/definitions/calendar/enum",keyword:"enum",params:{allowedValues: schema31.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -599,7 +599,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!pattern7.test(data3)){
+if(!pattern5.test(data3)){
 const err9 = {instancePath:instancePath+"/daysFrom/" + i0,schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
@@ -648,13 +648,13 @@ validate23.errors = vErrors;
 return errors === 0;
 }
 
-const schema32 = {"type":"object","maxProperties":50,"propertyNames":{"$ref":"#/definitions/eventName"},"additionalProperties":{"$ref":"#/definitions/transitions"}};
-const schema33 = {"type":"string","pattern":"^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$","maxLength":64};
-const pattern12 = new RegExp("^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$", "u");
-const schema34 = {"if":{"type":"array"},"then":{"type":"array","minItems":1,"maxItems":20,"items":{"$ref":"#/definitions/transition"}},"else":{"$ref":"#/definitions/transition"}};
-const schema35 = {"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"$ref":"#/definitions/transitionObject"}};
-const schema37 = {"type":"object","additionalProperties":false,"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"roles":{"$ref":"#/definitions/roleList"},"description":{"$ref":"#/definitions/text"}}};
-const schema39 = {"type":"string","minLength":1,"maxLength":2000};
+const schema33 = {"type":"object","maxProperties":50,"propertyNames":{"$ref":"#/definitions/eventName"},"additionalProperties":{"$ref":"#/definitions/transitions"}};
+const schema34 = {"type":"string","pattern":"^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$","maxLength":64};
+const pattern13 = new RegExp("^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$", "u");
+const schema35 = {"if":{"type":"array"},"then":{"type":"array","minItems":1,"maxItems":20,"items":{"$ref":"#/definitions/transition"}},"else":{"$ref":"#/definitions/transition"}};
+const schema36 = {"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"$ref":"#/definitions/transitionObject"}};
+const schema38 = {"type":"object","additionalProperties":false,"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"roles":{"$ref":"#/definitions/roleList"},"description":{"$ref":"#/definitions/text"}}};
+const schema40 = {"type":"string","minLength":1,"maxLength":2000};
 
 function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -984,7 +984,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern12.test(key0)){
+if(!pattern13.test(key0)){
 const err2 = {instancePath,schemaPath:"#/definitions/eventName/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*(\\.[A-Z][A-Z0-9_]*)?$"+"\"",propertyName:key0};
 if(vErrors === null){
 vErrors = [err2];
@@ -1038,8 +1038,8 @@ validate25.errors = vErrors;
 return errors === 0;
 }
 
-const schema40 = {"type":"object","maxProperties":10,"propertyNames":{"$ref":"#/definitions/duration"},"additionalProperties":{"$ref":"#/definitions/afterTransition"}};
-const schema42 = {"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"calendar":{"$ref":"#/definitions/calendar"},"description":{"$ref":"#/definitions/text"}}}};
+const schema41 = {"type":"object","maxProperties":10,"propertyNames":{"$ref":"#/definitions/duration"},"additionalProperties":{"$ref":"#/definitions/afterTransition"}};
+const schema43 = {"if":{"type":"string"},"then":{"$ref":"#/definitions/snakeId"},"else":{"type":"object","additionalProperties":false,"required":["target"],"properties":{"target":{"$ref":"#/definitions/snakeId"},"guard":{"$ref":"#/definitions/guard"},"calendar":{"$ref":"#/definitions/calendar"},"description":{"$ref":"#/definitions/text"}}}};
 
 function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1204,7 +1204,7 @@ errors++;
 if(data.calendar !== undefined){
 let data2 = data.calendar;
 if(!((data2 === "natural") || (data2 === "working"))){
-const err12 = {instancePath:instancePath+"/calendar",schemaPath:"#/definitions/calendar/enum",keyword:"enum",params:{allowedValues: schema30.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/calendar",schemaPath:"#/definitions/calendar/enum",keyword:"enum",params:{allowedValues: schema31.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1277,7 +1277,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern10.test(key0)){
+if(!pattern11.test(key0)){
 const err2 = {instancePath,schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"},message:"must match pattern \""+"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"+"\"",propertyName:key0};
 if(vErrors === null){
 vErrors = [err2];
@@ -1331,9 +1331,9 @@ validate36.errors = vErrors;
 return errors === 0;
 }
 
-const schema47 = {"type":"object","additionalProperties":false,"required":["body","electorate","mode","pass"],"properties":{"body":{"$ref":"#/definitions/text"},"electorate":{"$ref":"#/definitions/snakeId"},"mode":{"enum":["record","ballot"]},"quorum":{"$ref":"#/definitions/rule"},"pass":{"$ref":"#/definitions/rule"},"basis":{"$ref":"#/definitions/text"},"saveTo":{"$ref":"#/definitions/pointer"},"secret":{"type":"boolean","description":"Ballot mode only: a secret ballot (无记名投票). The history says who cast a ballot, never how; the choices are counted from a ballot box kept apart from the voters, whose contents the CLOSE_VOTE record carries."}}};
-const schema49 = {"type":"object","additionalProperties":false,"required":["of","op","ratio"],"properties":{"of":{"enum":["all","entitled","present"]},"op":{"enum":[">=",">"]},"ratio":{"type":"string","pattern":"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"}}};
-const pattern19 = new RegExp("^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$", "u");
+const schema48 = {"type":"object","additionalProperties":false,"required":["body","electorate","mode","pass"],"properties":{"body":{"$ref":"#/definitions/text"},"electorate":{"$ref":"#/definitions/snakeId"},"mode":{"enum":["record","ballot"]},"quorum":{"$ref":"#/definitions/rule"},"pass":{"$ref":"#/definitions/rule"},"basis":{"$ref":"#/definitions/text"},"saveTo":{"$ref":"#/definitions/pointer"},"secret":{"type":"boolean","description":"Ballot mode only: a secret ballot (无记名投票). The history says who cast a ballot, never how; the choices are counted from a ballot box kept apart from the voters, whose contents the CLOSE_VOTE record carries."}}};
+const schema50 = {"type":"object","additionalProperties":false,"required":["of","op","ratio"],"properties":{"of":{"enum":["all","entitled","present"]},"op":{"enum":[">=",">"]},"ratio":{"type":"string","pattern":"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"}}};
+const pattern20 = new RegExp("^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$", "u");
 
 function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1435,7 +1435,7 @@ errors++;
 if(data.mode !== undefined){
 let data2 = data.mode;
 if(!((data2 === "record") || (data2 === "ballot"))){
-const err8 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema47.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema48.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1493,7 +1493,7 @@ errors++;
 if(data3.of !== undefined){
 let data4 = data3.of;
 if(!(((data4 === "all") || (data4 === "entitled")) || (data4 === "present"))){
-const err13 = {instancePath:instancePath+"/quorum/of",schemaPath:"#/definitions/rule/properties/of/enum",keyword:"enum",params:{allowedValues: schema49.properties.of.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/quorum/of",schemaPath:"#/definitions/rule/properties/of/enum",keyword:"enum",params:{allowedValues: schema50.properties.of.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1506,7 +1506,7 @@ errors++;
 if(data3.op !== undefined){
 let data5 = data3.op;
 if(!((data5 === ">=") || (data5 === ">"))){
-const err14 = {instancePath:instancePath+"/quorum/op",schemaPath:"#/definitions/rule/properties/op/enum",keyword:"enum",params:{allowedValues: schema49.properties.op.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/quorum/op",schemaPath:"#/definitions/rule/properties/op/enum",keyword:"enum",params:{allowedValues: schema50.properties.op.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1519,7 +1519,7 @@ errors++;
 if(data3.ratio !== undefined){
 let data6 = data3.ratio;
 if(typeof data6 === "string"){
-if(!pattern19.test(data6)){
+if(!pattern20.test(data6)){
 const err15 = {instancePath:instancePath+"/quorum/ratio",schemaPath:"#/definitions/rule/properties/ratio/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"},message:"must match pattern \""+"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -1601,7 +1601,7 @@ errors++;
 if(data7.of !== undefined){
 let data8 = data7.of;
 if(!(((data8 === "all") || (data8 === "entitled")) || (data8 === "present"))){
-const err22 = {instancePath:instancePath+"/pass/of",schemaPath:"#/definitions/rule/properties/of/enum",keyword:"enum",params:{allowedValues: schema49.properties.of.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/pass/of",schemaPath:"#/definitions/rule/properties/of/enum",keyword:"enum",params:{allowedValues: schema50.properties.of.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1614,7 +1614,7 @@ errors++;
 if(data7.op !== undefined){
 let data9 = data7.op;
 if(!((data9 === ">=") || (data9 === ">"))){
-const err23 = {instancePath:instancePath+"/pass/op",schemaPath:"#/definitions/rule/properties/op/enum",keyword:"enum",params:{allowedValues: schema49.properties.op.enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/pass/op",schemaPath:"#/definitions/rule/properties/op/enum",keyword:"enum",params:{allowedValues: schema50.properties.op.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1627,7 +1627,7 @@ errors++;
 if(data7.ratio !== undefined){
 let data10 = data7.ratio;
 if(typeof data10 === "string"){
-if(!pattern19.test(data10)){
+if(!pattern20.test(data10)){
 const err24 = {instancePath:instancePath+"/pass/ratio",schemaPath:"#/definitions/rule/properties/ratio/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"},message:"must match pattern \""+"^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -1680,7 +1680,7 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!pattern7.test(data12)){
+if(!pattern5.test(data12)){
 const err28 = {instancePath:instancePath+"/saveTo",schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err28];
@@ -1729,7 +1729,7 @@ validate44.errors = vErrors;
 return errors === 0;
 }
 
-const schema52 = {"type":"object","additionalProperties":false,"properties":{"saveTo":{"$ref":"#/definitions/pointer"}}};
+const schema53 = {"type":"object","additionalProperties":false,"properties":{"saveTo":{"$ref":"#/definitions/pointer"}}};
 
 function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1760,7 +1760,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern7.test(data0)){
+if(!pattern5.test(data0)){
 const err2 = {instancePath:instancePath+"/saveTo",schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
@@ -1797,8 +1797,8 @@ validate54.errors = vErrors;
 return errors === 0;
 }
 
-const schema54 = {"type":"object","additionalProperties":false,"required":["publish","period"],"properties":{"publish":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/pointer"}},"period":{"$ref":"#/definitions/period"}}};
-const schema56 = {"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"}}};
+const schema55 = {"type":"object","additionalProperties":false,"required":["publish","period"],"properties":{"publish":{"type":"array","minItems":1,"maxItems":50,"uniqueItems":true,"items":{"$ref":"#/definitions/pointer"}},"period":{"$ref":"#/definitions/period"}}};
+const schema57 = {"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"calendar":{"$ref":"#/definitions/calendar"}}};
 
 function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1839,7 +1839,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern10.test(data0)){
+if(!pattern11.test(data0)){
 const err3 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"},message:"must match pattern \""+"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
@@ -1864,7 +1864,7 @@ errors++;
 if(data.calendar !== undefined){
 let data1 = data.calendar;
 if(!((data1 === "natural") || (data1 === "working"))){
-const err5 = {instancePath:instancePath+"/calendar",schemaPath:"#/definitions/calendar/enum",keyword:"enum",params:{allowedValues: schema30.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/calendar",schemaPath:"#/definitions/calendar/enum",keyword:"enum",params:{allowedValues: schema31.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1963,7 +1963,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
+if(!pattern5.test(data1)){
 const err6 = {instancePath:instancePath+"/publish/" + i0,schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
@@ -2672,7 +2672,7 @@ errors++;
 if(data.outcome !== undefined){
 let data35 = data.outcome;
 if(!((((((((data35 === "adopted") || (data35 === "rejected")) || (data35 === "withdrawn")) || (data35 === "completed")) || (data35 === "approved")) || (data35 === "denied")) || (data35 === "cancelled")) || (data35 === "closed"))){
-const err31 = {instancePath:instancePath+"/outcome",schemaPath:"#/allOf/4/then/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema22.allOf[4].then.properties.outcome.enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/outcome",schemaPath:"#/allOf/4/then/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema23.allOf[4].then.properties.outcome.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2720,7 +2720,7 @@ errors++;
 if(data.kind !== undefined){
 let data36 = data.kind;
 if(!(((((data36 === "task") || (data36 === "vote")) || (data36 === "review")) || (data36 === "disclosure")) || (data36 === "final"))){
-const err35 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema22.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err35 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema23.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3111,11 +3111,11 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data.data !== undefined){
-let data10 = data.data;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.type === undefined){
-const err29 = {instancePath:instancePath+"/data",schemaPath:"#/definitions/objectSchema/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(data.subject !== undefined){
+let data10 = data.subject;
+if(typeof data10 === "string"){
+if(func3(data10) > 300){
+const err29 = {instancePath:instancePath+"/subject",schemaPath:"#/definitions/pointer/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3124,9 +3124,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(data10.type !== undefined){
-if("object" !== data10.type){
-const err30 = {instancePath:instancePath+"/data/type",schemaPath:"#/definitions/objectSchema/properties/type/const",keyword:"const",params:{allowedValue: "object"},message:"must be equal to constant"};
+if(!pattern5.test(data10)){
+const err30 = {instancePath:instancePath+"/subject",schemaPath:"#/definitions/pointer/pattern",keyword:"pattern",params:{pattern: "^/[^~]*(~[01][^~]*)*$"},message:"must match pattern \""+"^/[^~]*(~[01][^~]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3136,9 +3135,8 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
 else {
-const err31 = {instancePath:instancePath+"/data",schemaPath:"#/definitions/objectSchema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err31 = {instancePath:instancePath+"/subject",schemaPath:"#/definitions/pointer/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3148,11 +3146,11 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data.initial !== undefined){
-let data12 = data.initial;
-if(typeof data12 === "string"){
-if(func3(data12) > 64){
-const err32 = {instancePath:instancePath+"/initial",schemaPath:"#/definitions/snakeId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(data.data !== undefined){
+let data11 = data.data;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.type === undefined){
+const err32 = {instancePath:instancePath+"/data",schemaPath:"#/definitions/objectSchema/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3161,8 +3159,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!pattern2.test(data12)){
-const err33 = {instancePath:instancePath+"/initial",schemaPath:"#/definitions/snakeId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"+"\""};
+if(data11.type !== undefined){
+if("object" !== data11.type){
+const err33 = {instancePath:instancePath+"/data/type",schemaPath:"#/definitions/objectSchema/properties/type/const",keyword:"const",params:{allowedValue: "object"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3172,8 +3171,9 @@ vErrors.push(err33);
 errors++;
 }
 }
+}
 else {
-const err34 = {instancePath:instancePath+"/initial",schemaPath:"#/definitions/snakeId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err34 = {instancePath:instancePath+"/data",schemaPath:"#/definitions/objectSchema/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3183,11 +3183,11 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data.states !== undefined){
-let data13 = data.states;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(Object.keys(data13).length > 500){
-const err35 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/maxProperties",keyword:"maxProperties",params:{limit: 500},message:"must NOT have more than 500 properties"};
+if(data.initial !== undefined){
+let data13 = data.initial;
+if(typeof data13 === "string"){
+if(func3(data13) > 64){
+const err35 = {instancePath:instancePath+"/initial",schemaPath:"#/definitions/snakeId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3196,8 +3196,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(Object.keys(data13).length < 1){
-const err36 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+if(!pattern2.test(data13)){
+const err36 = {instancePath:instancePath+"/initial",schemaPath:"#/definitions/snakeId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -3206,11 +3206,9 @@ vErrors.push(err36);
 }
 errors++;
 }
-for(const key3 in data13){
-const _errs32 = errors;
-if(typeof key3 === "string"){
-if(func3(key3) > 64){
-const err37 = {instancePath:instancePath+"/states",schemaPath:"#/definitions/snakeId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",propertyName:key3};
+}
+else {
+const err37 = {instancePath:instancePath+"/initial",schemaPath:"#/definitions/snakeId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -3219,8 +3217,12 @@ vErrors.push(err37);
 }
 errors++;
 }
-if(!pattern2.test(key3)){
-const err38 = {instancePath:instancePath+"/states",schemaPath:"#/definitions/snakeId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"+"\"",propertyName:key3};
+}
+if(data.states !== undefined){
+let data14 = data.states;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(Object.keys(data14).length > 500){
+const err38 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/maxProperties",keyword:"maxProperties",params:{limit: 500},message:"must NOT have more than 500 properties"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -3229,9 +3231,8 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-else {
-const err39 = {instancePath:instancePath+"/states",schemaPath:"#/definitions/snakeId/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key3};
+if(Object.keys(data14).length < 1){
+const err39 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -3240,9 +3241,11 @@ vErrors.push(err39);
 }
 errors++;
 }
-var valid11 = _errs32 === errors;
-if(!valid11){
-const err40 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid"};
+for(const key3 in data14){
+const _errs35 = errors;
+if(typeof key3 === "string"){
+if(func3(key3) > 64){
+const err40 = {instancePath:instancePath+"/states",schemaPath:"#/definitions/snakeId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",propertyName:key3};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -3251,16 +3254,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-for(const key4 in data13){
-if(!(validate17(data13[key4], {instancePath:instancePath+"/states/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data13,parentDataProperty:key4,rootData}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err41 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!pattern2.test(key3)){
+const err41 = {instancePath:instancePath+"/states",schemaPath:"#/definitions/snakeId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"+"\"",propertyName:key3};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -3270,11 +3265,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data.personal !== undefined){
-let data15 = data.personal;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.reveal === undefined){
-const err42 = {instancePath:instancePath+"/personal",schemaPath:"#/properties/personal/required",keyword:"required",params:{missingProperty: "reveal"},message:"must have required property '"+"reveal"+"'"};
+else {
+const err42 = {instancePath:instancePath+"/states",schemaPath:"#/definitions/snakeId/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key3};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -3283,9 +3275,9 @@ vErrors.push(err42);
 }
 errors++;
 }
-for(const key5 in data15){
-if(!((key5 === "reveal") || (key5 === "retention"))){
-const err43 = {instancePath:instancePath+"/personal",schemaPath:"#/properties/personal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+var valid12 = _errs35 === errors;
+if(!valid12){
+const err43 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -3295,11 +3287,15 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data15.reveal !== undefined){
-let data16 = data15.reveal;
-if(Array.isArray(data16)){
-if(data16.length > 50){
-const err44 = {instancePath:instancePath+"/personal/reveal",schemaPath:"#/properties/personal/properties/reveal/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
+for(const key4 in data14){
+if(!(validate17(data14[key4], {instancePath:instancePath+"/states/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data14,parentDataProperty:key4,rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/states",schemaPath:"#/properties/states/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -3308,12 +3304,12 @@ vErrors.push(err44);
 }
 errors++;
 }
-const len1 = data16.length;
-for(let i2=0; i2<len1; i2++){
-let data17 = data16[i2];
-if(typeof data17 === "string"){
-if(func3(data17) > 64){
-const err45 = {instancePath:instancePath+"/personal/reveal/" + i2,schemaPath:"#/definitions/snakeId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+}
+if(data.personal !== undefined){
+let data16 = data.personal;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.reveal === undefined){
+const err45 = {instancePath:instancePath+"/personal",schemaPath:"#/properties/personal/required",keyword:"required",params:{missingProperty: "reveal"},message:"must have required property '"+"reveal"+"'"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -3322,8 +3318,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(!pattern2.test(data17)){
-const err46 = {instancePath:instancePath+"/personal/reveal/" + i2,schemaPath:"#/definitions/snakeId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"+"\""};
+for(const key5 in data16){
+if(!((key5 === "reveal") || (key5 === "retention"))){
+const err46 = {instancePath:instancePath+"/personal",schemaPath:"#/properties/personal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -3333,8 +3330,11 @@ vErrors.push(err46);
 errors++;
 }
 }
-else {
-const err47 = {instancePath:instancePath+"/personal/reveal/" + i2,schemaPath:"#/definitions/snakeId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data16.reveal !== undefined){
+let data17 = data16.reveal;
+if(Array.isArray(data17)){
+if(data17.length > 50){
+const err47 = {instancePath:instancePath+"/personal/reveal",schemaPath:"#/properties/personal/properties/reveal/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -3343,15 +3343,12 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-let i3 = data16.length;
-let j1;
-if(i3 > 1){
-outer1:
-for(;i3--;){
-for(j1 = i3; j1--;){
-if(func0(data16[i3], data16[j1])){
-const err48 = {instancePath:instancePath+"/personal/reveal",schemaPath:"#/properties/personal/properties/reveal/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)"};
+const len1 = data17.length;
+for(let i2=0; i2<len1; i2++){
+let data18 = data17[i2];
+if(typeof data18 === "string"){
+if(func3(data18) > 64){
+const err48 = {instancePath:instancePath+"/personal/reveal/" + i2,schemaPath:"#/definitions/snakeId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -3359,14 +3356,9 @@ else {
 vErrors.push(err48);
 }
 errors++;
-break outer1;
 }
-}
-}
-}
-}
-else {
-const err49 = {instancePath:instancePath+"/personal/reveal",schemaPath:"#/properties/personal/properties/reveal/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(!pattern2.test(data18)){
+const err49 = {instancePath:instancePath+"/personal/reveal/" + i2,schemaPath:"#/definitions/snakeId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -3376,11 +3368,8 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data15.retention !== undefined){
-let data18 = data15.retention;
-if(typeof data18 === "string"){
-if(func3(data18) > 40){
-const err50 = {instancePath:instancePath+"/personal/retention",schemaPath:"#/definitions/duration/maxLength",keyword:"maxLength",params:{limit: 40},message:"must NOT have more than 40 characters"};
+else {
+const err50 = {instancePath:instancePath+"/personal/reveal/" + i2,schemaPath:"#/definitions/snakeId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -3389,8 +3378,15 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(!pattern10.test(data18)){
-const err51 = {instancePath:instancePath+"/personal/retention",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"},message:"must match pattern \""+"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"+"\""};
+}
+let i3 = data17.length;
+let j1;
+if(i3 > 1){
+outer1:
+for(;i3--;){
+for(j1 = i3; j1--;){
+if(func0(data17[i3], data17[j1])){
+const err51 = {instancePath:instancePath+"/personal/reveal",schemaPath:"#/properties/personal/properties/reveal/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -3398,10 +3394,14 @@ else {
 vErrors.push(err51);
 }
 errors++;
+break outer1;
+}
+}
+}
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/personal/retention",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err52 = {instancePath:instancePath+"/personal/reveal",schemaPath:"#/properties/personal/properties/reveal/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -3411,9 +3411,11 @@ vErrors.push(err52);
 errors++;
 }
 }
-}
-else {
-const err53 = {instancePath:instancePath+"/personal",schemaPath:"#/properties/personal/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data16.retention !== undefined){
+let data19 = data16.retention;
+if(typeof data19 === "string"){
+if(func3(data19) > 40){
+const err53 = {instancePath:instancePath+"/personal/retention",schemaPath:"#/definitions/duration/maxLength",keyword:"maxLength",params:{limit: 40},message:"must NOT have more than 40 characters"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -3422,15 +3424,48 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-}
-else {
-const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!pattern11.test(data19)){
+const err54 = {instancePath:instancePath+"/personal/retention",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"},message:"must match pattern \""+"^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err54];
 }
 else {
 vErrors.push(err54);
+}
+errors++;
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/personal/retention",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/personal",schemaPath:"#/properties/personal/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+}
+else {
+const err57 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
 }
 errors++;
 }

@@ -100,6 +100,11 @@ export interface Flow {
   starters: string[];
   /** Roles that read every matter of the flow besides those holding a step (see engine/readers.ts). */
   readers?: string[];
+  /**
+   * Where in the instance data the person a matter is about is named: a string field holding the
+   * login name of their account (server/readRule.ts: that person reads the matter).
+   */
+  subject?: string;
   data: JsonSchema;
   initial: string;
   states: Record<string, StateConfig>;

@@ -8,6 +8,7 @@ import { durationProblem } from './time.ts';
 import { ruleProblem } from './votes.ts';
 import { escapeToken, parsePointer } from './pointer.ts';
 import { transitionList } from './transitions.ts';
+import { schemaAt } from './labels.ts';
 import { markProblems, pathsOverlap, personalFields, type PersonalField } from './personal.ts';
 import type { Calendar, Flow, FlowIssue, JsonSchema, StateConfig } from './types.ts';
 
@@ -78,6 +79,14 @@ function sizeProblem(value: unknown): string | null {
     if (depth > MAX_DEPTH) return `flow is nested too deeply (more than ${MAX_DEPTH} levels)`;
     if (v && typeof v === 'object') for (const c of Object.values(v)) stack.push([c, depth + 1]);
   }
+  return null;
+}
+
+/** Whether the subject field is one login name: a string the data schema declares (refs followed). */
+function subjectProblem(flow: Flow, pointer: string): string | null {
+  const schema = schemaAt(flow, pointer);
+  if (!schema) return `"${pointer}" is not declared in the flow's data schema`;
+  if (schema.type !== 'string') return `"${pointer}" must be a string field: it holds the login name of the account of the person the matter is about`;
   return null;
 }
 
@@ -195,6 +204,10 @@ function semanticIssues(flow: Flow): FlowIssue[] {
   if (!stateIds.has(flow.initial)) add('/initial', `initial state "${flow.initial}" is not in /states`);
   checkRoles(flow.starters, '/starters');
   checkRoles(flow.readers, '/readers');
+  if (flow.subject !== undefined) {
+    const q = pointerProblem(flow.data, flow.subject) ?? personal.readsData(flow.subject, 'the subject') ?? subjectProblem(flow, flow.subject);
+    if (q) add('/subject', q);
+  }
 
   const edges = new Map<string, Set<string>>();
   for (const [id, state] of Object.entries(flow.states)) {

@@ -21,8 +21,14 @@ const SERVER_CODES = {
   PASSWORD_CHANGE_REQUIRED: 'FORBIDDEN',
   /** Too many failed sign-ins of this user name from this address: try again after `retryAfterSeconds`. */
   SIGN_IN_THROTTLED: 'TOO_MANY_REQUESTS',
+  /** A personal value's "show" by someone whose roles the flow does not name (personal.reveal). */
+  REVEAL_NOT_ALLOWED: 'FORBIDDEN',
+  /** A personal value erased after its retention period: there is nothing left to show. */
+  PERSONAL_ERASED: 'NOT_FOUND',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 export type ServerErrorCode = keyof typeof SERVER_CODES;
+/** Every reason the server's own refusals give (the web app words each: common.refusals). */
+export const SERVER_ERROR_CODES = Object.keys(SERVER_CODES) as ServerErrorCode[];
 
 export class ServerRefusal extends Error {
   constructor(

@@ -3,9 +3,11 @@
 // time, each reveal an audit-log entry. The one place masking happens: every read path that sends
 // instance data or history payloads calls personalView with the `as` the read rule gave
 // (server/readRule.ts, through runtime.readable: the matter may be read at all, and why) and sends
-// what its mask() returns.
-import { addPeriod, isCommitment, labelAt, type PersonalKind, type Text } from '../engine/index.ts';
-import { ForbiddenError, InvalidInputError } from './errors.ts';
+// what its data() (instance data), records() (history records) or mask() (anything else) returns:
+// commitments masked, values recorded before their field was marked masked alike, an objection's
+// contact masked to those who do not handle it, and to the person the matter is about their own values.
+import { addPeriod, isCommitment, labelAt, personalFields, placesOf, replaceAt, type HistoryRecord, type PersonalField, type PersonalKind, type Text } from '../engine/index.ts';
+import { InvalidInputError, ServerRefusal } from './errors.ts';
 import type { ReadAs } from './readRule.ts';
 import type { Runtime } from './runtime.ts';
 import { actingRoles } from './scope.ts';
@@ -40,11 +42,16 @@ export function maskValue(kind: PersonalKind, value: unknown): string {
   }
 }
 
-function maskAll(value: unknown, byCommitment: Map<string, StoredPersonalValue>): unknown {
-  if (Array.isArray(value)) return value.map((v) => maskAll(v, byCommitment));
+/**
+ * `value` with every commitment replaced by its MaskedValue, or for the person the matter is about
+ * (`own`) by the value itself while it is kept: their own data is theirs to see (docs/personal-data.md).
+ */
+function maskAll(value: unknown, byCommitment: Map<string, StoredPersonalValue>, own: boolean): unknown {
+  if (Array.isArray(value)) return value.map((v) => maskAll(v, byCommitment, own));
   if (value === null || typeof value !== 'object') return value;
   if (isCommitment(value)) {
     const stored = byCommitment.get(value.$personal);
+    if (own && stored && stored.erasedAt === null) return stored.value;
     const masked: MaskedValue = {
       $personal: value.$personal,
       kind: stored?.kind ?? null,
@@ -52,20 +59,51 @@ function maskAll(value: unknown, byCommitment: Map<string, StoredPersonalValue>)
     };
     return masked;
   }
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAll(v, byCommitment)]));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAll(v, byCommitment, own)]));
 }
 
 export interface PersonalView {
-  /** `value` with every commitment in it replaced by its MaskedValue. */
+  /** `value` with every commitment in it replaced by its MaskedValue (or, for the subject, its value). */
   mask<T>(value: T): T;
+  /** Instance data as this reader sees it: `mask`, and values recorded before their field was marked masked too. */
+  data<T>(data: T): T;
+  /** History records, in chain order, as this reader sees them: like `data`, each SUBMIT by its step's form. */
+  records<T extends HistoryRecord>(records: readonly T[]): T[];
   /** Whether this reader may reveal this matter's personal values (a role the flow names). */
   canReveal: boolean;
 }
 
 /**
+ * Where the flow marks personal fields today: the newest published version of the matter's flow
+ * (the matter's own version if none is newer), in its data and in each step's form. Values recorded
+ * before a version marked them sit in the chain in the clear (their hashes cover them); every view
+ * masks them by these marks like new ones (docs/personal-data.md).
+ */
+async function currentMarks(runtime: Runtime, instance: Instance): Promise<{ data: PersonalField[]; forms: Map<string, PersonalField[]> }> {
+  const newest = await runtime.store.latestPublished(instance.townshipId, instance.flowId);
+  const flow = (await runtime.compiled(newest?.id ?? instance.flowVersionId)).flow;
+  const forms = new Map(Object.entries(flow.states).flatMap(([id, state]) => (state.form ? [[id, personalFields(state.form.schema)] as const] : [])));
+  return { data: personalFields(flow.data), forms };
+}
+
+/** `value` with each value recorded in the clear at a marked field replaced by its mask (no commitment: nothing to reveal by). */
+function maskRecorded<T>(value: T, fields: readonly PersonalField[]): T {
+  const replacements = new Map<string, unknown>();
+  for (const field of fields) {
+    for (const [pointer, v] of placesOf(value, field.path)) {
+      if (v === null || isCommitment(v)) continue;
+      const masked: MaskedValue = { $personal: '', kind: field.kind, masked: maskValue(field.kind, v) };
+      replacements.set(pointer, masked);
+    }
+  }
+  return replacements.size ? (replaceAt(value, replacements) as T) : value;
+}
+
+/**
  * The roles a flow lets reveal its personal values, of those the user acts with in the village; none
  * unless the user reads the matter for their part in it or oversees it (the read rule's `as`): one
- * who reads only as its subject or as an auditor sees masks, whatever roles they hold.
+ * who reads only as its starter or as an auditor sees masks, whatever roles they hold (its subject
+ * sees the values themselves, with nothing to reveal).
  */
 async function revealRoles(runtime: Runtime, user: User, village: Village, instance: Instance, as: ReadAs): Promise<string[]> {
   if (as !== 'participant' && as !== 'oversight') return [];
@@ -73,11 +111,44 @@ async function revealRoles(runtime: Runtime, user: User, village: Village, insta
   return actingRoles(user, village).filter((r) => allowed.includes(r));
 }
 
+/**
+ * An objection's `contact` (how to reach the objector: a phone, a name and group) is personal: an
+ * OBJECT record shows it to those who handle objections to that notice (a role holding the step it
+ * was made at, reading the matter for that part) and masked to everyone else, the person the matter
+ * is about included. The public board never shows objections' words, and logs never carry payloads.
+ */
+async function objectionHandler(runtime: Runtime, user: User, village: Village, instance: Instance, as: ReadAs): Promise<<T extends HistoryRecord>(record: T) => T> {
+  const flow = (await runtime.compiled(instance.flowVersionId)).flow;
+  const acting = as === 'participant' ? actingRoles(user, village) : [];
+  return (record) => {
+    const contact = (record.payload as Record<string, unknown>).contact;
+    if (contact === undefined || contact === null) return record;
+    if ((flow.states[record.state]?.roles ?? []).some((r) => acting.includes(r))) return record;
+    const masked: MaskedValue = { $personal: '', kind: 'contact', masked: maskValue('contact', contact) };
+    return { ...record, payload: { ...record.payload, contact: masked } };
+  };
+}
+
 export async function personalView(runtime: Runtime, user: User, village: Village, instance: Instance, as: ReadAs): Promise<PersonalView> {
   const values = await runtime.store.personalValues(instance.id);
   const byCommitment = new Map(values.map((v) => [v.commitment, v]));
   const canReveal = (await revealRoles(runtime, user, village, instance, as)).length > 0;
-  return { mask: <T>(value: T) => (values.length ? (maskAll(value, byCommitment) as T) : value), canReveal };
+  const own = as === 'subject';
+  const mask = <T>(value: T) => (values.length ? (maskAll(value, byCommitment, own) as T) : value);
+  const objections = await objectionHandler(runtime, user, village, instance, as);
+  // The subject sees their own values, whenever they were recorded.
+  const marks = own ? { data: [], forms: new Map<string, PersonalField[]>() } : await currentMarks(runtime, instance);
+  return {
+    mask,
+    data: (data) => mask(maskRecorded(data, marks.data)),
+    records: (records) =>
+      records.map((record, i) => {
+        if (record.type === 'OBJECT') return mask(objections(record));
+        const fields = record.type === 'SUBMIT' ? marks.forms.get(records[i - 1]?.state ?? '') : undefined;
+        return mask(fields?.length ? { ...record, payload: maskRecorded(record.payload, fields) } : record);
+      }),
+    canReveal,
+  };
 }
 
 /**
@@ -87,10 +158,10 @@ export async function personalView(runtime: Runtime, user: User, village: Villag
 export async function reveal(runtime: Runtime, user: User, instanceId: string, commitment: string): Promise<{ value: unknown; kind: PersonalKind; seq: number; pointer: string }> {
   const { instance, village, as } = await runtime.readable(user, instanceId);
   const roles = await revealRoles(runtime, user, village, instance, as);
-  if (roles.length === 0) throw new ForbiddenError('only the roles this flow names may see its personal data');
+  if (roles.length === 0) throw new ServerRefusal('REVEAL_NOT_ALLOWED', 'only the roles this flow names may see its personal data');
   const stored = (await runtime.store.personalValues(instance.id)).find((v) => v.commitment === commitment);
   if (!stored) throw new NotFoundError('this matter has no such personal value');
-  if (stored.erasedAt !== null) throw new NotFoundError(`this personal value was erased on ${stored.erasedAt}`);
+  if (stored.erasedAt !== null) throw new ServerRefusal('PERSONAL_ERASED', `this personal value was erased on ${stored.erasedAt}`);
   const { field, item } = await fieldOf(runtime, instance, stored);
   await runtime.store.audit({
     townshipId: instance.townshipId,

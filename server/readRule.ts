@@ -2,13 +2,18 @@
 // query-side form of it that lists use. Reading follows a person's part in the matter, not their
 // presence in the village.
 //
-// Contract of readAccess(user, village, flow, matter):
-// - `village` is the matter's village, `flow` the flow version it runs on now, `matter.startedBy`
-//   who started it. The answer is { read: false } or { read: true, as } where `as` is the first of:
+// Contract of readAccess(user, village, flow, people):
+// - `village` is the matter's village, `flow` the flow version it runs on now, `people` who the
+//   matter belongs to (matter_people: its starter, and its subject where the flow names one).
+//   The answer is { read: false } or { read: true, as } where `as` is the first of:
 //   - 'participant': the user holds, in the matter's village (or township-wide), a role the flow
 //     makes a reader (engine readerRoles: step holders, electorates, then the flow's `readers` or
 //     else every role a transition names), other than an own-matter role;
-//   - 'subject': the user started it (an applicant who applied, a villager who reported);
+//   The user must hold a role in the matter's village (or township-wide) for any of these.
+//   - 'subject': the matter is about the user: the flow's `subject` field names their account, or
+//     they started it with an own-matter role of a flow that has a subject field (an applicant who
+//     applied). They see their own personal values (server/personal.ts);
+//   - 'starter': the user started it (a villager who reported, a clerk who filed for someone);
 //   - 'oversight': the user holds a township oversight role (OVERSIGHT_ROLES) for the village;
 //   - 'auditor': the user is an auditor for the village.
 // - Own-matter roles (OWN_MATTER_ROLES: villager, applicant) are held by everyone a matter may be
@@ -20,9 +25,9 @@
 // must not re-derive who reads.
 import { readerRoles, type CompiledFlow, type Flow, type InstanceSnapshot } from '../engine/index.ts';
 import { rolesIn } from './scope.ts';
-import type { InboxScope, ReadScope, Role, User, Village } from './store/types.ts';
+import type { InboxScope, MatterPerson, ReadScope, Role, User, Village } from './store/types.ts';
 
-export type ReadAs = 'participant' | 'subject' | 'oversight' | 'auditor';
+export type ReadAs = 'participant' | 'subject' | 'starter' | 'oversight' | 'auditor';
 export type ReadAccess = { read: true; as: ReadAs } | { read: false };
 
 /** Township roles that oversee every matter of the township's villages (auditors read apart). */
@@ -38,30 +43,40 @@ function participantRoles(flow: Flow): Set<string> {
   return set;
 }
 
-/** Whether `user` may read a matter of `flow` in `village` started by `matter.startedBy`, and as what. */
-export function readAccess(user: User, village: Village, flow: Flow, matter: { startedBy: string }): ReadAccess {
+/** Whether `user` may read a matter of `flow` in `village` that belongs to `people`, and as what. */
+export function readAccess(user: User, village: Village, flow: Flow, people: readonly MatterPerson[]): ReadAccess {
   const roles = rolesIn(user, village);
   if (roles.length === 0) return { read: false };
   const readers = participantRoles(flow);
   if (roles.some((r) => readers.has(r))) return { read: true, as: 'participant' };
-  if (matter.startedBy === user.id) return { read: true, as: 'subject' };
+  const mine = people.filter((p) => p.personId === user.id);
+  if (mine.some((p) => p.relation === 'subject')) return { read: true, as: 'subject' };
+  if (mine.length > 0) return { read: true, as: 'starter' };
   if (roles.some((r) => OVERSIGHT_ROLES.includes(r))) return { read: true, as: 'oversight' };
   if (roles.includes('auditor')) return { read: true, as: 'auditor' };
   return { read: false };
 }
 
+/** Whether a user needs a matter's people to be told whether they read it: not if a role of theirs reads it anyway. */
+export function readsAsParticipant(user: User, village: Village, flow: Flow): boolean {
+  const readers = participantRoles(flow);
+  return rolesIn(user, village).some((r) => readers.has(r));
+}
+
 /**
- * Whether the user may send an event to a matter they may not read: they hold a role the current
- * step takes an event from (a villager objecting to a posted notice, say). The engine still decides
- * whether the event is allowed; this only keeps such a matter from being NOT_FOUND to its actor.
+ * Whether the user may send an event to a matter they may not read: only an objection to a notice
+ * the matter has posted on the public board (a disclosure step taking OBJECT from a role of theirs),
+ * which is how the board lets anyone it concerns object. Everything else one does to a matter
+ * (rating it, withdrawing it, filling its form) needs reading it: a villager acts on their own
+ * matters only. The engine still decides whether the event is allowed; this only keeps such a
+ * matter from being NOT_FOUND to its objector.
  */
-export function actsNow(user: User, village: Village, compiled: CompiledFlow, snapshot: InstanceSnapshot): boolean {
-  if (snapshot.status === 'done') return false;
+export function objectsNow(user: User, village: Village, compiled: CompiledFlow, snapshot: InstanceSnapshot, type: string): boolean {
+  if (snapshot.status === 'done' || type !== 'OBJECT') return false;
   const state = compiled.flow.states[snapshot.state];
-  if (!state) return false;
-  const takes = new Set(state.roles ?? []);
-  for (const t of Object.values(state.on ?? {}).flat()) if (typeof t !== 'string') for (const r of t.roles ?? []) takes.add(r);
-  if (state.vote?.mode === 'ballot') takes.add(state.vote.electorate);
+  if (state?.kind !== 'disclosure') return false;
+  const takes = new Set<string>();
+  for (const t of [state.on?.OBJECT ?? []].flat()) for (const r of (typeof t === 'string' ? undefined : t.roles) ?? state.roles ?? []) takes.add(r);
   return rolesIn(user, village).some((r) => r !== 'auditor' && takes.has(r));
 }
 
@@ -69,7 +84,8 @@ export function actsNow(user: User, village: Village, compiled: CompiledFlow, sn
  * The matters a user may read, as a list query takes it (see ReadScope): built once per request from
  * the township's published flow versions, the same answer readAccess gives row by row. Villages
  * where the user oversees or audits are whole clauses; elsewhere the versions whose flows make one
- * of the user's roles a reader; and everywhere the user holds a role, what they started.
+ * of the user's roles a reader; and everywhere the user holds a role, the matters that are theirs
+ * (matter_people: they started it or it is about them).
  */
 export function readScope(user: User, villages: Village[], versions: { id: number; flow: Flow }[]): ReadScope {
   const groups = new Map<string, { villageIds: string[]; flowVersionIds: number[] | null }>();
@@ -87,18 +103,18 @@ export function readScope(user: User, villages: Village[], versions: { id: numbe
     if (group) group.villageIds.push(village.id);
     else groups.set(key, { villageIds: [village.id], flowVersionIds: ids });
   }
-  return { villageIds, clauses: [...groups.values()], startedBy: user.id };
+  return { villageIds, clauses: [...groups.values()], person: user.id };
 }
 
 /**
  * The inbox's scopes: one per role the user acts with where they hold it. A task waits on a role
  * that holds its step, so that role reads the matter, except an own-matter role: its tasks count
- * only in matters the user started.
+ * only in the user's own matters (started by them or about them).
  */
 export function inboxScopes(user: User): InboxScope[] {
   return user.roles
     .filter((g) => g.role !== 'auditor')
-    .map((g) => ({ townshipId: user.townshipId, villageId: g.villageId, role: g.role, ...(OWN_MATTER_ROLES.includes(g.role) ? { startedBy: user.id } : {}) }));
+    .map((g) => ({ townshipId: user.townshipId, villageId: g.villageId, role: g.role, ...(OWN_MATTER_ROLES.includes(g.role) ? { person: user.id } : {}) }));
 }
 
 /**

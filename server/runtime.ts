@@ -10,7 +10,8 @@ import type { Clock } from './clock.ts';
 import { useNodeCrypto } from './node-crypto.ts';
 import { ForbiddenError, InvalidInputError } from './errors.ts';
 import { actingRoles, canRead } from './scope.ts';
-import { actsNow, readAccess, readScope, type ReadAs } from './readRule.ts';
+import { objectsNow, readAccess, readsAsParticipant, readScope, type ReadAccess, type ReadAs } from './readRule.ts';
+import { recordedSubject } from './subject.ts';
 import { ConflictError, NotFoundError, type CatalogueStart, type Instance, type ReadScope, type Store, type User, type Village } from './store/types.ts';
 
 export const SYSTEM_ACTOR = { id: 'system', roles: ['system'] };
@@ -111,9 +112,15 @@ export class Runtime {
   /** The instance and its village, if the user may read it (server/readRule.ts), and as what; otherwise the same error as missing. */
   async readable(user: User, instanceId: string): Promise<{ instance: Instance; village: Village; as: ReadAs }> {
     const found = await this.found(user, instanceId);
-    const access = readAccess(user, found.village, (await this.compiled(found.instance.flowVersionId)).flow, found.instance);
+    const access = await this.access(user, found.village, found.instance);
     if (!access.read) throw new NotFoundError(`instance ${instanceId} does not exist`);
     return { ...found, as: access.as };
+  }
+
+  /** Whether the user reads the matter, and as what (server/readRule.ts); its people are looked up only when their roles do not decide. */
+  async access(user: User, village: Village, instance: Instance): Promise<ReadAccess> {
+    const flow = (await this.compiled(instance.flowVersionId)).flow;
+    return readAccess(user, village, flow, readsAsParticipant(user, village, flow) ? [] : await this.store.matterPeople(instance.id));
   }
 
   /** The instance and its village, if it is in the user's township; otherwise the same error as missing. */
@@ -146,7 +153,8 @@ export class Runtime {
     const id = randomUUID();
     const title = input.title?.trim() || compiled.flow.title.zh;
     const created = { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId: version.flowId, title, snapshot: step.snapshot, startedBy: user.id, createdAt: step.record.at };
-    await this.store.createInstance(created, this.write(compiled, step), catalogueStart);
+    const subject = await recordedSubject(this.store, compiled, village, user, null, step.snapshot);
+    await this.store.createInstance(created, { ...this.write(compiled, step), ...(subject !== undefined ? { subject } : {}) }, catalogueStart);
     return written(created, step);
   }
 
@@ -154,8 +162,8 @@ export class Runtime {
   async send(user: User, input: { instanceId: string; seq: number; type: string; payload?: Record<string, unknown> }): Promise<Instance> {
     const { instance, village } = await this.found(user, input.instanceId);
     const compiled = await this.compiled(instance.flowVersionId);
-    // A reader, or someone the current step takes an event from (an objector to a posted notice).
-    if (!readAccess(user, village, compiled.flow, instance).read && !actsNow(user, village, compiled, instance.snapshot)) {
+    // A reader, or an objector to a notice the matter has posted (server/readRule.ts objectsNow).
+    if (!(await this.access(user, village, instance)).read && !objectsNow(user, village, compiled, instance.snapshot, input.type)) {
       throw new NotFoundError(`instance ${input.instanceId} does not exist`);
     }
     if (input.type === 'TIMER') throw new ForbiddenError('timer events come from the scheduler only');
@@ -168,8 +176,9 @@ export class Runtime {
     if (compiled.flow.states[instance.snapshot.state]?.vote?.secret) payload = await this.secretVotePayload(instance, input.type, payload);
     const event: FlowEvent = { type: input.type, actor: { id: user.id, roles: actingRoles(user, village) }, at: this.now(), payload, ...eventSalt(input.type) };
     const step = apply(compiled, instance.snapshot, event, { calendar: await this.calendar(instance.townshipId) });
+    const subject = await recordedSubject(this.store, compiled, village, user, instance.snapshot, step.snapshot);
     await this.persistCalendars(instance.townshipId, step);
-    await this.store.appendEvent({ instanceId: instance.id, expectedSeq: input.seq, ...this.write(compiled, step) });
+    await this.store.appendEvent({ instanceId: instance.id, expectedSeq: input.seq, ...this.write(compiled, step), ...(subject !== undefined ? { subject } : {}) });
     return written(instance, step);
   }
 

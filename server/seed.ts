@@ -8,6 +8,7 @@ import { hashPassword } from './auth.ts';
 import { publishBundled } from './flows.ts';
 import { seedCatalogue } from './catalogue.ts';
 import { eventSalt, type Runtime } from './runtime.ts';
+import { recordedSubject } from './subject.ts';
 import { TOWNSHIP_ROLES, VILLAGE_ROLES, type CatalogueStart, type Role, type RoleGrant, type Village } from './store/types.ts';
 
 export const DEMO_PASSWORD = 'villageflow-demo';
@@ -175,9 +176,12 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
   let step = start(compiled, as(first), options);
   await runtime.persistCalendars(village.townshipId, step);
   const tasks = () => openSteps(compiled, step.snapshot);
+  // An applicant who applies is who the matter is about (server/subject.ts), as in a live start.
+  const starter = (await runtime.store.getUser(userFor(first).id))!;
+  const about = await recordedSubject(runtime.store, compiled, village, starter, null, step.snapshot);
   await runtime.store.createInstance(
-    { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId, title, snapshot: step.snapshot, startedBy: userFor(first).id, createdAt: step.record.at },
-    { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks(), ...(step.personal ? { personal: step.personal } : {}) },
+    { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId, title, snapshot: step.snapshot, startedBy: starter.id, createdAt: step.record.at },
+    { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks(), ...(step.personal ? { personal: step.personal } : {}), ...(about !== undefined ? { subject: about } : {}) },
     catalogueStart,
   );
   for (const e of events.slice(1)) {

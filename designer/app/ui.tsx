@@ -8,11 +8,32 @@ export function Loading() {
   return <p role="status">{t('common.loading')}</p>;
 }
 
+/**
+ * A server refusal in the reader's language. The server's messages are English sentences for logs
+ * and English readers; in Chinese, a refusal reads by its reason (`engineCode`: server/errors.ts
+ * SERVER_CODES) or else by its kind (NOT_FOUND, FORBIDDEN, ...), from common.refusals. A refusal
+ * with neither keeps the server's words, which name the field or rule concerned.
+ */
+export function useErrorText() {
+  const { t, lang } = useI18n();
+  return (error: unknown): string => {
+    const info = errorInfo(error);
+    if (lang === 'en') return info.message;
+    for (const key of [info.engineCode, info.code]) {
+      if (!key) continue;
+      const found = t(`common.refusals.${key}`);
+      if (found !== `common.refusals.${key}`) return found;
+    }
+    return info.message;
+  };
+}
+
 export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const { t } = useI18n();
+  const errorText = useErrorText();
   return (
     <div role="alert" className="error-box">
-      {t('common.error', { message: errorInfo(error).message })}
+      {t('common.error', { message: errorText(error) })}
       {onRetry && (
         <button type="button" onClick={onRetry}>
           {t('common.retry')}

@@ -1,7 +1,8 @@
 // Personal values as a reader sees them (docs/personal-data.md): the server sends each as a mask;
 // a reader the flow allows presses "show" for one value, which the server writes to the audit log.
 import { createContext, useContext, useState, type ReactNode } from 'react';
-import { api, errorInfo } from '../app/trpc.ts';
+import { api } from '../app/trpc.ts';
+import { useErrorText } from '../app/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import type { Masked } from './masked.ts';
 
@@ -14,6 +15,7 @@ export function RevealScope({ instanceId, canReveal, children }: { instanceId: s
 
 export function MaskedView({ value, format }: { value: Masked; format: (v: unknown) => string }) {
   const { t } = useI18n();
+  const errorText = useErrorText();
   const scope = useContext(RevealContext);
   const [shown, setShown] = useState<{ value?: unknown } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -26,7 +28,7 @@ export function MaskedView({ value, format }: { value: Masked; format: (v: unkno
     try {
       setShown(await api.personal.reveal.mutate({ id: scope!.instanceId, commitment: value.$personal }));
     } catch (err) {
-      setError(errorInfo(err).message);
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -34,7 +36,8 @@ export function MaskedView({ value, format }: { value: Masked; format: (v: unkno
   return (
     <span className="value personal" data-testid="personal" data-kind={value.kind ?? ''} data-shown={shown ? 'true' : 'false'}>
       {shown ? <span data-testid="personal-value">{format(shown.value)}</span> : <span title={kind} aria-label={`${kind} ${value.masked}`}>{value.masked}</span>}
-      {scope?.canReveal && !shown && (
+      {/* A value recorded before its field was marked has no commitment to reveal it by (docs/personal-data.md). */}
+      {scope?.canReveal && value.$personal !== '' && !shown && (
         <button type="button" className="secondary" onClick={show} disabled={busy}>
           {busy ? t('personal.showing') : t('personal.show')}
         </button>

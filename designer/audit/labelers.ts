@@ -9,12 +9,16 @@ function lastToken(pointer: string): string {
   return parsePointer(pointer).at(-1) ?? '';
 }
 
-/** Labels and readable values for an instance's data, from its flow. */
-export function useLabelers(flow: Flow) {
+/**
+ * Labels and readable values for an instance's data, from its flow; `names` (from the server,
+ * server/names.ts) turns the user id a decision's `by` holds into the person's name.
+ */
+export function useLabelers(flow: Flow, names?: Readonly<Record<string, string>>) {
   const { t, text } = useI18n();
   return useMemo(() => {
     const known = (key: string, value: unknown): string | undefined => {
       if (typeof value !== 'string') return undefined;
+      if (key === 'by') return names && Object.hasOwn(names, value) ? names[value] : undefined;
       const area = key === 'choice' ? 'ballot' : key === 'decision' ? 'decision' : key === 'outcome' ? 'vote.outcome' : null;
       if (!area) return undefined;
       const found = t(`audit.${area}.${value}`);
@@ -32,6 +36,6 @@ export function useLabelers(flow: Flow) {
     };
     const plain: Labeler = { label: () => undefined, format: (pointer, value) => known(lastToken(pointer), value) };
     return { data, plain };
-  }, [flow, t, text]);
+  }, [flow, names, t, text]);
 }
 

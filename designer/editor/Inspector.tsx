@@ -4,7 +4,8 @@
 // selected: the flow itself — id, version, titles, starters, readers, the first step, roles, data schema.
 import { useEffect, useState } from 'react';
 import { useSelector } from '@xstate/store-react';
-import { EVENT_NAME, guardProblem, stepHolders, type Flow, type FormConfig, type JsonSchema, type Period, type StateConfig, type StateKind, type Text, type TransitionObject, transitionsOf, type TransitionRef } from '../../engine/index.ts';
+import { EVENT_NAME, guardProblem, labelAt, stepHolders, type Flow, type FormConfig, type JsonSchema, type Period, type StateConfig, type StateKind, type Text, type TransitionObject, transitionsOf, type TransitionRef } from '../../engine/index.ts';
+import { subjectCandidates } from './subject.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { durationWords, eventWords } from '../diagram/words.ts';
 import { FormDesigner } from './FormDesigner.tsx';
@@ -535,6 +536,7 @@ function FlowInspector() {
       </label>
       <RoleChecks legend={t('editor.flow.starters')} roles={doc.roles ?? {}} value={doc.starters ?? []} onChange={(starters) => setMeta({ starters })} />
       <ReadersField doc={doc} onChange={(readers) => setMeta({ readers })} />
+      <SubjectField doc={doc} onChange={(subject) => setMeta({ subject })} />
       <RolesEditor />
       <details className="ed-json">
         <summary>{t('editor.flow.data')}</summary>
@@ -570,6 +572,34 @@ function ReadersField({ doc, onChange }: { doc: Flow; onChange: (readers: string
       </label>
       {doc.readers !== undefined && <RoleChecks legend={t('editor.flow.readersOwn')} roles={others} value={doc.readers} onChange={onChange} />}
     </fieldset>
+  );
+}
+
+/**
+ * Who a matter is about (the flow's `subject`, docs/flow-language.md): the data field holding the
+ * login name of their account; that person reads the matter and sees their own personal values.
+ */
+function SubjectField({ doc, onChange }: { doc: Flow; onChange: (subject: string | undefined) => void }) {
+  const { t, text } = useI18n();
+  const options = subjectCandidates(doc);
+  const name = (pointer: string) => {
+    const label = labelAt(doc, pointer);
+    return label ? text(label) : pointer;
+  };
+  return (
+    <label data-testid="flow-subject">
+      {t('editor.flow.subject')}
+      <select value={doc.subject ?? ''} onChange={(e) => onChange(e.target.value || undefined)}>
+        <option value="">{t('editor.flow.subjectNone')}</option>
+        {doc.subject !== undefined && !options.includes(doc.subject) && <option value={doc.subject}>{doc.subject}</option>}
+        {options.map((p) => (
+          <option key={p} value={p}>
+            {name(p)}
+          </option>
+        ))}
+      </select>
+      <span className="ed-hint">{t('editor.flow.subjectHint')}</span>
+    </label>
   );
 }
 

@@ -52,7 +52,7 @@ function packed(items: TransitionConfig[]): TransitionConfig | TransitionConfig[
 
 // ---- flow ---------------------------------------------------------------------------------
 
-export type FlowMeta = Pick<Flow, 'id' | 'version' | 'title' | 'description' | 'starters' | 'readers' | 'initial' | 'data' | '$schema'>;
+export type FlowMeta = Pick<Flow, 'id' | 'version' | 'title' | 'description' | 'starters' | 'readers' | 'subject' | 'initial' | 'data' | '$schema'>;
 
 /** Sets top-level properties; `undefined` removes an optional one. */
 export function setFlowProps(flow: Flow, patch: Patch<FlowMeta>): Flow {

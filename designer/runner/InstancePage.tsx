@@ -31,7 +31,7 @@ function InstanceView({ view }: { view: InstanceView }) {
   const sender = useSend(instance.id, instance.seq);
   const visited = useQuery({ queryKey: ['history', instance.id, instance.seq], queryFn: () => api.audit.history.query({ id: instance.id }) });
   const events = step.events;
-  const labelers = useLabelers(flow);
+  const labelers = useLabelers(flow, view.names);
   return (
     <RevealScope instanceId={instance.id} canReveal={view.canReveal}>
     <article data-testid="instance" data-state={step.state} data-seq={instance.seq}>

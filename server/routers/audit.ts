@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { chainFlows, chainVersions } from '../migrate.ts';
 import { personalView } from '../personal.ts';
+import { peopleNames } from '../names.ts';
 import type { Store } from '../store/types.ts';
 import { verifyInstance } from '../verifyInstance.ts';
 import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
@@ -18,7 +19,7 @@ export const auditRouter = router({
   history: authedProcedure.input(byId).query(async ({ ctx, input }) => {
     const { instance, village, as } = await ctx.runtime.readable(ctx.user, input.id);
     const personal = await personalView(ctx.runtime, ctx.user, village, instance, as);
-    return personal.mask(await ctx.runtime.store.history(instance.id));
+    return personal.records(await ctx.runtime.store.history(instance.id));
   }),
 
   replay: authedProcedure.input(byId).query(async ({ ctx, input }) => {
@@ -29,9 +30,10 @@ export const auditRouter = router({
     const { result, snapshots } = verifyInstance(flows, instance, records, { calendars: await ctx.runtime.chainCalendars(records), boxed: await boxed(ctx.runtime.store, instance.id) });
     const good = records.slice(0, snapshots.length);
     const personal = await personalView(ctx.runtime, ctx.user, village, instance, as);
+    const seen = personal.records(good);
     return {
       verified: result,
-      steps: personal.mask(good.map((record, i) => ({ record, state: snapshots[i]!.state, status: snapshots[i]!.status, version: snapshots[i]!.flow.version, data: snapshots[i]!.context.data, votes: snapshots[i]!.context.votes }))),
+      steps: seen.map((record, i) => ({ record, state: snapshots[i]!.state, status: snapshots[i]!.status, version: snapshots[i]!.flow.version, data: personal.data(snapshots[i]!.context.data), votes: personal.mask(snapshots[i]!.context.votes) })),
     };
   }),
 
@@ -69,7 +71,7 @@ export const auditRouter = router({
     .input(z.object({ limit: z.number().int().min(1).max(1000).optional() }).optional())
     .query(async ({ ctx, input }) => {
       // Each entry with the name of who acted: people read names, not ids.
-      const names = new Map((await ctx.runtime.store.listUsers(ctx.user.townshipId)).map((u) => [u.id, u.displayName]));
+      const names = await peopleNames(ctx.runtime.store, ctx.user.townshipId);
       return (await ctx.runtime.store.auditLog(ctx.user.townshipId, input?.limit ?? 200)).map((e) => ({ ...e, actorName: names.get(e.actorId) ?? null }));
     }),
 });

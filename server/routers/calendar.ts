@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { calendarVersion, checkCalendarYear, fromHolidayCn, makeWorkCalendar, type CalendarYear } from '../../engine/index.ts';
 import { router, townshipProcedure } from '../trpc.ts';
+import { peopleNames } from '../names.ts';
 import type { Runtime } from '../runtime.ts';
 
 const readers = townshipProcedure('township_admin', 'township_reviewer', 'auditor');
@@ -36,8 +37,7 @@ const chinaYear = (runtime: Runtime) => new Date(Date.parse(runtime.now()) + 8 *
 export const calendarRouter = router({
   years: readers.query(async ({ ctx }) => {
     const { store } = ctx.runtime;
-    const [rows, users, calendar] = await Promise.all([store.calendarYears(ctx.user.townshipId), store.listUsers(ctx.user.townshipId), ctx.runtime.calendar(ctx.user.townshipId)]);
-    const names = new Map(users.map((u) => [u.id, u.displayName]));
+    const [rows, names, calendar] = await Promise.all([store.calendarYears(ctx.user.townshipId), peopleNames(store, ctx.user.townshipId), ctx.runtime.calendar(ctx.user.townshipId)]);
     const byYear = new Map(rows.map((r) => [r.version.year, r]));
     const last = Math.max(chinaYear(ctx.runtime) + 1, ...rows.map((r) => r.version.year));
     const out = [];

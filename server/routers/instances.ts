@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ForbiddenError } from '../errors.ts';
 import { actingRoles } from '../scope.ts';
 import { personalView } from '../personal.ts';
+import { deciderNames } from '../names.ts';
 import { stepView } from '../steps.ts';
 import { authedProcedure, router } from '../trpc.ts';
 import type { Instance } from '../store/types.ts';
@@ -34,7 +35,9 @@ export const instancesRouter = router({
       village,
       /** Why this user reads it (server/readRule.ts): participant, subject, oversight or auditor. */
       readAs: as,
-      data: personal.mask(instance.snapshot.context.data),
+      data: personal.data(instance.snapshot.context.data),
+      /** Who the recorded decisions name (a review's, a meeting's `by`), by id: people read names. */
+      names: await deciderNames(ctx.runtime.store, instance.townshipId, instance.snapshot.context.data, instance.snapshot.context.votes),
       /** Whether this reader may press "show" on a masked personal value. */
       canReveal: personal.canReveal,
       votes: instance.snapshot.context.votes,

@@ -1,6 +1,6 @@
 // The inbox (待办): open steps waiting on a role the user holds where they hold it, in matters the
 // user may read (server/readRule.ts); overdue first, then the longest waiting.
-import { inboxScopes, readAccess } from '../readRule.ts';
+import { inboxScopes } from '../readRule.ts';
 import { authedProcedure, router } from '../trpc.ts';
 
 export const tasksRouter = router({
@@ -14,7 +14,7 @@ export const tasksRouter = router({
         const instance = (await ctx.runtime.store.getInstance(t.instanceId))!;
         const flow = (await ctx.runtime.compiled(instance.flowVersionId)).flow;
         // The scopes already keep to readable matters; the rule itself has the last word.
-        if (!readAccess(ctx.user, await ctx.runtime.village(t.villageId), flow, instance).read) return null;
+        if (!(await ctx.runtime.access(ctx.user, await ctx.runtime.village(t.villageId), instance)).read) return null;
         const state = flow.states[t.state];
         // A member who has cast a ballot has nothing left to do unless they also close the vote.
         const voted = state?.vote?.mode === 'ballot' && ctx.user.id in instance.snapshot.context.ballots;

@@ -171,6 +171,14 @@ export interface EventWrite {
   flowVersionId?: number;
   /** The personal values the record commits to (docs/personal-data.md), kept beside the history. */
   personal?: PersonalValue[];
+  /** The record names who the matter is about (its flow's subject field): this user id from now on, or null for nobody. */
+  subject?: string | null;
+}
+
+/** A person a matter belongs to (matter_people): who started it, or who it is about (server/readRule.ts). */
+export interface MatterPerson {
+  personId: string;
+  relation: 'starter' | 'subject';
 }
 
 /** A personal value as the store keeps it: value and salt are null once erased. */
@@ -189,19 +197,19 @@ export interface StoredPersonalValue {
 /**
  * The instances a user may read, as server/readRule.ts builds it: in one of `villageIds`, and
  * either in a clause's villages with (the clause's versions null or) a flow version among the
- * clause's, or started by `startedBy`.
+ * clause's, or a matter of `person` (matter_people: they started it or it is about them).
  */
 export interface ReadScope {
   villageIds: string[];
   clauses: { villageIds: string[]; flowVersionIds: number[] | null }[];
-  startedBy: string;
+  person: string;
 }
-/** One inbox scope: the tasks waiting on `role` in a village (null: the township), optionally only in matters `startedBy` started. */
+/** One inbox scope: the tasks waiting on `role` in a village (null: the township), optionally only in matters of `person` (matter_people). */
 export interface InboxScope {
   townshipId: string;
   villageId: string | null;
   role: string;
-  startedBy?: string;
+  person?: string;
 }
 
 export interface InstanceFilter {
@@ -355,6 +363,8 @@ export interface Store {
   flowVersionsOf(instanceIds: string[]): Promise<Map<string, number>>;
   listInstances(f: InstanceFilter): Promise<Instance[]>;
   history(instanceId: string): Promise<HistoryRecord[]>;
+  /** Who the matter belongs to (matter_people): its starter, and its subject if its flow names one. */
+  matterPeople(instanceId: string): Promise<MatterPerson[]>;
   /** The personal values an instance's records commit to, in record and field order. */
   personalValues(instanceId: string): Promise<StoredPersonalValue[]>;
   /**

@@ -25,8 +25,8 @@ afterAll(async () => {
 /** Takes a proxy service from registration to the villager's rating, as the village's users. */
 async function completeAndRate(village: string, id: string, score: number) {
   const clients = new Map<string, Client>();
-  // Staff open the matter and send with the record they saw; the villager does not read the file
-  // (need-to-know) and rates with the record the agent's last step left.
+  // Staff open the matter and send with the record they saw; the villager, whose account the agent
+  // names, rates with the record the agent's last step left.
   let seen = 0;
   const send = async (user: string, payload: Record<string, unknown>) => {
     if (!clients.has(user)) clients.set(user, await s.as(user));
@@ -37,7 +37,7 @@ async function completeAndRate(village: string, id: string, score: number) {
     return sent;
   };
   const agent = `${village}.agent`;
-  await send(agent, { item_code: PENSION, item_name: '城乡居民基本养老保险待遇申领', villager_name: '马德顺', id_number: '410323196603021536', phone: '13903791188', request: '申请领取养老保险待遇。', channel: 'walk_in', urgent: false, owner_staff_id: `${village}-agent`, owner_name: '代办员', promised_working_days: 5, no_fee_notice: true });
+  await send(agent, { item_code: PENSION, item_name: '城乡居民基本养老保险待遇申领', villager_name: '马德顺', villager_account: `${village}.villager`, id_number: '410323196603021536', phone: '13903791188', request: '申请领取养老保险待遇。', channel: 'walk_in', urgent: false, owner_staff_id: `${village}-agent`, owner_name: '代办员', promised_working_days: 5, no_fee_notice: true });
   await send(agent, { received: ['居民身份证复印件', '户口簿复印件', '社会保障卡复印件', '待遇申领表'], missing: [], complete: true, checked_on: '2026-03-02' });
   await send(agent, { forwarded_to: '乡镇便民服务中心社保窗口', forwarded_on: '2026-03-02', method: 'counter', promised_date: '2026-03-09' });
   await send('qs.officer', { outcome: 'completed', summary: '经审核符合领取条件。', handled_on: '2026-03-05' });

@@ -82,7 +82,8 @@ describe('flow designer', () => {
     await signIn(page, env.s.url, 'qs.admin', DEMO_PASSWORD);
     await page.getByRole('link', { name: '流程设计' }).click();
     await page.getByTestId('designer-home').waitFor();
-    // The township's flows and their versions are listed.
+    // The township's flows and their versions are listed (the page shows before the list arrives).
+    await page.getByTestId('flow-list').locator('li[data-flow]').first().waitFor();
     expect(await page.getByTestId('flow-list').locator('li[data-flow]').count()).toBeGreaterThanOrEqual(2);
     await page.getByTestId('new-blank').click();
     await page.getByTestId('editor').waitFor();

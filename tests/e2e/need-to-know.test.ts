@@ -39,7 +39,8 @@ describe('need-to-know', () => {
     // Opening the 低保 file by its address: the same answer as a matter that does not exist.
     await page.goto(`${env.s.url}/instances/demo-dongping-dibao`);
     await page.getByRole('alert').waitFor();
-    expect(await page.getByRole('alert').innerText()).toContain('does not exist');
+    // Said in the reader's language, by the refusal's kind (common.refusals), not the server's English.
+    expect(await page.getByRole('alert').innerText()).toContain('找不到该事项，或您无权查看');
     expect(await page.content()).not.toContain('QS-2026-0117');
     // Their own matter opens.
     await page.goto(`${env.s.url}/instances/${mine.id}`);
@@ -54,6 +55,23 @@ describe('need-to-know', () => {
     await page.locator('table.table').waitFor();
     await page.getByRole('link', { name: DIBAO }).click();
     await page.getByRole('heading', { name: DIBAO }).waitFor();
+    // The township's acceptance review names who decided by name (server/names.ts), never the user id.
+    await page.getByText('青山镇镇审核人').first().waitFor();
+    expect(await page.getByTestId('instance').innerText()).not.toContain('qs-reviewer');
+    await page.close();
+  });
+
+  it('the applicant reads their own file, their own values unmasked', async () => {
+    const page = await env.browser.newPage();
+    await signIn(page, env.s.url, 'dongping.applicant', DEMO_PASSWORD);
+    await page.goto(`${env.s.url}/instances`);
+    await page.locator('table.table').waitFor();
+    await page.getByRole('link', { name: DIBAO }).click();
+    await page.getByRole('heading', { name: DIBAO }).waitFor();
+    await page.getByText('410323196805124521').first().waitFor();
+    // Nothing of theirs is masked: no masked value, so nothing to press "show" on.
+    expect(await page.getByTestId('personal').count()).toBe(0);
+    await shot(page, 'need-to-know-applicant');
     await page.close();
   });
 

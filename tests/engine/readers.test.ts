@@ -30,3 +30,20 @@ describe('readerRoles', () => {
     expect(bad).toEqual([{ pointer: '/readers/1', message: 'role "party_member" is not declared in /roles' }]);
   });
 });
+
+describe('the subject field', () => {
+  const flow = bundled('social-assistance');
+  it('social-assistance names the applicant\'s account as who a matter is about, and validates', () => {
+    expect(flow.subject).toBe('/application/applicant_account');
+    expect(validateFlow(flow)).toEqual([]);
+  });
+
+  it('must be a declared string field that is not personal', () => {
+    const issues = (subject: string) => validateFlow({ ...flow, subject }).filter((i) => i.pointer === '/subject').map((i) => i.message);
+    expect(issues('/application/no_such_field')).toEqual([expect.stringContaining('is not declared')]);
+    expect(issues('/application/consent_to_checks')).toEqual([expect.stringContaining('must be a string field')]);
+    expect(issues('/application/members')).toEqual([expect.stringContaining('may not read the personal field')]);
+    expect(issues('/application/id_number')).toEqual([expect.stringContaining('may not read the personal field')]);
+    expect(validateFlow({ ...flow, subject: 'application' } as Flow).map((i) => i.pointer)).toContain('/subject');
+  });
+});

@@ -712,8 +712,8 @@ describe('need-to-know: who reads a matter of their own village', () => {
   };
   const ALL = Object.keys(MATTER);
   /** What each user reads, and as what; every other matter above is NOT_FOUND to them. */
-  const READS: Record<string, Record<string, 'participant' | 'subject' | 'oversight' | 'auditor'>> = {
-    'dongping.villager': { grid: 'subject' },
+  const READS: Record<string, Record<string, 'participant' | 'subject' | 'starter' | 'oversight' | 'auditor'>> = {
+    'dongping.villager': { grid: 'starter' },
     'dongping.applicant': { dibao: 'subject' },
     'dongping.applicant2': { otherDibao: 'subject' },
     'dongping.secretary': { five: 'participant', four: 'participant', fund: 'participant' },
@@ -797,11 +797,20 @@ describe('need-to-know: who reads a matter of their own village', () => {
     expect((await (await as('dongping.committee')).tasks.inbox.query()).some((t) => t.instanceId === otherDibao)).toBe(true);
   });
 
-  it('a send to a matter one may not read is NOT_FOUND, unless its current step takes an event from one\'s role', async () => {
+  it('a send to a matter one may not read is NOT_FOUND, unless it objects to a notice the matter posts and the notice takes objections from one\'s role', async () => {
     const villager = await as('dongping.villager');
     await expectDenied(() => villager.instances.send.mutate({ id: 'demo-dongping-road', seq: seqOf('demo-dongping-road'), type: 'CAST_BALLOT', payload: { choice: 'for' } }), 'NOT_FOUND', { instance: 'demo-dongping-road' });
     const rep = await as('dongping.rep');
     await expectDenied(() => rep.instances.send.mutate({ id: otherDibao, seq: seqOf(otherDibao), type: 'SUBMIT', payload: {} }), 'NOT_FOUND', { instance: otherDibao });
+    // Acting on another's matter needs reading it, even where the step takes the event from one's
+    // role: a villager does not fill in the grid worker's report, an applicant does not withdraw
+    // another household's application.
+    await expectDenied(() => villager.instances.send.mutate({ id: otherGrid, seq: seqOf(otherGrid), type: 'SUBMIT', payload: {} }), 'NOT_FOUND', { instance: otherGrid });
+    const applicant = await as('dongping.applicant');
+    await expectDenied(() => applicant.instances.send.mutate({ id: otherDibao, seq: seqOf(otherDibao), type: 'WITHDRAW', payload: { reason: '代为撤回' } }), 'NOT_FOUND', { instance: otherDibao });
+    await expectDenied(() => applicant.instances.send.mutate({ id: otherDibao, seq: seqOf(otherDibao), type: 'SUBMIT', payload: {} }), 'NOT_FOUND', { instance: otherDibao });
+    // Nor objects through the API to a step that is no public notice.
+    await expectDenied(() => villager.instances.send.mutate({ id: otherGrid, seq: seqOf(otherGrid), type: 'OBJECT', payload: { reason: '异议' } }), 'NOT_FOUND', { instance: otherGrid });
     // 村民 may object to what is posted (the step takes OBJECT from them): refused by the engine, not hidden.
     await expectDenied(() => villager.instances.send.mutate({ id: 'demo-dongping-pond', seq: seqOf('demo-dongping-pond'), type: 'OBJECT', payload: {} }), 'BAD_REQUEST', { instance: 'demo-dongping-pond', engineCode: 'FORM_INVALID' });
   });

@@ -135,8 +135,8 @@ async function proxyService(score: number | null, opts: { late?: boolean } = {})
   const started = await agent.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'dongping', subject: '马德顺' });
   expect(started).toMatchObject({ flowId: 'proxy-service', state: 'registration', title: '城乡居民基本养老保险待遇申领：马德顺', item: { code: '11410323MB1234567X4000117005000' } });
   const id = started.id;
-  // Staff open the matter and send with the record they saw; the villager does not read the file
-  // (need-to-know) and rates with the record the agent's last step left.
+  // Staff open the matter and send with the record they saw; the villager, whose account the agent
+  // names (a villager acts on their own matters only), rates with the record the agent's last step left.
   let seen = started.seq;
   const send = async (user: string, payload: Record<string, unknown>) => {
     const c = await as(user);
@@ -145,7 +145,7 @@ async function proxyService(score: number | null, opts: { late?: boolean } = {})
     seen = sent.seq;
     return sent;
   };
-  await send('dongping.agent', { item_code: started.item.code, item_name: started.item.name, villager_name: '马德顺', id_number: '410323196603021536', phone: '13903791188', request: '申请领取城乡居民基本养老保险待遇。', channel: 'walk_in', urgent: false, owner_staff_id: 'dongping-agent', owner_name: '东坪村便民服务站代办员', promised_working_days: started.item.promisedDays, no_fee_notice: true });
+  await send('dongping.agent', { item_code: started.item.code, item_name: started.item.name, villager_name: '马德顺', villager_account: 'dongping.villager', id_number: '410323196603021536', phone: '13903791188', request: '申请领取城乡居民基本养老保险待遇。', channel: 'walk_in', urgent: false, owner_staff_id: 'dongping-agent', owner_name: '东坪村便民服务站代办员', promised_working_days: started.item.promisedDays, no_fee_notice: true });
   await send('dongping.agent', { received: ['居民身份证复印件', '户口簿复印件', '社会保障卡复印件', '待遇申领表'], missing: [], complete: true, checked_on: '2026-03-02' });
   await send('dongping.agent', { forwarded_to: '乡镇便民服务中心社保窗口', forwarded_on: '2026-03-02', method: 'counter', tracking_no: 'QS-DB-2026-0342', promised_date: '2026-03-09' });
   if (opts.late) {
@@ -246,7 +246,7 @@ describe("an item's promised time limit", () => {
       const seen = await c.instances.get.query({ id: started.id });
       return c.instances.send.mutate({ id: started.id, seq: seen.instance.seq, type: 'SUBMIT', payload });
     };
-    const registration = { item_code: DISABILITY.code, item_name: DISABILITY.name, villager_name: '李桂兰', id_number: '410323195811204521', phone: '13839125567', request: '申请困难残疾人生活补贴。', channel: 'walk_in', urgent: false, owner_staff_id: 'dongping-agent', owner_name: '东坪村便民服务站代办员', promised_working_days: 5, no_fee_notice: true };
+    const registration = { item_code: DISABILITY.code, item_name: DISABILITY.name, villager_name: '李桂兰', villager_account: 'dongping.villager', id_number: '410323195811204521', phone: '13839125567', request: '申请困难残疾人生活补贴。', channel: 'walk_in', urgent: false, owner_staff_id: 'dongping-agent', owner_name: '东坪村便民服务站代办员', promised_working_days: 5, no_fee_notice: true };
     // The registration cannot promise other than the catalogue does.
     const refused = await errorOf(send('dongping.agent', registration));
     expect(refused.data.engineCode).toBe('GUARD_REJECTED');

@@ -3,10 +3,12 @@
 // verify against the chain, an edited one is named, and the table only ever lets a value be erased.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCommitment } from '../../engine/index.ts';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/villageflow.ts';
+import { hashPassword } from '../../server/auth.ts';
+import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { errorOf, startTestServer, TEST_STORE, type TestServer } from './harness.ts';
 import run from '../../flows/runs/social-assistance.approved-appraisal-objection.run.json' with { type: 'json' };
 
@@ -59,13 +61,24 @@ describe('masks and reveals', () => {
     expect(JSON.stringify(after[0])).not.toContain('410323201003154528');
   });
 
+  it('names who decided by their name, from the one place names come from, not by their user id', async () => {
+    const view = await (await s.as('dongping.applicant')).instances.get.query({ id });
+    const acceptance = (view.data as { reviews: { acceptance: { by: string; decision: string } } }).reviews.acceptance;
+    expect(acceptance).toMatchObject({ by: 'qs-reviewer', decision: 'approve' });
+    expect(view.names).toEqual({ 'qs-reviewer': '青山镇镇审核人' });
+    // Who objected to the public notice is not named to every reader.
+    expect(view.objections.length).toBeGreaterThan(0);
+    for (const o of view.objections) expect(Object.hasOwn(view.names, o.by)).toBe(false);
+  });
+
   it('a role the flow does not name is refused, and nothing is written', async () => {
     const admin = await s.as('qs.admin');
     const before = (await admin.audit.log.query()).length;
     const masked = applicationOf((await (await s.as('dongping.committee')).instances.get.query({ id })).data).id_number!;
     for (const username of ['dongping.committee', 'qs.auditor', 'qs.admin']) {
       const error = await errorOf((await s.as(username)).personal.reveal.mutate({ id, commitment: masked.$personal }));
-      expect(error.code).toBe('FORBIDDEN');
+      // The refusal names its reason, by which the web app words it in the reader's language.
+      expect(error).toMatchObject({ code: 'FORBIDDEN', data: { engineCode: 'REVEAL_NOT_ALLOWED' } });
     }
     // A reader of another village cannot even find the matter.
     expect((await errorOf((await s.as('xiling.committee')).personal.reveal.mutate({ id, commitment: masked.$personal }))).code).toBe('NOT_FOUND');
@@ -140,6 +153,29 @@ describe('a 低保 matter', () => {
   });
 });
 
+describe('an objection\'s contact', () => {
+  it('is shown to those who handle objections to the notice and masked to every other reader', async () => {
+    const notice = (await s.anonymous().board.village.query({ villageId: 'dongping' })).current.find((n) => n.objection)!;
+    const villager = await s.as('dongping.villager');
+    await villager.board.object.mutate({ instanceId: notice.instanceId, reason: '公示内容不完整', contact: '13912345678' });
+    // The board shows no objection's words.
+    expect(JSON.stringify(await s.anonymous().board.village.query({ villageId: 'dongping' }))).not.toContain('13912345678');
+    const instance = (await s.store.getInstance(notice.instanceId))!;
+    const flow = (await s.runtime.compiled(instance.flowVersionId)).flow;
+    const handlers = flow.states[instance.state]!.roles!;
+    const contactSeen = async (username: string) => {
+      const history = await (await s.as(username)).audit.history.query({ id: notice.instanceId });
+      const objection = history.findLast((r) => r.type === 'OBJECT')!;
+      return (objection.payload as { contact: unknown }).contact;
+    };
+    // A cadre holding the notice's step sees how to reach the objector.
+    const handler = handlers.includes('committee_member') ? 'dongping.committee' : handlers.includes('party_secretary') ? 'dongping.secretary' : 'dongping.clerk';
+    expect(await contactSeen(handler)).toBe('13912345678');
+    // Oversight, the auditor and participants who do not handle the notice see a mask.
+    for (const username of ['qs.admin', 'qs.auditor', 'dongping.party1']) expect({ username, contact: await contactSeen(username) }).toEqual({ username, contact: { $personal: '', kind: 'contact', masked: '139****5678' } });
+  });
+});
+
 describe('a live submission', () => {
   it('writes the values with the record: commitments in the history, one row per field', async () => {
     const applicant = await s.as('xiling.applicant');
@@ -152,9 +188,58 @@ describe('a live submission', () => {
     const values = await s.store.personalValues(started.id);
     expect(values.map((v) => v.seq)).toEqual(Array(8 + 4).fill(2));
     expect(values.find((v) => v.pointer === '/phone')!.value).toBe('13837912345');
-    // What the applicant is sent back carries no value either.
+    // The applicant is who the matter is about: their own values are theirs to see, in every view.
     const seen = await applicant.instances.get.query({ id: started.id });
-    for (const secret of SECRETS) expect(JSON.stringify(seen)).not.toContain(secret);
+    expect(seen.readAs).toBe('subject');
+    expect((seen.data as { application: Record<string, unknown> }).application.phone).toBe('13837912345');
+    expect(JSON.stringify(await applicant.audit.history.query({ id: started.id }))).toContain('13837912345');
+    // A village cadre who handles the file sees masks, and so does anyone reading it for their part in it.
+    const cadre = await (await s.as('xiling.committee')).instances.get.query({ id: started.id });
+    for (const secret of SECRETS) expect(JSON.stringify(cadre)).not.toContain(secret);
+  });
+
+  it('a household a cadre applies for reads its own file, values and all; another villager does not see it at all', async () => {
+    await s.store.createUser({ id: 'xiling-household', townshipId: 'qingshan', username: 'xiling.household', displayName: '西岭村村民李桂芳', passwordHash: await hashPassword(DEMO_PASSWORD), roles: [{ role: 'villager', villageId: 'xiling' }] });
+    const committee = await s.as('xiling.committee');
+    const filed = await committee.instances.start.mutate({ villageId: 'xiling', flowId: 'social-assistance', title: '最低生活保障审核确认：西岭村 QS-2026-0200' });
+    const payload = { ...application, submitted_by: 'village_committee' };
+    // A name that is no account of the village is refused by its field, and nothing is written.
+    const wrong = await errorOf(committee.instances.send.mutate({ id: filed.id, seq: filed.seq, type: 'SUBMIT', payload: { ...payload, applicant_account: 'dongping.villager' } }));
+    expect(wrong).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('no account "dongping.villager" holds a role in 西岭村') });
+    expect(wrong.data.issues).toEqual([{ pointer: '/applicant_account', message: expect.stringContaining('dongping.villager') }]);
+    for (const secret of SECRETS) expect(JSON.stringify(wrong)).not.toContain(secret);
+    expect((await s.store.getInstance(filed.id))!.seq).toBe(filed.seq);
+    expect(await s.store.matterPeople(filed.id)).toEqual([{ personId: 'xiling-committee', relation: 'starter' }]);
+
+    const sent = await committee.instances.send.mutate({ id: filed.id, seq: filed.seq, type: 'SUBMIT', payload: { ...payload, applicant_account: 'xiling.household' } });
+    expect(await s.store.matterPeople(filed.id)).toEqual([
+      { personId: 'xiling-committee', relation: 'starter' },
+      { personId: 'xiling-household', relation: 'subject' },
+    ]);
+    // The household's own login reads it: listed, got, and with its own values.
+    const household = await s.as('xiling.household');
+    expect((await household.instances.list.query({})).map((i) => i.id)).toEqual([filed.id]);
+    const seen = await household.instances.get.query({ id: filed.id });
+    expect(seen.readAs).toBe('subject');
+    expect((seen.data as { application: Record<string, unknown> }).application.id_number).toBe('410323196805124521');
+    expect((await household.audit.verify.query({ id: filed.id })).ok).toBe(true);
+    // Another villager of the same village: not there.
+    const other = await s.as('xiling.villager');
+    expect((await errorOf(other.instances.get.query({ id: filed.id }))).code).toBe('NOT_FOUND');
+    expect((await other.instances.list.query({})).some((i) => i.id === filed.id)).toBe(false);
+    expect(sent.seq).toBe(filed.seq + 1);
+  });
+
+  it('an applicant names no one but themselves as the person concerned', async () => {
+    const applicant = await s.as('xiling.applicant');
+    const started = await applicant.instances.start.mutate({ villageId: 'xiling', flowId: 'social-assistance' });
+    expect(await s.store.matterPeople(started.id)).toEqual([
+      { personId: 'xiling-applicant', relation: 'starter' },
+      { personId: 'xiling-applicant', relation: 'subject' },
+    ]);
+    const refused = await errorOf(applicant.instances.send.mutate({ id: started.id, seq: started.seq, type: 'SUBMIT', payload: { ...application, applicant_account: 'xiling.villager' } }));
+    expect(refused).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('only their own account') });
+    expect((await s.store.getInstance(started.id))!.seq).toBe(started.seq);
   });
 });
 
@@ -199,3 +284,38 @@ describe('erasure after the retention period', () => {
     expect((await errorOf(caseworker.personal.reveal.mutate({ id: started.id, commitment: app.id_number!.$personal }))).code).toBe('NOT_FOUND');
   });
 });
+
+describe('histories recorded before their fields were marked personal', () => {
+  it('values recorded in the clear are masked in every view by the marks the flow has today; the subject still sees them', async () => {
+    const admin = await s.as('qs.admin');
+    const bundled = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'flows', 'social-assistance.flow.json'), 'utf8')) as Record<string, unknown>;
+    // A version from before personal marks: the same flow without them, publishing its values in the chain.
+    const { personal: _personal, ...unmarked } = JSON.parse(JSON.stringify(bundled, (key, value: unknown) => (key === 'x-personal' ? undefined : value))) as Record<string, unknown>;
+    const publish = async (flow: Record<string, unknown>) => admin.flows.publish.mutate({ id: (await admin.flows.saveDraft.mutate({ json: JSON.stringify(flow) })).version.id });
+    await publish({ ...unmarked, version: '0.9.0' });
+    const applicant = await s.as('xiling.applicant');
+    const started = await applicant.instances.start.mutate({ villageId: 'xiling', flowId: 'social-assistance' });
+    await applicant.instances.send.mutate({ id: started.id, seq: started.seq, type: 'SUBMIT', payload: { ...application, members: [(application.members as unknown[])[0]] } });
+    // The values are in the chain itself, as such versions recorded them.
+    expect(JSON.stringify(await s.store.history(started.id))).toContain('410323196805124521');
+    expect(await s.store.personalValues(started.id)).toEqual([]);
+    // Today's version marks them again.
+    await publish({ ...bundled, version: '1.2.1' });
+
+    const committee = await s.as('xiling.committee');
+    const view = await committee.instances.get.query({ id: started.id });
+    const app = (view.data as { application: Record<string, unknown> }).application;
+    expect(app.id_number).toEqual({ $personal: '', kind: 'id', masked: '4103**********4521' });
+    expect(app.phone).toEqual({ $personal: '', kind: 'contact', masked: '138****2345' });
+    expect(app.village).toBe('青山村');
+    const history = await committee.audit.history.query({ id: started.id });
+    expect((history[1]!.payload as Record<string, unknown>).id_number).toEqual({ $personal: '', kind: 'id', masked: '4103**********4521' });
+    const replay = await committee.audit.replay.query({ id: started.id });
+    expect(replay.verified.ok).toBe(true);
+    for (const secret of SECRETS) expect(JSON.stringify([view, history, replay])).not.toContain(secret);
+    // The applicant, who the matter is about, sees their own values.
+    const own = await applicant.instances.get.query({ id: started.id });
+    expect((own.data as { application: Record<string, unknown> }).application.id_number).toBe('410323196805124521');
+  });
+});
+

@@ -77,6 +77,9 @@ async function play(runName: string, villageId: string, after?: (i: number, id: 
       const user = demoAccount(role, villageId);
       const client = await as(user.username);
       const payload = mapIds(e.payload ?? {}, ids) as Record<string, unknown>;
+      // The agent names the villager's account, so the villager reads their service and may rate it
+      // (a villager acts on their own matters only). The runs leave it out: they name no accounts.
+      if (flowId === 'proxy-service' && state === 'registration' && e.type === 'SUBMIT') payload.villager_account = demoAccount('villager', villageId).username;
       if (e.type === 'START') {
         const data = payload.data as Record<string, unknown> | undefined;
         const started = await client.instances.start.mutate({ villageId, flowId, title: `${runName} ${villageId}`, ...(data ? { data } : {}) });

@@ -5,7 +5,7 @@
 // due timers are claimed with FOR UPDATE SKIP LOCKED plus a lease, so one process delivers each.
 import pg from 'pg';
 import type { HistoryRecord, PersonalValue } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type InboxScope, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
+import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type InboxScope, type InstanceFilter, type MatterPerson, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
 import { deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -357,7 +357,9 @@ export class PgStore implements Store {
         [i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s, false), deadlineFired(first.record, false), startedMs, startedMs],
       );
       await this.insertHistory(c, i.id, first.record);
+      await this.run(c, "INSERT INTO matter_people (instance_id, person_id, relation) VALUES ($1, $2, 'starter')", [i.id, i.startedBy]);
       await this.insertPersonal(c, i.id, first.personal);
+      await this.keepSubject(c, i.id, first.subject);
       await this.writeEffectsAndTasks(c, i, first);
       if (catalogueStart) {
         await this.run(c, 'INSERT INTO catalogue_starts (instance_id, township_id, item_id, item_code, item_name) VALUES ($1, $2, $3, $4, $5)', [
@@ -385,6 +387,7 @@ export class PgStore implements Store {
       }
       await this.recordEvent(c, current, w);
       await this.insertPersonal(c, w.instanceId, w.personal);
+      await this.keepSubject(c, w.instanceId, w.subject);
       await this.writeEffectsAndTasks(c, { id: w.instanceId, villageId: current.village_id as string, townshipId: current.township_id as string, flowId: current.flow_id as string, title: current.title as string }, w);
     });
   }
@@ -441,12 +444,12 @@ export class PgStore implements Store {
     };
     if (f.villageIds) add((n) => `i.village_id = ANY(${n})`, f.villageIds);
     if (f.read) {
-      // Within the villages' range: the readable clauses, or what the reader started.
+      // Within the villages' range: the readable clauses, or the reader's own matters.
       const at = (value: unknown) => (params.push(value), `$${params.length}`);
       const any = f.read.clauses.map((c) =>
         c.flowVersionIds === null ? `i.village_id = ANY(${at(c.villageIds)})` : `(i.village_id = ANY(${at(c.villageIds)}) AND i.flow_version_id = ANY(${at(c.flowVersionIds)}))`,
       );
-      where.push(`(${[...any, `i.started_by = ${at(f.read.startedBy)}`].join(' OR ')})`);
+      where.push(`(${[...any, `i.id IN (SELECT p.instance_id FROM matter_people p WHERE p.person_id = ${at(f.read.person)})`].join(' OR ')})`);
     }
     if (f.flowId) add((n) => `i.flow_id = ${n}`, f.flowId);
     if (f.state) add((n) => `i.state = ${n}`, f.state);
@@ -483,6 +486,20 @@ export class PgStore implements Store {
     await this.run(c, `INSERT INTO personal_values (${rows.personalColumns}) VALUES ${tuples.join(', ')}`, params);
   }
 
+  /** The person a record names as the matter's subject replaces the one before (undefined: unchanged). */
+  private async keepSubject(c: pg.PoolClient, instanceId: string, subject: string | null | undefined) {
+    if (subject === undefined) return;
+    await this.run(c, "DELETE FROM matter_people WHERE instance_id = $1 AND relation = 'subject'", [instanceId]);
+    if (subject !== null) await this.run(c, "INSERT INTO matter_people (instance_id, person_id, relation) VALUES ($1, $2, 'subject')", [instanceId, subject]);
+  }
+
+  async matterPeople(instanceId: string) {
+    return (await this.all('SELECT person_id, relation FROM matter_people WHERE instance_id = $1 ORDER BY relation, person_id', [instanceId])).map((r) => ({
+      personId: r.person_id as string,
+      relation: r.relation as MatterPerson['relation'],
+    }));
+  }
+
   async ballotBox(instanceId: string) {
     // One statement, so the seq and the box come from the same snapshot.
     const found = await this.all(
@@ -498,9 +515,9 @@ export class PgStore implements Store {
     const clauses = scopes.map((s) => {
       params.push(s.villageId ?? s.townshipId, s.role);
       const scope = `t.${s.villageId ? 'village_id' : 'township_id'} = $${params.length - 1} AND t.role = $${params.length}`;
-      if (!s.startedBy) return `(${scope})`;
-      params.push(s.startedBy);
-      return `(${scope} AND EXISTS (SELECT 1 FROM instances i WHERE i.id = t.instance_id AND i.started_by = $${params.length}))`;
+      if (!s.person) return `(${scope})`;
+      params.push(s.person);
+      return `(${scope} AND EXISTS (SELECT 1 FROM matter_people p WHERE p.instance_id = t.instance_id AND p.person_id = $${params.length}))`;
     });
     params.push(limit);
     return (await this.all(`SELECT t.* FROM tasks t WHERE ${clauses.join(' OR ')} ORDER BY t.overdue DESC, t.since ASC, t.instance_id LIMIT $${params.length}`, params)).map(task);

@@ -340,6 +340,24 @@ CREATE TRIGGER personal_values_no_delete BEFORE DELETE ON personal_values
   FOR EACH ROW EXECUTE FUNCTION villageflow_refuse('a personal value is erased, not deleted');
 `,
   },
+  {
+    version: 9,
+    name: 'the people each matter is about',
+    // Who a matter belongs to besides the roles that handle it (server/readRule.ts): the person who
+    // started it and, where its flow names a subject field, the person it is about. Lists and the
+    // inbox filter on it in the query; written in the transaction of the record that names them.
+    // Existing matters get their starters.
+    sql: `
+CREATE TABLE matter_people (
+  instance_id ${T} NOT NULL REFERENCES instances(id),
+  person_id ${T} NOT NULL,
+  relation ${T} NOT NULL CHECK (relation IN ('starter', 'subject')),
+  PRIMARY KEY (instance_id, relation, person_id)
+);
+CREATE INDEX matter_people_person ON matter_people(person_id, instance_id);
+INSERT INTO matter_people (instance_id, person_id, relation) SELECT id, started_by, 'starter' FROM instances;
+`,
+  },
 ];
 
 /**

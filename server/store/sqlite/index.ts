@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InboxScope, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
+import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InboxScope, type InstanceFilter, type MatterPerson, type OverviewVisitsRow } from '../types.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { ascending, deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from './rows.ts';
@@ -398,6 +398,10 @@ export class SqliteStore implements Store {
       }
     }
     if (w.personal) for (const v of w.personal) this.run(`INSERT INTO personal_values (${rows.personalColumns}) VALUES (?, ?, ?, ?, ?, ?, ?)`, ...rows.personalRow(instance.id, v));
+    if (w.subject !== undefined) {
+      this.run("DELETE FROM matter_people WHERE instance_id = ? AND relation = 'subject'", instance.id);
+      if (w.subject !== null) this.run("INSERT INTO matter_people (instance_id, person_id, relation) VALUES (?, ?, 'subject')", instance.id, w.subject);
+    }
     this.run('DELETE FROM tasks WHERE instance_id = ?', instance.id);
     for (const t of w.tasks) {
       for (const role of t.roles) {
@@ -422,6 +426,7 @@ export class SqliteStore implements Store {
         'INSERT INTO instance_stats (township_id, instance_id, village_id, flow_id, flow_version_id, state, status, score, late, started_ms, entered_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s, true), deadlineFired(first.record, true) ? 1 : 0, startedMs, startedMs,
       );
+      this.run("INSERT INTO matter_people (instance_id, person_id, relation) VALUES (?, ?, 'starter')", i.id, i.startedBy);
       this.writeEvent(i, first);
       if (catalogueStart) {
         this.run(
@@ -506,14 +511,14 @@ export class SqliteStore implements Store {
     if (f.villageIds?.length === 1) where.push('i.village_id = ?'), params.push(f.villageIds[0]);
     else if (f.villageIds) where.push('i.village_id IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(f.villageIds));
     if (f.read) {
-      // Within the villages' range: the readable clauses, or what the reader started.
+      // Within the villages' range: the readable clauses, or the reader's own matters.
       const any = f.read.clauses.map((c) => {
         params.push(JSON.stringify(c.villageIds));
         if (c.flowVersionIds === null) return 'i.village_id IN (SELECT value FROM json_each(?))';
         params.push(JSON.stringify(c.flowVersionIds));
         return '(i.village_id IN (SELECT value FROM json_each(?)) AND i.flow_version_id IN (SELECT value FROM json_each(?)))';
       });
-      where.push(`(${[...any, 'i.started_by = ?'].join(' OR ')})`), params.push(f.read.startedBy);
+      where.push(`(${[...any, 'i.id IN (SELECT p.instance_id FROM matter_people p WHERE p.person_id = ?)'].join(' OR ')})`), params.push(f.read.person);
     }
     if (f.flowId) where.push('i.flow_id = ?'), params.push(f.flowId);
     if (f.state) where.push('i.state = ?'), params.push(f.state);
@@ -525,6 +530,10 @@ export class SqliteStore implements Store {
 
   async history(instanceId: string): Promise<HistoryRecord[]> {
     return this.all('SELECT * FROM history WHERE instance_id = ? ORDER BY seq', instanceId).map(rows.record);
+  }
+
+  async matterPeople(instanceId: string) {
+    return this.all('SELECT person_id, relation FROM matter_people WHERE instance_id = ? ORDER BY relation, person_id', instanceId).map((r) => ({ personId: r.person_id as string, relation: r.relation as MatterPerson['relation'] }));
   }
 
   async personalValues(instanceId: string) {
@@ -551,11 +560,11 @@ export class SqliteStore implements Store {
     if (scopes.length === 0) return [];
     // One index range per scope, already in inbox order and cut at the limit; only the union of
     // those few rows is sorted, not every open task the scopes match. UNION drops a task that two
-    // scopes both match, as the OR of the scopes would. A scope of one starter's matters looks each
-    // task's instance up by its key.
+    // scopes both match, as the OR of the scopes would. A scope of one person's matters looks each
+    // task's instance up in matter_people by its key.
     const one = (s: InboxScope) =>
-      `SELECT * FROM (SELECT t.* FROM tasks t WHERE ${s.villageId ? 't.village_id' : 't.township_id'} = ? AND t.role = ?${s.startedBy ? ' AND EXISTS (SELECT 1 FROM instances i WHERE i.id = t.instance_id AND i.started_by = ?)' : ''} ORDER BY t.overdue DESC, t.since, t.instance_id LIMIT ?)`;
-    const params = scopes.flatMap((s) => [s.villageId ?? s.townshipId, s.role, ...(s.startedBy ? [s.startedBy] : []), limit]);
+      `SELECT * FROM (SELECT t.* FROM tasks t WHERE ${s.villageId ? 't.village_id' : 't.township_id'} = ? AND t.role = ?${s.person ? ' AND EXISTS (SELECT 1 FROM matter_people p WHERE p.instance_id = t.instance_id AND p.person_id = ?)' : ''} ORDER BY t.overdue DESC, t.since, t.instance_id LIMIT ?)`;
+    const params = scopes.flatMap((s) => [s.villageId ?? s.townshipId, s.role, ...(s.person ? [s.person] : []), limit]);
     return this.all(`${scopes.map(one).join(' UNION ')} ORDER BY overdue DESC, since, instance_id, role LIMIT ?`, ...params, limit).map(rows.task);
   }
 

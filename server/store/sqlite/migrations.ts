@@ -376,4 +376,22 @@ CREATE TRIGGER personal_values_no_delete BEFORE DELETE ON personal_values
   BEGIN SELECT RAISE(ABORT, 'a personal value is erased, not deleted'); END;
 `,
   },
+  {
+    version: 9,
+    name: 'the people each matter is about',
+    // Who a matter belongs to besides the roles that handle it (server/readRule.ts): the person who
+    // started it and, where its flow names a subject field, the person it is about. Lists and the
+    // inbox filter on it in the query; written in the transaction of the record that names them.
+    // Existing matters get their starters.
+    sql: `
+CREATE TABLE matter_people (
+  instance_id TEXT NOT NULL REFERENCES instances(id),
+  person_id TEXT NOT NULL,
+  relation TEXT NOT NULL CHECK (relation IN ('starter', 'subject')),
+  PRIMARY KEY (instance_id, relation, person_id)
+) WITHOUT ROWID;
+CREATE INDEX matter_people_person ON matter_people(person_id, instance_id);
+INSERT INTO matter_people (instance_id, person_id, relation) SELECT id, started_by, 'starter' FROM instances;
+`,
+  },
 ];

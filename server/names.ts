@@ -1,0 +1,29 @@
+// People read names, not ids: the one place a user id becomes the name people know them by (the
+// account's display name), for every view that names who did something.
+import type { Store } from './store/types.ts';
+
+/** The display names of the township's accounts, by user id. */
+export async function peopleNames(store: Store, townshipId: string): Promise<Map<string, string>> {
+  return new Map((await store.listUsers(townshipId)).map((u) => [u.id, u.displayName]));
+}
+
+/**
+ * The names of the people a matter's recorded decisions name (the `by` of a review decision or a
+ * meeting's result), by id, for the page to show instead of the ids. Objections are left out: who
+ * objected is not for every reader of the matter to learn by name.
+ */
+export async function deciderNames(store: Store, townshipId: string, ...values: unknown[]): Promise<Record<string, string>> {
+  const ids = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (v === null || typeof v !== 'object') return;
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'by' && typeof x === 'string') ids.add(x);
+      else walk(x);
+    }
+  };
+  values.forEach(walk);
+  if (ids.size === 0) return {};
+  const names = await peopleNames(store, townshipId);
+  return Object.fromEntries([...ids].flatMap((id) => (names.has(id) ? [[id, names.get(id)!]] : [])));
+}
