@@ -22,6 +22,8 @@ const SERVER_CODES = {
   PASSWORD_CHANGE_REQUIRED: 'FORBIDDEN',
   /** Too many failed sign-ins of this user name from this address: try again after `retryAfterSeconds`. */
   SIGN_IN_THROTTLED: 'TOO_MANY_REQUESTS',
+  /** The account was deactivated by a township admin: it cannot sign in (its history stays). */
+  ACCOUNT_DEACTIVATED: 'FORBIDDEN',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 export type ServerErrorCode = keyof typeof SERVER_CODES;
 

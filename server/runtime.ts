@@ -67,7 +67,7 @@ interface TownshipCalendar {
 
 export class Runtime {
   private compiledFlows = new Map<number, CompiledFlow>();
-  /** Villages are created and never changed or deleted, so once read one is good for any process. */
+  /** Villages read once; renamed or archived (never deleted) through forgetVillage. */
   private villages = new Map<string, Village>();
   private calendars = new Map<string, TownshipCalendar>();
   constructor(
@@ -96,6 +96,11 @@ export class Runtime {
     const v = await this.knownVillage(id);
     if (!v) throw new NotFoundError(`village ${id} does not exist`);
     return v;
+  }
+
+  /** A village was renamed or archived: read it afresh next time. */
+  forgetVillage(id: string) {
+    this.villages.delete(id);
   }
 
   private async knownVillage(id: string): Promise<Village | null> {
@@ -135,6 +140,8 @@ export class Runtime {
   async start(user: User, input: { villageId: string; flowId: string; title?: string; data?: Record<string, unknown> }, catalogueStart?: CatalogueStart): Promise<Instance> {
     const village = await this.village(input.villageId);
     if (!canRead(user, village)) throw new ForbiddenError(`you have no role in village ${village.name}`);
+    // Read afresh: another process may have archived it since this one cached it.
+    if ((await this.store.getVillage(village.id))?.archivedAt) throw new InvalidInputError(`/villageId: village ${village.name} is archived; no new matters start there`, [{ pointer: '/villageId', message: 'is archived' }]);
     const allowed = await this.store.flowsForVillage(village.id);
     const version = allowed.find((f) => f.flowId === input.flowId);
     if (!version) throw new InvalidInputError(`flow ${input.flowId} is not published for village ${village.name}`);
