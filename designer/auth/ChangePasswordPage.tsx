@@ -9,6 +9,23 @@ import { useSignOut, type Me } from '../app/session.ts';
 import { api, errorInfo } from '../app/trpc.ts';
 import { signInError } from './LoginPage.tsx';
 
+/** The password rule in words (the input names it by `id`), and the form's refusal if any. */
+export function PasswordRuleAndError({ id, error }: { id: string; error: string | null }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <p id={id} className="muted">
+        {t('auth.changePassword.rule')}
+      </p>
+      {error && (
+        <p role="alert" className="error-box">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
 /** Current password, new one twice; `onDone` after the server took it. */
 export function ChangePasswordForm({ username, autoFocus, onDone, children }: { username: string; autoFocus?: boolean; onDone?: () => void; children?: ReactNode }) {
   const { t } = useI18n();
@@ -57,14 +74,7 @@ export function ChangePasswordForm({ username, autoFocus, onDone, children }: { 
         {t('auth.changePassword.confirm')}
         <input name="confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} required />
       </label>
-      <p id="password-rule" className="muted">
-        {t('auth.changePassword.rule')}
-      </p>
-      {error && (
-        <p role="alert" className="error-box">
-          {error}
-        </p>
-      )}
+      <PasswordRuleAndError id="password-rule" error={error} />
       <div className="buttons">
         <button type="submit" disabled={busy}>
           {t('auth.changePassword.submit')}

@@ -299,6 +299,19 @@ function PersonCard({ person, villages, self }: { person: Person; villages: Vill
 
 type Run = ReturnType<typeof useChange>['run'];
 
+/** A panel's submit button and the one that closes it unchanged. */
+function SubmitOrCancel({ submit, close }: { submit: string; close: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div className="buttons">
+      <button type="submit">{submit}</button>
+      <button type="button" className="secondary" onClick={close}>
+        {t('org.people.cancel')}
+      </button>
+    </div>
+  );
+}
+
 function EditPerson({ person, run, close }: { person: Person; run: Run; close: () => void }) {
   const { t } = useI18n();
   const [displayName, setDisplayName] = useState(person.displayName);
@@ -319,12 +332,7 @@ function EditPerson({ person, run, close }: { person: Person; run: Run; close: (
         {t('org.people.mobile')}
         <input name="editMobile" type="tel" inputMode="numeric" pattern="1[0-9]{10}" value={mobile} onChange={(e) => setMobile(e.target.value)} />
       </label>
-      <div className="buttons">
-        <button type="submit">{t('org.people.save')}</button>
-        <button type="button" className="secondary" onClick={close}>
-          {t('org.people.cancel')}
-        </button>
-      </div>
+      <SubmitOrCancel submit={t('org.people.save')} close={close} />
     </form>
   );
 }
@@ -369,12 +377,7 @@ function EditGrants({ person, villages, run, close }: { person: Person; villages
           {t('org.people.addGrant')}
         </button>
       </fieldset>
-      <div className="buttons">
-        <button type="submit">{t('org.people.saveGrants')}</button>
-        <button type="button" className="secondary" onClick={close}>
-          {t('org.people.cancel')}
-        </button>
-      </div>
+      <SubmitOrCancel submit={t('org.people.saveGrants')} close={close} />
     </form>
   );
 }
@@ -394,12 +397,7 @@ function ResetPassword({ person, run, close }: { person: Person; run: Run; close
         {t('org.people.temporaryPassword')}
         <input name="temporaryPassword" type="text" autoComplete="off" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={8} />
       </label>
-      <div className="buttons">
-        <button type="submit">{t('org.people.resetConfirm')}</button>
-        <button type="button" className="secondary" onClick={close}>
-          {t('org.people.cancel')}
-        </button>
-      </div>
+      <SubmitOrCancel submit={t('org.people.resetConfirm')} close={close} />
     </form>
   );
 }

@@ -6,6 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { useI18n } from '../i18n/index.tsx';
 import { Preferences } from '../app/Layout.tsx';
+import { PasswordRuleAndError } from '../auth/ChangePasswordPage.tsx';
 import { api, errorInfo } from '../app/trpc.ts';
 import { Loading } from '../app/ui.tsx';
 
@@ -82,14 +83,7 @@ export function SetupPage() {
           {t('org.setup.confirm')}
           <input name="confirm" type="password" autoComplete="new-password" required {...field('confirm')} />
         </label>
-        <p id="setup-rule" className="muted">
-          {t('auth.changePassword.rule')}
-        </p>
-        {error && (
-          <p role="alert" className="error-box">
-            {error}
-          </p>
-        )}
+        <PasswordRuleAndError id="setup-rule" error={error} />
         <button type="submit" disabled={busy}>
           {t('org.setup.submit')}
         </button>
