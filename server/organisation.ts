@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { newSessionToken, tokenHash } from './auth.ts';
 import { InvalidInputError } from './errors.ts';
-import { TOWNSHIP_ROLES, VILLAGE_ROLES, type RoleGrant, type Store, type Village } from './store/types.ts';
+import type { HistoryRecord } from '../engine/index.ts';
+import { TOWNSHIP_ROLES, VILLAGE_ROLES, type Instance, type RoleGrant, type Store, type Village } from './store/types.ts';
 
 /** A user name: lower-case letters, digits, `.`, `_` and `-`, 3 to 40 characters. */
 export const USERNAME = z.string().regex(/^[a-z0-9._-]{3,40}$/, 'must be 3 to 40 lower-case letters, digits, ".", "_" or "-"');
@@ -126,4 +127,11 @@ export async function setupWithToken(store: Store, token: string, t: Parameters<
   await usernameFree(store, t.admin.username);
   if (!(await store.useSetupToken(hash, at))) throw new InvalidInputError('/token: this setup link was used already', [{ pointer: '/token', message: 'was used already' }]);
   return createTownship(store, t, at);
+}
+
+/** The display names of the people an instance's records and its start name, by id (deactivated people too: history keeps their names). */
+export async function actorNames(store: Store, instance: Pick<Instance, 'townshipId' | 'startedBy'>, records: HistoryRecord[]): Promise<Record<string, string>> {
+  const ids = new Set([instance.startedBy, ...records.map((r) => r.actor?.id).filter((id): id is string => !!id)]);
+  const users = await store.listUsers(instance.townshipId);
+  return Object.fromEntries(users.filter((u) => ids.has(u.id)).map((u) => [u.id, u.displayName]));
 }

@@ -5,7 +5,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { hashPassword, passwordWeakness } from '../auth.ts';
 import { InvalidInputError } from '../errors.ts';
-import { addPerson, addVillage, checkGrants, DISPLAY_NAME, MOBILE, mobileFree, ROLE_GRANT, setupTokenOpen, setupWithToken, TOWNSHIP_NAME, USERNAME, VILLAGE_NAME, villageNameFree } from '../organisation.ts';
+import { actorNames, addPerson, addVillage, checkGrants, DISPLAY_NAME, MOBILE, mobileFree, ROLE_GRANT, setupTokenOpen, setupWithToken, TOWNSHIP_NAME, USERNAME, VILLAGE_NAME, villageNameFree } from '../organisation.ts';
 import { authedProcedure, publicProcedure, router, townshipProcedure } from '../trpc.ts';
 import { readableVillageIds } from '../scope.ts';
 import type { Store, User, Village } from '../store/types.ts';
@@ -36,9 +36,7 @@ export const orgRouter = router({
   /** The display names of the people an instance's history names, for a reader of that instance: words, not ids. */
   names: authedProcedure.input(z.object({ instanceId: z.string().max(100) })).query(async ({ ctx, input }) => {
     const { instance } = await ctx.runtime.readable(ctx.user, input.instanceId);
-    const ids = new Set([instance.startedBy, ...(await ctx.runtime.store.history(instance.id)).map((r) => r.actor?.id).filter((id): id is string => !!id)]);
-    const users = await ctx.runtime.store.listUsers(instance.townshipId);
-    return Object.fromEntries(users.filter((u) => ids.has(u.id)).map((u) => [u.id, u.displayName]));
+    return actorNames(ctx.runtime.store, instance, await ctx.runtime.store.history(instance.id));
   }),
 
   createUser: admin

@@ -869,6 +869,13 @@ describe('organisation admin procedures', () => {
     await expectDenied(async () => (await as('xiling.secretary')).org.names.query({ instanceId: 'demo-dongping-road' }), 'NOT_FOUND');
   });
 
+  it('an exported history keeps the ids its records carry, with the names beside them', async () => {
+    const bundle = await (await as('qs.auditor')).audit.export.query({ id: 'demo-dongping-road' });
+    const ids = new Set(bundle.history.map((r) => r.actor.id).filter((id) => id !== 'system'));
+    expect(Object.keys(bundle.people).sort()).toEqual([...ids].sort());
+    expect(bundle.people['dongping-secretary']).toBe('东坪村党组织书记');
+  });
+
   it('a setup link is refused once a township exists (no token was issued) and changes nothing', async () => {
     await expectDenied(() => s.anonymous().org.setup.mutate({ token: 'guessed-token', townshipName: '冒名镇', username: 'fake.admin', displayName: '冒名', password: 'Fake-admin-2026' }), 'NOT_FOUND');
   });
