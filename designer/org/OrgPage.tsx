@@ -14,8 +14,31 @@ type Person = Awaited<ReturnType<typeof api.org.users.query>>[number];
 const ROLES: string[] = [...TOWNSHIP_ROLES, ...VILLAGE_ROLES];
 const isTownshipRole = (role: string) => (TOWNSHIP_ROLES as readonly string[]).includes(role);
 
+/** The server's refusal in words: by the field and rule it names (designer/i18n/messages/org.ts), else as sent. */
+const PROBLEMS: [RegExp, RegExp, string][] = [
+  [/^\/username$/, /^is taken$/, 'usernameTaken'],
+  [/^\/mobile$/, /another user/, 'mobileTaken'],
+  [/^\/name$/, /another village/, 'villageNameTaken'],
+  [/villageId$/, /archived/, 'archivedVillage'],
+  [/^\/roles$/, /township_admin/, 'ownAdmin'],
+  [/^\/userId$/, /^is you$/, 'self'],
+  [/^\/username$/, /./, 'usernameFormat'],
+  [/^\/mobile$/, /./, 'mobileFormat'],
+  [/^\/password$/, /./, 'password'],
+  [/^\/(name|displayName)$/, /./, 'name'],
+];
+export function problemWords(t: (key: string) => string, err: unknown): string {
+  const info = errorInfo(err);
+  for (const issue of info.issues) {
+    const found = PROBLEMS.find(([pointer, message]) => pointer.test(issue.pointer) && message.test(issue.message));
+    if (found) return t(`org.problems.${found[2]}`);
+  }
+  return info.message;
+}
+
 /** Runs a change, then refreshes the lists; shows the server's refusal in place. */
 function useChange() {
+  const { t } = useI18n();
   const qc = useQueryClient();
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -28,7 +51,7 @@ function useChange() {
       if (done) setNote(done);
       return true;
     } catch (err) {
-      setError(errorInfo(err).message);
+      setError(problemWords(t, err));
       return false;
     }
   };

@@ -43,6 +43,11 @@ describe('going live', () => {
       await page.getByTestId('add-village').getByRole('button', { name: '添加' }).click();
       await page.locator(`[data-testid="village"][data-name="${name}"]`).waitFor();
     }
+    // A second 东湖村 is refused, in words.
+    await fill(page, '名称', '东湖村');
+    await page.getByTestId('add-village').getByRole('button', { name: '添加' }).click();
+    await org.getByRole('alert').filter({ hasText: '已有同名的村（社区）' }).waitFor();
+    expect(await page.getByTestId('village').count()).toBe(2);
 
     // A person with a mobile and a grant in 东湖村.
     await page.getByTestId('add-person').locator('summary').click();
