@@ -66,6 +66,8 @@ export interface User {
   /** Deactivated (never deleted: history names them): cannot sign in. Null or absent while active. */
   deactivatedAt?: string | null;
 }
+/** How many of a user's latest sign-ins are kept (older ones are dropped as new ones are recorded). */
+export const SIGN_INS_KEPT = 50;
 /** One successful sign-in, as the user sees their recent ones. */
 export interface SignIn {
   at: string;
@@ -338,6 +340,7 @@ export interface Store {
   getUserByMobile(mobile: string): Promise<UserWithSecret | null>;
   /** Renames or archives (archivedAt set) / restores (null) a village. */
   updateVillage(id: string, change: { name?: string; archivedAt?: string | null }): Promise<void>;
+  /** Records a sign-in, keeping the user's latest SIGN_INS_KEPT. */
   recordSignIn(userId: string, s: SignIn): Promise<void>;
   /** A user's latest sign-ins, newest first. */
   signIns(userId: string, limit: number): Promise<SignIn[]>;

@@ -143,3 +143,15 @@ describe('the organisation admin', () => {
     expect((await admin.org.allVillages.query()).find((v) => v.id === west)!.archivedAt).toBeNull();
   });
 });
+
+describe('sign-in records', () => {
+  it("a user's latest sign-ins are kept, newest first, older ones dropped", async () => {
+    const admin = (await s.store.getUserByUsername('lh.admin'))!;
+    const at = (i: number) => new Date(Date.UTC(2026, 5, 1, 0, i)).toISOString();
+    for (let i = 0; i < 55; i++) await s.store.recordSignIn(admin.id, { at: at(i), address: `10.0.0.${i}` });
+    const kept = await s.store.signIns(admin.id, 100);
+    expect(kept).toHaveLength(50);
+    expect(kept[0]).toEqual({ at: at(54), address: '10.0.0.54' });
+    expect(kept.at(-1)).toEqual({ at: at(5), address: '10.0.0.5' });
+  });
+});

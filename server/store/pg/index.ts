@@ -5,7 +5,7 @@
 // due timers are claimed with FOR UPDATE SKIP LOCKED plus a lease, so one process delivers each.
 import pg from 'pg';
 import type { HistoryRecord, PersonalValue } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type InboxScope, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type SignIn, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
+import { ConflictError, NotFoundError, SIGN_INS_KEPT, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type InboxScope, type InstanceFilter, type OverviewVisitsRow, type RoleGrant, type SignIn, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
 import { deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -211,7 +211,10 @@ export class PgStore implements Store {
     if (sets.columns.length) await this.pool.query(`UPDATE villages SET ${sets.columns.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE id = $${sets.columns.length + 1}`, [...sets.values, id]);
   }
   async recordSignIn(userId: string, s: SignIn) {
-    await this.pool.query('INSERT INTO sign_ins (user_id, at, address) VALUES ($1, $2, $3)', [userId, s.at, s.address]);
+    await this.tx(async (c) => {
+      await c.query('INSERT INTO sign_ins (user_id, at, address) VALUES ($1, $2, $3)', [userId, s.at, s.address]);
+      await c.query('DELETE FROM sign_ins WHERE user_id = $1 AND ctid NOT IN (SELECT ctid FROM sign_ins WHERE user_id = $1 ORDER BY at DESC LIMIT $2)', [userId, SIGN_INS_KEPT]);
+    });
   }
   async signIns(userId: string, limit: number) {
     return (await this.all('SELECT at, address FROM sign_ins WHERE user_id = $1 ORDER BY at DESC LIMIT $2', [userId, limit])).map((r) => ({ at: r.at as string, address: r.address as string }));

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type SignIn, type InboxScope, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
+import { ConflictError, NotFoundError, SIGN_INS_KEPT, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type SignIn, type InboxScope, type InstanceFilter, type OverviewVisitsRow } from '../types.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { ascending, deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from './rows.ts';
@@ -286,7 +286,10 @@ export class SqliteStore implements Store {
     if (sets.columns.length) this.run(`UPDATE villages SET ${sets.columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, ...sets.values, id);
   }
   async recordSignIn(userId: string, s: SignIn) {
-    this.run('INSERT INTO sign_ins (user_id, at, address) VALUES (?, ?, ?)', userId, s.at, s.address);
+    this.db.transaction(() => {
+      this.run('INSERT INTO sign_ins (user_id, at, address) VALUES (?, ?, ?)', userId, s.at, s.address);
+      this.run('DELETE FROM sign_ins WHERE user_id = ? AND rowid NOT IN (SELECT rowid FROM sign_ins WHERE user_id = ? ORDER BY at DESC LIMIT ?)', userId, userId, SIGN_INS_KEPT);
+    })();
   }
   async signIns(userId: string, limit: number) {
     return this.all('SELECT at, address FROM sign_ins WHERE user_id = ? ORDER BY at DESC LIMIT ?', userId, limit).map((r) => ({ at: r.at as string, address: r.address as string }));
