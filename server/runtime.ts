@@ -65,10 +65,17 @@ interface TownshipCalendar {
 }
 
 
+/** How long a village read from the store is used before it is read again (see Runtime.villages). */
+const VILLAGE_CACHE_MS = 60_000;
+
 export class Runtime {
   private compiledFlows = new Map<number, CompiledFlow>();
-  /** Villages read once; renamed or archived (never deleted) through forgetVillage. */
-  private villages = new Map<string, Village>();
+  /**
+   * Villages as last read, and when (ms). A village is renamed or archived, never deleted: this
+   * process forgets it at once (forgetVillage), other processes sharing the database re-read it
+   * within VILLAGE_CACHE_MS.
+   */
+  private villages = new Map<string, { village: Village; readAt: number }>();
   private calendars = new Map<string, TownshipCalendar>();
   constructor(
     readonly store: Store,
@@ -104,13 +111,14 @@ export class Runtime {
   }
 
   private async knownVillage(id: string): Promise<Village | null> {
-    let v = this.villages.get(id);
-    if (!v) {
-      const read = await this.store.getVillage(id);
-      if (!read) return null;
-      this.villages.set(id, (v = Object.freeze(read)));
-    }
-    return v;
+    const cached = this.villages.get(id);
+    const now = Date.now();
+    if (cached && now - cached.readAt < VILLAGE_CACHE_MS) return cached.village;
+    const read = await this.store.getVillage(id);
+    if (!read) return null;
+    const village = Object.freeze(read);
+    this.villages.set(id, { village, readAt: now });
+    return village;
   }
 
   /** The instance and its village, if the user may read it (server/readRule.ts), and as what; otherwise the same error as missing. */
