@@ -1,26 +1,8 @@
 // `villageflow calendar import FILE` and `villageflow calendar show YEAR`: a township's working-day
 // calendar from the command line, as the web app's calendar page does it (server/routers/calendar.ts).
 import { calendarVersion, checkCalendarYear, fromHolidayCn, makeWorkCalendar, baselineVersions, CalendarInputError, CalendarRefusedError, type CalendarVersion } from '../engine/index.ts';
-import { CliError, readJson } from './io.ts';
+import { CliError, parseOptions as parse, readJson } from './io.ts';
 import type { Out } from './villageflow.ts';
-
-/** `--name VALUE` options, and the positional arguments. */
-function parse(args: string[], names: string[], flags: string[] = []): { values: Record<string, string>; flags: Set<string>; rest: string[] } {
-  const values: Record<string, string> = {};
-  const set = new Set<string>();
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith('--')) rest.push(arg);
-    else if (flags.includes(arg.slice(2))) set.add(arg.slice(2));
-    else if (names.includes(arg.slice(2))) {
-      const value = args[++i];
-      if (value === undefined || value.startsWith('--')) throw new CliError(`${arg} needs a value`);
-      values[arg.slice(2)] = value;
-    } else throw new CliError(`unexpected argument "${arg}"`);
-  }
-  return { values, flags: set, rest };
-}
 
 /** The year as people read it: its status and notice, each rest day and make-up day with its holiday. */
 export function calendarText(v: CalendarVersion): string[] {

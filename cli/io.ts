@@ -32,3 +32,21 @@ export function readJson(file: string): unknown {
 export function pointerText(pointer: string): string {
   return pointer === '' ? '/' : pointer;
 }
+
+/** `--name VALUE` options, and the positional arguments. */
+export function parseOptions(args: string[], names: string[], flags: string[] = []): { values: Record<string, string>; flags: Set<string>; rest: string[] } {
+  const values: Record<string, string> = {};
+  const set = new Set<string>();
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--')) rest.push(arg);
+    else if (flags.includes(arg.slice(2))) set.add(arg.slice(2));
+    else if (names.includes(arg.slice(2))) {
+      const value = args[++i];
+      if (value === undefined || value.startsWith('--')) throw new CliError(`${arg} needs a value`);
+      values[arg.slice(2)] = value;
+    } else throw new CliError(`unexpected argument "${arg}"`);
+  }
+  return { values, flags: set, rest };
+}

@@ -58,6 +58,8 @@ const TABLES: { name: string; order: string; renumber?: boolean; optional?: bool
   { name: 'calendar_adoptions', order: 'id', renumber: true, optional: true },
   // Open secret votes' ballots (schema version 7), in ballot-id order: no order of casting moves with them.
   { name: 'ballot_box', order: 'instance_id, ballot_id', optional: true },
+  // Each user's sign-ins (schema version 10), for them to review.
+  { name: 'sign_ins', order: 'user_id, at', optional: true },
 ];
 
 /** Inserts rows in batches (PostgreSQL takes at most 65535 parameters per statement). */

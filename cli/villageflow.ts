@@ -25,6 +25,9 @@ const USAGE = `usage:
   villageflow restore --from BACKUP --db FILE [--force]
                                            verify every instance's chain, then put BACKUP in place
   villageflow restore --from BACKUP --check verify a backup only
+  villageflow init [--db FILE] [--township NAME] [--admin USERNAME] [--name DISPLAY] [--password P] [--mobile M]
+                                           set a township and its first admin up on an empty database
+                                           (asks for what the flags leave out)
   villageflow migrate-store --from sqlite:FILE --to postgres://…
                                            move the townships of an SQLite database to PostgreSQL, verifying every chain
   villageflow calendar import FILE [--title T] [--number N] [--check] [--db FILE] [--township ID] [--as NAME]
@@ -200,6 +203,8 @@ export async function main(argv: string[], io: Out): Promise<number> {
         return (await import('./backup.ts')).cmdRestore(args, io);
       case 'calendar':
         return await (await import('./calendar.ts')).cmdCalendar(args, io);
+      case 'init':
+        return await (await import('./init.ts')).cmdInit(args, io);
       case 'migrate-store':
         return await (await import('./migrateStore.ts')).cmdMigrateStore(args, io);
       case undefined:

@@ -25,6 +25,9 @@ const CalendarPage = lazy(() => import('./calendar/CalendarPage.tsx').then((m) =
 const CalendarYearPage = lazy(() => import('./calendar/CalendarPage.tsx').then((m) => ({ default: m.CalendarYearPage })));
 const DesignerHome = lazy(() => import('./editor/pages.tsx').then((m) => ({ default: m.DesignerHome })));
 const DesignerEdit = lazy(() => import('./editor/pages.tsx').then((m) => ({ default: m.EditRoute })));
+const OrgPage = lazy(() => import('./org/OrgPage.tsx').then((m) => ({ default: m.OrgPage })));
+const AccountPage = lazy(() => import('./org/AccountPage.tsx').then((m) => ({ default: m.AccountPage })));
+const SetupPage = lazy(() => import('./org/SetupPage.tsx').then((m) => ({ default: m.SetupPage })));
 const DesignerNew = lazy(() => import('./editor/pages.tsx').then((m) => ({ default: m.NewRoute })));
 
 const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } } });
@@ -49,6 +52,8 @@ function SignedIn() {
           <Route path="/overview">{() => <OverviewPage me={me.data!} />}</Route>
           <Route path="/calendar">{() => <CalendarPage me={me.data!} />}</Route>
           <Route path="/calendar/:year">{(p) => (/^\d{4}$/.test(p.year) ? <CalendarYearPage me={me.data!} year={Number(p.year)} /> : <Redirect to="/calendar" />)}</Route>
+          <Route path="/org">{() => <OrgPage me={me.data!} />}</Route>
+          <Route path="/account">{() => <AccountPage me={me.data!} />}</Route>
           <Route path="/designer">{() => <DesignerHome me={me.data!} />}</Route>
           <Route path="/designer/new">{() => <DesignerNew me={me.data!} />}</Route>
           <Route path="/designer/edit/:versionId">{(p) => <DesignerEdit me={me.data!} versionId={Number(p.versionId)} />}</Route>
@@ -67,6 +72,11 @@ export function App() {
       <I18nProvider>
         <Switch>
           <Route path="/login" component={LoginPage} />
+          <Route path="/setup">
+            <Suspense fallback={<Loading />}>
+              <SetupPage />
+            </Suspense>
+          </Route>
           <Route path="/board">{() => <BoardPage villageId={null} />}</Route>
           <Route path="/board/:villageId">{(p) => <BoardPage villageId={p.villageId} />}</Route>
           <Route>

@@ -143,7 +143,7 @@ export async function userForToken(store: Store, token: string | undefined, now:
   const session = await store.getSession(hash);
   if (!session || session.expiresAt <= now.toISOString() || session.lastSeenAt <= idleCutoff(now, policy)) return null;
   const user = await store.getUser(session.userId);
-  if (!user) return null;
+  if (!user || user.deactivatedAt) return null;
   if (now.getTime() - Date.parse(session.lastSeenAt) >= TOUCH_MS) await store.touchSession(hash, now.toISOString());
   return { user, tokenHash: hash };
 }

@@ -25,6 +25,8 @@ const SERVER_CODES = {
   REVEAL_NOT_ALLOWED: 'FORBIDDEN',
   /** A personal value erased after its retention period: there is nothing left to show. */
   PERSONAL_ERASED: 'NOT_FOUND',
+  /** The account was deactivated by a township admin: it cannot sign in (its history stays). */
+  ACCOUNT_DEACTIVATED: 'FORBIDDEN',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 export type ServerErrorCode = keyof typeof SERVER_CODES;
 /** Every reason the server's own refusals give (the web app words each: common.refusals). */

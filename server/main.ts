@@ -8,6 +8,7 @@ import { createAppServer } from './http.ts';
 import { createLogger, logLevelFromEnv } from './log.ts';
 import { Runtime } from './runtime.ts';
 import { Scheduler } from './scheduler.ts';
+import { openSetup, setupLink } from './organisation.ts';
 import { DEMO_PASSWORD, DEMO_TOWNSHIP, demoLogins, seedDemo } from './seed.ts';
 import { DEFAULT_SQLITE_PATH, describeStore, openStore } from './store/open.ts';
 
@@ -35,6 +36,9 @@ const runtime = new Runtime(store, clockFromEnv(process.env.VILLAGEFLOW_CLOCK), 
 // Processes started together on a new PostgreSQL database race to seed it: the loser's first
 // insert fails, and the township is there.
 const seeded = seed && (await seedDemo(runtime).catch(async (error: unknown) => ((await store.getTownship(DEMO_TOWNSHIP.id)) ? false : Promise.reject(error))));
+// An empty database (no demo): a one-time setup link for the first township and its admin, shown
+// here only (its token is stored hashed, valid until used; each start without a township issues one).
+const setupToken = await openSetup(store, runtime.now());
 // Recomputes an interrupted calendar adoption left undone (server/runtime.ts recalendar).
 const recalendared = await runtime.finishRecalendars();
 if (recalendared) log(`recomputed the due times of ${recalendared} matter(s) after a calendar adoption`);
@@ -53,6 +57,10 @@ server.listen(port, host, () => {
   if (seed) {
     log(`\ndemo logins (password for all: ${DEMO_PASSWORD}):`);
     for (const l of demoLogins()) log(`  ${l.username.padEnd(22)} ${l.displayName}`);
+  }
+  if (setupToken) {
+    // Printed even when quiet: without it nobody can set the township up (or run `npx villageflow init`).
+    console.log(`\nno township yet: open this one-time setup link to create the township and its first admin\n  ${setupLink(`http://${host === '0.0.0.0' ? 'localhost' : host}:${actualPort}`, setupToken)}\n(or run: npx villageflow init)`);
   }
   // A line tests wait for: the port actually bound (PORT=0 picks a free one).
   if (process.env.VILLAGEFLOW_READY_LINE === '1') console.log(`READY ${actualPort}`);

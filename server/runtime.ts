@@ -66,10 +66,17 @@ interface TownshipCalendar {
 }
 
 
+/** How long a village read from the store is used before it is read again (see Runtime.villages). */
+const VILLAGE_CACHE_MS = 60_000;
+
 export class Runtime {
   private compiledFlows = new Map<number, CompiledFlow>();
-  /** Villages are created and never changed or deleted, so once read one is good for any process. */
-  private villages = new Map<string, Village>();
+  /**
+   * Villages as last read, and when (ms). A village is renamed or archived, never deleted: this
+   * process forgets it at once (forgetVillage), other processes sharing the database re-read it
+   * within VILLAGE_CACHE_MS.
+   */
+  private villages = new Map<string, { village: Village; readAt: number }>();
   private calendars = new Map<string, TownshipCalendar>();
   constructor(
     readonly store: Store,
@@ -99,14 +106,20 @@ export class Runtime {
     return v;
   }
 
+  /** A village was renamed or archived: read it afresh next time. */
+  forgetVillage(id: string) {
+    this.villages.delete(id);
+  }
+
   private async knownVillage(id: string): Promise<Village | null> {
-    let v = this.villages.get(id);
-    if (!v) {
-      const read = await this.store.getVillage(id);
-      if (!read) return null;
-      this.villages.set(id, (v = Object.freeze(read)));
-    }
-    return v;
+    const cached = this.villages.get(id);
+    const now = Date.now();
+    if (cached && now - cached.readAt < VILLAGE_CACHE_MS) return cached.village;
+    const read = await this.store.getVillage(id);
+    if (!read) return null;
+    const village = Object.freeze(read);
+    this.villages.set(id, { village, readAt: now });
+    return village;
   }
 
   /** The instance and its village, if the user may read it (server/readRule.ts), and as what; otherwise the same error as missing. */
@@ -142,6 +155,8 @@ export class Runtime {
   async start(user: User, input: { villageId: string; flowId: string; title?: string; data?: Record<string, unknown> }, catalogueStart?: CatalogueStart): Promise<Instance> {
     const village = await this.village(input.villageId);
     if (!canRead(user, village)) throw new ForbiddenError(`you have no role in village ${village.name}`);
+    // Read afresh: another process may have archived it since this one cached it.
+    if ((await this.store.getVillage(village.id))?.archivedAt) throw new InvalidInputError(`/villageId: village ${village.name} is archived; no new matters start there`, [{ pointer: '/villageId', message: 'is archived' }]);
     const allowed = await this.store.flowsForVillage(village.id);
     const version = allowed.find((f) => f.flowId === input.flowId);
     if (!version) throw new InvalidInputError(`flow ${input.flowId} is not published for village ${village.name}`);

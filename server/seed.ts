@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apply, openSteps, start, type FlowEvent } from '../engine/index.ts';
 import { hashPassword } from './auth.ts';
+import { addPerson, addVillage, createTownship } from './organisation.ts';
 import { publishBundled } from './flows.ts';
 import { seedCatalogue } from './catalogue.ts';
 import { eventSalt, type Runtime } from './runtime.ts';
@@ -197,12 +198,17 @@ export async function seedDemo(runtime: Runtime): Promise<boolean> {
   const { store } = runtime;
   if (await store.getTownship(DEMO_TOWNSHIP.id)) return false;
   const now = runtime.clock().getTime();
-  await store.createTownship(DEMO_TOWNSHIP);
-  for (const v of DEMO_VILLAGES) await store.createVillage(v);
+  // As a real township is set up: the township and its first admin, then villages and people by
+  // that admin (server/organisation.ts), each in the audit log.
   // One hash for every demo account: they share the printed demo password anyway.
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  for (const u of demoUsers()) {
-    await store.createUser({ id: u.id, townshipId: DEMO_TOWNSHIP.id, username: u.username, displayName: u.displayName, passwordHash, roles: u.grants });
+  const at = new Date(now).toISOString();
+  const [admin, ...people] = demoUsers();
+  await createTownship(store, { id: DEMO_TOWNSHIP.id, name: DEMO_TOWNSHIP.name, admin: { id: admin!.id, username: admin!.username, displayName: admin!.displayName, passwordHash } }, at);
+  const actor = { id: admin!.id, townshipId: DEMO_TOWNSHIP.id };
+  for (const v of DEMO_VILLAGES) await addVillage(store, actor, v, at);
+  for (const u of people) {
+    await addPerson(store, actor, { id: u.id, username: u.username, displayName: u.displayName, passwordHash, roles: u.grants, mustChangePassword: false }, at);
   }
   const villageIds = DEMO_VILLAGES.map((v) => v.id);
   const publishedAt = new Date(now - 60 * 86400_000).toISOString();

@@ -49,11 +49,14 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
           {township && <Link href="/overview">{t('common.nav.overview')}</Link>}
           {township && <Link href="/calendar">{t('calendar.nav')}</Link>}
           {hasTownshipRole(me, 'township_admin') && <Link href="/designer">{t('editor.nav')}</Link>}
+          {hasTownshipRole(me, 'township_admin') && <Link href="/org">{t('org.nav')}</Link>}
           {hasTownshipRole(me, 'township_admin', 'auditor') && <Link href="/audit-log">{t('personal.log.nav')}</Link>}
           <Link href="/board">{t('common.nav.board')}</Link>
         </nav>
         <div className="who" data-testid="who">
-          <span>{me.user.displayName}</span>
+          <Link href="/account" aria-label={t('org.accountNav')}>
+            {me.user.displayName}
+          </Link>
           <span className="muted">
             {me.township?.name} · {roles.join(lang === 'zh' ? '、' : ', ')}
           </span>

@@ -41,6 +41,8 @@ function AuditView({ id, view, replay, history }: { id: string; view: InstanceVi
   const { t, text } = useI18n();
   const { instance, flow } = view;
   const steps = replay.steps;
+  // Who acted, by name (the id stays beside it, as the exported history keeps it).
+  const names = useQuery({ queryKey: ['org', 'names', id], queryFn: () => api.org.names.query({ instanceId: id }) }).data ?? {};
   const [index, setIndex] = useState(0);
   const at = Math.min(index, Math.max(0, steps.length - 1));
   const go = (i: number) => setIndex(Math.max(0, Math.min(steps.length - 1, i)));
@@ -78,7 +80,7 @@ function AuditView({ id, view, replay, history }: { id: string; view: InstanceVi
       </header>
       <VerifyBanner verified={replay.verified} shown={steps.length} />
       <ExportBundle id={id} />
-      <Timeline records={history.length >= steps.length ? history : steps.map((x) => x.record)} flow={flow} verified={steps.length} at={at} go={go} stateTitle={stateTitle} />
+      <Timeline records={history.length >= steps.length ? history : steps.map((x) => x.record)} flow={flow} verified={steps.length} at={at} go={go} stateTitle={stateTitle} names={names} />
       {steps.length > 0 && (
         <section className="panel replay" aria-labelledby="replay-title" data-testid="replay" data-step={at + 1}>
           <h2 id="replay-title">{t('audit.replay')}</h2>
@@ -109,7 +111,7 @@ function AuditView({ id, view, replay, history }: { id: string; view: InstanceVi
             </span>
           </div>
           <p className="muted small no-print">{t('audit.keyboardHint')}</p>
-          <StepDetail flow={flow} steps={steps} at={at} stateTitle={stateTitle} />
+          <StepDetail flow={flow} steps={steps} at={at} stateTitle={stateTitle} names={names} />
         </section>
       )}
     </article>
@@ -167,7 +169,7 @@ function ExportBundle({ id }: { id: string }) {
   );
 }
 
-function Timeline({ records, flow, verified, at, go, stateTitle }: { records: HistoryRecord[]; flow: Flow; verified: number; at: number; go: (i: number) => void; stateTitle: (s: string) => string }) {
+function Timeline({ records, flow, verified, at, go, stateTitle, names }: { records: HistoryRecord[]; flow: Flow; verified: number; at: number; go: (i: number) => void; stateTitle: (s: string) => string; names: Record<string, string> }) {
   const { t, role } = useI18n();
   return (
     <section className="panel" aria-labelledby="timeline-title">
@@ -192,7 +194,7 @@ function Timeline({ records, flow, verified, at, go, stateTitle }: { records: Hi
                   </td>
                   <td className="nowrap">{formatTime(record.at)}</td>
                   <td>
-                    <span className="mono">{record.actor?.id}</span> <span className="muted">{t('audit.role', { role: role(record.actor?.role) })}</span>
+                    <ActorName id={record.actor?.id} names={names} /> <span className="muted">{t('audit.role', { role: role(record.actor?.role) })}</span>
                   </td>
                   <td>
                     <EventName type={record.type} />
@@ -215,13 +217,24 @@ function Timeline({ records, flow, verified, at, go, stateTitle }: { records: Hi
   );
 }
 
+/** A person by display name, their id beside it (muted); the id alone when no name is known (the system). */
+function ActorName({ id, names }: { id: string | undefined; names: Record<string, string> }) {
+  const name = id ? names[id] : undefined;
+  if (!name) return <span className="mono">{id}</span>;
+  return (
+    <span data-testid="actor-name">
+      {name} <span className="mono muted">{id}</span>
+    </span>
+  );
+}
+
 function EventName({ type }: { type: string }) {
   const { t } = useI18n();
   const name = t(`audit.events.${type}`);
   return <>{name === `audit.events.${type}` ? type : name}</>;
 }
 
-function StepDetail({ flow, steps, at, stateTitle }: { flow: Flow; steps: Step[]; at: number; stateTitle: (s: string) => string }) {
+function StepDetail({ flow, steps, at, stateTitle, names }: { flow: Flow; steps: Step[]; at: number; stateTitle: (s: string) => string; names: Record<string, string> }) {
   const { t, text, role } = useI18n();
   const labelers = useLabelers(flow);
   const fieldLabel = useFieldLabel();
@@ -266,7 +279,7 @@ function StepDetail({ flow, steps, at, stateTitle }: { flow: Flow; steps: Step[]
         <div>
           <dt>{t('audit.who')}</dt>
           <dd>
-            <span className="mono">{record.actor.id}</span> {t('audit.role', { role: role(record.actor.role) })}
+            <ActorName id={record.actor.id} names={names} /> {t('audit.role', { role: role(record.actor.role) })}
           </dd>
         </div>
         <div>

@@ -31,7 +31,7 @@ export function LoginPage() {
       // A password an admin chose: the signed-in area asks for a new one before anything else.
       navigate('/');
     } catch (err) {
-      setError(signInError(t, err) ?? t('common.signInFailed'));
+      setError(signInError(t, err) ?? (errorInfo(err).engineCode === 'ACCOUNT_DEACTIVATED' ? t('org.deactivatedSignIn') : t('common.signInFailed')));
     } finally {
       setBusy(false);
     }
@@ -42,7 +42,7 @@ export function LoginPage() {
       <h1>{t('common.appName')}</h1>
       <form onSubmit={submit} aria-label={t('common.signIn')}>
         <label>
-          {t('common.username')}
+          {t('org.loginHint')}
           <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
         </label>
         <label>

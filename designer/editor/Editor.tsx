@@ -3,7 +3,7 @@
 // the canvas, every problem of the flow (validator errors, legal issues), each a link to its place.
 // Publishing is refused while an error or a statutory issue remains.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { useSelector } from '@xstate/store-react';
 import { EVENT_NAME, diffFlows, sameJson, type Flow, type StateKind, type Text } from '../../engine/index.ts';
@@ -330,7 +330,9 @@ function Toolbar({ session, onSaved, onImport }: { session: EditorSession; onSav
     return issues.length ? null : s;
   };
 
-  const run = async (what: 'save' | 'publish') => {
+  // Publishing asks first which villages the version goes live in (PublishChooser).
+  const [choosing, setChoosing] = useState(false);
+  const run = async (what: 'save' | 'publish', villageIds: string[] = []) => {
     setBusy(true);
     setMessage(null);
     try {
@@ -342,7 +344,10 @@ function Toolbar({ session, onSaved, onImport }: { session: EditorSession; onSav
         if (!draft) throw new Error(t('editor.toolbar.notPublishable'));
         const published = await api.flows.publish.mutate({ id: draft.id });
         remember({ ...draft, status: published.status });
-        setMessage({ kind: 'ok', text: t('editor.toolbar.published', { version: published.version }) });
+        await api.flows.setVillages.mutate({ flowId: published.flowId, villageIds });
+        await qc.invalidateQueries({ queryKey: ['flowVillages', published.flowId] });
+        setChoosing(false);
+        setMessage({ kind: 'ok', text: `${t('editor.toolbar.published', { version: published.version })} ${villageIds.length ? t('org.publish.liveIn', { n: villageIds.length }) : t('org.publish.liveNowhere')}` });
       }
     } catch (error) {
       setMessage({ kind: 'error', text: errorInfo(error).message });
@@ -412,7 +417,8 @@ function Toolbar({ session, onSaved, onImport }: { session: EditorSession; onSav
         <button
           type="button"
           disabled={busy || blocked > 0 || frozen}
-          onClick={() => void run('publish')}
+          onClick={() => setChoosing(true)}
+          aria-expanded={choosing}
           data-testid="publish"
           title={blocked ? t('editor.toolbar.blocked', { n: blocked }) : undefined}
           aria-describedby="ed-publish-note"
@@ -436,49 +442,90 @@ function Toolbar({ session, onSaved, onImport }: { session: EditorSession; onSav
           </span>
         )}
       </div>
+      {choosing && !frozen && <PublishChooser flowId={doc.id} busy={busy} onPublish={(ids) => void run('publish', ids)} onCancel={() => setChoosing(false)} />}
       {saved?.status === 'published' && <VillagesPanel flowId={saved.doc.id} />}
     </header>
+  );
+}
+
+/** The township's villages in use, and those the flow is live in now (null while loading). */
+function useFlowVillages(flowId: string) {
+  const me = useMe();
+  const villages = (me.data?.villages ?? []).filter((v) => !v.archivedAt);
+  const live = useQuery({
+    queryKey: ['flowVillages', flowId, villages.map((v) => v.id).join(',')],
+    queryFn: async () => new Set((await Promise.all(villages.map(async (v) => ((await api.flows.forVillage.query({ villageId: v.id })).some((f) => f.flowId === flowId) ? v.id : null)))).filter((x): x is string => !!x)),
+  });
+  return { villages, live: live.data ?? (live.isError ? new Set<string>() : null) };
+}
+
+/** Village checkboxes over a chosen set. */
+function VillageChecks({ villages, chosen, setChosen }: { villages: { id: string; name: string }[]; chosen: Set<string>; setChosen: (s: Set<string>) => void }) {
+  return (
+    <>
+      {villages.map((v) => (
+        <label key={v.id} className="ed-check">
+          <input
+            type="checkbox"
+            checked={chosen.has(v.id)}
+            onChange={(e) => {
+              const next = new Set(chosen);
+              if (e.target.checked) next.add(v.id);
+              else next.delete(v.id);
+              setChosen(next);
+            }}
+          />
+          {v.name}
+        </label>
+      ))}
+    </>
+  );
+}
+
+/**
+ * Asked on publishing: which villages the new version goes live in. Ticked: where the flow is live
+ * now, or every village for a flow published for the first time; none ticked says so in words.
+ */
+function PublishChooser({ flowId, busy, onPublish, onCancel }: { flowId: string; busy: boolean; onPublish: (villageIds: string[]) => void; onCancel: () => void }) {
+  const { t } = useI18n();
+  const { villages, live } = useFlowVillages(flowId);
+  const [chosen, setChosen] = useState<Set<string> | null>(null);
+  if (!live) return null;
+  const current = chosen ?? (live.size ? live : new Set(villages.map((v) => v.id)));
+  return (
+    <section className="ed-villages" data-testid="publish-villages" aria-label={t('org.publish.title')}>
+      <p>
+        <strong>{t('org.publish.title')}</strong>
+      </p>
+      <div className="ed-row">
+        <VillageChecks villages={villages} chosen={current} setChosen={setChosen} />
+      </div>
+      {current.size === 0 && <p className="ed-problem">{t('org.publish.none')}</p>}
+      <div className="ed-row">
+        <button type="button" disabled={busy} onClick={() => onPublish([...current])} data-testid="publish-confirm">
+          {t('org.publish.confirm', { n: current.size })}
+        </button>
+        <button type="button" className="secondary" onClick={onCancel}>
+          {t('org.people.cancel')}
+        </button>
+      </div>
+    </section>
   );
 }
 
 /** Which villages may start the flow (once a version of it is published). */
 function VillagesPanel({ flowId }: { flowId: string }) {
   const { t } = useI18n();
-  const me = useMe();
-  const villages = me.data?.villages ?? [];
-  const [chosen, setChosen] = useState<Set<string> | null>(null);
+  const { villages, live } = useFlowVillages(flowId);
+  const [picked, setChosen] = useState<Set<string> | null>(null);
   const [note, setNote] = useState<string | null>(null);
-  const key = villages.map((v) => v.id).join(',');
-  useEffect(() => {
-    let live = true;
-    Promise.all(villages.map(async (v) => ((await api.flows.forVillage.query({ villageId: v.id })).some((f) => f.flowId === flowId) ? v.id : null))).then(
-      (ids) => live && setChosen(new Set(ids.filter((x): x is string => !!x))),
-      () => live && setChosen(new Set()),
-    );
-    return () => {
-      live = false;
-    };
-  }, [key, flowId]);
+  const chosen = picked ?? live;
   if (!villages.length || !chosen) return null;
   return (
     <details className="ed-villages" data-testid="villages-panel">
       <summary>{t('editor.villages.title', { n: chosen.size })}</summary>
       <div className="ed-row">
-        {villages.map((v) => (
-          <label key={v.id} className="ed-check">
-            <input
-              type="checkbox"
-              checked={chosen.has(v.id)}
-              onChange={(e) => {
-                const next = new Set(chosen);
-                if (e.target.checked) next.add(v.id);
-                else next.delete(v.id);
-                setChosen(next);
-              }}
-            />
-            {v.name}
-          </label>
-        ))}
+        <VillageChecks villages={villages} chosen={chosen} setChosen={setChosen} />
         <button
           type="button"
           className="secondary"

@@ -13,8 +13,9 @@ import { catalogue } from './messages/catalogue.ts';
 import { calendar } from './messages/calendar.ts';
 import { auth } from './messages/auth.ts';
 import { personal } from './messages/personal.ts';
+import { org } from './messages/org.ts';
 
-const areas = { common, auth, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue, calendar, personal };
+const areas = { common, auth, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue, calendar, personal, org };
 type Areas = typeof areas;
 
 export const messages = {

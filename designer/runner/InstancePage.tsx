@@ -64,7 +64,7 @@ function InstanceView({ view }: { view: InstanceView }) {
           </p>
         )}
         {instance.status === 'active' && events.length === 0 && <p>{t('runner.notYourStep', { roles: step.roles.map(role).join('、') })}</p>}
-        {step.kind === 'task' && step.form && events.includes('SUBMIT') && <StepForm key={`${instance.id}:${step.state}`} form={step.form} sender={sender} initial={initialFormData(step.form, withoutMasked(view.data))} />}
+        {step.kind === 'task' && step.form && events.includes('SUBMIT') && <StepForm key={`${instance.id}:${step.state}`} form={step.form} sender={sender} initial={titleAsSubject(initialFormData(step.form, withoutMasked(view.data)), step.form.schema, step.state === flow.initial && instance.title !== flow.title.zh ? instance.title : null)} />}
         {step.kind === 'vote' && events.includes('RECORD_VOTE') && <MeetingRecord vote={step.vote} sender={sender} />}
         {step.kind === 'vote' && (events.includes('CAST_BALLOT') || events.includes('CLOSE_VOTE') || step.ballots?.mine === 'sealed') && <Ballot vote={step.vote} events={events} ballots={step.ballots} sender={sender} />}
         {step.kind === 'review' && <ReasonAction events={events.filter((e) => ['APPROVE', 'RETURN', 'REJECT'].includes(e))} sender={sender} withOpinion />}
@@ -126,4 +126,17 @@ function Disclosure({ view }: { view: InstanceView }) {
       )}
     </div>
   );
+}
+
+/**
+ * The first form starts with the matter's title, as typed when starting it, in its subject field
+ * (事项名称) when the form has one and it is still empty; `title` is null when the starter typed none
+ * (the matter then carries the flow's own title) or this is not the first step.
+ */
+function titleAsSubject(initial: unknown, schema: unknown, title: string | null): unknown {
+  const subject = (schema as { properties?: { subject?: { type?: unknown } } } | undefined)?.properties?.subject;
+  if (!title || subject?.type !== 'string') return initial;
+  if (initial !== undefined && (initial === null || typeof initial !== 'object' || Array.isArray(initial))) return initial;
+  const current = initial as Record<string, unknown> | undefined;
+  return current?.subject !== undefined ? current : { ...current, subject: title };
 }

@@ -11,7 +11,9 @@ export function StartProcess({ me }: { me: Me }) {
   const { t, text } = useI18n();
   const qc = useQueryClient();
   const [, navigate] = useLocation();
-  const [villageId, setVillageId] = useState(me.villages[0]?.id ?? '');
+  // An archived village starts nothing new (its matters stay readable elsewhere).
+  const villages = me.villages.filter((v) => !v.archivedAt);
+  const [villageId, setVillageId] = useState(villages[0]?.id ?? '');
   const [flowId, setFlowId] = useState('');
   const [title, setTitle] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -40,7 +42,7 @@ export function StartProcess({ me }: { me: Me }) {
     }
   }
 
-  if (flows.data && flows.data.length === 0 && me.villages.length === 1) return null;
+  if (villages.length === 0 || (flows.data && flows.data.length === 0 && villages.length === 1)) return null;
   return (
     <section aria-labelledby="start-title" className="panel">
       <h2 id="start-title">{t('runner.start')}</h2>
@@ -48,7 +50,7 @@ export function StartProcess({ me }: { me: Me }) {
         <label>
           {t('runner.filterVillage')}
           <select value={villageId} onChange={(e) => setVillageId(e.target.value)}>
-            {me.villages.map((v) => (
+            {villages.map((v) => (
               <option key={v.id} value={v.id}>
                 {v.name}
               </option>

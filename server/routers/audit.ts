@@ -2,6 +2,7 @@
 // chain, an export bundle that `villageflow verify` checks offline, and the administrative log.
 import { z } from 'zod';
 import { chainFlows, chainVersions } from '../migrate.ts';
+import { actorNames } from '../organisation.ts';
 import { personalView } from '../personal.ts';
 import { peopleNames } from '../names.ts';
 import type { Store } from '../store/types.ts';
@@ -64,6 +65,8 @@ export const auditRouter = router({
       history,
       // Every working-day calendar version the records name, so the bundle verifies offline.
       calendars: await ctx.runtime.chainCalendars(history),
+      // Who acted, by name beside the ids the records carry (verify ignores it).
+      people: await actorNames(ctx.runtime.store, instance, history),
     };
   }),
 

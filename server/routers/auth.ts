@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { hashPassword, newSession, newSessionToken, passwordWeakness, SESSION_COOKIE, sessionCookie, throttleKey, throttleSince, throttleWait, verifyPassword } from '../auth.ts';
 import type { ContextInner } from '../context.ts';
 import { InvalidInputError, ServerRefusal } from '../errors.ts';
-import { publicProcedure, router, signedInProcedure } from '../trpc.ts';
+import { authedProcedure, publicProcedure, router, signedInProcedure } from '../trpc.ts';
 import { readableVillageIds } from '../scope.ts';
 
 // A constant hash to compare against when the user does not exist, so timing does not tell.
@@ -27,13 +27,17 @@ export const authRouter = router({
       const { store } = ctx.runtime;
       const now = ctx.runtime.clock();
       const key = await throttled(ctx, input.username);
-      const user = await store.getUserByUsername(input.username);
+      // The user name, or else a mobile number a user has.
+      const user = (await store.getUserByUsername(input.username)) ?? (/^1\d{10}$/.test(input.username) ? await store.getUserByMobile(input.username) : null);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? (await absentUserHash));
       if (!user || !ok) {
         await store.recordLoginFailure(key, now.toISOString());
         throw new TRPCError({ code: 'UNAUTHORIZED', message: 'wrong user name or password' });
       }
       await store.clearLoginFailures(key);
+      // Told only to whoever knows the password: the account exists but is closed.
+      if (user.deactivatedAt) throw new ServerRefusal('ACCOUNT_DEACTIVATED', 'this account was deactivated by the township admin');
+      await store.recordSignIn(user.id, { at: now.toISOString(), address: ctx.clientKey });
       const token = newSessionToken();
       await store.createSession(newSession(user.id, token, now, ctx.runtime.sessions));
       ctx.setCookie(sessionCookie(token, { secure: ctx.secureCookies, maxAgeSeconds: Math.round(ctx.runtime.sessions.maxHours * 3600) }));
@@ -64,6 +68,9 @@ export const authRouter = router({
       await store.audit({ townshipId: user.townshipId, at: now.toISOString(), actorId: user.id, action: 'user.password', target: user.id, details: { by: 'self' } });
       return { user: { ...ctx.user, mustChangePassword: false } };
     }),
+
+  /** One's own latest sign-ins (when, from which address), newest first. */
+  signIns: authedProcedure.query(({ ctx }) => ctx.runtime.store.signIns(ctx.user.id, 20)),
 
   logout: signedInProcedure.mutation(async ({ ctx }) => {
     if (ctx.sessionTokenHash) await ctx.runtime.store.deleteSession(ctx.sessionTokenHash);

@@ -1,24 +1,27 @@
-// The township's organisation: villages and the people who work in them. Only township admins
-// change people or roles, and every change is in the audit log.
+// The township's organisation: villages and the people who work in them, and the first setup of a
+// township. Only township admins change villages, people or roles, and every change is in the
+// audit log; villages are archived and people deactivated, never deleted (history names them).
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { randomUUID } from 'node:crypto';
-import { hashPassword } from '../auth.ts';
+import { hashPassword, passwordWeakness } from '../auth.ts';
 import { InvalidInputError } from '../errors.ts';
-import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
+import { actorNames, addPerson, addVillage, checkGrants, DISPLAY_NAME, MOBILE, mobileFree, ROLE_GRANT, setupTokenOpen, setupWithToken, TOWNSHIP_NAME, USERNAME, VILLAGE_NAME, villageNameFree } from '../organisation.ts';
+import { authedProcedure, publicProcedure, router, townshipProcedure } from '../trpc.ts';
 import { readableVillageIds } from '../scope.ts';
-import { TOWNSHIP_ROLES, VILLAGE_ROLES, type RoleGrant, type Store } from '../store/types.ts';
+import type { Store, User, Village } from '../store/types.ts';
 
-const roleGrant = z.object({ role: z.enum([...TOWNSHIP_ROLES, ...VILLAGE_ROLES]), villageId: z.string().max(100).nullable() });
+const admin = townshipProcedure('township_admin');
+const TOKEN = z.string().min(1).max(200);
 
-async function checkGrants(store: Store, townshipId: string, roles: RoleGrant[]) {
-  const villages = new Set((await store.listVillages(townshipId)).map((v) => v.id));
-  roles.forEach((g, i) => {
-    const township = (TOWNSHIP_ROLES as readonly string[]).includes(g.role);
-    if (township && g.villageId !== null) throw new InvalidInputError(`${g.role} is a township role; it takes no village`, [{ pointer: `/roles/${i}/villageId`, message: 'must be null' }]);
-    if (!township && (g.villageId === null || !villages.has(g.villageId))) {
-      throw new InvalidInputError(`${g.role} needs a village of this township`, [{ pointer: `/roles/${i}/villageId`, message: 'must be a village of this township' }]);
-    }
-  });
+async function userOf(store: Store, townshipId: string, userId: string): Promise<User> {
+  const user = await store.getUser(userId);
+  if (!user || user.townshipId !== townshipId) throw new InvalidInputError(`/userId is not a user of this township: ${userId}`, [{ pointer: '/userId', message: 'is not a user of this township' }]);
+  return user;
+}
+async function villageOf(store: Store, townshipId: string, villageId: string): Promise<Village> {
+  const village = await store.getVillage(villageId);
+  if (!village || village.townshipId !== townshipId) throw new InvalidInputError(`/villageId is not a village of this township: ${villageId}`, [{ pointer: '/villageId', message: 'is not a village of this township' }]);
+  return village;
 }
 
 export const orgRouter = router({
@@ -28,43 +31,116 @@ export const orgRouter = router({
     return villages.filter((v) => readable.has(v.id));
   }),
 
-  users: townshipProcedure('township_admin').query(({ ctx }) => ctx.runtime.store.listUsers(ctx.user.townshipId)),
+  users: admin.query(({ ctx }) => ctx.runtime.store.listUsers(ctx.user.townshipId)),
 
-  createUser: townshipProcedure('township_admin')
-    .input(z.object({ username: z.string().regex(/^[a-z0-9._-]{3,40}$/), displayName: z.string().min(1).max(100), password: z.string().min(8).max(200), roles: z.array(roleGrant).max(50) }))
+  /** The display names of the people an instance's history names, for a reader of that instance: words, not ids. */
+  names: authedProcedure.input(z.object({ instanceId: z.string().max(100) })).query(async ({ ctx, input }) => {
+    const { instance } = await ctx.runtime.readable(ctx.user, input.instanceId);
+    return actorNames(ctx.runtime.store, instance, await ctx.runtime.store.history(instance.id));
+  }),
+
+  createUser: admin
+    .input(z.object({ username: USERNAME, displayName: DISPLAY_NAME, password: z.string().min(8).max(200), roles: z.array(ROLE_GRANT).max(50), mobile: MOBILE.nullish() }))
     .mutation(async ({ ctx, input }) => {
       const { store } = ctx.runtime;
-      await checkGrants(store, ctx.user.townshipId, input.roles);
-      if (await store.getUserByUsername(input.username)) throw new InvalidInputError(`user name ${input.username} is taken`, [{ pointer: '/username', message: 'is taken' }]);
-      const id = randomUUID();
       // The admin chose the password: the user chooses their own at first sign-in.
-      await store.createUser({ id, townshipId: ctx.user.townshipId, username: input.username, displayName: input.displayName, passwordHash: await hashPassword(input.password), roles: input.roles, mustChangePassword: true });
-      await store.audit({ townshipId: ctx.user.townshipId, at: ctx.runtime.now(), actorId: ctx.user.id, action: 'user.create', target: id, details: { username: input.username, roles: input.roles } });
+      const id = await addPerson(store, ctx.user, { username: input.username, displayName: input.displayName, passwordHash: await hashPassword(input.password), roles: input.roles, mobile: input.mobile ?? null, mustChangePassword: true }, ctx.runtime.now());
       return store.getUser(id);
     }),
 
-  /** A forgotten password: the admin sets one to hand over; the user's sessions end and they choose their own at the next sign-in. */
-  resetPassword: townshipProcedure('township_admin')
-    .input(z.object({ userId: z.string().max(100), password: z.string().min(8).max(200) }))
+  /** A person's display name or mobile (null: none). */
+  updateUser: admin
+    .input(z.object({ userId: z.string().max(100), displayName: DISPLAY_NAME.optional(), mobile: MOBILE.nullable().optional() }))
     .mutation(async ({ ctx, input }) => {
       const { store } = ctx.runtime;
-      const user = await store.getUser(input.userId);
-      if (!user || user.townshipId !== ctx.user.townshipId) throw new InvalidInputError(`user ${input.userId} is not in this township`, [{ pointer: '/userId', message: 'is not a user of this township' }]);
-      await store.setPassword(user.id, await hashPassword(input.password), true);
-      await store.deleteSessionsOf(user.id, null);
-      await store.audit({ townshipId: ctx.user.townshipId, at: ctx.runtime.now(), actorId: ctx.user.id, action: 'user.password_reset', target: user.id, details: { username: user.username } });
+      const user = await userOf(store, ctx.user.townshipId, input.userId);
+      await mobileFree(store, input.mobile, user.id);
+      const change = { displayName: input.displayName, mobile: input.mobile };
+      await store.updateUser(user.id, change);
+      await store.audit({ townshipId: ctx.user.townshipId, at: ctx.runtime.now(), actorId: ctx.user.id, action: 'user.update', target: user.id, details: { before: { displayName: user.displayName, mobile: user.mobile ?? null }, after: { displayName: input.displayName ?? user.displayName, mobile: input.mobile === undefined ? (user.mobile ?? null) : input.mobile } } });
       return store.getUser(user.id);
     }),
 
-  setRoles: townshipProcedure('township_admin')
-    .input(z.object({ userId: z.string().max(100), roles: z.array(roleGrant).max(50) }))
+  /** Deactivates a person (they cannot sign in, their sessions end, their history stays) or makes them active again. */
+  setActive: admin.input(z.object({ userId: z.string().max(100), active: z.boolean() })).mutation(async ({ ctx, input }) => {
+    const { store } = ctx.runtime;
+    const user = await userOf(store, ctx.user.townshipId, input.userId);
+    if (user.id === ctx.user.id && !input.active) throw new InvalidInputError('/userId: you cannot deactivate yourself', [{ pointer: '/userId', message: 'is you' }]);
+    if (!!user.deactivatedAt === !input.active) return user;
+    const at = ctx.runtime.now();
+    await store.updateUser(user.id, { deactivatedAt: input.active ? null : at });
+    if (!input.active) await store.deleteSessionsOf(user.id, null);
+    await store.audit({ townshipId: ctx.user.townshipId, at, actorId: ctx.user.id, action: input.active ? 'user.reactivate' : 'user.deactivate', target: user.id, details: { username: user.username } });
+    return store.getUser(user.id);
+  }),
+
+  /** A forgotten password: the admin sets one to hand over; the user's sessions end and they choose their own at the next sign-in. */
+  resetPassword: admin.input(z.object({ userId: z.string().max(100), password: z.string().min(8).max(200) })).mutation(async ({ ctx, input }) => {
+    const { store } = ctx.runtime;
+    const user = await userOf(store, ctx.user.townshipId, input.userId);
+    await store.setPassword(user.id, await hashPassword(input.password), true);
+    await store.deleteSessionsOf(user.id, null);
+    await store.audit({ townshipId: ctx.user.townshipId, at: ctx.runtime.now(), actorId: ctx.user.id, action: 'user.password_reset', target: user.id, details: { username: user.username } });
+    return store.getUser(user.id);
+  }),
+
+  setRoles: admin.input(z.object({ userId: z.string().max(100), roles: z.array(ROLE_GRANT).max(50) })).mutation(async ({ ctx, input }) => {
+    const { store } = ctx.runtime;
+    const user = await store.getUser(input.userId);
+    if (!user || user.townshipId !== ctx.user.townshipId) throw new InvalidInputError(`user ${input.userId} is not in this township`);
+    await checkGrants(store, ctx.user.townshipId, input.roles, user.roles);
+    // The township keeps an admin: one cannot give up one's own administration.
+    if (user.id === ctx.user.id && !input.roles.some((g) => g.role === 'township_admin')) {
+      throw new InvalidInputError('/roles: you cannot remove your own township_admin role', [{ pointer: '/roles', message: 'must keep your own township_admin role' }]);
+    }
+    await store.setRoles(user.id, input.roles);
+    await store.audit({ townshipId: ctx.user.townshipId, at: ctx.runtime.now(), actorId: ctx.user.id, action: 'user.roles', target: user.id, details: { before: user.roles, after: input.roles } });
+    return store.getUser(user.id);
+  }),
+
+  /** Every village of the township, archived ones too (the admin's list). */
+  allVillages: admin.query(({ ctx }) => ctx.runtime.store.listVillages(ctx.user.townshipId)),
+
+  createVillage: admin.input(z.object({ name: VILLAGE_NAME, kind: z.enum(['village', 'community']) })).mutation(({ ctx, input }) => addVillage(ctx.runtime.store, ctx.user, input, ctx.runtime.now())),
+
+  renameVillage: admin.input(z.object({ villageId: z.string().max(100), name: VILLAGE_NAME })).mutation(async ({ ctx, input }) => {
+    const { store } = ctx.runtime;
+    const village = await villageOf(store, ctx.user.townshipId, input.villageId);
+    await villageNameFree(store, ctx.user.townshipId, input.name, village.id);
+    await store.updateVillage(village.id, { name: input.name });
+    ctx.runtime.forgetVillage(village.id);
+    await store.audit({ townshipId: ctx.user.townshipId, at: ctx.runtime.now(), actorId: ctx.user.id, action: 'village.rename', target: village.id, details: { before: village.name, after: input.name } });
+    return store.getVillage(village.id);
+  }),
+
+  /** Archives a village (no new matters start there; its history stays) or restores it. */
+  setVillageArchived: admin.input(z.object({ villageId: z.string().max(100), archived: z.boolean() })).mutation(async ({ ctx, input }) => {
+    const { store } = ctx.runtime;
+    const village = await villageOf(store, ctx.user.townshipId, input.villageId);
+    if (!!village.archivedAt === input.archived) return village;
+    if (!input.archived) await villageNameFree(store, ctx.user.townshipId, village.name, village.id);
+    const at = ctx.runtime.now();
+    await store.updateVillage(village.id, { archivedAt: input.archived ? at : null });
+    ctx.runtime.forgetVillage(village.id);
+    await store.audit({ townshipId: ctx.user.townshipId, at, actorId: ctx.user.id, action: input.archived ? 'village.archive' : 'village.restore', target: village.id, details: { name: village.name } });
+    return store.getVillage(village.id);
+  }),
+
+  /** Whether a setup link is still good (before the form is filled in). */
+  setupStatus: publicProcedure.input(z.object({ token: TOKEN })).query(async ({ ctx, input }) => ({ open: await setupTokenOpen(ctx.runtime.store, input.token) })),
+
+  /** The one-time setup link's form: the township and its first admin, who then signs in. */
+  setup: publicProcedure
+    .input(z.object({ token: TOKEN, townshipName: TOWNSHIP_NAME, username: USERNAME, displayName: DISPLAY_NAME, password: z.string().min(1).max(200), mobile: MOBILE.nullish() }))
     .mutation(async ({ ctx, input }) => {
+      const weakness = passwordWeakness(input.password, { username: input.username, current: '' });
+      if (weakness) throw new InvalidInputError(`/password: ${weakness}`, [{ pointer: '/password', message: weakness }]);
       const { store } = ctx.runtime;
-      const user = await store.getUser(input.userId);
-      if (!user || user.townshipId !== ctx.user.townshipId) throw new InvalidInputError(`user ${input.userId} is not in this township`);
-      await checkGrants(store, ctx.user.townshipId, input.roles);
-      await store.setRoles(user.id, input.roles);
-      await store.audit({ townshipId: ctx.user.townshipId, at: ctx.runtime.now(), actorId: ctx.user.id, action: 'user.roles', target: user.id, details: { before: user.roles, after: input.roles } });
-      return store.getUser(user.id);
+      const admin = { username: input.username, displayName: input.displayName, passwordHash: await hashPassword(input.password), mobile: input.mobile ?? null };
+      const made = await setupWithToken(store, input.token, { name: input.townshipName, admin }, ctx.runtime.now()).catch((error: unknown) => {
+        if (error instanceof InvalidInputError && error.issues[0]?.pointer === '/token') throw new TRPCError({ code: 'NOT_FOUND', message: error.message });
+        throw error;
+      });
+      return { townshipId: made.townshipId, username: input.username };
     }),
 });

@@ -45,6 +45,8 @@ export interface Village {
   townshipId: string;
   name: string;
   kind: 'village' | 'community';
+  /** Archived (never deleted: history refers to it): no new matters start there; null or absent while in use. */
+  archivedAt?: string | null;
 }
 /** A role held in one village, or (villageId null) across the whole township. */
 export interface RoleGrant {
@@ -59,6 +61,18 @@ export interface User {
   roles: RoleGrant[];
   /** The password was chosen by an admin (a new user, a reset): the user must choose their own before anything else. */
   mustChangePassword: boolean;
+  /** An optional mobile number (unique): the user signs in with it as with the user name. */
+  mobile?: string | null;
+  /** Deactivated (never deleted: history names them): cannot sign in. Null or absent while active. */
+  deactivatedAt?: string | null;
+}
+/** How many of a user's latest sign-ins are kept (older ones are dropped as new ones are recorded). */
+export const SIGN_INS_KEPT = 50;
+/** One successful sign-in, as the user sees their recent ones. */
+export interface SignIn {
+  at: string;
+  /** The connection's address (a proxy's, behind one). */
+  address: string;
 }
 export interface UserWithSecret extends User {
   passwordHash: string;
@@ -329,6 +343,20 @@ export interface Store {
   setRoles(userId: string, roles: RoleGrant[]): Promise<void>;
   /** A new password: chosen by an admin (mustChange) or by the user. */
   setPassword(userId: string, passwordHash: string, mustChange: boolean): Promise<void>;
+  /** Changes a user's name, mobile or deactivation (the fields given); a mobile taken by another user is a ConflictError. */
+  updateUser(id: string, change: { displayName?: string; mobile?: string | null; deactivatedAt?: string | null }): Promise<void>;
+  getUserByMobile(mobile: string): Promise<UserWithSecret | null>;
+  /** Renames or archives (archivedAt set) / restores (null) a village. */
+  updateVillage(id: string, change: { name?: string; archivedAt?: string | null }): Promise<void>;
+  /** Records a sign-in, keeping the user's latest SIGN_INS_KEPT. */
+  recordSignIn(userId: string, s: SignIn): Promise<void>;
+  /** A user's latest sign-ins, newest first. */
+  signIns(userId: string, limit: number): Promise<SignIn[]>;
+  /** A one-time setup link's token (its SHA-256 only), valid until used. */
+  createSetupToken(tokenHash: string, at: string): Promise<void>;
+  setupTokenOpen(tokenHash: string): Promise<boolean>;
+  /** Marks the token used; false when it does not exist or was used already (only one caller wins). */
+  useSetupToken(tokenHash: string, at: string): Promise<boolean>;
 
   createSession(s: Session): Promise<void>;
   getSession(tokenHash: string): Promise<Session | null>;

@@ -49,6 +49,8 @@ describe('audit replay', () => {
     // The timeline: one row per record, with who (id and role) and the step after.
     const rows = page.getByTestId('timeline').locator('tbody tr');
     expect(await rows.count()).toBe(records.length);
+    // Who, by name, the id beside it.
+    await rows.nth(1).getByTestId('actor-name').filter({ hasText: '东坪村党组织书记' }).waitFor();
     expect(await rows.nth(1).textContent()).toContain('dongping-secretary');
     expect(await rows.nth(1).textContent()).toContain('村党组织书记');
     expect(await rows.nth(1).textContent()).toContain('两委商议');

@@ -306,8 +306,15 @@ describe('flow designer', () => {
     await page.waitForURL(/\/designer\/edit\/\d+$/);
     await page.getByTestId('editor-message').waitFor();
     expect(await page.getByTestId('editor-status').textContent()).toBe('草稿');
+    // Publishing asks which villages: a new flow offers every village; untick them all, and it says
+    // that no village can start it then.
     await page.getByTestId('publish').click();
+    const chooser = page.getByTestId('publish-villages');
+    for (const name of ['东坪村', '西岭村', '南湾社区']) await chooser.getByLabel(name).uncheck();
+    await chooser.getByText('没有选择任何村').waitFor();
+    await page.getByTestId('publish-confirm').click();
     await page.getByTestId('editor-status').filter({ hasText: '已发布' }).waitFor();
+    expect(await page.getByTestId('editor-message').textContent()).toContain('尚未在任何村启用');
     // A published version is frozen: the editor offers a new version number.
     expect(await page.getByTestId('save-draft').isDisabled()).toBe(true);
     await page.getByTestId('bump-version').waitFor();

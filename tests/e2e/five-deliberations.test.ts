@@ -63,6 +63,8 @@ describe('五议两公开 in the browser, from proposal to the disclosure of res
     id = page.url().split('/instances/')[1]!;
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(TITLE);
     await page.getByLabel('事项名称').waitFor();
+    // The title typed when starting is the proposal's subject to begin with.
+    expect(await page.getByLabel('事项名称').inputValue()).toBe(TITLE);
     await shot(page, 'form-step-zh');
     await language(page, 'en', 'Now: Party branch proposal');
     await page.getByLabel('Subject').waitFor();

@@ -109,6 +109,8 @@ describe('versions and their diff', () => {
     await page.waitForURL(/\/designer\/edit\/\d+$/);
     await page.getByTestId('editor-status').filter({ hasText: '草稿' }).waitFor();
     await page.getByTestId('publish').click();
+    // The villages it is live in now stay ticked.
+    await page.getByTestId('publish-confirm').filter({ hasText: '3' }).click();
     await page.getByTestId('editor-status').filter({ hasText: '已发布' }).waitFor();
     const versions = await (await env.s.as('qs.admin')).flows.list.query({ flowId: FLOW });
     expect(versions.map((v) => `${v.version} ${v.status}`)).toEqual(['1.1.0 published', '1.1.1 published']);

@@ -149,6 +149,15 @@ const SOME_COMMITMENT = 'a'.repeat(64);
 /** A 2027 schedule that passes the checks (MADE UP FOR TESTS ONLY, tests/fixtures), so a denial is about the caller. */
 const CALENDAR_2027 = fromHolidayCn(JSON.parse(readFileSync(join(ROOT, 'tests', 'fixtures', 'calendar-2027.made-up.holiday-cn.json'), 'utf8')), { title: '测试用虚构的2027年放假安排（非官方）' });
 const CATALOGUE_CSV = '事项编码,事项名称,办理方式,办理流程\nQS-AUTHZ-2,越权导入,代办,proxy-service\n';
+/** The organisation admin's procedures of going live (issue 18), each with a plausible input. */
+const ORG_ADMIN_CALLS: Record<string, (c: Client) => Promise<unknown>> = {
+  'org.updateUser': (c) => c.org.updateUser.mutate({ userId: 'dongping-villager', displayName: '改名' }),
+  'org.setActive': (c) => c.org.setActive.mutate({ userId: 'dongping-clerk', active: false }),
+  'org.allVillages': (c) => c.org.allVillages.query(),
+  'org.createVillage': (c) => c.org.createVillage.mutate({ name: '越权村', kind: 'village' }),
+  'org.renameVillage': (c) => c.org.renameVillage.mutate({ villageId: 'dongping', name: '越权村' }),
+  'org.setVillageArchived': (c) => c.org.setVillageArchived.mutate({ villageId: 'dongping', archived: true }),
+};
 const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'auth.logout': (c) => c.auth.logout.mutate(),
   'auth.changePassword': (c) => c.auth.changePassword.mutate({ current: DEMO_PASSWORD, next: 'anonymous-2026' }),
@@ -192,8 +201,11 @@ const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'calendar.show': (c) => c.calendar.show.query({ year: 2027 }),
   'calendar.preview': (c) => c.calendar.preview.mutate({ year: CALENDAR_2027 }),
   'calendar.adopt': (c) => c.calendar.adopt.mutate({ year: CALENDAR_2027 }),
+  ...ORG_ADMIN_CALLS,
+  'org.names': (c) => c.org.names.query({ instanceId: 'demo-dongping-road' }),
+  'auth.signIns': (c) => c.auth.signIns.query(),
 };
-const PUBLIC = ['auth.login', 'auth.me', 'board.villages', 'board.village'];
+const PUBLIC = ['auth.login', 'auth.me', 'board.villages', 'board.village', 'org.setupStatus', 'org.setup'];
 
 describe('anonymous callers', () => {
   it('the tables below classify every procedure of the API', () => {
@@ -839,3 +851,41 @@ describe('board.object', () => {
   });
 });
 
+
+// ---------------------------------------------------------------------------------------------
+// The organisation admin (issue 18): only the township admin of that township
+// ---------------------------------------------------------------------------------------------
+describe('organisation admin procedures', () => {
+  it.each(['dongping.secretary', 'dongping.clerk', 'qs.reviewer', 'qs.auditor', 'qs.caseworker'].flatMap((user) => Object.keys(ORG_ADMIN_CALLS).map((path) => ({ user, path }))))(
+    '$user → $path is FORBIDDEN and changes nothing',
+    async ({ user, path }) => {
+      await expectDenied(async () => ORG_ADMIN_CALLS[path]!(await as(user)), 'FORBIDDEN');
+    },
+  );
+
+  it("another township's admin cannot touch this township's villages or people", async () => {
+    const c = await as('ht.admin');
+    await expectDenied(() => c.org.updateUser.mutate({ userId: 'dongping-villager', displayName: '越界' }), 'BAD_REQUEST');
+    await expectDenied(() => c.org.setActive.mutate({ userId: 'dongping-clerk', active: false }), 'BAD_REQUEST');
+    await expectDenied(() => c.org.renameVillage.mutate({ villageId: 'dongping', name: '越界村' }), 'BAD_REQUEST');
+    await expectDenied(() => c.org.setVillageArchived.mutate({ villageId: 'dongping', archived: true }), 'BAD_REQUEST');
+    expect((await c.org.allVillages.query()).map((v) => v.id)).toEqual(['shangzhuang']);
+  });
+
+  it("a matter's names are for its readers only: another village's member gets NOT_FOUND", async () => {
+    const names = await (await as('dongping.secretary')).org.names.query({ instanceId: 'demo-dongping-road' });
+    expect(Object.values(names)).toContain('东坪村党组织书记');
+    await expectDenied(async () => (await as('xiling.secretary')).org.names.query({ instanceId: 'demo-dongping-road' }), 'NOT_FOUND');
+  });
+
+  it('an exported history keeps the ids its records carry, with the names beside them', async () => {
+    const bundle = await (await as('qs.auditor')).audit.export.query({ id: 'demo-dongping-road' });
+    const ids = new Set(bundle.history.map((r) => r.actor.id).filter((id) => id !== 'system'));
+    expect(Object.keys(bundle.people).sort()).toEqual([...ids].sort());
+    expect(bundle.people['dongping-secretary']).toBe('东坪村党组织书记');
+  });
+
+  it('a setup link is refused once a township exists (no token was issued) and changes nothing', async () => {
+    await expectDenied(() => s.anonymous().org.setup.mutate({ token: 'guessed-token', townshipName: '冒名镇', username: 'fake.admin', displayName: '冒名', password: 'Fake-admin-2026' }), 'NOT_FOUND');
+  });
+});

@@ -5,10 +5,11 @@
 // due timers are claimed with FOR UPDATE SKIP LOCKED plus a lease, so one process delivers each.
 import pg from 'pg';
 import type { HistoryRecord, PersonalValue } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type InboxScope, type InstanceFilter, type MatterPerson, type OverviewVisitsRow, type RoleGrant, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
+import { ConflictError, NotFoundError, SIGN_INS_KEPT, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type InboxScope, type InstanceFilter, type MatterPerson, type OverviewVisitsRow, type RoleGrant, type SignIn, type Store, type Task, type User, type UserWithSecret } from '../types.ts';
 import { deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { changeSets } from '../changes.ts';
 import { CALENDAR_ADOPT_SQL, CALENDAR_INSERT_SQL, CALENDAR_YEARS_SQL, calendarOfRow, calendarRow, currentYears } from '../calendars.ts';
 import type { CalendarVersion } from '../../../engine/index.ts';
 
@@ -151,12 +152,14 @@ export class PgStore implements Store {
       displayName: r.display_name as string,
       roles: byUser.get(r.id as string) ?? [],
       mustChangePassword: r.must_change_password === true,
+      mobile: (r.mobile as string | null) ?? null,
+      deactivatedAt: (r.deactivated_at as string | null) ?? null,
     }));
   }
   async createUser(u: Parameters<Store['createUser']>[0]) {
     await this.tx(async (c) => {
-      await c.query('INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password) VALUES ($1, $2, $3, $4, $5, $6)', [
-        u.id, u.townshipId, u.username, u.displayName, u.passwordHash, u.mustChangePassword ?? false,
+      await c.query('INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password, mobile) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+        u.id, u.townshipId, u.username, u.displayName, u.passwordHash, u.mustChangePassword ?? false, u.mobile ?? null,
       ]);
       await this.insertRoles(c, u.id, u.roles);
     });
@@ -185,6 +188,45 @@ export class PgStore implements Store {
   }
   async setPassword(userId: string, passwordHash: string, mustChange: boolean) {
     await this.pool.query('UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3', [passwordHash, mustChange, userId]);
+  }
+
+  async updateUser(id: string, change: { displayName?: string; mobile?: string | null; deactivatedAt?: string | null }) {
+    const sets = changeSets(change, { displayName: 'display_name', mobile: 'mobile', deactivatedAt: 'deactivated_at' });
+    if (!sets.columns.length) return;
+    try {
+      await this.pool.query(`UPDATE users SET ${sets.columns.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE id = $${sets.columns.length + 1}`, [...sets.values, id]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`mobile ${change.mobile} is another user's`);
+      throw error;
+    }
+  }
+  async getUserByMobile(mobile: string) {
+    const r = await this.get('SELECT * FROM users WHERE mobile = $1', [mobile]);
+    if (!r) return null;
+    const [u] = await this.users([r]);
+    return { ...u!, passwordHash: r.password_hash as string };
+  }
+  async updateVillage(id: string, change: { name?: string; archivedAt?: string | null }) {
+    const sets = changeSets(change, { name: 'name', archivedAt: 'archived_at' });
+    if (sets.columns.length) await this.pool.query(`UPDATE villages SET ${sets.columns.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE id = $${sets.columns.length + 1}`, [...sets.values, id]);
+  }
+  async recordSignIn(userId: string, s: SignIn) {
+    await this.tx(async (c) => {
+      await c.query('INSERT INTO sign_ins (user_id, at, address) VALUES ($1, $2, $3)', [userId, s.at, s.address]);
+      await c.query('DELETE FROM sign_ins WHERE user_id = $1 AND ctid NOT IN (SELECT ctid FROM sign_ins WHERE user_id = $1 ORDER BY at DESC LIMIT $2)', [userId, SIGN_INS_KEPT]);
+    });
+  }
+  async signIns(userId: string, limit: number) {
+    return (await this.all('SELECT at, address FROM sign_ins WHERE user_id = $1 ORDER BY at DESC LIMIT $2', [userId, limit])).map((r) => ({ at: r.at as string, address: r.address as string }));
+  }
+  async createSetupToken(tokenHash: string, at: string) {
+    await this.pool.query('INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)', [tokenHash, at]);
+  }
+  async setupTokenOpen(tokenHash: string) {
+    return !!(await this.get('SELECT 1 FROM setup_tokens WHERE token_hash = $1 AND used_at IS NULL', [tokenHash]));
+  }
+  async useSetupToken(tokenHash: string, at: string) {
+    return ((await this.pool.query('UPDATE setup_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL', [at, tokenHash])).rowCount ?? 0) === 1;
   }
 
   async createSession(s: Session) {

@@ -4,10 +4,11 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryRecord } from '../../../engine/index.ts';
-import { ConflictError, NotFoundError, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type InboxScope, type InstanceFilter, type MatterPerson, type OverviewVisitsRow } from '../types.ts';
+import { ConflictError, NotFoundError, SIGN_INS_KEPT, type AuditEntry, type CatalogueItem, type CatalogueStart, type Session, type EventWrite, type Instance, type Store, type User, type UserWithSecret, type RoleGrant, type SignIn, type InboxScope, type InstanceFilter, type MatterPerson, type OverviewVisitsRow } from '../types.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { ascending, deadlineFired, integers, ratingScore } from '../overview.ts';
 import * as rows from './rows.ts';
+import { changeSets } from '../changes.ts';
 import { CALENDAR_ADOPT_SQL, CALENDAR_INSERT_SQL, CALENDAR_YEARS_SQL, calendarOfRow, calendarRow, currentYears, sqliteParams } from '../calendars.ts';
 import type { CalendarVersion } from '../../../engine/index.ts';
 
@@ -229,13 +230,15 @@ export class SqliteStore implements Store {
       displayName: r.display_name as string,
       roles: this.rolesOf(r.id as string),
       mustChangePassword: r.must_change_password === 1,
+      mobile: (r.mobile as string | null) ?? null,
+      deactivatedAt: (r.deactivated_at as string | null) ?? null,
     };
   }
   async createUser(u: Parameters<Store['createUser']>[0]) {
     this.db.transaction(() => {
       this.run(
-        'INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password) VALUES (?, ?, ?, ?, ?, ?)',
-        u.id, u.townshipId, u.username, u.displayName, u.passwordHash, u.mustChangePassword ? 1 : 0,
+        'INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password, mobile) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        u.id, u.townshipId, u.username, u.displayName, u.passwordHash, u.mustChangePassword ? 1 : 0, u.mobile ?? null,
       );
       this.insertRoles(u.id, u.roles);
     })();
@@ -262,6 +265,43 @@ export class SqliteStore implements Store {
   }
   async setPassword(userId: string, passwordHash: string, mustChange: boolean) {
     this.run('UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?', passwordHash, mustChange ? 1 : 0, userId);
+  }
+
+  async updateUser(id: string, change: { displayName?: string; mobile?: string | null; deactivatedAt?: string | null }) {
+    const sets = changeSets(change, { displayName: 'display_name', mobile: 'mobile', deactivatedAt: 'deactivated_at' });
+    if (!sets.columns.length) return;
+    try {
+      this.run(`UPDATE users SET ${sets.columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, ...sets.values, id);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError(`mobile ${change.mobile} is another user's`);
+      throw error;
+    }
+  }
+  async getUserByMobile(mobile: string) {
+    const r = this.get('SELECT * FROM users WHERE mobile = ?', mobile);
+    return r ? { ...this.user(r), passwordHash: r.password_hash as string } : null;
+  }
+  async updateVillage(id: string, change: { name?: string; archivedAt?: string | null }) {
+    const sets = changeSets(change, { name: 'name', archivedAt: 'archived_at' });
+    if (sets.columns.length) this.run(`UPDATE villages SET ${sets.columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, ...sets.values, id);
+  }
+  async recordSignIn(userId: string, s: SignIn) {
+    this.db.transaction(() => {
+      this.run('INSERT INTO sign_ins (user_id, at, address) VALUES (?, ?, ?)', userId, s.at, s.address);
+      this.run('DELETE FROM sign_ins WHERE user_id = ? AND rowid NOT IN (SELECT rowid FROM sign_ins WHERE user_id = ? ORDER BY at DESC LIMIT ?)', userId, userId, SIGN_INS_KEPT);
+    })();
+  }
+  async signIns(userId: string, limit: number) {
+    return this.all('SELECT at, address FROM sign_ins WHERE user_id = ? ORDER BY at DESC LIMIT ?', userId, limit).map((r) => ({ at: r.at as string, address: r.address as string }));
+  }
+  async createSetupToken(tokenHash: string, at: string) {
+    this.run('INSERT INTO setup_tokens (token_hash, created_at) VALUES (?, ?)', tokenHash, at);
+  }
+  async setupTokenOpen(tokenHash: string) {
+    return !!this.get('SELECT 1 FROM setup_tokens WHERE token_hash = ? AND used_at IS NULL', tokenHash);
+  }
+  async useSetupToken(tokenHash: string, at: string) {
+    return this.run('UPDATE setup_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL', at, tokenHash).changes === 1;
   }
 
   async createSession(s: Session) {

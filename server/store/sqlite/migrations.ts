@@ -394,4 +394,24 @@ CREATE INDEX matter_people_person ON matter_people(person_id, instance_id);
 INSERT INTO matter_people (instance_id, person_id, relation) SELECT id, started_by, 'starter' FROM instances;
 `,
   },
+  {
+    version: 10,
+    name: 'going live: archived villages, deactivated users, mobiles, sign-ins, setup links',
+    // Villages are archived and users deactivated, never deleted: history names them. A mobile
+    // signs in like the user name (unique; NULLs do not collide). Each successful sign-in is kept
+    // for the user to review. A setup link's token is kept as its SHA-256, valid until used.
+    sql: `
+ALTER TABLE villages ADD COLUMN archived_at TEXT;
+ALTER TABLE users ADD COLUMN mobile TEXT;
+ALTER TABLE users ADD COLUMN deactivated_at TEXT;
+CREATE UNIQUE INDEX users_mobile ON users(mobile);
+CREATE TABLE sign_ins (
+  user_id TEXT NOT NULL REFERENCES users(id),
+  at TEXT NOT NULL,
+  address TEXT NOT NULL
+);
+CREATE INDEX sign_ins_user ON sign_ins(user_id, at);
+CREATE TABLE setup_tokens (token_hash TEXT PRIMARY KEY, created_at TEXT NOT NULL, used_at TEXT);
+`,
+  },
 ];

@@ -4,7 +4,7 @@ import type { AuditEntry, CatalogueItem, Disclosure, FlowVersion, Instance, Inst
 
 type Row = Record<string, unknown>;
 
-export const village = (r: Row): Village => ({ id: r.id as string, townshipId: r.township_id as string, name: r.name as string, kind: r.kind as Village['kind'] });
+export const village = (r: Row): Village => ({ id: r.id as string, townshipId: r.township_id as string, name: r.name as string, kind: r.kind as Village['kind'], archivedAt: (r.archived_at as string | null) ?? null });
 
 export const session = (r: Row): Session => ({
   tokenHash: r.token_hash as string,
