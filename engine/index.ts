@@ -27,3 +27,4 @@ export { parsePointer, escapeToken, getAt } from './pointer.ts';
 export { guardProblem } from './expressions.ts';
 export { interpret } from './schemaInterpreter.ts';
 export { labelAt, schemaAt, titleOf, optionTitles, enumTitle } from './labels.ts';
+export { TOWNSHIP_ROLES, VILLAGE_ROLES, type TownshipRole, type VillageRole, type Role, type RoleGrant } from './roles.ts';

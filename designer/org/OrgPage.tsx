@@ -7,7 +7,7 @@ import { useI18n } from '../i18n/index.tsx';
 import type { Me } from '../app/session.ts';
 import { api, errorInfo } from '../app/trpc.ts';
 import { Query } from '../app/ui.tsx';
-import { TOWNSHIP_ROLES, VILLAGE_ROLES, type RoleGrant } from '../../server/store/types.ts';
+import { TOWNSHIP_ROLES, VILLAGE_ROLES, type RoleGrant } from '../../engine/index.ts';
 
 type Village = Awaited<ReturnType<typeof api.org.allVillages.query>>[number];
 type Person = Awaited<ReturnType<typeof api.org.users.query>>[number];

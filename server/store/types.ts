@@ -4,37 +4,9 @@
 import type { CalendarVersion, Effect, HistoryRecord, InstanceSnapshot, Outcome, PersonalKind, PersonalValue, SealedBallot } from '../../engine/index.ts';
 import type { CalendarYearRow } from './calendars.ts';
 
-// Township-scope roles act in every village of the township. County officers (county_reviewer)
-// and the competent offices (department_officer) sit above the township but are modelled as
-// township-scope grants: they act on the matters of the township that granted them.
-export const TOWNSHIP_ROLES = [
-  'township_admin',
-  'township_reviewer',
-  'auditor',
-  'township_caseworker',
-  'county_reviewer',
-  'supervisor',
-  'grid_office',
-  'department_officer',
-] as const;
-export const VILLAGE_ROLES = [
-  'party_secretary',
-  'committee_member',
-  'party_member',
-  'villager_representative',
-  'supervisory_member',
-  'clerk',
-  'villager',
-  // The service flows (低保, 代办, 网格): station agents, grid staff, applicants, handlers.
-  'service_staff',
-  'grid_worker',
-  'grid_leader',
-  'handler',
-  'applicant',
-] as const;
-export type TownshipRole = (typeof TOWNSHIP_ROLES)[number];
-export type VillageRole = (typeof VILLAGE_ROLES)[number];
-export type Role = TownshipRole | VillageRole;
+// The built-in roles live in the engine (engine/roles.ts), shared with the web app.
+export { TOWNSHIP_ROLES, VILLAGE_ROLES, type TownshipRole, type VillageRole, type Role, type RoleGrant } from '../../engine/index.ts';
+import type { Role, RoleGrant } from '../../engine/index.ts';
 
 export interface Township {
   id: string;
@@ -49,10 +21,6 @@ export interface Village {
   archivedAt?: string | null;
 }
 /** A role held in one village, or (villageId null) across the whole township. */
-export interface RoleGrant {
-  role: Role;
-  villageId: string | null;
-}
 export interface User {
   id: string;
   townshipId: string;
