@@ -9,6 +9,11 @@ export const SCREENSHOTS = 'test-output/screenshots';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where this test run's build of the web app is (tests/global-setup.ts builds it once per run). */
 export const WEB_ROOT = process.env.VILLAGEFLOW_TEST_WEB_ROOT ?? 'dist/web';
+/**
+ * The present for tests that start their server now: the run's start (tests/global-setup.ts), so
+ * they share one seeded database (tests/server/harness.ts); a few minutes before the real present.
+ */
+export const TEST_NOW = process.env.VILLAGEFLOW_TEST_NOW ?? new Date().toISOString();
 
 /** Checks the web app build is there; tests/global-setup.ts makes it. */
 export function buildWebApp(): void {
@@ -45,7 +50,7 @@ export function browserSuite(opts: Omit<Parameters<typeof startTestServer>[0] & 
   const env = {} as { s: TestServer; browser: Browser };
   beforeAll(async () => {
     buildWebApp();
-    env.s = await startTestServer({ webRoot: WEB_ROOT, start: new Date().toISOString(), ...opts });
+    env.s = await startTestServer({ webRoot: WEB_ROOT, start: TEST_NOW, ...opts });
     env.browser = await launch();
   });
   afterAll(async () => {
