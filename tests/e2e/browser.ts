@@ -60,21 +60,16 @@ export function browserSuite(opts: Omit<Parameters<typeof startTestServer>[0] & 
   return env;
 }
 
-/** Waits until the designer's canvas stops moving (layout and fit-view animations done). */
+/**
+ * Waits until the designer's canvas has settled: its layout done and the moves that follow it (a
+ * fit after a new layout, a look at an issue, the fit-view button) finished. The app says so with
+ * data-settled (designer/editor/Canvas.tsx).
+ */
 export async function settleCanvas(page: Page): Promise<void> {
-  const state = () =>
-    page.evaluate(() => {
-      const vp = document.querySelector('[data-testid="editor-canvas"] .react-flow__viewport')?.getAttribute('style') ?? '';
-      const nodes = [...document.querySelectorAll('[data-testid="editor-canvas"] .react-flow__node')].map((n) => (n as HTMLElement).style.transform).join();
-      return vp + nodes;
-    });
-  await page.locator('[data-testid="editor-canvas"][data-layout="ready"]').waitFor();
-  let last = await state();
-  let still = 0;
-  for (let i = 0; i < 40 && still < 3; i++) {
-    await page.waitForTimeout(120);
-    const now = await state();
-    still = now === last ? still + 1 : 0;
-    last = now;
-  }
+  await page.locator('[data-testid="editor-canvas"][data-settled="true"]').waitFor();
+}
+
+/** Waits until a step diagram (designer/diagram/FlowDiagram.tsx) is laid out and its view has stopped moving. */
+export async function settleDiagram(page: Page): Promise<void> {
+  await page.locator('[data-testid="diagram"][data-settled="true"]').waitFor();
 }

@@ -20,7 +20,6 @@ const label = (page: Page, edge: string) => page.locator(`${canvas} .ed-label[da
 async function fit(page: Page): Promise<void> {
   await settleCanvas(page);
   await page.locator('.react-flow__controls-fitview').click();
-  await page.waitForTimeout(350);
   await settleCanvas(page);
 }
 
