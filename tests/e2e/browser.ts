@@ -69,6 +69,17 @@ export async function settleCanvas(page: Page): Promise<void> {
   await page.locator('[data-testid="editor-canvas"][data-settled="true"]').waitFor();
 }
 
+/**
+ * Brings the whole flow into view on the designer's canvas (its fit-view button) and waits until it
+ * has settled. A step is clicked where it is drawn, and one outside the canvas cannot be: React
+ * Flow undoes the scroll that would show it.
+ */
+export async function fitCanvas(page: Page): Promise<void> {
+  await settleCanvas(page);
+  await page.locator('.react-flow__controls-fitview').click();
+  await settleCanvas(page);
+}
+
 /** Waits until a step diagram (designer/diagram/FlowDiagram.tsx) is laid out and its view has stopped moving. */
 export async function settleDiagram(page: Page): Promise<void> {
   await page.locator('[data-testid="diagram"][data-settled="true"]').waitFor();
