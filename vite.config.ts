@@ -1,4 +1,5 @@
 // Vite builds the web app (designer/ → dist/web); Vitest runs every test under tests/.
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { configDefaults, defineConfig } from 'vitest/config';
@@ -25,6 +26,13 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest's default is one worker less than the cores: one worker on a 2-core machine. Test files
+    // are isolated (each server on its own port and database, its own Chromium) and spend much of
+    // their time waiting on Chromium, PostgreSQL and HTTP, so two run side by side even there.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // Password hashes at scrypt N = 2^10 instead of 2^15: every sign-in of every test would pay the
+    // production cost (tests/server/sign-in.test.ts checks that default). Spawned servers inherit it.
+    env: { VILLAGEFLOW_SCRYPT_COST: '10' },
     // Every test on the default store (SQLite); the server suite again on PostgreSQL.
     projects: [
       {
@@ -38,7 +46,7 @@ export default defineConfig({
           include: ['tests/server/**/*.test.ts', ...POSTGRES_ONLY],
           exclude: [...configDefaults.exclude, ...Object.keys(SQLITE_ONLY)],
           globalSetup: ['tests/pg-setup.ts'],
-          env: { VILLAGEFLOW_TEST_STORE: 'postgres' },
+          env: { VILLAGEFLOW_TEST_STORE: 'postgres', VILLAGEFLOW_SCRYPT_COST: '10' },
         },
       },
     ],

@@ -6,7 +6,26 @@ import type { Session, Store, User } from './store/types.ts';
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
 
-const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+/** scrypt's cost as log2 N: N = 2^15 (32 MiB of memory per hash, about 0.1 s on a small server). */
+export const DEFAULT_SCRYPT_COST = 15;
+const SCRYPT = { r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+
+/**
+ * The cost new password hashes are made at, from VILLAGEFLOW_SCRYPT_COST (log2 N, default 15). Only
+ * test runs set it lower, where every sign-in would otherwise pay the production cost; with
+ * NODE_ENV=production a cost below the default is refused. A bad value stops the start, by name.
+ * A hash keeps the cost it was made at, so hashes made at any cost verify.
+ */
+export function scryptCostFromEnv(env: Record<string, string | undefined>): number {
+  const text = env.VILLAGEFLOW_SCRYPT_COST;
+  if (text === undefined || text === '') return DEFAULT_SCRYPT_COST;
+  const cost = Number(text);
+  if (!Number.isInteger(cost) || cost < 4 || cost > 20) throw new Error(`VILLAGEFLOW_SCRYPT_COST must be a whole number from 4 to 20 (log2 of scrypt's N), not ${JSON.stringify(text)}`);
+  if (cost < DEFAULT_SCRYPT_COST && env.NODE_ENV === 'production') {
+    throw new Error(`VILLAGEFLOW_SCRYPT_COST=${cost} is below ${DEFAULT_SCRYPT_COST}, which is only for tests: unset it in production`);
+  }
+  return cost;
+}
 const KEY_LENGTH = 32;
 export const SESSION_COOKIE = 'vf_session';
 
@@ -66,8 +85,9 @@ export function throttleSince(now: Date): string {
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, KEY_LENGTH, SCRYPT);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), key.toString('base64')].join('$');
+  const N = 2 ** scryptCostFromEnv(process.env);
+  const key = await scrypt(password, salt, KEY_LENGTH, { ...SCRYPT, N });
+  return ['scrypt', N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {

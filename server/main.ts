@@ -2,7 +2,7 @@
 // serve the API and the web app on one port. Configuration comes from the environment.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { sessionPolicyFromEnv } from './auth.ts';
+import { scryptCostFromEnv, sessionPolicyFromEnv } from './auth.ts';
 import { clockFromEnv } from './clock.ts';
 import { createAppServer } from './http.ts';
 import { createLogger, logLevelFromEnv } from './log.ts';
@@ -19,6 +19,8 @@ const dbLocation = process.env.VILLAGEFLOW_DB ?? DEFAULT_SQLITE_PATH;
 const seed = process.env.VILLAGEFLOW_SEED !== '0';
 // How long sign-ins last; a bad value stops the start here, naming the variable.
 const sessions = sessionPolicyFromEnv(process.env);
+// The cost of new password hashes: lowered only by test runs, refused below the default in production.
+scryptCostFromEnv(process.env);
 const quiet = process.env.VILLAGEFLOW_QUIET === '1';
 const log = (line: string) => quiet || console.log(line);
 // JSON lines on stdout (VILLAGEFLOW_LOG_LEVEL, default info; warn when VILLAGEFLOW_QUIET=1).

@@ -19,8 +19,17 @@ export async function buildProductionWeb(dir: string): Promise<void> {
 
 export default async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'villageflow-web-'));
+  // The demo township is seeded once per run (per start time) there and copied for each test server
+  // (tests/server/harness.ts).
+  const seeds = mkdtempSync(join(tmpdir(), 'villageflow-seed-'));
   await buildProductionWeb(dir);
   // Test workers start after this and inherit the environment.
   process.env.VILLAGEFLOW_TEST_WEB_ROOT = dir;
-  return () => rmSync(dir, { recursive: true, force: true });
+  process.env.VILLAGEFLOW_TEST_SEED_DIR = seeds;
+  // "Now" for browser tests that start at the present: one instant per run, so they share one seed.
+  process.env.VILLAGEFLOW_TEST_NOW = new Date().toISOString();
+  return () => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(seeds, { recursive: true, force: true });
+  };
 }

@@ -2,8 +2,10 @@
 // VILLAGEFLOW_TEST_PG_URL (a superuser URL; .ci/run starts one) is used as given; otherwise a
 // throwaway cluster is started here and stopped when the run ends. Without PostgreSQL the run
 // fails here, loudly: a store that was never tested must not look like a passing one.
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startCluster } from './pg-cluster.ts';
+import { dropSeededPgTemplates } from './server/harness.ts';
 
 export default async function setup() {
   let stop = () => {};
@@ -23,5 +25,11 @@ export default async function setup() {
   } finally {
     await client.end().catch(() => {});
   }
-  return stop;
+  // Names this run's seeded template databases (tests/server/harness.ts), dropped at the end.
+  const run = randomBytes(4).toString('hex');
+  process.env.VILLAGEFLOW_TEST_RUN = run;
+  return async () => {
+    await dropSeededPgTemplates(run).catch(() => {});
+    stop();
+  };
 }

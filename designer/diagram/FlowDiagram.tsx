@@ -13,6 +13,7 @@ import '@xyflow/react/dist/style.css';
 import { useI18n } from '../i18n/index.tsx';
 import { flowGraph, type DiagramFlow, type FlowGraph, type GraphNode } from './graph.ts';
 import { layoutGraph, type GraphLayout } from './layout.ts';
+import { useViewMotion } from './motion.ts';
 import { initialViewport } from './viewport.ts';
 import { RouteEdge, type RouteEdgeType } from './RouteEdge.tsx';
 import { KindIcon, StateNode, type StateNodeType } from './StateNode.tsx';
@@ -150,8 +151,9 @@ export function FlowDiagram({ flow, current, visited = [], height = 420 }: FlowD
   }, [layout, hasWidth, height, current, graph, textScale]);
 
   const currentTitle = current ? titles.get(current) : undefined;
+  const motion = useViewMotion();
   return (
-    <figure className="flow-diagram" aria-label={t('diagram.label', { flow: currentTitle ? `${t('diagram.current')} ${currentTitle}` : t('diagram.title') })} data-testid="diagram" data-lang={lang}>
+    <figure className="flow-diagram" aria-label={t('diagram.label', { flow: currentTitle ? `${t('diagram.current')} ${currentTitle}` : t('diagram.title') })} data-testid="diagram" data-lang={lang} data-settled={layout && first && !motion.moving ? 'true' : 'false'}>
       <StepList graph={graph} titles={titles} words={words} current={current} seen={seen} />
       <figcaption className="fd-legend" aria-hidden="true">
         {KINDS.filter((k) => graph.nodes.some((n) => n.kind === k)).map((k) => (
@@ -199,7 +201,7 @@ export function FlowDiagram({ flow, current, visited = [], height = 420 }: FlowD
                 <Background gap={24} size={1.2} />
               </ReactFlow>
             </div>
-            <ZoomButtons first={first} hasCurrent={!!current} />
+            <ZoomButtons first={first} hasCurrent={!!current} track={motion.track} />
           </ReactFlowProvider>
         ) : (
           <p className="fd-loading muted">{t('diagram.loading')}</p>
@@ -210,23 +212,23 @@ export function FlowDiagram({ flow, current, visited = [], height = 420 }: FlowD
 }
 
 /** Zoom buttons, outside the drawing so screen readers and keyboards reach them. */
-function ZoomButtons({ first, hasCurrent }: { first: Viewport; hasCurrent: boolean }) {
+function ZoomButtons({ first, hasCurrent, track }: { first: Viewport; hasCurrent: boolean; track(move: Promise<unknown>): void }) {
   const { t } = useI18n();
   const rf = useReactFlow();
   const duration = reducedMotion() ? 0 : 200;
-  const fit = useCallback(() => void rf.fitView({ padding: 0.04, duration }), [rf, duration]);
+  const fit = useCallback(() => track(rf.fitView({ padding: 0.04, duration })), [rf, duration, track]);
   return (
     <div className="fd-controls" role="group" aria-label={t('diagram.controls')}>
-      <button type="button" className="secondary" onClick={() => void rf.zoomIn({ duration })} aria-label={t('diagram.zoomIn')} title={t('diagram.zoomIn')}>
+      <button type="button" className="secondary" onClick={() => track(rf.zoomIn({ duration }))} aria-label={t('diagram.zoomIn')} title={t('diagram.zoomIn')}>
         <span aria-hidden="true">＋</span>
       </button>
-      <button type="button" className="secondary" onClick={() => void rf.zoomOut({ duration })} aria-label={t('diagram.zoomOut')} title={t('diagram.zoomOut')}>
+      <button type="button" className="secondary" onClick={() => track(rf.zoomOut({ duration }))} aria-label={t('diagram.zoomOut')} title={t('diagram.zoomOut')}>
         <span aria-hidden="true">－</span>
       </button>
       <button type="button" className="secondary" onClick={fit}>
         {t('diagram.fit')}
       </button>
-      <button type="button" className="secondary" onClick={() => void rf.setViewport(first, { duration })}>
+      <button type="button" className="secondary" onClick={() => track(rf.setViewport(first, { duration }))}>
         {t(hasCurrent ? 'diagram.focusCurrent' : 'diagram.reset')}
       </button>
     </div>

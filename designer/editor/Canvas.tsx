@@ -22,6 +22,7 @@ import {
   type Node,
   type NodeChange,
   type NodeProps,
+  type ReactFlowInstance,
   type Viewport,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
@@ -34,6 +35,7 @@ import { routePath } from '../diagram/RouteEdge.tsx';
 import { KindIcon } from '../diagram/StateNode.tsx';
 import { edgeWords, labelSize, nodeSizer, type EdgeWords } from '../diagram/words.ts';
 import { initialViewport } from '../diagram/viewport.ts';
+import { useViewMotion } from '../diagram/motion.ts';
 import { useChecks, useDoc, useEditorStore } from './context.tsx';
 import { selectionOf } from './document.ts';
 import type { CanvasDiff, DiffMark } from './diffMarks.ts';
@@ -317,8 +319,15 @@ export function Canvas({ onConnect, focus, height, diff = null }: { onConnect: (
     first.current = initialViewport(layout, { width, height }, start ? layout.nodes[start] : undefined);
   }
 
+  // Settled: the layout of what is drawn is done, and so is the move that follows it (Refit), any
+  // look at an issue, and the fit-view button's fit. Browser tests wait on data-settled.
+  const motion = useViewMotion();
+  const [fitted, setFitted] = useState<Fitted | null>(null);
+  const rf = useRef<ReactFlowInstance<EditorNodeType, EditorEdgeType> | null>(null);
+  const settled = current && fitted?.key === layoutKey && (!focus?.nodes.length || fitted.tick >= focus.tick) && !motion.moving;
+
   return (
-    <div className="ed-canvas" style={{ height }} data-testid="editor-canvas" data-lang={lang} data-layout={current ? 'ready' : 'pending'} ref={box}>
+    <div className="ed-canvas" style={{ height }} data-testid="editor-canvas" data-lang={lang} data-layout={current ? 'ready' : 'pending'} data-settled={settled ? 'true' : 'false'} ref={box}>
       {layout && first.current ? (
         <ReactFlow
           nodes={nodes}
@@ -339,11 +348,12 @@ export function Canvas({ onConnect, focus, height, diff = null }: { onConnect: (
           minZoom={0.15}
           maxZoom={2.5}
           proOptions={{ hideAttribution: true }}
+          onInit={(instance) => (rf.current = instance)}
         >
           <Background gap={24} size={1.2} />
           <MiniMap pannable zoomable style={{ width: 150, height: 96 }} ariaLabel={t('editor.canvas.minimap')} nodeClassName={(n) => `ed-mini fd-${(n.data as NodeData).kind}`} />
-          <Controls showInteractive={false} fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }} />
-          <Refit layoutKey={layoutKey} ids={graph.nodes.map((n) => n.id)} layout={current ? layout : null} size={{ width, height }} focus={focus} />
+          <Controls showInteractive={false} fitViewOptions={FIT_VIEW} onFitView={() => rf.current && motion.track(rf.current.fitView(FIT_VIEW))} />
+          <Refit layoutKey={layoutKey} ids={graph.nodes.map((n) => n.id)} layout={current ? layout : null} size={{ width, height }} focus={focus} onFitted={setFitted} />
         </ReactFlow>
       ) : (
         <p className="fd-loading muted">{t('diagram.loading')}</p>
@@ -355,34 +365,68 @@ export function Canvas({ onConnect, focus, height, diff = null }: { onConnect: (
 /**
  * Keeps the flow in view as it changes: after a new layout, a flow that is readable whole is
  * fitted whole; a larger one is left where the reader put it, but a step just added is brought
- * into view. And it looks where the issue list asks (a focus request).
+ * into view. And it looks where the issue list asks (a focus request). It tells `onFitted` which
+ * layout and which request its moves have reached (their animations done).
  */
-function Refit({ layoutKey, ids, layout, size, focus }: { layoutKey: string; ids: string[]; layout: GraphLayout | null; size: { width: number; height: number }; focus: FocusRequest | null }) {
+function Refit({
+  layoutKey,
+  ids,
+  layout,
+  size,
+  focus,
+  onFitted,
+}: {
+  layoutKey: string;
+  ids: string[];
+  layout: GraphLayout | null;
+  size: { width: number; height: number };
+  focus: FocusRequest | null;
+  onFitted: (update: (fitted: Fitted | null) => Fitted) => void;
+}) {
   const rf = useReactFlow();
   const seenKey = useRef(layoutKey);
   const seenIds = useRef(new Set(ids));
   useEffect(() => {
-    if (!layout || seenKey.current === layoutKey) return;
+    if (!layout) return;
+    const done = () => onFitted((f) => ({ key: layoutKey, tick: f?.tick ?? -1 }));
+    if (seenKey.current === layoutKey) return void done();
     seenKey.current = layoutKey;
     const added = ids.filter((id) => !seenIds.current.has(id));
     seenIds.current = new Set(ids);
     const fit = Math.min((size.width - 32) / Math.max(1, layout.width), (size.height - 32) / Math.max(1, layout.height));
-    const h = requestAnimationFrame(() => {
-      if (fit >= READABLE) void rf.fitView({ padding: 0.12, maxZoom: 1.1, duration: 200 });
-      else if (added.length) void rf.fitView({ nodes: added.map((id) => ({ id })), minZoom: READABLE, maxZoom: 1, duration: 200 });
-    });
+    const options = fit >= READABLE ? { padding: 0.12, maxZoom: 1.1, duration: 200 } : added.length ? { nodes: added.map((id) => ({ id })), minZoom: READABLE, maxZoom: 1, duration: 200 } : null;
+    if (!options) return void done();
+    // A move interrupted by a newer one (a look at an issue) resolves when that one ends.
+    const h = requestAnimationFrame(() => void rf.fitView(options).then(done));
     return () => cancelAnimationFrame(h);
   }, [layoutKey, layout]);
   // A request waits for a layout in progress (a diff shown adds states and edges to lay out).
   const looked = useRef(-1);
   useEffect(() => {
     if (!focus || !focus.nodes.length || !layout || looked.current === focus.tick) return;
-    looked.current = focus.tick;
-    const h = requestAnimationFrame(() => void rf.fitView({ nodes: focus.nodes.map((id) => ({ id })), padding: focus.padding ?? 0.6, maxZoom: 1.2, duration: 250 }));
-    return () => cancelAnimationFrame(h);
+    const { tick } = focus;
+    looked.current = tick;
+    let started = false;
+    const h = requestAnimationFrame(() => {
+      started = true;
+      void rf.fitView({ nodes: focus.nodes.map((id) => ({ id })), padding: focus.padding ?? 0.6, maxZoom: 1.2, duration: 250 }).then(() => onFitted((f) => ({ key: f?.key ?? '', tick: Math.max(tick, f?.tick ?? -1) })));
+    });
+    return () => {
+      cancelAnimationFrame(h);
+      // Not looked yet (the layout changed first): looked at once the new layout is there.
+      if (!started) looked.current = -1;
+    };
   }, [focus, rf, layout]);
   return null;
 }
+
+/** How far Refit has brought the view: the layout it fitted (or left as it was) and the last request it looked at. */
+interface Fitted {
+  key: string;
+  tick: number;
+}
+
+const FIT_VIEW = { padding: 0.15, maxZoom: 1.1 };
 
 /** Below this zoom the titles are too small to read. */
 const READABLE = 0.6;

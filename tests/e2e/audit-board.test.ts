@@ -9,14 +9,14 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { main } from '../../cli/villageflow.ts';
-import { buildWebApp, launch, shot, signIn, WEB_ROOT } from './browser.ts';
+import { buildWebApp, launch, shot, signIn, TEST_NOW, WEB_ROOT } from './browser.ts';
 
 let s: TestServer;
 let browser: Browser;
 let dir: string;
 beforeAll(async () => {
   buildWebApp();
-  s = await startTestServer({ webRoot: WEB_ROOT, start: new Date().toISOString() });
+  s = await startTestServer({ webRoot: WEB_ROOT, start: TEST_NOW });
   browser = await launch();
   dir = mkdtempSync(join(tmpdir(), 'villageflow-bundle-'));
 });

@@ -9,6 +9,11 @@ export const SCREENSHOTS = 'test-output/screenshots';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where this test run's build of the web app is (tests/global-setup.ts builds it once per run). */
 export const WEB_ROOT = process.env.VILLAGEFLOW_TEST_WEB_ROOT ?? 'dist/web';
+/**
+ * The present for tests that start their server now: the run's start (tests/global-setup.ts), so
+ * they share one seeded database (tests/server/harness.ts); a few minutes before the real present.
+ */
+export const TEST_NOW = process.env.VILLAGEFLOW_TEST_NOW ?? new Date().toISOString();
 
 /** Checks the web app build is there; tests/global-setup.ts makes it. */
 export function buildWebApp(): void {
@@ -45,7 +50,7 @@ export function browserSuite(opts: Omit<Parameters<typeof startTestServer>[0] & 
   const env = {} as { s: TestServer; browser: Browser };
   beforeAll(async () => {
     buildWebApp();
-    env.s = await startTestServer({ webRoot: WEB_ROOT, start: new Date().toISOString(), ...opts });
+    env.s = await startTestServer({ webRoot: WEB_ROOT, start: TEST_NOW, ...opts });
     env.browser = await launch();
   });
   afterAll(async () => {
@@ -55,21 +60,27 @@ export function browserSuite(opts: Omit<Parameters<typeof startTestServer>[0] & 
   return env;
 }
 
-/** Waits until the designer's canvas stops moving (layout and fit-view animations done). */
+/**
+ * Waits until the designer's canvas has settled: its layout done and the moves that follow it (a
+ * fit after a new layout, a look at an issue, the fit-view button) finished. The app says so with
+ * data-settled (designer/editor/Canvas.tsx).
+ */
 export async function settleCanvas(page: Page): Promise<void> {
-  const state = () =>
-    page.evaluate(() => {
-      const vp = document.querySelector('[data-testid="editor-canvas"] .react-flow__viewport')?.getAttribute('style') ?? '';
-      const nodes = [...document.querySelectorAll('[data-testid="editor-canvas"] .react-flow__node')].map((n) => (n as HTMLElement).style.transform).join();
-      return vp + nodes;
-    });
-  await page.locator('[data-testid="editor-canvas"][data-layout="ready"]').waitFor();
-  let last = await state();
-  let still = 0;
-  for (let i = 0; i < 40 && still < 3; i++) {
-    await page.waitForTimeout(120);
-    const now = await state();
-    still = now === last ? still + 1 : 0;
-    last = now;
-  }
+  await page.locator('[data-testid="editor-canvas"][data-settled="true"]').waitFor();
+}
+
+/**
+ * Brings the whole flow into view on the designer's canvas (its fit-view button) and waits until it
+ * has settled. A step is clicked where it is drawn, and one outside the canvas cannot be: React
+ * Flow undoes the scroll that would show it.
+ */
+export async function fitCanvas(page: Page): Promise<void> {
+  await settleCanvas(page);
+  await page.locator('.react-flow__controls-fitview').click();
+  await settleCanvas(page);
+}
+
+/** Waits until a step diagram (designer/diagram/FlowDiagram.tsx) is laid out and its view has stopped moving. */
+export async function settleDiagram(page: Page): Promise<void> {
+  await page.locator('[data-testid="diagram"][data-settled="true"]').waitFor();
 }

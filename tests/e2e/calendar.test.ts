@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { browserSuite, settleCanvas, shot } from './browser.ts';
+import { browserSuite, fitCanvas, shot } from './browser.ts';
 import { language, visit } from './steps.ts';
 
 // MADE UP FOR TESTS ONLY (see its $comment): 1-4 Jan 2027 off, Saturday 9 Jan a make-up working day.
@@ -201,7 +201,8 @@ describe('working-day calendar', () => {
     const versions = await (await env.s.as('qs.admin')).flows.list.query({ flowId: 'proxy-service' });
     await page.goto(`${env.s.url}/designer/edit/${versions.find((v) => v.status === 'published')!.id}`);
     await page.getByTestId('editor').waitFor();
-    await settleCanvas(page);
+    // The whole flow in view, so the step can be clicked where it is drawn.
+    await fitCanvas(page);
     await page.locator('[data-testid="editor-canvas"] .ed-node[data-state="forwarding"] .fd-node-title').click();
     await page.waitForFunction(() => (document.querySelector('[data-testid="state-id"]') as HTMLInputElement | null)?.value === 'forwarding');
     // 报送承办单位: 3 working days from Wednesday 30 December 2026 on the adopted (made-up) 2027

@@ -9,7 +9,7 @@ import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { compileSchema } from '../../engine/forms.ts';
 import type { Flow, JsonSchema } from '../../engine/types.ts';
-import { browserSuite, settleCanvas, signIn } from './browser.ts';
+import { browserSuite, fitCanvas, signIn } from './browser.ts';
 
 const env = browserSuite();
 
@@ -153,8 +153,8 @@ describe('the app under a CSP without unsafe-eval', () => {
       // The designer validated the flow live, in the browser (the precompiled flow schema and the
       // interpreted form schemas): a bundled flow has no issue.
       await page.getByTestId('no-issues').waitFor();
-      // Steps are clicked by where they are drawn: wait until the laid-out canvas stops moving.
-      await settleCanvas(page);
+      // Steps are clicked by where they are drawn: the whole flow in view, the canvas settled.
+      await fitCanvas(page);
       for (const [stateId, state] of Object.entries(flow.states)) {
         if (!state.form) continue;
         const schema = state.form.schema as Schema;

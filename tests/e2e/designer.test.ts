@@ -21,33 +21,20 @@ const node = (page: Page, id: string) => page.locator(`[data-testid="editor-canv
 
 /** Drags from a node's source handle to another node's target handle, as a person connects two steps. */
 async function connect(page: Page, from: string, to: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    await settleCanvas(page);
-    const source = node(page, from).locator('.ed-handle-source');
-    const target = node(page, to).locator('.ed-handle-target');
-    const a = (await source.boundingBox())!;
-    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-    await page.mouse.down();
-    // The target is measured again once the drag is under way: on a busy machine the drawing can
-    // still be settling when the drag starts.
-    let b = (await target.boundingBox())!;
-    await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 8 });
-    b = (await target.boundingBox())!;
-    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
-    await page.mouse.up();
-    try {
-      await page.getByTestId('connect-dialog').waitFor({ timeout: 4000 });
-      return;
-    } catch (error) {
-      if (attempt >= 4) {
-        await shot(page, 'designer-connect-failed');
-        throw error;
-      }
-      // The drawing moved under the pointer: let go of anything half-done and try again.
-      await page.keyboard.press('Escape');
-      await page.mouse.move(5, 5);
-    }
-  }
+  await settleCanvas(page);
+  const source = node(page, from).locator('.ed-handle-source');
+  const target = node(page, to).locator('.ed-handle-target');
+  const a = (await source.boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  // The target is measured again once the drag is under way: React Flow pans the canvas when a
+  // connection is dragged near its edge.
+  let b = (await target.boundingBox())!;
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 8 });
+  b = (await target.boundingBox())!;
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
+  await page.mouse.up();
+  await page.getByTestId('connect-dialog').waitFor();
 }
 
 async function issueLevels(page: Page): Promise<string[]> {
@@ -60,16 +47,10 @@ async function waitLayout(page: Page, count: number): Promise<void> {
 }
 
 async function clickNode(page: Page, id: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    await node(page, id).locator('.fd-node-title').click();
-    try {
-      // The inspector of that very step (on a busy machine a click can land while the canvas re-renders).
-      await page.waitForFunction((want) => (document.querySelector('[data-testid="state-id"]') as HTMLInputElement | null)?.value === want, id, { timeout: 5000 });
-      return;
-    } catch (error) {
-      if (attempt >= 2) throw error;
-    }
-  }
+  await settleCanvas(page);
+  await node(page, id).locator('.fd-node-title').click();
+  // The inspector of that very step.
+  await page.waitForFunction((want) => (document.querySelector('[data-testid="state-id"]') as HTMLInputElement | null)?.value === want, id);
 }
 
 async function selectVal(l: Locator, v: string) {
@@ -154,7 +135,7 @@ describe('flow designer', () => {
     await connect(page, 'meeting', 'end');
     expect(await page.getByTestId('connect-event').inputValue()).toBe('VOTE.PASSED');
     await page.getByTestId('connect-add').click();
-    await page.waitForTimeout(400);
+    await waitLayout(page, 3);
 
     // The vote still lacks VOTE.FAILED and VOTE.NO_QUORUM: errors on the vote's node and in the list.
     await page.waitForFunction(() => document.querySelector('.ed-node[data-state="meeting"]')?.getAttribute('data-issue') === 'error');
@@ -245,7 +226,7 @@ describe('flow designer', () => {
 
     // Screenshots: the whole canvas, and the inspector of the vote.
     await page.locator('.react-flow__controls-fitview').click();
-    await page.waitForTimeout(400);
+    await settleCanvas(page);
     await shot(page, 'designer-canvas');
     await page.getByTestId('editor-canvas').screenshot({ path: `${SCREENSHOTS}/designer-canvas-detail.png` });
     // The inspector of the vote, from its top (the side panel scrolls on its own).

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { readFlowJson } from '../helpers.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite, settleDiagram } from './browser.ts';
 
 const flow = readFlowJson('flows/five-deliberations-two-disclosures.flow.json') as { states: Record<string, { title: { zh: string; en: string } }> };
 const states = Object.entries(flow.states);
@@ -79,7 +79,7 @@ describe('flow diagram on the step page', () => {
 
     // The whole flow on demand.
     await diagram.getByRole('button', { name: '显示全图' }).click();
-    await page.waitForTimeout(400);
+    await settleDiagram(page);
     await diagram.screenshot({ path: `${SCREENSHOTS}/step-diagram-zh-whole.png` });
 
     await page.getByLabel(/语言|Language/).selectOption('en');

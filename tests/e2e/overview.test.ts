@@ -8,14 +8,14 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { STATS_CSV_HEADERS } from '../../server/stats.ts';
-import { buildWebApp, launch, shot, signIn, WEB_ROOT } from './browser.ts';
+import { buildWebApp, launch, shot, signIn, TEST_NOW, WEB_ROOT } from './browser.ts';
 
 let s: TestServer;
 let browser: Browser;
 let expected: Awaited<ReturnType<Awaited<ReturnType<TestServer['as']>>['stats']['overview']['query']>>;
 beforeAll(async () => {
   buildWebApp();
-  s = await startTestServer({ webRoot: WEB_ROOT, start: new Date().toISOString() });
+  s = await startTestServer({ webRoot: WEB_ROOT, start: TEST_NOW });
   // Three weeks pass: disclosure periods end and open steps run past their deadlines.
   s.clock.advance(21 * 86400_000);
   await s.scheduler.tick();

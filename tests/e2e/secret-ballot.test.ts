@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import type { SealedBallot } from '../../engine/index.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { secretFlowJson } from '../helpers.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite, settleCanvas } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite, fitCanvas } from './browser.ts';
 
 const env = browserSuite();
 let id: string;
@@ -98,9 +98,7 @@ describe('a secret ballot in the browser', () => {
     await page.getByTestId('editor').waitFor();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="editor-canvas"] .react-flow__node').length === 14);
     await page.getByTestId('bump-version').click();
-    await settleCanvas(page);
-    await page.locator('.react-flow__controls-fitview').click();
-    await settleCanvas(page);
+    await fitCanvas(page);
     await page.locator('[data-testid="editor-canvas"] .ed-node[data-state="party_members_meeting"] .fd-node-title').click();
     const vote = page.getByTestId('vote-part');
     await vote.waitFor();

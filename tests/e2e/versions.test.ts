@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite, settleCanvas } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite, fitCanvas, settleCanvas } from './browser.ts';
 
 const env = browserSuite();
 
@@ -16,17 +16,10 @@ const canvas = '[data-testid="editor-canvas"]';
 const node = (page: Page, id: string) => page.locator(`${canvas} .ed-node[data-state="${id}"]`);
 const label = (page: Page, edge: string) => page.locator(`${canvas} .ed-label[data-edge="${edge}"]`);
 
-/** Brings the whole flow into view, once the canvas has stopped moving. */
-async function fit(page: Page): Promise<void> {
-  await settleCanvas(page);
-  await page.locator('.react-flow__controls-fitview').click();
-  await page.waitForTimeout(350);
-  await settleCanvas(page);
-}
 
 /** Through the inspector: select the step, pick its transition, choose the new target. */
 async function reroute(page: Page, source: string, event: RegExp, target: string): Promise<void> {
-  await fit(page);
+  await fitCanvas(page);
   await node(page, source).locator('.fd-node-title').click();
   await page.getByTestId('inspector-state').waitFor();
   await page.getByTestId('transition-list').getByRole('button', { name: event }).click();

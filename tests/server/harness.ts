@@ -3,8 +3,8 @@
 // the test project's: a temporary SQLite file (default), or with VILLAGEFLOW_TEST_STORE=postgres a
 // database of its own on the server VILLAGEFLOW_TEST_PG_URL names (tests/pg-setup.ts), so test
 // files stay isolated and may run in parallel on either store.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -33,35 +33,112 @@ export const TEST_STORE: 'sqlite' | 'postgres' = process.env.VILLAGEFLOW_TEST_ST
  */
 export type TestStore = Store & { db: Database.Database };
 
-/** A new, empty PostgreSQL database on the test server; drop() removes it again. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/** Runs one statement on the test PostgreSQL server as its superuser. */
+async function pgAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const admin = process.env.VILLAGEFLOW_TEST_PG_URL;
   if (!admin) throw new Error('VILLAGEFLOW_TEST_STORE=postgres needs VILLAGEFLOW_TEST_PG_URL (set by tests/pg-setup.ts)');
-  const name = `villageflow_test_${randomBytes(6).toString('hex')}`;
-  const run = async (sql: string) => {
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }
 
-async function openTestStore(dbPath: string | undefined): Promise<{ store: TestStore; dbPath: string; cleanup(): Promise<void> }> {
+function databaseUrl(name: string): string {
+  const url = new URL(process.env.VILLAGEFLOW_TEST_PG_URL!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A new PostgreSQL database on the test server (empty, or a copy of `template`); drop() removes it again. */
+export async function createTestDatabase(template?: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `villageflow_test_${randomBytes(6).toString('hex')}`;
+  await pgAdmin((c) => c.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`));
+  return { url: databaseUrl(name), drop: () => pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}) };
+}
+
+/**
+ * The demo township seeded with the clock at `start` is the same database for every test server that
+ * starts then, so each test run seeds it once per start and copies it for each server: an SQLite
+ * file in VILLAGEFLOW_TEST_SEED_DIR (tests/global-setup.ts), a template database on PostgreSQL
+ * named after VILLAGEFLOW_TEST_RUN (tests/pg-setup.ts drops them at the end). Seeding is
+ * server/seed.ts's own, on a store as the server opens it.
+ */
+const SEED_PREFIX = 'villageflow_seed_';
+const seedKey = (start: string) => createHash('sha256').update(new Date(start).toISOString()).digest('hex').slice(0, 16);
+let localSeedDir: string | undefined;
+
+async function seedInto(store: Store, start: string): Promise<void> {
+  await store.migrate();
+  await seedDemo(new Runtime(store, manualClock(start)));
+  await store.close();
+}
+
+/** Copies the seeded SQLite file for `start` to `path`, seeding it first if this run has not yet. */
+async function copySeededSqlite(start: string, path: string): Promise<void> {
+  let dir = process.env.VILLAGEFLOW_TEST_SEED_DIR;
+  if (!dir) {
+    // Run without the global setup (a script of one's own): a folder for this process.
+    if (!localSeedDir) {
+      const own = (localSeedDir = mkdtempSync(join(tmpdir(), 'villageflow-seed-')));
+      process.once('exit', () => rmSync(own, { recursive: true, force: true }));
+    }
+    dir = localSeedDir;
+  }
+  const seeded = join(dir, `demo-${seedKey(start)}.db`);
+  if (!existsSync(seeded)) {
+    // Two workers may seed at once: each in a file of its own, renamed in place (atomically).
+    const own = `${seeded}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await seedInto(new SqliteStore(own), start); // closing checkpoints the WAL into the file
+    renameSync(own, seeded);
+  }
+  copyFileSync(seeded, path);
+}
+
+/** The name of the template database seeded for `start`, made now if this run has not yet. */
+async function seededPgTemplate(start: string): Promise<string> {
+  const run = process.env.VILLAGEFLOW_TEST_RUN ?? 'adhoc';
+  const name = `${SEED_PREFIX}${run}_${seedKey(start)}`;
+  // One worker at a time looks for it and makes it; the others wait on the lock, then find it.
+  await pgAdmin(async (c) => {
+    await c.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+    try {
+      if ((await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount) return;
+      const own = `${name}_new`;
+      await c.query(`DROP DATABASE IF EXISTS ${own} WITH (FORCE)`);
+      await c.query(`CREATE DATABASE ${own}`);
+      await seedInto(new PgStore(databaseUrl(own), { max: 2 }), start);
+      // Only a complete seed gets the name others copy.
+      await c.query(`ALTER DATABASE ${own} RENAME TO ${name}`);
+    } finally {
+      await c.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+    }
+  });
+  return name;
+}
+
+/** Drops the template databases a test run seeded (tests/pg-setup.ts, at the end of the run). */
+export async function dropSeededPgTemplates(run: string): Promise<void> {
+  await pgAdmin(async (c) => {
+    const { rows } = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${SEED_PREFIX}${run}_%`]);
+    for (const { datname } of rows) await c.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  });
+}
+
+/** The test server's store: seeded with the demo township at `seedAt` (a copy of this run's seed), or empty. */
+async function openTestStore(dbPath: string | undefined, seedAt: string | undefined): Promise<{ store: TestStore; dbPath: string; cleanup(): Promise<void> }> {
   if (TEST_STORE === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'villageflow-test-'));
     const path = dbPath ?? join(dir, 'test.db');
+    // A file the test brought (a backup, an older schema) is opened as it is.
+    if (seedAt && !existsSync(path)) await copySeededSqlite(seedAt, path);
     const store = new SqliteStore(path);
     return { store, dbPath: path, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   if (dbPath) throw new Error('startTestServer({ dbPath }) opens an SQLite file; this test belongs to the SQLite project only');
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(seedAt ? await seededPgTemplate(seedAt) : undefined);
   const sql = syncSql(database.url);
   const store = Object.assign(new PgStore(database.url, { max: 5 }), { db: sql as unknown as Database.Database });
   return {
@@ -118,10 +195,12 @@ export interface TestServer {
 }
 
 export async function startTestServer(opts: { seed?: boolean; start?: string; webRoot?: string; logger?: Logger; dbPath?: string; sessions?: SessionPolicy } = {}): Promise<TestServer> {
-  const { store, dbPath, cleanup } = await openTestStore(opts.dbPath);
+  const start = opts.start ?? '2026-03-02T01:00:00.000Z';
+  const { store, dbPath, cleanup } = await openTestStore(opts.dbPath, opts.seed !== false ? start : undefined);
   await store.migrate();
-  const clock = manualClock(opts.start ?? '2026-03-02T01:00:00.000Z');
+  const clock = manualClock(start);
   const runtime = new Runtime(store, clock, opts.sessions);
+  // Seeded already (a copy of this run's seed at `start`), unless the test brought its own file.
   if (opts.seed !== false) await seedDemo(runtime);
   const scheduler = new Scheduler(runtime);
   // Quiet unless VILLAGEFLOW_LOG_LEVEL asks otherwise; a test may pass its own capturing logger.

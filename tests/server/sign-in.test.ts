@@ -4,7 +4,7 @@
 // Other client addresses are real: the requests leave from 127.0.0.2, 127.0.0.3… (all loopback).
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SESSION_POLICY, sessionPolicyFromEnv, THROTTLE, throttleKey, throttleWait } from '../../server/auth.ts';
+import { DEFAULT_SCRYPT_COST, DEFAULT_SESSION_POLICY, hashPassword, scryptCostFromEnv, sessionPolicyFromEnv, THROTTLE, throttleKey, throttleWait, verifyPassword } from '../../server/auth.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { clientFor, errorOf, startTestServer, type TestServer } from './harness.ts';
 
@@ -156,6 +156,38 @@ describe('session limits (defaults: 8 hours idle, 7 days at most)', () => {
     // Every session of this file has ended by now: all pruned.
     expect(report.pruned?.sessions).toBe(before);
     expect(count(s, 'SELECT count(*) AS n FROM sessions')).toBe(0);
+  });
+});
+
+describe('password hashing cost', () => {
+  it('is scrypt N = 2^15 by default; a lower VILLAGEFLOW_SCRYPT_COST is for tests only and refused in production', () => {
+    expect(DEFAULT_SCRYPT_COST).toBe(15);
+    expect(scryptCostFromEnv({})).toBe(15);
+    expect(scryptCostFromEnv({ VILLAGEFLOW_SCRYPT_COST: '10', NODE_ENV: 'test' })).toBe(10);
+    expect(scryptCostFromEnv({ VILLAGEFLOW_SCRYPT_COST: '16', NODE_ENV: 'production' })).toBe(16);
+    expect(() => scryptCostFromEnv({ VILLAGEFLOW_SCRYPT_COST: '10', NODE_ENV: 'production' })).toThrow(/VILLAGEFLOW_SCRYPT_COST=10 is below 15/);
+    expect(() => scryptCostFromEnv({ VILLAGEFLOW_SCRYPT_COST: 'high' })).toThrow(/VILLAGEFLOW_SCRYPT_COST must be a whole number/);
+    expect(() => scryptCostFromEnv({ VILLAGEFLOW_SCRYPT_COST: '2' })).toThrow(/VILLAGEFLOW_SCRYPT_COST/);
+  });
+
+  it('a hash keeps the cost it was made at: one made at the production cost verifies under the test cost, and the reverse', async () => {
+    const before = process.env.VILLAGEFLOW_SCRYPT_COST;
+    try {
+      delete process.env.VILLAGEFLOW_SCRYPT_COST;
+      const production = await hashPassword('dongping-2026');
+      expect(production).toMatch(/^scrypt\$32768\$8\$1\$/);
+      process.env.VILLAGEFLOW_SCRYPT_COST = '10';
+      const cheap = await hashPassword('dongping-2026');
+      expect(cheap).toMatch(/^scrypt\$1024\$8\$1\$/);
+      expect(await verifyPassword('dongping-2026', production)).toBe(true);
+      expect(await verifyPassword('dongping-2027', production)).toBe(false);
+      delete process.env.VILLAGEFLOW_SCRYPT_COST;
+      expect(await verifyPassword('dongping-2026', cheap)).toBe(true);
+      expect(await verifyPassword('dongping-2027', cheap)).toBe(false);
+    } finally {
+      if (before === undefined) delete process.env.VILLAGEFLOW_SCRYPT_COST;
+      else process.env.VILLAGEFLOW_SCRYPT_COST = before;
+    }
   });
 });
 
