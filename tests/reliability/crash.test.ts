@@ -13,7 +13,7 @@ import { compileFlow, openSteps, replay, verify, type CompiledFlow, type History
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import * as rows from '../../server/store/sqlite/rows.ts';
 import { calendarOfRow } from '../../server/store/calendars.ts';
-import { clientFor, type Client } from '../server/harness.ts';
+import { clientFor, seededTestDatabase, type Client } from '../server/harness.ts';
 import { APPROVAL, FIVE, PROPOSAL } from './fixtures.ts';
 import { fileClockEnv, spawnServer, type ServerProcess } from '../server/spawn-server.ts';
 
@@ -49,7 +49,8 @@ interface Ack {
 
 describe('SIGKILL in the middle of a load run', () => {
   it('loses no acknowledged event, leaves nothing half-written, and fires the timer that fell due once', { timeout: 120_000 }, async () => {
-    const dbPath = join(dir, 'villageflow.db');
+    // The demo township as seeded at the clock's start (a copy of this run's seed).
+    const dbPath = (await seededTestDatabase('2026-03-02T01:00:00.000Z', join(dir, 'villageflow.db'))).location;
     const clockPath = join(dir, 'clock.txt');
     writeFileSync(clockPath, '2026-03-02T01:00:00.000Z\n');
     const first = await spawnServer(fileClockEnv(dbPath, clockPath));
@@ -66,6 +67,13 @@ describe('SIGKILL in the middle of a load run', () => {
     const racers = await Promise.all(Array.from({ length: RACERS }, (_, i) => signIn(first.url, voters[i % voters.length]!)));
     const secretaries = await Promise.all(Array.from({ length: STARTERS }, () => signIn(first.url, 'nanwan.secretary')));
     const acks: Ack[] = [{ instanceId: DISCLOSED, seq: approved.seq, type: 'APPROVE', actor: 'qs-reviewer' }];
+    // The load runs LOAD_MS, and on a busy machine until more than 20 events were acknowledged.
+    let enough!: () => void;
+    const loaded = new Promise<void>((resolve) => (enough = resolve));
+    const ack = (a: Ack) => {
+      acks.push(a);
+      if (acks.length > 20) enough();
+    };
     let conflicts = 0;
     let lost = 0; // requests cut off by the kill: never acknowledged
     let stop = false;
@@ -81,7 +89,7 @@ describe('SIGKILL in the middle of a load run', () => {
         try {
           const { seq } = (await c.instances.get.query({ id })).instance;
           const done = await c.instances.send.mutate({ id, seq, type: 'CAST_BALLOT', payload: { choice: 'for' } });
-          acks.push({ instanceId: id, seq: done.seq, type: 'CAST_BALLOT', actor: voters[n % voters.length]!.replace('.', '-') });
+          ack({ instanceId: id, seq: done.seq, type: 'CAST_BALLOT', actor: voters[n % voters.length]!.replace('.', '-') });
         } catch (error) {
           refusal(error);
         }
@@ -91,16 +99,16 @@ describe('SIGKILL in the middle of a load run', () => {
       for (let k = 0; !stop; k++) {
         try {
           const s = await c.instances.start.mutate({ villageId: 'nanwan', flowId: FIVE, title: `崩溃测试 ${n}-${k}` });
-          acks.push({ instanceId: s.id, seq: s.seq, type: 'START', actor: 'nanwan-secretary' });
+          ack({ instanceId: s.id, seq: s.seq, type: 'START', actor: 'nanwan-secretary' });
           const done = await c.instances.send.mutate({ id: s.id, seq: s.seq, type: 'SUBMIT', payload: { ...PROPOSAL, subject: `崩溃测试 ${n}-${k}` } });
-          acks.push({ instanceId: s.id, seq: done.seq, type: 'SUBMIT', actor: 'nanwan-secretary' });
+          ack({ instanceId: s.id, seq: done.seq, type: 'SUBMIT', actor: 'nanwan-secretary' });
         } catch (error) {
           refusal(error);
         }
       }
     };
     const load = Promise.all([...racers.map(racer), ...secretaries.map(starter)]);
-    await sleep(LOAD_MS);
+    await Promise.all([sleep(LOAD_MS), loaded]);
     // Killed with requests in flight; the clients' loops end on their first failed request.
     stop = true;
     await first.kill('SIGKILL');

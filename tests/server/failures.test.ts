@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { clientFor, createTestDatabase, errorOf, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
+import { clientFor, errorOf, seededTestDatabase, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
 import { fileClockEnv, spawnServer, type ServerProcess } from './spawn-server.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -222,10 +222,10 @@ describe('(c) a timer that falls due while the server is down', () => {
   });
 
   it('is delivered exactly once by the restarted server, and the instance moves on', async () => {
-    // The test project's store: an SQLite file, or a PostgreSQL database of its own.
-    const database = TEST_STORE === 'postgres' ? await createTestDatabase() : null;
-    if (database) onTestFinished(() => database.drop());
-    const dbPath = database?.url ?? join(dir, 'villageflow.db');
+    // The test project's store (an SQLite file, or a PostgreSQL database of its own), seeded as of the clock's start.
+    const database = await seededTestDatabase('2026-03-02T01:00:00.000Z', join(dir, 'villageflow.db'));
+    onTestFinished(() => database.drop());
+    const dbPath = database.location;
     const clockPath = join(dir, 'clock.txt');
     const TIMER = 'resolution_disclosure:disclosure';
     const id = 'demo-xiling-square';

@@ -119,6 +119,19 @@ async function seededPgTemplate(start: string): Promise<string> {
   return name;
 }
 
+/**
+ * A database with the demo township seeded at `start`, for a server process a test spawns (it then
+ * skips seeding): a copy of this run's seed at `sqlitePath`, or on PostgreSQL a database of its own.
+ */
+export async function seededTestDatabase(start: string, sqlitePath: string): Promise<{ location: string; drop(): Promise<void> }> {
+  if (TEST_STORE === 'sqlite') {
+    await copySeededSqlite(start, sqlitePath);
+    return { location: sqlitePath, drop: async () => {} };
+  }
+  const database = await createTestDatabase(await seededPgTemplate(start));
+  return { location: database.url, drop: database.drop };
+}
+
 /** Drops the template databases a test run seeded (tests/pg-setup.ts, at the end of the run). */
 export async function dropSeededPgTemplates(run: string): Promise<void> {
   await pgAdmin(async (c) => {
