@@ -6,7 +6,7 @@ import { hashJson } from './hash.ts';
 import { sameJson } from './json.ts';
 import { calendarLookup, replayCalendar, type CalendarVersion, type CalendarVersions } from './calendar.ts';
 import { MIGRATE, migrate, type FlowRef } from './migrate.ts';
-import { apply, start, type StepOptions, type StepResult } from './transition.ts';
+import { apply, OBJECTION_PERSONAL, objectionIssues, start, type StepOptions, type StepResult } from './transition.ts';
 import { commitmentOf, isCommitment, placesOf, replaceAt, type PersonalValue } from './personal.ts';
 import { getAt } from './pointer.ts';
 import type { FlowEvent, HistoryRecord, InstanceSnapshot } from './types.ts';
@@ -324,7 +324,9 @@ export function verifyPersonal(flows: FlowVersions, records: HistoryRecord[], va
     const given = bySeq.get(r.seq);
     if (given) {
       const state = r.type === 'SUBMIT' ? compiled?.states.get(before) : undefined;
-      const fields = state?.personal?.fields ?? [];
+      // A SUBMIT's marked form fields, or an objection's contact.
+      const fields = r.type === 'OBJECT' ? OBJECTION_PERSONAL : (state?.personal?.fields ?? []);
+      const check = r.type === 'OBJECT' ? objectionIssues : state?.personal?.recorded;
       const places = new Set(fields.flatMap((f) => placesOf(r.payload, f.path).map(([pointer]) => pointer)));
       for (const [pointer, v] of given) {
         const held = getAt(r.payload, pointer);
@@ -334,7 +336,7 @@ export function verifyPersonal(flows: FlowVersions, records: HistoryRecord[], va
         }
       }
       const filled = replaceAt(r.payload, new Map([...given].map(([pointer, v]) => [pointer, v.value])));
-      const issues = state!.personal!.recorded(filled);
+      const issues = check!(filled);
       if (issues.length) {
         return { ok: false, seq: r.seq, pointer: issues[0]!.pointer, reason: `record ${r.seq}: with its personal values the form is invalid at ${issues[0]!.pointer || '/'}: ${issues[0]!.message}` };
       }

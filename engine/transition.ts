@@ -12,7 +12,7 @@ import { chinaDate, durationOf, epochMs, isoString, parseTime } from './time.ts'
 import { ballotSchema, boxProblem, closeSecretVoteSchema, closeVoteSchema, countProblems, decide, meetingRecordSchema, secretBallotSchema, tallyBallots, type MeetingCounts } from './votes.ts';
 import { initialContext, startTimer, takeTransition, type MachineEvent } from './actions.ts';
 import { legacyCalendar, RECALENDAR, type WorkCalendar } from './calendar.ts';
-import { checkCommitted, commitPayload, placesOf, type PersonalValue } from './personal.ts';
+import { checkCommitted, commitPayload, COMMITMENT_SCHEMA, placesOf, type PersonalField, type PersonalValue } from './personal.ts';
 import type { ActiveTimer, BallotChoice, Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, SealedBallot, StateConfig, VoteResult } from './types.ts';
 
 export interface StepResult {
@@ -39,6 +39,12 @@ function validator(schema: object): Validator {
   if (!('validate' in c)) throw new Error(c.problem);
   return c.validate;
 }
+/** The personal field of an objection: how to reach the objector. */
+export const OBJECTION_PERSONAL: readonly PersonalField[] = [{ path: ['contact'], kind: 'contact' }];
+/** What is wrong with an objection's payload (its contact given as the value or its commitment). */
+export function objectionIssues(payload: unknown) {
+  return payloads.objection(payload);
+}
 const payloads = {
   record: validator(meetingRecordSchema),
   ballot: validator(ballotSchema),
@@ -47,7 +53,9 @@ const payloads = {
   closeSecret: validator(closeSecretVoteSchema),
   approve: validator({ type: 'object', additionalProperties: false, properties: { reason: OPTIONAL_TEXT, opinion: OPTIONAL_TEXT } }),
   decline: validator({ type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: TEXT, opinion: OPTIONAL_TEXT } }),
-  objection: validator({ type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: TEXT, contact: { type: 'string', maxLength: 200 } } }),
+  // The contact is recorded as a commitment (a live OBJECT carries the host's salt); a record made
+  // before contacts were committed holds it in the clear, and still replays.
+  objection: validator({ type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: TEXT, contact: { anyOf: [{ type: 'string', maxLength: 200 }, COMMITMENT_SCHEMA] } } }),
   custom: validator({ type: 'object', additionalProperties: false, properties: { reason: OPTIONAL_TEXT, comment: OPTIONAL_TEXT } }),
   timer: validator({ type: 'object', additionalProperties: false, required: ['timer'], properties: { timer: { type: 'string', maxLength: 200 } } }),
   recalendar: validator({
@@ -310,6 +318,11 @@ function resolve(compiled: CompiledFlow, snap: InstanceSnapshot, state: Compiled
   if (event.type === 'SUBMIT' && state.personal !== undefined) return personalSubmit(state, snap, event, at, payload);
   const issues = check(payload);
   if (issues.length) payloadInvalid('FORM_INVALID', `${event.type} in "${state.id}"`, issues);
+  if (event.type === 'OBJECT' && typeof payload.contact === 'string' && event.salt !== undefined) {
+    // How to reach the objector is personal (a phone, a name): the record keeps its commitment.
+    const committed = commitPayload(OBJECTION_PERSONAL, payload, event.salt, snap.seq + 1, `OBJECT in "${state.id}"`);
+    return { at, actor: event.actor, payload: committed.payload, type: event.type, context: snap.context, personal: committed.values };
+  }
   return { at, actor: event.actor, payload, type: event.type, context: snap.context };
 }
 

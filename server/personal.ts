@@ -112,18 +112,29 @@ async function revealRoles(runtime: Runtime, user: User, village: Village, insta
 }
 
 /**
- * An objection's `contact` (how to reach the objector: a phone, a name and group) is personal: an
- * OBJECT record shows it to those who handle objections to that notice (a role holding the step it
- * was made at, reading the matter for that part) and masked to everyone else, the person the matter
- * is about included. The public board never shows objections' words, and logs never carry payloads.
+ * An objection's `contact` (how to reach the objector: a phone, a name and group) is personal. A live
+ * OBJECT records its commitment and the value goes to the personal-data store; records made before
+ * that hold it in the clear. Those who handle objections to that notice (a role holding the step it
+ * was made at, reading the matter for that part) see the value, as their work needs it; everyone
+ * else, the person the matter is about included, sees a mask (a commitment's by the common masking,
+ * a clear value's here). The public board never shows objections' words; logs never carry payloads.
  */
-async function objectionHandler(runtime: Runtime, user: User, village: Village, instance: Instance, as: ReadAs): Promise<<T extends HistoryRecord>(record: T) => T> {
+async function objectionHandler(runtime: Runtime, user: User, village: Village, instance: Instance, as: ReadAs, byCommitment: Map<string, StoredPersonalValue>): Promise<<T extends HistoryRecord>(record: T) => T> {
   const flow = (await runtime.compiled(instance.flowVersionId)).flow;
   const acting = as === 'participant' ? actingRoles(user, village) : [];
   return (record) => {
     const contact = (record.payload as Record<string, unknown>).contact;
     if (contact === undefined || contact === null) return record;
-    if ((flow.states[record.state]?.roles ?? []).some((r) => acting.includes(r))) return record;
+    const handles = (flow.states[record.state]?.roles ?? []).some((r) => acting.includes(r));
+    if (isCommitment(contact)) {
+      const stored = byCommitment.get(contact.$personal);
+      const kept = stored !== undefined && stored.erasedAt === null;
+      if (handles && kept) return { ...record, payload: { ...record.payload, contact: stored.value } };
+      // Masked here, not by the common masking, which shows the person a matter is about their own values.
+      const masked: MaskedValue = { $personal: contact.$personal, kind: 'contact', masked: kept ? maskValue('contact', stored.value) : null };
+      return { ...record, payload: { ...record.payload, contact: masked } };
+    }
+    if (handles) return record;
     const masked: MaskedValue = { $personal: '', kind: 'contact', masked: maskValue('contact', contact) };
     return { ...record, payload: { ...record.payload, contact: masked } };
   };
@@ -135,7 +146,7 @@ export async function personalView(runtime: Runtime, user: User, village: Villag
   const canReveal = (await revealRoles(runtime, user, village, instance, as)).length > 0;
   const own = as === 'subject';
   const mask = <T>(value: T) => (values.length ? (maskAll(value, byCommitment, own) as T) : value);
-  const objections = await objectionHandler(runtime, user, village, instance, as);
+  const objections = await objectionHandler(runtime, user, village, instance, as, byCommitment);
   // The subject sees their own values, whenever they were recorded.
   const marks = own ? { data: [], forms: new Map<string, PersonalField[]>() } : await currentMarks(runtime, instance);
   return {

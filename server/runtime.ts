@@ -17,11 +17,12 @@ import { ConflictError, NotFoundError, type CatalogueStart, type Instance, type 
 export const SYSTEM_ACTOR = { id: 'system', roles: ['system'] };
 
 /**
- * The salt of a live event that may record personal fields (a SUBMIT): 256 random bits, from which
- * the engine derives each field's commitment salt (docs/personal-data.md). Never stored itself.
+ * The salt of a live event that may record personal fields (a SUBMIT's marked fields, an OBJECT's
+ * contact): 256 random bits, from which the engine derives each field's commitment salt
+ * (docs/personal-data.md). Never stored itself.
  */
 export function eventSalt(type: string): { salt?: string } {
-  return type === 'SUBMIT' ? { salt: randomBytes(32).toString('hex') } : {};
+  return type === 'SUBMIT' || type === 'OBJECT' ? { salt: randomBytes(32).toString('hex') } : {};
 }
 
 /**

@@ -2,7 +2,7 @@
 // of the personal values, the chain verifies without them, and with them verify checks each one.
 import { describe, expect, it } from 'vitest';
 import { apply, commitmentOf, compileFlow, eventOf, isCommitment, replay, simulate, start, validateFlow, verify, verifyPersonal, type Flow, type FlowEvent, type PersonalValue } from '../../engine/index.ts';
-import { actor, deepFreeze, engineError } from '../helpers.ts';
+import { actor, deepFreeze, engineError, loadCompiled, readFlowJson } from '../helpers.ts';
 
 const ID = '410323196805124521';
 const PHONE = '13837912345';
@@ -234,5 +234,44 @@ describe('a flow that marks fields personal', () => {
     expect(steps[1]!.personal).toBeUndefined();
     expect(verify(plain, steps.map((s) => s.record))).toMatchObject({ ok: true });
     expect(eventOf(steps[1]!.record).salt).toBeUndefined();
+  });
+});
+
+describe("an objection's contact", () => {
+  // 五议两公开's golden run with two objections to its notices, their contacts given in the clear.
+  const run = readFlowJson('flows/runs/five-deliberations-two-disclosures.resolution-objections.run.json') as { events: FlowEvent[] };
+  const compiled = loadCompiled('flows/five-deliberations-two-disclosures.flow.json');
+  const objections = run.events.flatMap((e, i) => (e.type === 'OBJECT' && typeof e.payload?.contact === 'string' ? [i] : []));
+  const live = run.events.map((e) => (e.type === 'OBJECT' ? { ...e, payload: { ...e.payload, contact: '13912345678' }, salt: SALT_A } : e));
+
+  it('a live OBJECT records the commitment and hands the value to the host', () => {
+    expect(objections.length).toBeGreaterThan(0);
+    const steps = simulate(compiled, deepFreeze(live));
+    expect(JSON.stringify(steps.map((s) => [s.record, s.snapshot]))).not.toContain('13912345678');
+    for (const i of objections) {
+      const payload = steps[i]!.record.payload as Record<string, unknown>;
+      expect(isCommitment(payload.contact)).toBe(true);
+      expect(payload.reason).toBe(run.events[i]!.payload!.reason);
+      expect(steps[i]!.personal).toEqual([{ seq: i + 1, pointer: '/contact', kind: 'contact', value: '13912345678', salt: expect.stringMatching(/^[0-9a-f]{64}$/), commitment: (payload.contact as { $personal: string }).$personal }]);
+    }
+    // The chain verifies without the values, and with them each is checked against its commitment.
+    const records = steps.map((s) => s.record);
+    expect(verify(compiled, JSON.parse(JSON.stringify(records)))).toMatchObject({ ok: true, count: records.length });
+    const values = steps.flatMap((s) => s.personal ?? []);
+    expect(verifyPersonal(compiled, records, values)).toMatchObject({ ok: true });
+    const edited = values.map((v, k) => (k === 0 ? { ...v, value: '13900000000' } : v));
+    expect(verifyPersonal(compiled, records, edited)).toMatchObject({ ok: false });
+  });
+
+  it('an OBJECT recorded before contacts were committed (in the clear, no salt) still replays to the same hashes', () => {
+    const steps = simulate(compiled, deepFreeze(run.events));
+    for (const i of objections) expect((steps[i]!.record.payload as Record<string, unknown>).contact).toBe(run.events[i]!.payload!.contact);
+    expect(verify(compiled, steps.map((s) => s.record))).toMatchObject({ ok: true });
+  });
+
+  it('a contact that is neither text nor a commitment is refused', () => {
+    const i = objections[0]!;
+    const before = simulate(compiled, run.events.slice(0, i)).at(-1)!.snapshot;
+    expect(engineError(() => apply(compiled, before, { ...run.events[i]!, payload: { reason: '不同意', contact: { phone: '13912345678' } }, salt: SALT_A })).code).toBe('FORM_INVALID');
   });
 });

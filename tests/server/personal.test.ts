@@ -128,9 +128,11 @@ describe('a 低保 matter', () => {
     expect(submitted.village).toBe(application.village);
 
     const values = await s.store.personalValues(id);
-    // Two application SUBMITs (12 fields and three members' four each) and two investigations (2 each).
+    // Two application SUBMITs (12 fields and three members' four each), two investigations (2 each),
+    // and the objection to the public notice (its contact).
     expect(values.filter((v) => v.seq === 2)).toHaveLength(8 + 3 * 4);
-    expect(new Set(values.map((v) => v.seq))).toEqual(new Set([2, 4, 7, 11]));
+    expect(new Set(values.map((v) => v.seq))).toEqual(new Set([2, 4, 7, 10, 11]));
+    expect(values.filter((v) => v.seq === 10).map((v) => [v.pointer, v.kind])).toEqual([['/contact', 'contact']]);
     const idNumber = values.find((v) => v.seq === 2 && v.pointer === '/id_number')!;
     expect(idNumber).toMatchObject({ kind: 'id', value: '410323196805124521', commitment: (submitted.id_number as { $personal: string }).$personal, erasedAt: null });
     expect(values.find((v) => v.seq === 2 && v.pointer === '/members/1/health')).toMatchObject({ kind: 'health', value: 'disabled' });
@@ -172,7 +174,17 @@ describe('an objection\'s contact', () => {
     const handler = handlers.includes('committee_member') ? 'dongping.committee' : handlers.includes('party_secretary') ? 'dongping.secretary' : 'dongping.clerk';
     expect(await contactSeen(handler)).toBe('13912345678');
     // Oversight, the auditor and participants who do not handle the notice see a mask.
-    for (const username of ['qs.admin', 'qs.auditor', 'dongping.party1']) expect({ username, contact: await contactSeen(username) }).toEqual({ username, contact: { $personal: '', kind: 'contact', masked: '139****5678' } });
+    for (const username of ['qs.admin', 'qs.auditor', 'dongping.party1']) expect({ username, contact: await contactSeen(username) }).toEqual({ username, contact: { $personal: expect.stringMatching(/^[0-9a-f]{64}$/), kind: 'contact', masked: '139****5678' } });
+    // Off the chain: the record holds its commitment, the value is in the personal-data store, and an
+    // export (which carries records as they are) has no value yet verifies.
+    const history = await s.store.history(notice.instanceId);
+    expect(JSON.stringify(history)).not.toContain('13912345678');
+    const objection = history.findLast((r) => r.type === 'OBJECT')!;
+    const kept = (await s.store.personalValues(notice.instanceId)).filter((v) => v.seq === objection.seq);
+    expect(kept.map((v) => [v.pointer, v.kind, v.value])).toEqual([['/contact', 'contact', '13912345678']]);
+    const auditor = await s.as('qs.auditor');
+    expect(JSON.stringify(await auditor.audit.export.query({ id: notice.instanceId }))).not.toContain('13912345678');
+    expect(await auditor.audit.verify.query({ id: notice.instanceId })).toMatchObject({ ok: true });
   });
 });
 
