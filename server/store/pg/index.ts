@@ -354,7 +354,7 @@ export class PgStore implements Store {
       await this.run(
         c,
         'INSERT INTO instance_stats (township_id, instance_id, village_id, flow_id, flow_version_id, state, status, score, late, started_ms, entered_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
-        [i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s, false), deadlineFired(first.record, false), startedMs, startedMs],
+        [i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s), deadlineFired(first.record), startedMs, startedMs],
       );
       await this.insertHistory(c, i.id, first.record);
       await this.insertPersonal(c, i.id, first.personal);
@@ -416,7 +416,7 @@ export class PgStore implements Store {
          AND (o.state <> $7 OR o.status <> $8 OR o.flow_version_id <> coalesce($9::integer, o.flow_version_id) OR o.score IS DISTINCT FROM $10::float8 OR ($11::boolean AND NOT o.late))`,
       [
         current.township_id, w.instanceId, current.flow_id, current.village_id, Date.parse(r.at), r.seq, r.state, w.snapshot.status, w.flowVersionId ?? null,
-        ratingScore(w.snapshot, false), deadlineFired(r, false), r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.prev, r.hash,
+        ratingScore(w.snapshot), deadlineFired(r), r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.prev, r.hash,
         r.calendars ? JSON.stringify(r.calendars) : null,
       ],
     );
@@ -576,27 +576,6 @@ export class PgStore implements Store {
     });
   }
 
-  async instanceStats(townshipId: string) {
-    const instances = (
-      await this.all(
-        `SELECT i.id, i.village_id, i.flow_id, i.flow_version_id, i.status,
-           EXISTS (SELECT 1 FROM tasks t WHERE t.instance_id = i.id AND t.overdue) AS overdue
-         FROM instances i WHERE i.township_id = $1 ORDER BY i.id`,
-        [townshipId],
-      )
-    ).map((r) => rows.instanceStat({ ...r, overdue: r.overdue === true ? 1 : 0 }));
-    const entries = (
-      await this.all(
-        `SELECT x.instance_id, x.seq, x.state, x.at FROM (
-           SELECT h.instance_id, h.seq, h.state, h.at, LAG(h.state) OVER (PARTITION BY h.instance_id ORDER BY h.seq) AS prev_state
-           FROM history h JOIN instances i ON i.id = h.instance_id WHERE i.township_id = $1
-         ) x WHERE x.prev_state IS NULL OR x.prev_state <> x.state ORDER BY x.instance_id, x.seq`,
-        [townshipId],
-      )
-    ).map(rows.stateEntry);
-    return { instances, entries };
-  }
-
   async listCatalogue(townshipId: string) {
     return (await this.all('SELECT * FROM catalogue_items WHERE township_id = $1 ORDER BY code', [townshipId])).map(rows.catalogueItem);
   }
@@ -637,23 +616,6 @@ export class PgStore implements Store {
   async deleteCatalogueItem(id: string) {
     return ((await this.pool.query('DELETE FROM catalogue_items WHERE id = $1', [id])).rowCount ?? 0) === 1;
   }
-  // As in SQLite: the score from the snapshot's data, lateness from a fired deadline timer.
-  async serviceStats(townshipId: string, flowIds: string[]) {
-    return (
-      await this.all(
-        `SELECT i.id, i.village_id, i.flow_id, i.status, c.item_id, c.item_code, c.item_name,
-           CASE WHEN jsonb_typeof(i.snapshot::jsonb #> '{context,data,rating,score}') = 'number'
-             THEN (i.snapshot::jsonb #> '{context,data,rating,score}')::float8 END AS score,
-           EXISTS (SELECT 1 FROM history h WHERE h.instance_id = i.id AND h.type = 'TIMER'
-             AND (h.payload::jsonb ->> 'timer') LIKE '%:deadline') AS late
-         FROM instances i LEFT JOIN catalogue_starts c ON c.instance_id = i.id
-         WHERE i.township_id = $1 AND (c.instance_id IS NOT NULL OR i.flow_id = ANY($2))
-         ORDER BY i.id`,
-        [townshipId, flowIds],
-      )
-    ).map((r) => rows.serviceStat({ ...r, late: r.late === true ? 1 : 0 }));
-  }
-
   // As in SQLite: two index ranges of the township and its overdue tasks.
   async overviewStats(townshipId: string) {
     const overdue = new Set((await this.all('SELECT DISTINCT instance_id FROM tasks WHERE township_id = $1 AND overdue', [townshipId])).map((r) => r.instance_id as string));

@@ -420,7 +420,7 @@ export class SqliteStore implements Store {
       const startedMs = Date.parse(first.record.at);
       this.run(
         'INSERT INTO instance_stats (township_id, instance_id, village_id, flow_id, flow_version_id, state, status, score, late, started_ms, entered_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s, true), deadlineFired(first.record, true) ? 1 : 0, startedMs, startedMs,
+        i.townshipId, i.id, i.villageId, i.flowId, i.flowVersionId, first.record.state, s.status, ratingScore(s), deadlineFired(first.record) ? 1 : 0, startedMs, startedMs,
       );
       this.writeEvent(i, first);
       if (catalogueStart) {
@@ -475,8 +475,8 @@ export class SqliteStore implements Store {
         current.township_id, current.flow_id, state, current.village_id, atMs - enteredMs, w.instanceId, r.seq,
       );
     }
-    const score = ratingScore(w.snapshot, true);
-    const late = current.o_late === 1 || deadlineFired(r, true);
+    const score = ratingScore(w.snapshot);
+    const late = current.o_late === 1 || deadlineFired(r);
     const flowVersionId = w.flowVersionId ?? (current.o_flow_version_id as number);
     if (moved || w.snapshot.status !== current.o_status || score !== current.o_score || late !== (current.o_late === 1) || flowVersionId !== current.o_flow_version_id) {
       this.run(
@@ -611,26 +611,6 @@ export class SqliteStore implements Store {
     })();
   }
 
-  // Two portable queries; durations are left to the caller, computed from the ISO timestamps.
-  // Only state changes leave the database, not every ballot.
-  async instanceStats(townshipId: string) {
-    const instances = this.all(
-      `SELECT i.id, i.village_id, i.flow_id, i.flow_version_id, i.status,
-         CASE WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.instance_id = i.id AND t.overdue = 1) THEN 1 ELSE 0 END AS overdue
-       FROM instances i WHERE i.township_id = ? ORDER BY i.id`,
-      townshipId,
-    ).map(rows.instanceStat);
-    const entries = this.all(
-      // A record enters a state unless the record before it (seq - 1: sequence numbers have no gaps)
-      // was in the same state; a primary-key probe is about twice as fast here as LAG() OVER.
-      `SELECT h.instance_id, h.seq, h.state, h.at FROM instances i JOIN history h ON h.instance_id = i.id
-       WHERE i.township_id = ? AND NOT EXISTS (SELECT 1 FROM history p WHERE p.instance_id = h.instance_id AND p.seq = h.seq - 1 AND p.state = h.state)
-       ORDER BY h.instance_id, h.seq`,
-      townshipId,
-    ).map(rows.stateEntry);
-    return { instances, entries };
-  }
-
   async listCatalogue(townshipId: string) {
     return this.all('SELECT * FROM catalogue_items WHERE township_id = ? ORDER BY code', townshipId).map(rows.catalogueItem);
   }
@@ -665,23 +645,6 @@ export class SqliteStore implements Store {
   async deleteCatalogueItem(id: string) {
     return this.run('DELETE FROM catalogue_items WHERE id = ?', id).changes === 1;
   }
-  // The score is read from the snapshot's data and lateness from the history: a fired deadline
-  // timer (id "<state>:deadline") is the DEADLINE.EXCEEDED record.
-  async serviceStats(townshipId: string, flowIds: string[]) {
-    return this.db
-      .prepare(
-        `SELECT i.id, i.village_id, i.flow_id, i.status, c.item_id, c.item_code, c.item_name,
-           json_extract(i.snapshot, '$.context.data.rating.score') AS score,
-           CASE WHEN EXISTS (SELECT 1 FROM history h WHERE h.instance_id = i.id AND h.type = 'TIMER'
-             AND json_extract(h.payload, '$.timer') LIKE '%:deadline') THEN 1 ELSE 0 END AS late
-         FROM instances i LEFT JOIN catalogue_starts c ON c.instance_id = i.id
-         WHERE i.township_id = ? AND (c.instance_id IS NOT NULL OR i.flow_id IN (${flowIds.map(() => '?').join(', ') || 'NULL'}))
-         ORDER BY i.id`,
-      )
-      .all(townshipId, ...flowIds)
-      .map((r) => rows.serviceStat(r as Row));
-  }
-
   // Two index ranges of the township (instance_stats, state_visits) and its overdue tasks; raw rows,
   // as the overview reads thousands of them per call.
   async overviewStats(townshipId: string) {

@@ -1,6 +1,6 @@
 // Row ↔ object mapping for the SQLite store (column names are snake_case, objects camelCase).
 import type { HistoryRecord, PersonalKind, PersonalValue, SealedBallot } from '../../../engine/index.ts';
-import type { AuditEntry, CatalogueItem, Disclosure, FlowVersion, Instance, InstanceStatsRow, OverviewInstanceRow, ServiceStatsRow, Session, StateEntryRow, StoredPersonalValue, Task, Village } from '../types.ts';
+import type { AuditEntry, CatalogueItem, Disclosure, FlowVersion, Instance, OverviewInstanceRow, Session, StoredPersonalValue, Task, Village } from '../types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -116,29 +116,6 @@ export const catalogueItem = (r: Row): CatalogueItem => ({
   flowId: (r.flow_id as string | null) ?? null,
   updatedBy: r.updated_by as string,
   updatedAt: r.updated_at as string,
-});
-
-export const instanceStat = (r: Row): InstanceStatsRow => ({
-  id: r.id as string,
-  villageId: r.village_id as string,
-  flowId: r.flow_id as string,
-  flowVersionId: r.flow_version_id as number,
-  status: r.status as 'active' | 'done',
-  overdue: Number(r.overdue) === 1,
-});
-
-export const stateEntry = (r: Row): StateEntryRow => ({ instanceId: r.instance_id as string, seq: r.seq as number, state: r.state as string, at: r.at as string });
-
-export const serviceStat = (r: Row): ServiceStatsRow => ({
-  id: r.id as string,
-  villageId: r.village_id as string,
-  flowId: r.flow_id as string,
-  status: r.status as 'active' | 'done',
-  itemId: (r.item_id as string | null) ?? null,
-  itemCode: (r.item_code as string | null) ?? null,
-  itemName: (r.item_name as string | null) ?? null,
-  score: typeof r.score === 'number' ? r.score : null,
-  late: Number(r.late) === 1,
 });
 
 /**
