@@ -1,5 +1,6 @@
 // The store interface: every durable operation the server needs, each one atomic. SQLite is the
-// embedded default; a PostgreSQL implementation will sit beside it, so nothing database-specific
+// embedded default, PostgreSQL what several server processes share; both are the one store of
+// store.ts (its queries written once, sql.ts the dialect layer), so nothing database-specific
 // crosses this line. All methods are async so a networked database fits the same shape.
 import type { CalendarVersion, Effect, HistoryRecord, InstanceSnapshot, Outcome, PersonalKind, PersonalValue, SealedBallot } from '../../engine/index.ts';
 import type { CalendarYearRow } from './calendars.ts';
