@@ -91,10 +91,11 @@ export abstract class SqlStore implements Store {
   /** Users with their roles, in the order given (one query for the roles of all of them). */
   private async users(found: Row[]): Promise<User[]> {
     if (found.length === 0) return [];
-    const grants = await this.all(
-      `SELECT user_id, role, village_id FROM user_roles WHERE ${this.d.inList('user_id')} ORDER BY user_id, coalesce(village_id, ''), role`,
-      this.d.list(found.map((r) => r.id)),
-    );
+    // One user (every signed-in request reads its user) by the key alone.
+    const grants =
+      found.length === 1
+        ? await this.all("SELECT user_id, role, village_id FROM user_roles WHERE user_id = ? ORDER BY coalesce(village_id, ''), role", found[0]!.id)
+        : await this.all(`SELECT user_id, role, village_id FROM user_roles WHERE ${this.d.inList('user_id')} ORDER BY user_id, coalesce(village_id, ''), role`, this.d.list(found.map((r) => r.id)));
     const byUser = new Map<string, RoleGrant[]>();
     for (const g of grants) {
       const list = byUser.get(g.user_id as string) ?? [];
