@@ -56,7 +56,7 @@ async function contents(store: Store) {
     disclosures: await Promise.all(villages.map(async (v) => (await store.disclosures(v.id, { current: false, now: '2100-01-01T00:00:00.000Z', limit: 100 })).map(withoutId))),
     audit: (await store.auditLog(townshipId, 1000)).map(withoutId),
     catalogue: await store.listCatalogue(townshipId),
-    stats: await store.instanceStats(townshipId),
+    stats: (await store.overviewStats(townshipId)).instances.map(({ flowVersionId: _v, ...rest }) => rest),
     ballotBoxes: await Promise.all(instances.map((i) => store.ballotBox(i.id))),
   };
 }
