@@ -4,7 +4,7 @@
 // anything is copied (re-executed against its flow versions, ending in the stored head), and again
 // as read back from PostgreSQL inside the copying transaction, which commits only if all of them
 // hold. Nothing is written when anything fails. Sessions and sign-in failures are not moved: people
-// sign in again on the new server.
+// sign in again on the new server. Nor are setup links: the target issues its own.
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { compileFlow, verify, type CompiledFlow } from '../engine/index.ts';
@@ -14,6 +14,7 @@ import { MIGRATIONS as PG_MIGRATIONS, overviewBackfill } from '../server/store/p
 import { isPostgresUrl, describeStore } from '../server/store/open.ts';
 import { calendarOfRow } from '../server/store/calendars.ts';
 import * as rows from '../server/store/sqlite/rows.ts';
+import { SCHEMA, toPostgres, type TableSchema } from '../server/store/schema.ts';
 import { CliError } from './io.ts';
 import type { Out } from './villageflow.ts';
 
@@ -32,35 +33,11 @@ export class MigrateStoreError extends Error {
   }
 }
 
-// Copied in this order (foreign keys); ids that are a sequence in PostgreSQL are given new values.
-// A table a file of an older schema may lack (`optional`) is copied when it is there.
-const TABLES: { name: string; order: string; renumber?: boolean; optional?: boolean }[] = [
-  { name: 'townships', order: 'id' },
-  { name: 'villages', order: 'id' },
-  { name: 'users', order: 'id' },
-  { name: 'user_roles', order: 'user_id, role, village_id' },
-  { name: 'flow_versions', order: 'id', renumber: true },
-  { name: 'flow_villages', order: 'township_id, flow_id, village_id' },
-  { name: 'instances', order: 'id' },
-  // Who each matter belongs to (schema version 9); a file of an older schema gives its starters.
-  { name: 'matter_people', order: 'instance_id, relation, person_id', optional: true },
-  { name: 'history', order: 'instance_id, seq' },
-  { name: 'personal_values', order: 'instance_id, seq, pointer' },
-  { name: 'timers', order: 'instance_id, timer_id' },
-  { name: 'tasks', order: 'instance_id, role' },
-  { name: 'disclosures', order: 'id', renumber: true },
-  { name: 'audit_log', order: 'id', renumber: true },
-  { name: 'catalogue_items', order: 'id' },
-  { name: 'catalogue_starts', order: 'instance_id' },
-  // Only in files whose schema has them (the calendar migration); content-addressed, so only the
-  // versions the target lacks are copied (it holds the baseline already).
-  { name: 'calendar_versions', order: 'hash', optional: true },
-  { name: 'calendar_adoptions', order: 'id', renumber: true, optional: true },
-  // Open secret votes' ballots (schema version 7), in ballot-id order: no order of casting moves with them.
-  { name: 'ballot_box', order: 'instance_id, ballot_id', optional: true },
-  // Each user's sign-ins (schema version 10), for them to review.
-  { name: 'sign_ins', order: 'user_id, at', optional: true },
-];
+/** The tables moved, in order (foreign keys), as server/store/schema.ts describes them. */
+const MOVED = SCHEMA.filter((t) => t.move !== 'rebuild' && t.move !== 'stay');
+
+/** An SQLite row as PostgreSQL takes it: each column coerced by its kind (booleans). */
+const coerce = (table: TableSchema, r: Row): Row => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toPostgres(table.columns[k], v)]));
 
 /** Inserts rows in batches (PostgreSQL takes at most 65535 parameters per statement). */
 async function insertAll(c: pg.PoolClient, table: string, list: Row[], returning?: string): Promise<Row[]> {
@@ -113,11 +90,12 @@ export async function moveToPostgres(sqlitePath: string, url: string): Promise<M
       const counts: Record<string, number> = {};
       const versionIds = new Map<number, number>();
       const present = new Set((source.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
-      for (const table of TABLES) {
-        const absent = table.optional && !present.has(table.name);
-        if (absent && table.name !== 'matter_people') continue;
-        let list = absent ? all("(SELECT id AS instance_id, started_by AS person_id, 'starter' AS relation FROM instances)", 'instance_id') : all(table.name, table.order);
-        if (table.name === 'calendar_versions') {
+      for (const table of MOVED) {
+        // A table a file of an older schema lacks is not there to copy, or is made from what is there.
+        const absent = version < table.since && !present.has(table.name);
+        if (absent && !table.older) continue;
+        let list = all(absent ? `(${table.older!})` : table.name, table.order!).map((r) => coerce(table, r));
+        if (table.move === 'missing') {
           const have = new Set(((await c.query('SELECT hash FROM calendar_versions WHERE hash = ANY($1)', [list.map((r) => r.hash)])).rows as Row[]).map((r) => r.hash));
           list = list.filter((r) => !have.has(r.hash));
         }
@@ -126,8 +104,7 @@ export async function moveToPostgres(sqlitePath: string, url: string): Promise<M
           list.forEach((r, i) => versionIds.set(r.id as number, made[i]!.id as number));
         } else {
           if (table.name === 'instances') list = list.map((r) => ({ ...r, flow_version_id: versionIds.get(r.flow_version_id as number) }));
-          if (table.name === 'tasks') list = list.map((r) => ({ ...r, overdue: Number(r.overdue) === 1 }));
-          await insertAll(c, table.name, table.renumber ? list.map(({ id: _id, ...r }) => r) : list);
+          await insertAll(c, table.name, table.move === 'renumber' ? list.map(({ id: _id, ...r }) => r) : list);
         }
         counts[table.name] = list.length;
       }

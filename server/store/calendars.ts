@@ -55,9 +55,7 @@ export function currentYears(list: Record<string, unknown>[]): CalendarYearRow[]
 export const CALENDAR_YEARS_SQL = `
 SELECT v.year, v.hash, v.json, NULL AS adopted_at, NULL AS adopted_by, 0 AS k, 0 AS id FROM calendar_versions v WHERE v.baseline = 1
 UNION ALL
-SELECT v.year, v.hash, v.json, a.adopted_at, a.adopted_by, 1 AS k, a.id FROM calendar_adoptions a JOIN calendar_versions v ON v.hash = a.hash WHERE a.township_id = $1
+SELECT v.year, v.hash, v.json, a.adopted_at, a.adopted_by, 1 AS k, a.id FROM calendar_adoptions a JOIN calendar_versions v ON v.hash = a.hash WHERE a.township_id = ?
 ORDER BY 1, 6, 7`;
-export const CALENDAR_INSERT_SQL = 'INSERT INTO calendar_versions (hash, year, status, json, baseline, created_at) VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (hash) DO NOTHING';
-export const CALENDAR_ADOPT_SQL = 'INSERT INTO calendar_adoptions (township_id, year, hash, adopted_by, adopted_at) VALUES ($1, $2, $3, $4, $5)';
-/** SQLite takes the same statements with ? for $n (each parameter is used once, in order). */
-export const sqliteParams = (sql: string) => sql.replace(/\$\d+/g, '?');
+export const CALENDAR_INSERT_SQL = 'INSERT INTO calendar_versions (hash, year, status, json, baseline, created_at) VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (hash) DO NOTHING';
+export const CALENDAR_ADOPT_SQL = 'INSERT INTO calendar_adoptions (township_id, year, hash, adopted_by, adopted_at) VALUES (?, ?, ?, ?, ?)';

@@ -1,4 +1,4 @@
-// The columns and values of a partial update (only the fields given), shared by both stores.
+// The columns and values of a partial update (only the fields given), for the one store (store.ts).
 
 /** `change`'s given fields as column names (from `columns`) and values, in the order of `columns`. */
 export function changeSets<T extends object>(change: T, columns: { [K in keyof T]-?: string }): { columns: string[]; values: unknown[] } {

@@ -5,28 +5,26 @@ import type { HistoryRecord, InstanceSnapshot } from '../../engine/index.ts';
 
 /**
  * Whether a record is a fired deadline (DEADLINE.EXCEEDED): a TIMER record whose timer id ends in
- * ":deadline". SQLite's LIKE ignores the case of ASCII letters (a regular expression's `i` without
- * `u` folds no other character to ASCII), PostgreSQL's does not.
+ * ":deadline", the id engine/compile.ts gives a step's deadline timer. The one rule for both
+ * stores (PostgreSQL's backfill reads it so too); SQLite's migration 4, applied long ago, also took
+ * ":DEADLINE" as a deadline, which the engine never writes.
  */
-export function deadlineFired(r: HistoryRecord, ignoreAsciiCase: boolean): boolean {
+export function deadlineFired(r: HistoryRecord): boolean {
   if (r.type !== 'TIMER') return false;
   const timer = (r.payload as Record<string, unknown> | null)?.timer;
-  if (typeof timer !== 'string') return false;
-  return ignoreAsciiCase ? /:deadline$/i.test(timer) : timer.endsWith(':deadline');
+  return typeof timer === 'string' && timer.endsWith(':deadline');
 }
 
 /**
- * The rating score of a snapshot as the overview reads it: data.rating.score when a number (SQLite's
- * json_extract also reads true and false as 1 and 0; PostgreSQL's jsonb does not), else null.
- * Non-finite numbers are null: JSON, which the snapshot is stored as, has none.
+ * The rating score of a snapshot as the overview reads it: data.rating.score when a finite number,
+ * else null (JSON, which the snapshot is stored as, has no other numbers). The one rule for both
+ * stores; SQLite's migration 4, applied long ago, also read true and false as 1 and 0.
  */
-export function ratingScore(s: InstanceSnapshot, booleansAsNumbers: boolean): number | null {
+export function ratingScore(s: InstanceSnapshot): number | null {
   const data = s.context?.data as Record<string, unknown> | undefined;
   const rating = data && typeof data === 'object' && !Array.isArray(data) ? (data.rating as Record<string, unknown> | undefined) : undefined;
   const score = rating && typeof rating === 'object' && !Array.isArray(rating) ? rating.score : undefined;
-  if (typeof score === 'number') return Number.isFinite(score) ? (score === 0 ? 0 : score) : null;
-  if (booleansAsNumbers && typeof score === 'boolean') return score ? 1 : 0;
-  return null;
+  return typeof score === 'number' && Number.isFinite(score) ? (score === 0 ? 0 : score) : null;
 }
 
 /**

@@ -1,5 +1,6 @@
 // The store interface: every durable operation the server needs, each one atomic. SQLite is the
-// embedded default; a PostgreSQL implementation will sit beside it, so nothing database-specific
+// embedded default, PostgreSQL what several server processes share; both are the one store of
+// store.ts (its queries written once, sql.ts the dialect layer), so nothing database-specific
 // crosses this line. All methods are async so a networked database fits the same shape.
 import type { CalendarVersion, Effect, HistoryRecord, InstanceSnapshot, Outcome, PersonalKind, PersonalValue, SealedBallot } from '../../engine/index.ts';
 import type { CalendarYearRow } from './calendars.ts';
@@ -207,24 +208,6 @@ export interface InstanceFilter {
   offset?: number;
 }
 
-/** One instance of a township as the overview counts it: overdue when one of its open tasks is. */
-export interface InstanceStatsRow {
-  id: string;
-  villageId: string;
-  flowId: string;
-  flowVersionId: number;
-  status: 'active' | 'done';
-  overdue: boolean;
-}
-/** A history record that entered a state (the first record, or one whose state differs from the
- * record before it); the next entry of the same instance is when that state was left. */
-export interface StateEntryRow {
-  instanceId: string;
-  seq: number;
-  state: string;
-  at: string;
-}
-
 /** 办理方式: village accepts and township completes, township handles, proxy (代办), inform only. */
 export const CATALOGUE_MODES = ['village_accepts', 'township_completes', 'proxy', 'inform'] as const;
 export type CatalogueMode = (typeof CATALOGUE_MODES)[number];
@@ -384,13 +367,6 @@ export interface Store {
   audit(e: Omit<AuditEntry, 'id'>): Promise<void>;
   auditLog(townshipId: string, limit: number): Promise<AuditEntry[]>;
 
-  /**
-   * The overview's inputs derived from the history itself: every instance, and every state entry
-   * in order. No page reads it any more (see overviewStats); it is the reference the kept tables are
-   * checked against (tests, migrate-store).
-   */
-  instanceStats(townshipId: string): Promise<{ instances: InstanceStatsRow[]; entries: StateEntryRow[] }>;
-
   /** The service catalogue (事项清单) of a township, by code. */
   listCatalogue(townshipId: string): Promise<CatalogueItem[]>;
   getCatalogueItem(id: string): Promise<CatalogueItem | null>;
@@ -398,12 +374,10 @@ export interface Store {
   /** Inserts or updates (by id) the items, all or none; a code taken by another item is a conflict. */
   upsertCatalogueItems(items: CatalogueItem[]): Promise<void>;
   deleteCatalogueItem(id: string): Promise<boolean>;
-  /** Instances of the given flows, plus every instance started from the catalogue, from the history: like instanceStats, a reference. */
-  serviceStats(townshipId: string, flowIds: string[]): Promise<ServiceStatsRow[]>;
   /**
    * What the township overview is computed from, as the store keeps it while writing events: every
    * instance (by id) and the finished visits of every step, per flow, step and village. The same
-   * figures instanceStats and serviceStats give, without reading the history.
+   * figures the history gives (tests/server/overview-reference.ts), without reading the history.
    */
   overviewStats(townshipId: string): Promise<{ instances: OverviewInstanceRow[]; visits: OverviewVisitsRow[] }>;
 

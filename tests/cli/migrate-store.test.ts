@@ -51,12 +51,14 @@ async function contents(store: Store) {
     flowVillages: await Promise.all(['five-deliberations-two-disclosures', 'grid-incident'].map((f) => store.flowVillages(townshipId, f))),
     instances: instances.map(({ flowVersionId: _v, ...rest }) => rest),
     histories: await Promise.all(instances.map((i) => store.history(i.id))),
+    people: await Promise.all(instances.map((i) => store.matterPeople(i.id))),
+    signIns: await store.signIns('qs-admin', 100),
     inbox: await store.inbox([{ townshipId, villageId: null, role: 'township_reviewer' }, ...villages.map((v) => ({ townshipId, villageId: v.id, role: 'party_member' }))], 500),
     timers: await store.dueTimers('2100-01-01T00:00:00.000Z', 1000),
     disclosures: await Promise.all(villages.map(async (v) => (await store.disclosures(v.id, { current: false, now: '2100-01-01T00:00:00.000Z', limit: 100 })).map(withoutId))),
     audit: (await store.auditLog(townshipId, 1000)).map(withoutId),
     catalogue: await store.listCatalogue(townshipId),
-    stats: await store.instanceStats(townshipId),
+    stats: (await store.overviewStats(townshipId)).instances.map(({ flowVersionId: _v, ...rest }) => rest),
     ballotBoxes: await Promise.all(instances.map((i) => store.ballotBox(i.id))),
   };
 }
@@ -73,6 +75,10 @@ beforeAll(async () => {
   clock.advance(8 * 86400_000);
   expect((await new Scheduler(runtime).tick()).delivered).toBeGreaterThan(0);
   await store.audit({ townshipId: 'qingshan', at: runtime.now(), actorId: 'qs-admin', action: 'test.entry', target: 'migrate-store', details: { n: 1 } });
+  // Two sign-ins to review, and a mobile to sign in with.
+  await store.recordSignIn('qs-admin', { at: '2026-03-09T01:00:00.000Z', address: '10.0.0.7' });
+  await store.recordSignIn('qs-admin', { at: '2026-03-10T01:00:00.000Z', address: '10.0.0.8' });
+  await store.updateUser('qs-admin', { mobile: '13800000001' });
   // A secret vote left open with two ballots in its box.
   const { version } = await saveDraft(store, 'qingshan', JSON.stringify(secretFlowJson()), 'qs-admin', runtime.now());
   await publish(store, version.id, 'qingshan', 'qs-admin', runtime.now());
@@ -110,6 +116,8 @@ describe('villageflow migrate-store', () => {
       const expected = await contents(before);
       expect(expected.histories.length).toBeGreaterThan(5);
       expect(expected.timers.length).toBeGreaterThan(0);
+      expect(expected.signIns).toHaveLength(2);
+      expect(expected.people.flat().length).toBeGreaterThanOrEqual(expected.instances.length);
       expect(await contents(after)).toEqual(expected);
       // Instances still point at their own flow versions (renumbered in PostgreSQL).
       for (const i of await after.listInstances({ townshipId: 'qingshan', limit: 1000 })) {
@@ -126,6 +134,30 @@ describe('villageflow migrate-store', () => {
     const again = await cli('migrate-store', '--from', `sqlite:${file}`, '--to', url);
     expect(again.code).toBe(1);
     expect(again.err).toEqual([expect.stringMatching(/already has township qingshan; nothing was copied/)]);
+  });
+
+  it('moves a file of schema version 8: each matter gets its starter, as migration 9 gives them', async () => {
+    const older = join(dir, 'older.db');
+    copyFileSync(file, older);
+    const db = new Database(older);
+    db.exec(`DROP TABLE matter_people; DROP TABLE sign_ins; DROP TABLE setup_tokens; DROP INDEX users_mobile;
+      ALTER TABLE users DROP COLUMN mobile; ALTER TABLE users DROP COLUMN deactivated_at; ALTER TABLE villages DROP COLUMN archived_at;
+      DELETE FROM schema_migrations WHERE version >= 9`);
+    const starters = db.prepare('SELECT id, started_by FROM instances ORDER BY id').all() as { id: string; started_by: string }[];
+    db.close();
+    const url = await freshDatabase();
+    const moved = await cli('migrate-store', '--from', `sqlite:${older}`, '--to', url);
+    expect(moved.err).toEqual([]);
+    expect(moved.code).toBe(0);
+    const after = new PgStore(url);
+    try {
+      expect(starters.length).toBeGreaterThan(5);
+      for (const i of starters) expect(await after.matterPeople(i.id)).toEqual([{ personId: i.started_by, relation: 'starter' }]);
+      expect(await after.signIns('qs-admin', 100)).toEqual([]);
+      expect((await after.getUser('qs-admin'))!.mobile).toBeNull();
+    } finally {
+      await after.close();
+    }
   });
 
   it('refuses a file with an edited history row, naming the instance and record, and writes nothing', async () => {

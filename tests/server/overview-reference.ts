@@ -1,18 +1,71 @@
-// The overview's store rows (overviewStats) as the history-based queries (instanceStats,
-// serviceStats) and the overview's reference arithmetic give them: what the tables the store keeps
-// while writing events, or migration 4 fills, must hold; and the whole overview computed from the
-// history's state entries (computeOverview), which the server's one-pass version must equal.
-// Shared by the SQLite and PostgreSQL tests.
+// The overview's store rows (overviewStats) as the history itself and the overview's reference
+// arithmetic give them: what the tables the store keeps while writing events, or migration 4
+// fills, must hold; and the whole overview computed from the history's state entries
+// (computeOverview), which the server's one-pass version must equal. Read through the store's own
+// reads (instances, their histories) plus the catalogue links, with the figures' rules of
+// server/store/overview.ts, so no query of the test lives in the store. Shared by the SQLite and
+// PostgreSQL tests.
 import { nearestRank, rate, type MatterFigures, type Overview, type StepStats } from '../../server/stats.ts';
-import type { InstanceStatsRow, StateEntryRow, Store, Village } from '../../server/store/types.ts';
+import { deadlineFired, ratingScore } from '../../server/store/overview.ts';
+import type { Store, Village } from '../../server/store/types.ts';
 import type { Text } from '../../engine/index.ts';
 
 type Stats = Awaited<ReturnType<Store['overviewStats']>>;
 
-/** overviewStats as the history-based queries and the overview's reference arithmetic give it. */
-export async function fromHistory(s: Store, townshipId: string): Promise<Stats> {
-  const { instances, entries } = await s.instanceStats(townshipId);
-  const service = new Map((await s.serviceStats(townshipId, [...new Set(instances.map((i) => i.flowId))])).map((r) => [r.id, r]));
+/** One instance of a township as the overview counts it: overdue when one of its open tasks is. */
+export interface InstanceStatsRow {
+  id: string;
+  villageId: string;
+  flowId: string;
+  flowVersionId: number;
+  status: 'active' | 'done';
+  overdue: boolean;
+}
+/** A history record that entered a state (the first record, or one whose state differs from the
+ * record before it); the next entry of the same instance is when that state was left. */
+export interface StateEntryRow {
+  instanceId: string;
+  seq: number;
+  state: string;
+  at: string;
+}
+
+/** The raw SQL handle the tests hold on either store (better-sqlite3, or tests/server/sync-sql.ts). */
+export interface RawSql {
+  prepare(sql: string): { all(...params: unknown[]): unknown[] };
+}
+
+/**
+ * A township's instances and state entries, read from the instances and their histories (not from
+ * what the store keeps for the overview), with whether each is late (a fired deadline) and its
+ * rating score.
+ */
+export async function historyStats(s: Store, townshipId: string) {
+  const all = (await s.listInstances({ townshipId, limit: 1_000_000 })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const overdue = new Set((await s.listInstances({ townshipId, overdue: true, limit: 1_000_000 })).map((i) => i.id));
+  const instances: InstanceStatsRow[] = [];
+  const entries: StateEntryRow[] = [];
+  const late = new Set<string>();
+  const score = new Map<string, number | null>();
+  for (const i of all) {
+    instances.push({ id: i.id, villageId: i.villageId, flowId: i.flowId, flowVersionId: i.flowVersionId, status: i.status, overdue: overdue.has(i.id) });
+    score.set(i.id, ratingScore(i.snapshot));
+    let previous: string | null = null;
+    for (const r of await s.history(i.id)) {
+      if (r.state !== previous) entries.push({ instanceId: i.id, seq: r.seq, state: r.state, at: r.at });
+      previous = r.state;
+      if (deadlineFired(r)) late.add(i.id);
+    }
+  }
+  return { instances, entries, late, score };
+}
+
+/** overviewStats as the history and the overview's reference arithmetic give it. */
+export async function fromHistory(s: Store & { db: RawSql }, townshipId: string): Promise<Stats> {
+  const { instances, entries, late, score } = await historyStats(s, townshipId);
+  const starts = new Map(
+    (s.db.prepare('SELECT instance_id, item_id, item_code, item_name FROM catalogue_starts WHERE township_id = ?').all(townshipId) as Record<string, string>[]).map((r) => [r.instance_id, r]),
+  );
   const times = caseTimes(instances, entries);
   const byInstance = new Map<string, typeof entries>();
   for (const e of entries) byInstance.set(e.instanceId, [...(byInstance.get(e.instanceId) ?? []), e]);
@@ -28,7 +81,15 @@ export async function fromHistory(s: Store, townshipId: string): Promise<Stats> 
   }
   const byKey = (x: Stats['visits'][number]) => [x.flowId, x.state, x.villageId].join('\u0000');
   return {
-    instances: instances.map((i) => ({ ...service.get(i.id)!, flowVersionId: i.flowVersionId, overdue: i.overdue, ms: times.get(i.id) ?? null })),
+    instances: instances.map((i) => {
+      const c = starts.get(i.id);
+      return {
+        id: i.id, villageId: i.villageId, flowId: i.flowId, status: i.status,
+        itemId: c?.item_id ?? null, itemCode: c?.item_code ?? null, itemName: c?.item_name ?? null,
+        score: score.get(i.id) ?? null, late: late.has(i.id),
+        flowVersionId: i.flowVersionId, overdue: i.overdue, ms: times.get(i.id) ?? null,
+      };
+    }),
     visits: [...groups.values()].map((g) => ({ ...g, durations: g.durations.sort((a, b) => a - b) })).sort((x, y) => (byKey(x) < byKey(y) ? -1 : 1)),
   };
 }

@@ -4,6 +4,7 @@
 // worker thread with its own connection while the test's thread waits on Atomics.wait.
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { numbered } from '../../server/store/sql.ts';
 
 export interface SyncStatement {
   all(...params: unknown[]): unknown[];
@@ -44,12 +45,6 @@ workerData.port.on('message', async ({ id, sql, params, close }) => {
   }
 });
 `;
-
-/** `?` placeholders become $1, $2, … (the test SQL has no question marks in its literals). */
-const numbered = (sql: string) => {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-};
 
 export function syncSql(url: string): SyncSql {
   const flag = new Int32Array(new SharedArrayBuffer(4));

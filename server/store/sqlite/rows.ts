@@ -1,6 +1,7 @@
-// Row ↔ object mapping for the SQLite store (column names are snake_case, objects camelCase).
+// Row ↔ object mapping for both stores (column names are snake_case, objects camelCase; a boolean
+// column is 0/1 in SQLite, true/false in PostgreSQL).
 import type { HistoryRecord, PersonalKind, PersonalValue, SealedBallot } from '../../../engine/index.ts';
-import type { AuditEntry, CatalogueItem, Disclosure, FlowVersion, Instance, InstanceStatsRow, OverviewInstanceRow, ServiceStatsRow, Session, StateEntryRow, StoredPersonalValue, Task, Village } from '../types.ts';
+import type { AuditEntry, CatalogueItem, Disclosure, FlowVersion, Instance, OverviewInstanceRow, Session, StoredPersonalValue, Task, Village } from '../types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -47,6 +48,25 @@ export const instance = (r: Row): Instance => ({
   updatedAt: r.updated_at as string,
 });
 
+/**
+ * An instance whose snapshot (kilobytes of JSON) is parsed when first read. The public board and
+ * the inbox load an instance per row for its flow version or step and mostly never read the
+ * snapshot; parsing it was most of their time. Reading, spreading or serialising the instance
+ * parses it, so callers see a plain Instance.
+ */
+export function lazyInstance(r: Row): Instance {
+  const text = r.snapshot as string;
+  const found = instance({ ...r, snapshot: 'null' });
+  let parsed: Instance['snapshot'] | undefined;
+  Object.defineProperty(found, 'snapshot', {
+    enumerable: true,
+    configurable: true,
+    get: () => (parsed ??= JSON.parse(text) as Instance['snapshot']),
+    set: (value: Instance['snapshot']) => void (parsed = value),
+  });
+  return found;
+}
+
 export const record = (r: Row): HistoryRecord => {
   const base = {
     seq: r.seq as number,
@@ -71,7 +91,7 @@ export const task = (r: Row): Task => ({
   role: r.role as string,
   since: r.since as string,
   due: (r.due as string | null) ?? null,
-  overdue: r.overdue === 1,
+  overdue: r.overdue === 1 || r.overdue === true,
 });
 
 export const disclosure = (r: Row): Disclosure => ({
@@ -116,29 +136,6 @@ export const catalogueItem = (r: Row): CatalogueItem => ({
   flowId: (r.flow_id as string | null) ?? null,
   updatedBy: r.updated_by as string,
   updatedAt: r.updated_at as string,
-});
-
-export const instanceStat = (r: Row): InstanceStatsRow => ({
-  id: r.id as string,
-  villageId: r.village_id as string,
-  flowId: r.flow_id as string,
-  flowVersionId: r.flow_version_id as number,
-  status: r.status as 'active' | 'done',
-  overdue: Number(r.overdue) === 1,
-});
-
-export const stateEntry = (r: Row): StateEntryRow => ({ instanceId: r.instance_id as string, seq: r.seq as number, state: r.state as string, at: r.at as string });
-
-export const serviceStat = (r: Row): ServiceStatsRow => ({
-  id: r.id as string,
-  villageId: r.village_id as string,
-  flowId: r.flow_id as string,
-  status: r.status as 'active' | 'done',
-  itemId: (r.item_id as string | null) ?? null,
-  itemCode: (r.item_code as string | null) ?? null,
-  itemName: (r.item_name as string | null) ?? null,
-  score: typeof r.score === 'number' ? r.score : null,
-  late: Number(r.late) === 1,
 });
 
 /**
