@@ -64,10 +64,18 @@ export function throttleSince(now: Date): string {
   return new Date(now.getTime() - THROTTLE.forgetHours * 3600_000).toISOString();
 }
 
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, params: typeof SCRYPT = SCRYPT): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, KEY_LENGTH, SCRYPT);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), key.toString('base64')].join('$');
+  const key = await scrypt(password, salt, KEY_LENGTH, params);
+  return ['scrypt', params.N, params.r, params.p, salt.toString('base64'), key.toString('base64')].join('$');
+}
+/**
+ * A machine-made temporary password (a bulk import's: 12 random characters, about 70 bits) needs no
+ * memory-hard cost to resist guessing, and is replaced at first sign-in: a cheaper scrypt, so
+ * importing a township's people takes seconds, not minutes. The cost travels in the hash.
+ */
+export function hashTemporaryPassword(password: string): Promise<string> {
+  return hashPassword(password, { ...SCRYPT, N: 1 << 12 });
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {

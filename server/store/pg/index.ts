@@ -164,6 +164,22 @@ export class PgStore implements Store {
       await this.insertRoles(c, u.id, u.roles);
     });
   }
+  async createUsers(users: Parameters<Store['createUsers']>[0], audits: Parameters<Store['createUsers']>[1]) {
+    try {
+      await this.tx(async (c) => {
+        for (const u of users) {
+          await c.query('INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password, mobile) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+            u.id, u.townshipId, u.username, u.displayName, u.passwordHash, u.mustChangePassword, u.mobile ?? null,
+          ]);
+          await this.insertRoles(c, u.id, u.roles);
+        }
+        for (const e of audits) await this.run(c, 'INSERT INTO audit_log (township_id, at, actor_id, action, target, details) VALUES ($1, $2, $3, $4, $5, $6)', [e.townshipId, e.at, e.actorId, e.action, e.target, JSON.stringify(e.details)]);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError('a user name or mobile number is taken already; nobody was added');
+      throw error;
+    }
+  }
   private async insertRoles(c: pg.PoolClient, userId: string, roles: RoleGrant[]) {
     for (const g of roles) await c.query('INSERT INTO user_roles (user_id, role, village_id) VALUES ($1, $2, $3)', [userId, g.role, g.villageId]);
   }

@@ -243,6 +243,23 @@ export class SqliteStore implements Store {
       this.insertRoles(u.id, u.roles);
     })();
   }
+  async createUsers(users: Parameters<Store['createUsers']>[0], audits: Parameters<Store['createUsers']>[1]) {
+    try {
+      this.db.transaction(() => {
+        for (const u of users) {
+          this.run(
+            'INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password, mobile) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            u.id, u.townshipId, u.username, u.displayName, u.passwordHash, u.mustChangePassword ? 1 : 0, u.mobile ?? null,
+          );
+          this.insertRoles(u.id, u.roles);
+        }
+        for (const e of audits) this.insertAudit(e);
+      })();
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError('a user name or mobile number is taken already; nobody was added');
+      throw error;
+    }
+  }
   private insertRoles(userId: string, roles: RoleGrant[]) {
     for (const g of roles) this.run('INSERT INTO user_roles (user_id, role, village_id) VALUES (?, ?, ?)', userId, g.role, g.villageId);
   }
@@ -612,6 +629,9 @@ export class SqliteStore implements Store {
   }
 
   async audit(e: { townshipId: string; at: string; actorId: string; action: string; target: string; details: Record<string, unknown> }) {
+    this.insertAudit(e);
+  }
+  private insertAudit(e: Omit<AuditEntry, 'id'>) {
     this.run('INSERT INTO audit_log (township_id, at, actor_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?)', e.townshipId, e.at, e.actorId, e.action, e.target, JSON.stringify(e.details));
   }
   async auditLog(townshipId: string, limit: number) {
