@@ -213,17 +213,21 @@ export async function previewImport(store: Store, townshipId: string, file: Impo
 
     const mobile = cell('mobile').replace(/[\s-]/g, '') || null;
     const mobileOk = !!mobile && MOBILE.safeParse(mobile).success;
+    const problemsBefore = problems.length;
     if (mobile && !mobileOk) problem('mobile', 'bad_mobile');
     else if (mobile && mobiles.has(mobile)) problem('mobile', 'duplicate_mobile');
     else if (mobile && (await store.getUserByMobile(mobile))) problem('mobile', 'mobile_taken');
     if (mobile) mobiles.set(mobile, row);
 
-    // No user name: the mobile number is one (people sign in with it either way); a bad mobile is said once, as such.
+    // No user name: the mobile number is one (people sign in with it either way). A problem of the
+    // mobile is said once, as the mobile's, not again as the user name made of it.
+    const derived = !cell('username');
     const username = cell('username').toLowerCase() || (mobileOk ? mobile! : '');
-    if (!username) {
-      if (!mobile) problem('username', 'missing_login');
-    }
-    else if (!USERNAME.safeParse(username).success) problem('username', 'bad_username', username);
+    const mobileSaid = problems.length > problemsBefore;
+    if (!username && !mobile) problem('username', 'missing_login');
+    else if (!username || (derived && mobileSaid)) {
+      // said as the mobile's problem
+    } else if (!USERNAME.safeParse(username).success) problem('username', 'bad_username', username);
     else if (usernames.has(username)) problem('username', 'duplicate_username', username);
     else if (await store.getUserByUsername(username)) problem('username', 'username_taken', username);
     if (username) usernames.set(username, row);

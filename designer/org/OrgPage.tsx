@@ -7,6 +7,7 @@ import { useI18n } from '../i18n/index.tsx';
 import type { Me } from '../app/session.ts';
 import { api, errorInfo } from '../app/trpc.ts';
 import { Query } from '../app/ui.tsx';
+import { ImportPanel } from './ImportPanel.tsx';
 import { TOWNSHIP_ROLES, VILLAGE_ROLES, type RoleGrant } from '../../server/store/types.ts';
 
 type Village = Awaited<ReturnType<typeof api.org.allVillages.query>>[number];
@@ -79,6 +80,7 @@ export function OrgPage({ me }: { me: Me }) {
       </h1>
       <Query q={villages}>{(list) => <Villages villages={list} />}</Query>
       <Query q={villages}>{(vs) => <Query q={people}>{(list) => <People people={list} villages={vs} selfId={me.user.id} />}</Query>}</Query>
+      <ImportPanel />
     </section>
   );
 }
