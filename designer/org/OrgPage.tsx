@@ -79,8 +79,9 @@ export function OrgPage({ me }: { me: Me }) {
         {t('org.nav')} · {me.township?.name}
       </h1>
       <Query q={villages}>{(list) => <Villages villages={list} />}</Query>
-      <Query q={villages}>{(vs) => <Query q={people}>{(list) => <People people={list} villages={vs} selfId={me.user.id} />}</Query>}</Query>
+      {/* Before the list of people, which grows long: importing them is how a township starts. */}
       <ImportPanel />
+      <Query q={villages}>{(vs) => <Query q={people}>{(list) => <People people={list} villages={vs} selfId={me.user.id} />}</Query>}</Query>
     </section>
   );
 }
