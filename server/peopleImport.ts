@@ -117,7 +117,8 @@ export async function readRows(file: ImportFile): Promise<string[][]> {
   if (oldExcel) throw refuse('old Excel files (.xls) are not read; save the sheet as .xlsx');
   if (file.kind === 'csv') {
     if (zip) throw refuse('this is not a CSV file (it looks like .xlsx); choose it as .xlsx');
-    const parsed = Papa.parse<string[]>(csvText(bytes), { skipEmptyLines: 'greedy' });
+    // Blank lines are kept (and skipped later), so row numbers are the spreadsheet's.
+    const parsed = Papa.parse<string[]>(csvText(bytes), { skipEmptyLines: false });
     return parsed.data.map((r) => r.map(String));
   }
   if (!zip) throw refuse('this is not an .xlsx file');

@@ -195,6 +195,9 @@ describe('bad import files', () => {
       [8, 'village', 'missing_village'],
       [9, 'bodies', 'bad_body'],
     ]);
+    // Blank lines count, as the spreadsheet numbers its rows.
+    const gaps = await admin.org.importPreview.mutate({ file: csv('姓名,手机号,村,角色\n\n,,,\n王五,123,东村,村民\n') });
+    expect(gaps.problems.map((p) => [p.row, p.code])).toEqual([[4, 'bad_mobile']]);
   });
 });
 
