@@ -152,14 +152,15 @@ const ROLE_BY_LABEL: Map<string, Role> = (() => {
   }
   return map;
 })();
-/** Memberships of a village's bodies, as the 身份/组织 column writes them: for now each stands for the role that acts for it. */
-const BODY_BY_LABEL: Map<string, Role> = new Map([
-  ...(['党员', '中共党员', 'party member', 'party_member'] as const).map((l) => [l, 'party_member'] as [string, Role]),
-  ...(['村民代表', '村民代表会议', 'villager representative', 'villager_representative'] as const).map((l) => [l, 'villager_representative'] as [string, Role]),
-  ...(['两委', '村两委', '村两委成员', '村委会', '村委委员', '村民委员会', 'committee member', 'committee_member'] as const).map((l) => [l, 'committee_member'] as [string, Role]),
-  ...(['监委会', '村务监督委员会', '村务监督委员会成员', 'supervisory committee', 'supervisory_member'] as const).map((l) => [l, 'supervisory_member'] as [string, Role]),
-  ...(['村民', 'villager'] as const).map((l) => [l, 'villager'] as [string, Role]),
-]);
+/** Memberships of a village's bodies, as the 身份/组织 column writes them (the first label is the template's): for now each stands for the role that acts for it. */
+const BODIES: [Role, string[]][] = [
+  ['party_member', ['党员', '中共党员', 'party member', 'party_member']],
+  ['villager_representative', ['村民代表', '村民代表会议', 'villager representative', 'villager_representative']],
+  ['committee_member', ['两委', '村两委', '村两委成员', '村委会', '村委委员', '村民委员会', 'committee member', 'committee_member']],
+  ['supervisory_member', ['监委会', '村务监督委员会', '村务监督委员会成员', 'supervisory committee', 'supervisory_member']],
+  ['villager', ['村民', 'villager']],
+];
+const BODY_BY_LABEL = new Map(BODIES.flatMap(([role, labels]) => labels.map((l) => [l, role] as const)));
 const split = (cell: string) =>
   cell
     .split(/[、,，;；\n/]+/)
@@ -303,8 +304,13 @@ export async function commitImport(store: Store, actor: Actor, file: ImportFile,
   return people.map(({ r, id, password }) => ({ id, row: r.row, displayName: r.displayName, username: r.username, mobile: r.mobile, villageName: r.villageName, temporaryPassword: password }));
 }
 
-/** The template: Chinese headers and one made-up person, as an .xlsx file. */
-export async function peopleTemplate(): Promise<Buffer> {
+const BODY_LABELS = BODIES.map(([, labels]) => labels[0]);
+
+/**
+ * The template: the Chinese headers and one made-up person on the first sheet (the one read), and a
+ * second sheet 说明 with what the columns take: the township's villages, the roles, the bodies.
+ */
+export async function peopleTemplate(villages: Village[]): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
   const sheet = book.addWorksheet('人员');
   sheet.addRow(PEOPLE_COLUMNS.map(([, zh]) => zh));
@@ -313,6 +319,14 @@ export async function peopleTemplate(): Promise<Buffer> {
   sheet.columns.forEach((c) => (c.width = 18));
   // Mobile numbers as text, so Excel does not turn them into numbers.
   sheet.getColumn(3).numFmt = '@';
+  const help = book.addWorksheet('说明');
+  const roles = [...TOWNSHIP_ROLES, ...VILLAGE_ROLES].filter((r) => r !== 'township_admin').map((r) => common.zh.roleNames[r] ?? r);
+  const live = villages.filter((v) => !v.archivedAt).map((v) => v.name);
+  help.addRow(['村（本乡镇的村、社区）', '角色（多个用“、”分开）', '身份/组织', '说明']);
+  help.getRow(1).font = { bold: true };
+  const notes = ['第一张表“人员”的第一行是表头，从第二行起每行一人；请删去示例行。', '用户名可不填：不填时手机号就是用户名。', '每人导入后有一个临时密码，首次登录时须修改。'];
+  for (let i = 0; i < Math.max(live.length, roles.length, notes.length); i++) help.addRow([live[i] ?? null, roles[i] ?? null, BODY_LABELS[i] ?? null, notes[i] ?? null]);
+  help.columns.forEach((c) => (c.width = 28));
   return Buffer.from(await book.xlsx.writeBuffer());
 }
 

@@ -100,8 +100,8 @@ export const orgRouter = router({
     return store.getUser(user.id);
   }),
 
-  /** The import template: an .xlsx with the Chinese headers and one made-up person (base64). */
-  importTemplate: admin.query(async () => ({ filename: '人员导入模板.xlsx', base64: (await peopleTemplate()).toString('base64') })),
+  /** The import template: an .xlsx with the Chinese headers, one made-up person, and what the columns take (base64). */
+  importTemplate: admin.query(async ({ ctx }) => ({ filename: '人员导入模板.xlsx', base64: (await peopleTemplate(await ctx.runtime.store.listVillages(ctx.user.townshipId))).toString('base64') })),
 
   /** Reads a sheet of people and names every row's problems; nothing is written. */
   importPreview: admin.input(z.object({ file: IMPORT_FILE })).mutation(({ ctx, input }) => previewImport(ctx.runtime.store, ctx.user.townshipId, input.file)),

@@ -69,6 +69,13 @@ describe('importing people from an .xlsx', () => {
     expect(sheet.getRow(1).values).toEqual([undefined, '姓名', '用户名', '手机号', '村', '角色', '身份/组织']);
     expect(sheet.getRow(2).getCell(1).value).toBe('张示例');
     expect(sheet.rowCount).toBe(2);
+    // The second sheet says what the columns take: this township's villages, the roles, the bodies.
+    const help = book.getWorksheet('说明')!;
+    const column = (n: number) => help.getColumn(n).values.filter((v): v is string => typeof v === 'string');
+    expect(column(1).slice(1).sort()).toEqual(['东村', '西村'].sort());
+    expect(column(2)).toContain('村民代表');
+    expect(column(2)).not.toContain('乡镇管理员');
+    expect(column(3)).toContain('党员');
   });
 
   it('the preview names the three bad rows by row and column; committing them writes nothing', async () => {
