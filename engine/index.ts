@@ -28,3 +28,4 @@ export { guardProblem } from './expressions.ts';
 export { interpret } from './schemaInterpreter.ts';
 export { labelAt, schemaAt, titleOf, optionTitles, enumTitle } from './labels.ts';
 export { TOWNSHIP_ROLES, VILLAGE_ROLES, type TownshipRole, type VillageRole, type Role, type RoleGrant } from './roles.ts';
+export { csvCellText, csvFile } from './csv.ts';

@@ -83,11 +83,19 @@ export function throttleSince(now: Date): string {
   return new Date(now.getTime() - THROTTLE.forgetHours * 3600_000).toISOString();
 }
 
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, N = 2 ** scryptCostFromEnv(process.env)): Promise<string> {
   const salt = randomBytes(16);
-  const N = 2 ** scryptCostFromEnv(process.env);
   const key = await scrypt(password, salt, KEY_LENGTH, { ...SCRYPT, N });
   return ['scrypt', N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), key.toString('base64')].join('$');
+}
+/**
+ * A machine-made temporary password (a bulk import's: 12 random characters, about 70 bits) needs no
+ * memory-hard cost to resist guessing, and is replaced at first sign-in: a cheaper scrypt (N = 2^12,
+ * or the configured cost if lower, as in tests), so importing a township's people takes seconds, not
+ * minutes. The cost travels in the hash.
+ */
+export function hashTemporaryPassword(password: string): Promise<string> {
+  return hashPassword(password, 2 ** Math.min(12, scryptCostFromEnv(process.env)));
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {

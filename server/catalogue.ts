@@ -2,6 +2,7 @@
 // service-guide fields of domain.md (d)), its CSV form (townships keep these lists in spreadsheets),
 // the main steps of the flow that runs it (for the one-time notice, 一次性告知单), and the demo items.
 import Papa from 'papaparse';
+import { csvCellText, csvFile } from '../engine/index.ts';
 import { z } from 'zod';
 import { transitionsOf, type TransitionConfig } from '../engine/index.ts';
 import { InvalidInputError } from './errors.ts';
@@ -94,8 +95,10 @@ export function toCsv(items: CatalogueItem[]): string {
       return String(i[key]);
     }),
   );
-  // A byte-order mark so spreadsheet programs read the Chinese as UTF-8.
-  return '\ufeff' + Papa.unparse({ fields: CSV_COLUMNS.map(([, header]) => header), data: rows }, { newline: '\r\n' });
+  return csvFile(
+    CSV_COLUMNS.map(([, header]) => header),
+    rows,
+  );
 }
 
 /** Parses a catalogue CSV; every problem is reported with its row and column, or none is applied. */
@@ -116,7 +119,7 @@ export function fromCsv(csv: string): ItemInput[] {
   const items: ItemInput[] = [];
   const codes = new Set<string>();
   parsed.data.forEach((row, n) => {
-    const cell = (key: string) => (byHeader.has(key) ? (row[byHeader.get(key)!] ?? '').trim() : '');
+    const cell = (key: string) => (byHeader.has(key) ? csvCellText((row[byHeader.get(key)!] ?? '').trim()) : '');
     const days = (key: string) => (cell(key) === '' ? 0 : Number(cell(key)));
     const candidate = {
       code: cell('code'),

@@ -9,7 +9,7 @@
 // timestamps), and hands them over per township (overviewStats): reading the overview no longer
 // reads the history. The same arithmetic on the history's state entries is the reference the
 // tests hold this against (tests/server/overview-reference.ts).
-import Papa from 'papaparse';
+import { csvFile } from '../engine/index.ts';
 import type { CompiledFlow, Text } from '../engine/index.ts';
 import type { Runtime } from './runtime.ts';
 import { wholeVillageIds } from './readRule.ts';
@@ -384,6 +384,5 @@ export function statisticsRows(o: TownshipOverview, townshipName: string): strin
 }
 
 export function statisticsCsv(o: TownshipOverview, townshipName: string): string {
-  // A byte-order mark so spreadsheet programs read the Chinese as UTF-8.
-  return '\ufeff' + Papa.unparse({ fields: [...STATS_CSV_HEADERS], data: statisticsRows(o, townshipName) }, { newline: '\r\n' });
+  return csvFile(STATS_CSV_HEADERS, statisticsRows(o, townshipName));
 }

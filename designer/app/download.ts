@@ -1,8 +1,8 @@
-// Hands the browser a file the page made (a CSV export, a flow's JSON, an audit bundle) to save
-// under `name`. The link is put in the page while clicked (some browsers ignore a detached one)
-// and its object URL freed a minute later, once the browser has surely read it.
-export function downloadFile(name: string, text: string, type = 'application/json'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+// Hands the browser a file the page made or the server sent (a CSV export, a flow's JSON, an audit
+// bundle, an .xlsx) to save under `name`. The link is put in the page while clicked (some browsers
+// ignore a detached one) and its object URL freed a minute later, once the browser has surely read it.
+export function downloadFile(name: string, content: string | Uint8Array<ArrayBuffer>, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([content], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;

@@ -7,6 +7,7 @@ import { useI18n } from '../i18n/index.tsx';
 import type { Me } from '../app/session.ts';
 import { api, errorInfo } from '../app/trpc.ts';
 import { Query } from '../app/ui.tsx';
+import { ImportPanel } from './ImportPanel.tsx';
 import { TOWNSHIP_ROLES, VILLAGE_ROLES, type RoleGrant } from '../../engine/index.ts';
 
 type Village = Awaited<ReturnType<typeof api.org.allVillages.query>>[number];
@@ -78,6 +79,8 @@ export function OrgPage({ me }: { me: Me }) {
         {t('org.nav')} · {me.township?.name}
       </h1>
       <Query q={villages}>{(list) => <Villages villages={list} />}</Query>
+      {/* Before the list of people, which grows long: importing them is how a township starts. */}
+      <ImportPanel />
       <Query q={villages}>{(vs) => <Query q={people}>{(list) => <People people={list} villages={vs} selfId={me.user.id} />}</Query>}</Query>
     </section>
   );

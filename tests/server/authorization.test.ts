@@ -158,6 +158,14 @@ const ORG_ADMIN_CALLS: Record<string, (c: Client) => Promise<unknown>> = {
   'org.renameVillage': (c) => c.org.renameVillage.mutate({ villageId: 'dongping', name: '越权村' }),
   'org.setVillageArchived': (c) => c.org.setVillageArchived.mutate({ villageId: 'dongping', archived: true }),
 };
+/** The bulk import of people (issue 18 item 3): a plausible CSV of one person of 东坪村. */
+const IMPORT_FILE = { kind: 'csv' as const, base64: Buffer.from('姓名,手机号,村,角色\n越权导入,13900000999,东坪村,村民\n').toString('base64') };
+const IMPORT_CALLS: Record<string, (c: Client) => Promise<unknown>> = {
+  'org.importTemplate': (c) => c.org.importTemplate.query(),
+  'org.importPreview': (c) => c.org.importPreview.mutate({ file: IMPORT_FILE }),
+  'org.importCommit': (c) => c.org.importCommit.mutate({ file: IMPORT_FILE, fileName: '越权.csv' }),
+  'org.exportPeople': (c) => c.org.exportPeople.query(),
+};
 const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'auth.logout': (c) => c.auth.logout.mutate(),
   'auth.changePassword': (c) => c.auth.changePassword.mutate({ current: DEMO_PASSWORD, next: 'anonymous-2026' }),
@@ -202,6 +210,7 @@ const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'calendar.preview': (c) => c.calendar.preview.mutate({ year: CALENDAR_2027 }),
   'calendar.adopt': (c) => c.calendar.adopt.mutate({ year: CALENDAR_2027 }),
   ...ORG_ADMIN_CALLS,
+  ...IMPORT_CALLS,
   'org.names': (c) => c.org.names.query({ instanceId: 'demo-dongping-road' }),
   'auth.signIns': (c) => c.auth.signIns.query(),
 };
@@ -887,5 +896,27 @@ describe('organisation admin procedures', () => {
 
   it('a setup link is refused once a township exists (no token was issued) and changes nothing', async () => {
     await expectDenied(() => s.anonymous().org.setup.mutate({ token: 'guessed-token', townshipName: '冒名镇', username: 'fake.admin', displayName: '冒名', password: 'Fake-admin-2026' }), 'NOT_FOUND');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The bulk import of people (issue 18 item 3): only the township admin, into their own township
+// ---------------------------------------------------------------------------------------------
+describe('people import procedures', () => {
+  it.each(['dongping.secretary', 'dongping.clerk', 'qs.reviewer', 'qs.auditor', 'qs.caseworker', 'qs.newadmin'].flatMap((user) => Object.keys(IMPORT_CALLS).map((path) => ({ user, path }))))(
+    '$user → $path is FORBIDDEN and changes nothing',
+    async ({ user, path }) => {
+      await expectDenied(async () => IMPORT_CALLS[path]!(await as(user)), 'FORBIDDEN');
+    },
+  );
+
+  it("another township's admin cannot import into this township's villages, nor read its people", async () => {
+    const c = await as('ht.admin');
+    const preview = await c.org.importPreview.mutate({ file: IMPORT_FILE });
+    expect(preview.problems.map((p) => [p.row, p.column, p.code])).toEqual([[2, 'village', 'unknown_village']]);
+    await expectDenied(() => c.org.importCommit.mutate({ file: IMPORT_FILE, fileName: '越界.csv' }), 'BAD_REQUEST');
+    const { csv } = await c.org.exportPeople.query();
+    expect(csv).toContain('荷塘镇管理员');
+    expect(csv).not.toContain('东坪');
   });
 });

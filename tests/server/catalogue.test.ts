@@ -96,8 +96,13 @@ describe('CSV', () => {
   it('an export imports back unchanged (commas, quotes, line breaks and all)', async () => {
     const admin = await as('qs.admin');
     await admin.catalogue.upsert.mutate({ ...ITEM, code: 'QS-CSV-001', conditions: '条件一，"条件二"\n条件三' });
+    // Text a spreadsheet would run as a formula: exported with ' before it, read back without.
+    await admin.catalogue.upsert.mutate({ ...ITEM, code: 'QS-CSV-003', name: '=HYPERLINK("http://example.invalid","点我")', conditions: '- 本村户籍\n- 年满60周岁', fee: '@不收费' });
     const before = await admin.catalogue.list.query();
     const { csv, filename } = await admin.catalogue.exportCsv.query();
+    expect(csv).toContain(`"'=HYPERLINK(""http://example.invalid"",""点我"")"`);
+    expect(csv).toContain(`"'- 本村户籍\n- 年满60周岁"`);
+    expect(csv).toContain(`'@不收费`);
     expect(filename).toBe('青山镇-事项清单.csv');
     expect(csv.startsWith('\ufeff事项编码,事项名称')).toBe(true);
     expect(await admin.catalogue.importCsv.mutate({ csv })).toEqual({ created: 0, updated: before.length });
