@@ -75,6 +75,8 @@ describe('no response to a role without the right carries a personal value', () 
      * changes nothing. Personal values are sent only where they belong (a form's personal fields):
      * an error must not echo them; other bad input may be echoed, it is the caller's own.
      */
+    // A sheet of people with one row a preview refuses (no such village): the commit adds nobody.
+    const SHEET = { kind: 'csv', base64: Buffer.from('姓名,手机号,村,角色\n王示例,13800000000,无此村,村民\n').toString('base64') };
     const inputs: Record<string, unknown[]> = {
       'auth.login': [{ username: 'qs.admin', password: 'wrong password' }],
       'auth.logout': [],
@@ -95,6 +97,10 @@ describe('no response to a role without the right carries a personal value', () 
       'org.setupStatus': [{ token: 'nope' }],
       'org.setup': [{ token: 'nope', townshipName: 'nope', username: 'nope.admin', displayName: 'nope', password: 'Nope-nope-2026' }],
       'auth.signIns': [undefined],
+      'org.importTemplate': [undefined],
+      'org.importPreview': [{ file: SHEET }],
+      'org.importCommit': [{ file: SHEET, fileName: 'people.csv' }],
+      'org.exportPeople': [undefined],
       'flows.list': [undefined, {}],
       'flows.get': versions.map((id) => ({ id })),
       'flows.validate': [{ json: JSON.stringify({ id: 'nope' }) }],
