@@ -31,7 +31,7 @@ export function LoginPage() {
       // A password an admin chose: the signed-in area asks for a new one before anything else.
       navigate('/');
     } catch (err) {
-      setError(signInError(t, err) ?? (errorInfo(err).engineCode === 'ACCOUNT_DEACTIVATED' ? t('org.deactivatedSignIn') : t('common.signInFailed')));
+      setError(signInError(t, err) ?? (errorInfo(err).engineCode === 'ACCOUNT_DEACTIVATED' ? t('common.refusals.ACCOUNT_DEACTIVATED') : t('common.signInFailed')));
     } finally {
       setBusy(false);
     }

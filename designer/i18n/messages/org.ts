@@ -162,7 +162,6 @@ export const org = {
       name: '请填写名称',
     },
     loginHint: '用户名或手机号',
-    deactivatedSignIn: '此账号已停用，不能登录。如有疑问请联系乡镇管理员。',
   },
   en: {
     nav: 'Organisation',
@@ -324,6 +323,5 @@ export const org = {
       name: 'Fill in the name',
     },
     loginHint: 'User name or mobile',
-    deactivatedSignIn: 'This account was deactivated and cannot sign in. Ask the township admin.',
   },
 };
