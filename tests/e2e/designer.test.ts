@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite, settleCanvas } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite, settleCanvas, fitCanvas } from './browser.ts';
 import { expectStep, fillMeeting, inState, openFromInbox, visit } from './steps.ts';
 
 const env = browserSuite();
@@ -47,7 +47,9 @@ async function waitLayout(page: Page, count: number): Promise<void> {
 }
 
 async function clickNode(page: Page, id: string): Promise<void> {
-  await settleCanvas(page);
+  // The whole flow in view first: a step outside the canvas cannot be clicked (React Flow undoes the
+  // scroll that would show it), which once left the inspector on the previous step under load.
+  await fitCanvas(page);
   await node(page, id).locator('.fd-node-title').click();
   // The inspector of that very step.
   await page.waitForFunction((want) => (document.querySelector('[data-testid="state-id"]') as HTMLInputElement | null)?.value === want, id);
