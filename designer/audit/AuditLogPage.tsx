@@ -54,7 +54,7 @@ function Row({ entry }: { entry: Entry }) {
       <td>{formatTime(entry.at)}</td>
       <td>{entry.actorName ?? entry.actorId}</td>
       <td>{action}</td>
-      <td>{reveal ? <Link href={`/audit/${entry.target}`}>{d.title ?? entry.target}</Link> : entry.target}</td>
+      <td>{reveal ? <Link href={`/audit/${entry.target}`}>{d.title ?? entry.target}</Link> : entry.targetName ? <>{entry.targetName} <span className="muted">{entry.target}</span></> : entry.target}</td>
       <td>{reveal ? t('personal.log.revealDetail', { field: d.field ? text(d.field) : t(`personal.kinds.${d.kind}`), item: d.item ? t('personal.log.item', { n: d.item }) : '', kind: t(`personal.kinds.${d.kind}`), seq: d.seq ?? '', role: role(d.role ?? '') }) : ''}</td>
     </tr>
   );

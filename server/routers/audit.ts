@@ -73,8 +73,14 @@ export const auditRouter = router({
   log: townshipProcedure('township_admin', 'auditor')
     .input(z.object({ limit: z.number().int().min(1).max(1000).optional() }).optional())
     .query(async ({ ctx, input }) => {
-      // Each entry with the name of who acted: people read names, not ids.
-      const names = await peopleNames(ctx.runtime.store, ctx.user.townshipId);
-      return (await ctx.runtime.store.auditLog(ctx.user.townshipId, input?.limit ?? 200)).map((e) => ({ ...e, actorName: names.get(e.actorId) ?? null }));
+      // Each entry with the names of who acted and of what it acted on (a person, a village, the
+      // township): people read names, not ids.
+      const { store } = ctx.runtime;
+      const names = await peopleNames(store, ctx.user.townshipId);
+      const targets = new Map(names);
+      for (const v of await store.listVillages(ctx.user.townshipId)) targets.set(v.id, v.name);
+      const township = await store.getTownship(ctx.user.townshipId);
+      if (township) targets.set(township.id, township.name);
+      return (await store.auditLog(ctx.user.townshipId, input?.limit ?? 200)).map((e) => ({ ...e, actorName: names.get(e.actorId) ?? null, targetName: targets.get(e.target) ?? null }));
     }),
 });

@@ -53,6 +53,8 @@ describe('first start: the setup link', () => {
     expect(me.user.roles).toEqual([{ role: 'township_admin', villageId: null }]);
     const log = await admin.audit.log.query({});
     expect(log.map((e) => e.action).sort()).toEqual(['township.create', 'user.create']);
+    // What each entry acted on reads by name (the id stays beside it).
+    expect(Object.fromEntries(log.map((e) => [e.action, e.targetName]))).toEqual({ 'township.create': '莲花镇', 'user.create': '莲花镇管理员' });
   });
 });
 
