@@ -1,0 +1,137 @@
+// The migrations in the schema language (server/store/migrations.ts) make exactly the database the
+// SQL they were first written in made: a fresh database migrated by the store and one migrated by
+// the frozen SQL of versions 1-10 (tests/fixtures/migrations-1-10/, as both dialects' files had it
+// before the rewrite) have the same tables, columns, types, defaults, keys, constraints, indexes,
+// triggers and baseline rows, on this project's database (SQLite or PostgreSQL). A database
+// already at version 10 has them too, and the same version numbers and names.
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { LATEST_VERSION, migrationsFor } from '../../server/store/migrations.ts';
+import { PgStore } from '../../server/store/pg/index.ts';
+import { SqliteStore } from '../../server/store/sqlite/index.ts';
+import { createTestDatabase, TEST_STORE } from './harness.ts';
+
+const SCHEMA_MIGRATIONS = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';
+
+/** The frozen SQL of one dialect, version by version. */
+function frozen(file: 'sqlite' | 'pg'): { version: number; name: string; sql: string }[] {
+  const text = readFileSync(new URL(`../fixtures/migrations-1-10/${file}.sql`, import.meta.url), 'utf8');
+  return [...text.matchAll(/^-- migration (\d+): (.*)\n([\s\S]*?)(?=^-- migration \d+: |(?![\s\S]))/gm)].map((m) => ({ version: Number(m[1]), name: m[2]!, sql: m[3]! }));
+}
+
+/** The rows the migrations write: the versions applied, and the baseline calendar (migration 6). */
+const ROWS = {
+  versions: 'SELECT version, name FROM schema_migrations ORDER BY version',
+  calendar: 'SELECT hash, year, status, json, baseline, created_at FROM calendar_versions ORDER BY hash',
+};
+
+/** A CREATE statement as SQLite keeps it, without comments and with its spacing made even. */
+const normalised = (sql: string | null) => sql && sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')').trim();
+
+function sqliteSchema(db: SqliteStore['db']) {
+  const all = (sql: string) => db.prepare(sql).all() as Record<string, unknown>[];
+  const master = (all('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name') as { type: string; name: string; sql: string | null }[]).map((r) => ({
+    ...r,
+    sql: normalised(r.sql),
+  }));
+  const tables = Object.fromEntries(
+    master
+      .filter((r) => r.type === 'table' && !r.name.startsWith('sqlite_'))
+      .map(({ name }) => [
+        name,
+        {
+          columns: all(`PRAGMA table_info(${name})`),
+          indexes: all(`PRAGMA index_list(${name})`)
+            .sort((a, b) => String(a.name).localeCompare(String(b.name)))
+            .map((i) => ({ ...i, seq: undefined, columns: all(`PRAGMA index_xinfo(${i.name})`) })),
+          foreignKeys: all(`PRAGMA foreign_key_list(${name})`),
+        },
+      ]),
+  );
+  return { master, tables, versions: all(ROWS.versions), calendar: all(ROWS.calendar) };
+}
+
+async function pgSchema(url: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const q = async (sql: string) => (await c.query(sql)).rows as Record<string, unknown>[];
+    const query = {
+      tables: "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+      columns:
+        'SELECT table_name, column_name, ordinal_position, data_type, is_nullable, column_default, collation_name, is_identity, identity_generation ' +
+        "FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+      indexes: "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2",
+      constraints: "SELECT conrelid::regclass::text AS tbl, conname, contype, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2",
+      triggers: 'SELECT tgrelid::regclass::text AS tbl, tgname, pg_get_triggerdef(oid) AS def FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2',
+      functions: "SELECT proname, prosrc, prorettype::regtype::text AS returns FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1",
+      sequences: "SELECT sequence_name, data_type FROM information_schema.sequences WHERE sequence_schema = 'public' ORDER BY 1",
+      ...ROWS,
+    };
+    const out: Record<string, unknown> = {};
+    for (const [k, sql] of Object.entries(query)) out[k] = await q(sql);
+    return out;
+  } finally {
+    await c.end();
+  }
+}
+
+describe('the migrations in the schema language', () => {
+  it(`make on ${TEST_STORE} what the SQL of versions 1-${LATEST_VERSION} made, and are listed under the same versions and names`, async () => {
+    const old = frozen(TEST_STORE === 'sqlite' ? 'sqlite' : 'pg');
+    expect(old.map((m) => [m.version, m.name])).toEqual(migrationsFor(TEST_STORE).map((m) => [m.version, m.name]));
+
+    if (TEST_STORE === 'sqlite') {
+      const before = new SqliteStore(':memory:');
+      before.db.exec(SCHEMA_MIGRATIONS);
+      for (const m of old) {
+        before.db.transaction(() => {
+          before.db.exec(m.sql);
+          before.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, '');
+        })();
+      }
+      const now = new SqliteStore(':memory:');
+      expect(await now.migrate()).toBe(LATEST_VERSION);
+      // A database already at the last version finds nothing to do.
+      expect(await before.migrate()).toBe(0);
+      const want = sqliteSchema(before.db);
+      expect(Object.keys(want.tables).length).toBeGreaterThan(25);
+      expect(want.calendar.length).toBeGreaterThan(20);
+      expect(sqliteSchema(now.db)).toEqual(want);
+      await before.close();
+      await now.close();
+      return;
+    }
+
+    const before = await createTestDatabase();
+    const now = await createTestDatabase();
+    try {
+      const c = new pg.Client({ connectionString: before.url });
+      await c.connect();
+      await c.query(SCHEMA_MIGRATIONS);
+      for (const m of old) {
+        await c.query('BEGIN');
+        await c.query(m.sql);
+        await c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, '')", [m.version, m.name]);
+        await c.query('COMMIT');
+      }
+      await c.end();
+      const store = new PgStore(now.url, { max: 1 });
+      expect(await store.migrate()).toBe(LATEST_VERSION);
+      await store.close();
+      const already = new PgStore(before.url, { max: 1 });
+      expect(await already.migrate()).toBe(0);
+      await already.close();
+      const want = await pgSchema(before.url);
+      // Text in "C" (byte order), and migration 10's columns in the database's collation.
+      const collations = new Set((want.columns as { collation_name: string | null }[]).map((r) => r.collation_name));
+      expect(collations.has('C') && collations.has(null)).toBe(true);
+      expect((want.triggers as unknown[]).length).toBeGreaterThan(8);
+      expect(await pgSchema(now.url)).toEqual(want);
+    } finally {
+      await before.drop();
+      await now.drop();
+    }
+  });
+});
