@@ -25,6 +25,9 @@ export type PerDialect = string | { sqlite?: string; postgres?: string };
 const forDialect = (sql: PerDialect, d: DialectName): string => (typeof sql === 'string' ? sql : (sql[d] ?? ''));
 
 type Literal = string | number | boolean;
+/** What a reference does when the row it names is deleted (by default the delete is refused). */
+export type OnDelete = 'cascade' | 'set null';
+const onDeleteSql = (o: OnDelete | undefined) => (o ? ` ON DELETE ${o.toUpperCase()}` : '');
 interface ColumnSpec {
   kind: ColumnKind;
   notNull?: boolean;
@@ -33,7 +36,7 @@ interface ColumnSpec {
   unique?: boolean;
   default?: Literal;
   references?: string;
-  onDeleteCascade?: boolean;
+  onDelete?: OnDelete;
   oneOf?: string[];
   check?: string;
   only?: DialectName;
@@ -63,8 +66,8 @@ export class Column {
     return this.with({ default: value });
   }
   /** REFERENCES table(id), or the column named as `table(column)`. */
-  references(target: string, onDelete?: 'cascade'): Column {
-    return this.with({ references: target.includes('(') ? target : `${target}(id)`, onDeleteCascade: onDelete === 'cascade' });
+  references(target: string, onDelete?: OnDelete): Column {
+    return this.with({ references: target.includes('(') ? target : `${target}(id)`, onDelete });
   }
   /** CHECK (column IN (…values)). */
   oneOf(...values: string[]): Column {
@@ -96,6 +99,8 @@ export interface TableOptions {
   /** A key of several columns. */
   primaryKey?: string[];
   unique?: string[][];
+  /** FOREIGN KEY (columns) REFERENCES target, `target` as `table(columns)`. */
+  foreignKeys?: { columns: string[]; references: string; onDelete?: OnDelete }[];
   /** CHECK (condition) on the row, conditions both databases take. */
   checks?: string[];
   /** SQLite: the rows are stored in the key's order, with no rowid (no order of insertion kept). */
@@ -158,7 +163,7 @@ function columnSql(name: string, c: ColumnSpec, d: DialectName): string {
   if (c.notNull) parts.push('NOT NULL');
   if (c.unique) parts.push('UNIQUE');
   if (c.default !== undefined) parts.push(`DEFAULT ${literal(c.default, d)}`);
-  if (c.references) parts.push(`REFERENCES ${c.references}${c.onDeleteCascade ? ' ON DELETE CASCADE' : ''}`);
+  if (c.references) parts.push(`REFERENCES ${c.references}${onDeleteSql(c.onDelete)}`);
   if (c.oneOf) parts.push(`CHECK (${name} IN (${c.oneOf.map((v) => literal(v)).join(', ')}))`);
   if (c.check) parts.push(`CHECK (${c.check})`);
   return parts.join(' ');
@@ -174,6 +179,7 @@ function stepSql(s: Step, d: DialectName): string {
         .map(([name, c]) => columnSql(name, c.spec, d));
       if (s.options.primaryKey) lines.push(`PRIMARY KEY (${s.options.primaryKey.join(', ')})`);
       for (const u of s.options.unique ?? []) lines.push(`UNIQUE (${u.join(', ')})`);
+      for (const f of s.options.foreignKeys ?? []) lines.push(`FOREIGN KEY (${f.columns.join(', ')}) REFERENCES ${f.references}${onDeleteSql(f.onDelete)}`);
       for (const c of s.options.checks ?? []) lines.push(`CHECK (${c})`);
       return `CREATE TABLE ${s.table} (\n  ${lines.join(',\n  ')}\n)${s.options.withoutRowid && d === 'sqlite' ? ' WITHOUT ROWID' : ''};`;
     }
