@@ -120,7 +120,8 @@ export const createTable = (table: string, columns: Columns, options: TableOptio
  * ALTER TABLE … ADD COLUMN. `fill`, an expression of the row, is the value of the rows already
  * there: a NOT NULL column is then added in SQLite with its default (the kind's zero when it has
  * none: SQLite cannot add a NOT NULL column without one) and filled; in PostgreSQL added nullable,
- * without the default, filled, and then made NOT NULL.
+ * without the default, filled, and then made NOT NULL. SQLite keeps that default, PostgreSQL has
+ * none: the store's INSERTs give the column.
  */
 export const addColumn = (table: string, column: string, spec: Column, fill?: string): Step => ({ step: 'addColumn', table, column, spec, fill });
 /** CREATE INDEX name ON table(columns); a column may be an expression or carry DESC. */
