@@ -17,7 +17,8 @@ import { apply, compileFlow, openSteps, start, type CompiledFlow, type FlowEvent
 import { publishBundled } from '../server/flows.ts';
 import { useNodeCrypto } from '../server/node-crypto.ts';
 import { SqliteStore } from '../server/store/sqlite/index.ts';
-import { MIGRATIONS, OVERVIEW_BACKFILL } from '../server/store/sqlite/migrations.ts';
+import { migrationsFor } from '../server/store/migrations.ts';
+import { SQLITE_OVERVIEW_BACKFILL } from '../server/store/overview.ts';
 import type { FlowVersion } from '../server/store/types.ts';
 
 /** Villages per township, and instances per village: the same in every database, so a smaller
@@ -131,7 +132,7 @@ export interface ScaleDb {
 /** The cache folder: one per schema, generator and bundled flows and runs. */
 function cacheDir(): string {
   const h = hash('sha256', [
-    JSON.stringify(MIGRATIONS),
+    JSON.stringify(migrationsFor('sqlite')),
     readFileSync(fileURLToPath(import.meta.url), 'utf8'),
     ...readdirSync(FLOWS).filter((f) => f.endsWith('.json')).sort().map((f) => readFileSync(join(FLOWS, f), 'utf8')),
     ...readdirSync(join(FLOWS, 'runs')).sort().map((f) => readFileSync(join(FLOWS, 'runs', f), 'utf8')),
@@ -226,7 +227,7 @@ export async function scaleDb(instances: number): Promise<ScaleDb> {
       FROM plan pl JOIN p.disclosures d ON d.instance_id = pl.proto ORDER BY pl.n, d.id`);
     // What the store keeps for the overview as it writes events, derived here from the copied
     // history and instances as migration 4 derives it.
-    db.exec(OVERVIEW_BACKFILL);
+    db.exec(SQLITE_OVERVIEW_BACKFILL);
   })();
   db.exec('DROP TABLE plan');
   db.exec('DETACH DATABASE p');

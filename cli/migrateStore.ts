@@ -10,7 +10,8 @@ import pg from 'pg';
 import { compileFlow, verify, type CompiledFlow } from '../engine/index.ts';
 import { verifyDatabase } from '../server/backup.ts';
 import { PgStore } from '../server/store/pg/index.ts';
-import { MIGRATIONS as PG_MIGRATIONS, overviewBackfill } from '../server/store/pg/migrations.ts';
+import { LATEST_VERSION } from '../server/store/migrations.ts';
+import { pgOverviewBackfill } from '../server/store/overview.ts';
 import { isPostgresUrl, describeStore } from '../server/store/open.ts';
 import { calendarOfRow } from '../server/store/calendars.ts';
 import * as rows from '../server/store/sqlite/rows.ts';
@@ -64,7 +65,7 @@ export async function moveToPostgres(sqlitePath: string, url: string): Promise<M
   const target = new PgStore(url, { max: 1 });
   try {
     const version = (source.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number }).v;
-    const known = Math.max(...PG_MIGRATIONS.map((m) => m.version));
+    const known = LATEST_VERSION;
     if (version > known) throw new MigrateStoreError(`${sqlitePath} has schema version ${version}; the PostgreSQL schema of this villageflow stops at ${known}`);
     await target.migrate();
     // One read transaction: every table from the same moment, even if a server still writes.
@@ -111,7 +112,7 @@ export async function moveToPostgres(sqlitePath: string, url: string): Promise<M
       // What the overview reads (instance_stats, state_visits: schema version 4) is derived from the
       // history, so it is not copied but rebuilt from the history just copied, whatever schema
       // version the file has.
-      await c.query(overviewBackfill(townships.map((t) => t.id)));
+      await c.query(pgOverviewBackfill(townships.map((t) => t.id)));
 
       // Read back from PostgreSQL and verify every chain there before committing.
       const compiled = new Map<string, CompiledFlow>();

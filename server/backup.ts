@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { compileFlow, MIGRATE, type CalendarVersion, type CompiledFlow, type HistoryRecord } from '../engine/index.ts';
 import { calendarOfRow } from './store/calendars.ts';
 import { verifyInstance } from './verifyInstance.ts';
-import { MIGRATIONS } from './store/sqlite/migrations.ts';
+import { LATEST_VERSION } from './store/migrations.ts';
 import * as rows from './store/sqlite/rows.ts';
 
 export class BackupError extends Error {
@@ -100,7 +100,7 @@ export function verifyDatabase(path: string): DatabaseVerdict {
     const hasMigrations = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
     if (!hasMigrations) return bad(null, null, 'not a villageflow database (no schema_migrations table)');
     const version = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
-    const known = Math.max(...MIGRATIONS.map((m) => m.version));
+    const known = LATEST_VERSION;
     if (version > known) return bad(null, null, `the database has schema version ${version}, newer than this villageflow (${known})`);
 
     const compiled = new Map<number, CompiledFlow | string>();

@@ -7,7 +7,7 @@ import { manualClock } from '../../server/clock.ts';
 import { Runtime } from '../../server/runtime.ts';
 import { seedDemo } from '../../server/seed.ts';
 import { PgStore, TIMER_LEASE_MS } from '../../server/store/pg/index.ts';
-import { MIGRATIONS } from '../../server/store/pg/migrations.ts';
+import { MIGRATIONS } from '../../server/store/migrations.ts';
 import { ConflictError, type DueTimer } from '../../server/store/types.ts';
 import { createTestDatabase } from './harness.ts';
 

@@ -5,8 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Papa from 'papaparse';
 import { nearestRank, STATS_CSV_HEADERS } from '../../server/stats.ts';
-import { overviewBackfill } from '../../server/store/pg/migrations.ts';
-import { OVERVIEW_BACKFILL } from '../../server/store/sqlite/migrations.ts';
+import { pgOverviewBackfill, SQLITE_OVERVIEW_BACKFILL } from '../../server/store/overview.ts';
 import { errorOf, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
 import { computeOverview, fromHistory, visits } from './overview-reference.ts';
 
@@ -257,7 +256,7 @@ describe('the overview tables', () => {
     });
     const before = rows();
     s.store.db.exec('DELETE FROM instance_stats; DELETE FROM state_visits;');
-    s.store.db.exec(TEST_STORE === 'postgres' ? overviewBackfill(null) : OVERVIEW_BACKFILL);
+    s.store.db.exec(TEST_STORE === 'postgres' ? pgOverviewBackfill(null) : SQLITE_OVERVIEW_BACKFILL);
     expect(rows()).toEqual(before);
   });
 });

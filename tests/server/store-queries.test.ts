@@ -4,7 +4,8 @@
 // hold what the history implies, kept by the write path or filled by migration 4.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../server/store/sqlite/index.ts';
-import { MIGRATIONS, OVERVIEW_BACKFILL } from '../../server/store/sqlite/migrations.ts';
+import { migrationsFor } from '../../server/store/migrations.ts';
+import { SQLITE_OVERVIEW_BACKFILL } from '../../server/store/overview.ts';
 import { fromHistory, historyStats } from './overview-reference.ts';
 
 let store: SqliteStore;
@@ -178,7 +179,7 @@ describe('overview tables', () => {
     // reads loosely, which differ only in late and score.
     const kept = tables(s);
     s.db.exec('DELETE FROM instance_stats; DELETE FROM state_visits;');
-    s.db.exec(OVERVIEW_BACKFILL);
+    s.db.exec(SQLITE_OVERVIEW_BACKFILL);
     const strict = (t: ReturnType<typeof tables>) => ({
       ...t,
       instances: (t.instances as Record<string, unknown>[]).map((r) => (loose.has(r.instance_id as string) ? { ...r, late: 'loose', score: 'loose' } : r)),
@@ -194,7 +195,7 @@ describe('overview tables', () => {
     // database at schema version 3, then migrated.
     const s = new SqliteStore(':memory:');
     s.db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    for (const m of MIGRATIONS.filter((m) => m.version < 4)) {
+    for (const m of migrationsFor('sqlite').filter((m) => m.version < 4)) {
       s.db.exec(m.sql);
       s.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, at(0));
     }
@@ -215,7 +216,7 @@ describe('overview tables', () => {
     s.db.prepare("UPDATE instances SET snapshot = '{\"context\":{\"data\":{\"rating\":{\"score\":5}}}}' WHERE id = ?").run(ids[0]);
     s.db.prepare("INSERT INTO history (instance_id, seq, type, actor_id, role, at, payload, state, prev, hash) SELECT id, seq + 1, 'TIMER', 'system', 'system', ?, '{\"timer\":\"review:deadline\"}', state, NULL, 'h' FROM instances WHERE id = ?").run(at(99_999), ids[1]);
     s.db.prepare('UPDATE instances SET seq = seq + 1 WHERE id = ?').run(ids[1]);
-    expect(await s.migrate()).toBe(MIGRATIONS.length - 3);
+    expect(await s.migrate()).toBe(migrationsFor('sqlite').length - 3);
     for (const townshipId of TOWNSHIPS) {
       const got = await s.overviewStats(townshipId);
       expect(got.instances.length).toBe((s.db.prepare('SELECT count(*) AS n FROM instances WHERE township_id = ?').get(townshipId) as { n: number }).n);

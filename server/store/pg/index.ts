@@ -9,7 +9,7 @@ import type { PersonalValue } from '../../../engine/index.ts';
 import { ConflictError, NotFoundError, type CatalogueStart, type EventWrite, type Store } from '../types.ts';
 import { deadlineFired, ratingScore } from '../overview.ts';
 import * as rows from '../sqlite/rows.ts';
-import { MIGRATIONS } from './migrations.ts';
+import { migrationsFor } from '../migrations.ts';
 import * as q from '../sql.ts';
 import { driveAsync, numbered, postgres, type Query, type Row, type Tx } from '../sql.ts';
 import { SqlStore, type InstanceKey } from '../store.ts';
@@ -116,7 +116,7 @@ export class PgStore extends SqlStore {
       await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
       const applied = new Set((await this.allOn('SELECT version FROM schema_migrations', [], c)).map((r) => r.version as number));
       let count = 0;
-      for (const m of MIGRATIONS) {
+      for (const m of migrationsFor('postgres')) {
         if (applied.has(m.version)) continue;
         await c.query(m.sql);
         await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConflictError, NotFoundError, type CatalogueStart, type EventWrite, type Store } from '../types.ts';
-import { MIGRATIONS } from './migrations.ts';
+import { migrationsFor } from '../migrations.ts';
 import { deadlineFired, ratingScore } from '../overview.ts';
 import * as rows from './rows.ts';
 import * as q from '../sql.ts';
@@ -72,7 +72,7 @@ export class SqliteStore extends SqlStore {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
     const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
     let count = 0;
-    for (const m of MIGRATIONS) {
+    for (const m of migrationsFor('sqlite')) {
       if (applied.has(m.version)) continue;
       this.db.transaction(() => {
         this.db.exec(m.sql);
