@@ -1,4 +1,4 @@
-// Send-event throughput and latency over HTTP, against the real server: `server/main.ts` as a child
+// Send-event throughput and latency over HTTP, against the real server: `server/host/main.ts` as a child
 // process (as `npm start` runs it: migrations, the demo township seeded, the timer scheduler, the
 // request log at info, here to a file) on a temporary SQLite file (WAL, synchronous=FULL), with
 // authentication on. autocannon drives `instances.send` at 1, 16 and 64 connections.
@@ -31,12 +31,12 @@ interface Server {
   stop(): Promise<{ commits: number; writes: number; largest: number } | null>;
 }
 
-/** Starts `server/main.ts` on a free port and a fresh database; resolves once it listens. */
+/** Starts `server/host/main.ts` on a free port and a fresh database; resolves once it listens. */
 async function startServer(dir: string): Promise<Server> {
   const logFile = join(dir, 'server.log');
   const out = openSync(logFile, 'w');
   const profile = process.env.BENCH_HTTP_CPU_PROF;
-  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), '--import', 'tsx', join(ROOT, 'server', 'main.ts')], {
+  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), '--import', 'tsx', join(ROOT, 'server', 'host', 'main.ts')], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', VILLAGEFLOW_DB: join(dir, 'bench.db'), VILLAGEFLOW_READY_LINE: '1', VILLAGEFLOW_BUILD_WEB: '0' },
     stdio: ['ignore', out, out],
@@ -88,7 +88,7 @@ const TICKS_PER_SECOND = 100;
 
 const bench: Benchmark = {
   name: 'http',
-  description: `instances.send over HTTP (server/main.ts, SQLite file, signed in) with autocannon at ${LEVELS.join(', ')} connections, ${SECONDS} s each; server memory`,
+  description: `instances.send over HTTP (server/host/main.ts, SQLite file, signed in) with autocannon at ${LEVELS.join(', ')} connections, ${SECONDS} s each; server memory`,
   async run(): Promise<Result[]> {
     const dir = mkdtempSync(join(tmpdir(), 'villageflow-bench-http-'));
     const server = await startServer(dir);

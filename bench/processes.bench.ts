@@ -1,5 +1,5 @@
 // Send-event throughput over HTTP with one and with two server processes in front of one
-// PostgreSQL database: what adding a process buys. Each process is `server/main.ts` as `npm start`
+// PostgreSQL database: what adding a process buys. Each process is `server/host/main.ts` as `npm start`
 // runs it (migrations, the demo township seeded by the first, the timer scheduler, warn-level
 // logs), on a fresh database of a throwaway PostgreSQL cluster with its durable defaults (fsync on;
 // VILLAGEFLOW_BENCH_PG_URL names a server of your own instead). autocannon drives

@@ -10,7 +10,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { buildProductionWeb } from '../tests/global-setup.ts';
 import { validateFlow } from '../engine/index.ts';
 import { saveDraft } from '../server/flows.ts';
-import { createAppServer } from '../server/http.ts';
+import { createAppServer } from '../server/host/http.ts';
 import { createLogger } from '../server/log.ts';
 import { Runtime } from '../server/runtime.ts';
 import { DEMO_PASSWORD, DEMO_TOWNSHIP, DEMO_VILLAGES, seedDemo } from '../server/seed.ts';

@@ -68,7 +68,7 @@ describe('security headers', () => {
   });
 
   it('HSTS is sent when cookies are secure (behind TLS)', async () => {
-    const { createAppServer } = await import('../../server/http.ts');
+    const { createAppServer } = await import('../../server/host/http.ts');
     const server = createAppServer(s.runtime, { secureCookies: true, logger: createLogger({ level: 'silent' }) });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {

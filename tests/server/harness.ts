@@ -14,7 +14,7 @@ import pg from 'pg';
 import type { AppRouter } from '../../server/routers/_app.ts';
 import type { SessionPolicy } from '../../server/auth.ts';
 import { manualClock } from '../../server/clock.ts';
-import { createAppServer } from '../../server/http.ts';
+import { createAppServer } from '../../server/host/http.ts';
 import { createLogger, type Logger } from '../../server/log.ts';
 import { Runtime } from '../../server/runtime.ts';
 import { Scheduler } from '../../server/scheduler.ts';

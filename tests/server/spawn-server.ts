@@ -1,4 +1,4 @@
-// A real server process (`node --import tsx server/main.ts`) on a free port, for tests and
+// A real server process (`node --import tsx server/host/main.ts`) on a free port, for tests and
 // benchmarks that need several processes or kill one and restart it on the same database: it
 // prints READY <port> once it listens.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,11 +21,11 @@ export function fileClockEnv(db: string, clockPath: string, tickMs = 200): Recor
   return { VILLAGEFLOW_DB: db, VILLAGEFLOW_CLOCK: `file:${clockPath}`, VILLAGEFLOW_TICK_MS: String(tickMs) };
 }
 
-/** Starts server/main.ts with `env` on top of this process's environment (PORT 0, quiet, no web build). */
+/** Starts server/host/main.ts with `env` on top of this process's environment (PORT 0, quiet, no web build). */
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   // Vitest's own loader options must not leak into the child.
   const { NODE_OPTIONS: _inherited, ...base } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/host/main.ts'], {
     cwd: ROOT,
     env: { ...base, PORT: '0', HOST: '127.0.0.1', VILLAGEFLOW_READY_LINE: '1', VILLAGEFLOW_QUIET: '1', VILLAGEFLOW_BUILD_WEB: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

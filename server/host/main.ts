@@ -2,15 +2,15 @@
 // serve the API and the web app on one port. Configuration comes from the environment.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { scryptCostFromEnv, sessionPolicyFromEnv } from './auth.ts';
-import { clockFromEnv } from './clock.ts';
+import { scryptCostFromEnv, sessionPolicyFromEnv } from '../auth.ts';
+import { clockFromEnv } from '../clock.ts';
 import { createAppServer } from './http.ts';
-import { createLogger, logLevelFromEnv } from './log.ts';
-import { Runtime } from './runtime.ts';
-import { Scheduler } from './scheduler.ts';
-import { openSetup, setupLink } from './organisation.ts';
-import { DEMO_PASSWORD, DEMO_TOWNSHIP, demoLogins, seedDemo } from './seed.ts';
-import { DEFAULT_SQLITE_PATH, describeStore, openStore } from './store/open.ts';
+import { createLogger, logLevelFromEnv } from '../log.ts';
+import { Runtime } from '../runtime.ts';
+import { Scheduler } from '../scheduler.ts';
+import { openSetup, setupLink } from '../organisation.ts';
+import { DEMO_PASSWORD, DEMO_TOWNSHIP, demoLogins, seedDemo } from '../seed.ts';
+import { DEFAULT_SQLITE_PATH, describeStore, openStore } from '../store/open.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';

@@ -4,13 +4,13 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { createContext } from './context.ts';
-import { detailsOf } from './errors.ts';
-import { createLogger, requestInfo, requestLogger, trackRequest, type Logger } from './log.ts';
-import { appRouter } from './routers/_app.ts';
-import type { Runtime } from './runtime.ts';
-import { csrfRefusal, refuseCsrf, securityHeaders } from './security.ts';
-import { staticFiles } from './staticFiles.ts';
+import { createContext } from '../context.ts';
+import { detailsOf } from '../errors.ts';
+import { createLogger, requestInfo, requestLogger, trackRequest, type Logger } from '../log.ts';
+import { appRouter } from '../routers/_app.ts';
+import type { Runtime } from '../runtime.ts';
+import { csrfRefusal, refuseCsrf, securityHeaders } from '../security.ts';
+import { staticFiles } from '../staticFiles.ts';
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
