@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { openSetup } from '../../server/organisation.ts';
 import { clientFor } from '../server/harness.ts';
+import { xlsxBomb } from '../server/zip-bomb.ts';
 import { browserSuite, shot, signIn } from './browser.ts';
 import { fillMeeting, inState, openFromInbox, visit, type Visit } from './steps.ts';
 
@@ -167,6 +168,15 @@ describe('going live, from the setup link to a deactivated user’s history', { 
     await shot(admin, 'go-live-journey-import-problems');
     expect(await people()).toHaveLength(1);
     expect(await env.s.store.auditLog(townshipId, 1000)).toHaveLength(audit);
+
+    // Files that are no sheet of people are refused in words, before the preview: a 10 MB file by
+    // its size (it is not sent), an .xlsx zip bomb (300 MB inside) by the server before it is read.
+    await panel.getByLabel('选择表格文件').setInputFiles({ name: '莲花镇人员.xlsx', mimeType: XLSX, buffer: Buffer.alloc(10 * 1024 * 1024, 'P') });
+    await panel.getByRole('alert').filter({ hasText: '文件超过 2 MB，请分批导入。' }).waitFor();
+    await panel.getByLabel('选择表格文件').setInputFiles({ name: '莲花镇人员.xlsx', mimeType: XLSX, buffer: await xlsxBomb(300) });
+    await panel.getByRole('alert').filter({ hasText: '这个 .xlsx 文件解压后超过 50 MB' }).waitFor();
+    expect(await panel.getByTestId('import-problems').count()).toBe(0);
+    expect(await people()).toHaveLength(1);
   });
 
   it('4. the fixed sheet imports all 60; the temporary passwords are downloaded once', async () => {
