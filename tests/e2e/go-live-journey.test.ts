@@ -36,6 +36,8 @@ const SECRETARY = { i: 0, name: '李建国', username: 'donghu.shuji', password:
 const CLERK = { i: 2, name: '王秀英', mobile: mobile(2), password: 'Xiuying-2026!' };
 /** A 东湖村 villager made a representative by a grant after the import. */
 const NEW_REP = { i: 4, name: '赵红梅' };
+/** The last person's name as someone typed it: a formula, which stays a name (issue 18's bad input). */
+const FORMULA = '=HYPERLINK("http://x","点我")';
 /** The name of everyone else: 人员01 to 人员60, by their place in the sheet. */
 const person = (i: number) => `人员${String(i + 1).padStart(2, '0')}`;
 
@@ -51,7 +53,7 @@ async function sheet(fixed: boolean): Promise<Buffer> {
   ws.addRow(['姓名', '用户名', '手机号', '村', '角色', '身份/组织']);
   for (let i = 0; i < 60; i++) {
     const row = i + 2;
-    const names: Record<number, string> = { [SECRETARY.i]: SECRETARY.name, [CLERK.i]: CLERK.name, [NEW_REP.i]: NEW_REP.name };
+    const names: Record<number, string> = { [SECRETARY.i]: SECRETARY.name, [CLERK.i]: CLERK.name, [NEW_REP.i]: NEW_REP.name, 59: FORMULA };
     let village: string = i % 2 ? '西山社区' : '东湖村';
     let phone = mobile(i);
     let roles = i === SECRETARY.i ? '村党组织书记' : '村民';
@@ -184,6 +186,9 @@ describe('going live, from the setup link to a deactivated user’s history', { 
     await panel.getByLabel('选择表格文件').setInputFiles({ name: '莲花镇人员.xlsx', mimeType: XLSX, buffer: await sheet(true) });
     await panel.getByRole('status').filter({ hasText: '全部 60 行都可以导入' }).waitFor();
     expect(await panel.getByTestId('import-rows').locator('tbody tr').count()).toBe(60);
+    // The formula typed as a name is shown as the text typed, not a link.
+    expect(await panel.getByTestId('import-rows').locator('tbody tr').last().locator('td').nth(1).textContent()).toBe(FORMULA);
+    expect(await panel.getByTestId('import-rows').getByRole('link').count()).toBe(0);
     await panel.getByRole('button', { name: '导入 60 人' }).click();
     await panel.getByTestId('import-done').getByRole('status').filter({ hasText: '已导入 60 人' }).waitFor();
     expect(await people()).toHaveLength(61);
@@ -199,6 +204,19 @@ describe('going live, from the setup link to a deactivated user’s history', { 
     expect(await grantsOf(secretary)).toEqual(['党员 · 东湖村', '村党组织书记 · 东湖村']);
     expect(await secretary.getByText('待改密码').count()).toBe(1);
     await shot(admin, 'go-live-journey-imported');
+
+    // Exported, the formula stays text: the CSV starts it with ', the .xlsx holds it in a text cell.
+    const download = async (button: string) => {
+      const [file] = await Promise.all([admin.waitForEvent('download'), panel.getByRole('button', { name: button }).click()]);
+      return readFileSync((await file.path())!);
+    };
+    const csv = Papa.parse<string[]>((await download('导出人员名单（CSV）')).toString('utf8').replace(/^\ufeff/, ''), { skipEmptyLines: true }).data;
+    expect(csv.find((r) => r[2] === mobile(59))?.[0]).toBe(`'${FORMULA}`);
+    const exported = new ExcelJS.Workbook();
+    await exported.xlsx.load((await download('导出人员名单（Excel）')) as unknown as ArrayBuffer);
+    const cells: ExcelJS.Cell[] = [];
+    exported.worksheets[0]!.eachRow((row) => (row.getCell(3).value === mobile(59) ? cells.push(row.getCell(1)) : undefined));
+    expect(cells.map((c) => [c.type, c.value])).toEqual([[ExcelJS.ValueType.String, FORMULA]]);
   });
 
   it('5. grants: a meeting clerk and one more representative in 东湖村', async () => {
