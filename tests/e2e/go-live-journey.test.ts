@@ -115,6 +115,13 @@ async function findPerson(name: string) {
   return card;
 }
 
+// After roles-as-data and rosters merge: two steps of issue 18's journey are still to add, each
+// marked where it belongs below —
+//   1. in step 6, a flow published with a new role: 两委商议 given a role not in the township's
+//      role catalogue, publishing offers to add it, the admin grants it, and in step 8 its holder
+//      records the two committees' meeting;
+//   2. in step 8, the representatives' meeting whose denominators come from 东湖村's roster of
+//      representatives (the seven of step 5), which the clerk cannot change.
 describe('going live, from the setup link to a deactivated user’s history', { timeout: 120_000 }, () => {
   it('1. the setup link creates the township and its admin, once', async () => {
     const token = (await openSetup(env.s.store, env.s.runtime.now()))!;
@@ -253,10 +260,11 @@ describe('going live, from the setup link to a deactivated user’s history', { 
     await admin.getByTestId('home-import-file').setInputFiles(FLOW_FILE);
     await admin.getByTestId('editor').waitFor();
     await admin.getByTestId('no-issues').waitFor();
-    // After roles-as-data merges: here, before publishing, give a step a role that is not in the
-    // township's role catalogue yet (e.g. 村务档案员 on 组织实施); publishing offers to add it to the
-    // catalogue (assert the offer in words, accept it), then the admin grants it to an imported
-    // 东湖村 person in the org page, and in step 8 that person signs in and acts on the step.
+    // After roles-as-data merges: here, before publishing, the admin gives 两委商议 (two_committees)
+    // a role that is not in the township's role catalogue yet (e.g. 两委联席会议记录人) in the
+    // inspector; publishing offers to add it to the catalogue (assert the offer in words, accept
+    // it); the admin grants it to an imported 东湖村 person in the org page; in step 8 that person,
+    // not the clerk, signs in and records the two committees' meeting.
     await admin.getByTestId('publish').click();
     const chooser = admin.getByTestId('publish-villages');
     await chooser.waitFor();
