@@ -3,7 +3,8 @@
 // written, then a commit that checks again and adds everyone in one transaction or nobody. Each
 // imported person gets a temporary password, returned once to the admin (never stored in clear,
 // never logged), which they change at first sign-in. Cells are kept as text exactly as typed
-// (a cell like `=HYPERLINK(...)` is a name, not a formula); exports neutralise them (engine/csv.ts).
+// (a cell like `=HYPERLINK(...)` is a name, not a formula); exports neutralise them (CSV: engine/csv.ts;
+// .xlsx: text cells only). An .xlsx that would unpack to far more than a sheet (a zip bomb) is refused unread.
 import { randomInt, randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
