@@ -3,9 +3,11 @@
 // written, then a commit that checks again and adds everyone in one transaction or nobody. Each
 // imported person gets a temporary password, returned once to the admin (never stored in clear,
 // never logged), which they change at first sign-in. Cells are kept as text exactly as typed
-// (a cell like `=HYPERLINK(...)` is a name, not a formula); exports neutralise them (engine/csv.ts).
+// (a cell like `=HYPERLINK(...)` is a name, not a formula); exports neutralise them (CSV: engine/csv.ts;
+// .xlsx: text cells only). An .xlsx that would unpack to far more than a sheet (a zip bomb) is refused unread.
 import { randomInt, randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import Papa from 'papaparse';
 import { z } from 'zod';
 import { common } from '../designer/i18n/messages/common.ts';
@@ -18,6 +20,12 @@ import { TOWNSHIP_ROLES, VILLAGE_ROLES, type Role, type RoleGrant, type Store, t
 export const IMPORT_MAX_BYTES = 2 * 1024 * 1024;
 /** The most people one import adds. */
 export const IMPORT_MAX_ROWS = 5000;
+/**
+ * The most an .xlsx may unpack to, all its parts together: a full sheet of 5000 people unpacks to a
+ * few MB. Far more is a zip bomb (a small file that inflates to gigabytes), refused before exceljs
+ * reads it, since exceljs inflates every part whole into memory.
+ */
+export const IMPORT_MAX_UNPACKED_BYTES = 50 * 1024 * 1024;
 
 /** The columns, in the template's order: key, Chinese header, English header. */
 export const PEOPLE_COLUMNS = [
@@ -78,6 +86,7 @@ export const IMPORT_FILE = z.object({
 export type ImportFile = z.infer<typeof IMPORT_FILE>;
 
 const refuse = (message: string, pointer = '/file') => new InvalidInputError(message, [{ pointer, message }]);
+const unreadable = () => refuse('the .xlsx file cannot be read; open it in Excel or WPS and save it again');
 
 /** Text of a CSV file: UTF-8 (with or without BOM), else GBK as Excel in China saves it. */
 function csvText(bytes: Buffer): string {
@@ -90,6 +99,37 @@ function csvText(bytes: Buffer): string {
     } catch {
       throw refuse('the CSV file is neither UTF-8 nor GBK text; save it again as "CSV UTF-8"');
     }
+  }
+}
+
+/**
+ * Refuses an .xlsx whose parts unpack to more than IMPORT_MAX_UNPACKED_BYTES. The parts are inflated
+ * as a stream and counted, stopping at the limit, rather than trusting the sizes the zip declares
+ * (a crafted file can declare small sizes; JSZip checks them only after inflating a part whole).
+ */
+async function refuseZipBomb(bytes: Buffer): Promise<void> {
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(bytes);
+  } catch {
+    throw unreadable();
+  }
+  let total = 0;
+  const tooBig = () => refuse(`the .xlsx file unpacks to more than ${IMPORT_MAX_UNPACKED_BYTES / 1024 / 1024} MB, far more than a sheet of people; save it again from Excel or WPS, or import it in parts`);
+  for (const entry of Object.values(zip.files)) {
+    if (entry.dir) continue;
+    await new Promise<void>((resolve, reject) => {
+      const stream = entry.nodeStream('nodebuffer') as NodeJS.ReadableStream & { destroy(): void };
+      stream.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+        if (total <= IMPORT_MAX_UNPACKED_BYTES) return;
+        stream.removeAllListeners('data');
+        stream.destroy();
+        reject(tooBig());
+      });
+      stream.on('end', resolve);
+      stream.on('error', () => reject(unreadable()));
+    });
   }
 }
 
@@ -122,11 +162,12 @@ export async function readRows(file: ImportFile): Promise<string[][]> {
     return parsed.data.map((r) => r.map(String));
   }
   if (!zip) throw refuse('this is not an .xlsx file');
+  await refuseZipBomb(bytes);
   const book = new ExcelJS.Workbook();
   try {
     await book.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch {
-    throw refuse('the .xlsx file cannot be read; open it in Excel or WPS and save it again');
+    throw unreadable();
   }
   const sheet = book.worksheets[0];
   if (!sheet) throw refuse('the .xlsx file has no sheet');
@@ -312,13 +353,7 @@ const BODY_LABELS = BODIES.map(([, labels]) => labels[0]);
  */
 export async function peopleTemplate(villages: Village[]): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
-  const sheet = book.addWorksheet('人员');
-  sheet.addRow(PEOPLE_COLUMNS.map(([, zh]) => zh));
-  sheet.addRow(['张示例', 'zhang.shili', '13800000000', '示例村', '村民代表、会议记录员', '党员']);
-  sheet.getRow(1).font = { bold: true };
-  sheet.columns.forEach((c) => (c.width = 18));
-  // Mobile numbers as text, so Excel does not turn them into numbers.
-  sheet.getColumn(3).numFmt = '@';
+  peopleSheet(book, [['张示例', 'zhang.shili', '13800000000', '示例村', '村民代表、会议记录员', '党员']]);
   const help = book.addWorksheet('说明');
   const roles = [...TOWNSHIP_ROLES, ...VILLAGE_ROLES].filter((r) => r !== 'township_admin').map((r) => common.zh.roleNames[r] ?? r);
   const live = villages.filter((v) => !v.archivedAt).map((v) => v.name);
@@ -327,6 +362,27 @@ export async function peopleTemplate(villages: Village[]): Promise<Buffer> {
   const notes = ['第一张表“人员”的第一行是表头，从第二行起每行一人；请删去示例行。', '用户名可不填：不填时手机号就是用户名。', '每人导入后有一个临时密码，首次登录时须修改。'];
   for (let i = 0; i < Math.max(live.length, roles.length, notes.length); i++) help.addRow([live[i] ?? null, roles[i] ?? null, BODY_LABELS[i] ?? null, notes[i] ?? null]);
   help.columns.forEach((c) => (c.width = 28));
+  return Buffer.from(await book.xlsx.writeBuffer());
+}
+
+/**
+ * The sheet 人员 of the import's columns, the Chinese headers first. Every cell is written as a
+ * text cell: a name like `=1+1` stays text (exceljs writes a formula only from a { formula } value).
+ */
+function peopleSheet(book: ExcelJS.Workbook, rows: string[][]): void {
+  const sheet = book.addWorksheet('人员');
+  sheet.addRow(PEOPLE_COLUMNS.map(([, zh]) => zh));
+  for (const row of rows) sheet.addRow(row);
+  sheet.getRow(1).font = { bold: true };
+  sheet.columns.forEach((c) => (c.width = 18));
+  // Mobile numbers as text, so Excel does not turn them into numbers.
+  sheet.getColumn(3).numFmt = '@';
+}
+
+/** The township's people as an .xlsx in the import's columns (it reads back in as an import). */
+export async function peopleXlsx(rows: string[][]): Promise<Buffer> {
+  const book = new ExcelJS.Workbook();
+  peopleSheet(book, rows);
   return Buffer.from(await book.xlsx.writeBuffer());
 }
 

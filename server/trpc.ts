@@ -5,11 +5,17 @@ import { detailsOf, ServerRefusal, toTRPCError } from './errors.ts';
 import { hasTownshipRole } from './scope.ts';
 import type { TownshipRole } from './store/types.ts';
 
+/** The largest request body the HTTP server reads (server/host/http.ts); a larger one is refused, in words. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** tRPC refuses a body over the limit with its code alone as the message; people read this instead. */
+const TOO_LARGE = `what was sent is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB; send less at a time (a sheet of people: import it in parts)`;
+
 const t = initTRPC.context<ContextInner>().create({
   errorFormatter({ shape, error }) {
     // No stack traces leave the server; engine details (code, field issues) do.
     const { stack: _stack, ...data } = shape.data;
-    return { ...shape, data: { ...data, ...detailsOf(error) } };
+    const message = error.code === 'PAYLOAD_TOO_LARGE' && error.message === 'PAYLOAD_TOO_LARGE' ? TOO_LARGE : shape.message;
+    return { ...shape, message, data: { ...data, ...detailsOf(error) } };
   },
 });
 

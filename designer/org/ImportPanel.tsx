@@ -16,6 +16,7 @@ const MAX_BYTES = 2 * 1024 * 1024;
 /** The server's refusal of a whole file, to its words (designer/i18n/messages/org.ts `import.file`). */
 const FILE_PROBLEMS: [RegExp, string][] = [
   [/larger than/, 'tooLarge'],
+  [/unpacks to more than/, 'unpacked'],
   [/\.xls\) are not read/, 'xls'],
   [/looks like \.xlsx/, 'looksXlsx'],
   [/not an \.xlsx file/, 'notXlsx'],
@@ -95,14 +96,13 @@ export function ImportPanel() {
     const rows = imported.map((p) => [p.displayName, p.username, p.mobile ?? '', p.villageName, p.temporaryPassword]);
     downloadFile(t('org.import.passwordsFile'), csvFile(t('org.import.passwordsHeaders').split(','), rows), 'text/csv;charset=utf-8');
   };
-  const downloadTemplate = async () => {
-    const { filename, base64 } = await api.org.importTemplate.query();
-    downloadFile(filename, Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-  };
+  const downloadXlsx = ({ filename, base64 }: { filename: string; base64: string }) => downloadFile(filename, Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  const downloadTemplate = async () => downloadXlsx(await api.org.importTemplate.query());
   const exportPeople = async () => {
     const { filename, csv } = await api.org.exportPeople.query();
     downloadFile(filename, csv, 'text/csv;charset=utf-8');
   };
+  const exportPeopleXlsx = async () => downloadXlsx(await api.org.exportPeopleXlsx.query());
 
   const problems = preview?.problems ?? [];
   return (
@@ -115,6 +115,9 @@ export function ImportPanel() {
         </button>
         <button type="button" className="secondary" onClick={exportPeople}>
           {t('org.import.exportPeople')}
+        </button>
+        <button type="button" className="secondary" onClick={exportPeopleXlsx}>
+          {t('org.import.exportPeopleXlsx')}
         </button>
         <label>
           {t('org.import.choose')}

@@ -11,8 +11,7 @@ import { appRouter } from '../routers/_app.ts';
 import type { Runtime } from '../runtime.ts';
 import { csrfRefusal, refuseCsrf, securityHeaders } from '../security.ts';
 import { staticFiles } from '../staticFiles.ts';
-
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+import { MAX_BODY_BYTES } from '../trpc.ts';
 
 const PLACEHOLDER = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>villageflow 村务流程引擎</title>
 <body style="font-family: sans-serif; max-width: 40rem; margin: 3rem auto"><h1>villageflow 村务流程引擎</h1>

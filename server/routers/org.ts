@@ -7,7 +7,7 @@ import { hashPassword, passwordWeakness } from '../auth.ts';
 import { InvalidInputError } from '../errors.ts';
 import { actorNames, addPerson, addVillage, checkGrants, DISPLAY_NAME, MOBILE, mobileFree, ROLE_GRANT, setupTokenOpen, setupWithToken, TOWNSHIP_NAME, USERNAME, VILLAGE_NAME, villageNameFree } from '../organisation.ts';
 import { csvFile } from '../../engine/index.ts';
-import { commitImport, IMPORT_FILE, PEOPLE_COLUMNS, peopleRows, peopleTemplate, previewImport } from '../peopleImport.ts';
+import { commitImport, IMPORT_FILE, PEOPLE_COLUMNS, peopleRows, peopleTemplate, peopleXlsx, previewImport } from '../peopleImport.ts';
 import { authedProcedure, publicProcedure, router, townshipProcedure } from '../trpc.ts';
 import { readableVillageIds } from '../scope.ts';
 import type { Store, User, Village } from '../store/types.ts';
@@ -24,6 +24,11 @@ async function villageOf(store: Store, townshipId: string, villageId: string): P
   const village = await store.getVillage(villageId);
   if (!village || village.townshipId !== townshipId) throw new InvalidInputError(`/villageId is not a village of this township: ${villageId}`, [{ pointer: '/villageId', message: 'is not a village of this township' }]);
   return village;
+}
+/** The township's name and its people as rows of the import's columns, for the exports. */
+async function townshipPeople(store: Store, townshipId: string): Promise<{ name: string; rows: string[][] }> {
+  const township = await store.getTownship(townshipId);
+  return { name: township?.name ?? townshipId, rows: peopleRows(await store.listUsers(townshipId), await store.listVillages(townshipId)) };
 }
 
 export const orgRouter = router({
@@ -116,10 +121,14 @@ export const orgRouter = router({
 
   /** The township's people as a CSV in the import's columns (cells a spreadsheet would run as formulas are made text). */
   exportPeople: admin.query(async ({ ctx }) => {
-    const { store } = ctx.runtime;
-    const township = await store.getTownship(ctx.user.townshipId);
-    const rows = peopleRows(await store.listUsers(ctx.user.townshipId), await store.listVillages(ctx.user.townshipId));
-    return { filename: `${township?.name ?? ctx.user.townshipId}-人员.csv`, csv: csvFile(PEOPLE_COLUMNS.map(([, zh]) => zh), rows) };
+    const { name, rows } = await townshipPeople(ctx.runtime.store, ctx.user.townshipId);
+    return { filename: `${name}-人员.csv`, csv: csvFile(PEOPLE_COLUMNS.map(([, zh]) => zh), rows) };
+  }),
+
+  /** The same as an .xlsx (base64), every cell a text cell, never a formula. */
+  exportPeopleXlsx: admin.query(async ({ ctx }) => {
+    const { name, rows } = await townshipPeople(ctx.runtime.store, ctx.user.townshipId);
+    return { filename: `${name}-人员.xlsx`, base64: (await peopleXlsx(rows)).toString('base64') };
   }),
 
   /** Every village of the township, archived ones too (the admin's list). */

@@ -165,6 +165,7 @@ const IMPORT_CALLS: Record<string, (c: Client) => Promise<unknown>> = {
   'org.importPreview': (c) => c.org.importPreview.mutate({ file: IMPORT_FILE }),
   'org.importCommit': (c) => c.org.importCommit.mutate({ file: IMPORT_FILE, fileName: '越权.csv' }),
   'org.exportPeople': (c) => c.org.exportPeople.query(),
+  'org.exportPeopleXlsx': (c) => c.org.exportPeopleXlsx.query(),
 };
 const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'auth.logout': (c) => c.auth.logout.mutate(),

@@ -4,13 +4,19 @@
 // audit log. Bad files (wrong type, too large, GBK, formula cells) are refused or kept as text and
 // exported safely. Both stores.
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { common } from '../../designer/i18n/messages/common.ts';
 import { openSetup } from '../../server/organisation.ts';
+import { IMPORT_MAX_BYTES } from '../../server/peopleImport.ts';
 import { clientFor, errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
+import { xlsxBomb } from './zip-bomb.ts';
 
 let s: TestServer;
 let admin: Client;
+/** The admin's session cookie, for raw HTTP calls. */
+let adminCookie = '';
 const ADMIN_PASSWORD = 'Lianhua-2026!';
 const HYPERLINK = '=HYPERLINK("http://example.invalid/x","点我")';
 
@@ -53,7 +59,10 @@ beforeAll(async () => {
   s = await startTestServer({ seed: false });
   const token = (await openSetup(s.store, s.runtime.now()))!;
   townshipId = (await s.anonymous().org.setup.mutate({ token, townshipName: '莲花镇', username: 'lh.admin', displayName: '莲花镇管理员', password: ADMIN_PASSWORD })).townshipId;
-  admin = await signIn('lh.admin', ADMIN_PASSWORD);
+  const signedIn = clientFor(s.url);
+  await signedIn.client.auth.login.mutate({ username: 'lh.admin', password: ADMIN_PASSWORD });
+  admin = signedIn.client;
+  adminCookie = [...signedIn.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   await admin.org.createVillage.mutate({ name: '东村', kind: 'village' });
   await admin.org.createVillage.mutate({ name: '西村', kind: 'village' });
 }, 60_000);
@@ -224,5 +233,106 @@ describe('formula cells', () => {
     expect(names.get('formula.two')).toBe("'+SUM(1,2)");
     expect(names.get('formula.three')).toBe("'@cmd");
     expect(names.get('lh.admin')).toBe('莲花镇管理员');
+  });
+});
+
+describe('bad import files: renamed files, 10 MB through the HTTP server, zip bombs', () => {
+  const refused = async (file: { kind: 'xlsx' | 'csv'; base64: string }, message: RegExp) => {
+    const before = await countUsers();
+    const error = await errorOf(admin.org.importPreview.mutate({ file }));
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toMatch(message);
+    expect((error.data.issues as { pointer: string }[]).map((i) => i.pointer)).toEqual(['/file']);
+    expect(await countUsers()).toBe(before);
+  };
+  const b64 = (bytes: string | Buffer) => Buffer.from(bytes).toString('base64');
+
+  it('a PDF renamed .xlsx, a zip that is no workbook, and binary bytes named .csv are refused in words', async () => {
+    await refused({ kind: 'xlsx', base64: b64('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n') }, /^this is not an \.xlsx file$/);
+    const notABook = new JSZip().file('readme.txt', '这不是表格');
+    await refused({ kind: 'xlsx', base64: (await notABook.generateAsync({ type: 'nodebuffer' })).toString('base64') }, /cannot be read|has no sheet/);
+    // A PDF named .csv holds no NUL in its first bytes here, but is not text either way once it has some.
+    await refused({ kind: 'csv', base64: b64(Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from([0, 0xff, 0xfe, 0])])) }, /not a CSV text file/);
+  });
+
+  it('10 MB through the real HTTP server: a 413 with a typed error in words, answered (not a dropped connection), nothing written, the server still serving', async () => {
+    const before = await countUsers();
+    const huge = { file: { kind: 'xlsx', base64: 'UEsDBA'.padEnd(10 * 1024 * 1024, 'A') } };
+    const res = await fetch(`${s.url}/trpc/org.importPreview`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-villageflow': '1', cookie: adminCookie },
+      body: JSON.stringify(huge),
+    });
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as { error: { message: string; data: { code: string; httpStatus: number; stack?: string } } };
+    expect(body.error.data).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 });
+    expect(body.error.data.stack).toBeUndefined();
+    expect(body.error.message).toBe('what was sent is larger than 4 MB; send less at a time (a sheet of people: import it in parts)');
+    // The web app's client sees the same, typed; in Chinese it reads from common.refusals by the code.
+    const error = await errorOf(admin.org.importCommit.mutate({ file: huge.file as { kind: 'xlsx'; base64: string }, fileName: '大表.xlsx' }));
+    expect(error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(error.message).toMatch(/larger than 4 MB/);
+    expect(common.zh.refusals.PAYLOAD_TOO_LARGE).toBe('提交的内容超过 4 MB，请分批提交（人员表格请分批导入）。');
+    expect(common.en.refusals.PAYLOAD_TOO_LARGE).toMatch(/larger than 4 MB/);
+    expect(await countUsers()).toBe(before);
+    expect((await admin.org.allVillages.query()).map((v) => v.name).sort()).toEqual(['东村', '西村'].sort());
+  });
+
+  it.each([
+    ['declaring its true size', false],
+    ['declaring a tiny size (a crafted file)', true],
+  ])('an .xlsx zip bomb %s is refused in words before exceljs inflates it, the memory barely moving', async (_, lie) => {
+    const bomb = await xlsxBomb(300, lie);
+    expect(bomb.length).toBeLessThan(IMPORT_MAX_BYTES);
+    const before = await countUsers();
+    // The process's peak resident memory: inflating 300 MB into memory would raise it by that much.
+    const peak = process.resourceUsage().maxRSS;
+    const error = await errorOf(admin.org.importPreview.mutate({ file: { kind: 'xlsx', base64: bomb.toString('base64') } }));
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toBe('the .xlsx file unpacks to more than 50 MB, far more than a sheet of people; save it again from Excel or WPS, or import it in parts');
+    expect((process.resourceUsage().maxRSS - peak) / 1024).toBeLessThan(150);
+    expect(await countUsers()).toBe(before);
+  });
+});
+
+describe('formula-like cells, issue 18: kept as text, shown as text, exported as text', () => {
+  const CELLS = ['=HYPERLINK("http://x","点我")', '=1+1', '+1+1', '-1+1', '@SUM(A1)'];
+
+  it('typed as text or entered as formulas in an .xlsx, each is a name as typed; the export makes none a formula', async () => {
+    const rows: Row[] = CELLS.flatMap((text, i) => [
+      [text, `cell.text${i}`, `1350000000${i}`, '东村', '村民', ''],
+      // The same, as a formula cell (Excel strips the leading =; the import keeps it as the text typed).
+      ...(text.startsWith('=') ? [[{ formula: text.slice(1) }, `cell.formula${i}`, `1350000001${i}`, '东村', '村民', ''] as Row] : []),
+    ]);
+    const preview = await admin.org.importPreview.mutate({ file: await xlsx(rows) });
+    expect(preview.problems).toEqual([]);
+    expect(preview.rows.map((r) => r.displayName)).toEqual(rows.map((r) => (typeof r[0] === 'string' ? r[0] : `=${r[0]!.formula}`)));
+    await admin.org.importCommit.mutate({ file: await xlsx(rows), fileName: '公式.xlsx' });
+    const stored = new Map((await admin.org.users.query()).map((u) => [u.username, u.displayName]));
+    CELLS.forEach((text, i) => expect(stored.get(`cell.text${i}`)).toBe(text));
+    expect(stored.get('cell.formula0')).toBe(CELLS[0]);
+    expect(stored.get('cell.formula1')).toBe('=1+1');
+
+    // CSV: a cell a spreadsheet would evaluate starts with ' (engine/csv.ts csvCellText).
+    const { csv: exported } = await admin.org.exportPeople.query();
+    const names = new Map(Papa.parse<string[]>(exported.replace(/^\ufeff/, '')).data.map((r) => [r[1], r[0]]));
+    CELLS.forEach((text, i) => expect(names.get(`cell.text${i}`)).toBe(`'${text}`));
+    // .xlsx: text cells holding the names as typed; not one formula, so nothing runs when it is opened.
+    const { filename, base64 } = await admin.org.exportPeopleXlsx.query();
+    expect(filename).toBe('莲花镇-人员.xlsx');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from(base64, 'base64') as unknown as ArrayBuffer);
+    const sheet = book.worksheets[0]!;
+    expect(sheet.getRow(1).values).toEqual([undefined, '姓名', '用户名', '手机号', '村', '角色', '身份/组织']);
+    const cells: ExcelJS.Cell[] = [];
+    sheet.eachRow((row) => row.eachCell((cell) => cells.push(cell)));
+    expect(cells.filter((c) => c.type !== ExcelJS.ValueType.String)).toEqual([]);
+    const xlsxNames = new Map<string, string>();
+    sheet.eachRow((row) => xlsxNames.set(String(row.getCell(2).value), String(row.getCell(1).value)));
+    CELLS.forEach((text, i) => expect(xlsxNames.get(`cell.text${i}`)).toBe(text));
+    expect(xlsxNames.get('cell.formula1')).toBe('=1+1');
+    // Exported and imported again, the names come back as typed (here: every one taken already).
+    const again = await admin.org.importPreview.mutate({ file: { kind: 'xlsx', base64 } });
+    expect(again.rows.find((r) => r.username === 'cell.text0')?.displayName).toBe(CELLS[0]);
   });
 });

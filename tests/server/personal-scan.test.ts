@@ -101,6 +101,7 @@ describe('no response to a role without the right carries a personal value', () 
       'org.importPreview': [{ file: SHEET }],
       'org.importCommit': [{ file: SHEET, fileName: 'people.csv' }],
       'org.exportPeople': [undefined],
+      'org.exportPeopleXlsx': [undefined],
       'flows.list': [undefined, {}],
       'flows.get': versions.map((id) => ({ id })),
       'flows.validate': [{ json: JSON.stringify({ id: 'nope' }) }],

@@ -23,7 +23,7 @@ describe('message catalogue', () => {
     }
   });
   it('words every refusal of the server\'s own, and the common kinds, in both languages', () => {
-    const kinds = ['NOT_FOUND', 'FORBIDDEN', 'UNAUTHORIZED', 'CONFLICT', 'TOO_MANY_REQUESTS', 'INTERNAL_SERVER_ERROR'];
+    const kinds = ['NOT_FOUND', 'FORBIDDEN', 'UNAUTHORIZED', 'CONFLICT', 'TOO_MANY_REQUESTS', 'INTERNAL_SERVER_ERROR', 'PAYLOAD_TOO_LARGE'];
     for (const lang of ['zh', 'en'] as const) {
       const words = messages[lang].common.refusals as Record<string, string>;
       expect(Object.keys(words).sort(), lang).toEqual([...SERVER_ERROR_CODES, ...kinds].sort());

@@ -108,6 +108,7 @@ export const org = {
       passwordsFile: '导入人员临时密码.csv',
       passwordsHeaders: '姓名,用户名,手机号,村,临时密码',
       exportPeople: '导出人员名单（CSV）',
+      exportPeopleXlsx: '导出人员名单（Excel）',
       row: '第 {row} 行',
       column: '列',
       value: '内容',
@@ -136,6 +137,7 @@ export const org = {
       } as Record<string, string>,
       file: {
         tooLarge: '文件超过 2 MB，请分批导入。',
+        unpacked: '这个 .xlsx 文件解压后超过 50 MB，远超一张人员表格，已拒收。请用 Excel 或 WPS 重新保存，或分批导入。',
         notXlsx: '这不是 .xlsx 文件，请选择 Excel 表格或 CSV 文件。',
         xls: '不支持旧版 Excel（.xls），请另存为 .xlsx 后再选择。',
         looksXlsx: '这个文件是 .xlsx 表格，请把文件名改回 .xlsx。',
@@ -269,6 +271,7 @@ export const org = {
       passwordsFile: 'imported-people-passwords.csv',
       passwordsHeaders: 'Name,User name,Mobile,Village,Temporary password',
       exportPeople: 'Export the people (CSV)',
+      exportPeopleXlsx: 'Export the people (Excel)',
       row: 'Row {row}',
       column: 'Column',
       value: 'Value',
@@ -297,6 +300,7 @@ export const org = {
       } as Record<string, string>,
       file: {
         tooLarge: 'The file is larger than 2 MB; import it in parts.',
+        unpacked: 'This .xlsx unpacks to more than 50 MB, far more than a sheet of people, and was refused. Save it again from Excel or WPS, or import it in parts.',
         notXlsx: 'This is not an .xlsx file; choose an Excel sheet or a CSV file.',
         xls: 'Old Excel files (.xls) are not read; save the sheet as .xlsx.',
         looksXlsx: 'This file is an .xlsx sheet; name it .xlsx.',
