@@ -15,16 +15,21 @@ function resolveRef(root: JsonSchema, schema: JsonSchema | undefined): JsonSchem
   return schema;
 }
 
-/** The data schema of the value at `pointer`, or undefined where the schema does not say. */
-export function schemaAt(flow: Flow, pointer: string): JsonSchema | undefined {
-  let schema: JsonSchema | undefined = resolveRef(flow.data, flow.data);
+/** The part of `root` (a data or form schema) that describes the value at `pointer`, or undefined where it does not say. */
+export function subschemaAt(root: JsonSchema, pointer: string): JsonSchema | undefined {
+  let schema: JsonSchema | undefined = resolveRef(root, root);
   for (const key of parsePointer(pointer)) {
     const props = schema?.properties as Record<string, JsonSchema> | undefined;
     const items = schema?.items as JsonSchema | undefined;
-    schema = resolveRef(flow.data, props?.[key] ?? (/^\d+$/.test(key) ? items : undefined));
+    schema = resolveRef(root, props?.[key] ?? (/^\d+$/.test(key) ? items : undefined));
     if (!schema) return undefined;
   }
   return schema;
+}
+
+/** The data schema of the value at `pointer`, or undefined where the schema does not say. */
+export function schemaAt(flow: Flow, pointer: string): JsonSchema | undefined {
+  return subschemaAt(flow.data, pointer);
 }
 
 export function titleOf(schema: JsonSchema | undefined): Text | undefined {

@@ -5,7 +5,7 @@ import { Component, useMemo, useState, type ReactNode } from 'react';
 import Form from '@rjsf/core';
 import type { ErrorSchema, RegistryWidgetsType, RJSFSchema, UiSchema, WidgetProps } from '@rjsf/utils';
 import { localizeSchema } from '../../engine/index.ts';
-import { lookup, type Lang } from '../i18n/index.tsx';
+import { translate, type Lang } from '../i18n/index.tsx';
 import { fileReference, readReference } from './attachments.ts';
 import { localizeFormErrors } from './formErrors.ts';
 import { formValidator } from './formValidator.ts';
@@ -16,12 +16,6 @@ import { formValidator } from './formValidator.ts';
  * so `required` means the person answered. RJSF's experimental_defaultFormStateBehavior.
  */
 export const FORM_DEFAULTS = { requiredBooleanDefault: 'skip', constAsDefaults: 'skipOneOf' } as const;
-
-function say(lang: Lang, key: string, vars?: Record<string, string>): string {
-  const found = lookup(lang, key) ?? lookup('zh', key);
-  const template = typeof found === 'string' ? found : key;
-  return vars ? template.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? `{${k}}`) : template;
-}
 
 /** RJSF's file widget, replaced: the form keeps the file's fingerprint and name, not its bytes. */
 export function AttachmentWidget(props: WidgetProps) {
@@ -57,23 +51,23 @@ export function AttachmentWidget(props: WidgetProps) {
         }}
       />
       <p id={`${id}__ref`} className="fd2-attach-ref" aria-live="polite">
-        {reading ? say(lang, 'formDesigner.widget.reading')
+        {reading ? translate(lang, 'formDesigner.widget.reading')
         : ref ? (
           <>
-            {say(lang, 'formDesigner.widget.chosen', { name: ref.name || ref.hex.slice(0, 12) })} <code title={ref.hex}>{ref.hex.slice(0, 12)}…</code>{' '}
+            {translate(lang, 'formDesigner.widget.chosen', { name: ref.name || ref.hex.slice(0, 12) })} <code title={ref.hex}>{ref.hex.slice(0, 12)}…</code>{' '}
             {!disabled && !readonly && (
               <button type="button" className="secondary fd2-small" onClick={() => onChange(undefined)}>
-                {say(lang, 'formDesigner.widget.remove')}
+                {translate(lang, 'formDesigner.widget.remove')}
               </button>
             )}
           </>
         ) : (
-          <span className="muted">{say(lang, accept?.startsWith('image/') ? 'formDesigner.widget.nonePhoto' : 'formDesigner.widget.none')}</span>
+          <span className="muted">{translate(lang, accept?.startsWith('image/') ? 'formDesigner.widget.nonePhoto' : 'formDesigner.widget.none')}</span>
         )}
       </p>
       {failed && (
         <p role="alert" className="field-error">
-          {say(lang, 'formDesigner.widget.failed', { message: failed })}
+          {translate(lang, 'formDesigner.widget.failed', { message: failed })}
         </p>
       )}
     </div>
@@ -121,16 +115,16 @@ export function FormView({ form, lang, onSubmit, extraErrors, busy, initial }: F
         key={`${boundaryKey}:${JSON.stringify(form.schema)}:${JSON.stringify(form.uiSchema)}`}
         fallback={(error) => (
           <div role="alert" className="error-box">
-            {say(lang, 'formDesigner.preview.broken', { message: error.message })}{' '}
+            {translate(lang, 'formDesigner.preview.broken', { message: error.message })}{' '}
             <button type="button" className="secondary fd2-small" onClick={() => (setFormData(undefined), setBoundaryKey((k) => k + 1))}>
-              {say(lang, 'formDesigner.preview.clear')}
+              {translate(lang, 'formDesigner.preview.clear')}
             </button>
           </div>
         )}
       >
         <Form
           schema={schema}
-          uiSchema={{ ...uiSchema, 'ui:submitButtonOptions': { submitText: say(lang, busy ? 'runner.submitting' : 'runner.submit'), props: { disabled: !!busy } } }}
+          uiSchema={{ ...uiSchema, 'ui:submitButtonOptions': { submitText: translate(lang, busy ? 'runner.submitting' : 'runner.submit'), props: { disabled: !!busy } } }}
           formData={formData}
           validator={validator}
           widgets={formWidgets}

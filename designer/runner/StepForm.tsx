@@ -1,13 +1,16 @@
 // A task step's form: the shared FormView (labels and errors in the reader's language, nothing
 // preselected) sending SUBMIT. What was entered survives a refusal; a step that comes round again
 // (a proposal sent back) starts from what was recorded, to revise rather than retype.
+import { useMemo } from 'react';
 import { useI18n } from '../i18n/index.tsx';
+import { formLabels } from '../app/refusals.ts';
 import { FormView } from '../forms/FormView.tsx';
 import type { Sender } from './useSend.ts';
 import { SendError } from './SendError.tsx';
 
 export function StepForm({ form, sender, initial }: { form: { schema?: unknown; uiSchema?: unknown }; sender: Sender; initial?: unknown }) {
   const { lang } = useI18n();
+  const label = useMemo(() => formLabels(form.schema, lang), [form.schema, lang]);
   return (
     <>
       <FormView
@@ -19,7 +22,7 @@ export function StepForm({ form, sender, initial }: { form: { schema?: unknown; 
         // Keep the entries either way: on success the step moves on and this form goes away.
         onSubmit={async (data) => (await sender.send('SUBMIT', data), false)}
       />
-      <SendError error={sender.error} />
+      <SendError error={sender.error} label={label} />
     </>
   );
 }
