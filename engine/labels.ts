@@ -70,3 +70,11 @@ export function enumTitle(schema: JsonSchema | undefined, value: unknown): Text 
   if (!Array.isArray(options)) return undefined;
   return titleOf(options.find((o) => o && o.const === value));
 }
+
+/**
+ * Whether a data key holds a user id, by the flows' naming: a decision's `by`, an `owner_staff_id`
+ * (the staff member who owns a case). Readers see the person's name there (server/names.ts).
+ */
+export function holdsUserId(key: string): boolean {
+  return key === 'by' || key.endsWith('staff_id');
+}
