@@ -294,6 +294,12 @@ describe('网格 and 一事一议: deadlines', () => {
 class StopPlaying extends Error {}
 
 describe('the audit trail', () => {
+  it('the audit log names each published flow version by its title, the id and version beside it', async () => {
+    const log = await (await as('qs.auditor')).audit.log.query({ limit: 1000 });
+    const published = log.find((e) => e.action === 'flow.publish' && e.target.startsWith('proxy-service@'))!;
+    expect(published.targetName).toBe(`便民服务代办 ${published.target.split('@')[1]}`);
+  });
+
   it("every played instance's chain verifies", async () => {
     expect(played.length).toBeGreaterThan(20);
     const auditor = await as('qs.auditor');
