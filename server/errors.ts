@@ -111,7 +111,7 @@ export function detailsOf(error: TRPCError): ErrorDetails {
 }
 
 /** A zod check's failure under the code a form check's would have (engine/forms.ts issueCode), for the same words. */
-function zodIssueCode(i: ZodError['issues'][number]): Pick<FlowIssue, 'code' | 'params'> {
+export function zodIssueCode(i: ZodError['issues'][number]): Pick<FlowIssue, 'code' | 'params'> {
   const bound = (i as { minimum?: unknown; maximum?: unknown }).minimum ?? (i as { maximum?: unknown }).maximum;
   const limit = typeof bound === 'number' || typeof bound === 'bigint' ? { params: { limit: Number(bound) } } : {};
   const origin = (i as { origin?: string }).origin;

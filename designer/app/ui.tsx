@@ -15,12 +15,13 @@ export function useErrorText() {
   return (error: unknown, label?: FieldLabel): string => refusalWords(lang, errorInfo(error), label);
 }
 
-export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+/** A refusal in words (a problem's field named by `label` where the page knows its fields). */
+export function ErrorBox({ error, onRetry, label }: { error: unknown; onRetry?: () => void; label?: FieldLabel }) {
   const { t } = useI18n();
   const errorText = useErrorText();
   return (
     <div role="alert" className="error-box">
-      {t('common.error', { message: errorText(error) })}
+      {t('common.error', { message: errorText(error, label) })}
       {onRetry && (
         <button type="button" onClick={onRetry}>
           {t('common.retry')}
