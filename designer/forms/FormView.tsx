@@ -4,7 +4,7 @@
 import { Component, useMemo, useState, type ReactNode } from 'react';
 import Form from '@rjsf/core';
 import type { ErrorSchema, RegistryWidgetsType, RJSFSchema, UiSchema, WidgetProps } from '@rjsf/utils';
-import { localizeSchema } from '../../engine/index.ts';
+import { holdsUserId, localizeSchema } from '../../engine/index.ts';
 import { translate, type Lang } from '../i18n/index.tsx';
 import { fileReference, readReference } from './attachments.ts';
 import { localizeFormErrors } from './formErrors.ts';
@@ -74,7 +74,49 @@ export function AttachmentWidget(props: WidgetProps) {
   );
 }
 
-export const formWidgets: RegistryWidgetsType = { FileWidget: AttachmentWidget };
+/**
+ * A field that holds a user id (engine holdsUserId: the case owner's account), filled with the
+ * signed-in person's own: it reads as their name with the account beside it, never an id to type.
+ * Another account (one recorded before) shows the same way, by id when no name is known.
+ */
+export function AccountWidget(props: WidgetProps) {
+  const { id, value, registry } = props;
+  const me = (registry.formContext as { me?: { id: string; name: string } } | undefined)?.me;
+  const text = typeof value === 'string' ? value : '';
+  return (
+    <output id={id} className="account-field" data-testid="account-field">
+      {me && text === me.id ? (
+        <>
+          {me.name} <span className="muted mono">{text}</span>
+        </>
+      ) : (
+        <span className="mono">{text}</span>
+      )}
+    </output>
+  );
+}
+
+export const formWidgets: RegistryWidgetsType = { FileWidget: AttachmentWidget, AccountWidget };
+
+/** A form's top-level fields that hold a user id (a decision's `by` is the engine's to fill). */
+function accountKeys(schema: unknown): string[] {
+  return Object.keys((schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}).filter((k) => k !== 'by' && holdsUserId(k));
+}
+
+/** The uiSchema with each top-level field that holds a user id shown by AccountWidget. */
+function withAccounts(schema: unknown, uiSchema: UiSchema): UiSchema {
+  const keys = accountKeys(schema);
+  return keys.length ? { ...uiSchema, ...Object.fromEntries(keys.map((k) => [k, { ...(uiSchema[k] as object | undefined), 'ui:widget': 'AccountWidget' }])) } : uiSchema;
+}
+
+/** The form's starting data with each field that holds a user id filled with the signed-in person's, where empty. */
+export function withOwnAccount(initial: unknown, schema: unknown, me: { id: string } | undefined): unknown {
+  const keys = accountKeys(schema);
+  if (!me || keys.length === 0 || (initial !== undefined && (initial === null || typeof initial !== 'object' || Array.isArray(initial)))) return initial;
+  const current = (initial ?? {}) as Record<string, unknown>;
+  const missing = keys.filter((k) => current[k] === undefined || current[k] === '');
+  return missing.length ? { ...current, ...Object.fromEntries(missing.map((k) => [k, me.id])) } : initial;
+}
 
 class Boundary extends Component<{ children: ReactNode; fallback: (error: Error) => ReactNode }, { error: Error | null }> {
   override state = { error: null as Error | null };
@@ -95,6 +137,8 @@ export interface FormViewProps {
   busy?: boolean;
   /** Data to start from (a step that comes round again starts from what was recorded). */
   initial?: unknown;
+  /** The signed-in person, for a field that holds their own account (AccountWidget). */
+  me?: { id: string; name: string };
 }
 
 /**
@@ -102,13 +146,16 @@ export interface FormViewProps {
  * form designer's preview and the simulator. Labels and errors in the reader's language, the
  * attachment widget, and FORM_DEFAULTS (nothing answered for the person).
  */
-export function FormView({ form, lang, onSubmit, extraErrors, busy, initial }: FormViewProps) {
+export function FormView({ form, lang, onSubmit, extraErrors, busy, initial, me }: FormViewProps) {
   const schema = useMemo(() => localizeSchema(form.schema ?? { type: 'object' }, lang) as RJSFSchema, [form.schema, lang]);
-  const uiSchema = useMemo(() => localizeSchema((form.uiSchema ?? {}) as UiSchema, lang), [form.uiSchema, lang]);
+  const uiSchema = useMemo(() => {
+    const localized = localizeSchema((form.uiSchema ?? {}) as UiSchema, lang);
+    return me ? withAccounts(form.schema, localized) : localized;
+  }, [form.schema, form.uiSchema, lang, me]);
   const validator = useMemo(() => formValidator(schema), [schema]);
   const [formData, setFormData] = useState<unknown>(initial);
   const [boundaryKey, setBoundaryKey] = useState(0);
-  const formContext = useMemo(() => ({ lang }), [lang]);
+  const formContext = useMemo(() => ({ lang, me }), [lang, me]);
   return (
     <div className="step-form fd2-form-view">
       <Boundary

@@ -34,7 +34,8 @@ describe('refusals in Chinese', () => {
     await form.getByLabel('到站办理').check();
     await form.getByLabel('急事急办').check();
     await form.getByLabel('急事急办').uncheck();
-    await form.getByLabel('首问责任人账号').fill('dongping-agent');
+    // The case owner's account is the agent's own, shown by name (no id to type).
+    expect(await form.getByTestId('account-field').textContent()).toBe('东坪村便民服务站代办员 dongping-agent');
     await form.getByLabel('首问责任人姓名').fill('东坪村便民服务站代办员');
     await form.getByLabel('已告知代办不收取任何费用').check();
     await form.getByRole('button', { name: '提交' }).click();
