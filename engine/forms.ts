@@ -5,7 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import { compileCheck, type SchemaCheck } from '#schema-backend';
 import type { FlowIssue, JsonSchema } from './types.ts';
-import { escapeToken } from './pointer.ts';
+import { escapeToken, parsePointer } from './pointer.ts';
 
 export type Validator = (value: unknown) => FlowIssue[];
 
@@ -31,9 +31,49 @@ export function issuesOf(errors: ErrorObject[] | null | undefined): FlowIssue[] 
     if (e.keyword === 'const') message += ': ' + JSON.stringify(e.params.allowedValue);
     const options = (e.keyword === 'oneOf' || e.keyword === 'anyOf') && choices.get(e.instancePath);
     if (options) message = 'must be one of: ' + options.map((v) => JSON.stringify(v)).join(', ');
-    out.push({ pointer, message });
+    out.push({ pointer, message, ...issueCode(e) });
   }
   return out;
+}
+
+/**
+ * A schema check's failure as a code the reader's words are kept under (FlowIssue.code), with its
+ * limit: RJSF's own checks in the browser and the engine's on the server read the same words.
+ */
+export function issueCode(e: { keyword: string; params?: Record<string, unknown> }): Pick<FlowIssue, 'code' | 'params'> {
+  const params = e.params ?? {};
+  const limit = typeof params.limit === 'number' ? { params: { limit: params.limit } } : {};
+  switch (e.keyword) {
+    case 'required':
+      return { code: 'required' };
+    case 'minLength':
+      return params.limit === 1 ? { code: 'required' } : { code: 'minLength', ...limit };
+    case 'minimum':
+    case 'exclusiveMinimum':
+    case 'maximum':
+    case 'exclusiveMaximum':
+    case 'maxLength':
+    case 'minItems':
+    case 'maxItems':
+      return { code: e.keyword, ...limit };
+    case 'pattern':
+      return { code: 'pattern' };
+    case 'format':
+      return { code: params.format === 'date' ? 'date' : 'format' };
+    case 'type': {
+      const type = Array.isArray(params.type) ? params.type[0] : params.type;
+      return { code: type === 'number' || type === 'integer' ? type : 'type' };
+    }
+    case 'enum':
+    case 'const':
+    case 'oneOf':
+    case 'anyOf':
+      return { code: 'choice' };
+    case 'additionalProperties':
+      return { code: 'unknownField' };
+    default:
+      return { code: 'invalid' };
+  }
 }
 
 /** Compiles a schema, or returns why it is not a usable JSON Schema. */
@@ -97,4 +137,21 @@ export function propertyCheck(schema: JsonSchema): ((key: string, value: unknown
     const check = checks.get(key);
     return check ? check(value) === null : others;
   };
+}
+
+/** Issues shaped like the form data they are about (RJSF's ErrorSchema): `{ budget: { __errors: [...] } }`. */
+export interface FieldErrors {
+  __errors?: string[];
+  [field: string]: FieldErrors | string[] | undefined;
+}
+
+/** The issues as FieldErrors, each in `words` (by default its message). */
+export function fieldErrorsOf(issues: FlowIssue[], words: (issue: FlowIssue) => string = (i) => i.message): FieldErrors {
+  const root: FieldErrors = {};
+  for (const issue of issues) {
+    let node = root;
+    for (const key of parsePointer(issue.pointer)) node = (node[key] as FieldErrors | undefined) ?? (node[key] = {});
+    (node.__errors ??= []).push(words(issue));
+  }
+  return root;
 }

@@ -26,6 +26,7 @@ export { EVENT_NAME, timerId, transitionKey, transitionList, transitionsOf, type
 export { parsePointer, escapeToken, getAt } from './pointer.ts';
 export { guardProblem } from './expressions.ts';
 export { interpret } from './schemaInterpreter.ts';
-export { labelAt, schemaAt, titleOf, optionTitles, enumTitle } from './labels.ts';
+export { issueCode, fieldErrorsOf, type FieldErrors } from './forms.ts';
+export { labelAt, schemaAt, subschemaAt, titleOf, optionTitles, enumTitle, holdsUserId } from './labels.ts';
 export { TOWNSHIP_ROLES, VILLAGE_ROLES, type TownshipRole, type VillageRole, type Role, type RoleGrant } from './roles.ts';
 export { csvCellText, csvFile } from './csv.ts';

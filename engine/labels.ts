@@ -15,16 +15,21 @@ function resolveRef(root: JsonSchema, schema: JsonSchema | undefined): JsonSchem
   return schema;
 }
 
-/** The data schema of the value at `pointer`, or undefined where the schema does not say. */
-export function schemaAt(flow: Flow, pointer: string): JsonSchema | undefined {
-  let schema: JsonSchema | undefined = resolveRef(flow.data, flow.data);
+/** The part of `root` (a data or form schema) that describes the value at `pointer`, or undefined where it does not say. */
+export function subschemaAt(root: JsonSchema, pointer: string): JsonSchema | undefined {
+  let schema: JsonSchema | undefined = resolveRef(root, root);
   for (const key of parsePointer(pointer)) {
     const props = schema?.properties as Record<string, JsonSchema> | undefined;
     const items = schema?.items as JsonSchema | undefined;
-    schema = resolveRef(flow.data, props?.[key] ?? (/^\d+$/.test(key) ? items : undefined));
+    schema = resolveRef(root, props?.[key] ?? (/^\d+$/.test(key) ? items : undefined));
     if (!schema) return undefined;
   }
   return schema;
+}
+
+/** The data schema of the value at `pointer`, or undefined where the schema does not say. */
+export function schemaAt(flow: Flow, pointer: string): JsonSchema | undefined {
+  return subschemaAt(flow.data, pointer);
 }
 
 export function titleOf(schema: JsonSchema | undefined): Text | undefined {
@@ -64,4 +69,12 @@ export function enumTitle(schema: JsonSchema | undefined, value: unknown): Text 
   const options = (schema?.oneOf ?? schema?.anyOf) as JsonSchema[] | undefined;
   if (!Array.isArray(options)) return undefined;
   return titleOf(options.find((o) => o && o.const === value));
+}
+
+/**
+ * Whether a data key holds a user id, by the flows' naming: a decision's `by`, an `owner_staff_id`
+ * (the staff member who owns a case). Readers see the person's name there (server/names.ts).
+ */
+export function holdsUserId(key: string): boolean {
+  return key === 'by' || key.endsWith('staff_id');
 }

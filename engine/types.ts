@@ -114,7 +114,17 @@ export interface Flow {
 /** One problem in a flow: where (RFC 6901 JSON pointer) and what. */
 export interface FlowIssue {
   pointer: string;
+  /** English words for logs, the CLI and API readers. */
   message: string;
+  /**
+   * What is wrong, for a reader's own words (designer/i18n/messages/common.ts `issues`): a form
+   * check (`required`, `maxLength`, `choice`, ...: engine/forms.ts), a meeting's numbers that
+   * contradict each other (`presentExceedsEligible`, ...: engine/votes.ts), or a server check.
+   * Absent where only the message says it (a flow file's problems, read by its designer).
+   */
+  code?: string;
+  /** The figures and names `code`'s words need (`limit`, `present`, `name`, ...). */
+  params?: Record<string, string | number>;
 }
 
 export interface Actor {

@@ -182,7 +182,8 @@ export function validateFlow(input: unknown): FlowIssue[] {
   const size = sizeProblem(input);
   if (size) return [{ pointer: '', message: size }];
   const shapeErrors = checkFlowShape(input);
-  if (shapeErrors) return issuesOf(shapeErrors).map((issue) => plainIssue(issue, input));
+  // A flow file's problems read in its designer's words (the message), not a form's (code).
+  if (shapeErrors) return issuesOf(shapeErrors).map(({ pointer, message }) => plainIssue({ pointer, message }, input));
   return semanticIssues(input as unknown as Flow);
 }
 

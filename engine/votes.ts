@@ -110,14 +110,14 @@ export function ruleProblem(rule: VoteRule, role: 'quorum' | 'pass'): string | n
 export function countProblems(c: MeetingCounts): FlowIssue[] {
   const out: FlowIssue[] = [];
   if (c.eligible + c.recused > c.members) {
-    out.push({ pointer: '/eligible', message: `eligible (${c.eligible}) + recused (${c.recused}) exceeds members (${c.members})` });
+    out.push({ pointer: '/eligible', message: `eligible (${c.eligible}) + recused (${c.recused}) exceeds members (${c.members})`, code: 'eligibleExceedsMembers', params: { eligible: c.eligible, recused: c.recused, members: c.members } });
   }
   if (c.present > c.eligible) {
-    out.push({ pointer: '/present', message: `present (${c.present}) exceeds eligible (${c.eligible})` });
+    out.push({ pointer: '/present', message: `present (${c.present}) exceeds eligible (${c.eligible})`, code: 'presentExceedsEligible', params: { present: c.present, eligible: c.eligible } });
   }
   const cast = c.for + c.against + c.abstain;
   if (cast > c.present) {
-    out.push({ pointer: '/for', message: `for + against + abstain (${cast}) exceeds present (${c.present})` });
+    out.push({ pointer: '/for', message: `for + against + abstain (${cast}) exceeds present (${c.present})`, code: 'castExceedsPresent', params: { cast, present: c.present } });
   }
   return out;
 }

@@ -2,10 +2,10 @@
 // service-guide fields of domain.md (d)), its CSV form (townships keep these lists in spreadsheets),
 // the main steps of the flow that runs it (for the one-time notice, 一次性告知单), and the demo items.
 import Papa from 'papaparse';
-import { csvCellText, csvFile } from '../engine/index.ts';
+import { csvCellText, csvFile, type FlowIssue } from '../engine/index.ts';
 import { z } from 'zod';
 import { transitionsOf, type TransitionConfig } from '../engine/index.ts';
-import { InvalidInputError } from './errors.ts';
+import { InvalidInputError, zodIssueCode } from './errors.ts';
 import { CATALOGUE_MODES, type CatalogueItem, type CatalogueMaterial, type Store } from './store/types.ts';
 
 export const materialSchema = z.object({
@@ -35,11 +35,11 @@ export const itemInput = z.object({
 export type ItemInput = z.infer<typeof itemInput>;
 
 /** Rules an item must keep beyond field shapes; each issue names its field. */
-export function itemIssues(item: ItemInput, prefix = ''): { pointer: string; message: string }[] {
-  const issues: { pointer: string; message: string }[] = [];
-  if (item.mode !== 'inform' && !item.flowId) issues.push({ pointer: `${prefix}/flowId`, message: 'an item that is handled needs the flow that runs it' });
+export function itemIssues(item: ItemInput, prefix = ''): FlowIssue[] {
+  const issues: FlowIssue[] = [];
+  if (item.mode !== 'inform' && !item.flowId) issues.push({ pointer: `${prefix}/flowId`, message: 'an item that is handled needs the flow that runs it', code: 'flowRequired' });
   if (item.statutoryDays > 0 && item.promisedDays > item.statutoryDays) {
-    issues.push({ pointer: `${prefix}/promisedDays`, message: 'the promised limit cannot exceed the statutory one' });
+    issues.push({ pointer: `${prefix}/promisedDays`, message: 'the promised limit cannot exceed the statutory one', code: 'promisedOverStatutory', params: { statutory: item.statutoryDays } });
   }
   return issues;
 }
@@ -105,14 +105,14 @@ export function toCsv(items: CatalogueItem[]): string {
 export function fromCsv(csv: string): ItemInput[] {
   const text = csv.replace(/^\ufeff/, '');
   const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: 'greedy', transformHeader: (h) => h.trim() });
-  const issues: { pointer: string; message: string }[] = [];
-  for (const e of parsed.errors) issues.push({ pointer: `/rows/${e.row ?? 0}`, message: e.message });
+  const issues: FlowIssue[] = [];
+  for (const e of parsed.errors) issues.push({ pointer: `/rows/${e.row ?? 0}`, message: e.message, code: 'csvUnreadable' });
   const headers = parsed.meta.fields ?? [];
   const byHeader = new Map<string, string>();
   for (const [key, header] of CSV_COLUMNS) {
     const found = headers.find((h) => h === header || h === key);
     if (found) byHeader.set(key, found);
-    else if (key === 'code' || key === 'name' || key === 'mode') issues.push({ pointer: `/columns/${key}`, message: `missing column ${header}` });
+    else if (key === 'code' || key === 'name' || key === 'mode') issues.push({ pointer: `/columns/${key}`, message: `missing column ${header}`, code: 'missingColumn' });
   }
   if (issues.length) throw new InvalidInputError(`the CSV cannot be read: ${issues[0]!.message}`, issues);
   const modeOf = (v: string) => (Object.entries(MODE_LABELS).find(([code, label]) => v === code || v === label)?.[0] ?? v) as ItemInput['mode'];
@@ -138,11 +138,11 @@ export function fromCsv(csv: string): ItemInput[] {
     };
     const result = itemInput.safeParse(candidate);
     if (!result.success) {
-      for (const i of result.error.issues) issues.push({ pointer: `/rows/${n}/${i.path.join('/')}`, message: i.message });
+      for (const i of result.error.issues) issues.push({ pointer: `/rows/${n}/${i.path.join('/')}`, message: i.message, ...zodIssueCode(i) });
       return;
     }
     issues.push(...itemIssues(result.data, `/rows/${n}`));
-    if (codes.has(result.data.code)) issues.push({ pointer: `/rows/${n}/code`, message: `code ${result.data.code} appears twice` });
+    if (codes.has(result.data.code)) issues.push({ pointer: `/rows/${n}/code`, message: `code ${result.data.code} appears twice`, code: 'duplicateCode', params: { code: result.data.code } });
     codes.add(result.data.code);
     items.push(result.data);
   });

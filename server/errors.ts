@@ -3,7 +3,7 @@
 import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import { CalendarRefusedError, EngineError, type CalendarProblem, type EngineErrorCode, type FlowIssue, escapeToken, parsePointer } from '../engine/index.ts';
+import { CalendarRefusedError, EngineError, fieldErrorsOf, type CalendarProblem, type EngineErrorCode, type FieldErrors, type FlowIssue, escapeToken } from '../engine/index.ts';
 import { ConflictError, NotFoundError } from './store/types.ts';
 
 export class ForbiddenError extends Error {
@@ -67,6 +67,9 @@ const ENGINE_CODES: Record<EngineErrorCode, TRPC_ERROR_CODE_KEY> = {
   CALENDAR_MISSING: 'PRECONDITION_FAILED',
 };
 
+/** Every reason the engine's refusals give (the web app words each: common.refusals). */
+export const ENGINE_ERROR_CODES = Object.keys(ENGINE_CODES) as EngineErrorCode[];
+
 /** Details the client may see: which engine rule refused the call and the issues by field. */
 export interface ErrorDetails {
   engineCode?: EngineErrorCode | ServerErrorCode;
@@ -78,21 +81,6 @@ export interface ErrorDetails {
   /** A refused calendar year: each problem with its date and words (calendar.adopt). */
   problems?: CalendarProblem[];
 }
-export interface FieldErrors {
-  __errors?: string[];
-  [field: string]: FieldErrors | string[] | undefined;
-}
-
-export function fieldErrorsOf(issues: FlowIssue[]): FieldErrors {
-  const root: FieldErrors = {};
-  for (const issue of issues) {
-    let node = root;
-    for (const key of parsePointer(issue.pointer)) node = (node[key] as FieldErrors | undefined) ?? (node[key] = {});
-    (node.__errors ??= []).push(issue.message);
-  }
-  return root;
-}
-
 function withFields(details: ErrorDetails): ErrorDetails {
   return details.issues?.length ? { ...details, fieldErrors: fieldErrorsOf(details.issues) } : details;
 }
@@ -117,7 +105,35 @@ export function detailsOf(error: TRPCError): ErrorDetails {
   if (cause instanceof InvalidInputError) return withFields({ issues: cause.issues });
   if (cause instanceof ServerRefusal) return cause.retryAfterSeconds === undefined ? { engineCode: cause.code } : { engineCode: cause.code, retryAfterSeconds: cause.retryAfterSeconds };
   if (cause instanceof ZodError) {
-    return withFields({ issues: cause.issues.map((i) => ({ pointer: i.path.map((p) => '/' + escapeToken(String(p))).join(''), message: i.message })) });
+    return withFields({ issues: cause.issues.map((i) => ({ pointer: i.path.map((p) => '/' + escapeToken(String(p))).join(''), message: i.message, ...zodIssueCode(i) })) });
   }
   return {};
+}
+
+/** A zod check's failure under the code a form check's would have (engine/forms.ts issueCode), for the same words. */
+export function zodIssueCode(i: ZodError['issues'][number]): Pick<FlowIssue, 'code' | 'params'> {
+  const bound = (i as { minimum?: unknown; maximum?: unknown }).minimum ?? (i as { maximum?: unknown }).maximum;
+  const limit = typeof bound === 'number' || typeof bound === 'bigint' ? { params: { limit: Number(bound) } } : {};
+  const origin = (i as { origin?: string }).origin;
+  const inclusive = (i as { inclusive?: boolean }).inclusive !== false;
+  switch (i.code) {
+    case 'too_small':
+      if (origin === 'string') return Number(bound) <= 1 ? { code: 'required' } : { code: 'minLength', ...limit };
+      if (origin === 'array' || origin === 'set') return { code: 'minItems', ...limit };
+      return { code: inclusive ? 'minimum' : 'exclusiveMinimum', ...limit };
+    case 'too_big':
+      if (origin === 'string') return { code: 'maxLength', ...limit };
+      if (origin === 'array' || origin === 'set') return { code: 'maxItems', ...limit };
+      return { code: inclusive ? 'maximum' : 'exclusiveMaximum', ...limit };
+    case 'invalid_type':
+      if (/received undefined/.test(i.message)) return { code: 'required' };
+      return { code: i.expected === 'number' || i.expected === 'int' ? 'number' : 'type' };
+    case 'invalid_format':
+      return { code: i.format === 'regex' ? 'pattern' : 'format' };
+    case 'invalid_value':
+    case 'invalid_union':
+      return { code: 'choice' };
+    default:
+      return { code: 'invalid' };
+  }
 }

@@ -1,5 +1,6 @@
 // People read names, not ids: the one place a user id becomes the name people know them by (the
 // account's display name), for every view that names who did something.
+import { holdsUserId } from '../engine/index.ts';
 import type { Store } from './store/types.ts';
 
 /** The display names of the township's accounts, by user id. */
@@ -9,7 +10,7 @@ export async function peopleNames(store: Store, townshipId: string): Promise<Map
 
 /**
  * The names of the people a matter's recorded decisions name (the `by` of a review decision or a
- * meeting's result), by id, for the page to show instead of the ids. Objections are left out: who
+ * meeting's result; the staff member who owns a case: engine holdsUserId), by id, for the page to show instead of the ids. Objections are left out: who
  * objected is not for every reader of the matter to learn by name.
  */
 export async function deciderNames(store: Store, townshipId: string, ...values: unknown[]): Promise<Record<string, string>> {
@@ -18,7 +19,7 @@ export async function deciderNames(store: Store, townshipId: string, ...values: 
     if (Array.isArray(v)) return v.forEach(walk);
     if (v === null || typeof v !== 'object') return;
     for (const [k, x] of Object.entries(v)) {
-      if (k === 'by' && typeof x === 'string') ids.add(x);
+      if (holdsUserId(k) && typeof x === 'string') ids.add(x);
       else walk(x);
     }
   };

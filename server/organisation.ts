@@ -122,10 +122,10 @@ export async function setupTokenOpen(store: Store, token: string): Promise<boole
 /** Uses a setup token (once) to create the township and its first admin. */
 export async function setupWithToken(store: Store, token: string, t: Parameters<typeof createTownship>[1], at: string) {
   const hash = tokenHash(token);
-  if (!(await store.setupTokenOpen(hash))) throw new InvalidInputError('/token: this setup link is not valid or was used already', [{ pointer: '/token', message: 'is not valid or was used already' }]);
+  if (!(await store.setupTokenOpen(hash))) throw new InvalidInputError('/token: this setup link is not valid or was used already', [{ pointer: '/token', message: 'is not valid or was used already', code: 'setupLinkUsed' }]);
   // Checked before the token is spent, so a taken name does not burn the link.
   await usernameFree(store, t.admin.username);
-  if (!(await store.useSetupToken(hash, at))) throw new InvalidInputError('/token: this setup link was used already', [{ pointer: '/token', message: 'was used already' }]);
+  if (!(await store.useSetupToken(hash, at))) throw new InvalidInputError('/token: this setup link was used already', [{ pointer: '/token', message: 'was used already', code: 'setupLinkUsed' }]);
   return createTownship(store, t, at);
 }
 

@@ -3,7 +3,7 @@
 // replaying the bundled golden runs, shifted so their last step happened just now.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apply, openSteps, start, type FlowEvent } from '../engine/index.ts';
+import { apply, openSteps, start, type FlowEvent, type InstanceSnapshot } from '../engine/index.ts';
 import { hashPassword } from './auth.ts';
 import { addPerson, addVillage, createTownship } from './organisation.ts';
 import { publishBundled } from './flows.ts';
@@ -115,8 +115,13 @@ interface Run {
   events: FlowEvent[];
 }
 
-/** Replays the first `count` events of a golden run in a village, as that village's users. */
-async function seedRun(runtime: Runtime, id: string, village: Village, runName: string, count: number, endAt: number, titleOf?: string, catalogueStart?: CatalogueStart) {
+/**
+ * Replays the first `count` events of a golden run in a village, as that village's users. `about`
+ * (a username) is who the matter is about: the run's first SUBMIT names them in the field the
+ * flow's `subject` points to, as the service agent would type it, so the demo shows that person
+ * reading their own matter (a golden run leaves it out: its people have no accounts).
+ */
+async function seedRun(runtime: Runtime, id: string, village: Village, runName: string, count: number, endAt: number, titleOf?: string, catalogueStart?: CatalogueStart, about?: string) {
   const run = JSON.parse(readFileSync(join(FLOWS_DIR, 'runs', runName), 'utf8')) as Run;
   const events = run.events.slice(0, count);
   let shift = endAt - Date.parse(events.at(-1)!.at);
@@ -137,6 +142,11 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
   const flowId = run.flow.replace(/\.flow\.json$/, '');
   const version = (await runtime.store.latestPublished(village.townshipId, flowId))!;
   const compiled = await runtime.compiled(version.id);
+  const subjectKey = compiled.flow.subject?.split('/').at(-1);
+  if (about !== undefined && subjectKey !== undefined) {
+    const i = events.findIndex((e) => e.type === 'SUBMIT');
+    events[i] = { ...events[i]!, payload: { ...events[i]!.payload, [subjectKey]: about } };
+  }
   const at = (e: FlowEvent) => new Date(Date.parse(e.at) + shift).toISOString();
   // A payload naming a person of the run (a first-contact owner, say) names their demo user instead.
   const people = (value: unknown): unknown => {
@@ -177,19 +187,25 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
   let step = start(compiled, as(first), options);
   await runtime.persistCalendars(village.townshipId, step);
   const tasks = () => openSteps(compiled, step.snapshot);
-  // An applicant who applies is who the matter is about (server/subject.ts), as in a live start.
-  const starter = (await runtime.store.getUser(userFor(first).id))!;
-  const about = await recordedSubject(runtime.store, compiled, village, starter, null, step.snapshot);
+  // Who the matter is about is recorded with the step that names them (server/subject.ts), as in a
+  // live start or send: an applicant who applies, or the person a step's subject field names.
+  const subjectOf = async (e: FlowEvent, before: InstanceSnapshot | null) => {
+    const actor = userFor(e);
+    if (actor.id === 'system') return undefined;
+    return recordedSubject(runtime.store, compiled, village, (await runtime.store.getUser(actor.id))!, before, step.snapshot);
+  };
+  const startSubject = await subjectOf(first, null);
   await runtime.store.createInstance(
-    { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId, title, snapshot: step.snapshot, startedBy: starter.id, createdAt: step.record.at },
-    { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks(), ...(step.personal ? { personal: step.personal } : {}), ...(about !== undefined ? { subject: about } : {}) },
+    { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId, title, snapshot: step.snapshot, startedBy: userFor(first).id, createdAt: step.record.at },
+    { record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks(), ...(step.personal ? { personal: step.personal } : {}), ...(startSubject !== undefined ? { subject: startSubject } : {}) },
     catalogueStart,
   );
   for (const e of events.slice(1)) {
-    const seq = step.snapshot.seq;
-    step = apply(compiled, step.snapshot, as(e), options);
+    const before = step.snapshot;
+    step = apply(compiled, before, as(e), options);
     await runtime.persistCalendars(village.townshipId, step);
-    await runtime.store.appendEvent({ instanceId: id, expectedSeq: seq, record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks(), ...(step.personal ? { personal: step.personal } : {}) });
+    const subject = await subjectOf(e, before);
+    await runtime.store.appendEvent({ instanceId: id, expectedSeq: before.seq, record: step.record, snapshot: step.snapshot, effects: step.effects, tasks: tasks(), ...(step.personal ? { personal: step.personal } : {}), ...(subject !== undefined ? { subject } : {}) });
   }
 }
 
@@ -242,8 +258,8 @@ async function seedServices(runtime: Runtime, hoursAgo: (h: number) => number) {
     const item = (await runtime.store.getCatalogueItem(itemId))!;
     return { itemId: item.id, itemCode: item.code, itemName: item.name };
   };
-  await seedRun(runtime, 'demo-dongping-pension', dongping, 'proxy-service.happy-path-rating.run.json', 100, hoursAgo(20), '城乡居民基本养老保险待遇申领：马德顺', await from('item-pension'));
-  await seedRun(runtime, 'demo-xiling-disability', xiling, 'proxy-service.catalogue-promise-overdue.run.json', 5, hoursAgo(3), '困难残疾人生活补贴和重度残疾人护理补贴申请：李桂兰', await from('item-disability'));
+  await seedRun(runtime, 'demo-dongping-pension', dongping, 'proxy-service.happy-path-rating.run.json', 100, hoursAgo(20), '城乡居民基本养老保险待遇申领：马德顺', await from('item-pension'), demoAccount('villager', dongping.id).username);
+  await seedRun(runtime, 'demo-xiling-disability', xiling, 'proxy-service.catalogue-promise-overdue.run.json', 5, hoursAgo(3), '困难残疾人生活补贴和重度残疾人护理补贴申请：李桂兰', await from('item-disability'), demoAccount('villager', xiling.id).username);
   await seedRun(runtime, 'demo-dongping-dibao', dongping, 'social-assistance.approved-appraisal-objection.run.json', 14, hoursAgo(6), '最低生活保障审核确认：东坪村 QS-2026-0117');
   await seedRun(runtime, 'demo-dongping-grid', dongping, 'grid-incident.village-reopen.run.json', 4, hoursAgo(26), '东坪村：网格事件');
   await seedRun(runtime, 'demo-nanwan-fund', nanwan, 'one-matter-one-discussion.completed-with-objections.run.json', 5, hoursAgo(10), '南湾社区：一事一议筹资筹劳方案');

@@ -28,10 +28,11 @@ export async function recordedSubject(store: Store, compiled: CompiledFlow, vill
   const name = typeof named === 'string' ? named.trim() : '';
   if (name === '') return null;
   const field = labelAt(compiled.flow, pointer)?.zh ?? pointer;
-  const refuse = (message: string) => new InvalidInputError(`${field}: ${message}`, [{ pointer: fieldPointer(compiled, pointer, [before?.state, after.state]), message }]);
+  const refuse = (message: string, code: string, params?: Record<string, string>) =>
+    new InvalidInputError(`${field}: ${message}`, [{ pointer: fieldPointer(compiled, pointer, [before?.state, after.state]), message, code, ...(params ? { params } : {}) }]);
   const user = await store.getUserByUsername(name);
-  if (!user || rolesIn(user, village).length === 0) throw refuse(`no account "${name}" holds a role in ${village.name}`);
-  if (ownOnly && user.id !== actor.id) throw refuse('the person concerned may name only their own account');
+  if (!user || rolesIn(user, village).length === 0) throw refuse(`no account "${name}" holds a role in ${village.name}`, 'noAccountInVillage', { name, village: village.name });
+  if (ownOnly && user.id !== actor.id) throw refuse('the person concerned may name only their own account', 'ownAccountOnly');
   return user.id;
 }
 

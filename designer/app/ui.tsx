@@ -2,38 +2,26 @@
 import type { ReactNode } from 'react';
 import { useI18n } from '../i18n/index.tsx';
 import { errorInfo } from './trpc.ts';
+import { refusalWords, type FieldLabel } from './refusals.ts';
 
 export function Loading() {
   const { t } = useI18n();
   return <p role="status">{t('common.loading')}</p>;
 }
 
-/**
- * A server refusal in the reader's language. The server's messages are English sentences for logs
- * and English readers; in Chinese, a refusal reads by its reason (`engineCode`: server/errors.ts
- * SERVER_CODES) or else by its kind (NOT_FOUND, FORBIDDEN, ...), from common.refusals. A refusal
- * with neither keeps the server's words, which name the field or rule concerned.
- */
+/** A server refusal in the reader's language (designer/app/refusals.ts). */
 export function useErrorText() {
-  const { t, lang } = useI18n();
-  return (error: unknown): string => {
-    const info = errorInfo(error);
-    if (lang === 'en') return info.message;
-    for (const key of [info.engineCode, info.code]) {
-      if (!key) continue;
-      const found = t(`common.refusals.${key}`);
-      if (found !== `common.refusals.${key}`) return found;
-    }
-    return info.message;
-  };
+  const { lang } = useI18n();
+  return (error: unknown, label?: FieldLabel): string => refusalWords(lang, errorInfo(error), label);
 }
 
-export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+/** A refusal in words (a problem's field named by `label` where the page knows its fields). */
+export function ErrorBox({ error, onRetry, label }: { error: unknown; onRetry?: () => void; label?: FieldLabel }) {
   const { t } = useI18n();
   const errorText = useErrorText();
   return (
     <div role="alert" className="error-box">
-      {t('common.error', { message: errorText(error) })}
+      {t('common.error', { message: errorText(error, label) })}
       {onRetry && (
         <button type="button" onClick={onRetry}>
           {t('common.retry')}

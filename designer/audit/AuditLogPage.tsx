@@ -5,6 +5,7 @@ import { Link } from 'wouter';
 import { api } from '../app/trpc.ts';
 import { formatTime, Query } from '../app/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
+import { ActorName } from './ActorName.tsx';
 
 type Entry = Awaited<ReturnType<typeof api.audit.log.query>>[number];
 
@@ -52,7 +53,9 @@ function Row({ entry }: { entry: Entry }) {
   return (
     <tr data-testid="audit-entry" data-action={entry.action}>
       <td>{formatTime(entry.at)}</td>
-      <td>{entry.actorName ?? entry.actorId}</td>
+      <td>
+        <ActorName id={entry.actorId} names={entry.actorName ? { [entry.actorId]: entry.actorName } : {}} />
+      </td>
       <td>{action}</td>
       <td>{reveal ? <Link href={`/audit/${entry.target}`}>{d.title ?? entry.target}</Link> : entry.targetName ? <>{entry.targetName} <span className="muted">{entry.target}</span></> : entry.target}</td>
       <td>{reveal ? t('personal.log.revealDetail', { field: d.field ? text(d.field) : t(`personal.kinds.${d.kind}`), item: d.item ? t('personal.log.item', { n: d.item }) : '', kind: t(`personal.kinds.${d.kind}`), seq: d.seq ?? '', role: role(d.role ?? '') }) : ''}</td>

@@ -13,6 +13,7 @@ import { downloadFile } from '../app/download.ts';
 import { diffData, splitContainers, type DiffEntry } from './diff.ts';
 import { useLabelers } from './labelers.ts';
 import { RevealScope } from './Personal.tsx';
+import { ActorName } from './ActorName.tsx';
 import { RECALENDAR, RecalendarLines } from '../calendar/DueNotes.tsx';
 import { isVoteResult, useFieldLabel, ValueView, VoteSummary, type Labeler } from './Values.tsx';
 
@@ -194,7 +195,7 @@ function Timeline({ records, flow, verified, at, go, stateTitle, names }: { reco
                   </td>
                   <td className="nowrap">{formatTime(record.at)}</td>
                   <td>
-                    <ActorName id={record.actor?.id} names={names} /> <span className="muted">{t('audit.role', { role: role(record.actor?.role) })}</span>
+                    <ActorName id={record.actor?.id} names={names} /> {record.actor?.id !== 'system' && <span className="muted">{t('audit.role', { role: role(record.actor?.role) })}</span>}
                   </td>
                   <td>
                     <EventName type={record.type} />
@@ -214,17 +215,6 @@ function Timeline({ records, flow, verified, at, go, stateTitle, names }: { reco
         </table>
       </div>
     </section>
-  );
-}
-
-/** A person by display name, their id beside it (muted); the id alone when no name is known (the system). */
-function ActorName({ id, names }: { id: string | undefined; names: Record<string, string> }) {
-  const name = id ? names[id] : undefined;
-  if (!name) return <span className="mono">{id}</span>;
-  return (
-    <span data-testid="actor-name">
-      {name} <span className="mono muted">{id}</span>
-    </span>
   );
 }
 
@@ -279,7 +269,7 @@ function StepDetail({ flow, steps, at, stateTitle, names }: { flow: Flow; steps:
         <div>
           <dt>{t('audit.who')}</dt>
           <dd>
-            <ActorName id={record.actor.id} names={names} /> {t('audit.role', { role: role(record.actor.role) })}
+            <ActorName id={record.actor.id} names={names} /> {record.actor.id !== 'system' && t('audit.role', { role: role(record.actor.role) })}
           </dd>
         </div>
         <div>

@@ -1,7 +1,7 @@
 // Labels and readable values for an instance's data, from its flow: shared by the audit replay
 // and the step page.
 import { useMemo } from 'react';
-import { enumTitle, labelAt, schemaAt, parsePointer, type Flow } from '../../engine/index.ts';
+import { enumTitle, holdsUserId, labelAt, schemaAt, parsePointer, type Flow } from '../../engine/index.ts';
 import { useI18n } from '../i18n/index.tsx';
 import type { Labeler } from './Values.tsx';
 
@@ -19,6 +19,8 @@ export function useLabelers(flow: Flow, names?: Readonly<Record<string, string>>
     const known = (key: string, value: unknown): string | undefined => {
       if (typeof value !== 'string') return undefined;
       if (key === 'by') return names && Object.hasOwn(names, value) ? names[value] : undefined;
+      // An account field (the case owner's): the name, with the account it holds beside it.
+      if (holdsUserId(key)) return names && Object.hasOwn(names, value) ? t('audit.nameWithId', { name: names[value]!, id: value }) : undefined;
       const area = key === 'choice' ? 'ballot' : key === 'decision' ? 'decision' : key === 'outcome' ? 'vote.outcome' : null;
       if (!area) return undefined;
       const found = t(`audit.${area}.${value}`);

@@ -8,6 +8,7 @@ import { useI18n } from '../i18n/index.tsx';
 import { useSignOut, type Me } from '../app/session.ts';
 import { api, errorInfo } from '../app/trpc.ts';
 import { signInError } from './LoginPage.tsx';
+import { useErrorText } from '../app/ui.tsx';
 
 /** The password rule in words (the input names it by `id`), and the form's refusal if any. */
 export function PasswordRuleAndError({ id, error }: { id: string; error: string | null }) {
@@ -29,6 +30,7 @@ export function PasswordRuleAndError({ id, error }: { id: string; error: string 
 /** Current password, new one twice; `onDone` after the server took it. */
 export function ChangePasswordForm({ username, autoFocus, onDone, children }: { username: string; autoFocus?: boolean; onDone?: () => void; children?: ReactNode }) {
   const { t } = useI18n();
+  const errorText = useErrorText();
   const qc = useQueryClient();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
@@ -52,7 +54,7 @@ export function ChangePasswordForm({ username, autoFocus, onDone, children }: { 
       const fields = errorInfo(err).fieldErrors ?? {};
       setError(
         signInError(t, err) ??
-          ('current' in fields ? t('auth.changePassword.wrongCurrent') : 'next' in fields ? `${t('auth.changePassword.weak')} ${t('auth.changePassword.rule')}` : errorInfo(err).message),
+          ('current' in fields ? t('auth.changePassword.wrongCurrent') : 'next' in fields ? `${t('auth.changePassword.weak')} ${t('auth.changePassword.rule')}` : errorText(err)),
       );
     } finally {
       setBusy(false);

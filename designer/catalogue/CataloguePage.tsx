@@ -8,7 +8,7 @@ import { api } from '../app/trpc.ts';
 import { hasTownshipRole, type Me } from '../app/session.ts';
 import { downloadFile } from '../app/download.ts';
 import { ErrorBox, Query } from '../app/ui.tsx';
-import { ItemEditor, type Item } from './ItemEditor.tsx';
+import { catalogueLabel, ItemEditor, type Item } from './ItemEditor.tsx';
 import './catalogue.css';
 
 export function CataloguePage({ me }: { me: Me }) {
@@ -85,7 +85,7 @@ export function CataloguePage({ me }: { me: Me }) {
           {message}
         </p>
       )}
-      {error !== null && <ErrorBox error={error} />}
+      {error !== null && <ErrorBox error={error} label={catalogueLabel(t)} />}
       {admin && editing && (
         <ItemEditor
           key={editing === 'new' ? 'new' : editing.id}

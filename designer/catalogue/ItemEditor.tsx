@@ -5,6 +5,24 @@ import { useQuery } from '@tanstack/react-query';
 import { useI18n } from '../i18n/index.tsx';
 import { api, errorInfo } from '../app/trpc.ts';
 import { ErrorBox } from '../app/ui.tsx';
+import { issueWords, type FieldLabel } from '../app/refusals.ts';
+
+/**
+ * The label of a catalogue field a problem is about: the item form's (/promisedDays, /materials/0/name)
+ * or an imported CSV's, by row and column as the spreadsheet counts them (/rows/1/promisedDays:
+ * 第 3 行, the first data row being the sheet's second).
+ */
+export function catalogueLabel(t: (key: string, vars?: Record<string, string | number>) => string): FieldLabel {
+  const field = (key: string) => (key === 'flowId' ? t('catalogue.flow') : t(`catalogue.${key}`) === `catalogue.${key}` ? undefined : t(`catalogue.${key}`));
+  return (pointer) => {
+    const [first, second, third] = pointer.split('/').slice(1);
+    if (first === 'columns' && second) return field(second);
+    if (first !== 'rows') return first ? field(first) : undefined;
+    const row = Number(second) + 2;
+    const column = third ? field(third) : undefined;
+    return column ? t('catalogue.csvCell', { row, column }) : t('catalogue.csvRow', { row });
+  };
+}
 
 export type Item = Awaited<ReturnType<typeof api.catalogue.list.query>>[number];
 type Input = Parameters<typeof api.catalogue.upsert.mutate>[0];
@@ -33,7 +51,7 @@ function blank(): Input {
 }
 
 export function ItemEditor({ item, onDone }: { item: Item | null; onDone: (saved: Item | null) => void }) {
-  const { t, text } = useI18n();
+  const { t, text, lang } = useI18n();
   const [form, setForm] = useState<Input>(() => {
     if (!item) return blank();
     const { townshipId: _t, updatedAt: _a, updatedBy: _b, ...rest } = item;
@@ -46,7 +64,11 @@ export function ItemEditor({ item, onDone }: { item: Item | null; onDone: (saved
   });
   const published = [...new Map((flows.data ?? []).filter((f) => f.status === 'published').map((f) => [f.flowId, f.title])).entries()];
   const issues = error ? errorInfo(error).issues : [];
-  const issue = (field: string) => issues.find((i) => i.pointer === `/${field}` || i.pointer.startsWith(`/${field}/`))?.message;
+  const found = (field: string) => issues.find((i) => i.pointer === `/${field}` || i.pointer.startsWith(`/${field}/`));
+  const issue = (field: string) => {
+    const i = found(field);
+    return i && issueWords(lang, i);
+  };
   const set = <K extends keyof Input>(k: K, v: Input[K]) => setForm((f) => ({ ...f, [k]: v }));
   const setMaterial = (i: number, m: Partial<Material>) =>
     set(
@@ -158,7 +180,7 @@ export function ItemEditor({ item, onDone }: { item: Item | null; onDone: (saved
             {t('catalogue.material.add')}
           </button>
         </fieldset>
-        {error !== null && <ErrorBox error={error} />}
+        {error !== null && <ErrorBox error={error} label={catalogueLabel(t)} />}
         <div className="buttons">
           <button type="submit">{t('catalogue.save')}</button>
           <button type="button" className="link-button" onClick={() => onDone(null)}>

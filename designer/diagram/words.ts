@@ -44,14 +44,19 @@ export interface EdgeWords {
   full: string;
 }
 
-export function edgeWords(t: T, text: (x: { zh: string; en?: string } | undefined) => string, role: (r: string) => string, edge: GraphEdge): EdgeWords {
+/**
+ * An edge in words. A guard without a description reads as the condition itself (CEL) only to the
+ * flow's designer (`cel`); everyone else reads that the step has a condition.
+ */
+export function edgeWords(t: T, text: (x: { zh: string; en?: string } | undefined) => string, role: (r: string) => string, edge: GraphEdge, { cel = false }: { cel?: boolean } = {}): EdgeWords {
   const event = edge.after ? t('diagram.after', { duration: durationWords(t, edge.after.duration, edge.after.calendar) }) : eventWords(t, edge.event);
   const description = edge.description ? text(edge.description) : '';
-  const detail = edge.guard ? description || t('diagram.guard', { guard: edge.guard }) : undefined;
+  const condition = edge.guard ? (cel ? t('diagram.guard', { guard: edge.guard }) : t('diagram.conditional')) : '';
+  const detail = edge.guard ? description || condition : undefined;
   const full = [
     event,
     description,
-    edge.guard && !description ? t('diagram.guard', { guard: edge.guard }) : '',
+    description ? '' : condition,
     edge.roles?.length ? t('diagram.roles', { roles: edge.roles.map(role).join('、') }) : '',
   ]
     .filter(Boolean)

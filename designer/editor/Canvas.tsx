@@ -184,7 +184,7 @@ export function Canvas({ onConnect, focus, height, diff = null }: { onConnect: (
     },
     [diff, t],
   );
-  const words = useMemo(() => new Map<string, EdgeWords>(graph.edges.map((e) => [e.id, edgeWords(t, text, role, e)])), [graph, t, text, role]);
+  const words = useMemo(() => new Map<string, EdgeWords>(graph.edges.map((e) => [e.id, edgeWords(t, text, role, e, { cel: true })])), [graph, t, text, role]);
   const titles = useMemo(() => new Map(graph.nodes.map((n) => [n.id, text(n.title) || n.id])), [graph, text]);
 
   // Layout: redone when what is drawn changes (states, edges, their words); not on other edits.

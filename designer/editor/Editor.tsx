@@ -11,7 +11,8 @@ import { downloadFile } from '../app/download.ts';
 import { lookup, useI18n } from '../i18n/index.tsx';
 import { eventWords } from '../diagram/words.ts';
 import { KindIcon } from '../diagram/StateNode.tsx';
-import { api, errorInfo } from '../app/trpc.ts';
+import { api } from '../app/trpc.ts';
+import { useErrorText } from '../app/ui.tsx';
 import { useMe } from '../app/session.ts';
 import { Canvas, type FocusRequest } from './Canvas.tsx';
 import { EditorProvider, useChecks, useDoc, useEditorStore } from './context.tsx';
@@ -298,6 +299,7 @@ function IssueList({ onPick }: { onPick: (sel: Selection) => void }) {
 
 function Toolbar({ session, onSaved, onImport }: { session: EditorSession; onSaved: (saved: SavedVersion) => void; onImport: (doc: Flow, baseline: Baseline) => void }) {
   const { t, text } = useI18n();
+  const errorText = useErrorText();
   const store = useEditorStore();
   const doc = useDoc();
   const checks = useChecks();
@@ -350,7 +352,7 @@ function Toolbar({ session, onSaved, onImport }: { session: EditorSession; onSav
         setMessage({ kind: 'ok', text: `${t('editor.toolbar.published', { version: published.version })} ${villageIds.length ? t('org.publish.liveIn', { n: villageIds.length }) : t('org.publish.liveNowhere')}` });
       }
     } catch (error) {
-      setMessage({ kind: 'error', text: errorInfo(error).message });
+      setMessage({ kind: 'error', text: errorText(error) });
     } finally {
       setBusy(false);
       // Last: this may move the page to the saved version's address.
@@ -516,6 +518,7 @@ function PublishChooser({ flowId, busy, onPublish, onCancel }: { flowId: string;
 /** Which villages may start the flow (once a version of it is published). */
 function VillagesPanel({ flowId }: { flowId: string }) {
   const { t } = useI18n();
+  const errorText = useErrorText();
   const { villages, live } = useFlowVillages(flowId);
   const [picked, setChosen] = useState<Set<string> | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -535,7 +538,7 @@ function VillagesPanel({ flowId }: { flowId: string }) {
               await api.flows.setVillages.mutate({ flowId, villageIds: [...chosen] });
               setNote(t('editor.villages.saved'));
             } catch (error) {
-              setNote(errorInfo(error).message);
+              setNote(errorText(error));
             }
           }}
         >

@@ -5,7 +5,8 @@
 import { useState } from 'react';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'wouter';
-import { api, errorInfo } from '../app/trpc.ts';
+import { api } from '../app/trpc.ts';
+import { useErrorText } from '../app/ui.tsx';
 import { useI18n } from '../i18n/index.tsx';
 
 type Plan = Awaited<ReturnType<typeof api.migrations.plan.query>>;
@@ -21,6 +22,7 @@ interface Result {
 
 export function MigrationPanel({ toVersionId, version }: { toVersionId: number; version: string }) {
   const { t, text } = useI18n();
+  const errorText = useErrorText();
   const qc = useQueryClient();
   // The landing the admin picked per instance; the server plans each choice again.
   const [landings, setLandings] = useState<Record<string, string>>({});
@@ -44,7 +46,7 @@ export function MigrationPanel({ toVersionId, version }: { toVersionId: number; 
       setResults((r) => [...r, { id: moved.id, title: moved.title, version, state: moved.state }]);
       await qc.invalidateQueries({ queryKey: ['migrations', 'plan', toVersionId] });
     } catch (error) {
-      setFailed((f) => ({ ...f, [i.id]: errorInfo(error).message }));
+      setFailed((f) => ({ ...f, [i.id]: errorText(error) }));
       await plan.refetch();
     } finally {
       setBusy(null);
@@ -78,7 +80,7 @@ export function MigrationPanel({ toVersionId, version }: { toVersionId: number; 
         <p className="muted">{t('editor.migration.loading')}</p>
       ) : plan.error ? (
         <p className="ed-problem" role="alert">
-          {errorInfo(plan.error).message}
+          {errorText(plan.error)}
         </p>
       ) : plan.data.instances.length === 0 ? (
         <p className="muted" data-testid="migration-none">

@@ -9,6 +9,7 @@ import { Ballot } from '../runner/Ballot.tsx';
 import { MeetingRecord } from '../runner/MeetingRecord.tsx';
 import { ReasonAction } from '../runner/ReasonAction.tsx';
 import { SendError } from '../runner/SendError.tsx';
+import { fieldErrorsIn, formLabels } from '../app/refusals.ts';
 import type { Sender } from '../runner/useSend.ts';
 import { useLabelers } from '../audit/labelers.ts';
 import { ValueView } from '../audit/Values.tsx';
@@ -320,8 +321,8 @@ function Simulation({ compiled, flow, kept, onPath, onSaveRun }: { compiled: Com
             )}
             {kind === 'task' && config!.form && events.includes('SUBMIT') && (
               <>
-                <FormView form={config!.form} lang={lang} extraErrors={error?.fieldErrors} onSubmit={(data) => sender.send('SUBMIT', data)} />
-                <SendError error={error} />
+                <FormView form={config!.form} lang={lang} extraErrors={error ? fieldErrorsIn(lang, error.issues) : undefined} onSubmit={(data) => sender.send('SUBMIT', data)} />
+                <SendError error={error} label={formLabels(config!.form.schema, lang)} />
               </>
             )}
             {kind === 'vote' && events.includes('RECORD_VOTE') && <MeetingRecord vote={config!.vote} sender={sender} />}

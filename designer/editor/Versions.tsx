@@ -8,8 +8,8 @@ import { useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { diffFlows, isEmptyDiff, transitionKey, type FlowDiff, type TransitionKey, type Flow } from '../../engine/index.ts';
 import { useI18n } from '../i18n/index.tsx';
-import { api, errorInfo } from '../app/trpc.ts';
-import { formatTime } from '../app/ui.tsx';
+import { api } from '../app/trpc.ts';
+import { formatTime, useErrorText } from '../app/ui.tsx';
 import { eventWords } from '../diagram/words.ts';
 import { canvasDiff, type CanvasDiff, type DiffMark } from './diffMarks.ts';
 import { useDoc } from './context.tsx';
@@ -90,6 +90,7 @@ export function VersionsPanel({
   onPick: (sel: Selection) => void;
 }) {
   const { t } = useI18n();
+  const errorText = useErrorText();
   const doc = useDoc();
   const list = useQuery({ queryKey: ['designer', 'list'], queryFn: () => api.flows.list.query() });
   const [loading, setLoading] = useState<number | null>(null);
@@ -103,7 +104,7 @@ export function VersionsPanel({
       const v = await api.flows.get.query({ id });
       onCompare({ id: v.id, version: v.version, status: v.status, doc: v.flow as Flow });
     } catch (error) {
-      setProblem(errorInfo(error).message);
+      setProblem(errorText(error));
     } finally {
       setLoading(null);
     }

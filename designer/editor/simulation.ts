@@ -224,7 +224,6 @@ export interface SimErrorInfo {
   message: string;
   engineCode?: string;
   issues: FlowIssue[];
-  fieldErrors?: Record<string, unknown>;
 }
 const HTTP_CODES: Record<string, string> = {
   FORM_INVALID: 'BAD_REQUEST',
@@ -236,20 +235,7 @@ const HTTP_CODES: Record<string, string> = {
 export function errorInfoOf(error: unknown): SimErrorInfo {
   if (error instanceof EngineError) {
     const issues = error.issues ?? [];
-    const info: SimErrorInfo = { code: HTTP_CODES[error.code] ?? 'PRECONDITION_FAILED', message: error.message, engineCode: error.code, issues };
-    if (issues.length) info.fieldErrors = fieldErrorsOf(issues);
-    return info;
+    return { code: HTTP_CODES[error.code] ?? 'PRECONDITION_FAILED', message: error.message, engineCode: error.code, issues };
   }
   return { code: 'UNKNOWN', message: error instanceof Error ? error.message : String(error), issues: [] };
-}
-/** Issues shaped like the form data, as RJSF's extraErrors take them: `{ budget: { __errors: [...] } }`. */
-export function fieldErrorsOf(issues: FlowIssue[]): Record<string, unknown> {
-  const root: Record<string, unknown> = {};
-  for (const issue of issues) {
-    let node = root;
-    for (const key of parsePointer(issue.pointer)) node = (node[key] as Record<string, unknown> | undefined) ?? (node[key] = {});
-    const list = (node.__errors ??= []) as string[];
-    list.push(issue.message);
-  }
-  return root;
 }

@@ -4,8 +4,8 @@
 import { Component, useMemo, useState, type ReactNode } from 'react';
 import Form from '@rjsf/core';
 import type { ErrorSchema, RegistryWidgetsType, RJSFSchema, UiSchema, WidgetProps } from '@rjsf/utils';
-import { localizeSchema } from '../../engine/index.ts';
-import { lookup, type Lang } from '../i18n/index.tsx';
+import { holdsUserId, localizeSchema } from '../../engine/index.ts';
+import { translate, type Lang } from '../i18n/index.tsx';
 import { fileReference, readReference } from './attachments.ts';
 import { localizeFormErrors } from './formErrors.ts';
 import { formValidator } from './formValidator.ts';
@@ -16,12 +16,6 @@ import { formValidator } from './formValidator.ts';
  * so `required` means the person answered. RJSF's experimental_defaultFormStateBehavior.
  */
 export const FORM_DEFAULTS = { requiredBooleanDefault: 'skip', constAsDefaults: 'skipOneOf' } as const;
-
-function say(lang: Lang, key: string, vars?: Record<string, string>): string {
-  const found = lookup(lang, key) ?? lookup('zh', key);
-  const template = typeof found === 'string' ? found : key;
-  return vars ? template.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? `{${k}}`) : template;
-}
 
 /** RJSF's file widget, replaced: the form keeps the file's fingerprint and name, not its bytes. */
 export function AttachmentWidget(props: WidgetProps) {
@@ -57,30 +51,72 @@ export function AttachmentWidget(props: WidgetProps) {
         }}
       />
       <p id={`${id}__ref`} className="fd2-attach-ref" aria-live="polite">
-        {reading ? say(lang, 'formDesigner.widget.reading')
+        {reading ? translate(lang, 'formDesigner.widget.reading')
         : ref ? (
           <>
-            {say(lang, 'formDesigner.widget.chosen', { name: ref.name || ref.hex.slice(0, 12) })} <code title={ref.hex}>{ref.hex.slice(0, 12)}…</code>{' '}
+            {translate(lang, 'formDesigner.widget.chosen', { name: ref.name || ref.hex.slice(0, 12) })} <code title={ref.hex}>{ref.hex.slice(0, 12)}…</code>{' '}
             {!disabled && !readonly && (
               <button type="button" className="secondary fd2-small" onClick={() => onChange(undefined)}>
-                {say(lang, 'formDesigner.widget.remove')}
+                {translate(lang, 'formDesigner.widget.remove')}
               </button>
             )}
           </>
         ) : (
-          <span className="muted">{say(lang, accept?.startsWith('image/') ? 'formDesigner.widget.nonePhoto' : 'formDesigner.widget.none')}</span>
+          <span className="muted">{translate(lang, accept?.startsWith('image/') ? 'formDesigner.widget.nonePhoto' : 'formDesigner.widget.none')}</span>
         )}
       </p>
       {failed && (
         <p role="alert" className="field-error">
-          {say(lang, 'formDesigner.widget.failed', { message: failed })}
+          {translate(lang, 'formDesigner.widget.failed', { message: failed })}
         </p>
       )}
     </div>
   );
 }
 
-export const formWidgets: RegistryWidgetsType = { FileWidget: AttachmentWidget };
+/**
+ * A field that holds a user id (engine holdsUserId: the case owner's account), filled with the
+ * signed-in person's own: it reads as their name with the account beside it, never an id to type.
+ * Another account (one recorded before) shows the same way, by id when no name is known.
+ */
+export function AccountWidget(props: WidgetProps) {
+  const { id, value, registry } = props;
+  const me = (registry.formContext as { me?: { id: string; name: string } } | undefined)?.me;
+  const text = typeof value === 'string' ? value : '';
+  return (
+    <output id={id} className="account-field" data-testid="account-field">
+      {me && text === me.id ? (
+        <>
+          {me.name} <span className="muted mono">{text}</span>
+        </>
+      ) : (
+        <span className="mono">{text}</span>
+      )}
+    </output>
+  );
+}
+
+export const formWidgets: RegistryWidgetsType = { FileWidget: AttachmentWidget, AccountWidget };
+
+/** A form's top-level fields that hold a user id (a decision's `by` is the engine's to fill). */
+function accountKeys(schema: unknown): string[] {
+  return Object.keys((schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}).filter((k) => k !== 'by' && holdsUserId(k));
+}
+
+/** The uiSchema with each top-level field that holds a user id shown by AccountWidget. */
+function withAccounts(schema: unknown, uiSchema: UiSchema): UiSchema {
+  const keys = accountKeys(schema);
+  return keys.length ? { ...uiSchema, ...Object.fromEntries(keys.map((k) => [k, { ...(uiSchema[k] as object | undefined), 'ui:widget': 'AccountWidget' }])) } : uiSchema;
+}
+
+/** The form's starting data with each field that holds a user id filled with the signed-in person's, where empty. */
+export function withOwnAccount(initial: unknown, schema: unknown, me: { id: string } | undefined): unknown {
+  const keys = accountKeys(schema);
+  if (!me || keys.length === 0 || (initial !== undefined && (initial === null || typeof initial !== 'object' || Array.isArray(initial)))) return initial;
+  const current = (initial ?? {}) as Record<string, unknown>;
+  const missing = keys.filter((k) => current[k] === undefined || current[k] === '');
+  return missing.length ? { ...current, ...Object.fromEntries(missing.map((k) => [k, me.id])) } : initial;
+}
 
 class Boundary extends Component<{ children: ReactNode; fallback: (error: Error) => ReactNode }, { error: Error | null }> {
   override state = { error: null as Error | null };
@@ -101,6 +137,8 @@ export interface FormViewProps {
   busy?: boolean;
   /** Data to start from (a step that comes round again starts from what was recorded). */
   initial?: unknown;
+  /** The signed-in person, for a field that holds their own account (AccountWidget). */
+  me?: { id: string; name: string };
 }
 
 /**
@@ -108,29 +146,32 @@ export interface FormViewProps {
  * form designer's preview and the simulator. Labels and errors in the reader's language, the
  * attachment widget, and FORM_DEFAULTS (nothing answered for the person).
  */
-export function FormView({ form, lang, onSubmit, extraErrors, busy, initial }: FormViewProps) {
+export function FormView({ form, lang, onSubmit, extraErrors, busy, initial, me }: FormViewProps) {
   const schema = useMemo(() => localizeSchema(form.schema ?? { type: 'object' }, lang) as RJSFSchema, [form.schema, lang]);
-  const uiSchema = useMemo(() => localizeSchema((form.uiSchema ?? {}) as UiSchema, lang), [form.uiSchema, lang]);
+  const uiSchema = useMemo(() => {
+    const localized = localizeSchema((form.uiSchema ?? {}) as UiSchema, lang);
+    return me ? withAccounts(form.schema, localized) : localized;
+  }, [form.schema, form.uiSchema, lang, me]);
   const validator = useMemo(() => formValidator(schema), [schema]);
   const [formData, setFormData] = useState<unknown>(initial);
   const [boundaryKey, setBoundaryKey] = useState(0);
-  const formContext = useMemo(() => ({ lang }), [lang]);
+  const formContext = useMemo(() => ({ lang, me }), [lang, me]);
   return (
     <div className="step-form fd2-form-view">
       <Boundary
         key={`${boundaryKey}:${JSON.stringify(form.schema)}:${JSON.stringify(form.uiSchema)}`}
         fallback={(error) => (
           <div role="alert" className="error-box">
-            {say(lang, 'formDesigner.preview.broken', { message: error.message })}{' '}
+            {translate(lang, 'formDesigner.preview.broken', { message: error.message })}{' '}
             <button type="button" className="secondary fd2-small" onClick={() => (setFormData(undefined), setBoundaryKey((k) => k + 1))}>
-              {say(lang, 'formDesigner.preview.clear')}
+              {translate(lang, 'formDesigner.preview.clear')}
             </button>
           </div>
         )}
       >
         <Form
           schema={schema}
-          uiSchema={{ ...uiSchema, 'ui:submitButtonOptions': { submitText: say(lang, busy ? 'runner.submitting' : 'runner.submit'), props: { disabled: !!busy } } }}
+          uiSchema={{ ...uiSchema, 'ui:submitButtonOptions': { submitText: translate(lang, busy ? 'runner.submitting' : 'runner.submit'), props: { disabled: !!busy } } }}
           formData={formData}
           validator={validator}
           widgets={formWidgets}

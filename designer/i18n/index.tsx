@@ -34,6 +34,13 @@ export function lookup(lang: Lang, key: string): unknown {
   return node;
 }
 
+/** A label in `lang` (else in Chinese, else the key itself), with `{name}` filled from `vars`. */
+export function translate(lang: Lang, key: string, vars?: Record<string, string | number>): string {
+  const found = lookup(lang, key) ?? lookup('zh', key);
+  const template = typeof found === 'string' ? found : key;
+  return vars ? template.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`)) : template;
+}
+
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [prefs, setPrefs] = useState<Prefs>(load);
   useEffect(() => {
@@ -44,11 +51,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   }, [prefs]);
   const set = useCallback((p: Partial<Prefs>) => setPrefs((old) => ({ ...old, ...p })), []);
   const value = useMemo<I18n>(() => {
-    const t = (key: string, vars?: Record<string, string | number>) => {
-      const found = lookup(prefs.lang, key) ?? lookup('zh', key);
-      const template = typeof found === 'string' ? found : key;
-      return vars ? template.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`)) : template;
-    };
+    const t = (key: string, vars?: Record<string, string | number>) => translate(prefs.lang, key, vars);
     return {
       ...prefs,
       set,

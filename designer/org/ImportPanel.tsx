@@ -6,6 +6,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useI18n } from '../i18n/index.tsx';
 import { api, errorInfo } from '../app/trpc.ts';
 import { downloadFile } from '../app/download.ts';
+import { useErrorText } from '../app/ui.tsx';
 import { csvFile } from '../../engine/index.ts';
 
 type Preview = Awaited<ReturnType<typeof api.org.importPreview.mutate>>;
@@ -37,6 +38,7 @@ function base64Of(bytes: Uint8Array): string {
 
 export function ImportPanel() {
   const { t, role } = useI18n();
+  const errorText = useErrorText();
   const qc = useQueryClient();
   const [file, setFile] = useState<{ name: string; data: ImportFile } | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
@@ -47,7 +49,7 @@ export function ImportPanel() {
   const refusal = (err: unknown) => {
     const { message } = errorInfo(err);
     const found = FILE_PROBLEMS.find(([re]) => re.test(message));
-    if (!found) return message;
+    if (!found) return errorText(err);
     return t(`org.import.file.${found[1]}`, { columns: message.split('missing: ')[1] ?? '' });
   };
 

@@ -3,7 +3,8 @@
 // Laid out as stacked cards and forms, usable on a phone. Every change is in the audit log (server).
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useI18n } from '../i18n/index.tsx';
+import { useI18n, type Lang } from '../i18n/index.tsx';
+import { refusalWords } from '../app/refusals.ts';
 import type { Me } from '../app/session.ts';
 import { api, errorInfo } from '../app/trpc.ts';
 import { Query } from '../app/ui.tsx';
@@ -28,18 +29,18 @@ const PROBLEMS: [RegExp, RegExp, string][] = [
   [/^\/password$/, /./, 'password'],
   [/^\/(name|displayName)$/, /./, 'name'],
 ];
-export function problemWords(t: (key: string) => string, err: unknown): string {
+export function problemWords(t: (key: string) => string, err: unknown, lang: Lang = 'zh'): string {
   const info = errorInfo(err);
   for (const issue of info.issues) {
     const found = PROBLEMS.find(([pointer, message]) => pointer.test(issue.pointer) && message.test(issue.message));
     if (found) return t(`org.problems.${found[2]}`);
   }
-  return info.message;
+  return refusalWords(lang, info);
 }
 
 /** Runs a change, then refreshes the lists; shows the server's refusal in place. */
 function useChange() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const qc = useQueryClient();
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -52,7 +53,7 @@ function useChange() {
       if (done) setNote(done);
       return true;
     } catch (err) {
-      setError(problemWords(t, err));
+      setError(problemWords(t, err, lang));
       return false;
     }
   };

@@ -8,10 +8,11 @@ import { useI18n } from '../i18n/index.tsx';
 import { Preferences } from '../app/Layout.tsx';
 import { PasswordRuleAndError } from '../auth/ChangePasswordPage.tsx';
 import { api, errorInfo } from '../app/trpc.ts';
-import { Loading } from '../app/ui.tsx';
+import { Loading, useErrorText } from '../app/ui.tsx';
 
 export function SetupPage() {
   const { t } = useI18n();
+  const errorText = useErrorText();
   const token = window.location.hash.replace(/^#/, '');
   const status = useQuery({ queryKey: ['setup', token], queryFn: () => api.org.setupStatus.query({ token }), enabled: token.length > 0 });
   const [form, setForm] = useState({ townshipName: '', username: '', displayName: '', mobile: '', password: '', confirm: '' });
@@ -31,7 +32,7 @@ export function SetupPage() {
       setDone({ township: form.townshipName.trim(), username: made.username });
     } catch (err) {
       const info = errorInfo(err);
-      setError(info.code === 'NOT_FOUND' ? t('org.setup.invalid') : 'password' in (info.fieldErrors ?? {}) ? `${t('auth.changePassword.weak')} ${t('auth.changePassword.rule')}` : info.message);
+      setError(info.code === 'NOT_FOUND' ? t('org.setup.invalid') : 'password' in (info.fieldErrors ?? {}) ? `${t('auth.changePassword.weak')} ${t('auth.changePassword.rule')}` : errorText(err));
     } finally {
       setBusy(false);
     }

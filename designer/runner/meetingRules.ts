@@ -71,14 +71,14 @@ export function liveProblems(values: CountInputs): FlowIssue[] {
   return countProblems(counts).filter((p) => ready[p.pointer] !== false);
 }
 
-/** A consistency problem in the reader's language (the engine's words when it is a new one). */
-export function problemText(t: Translate, p: FlowIssue, values: CountInputs): string {
-  const n = numbers(values);
-  const field = p.pointer.slice(1);
-  const key = `meeting.problems.${field}`;
-  const vars = { ...n, cast: (n.for ?? 0) + (n.against ?? 0) + (n.abstain ?? 0) } as Record<string, number>;
-  const text = t(key, vars);
-  return text === key ? p.message : text;
+/**
+ * A consistency problem in the reader's language, by the code and figures the engine gives it
+ * (common.issues); `_values` is kept for the callers' sake, the figures travel with the problem.
+ */
+export function problemText(t: Translate, p: FlowIssue, _values?: CountInputs): string {
+  const key = `common.issues.${p.code}`;
+  const text = p.code ? t(key, p.params) : key;
+  return text === key ? t('common.issues.invalid') : text;
 }
 
 const ZH_DIGITS = '零一二三四五六七八九';

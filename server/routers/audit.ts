@@ -74,13 +74,17 @@ export const auditRouter = router({
     .input(z.object({ limit: z.number().int().min(1).max(1000).optional() }).optional())
     .query(async ({ ctx, input }) => {
       // Each entry with the names of who acted and of what it acted on (a person, a village, the
-      // township): people read names, not ids.
+      // township, a flow or one of its versions): people read names, not ids.
       const { store } = ctx.runtime;
       const names = await peopleNames(store, ctx.user.townshipId);
       const targets = new Map(names);
       for (const v of await store.listVillages(ctx.user.townshipId)) targets.set(v.id, v.name);
       const township = await store.getTownship(ctx.user.townshipId);
       if (township) targets.set(township.id, township.name);
+      for (const v of await store.listFlowVersions(ctx.user.townshipId)) {
+        targets.set(`${v.flowId}@${v.version}`, `${v.title} ${v.version}`);
+        targets.set(v.flowId, v.title);
+      }
       return (await store.auditLog(ctx.user.townshipId, input?.limit ?? 200)).map((e) => ({ ...e, actorName: names.get(e.actorId) ?? null, targetName: targets.get(e.target) ?? null }));
     }),
 });

@@ -22,7 +22,7 @@ async function checkFlows(runtime: Runtime, townshipId: string, items: ItemInput
   const issues = items.flatMap((item, i) => itemIssues(item, prefix(i)));
   for (const [i, item] of items.entries()) {
     if (item.flowId && !(await runtime.store.latestPublished(townshipId, item.flowId))) {
-      issues.push({ pointer: `${prefix(i)}/flowId`, message: `flow ${item.flowId} has no published version in this township` });
+      issues.push({ pointer: `${prefix(i)}/flowId`, message: `flow ${item.flowId} has no published version in this township`, code: 'flowNotPublished' });
     }
   }
   if (issues.length) throw new InvalidInputError(`${issues[0]!.pointer}: ${issues[0]!.message}`, issues);

@@ -86,7 +86,7 @@ describe('casting a secret ballot', () => {
 
   it('needs a choice and the host’s box id; a bad one is named by field', () => {
     const m = toPartyMeeting();
-    expect(refuses(m.snap(), event('CAST_BALLOT', member(1), m.t.next(), { choice: 'for' }), 'VOTE_INVALID').issues).toEqual([{ pointer: '/ballot', message: expect.any(String) }]);
+    expect(refuses(m.snap(), event('CAST_BALLOT', member(1), m.t.next(), { choice: 'for' }), 'VOTE_INVALID').issues).toEqual([{ pointer: '/ballot', message: expect.any(String), code: 'required' }]);
     expect(refuses(m.snap(), event('CAST_BALLOT', member(1), m.t.next(), { choice: 'maybe', ballot: id(1) }), 'VOTE_INVALID').issues[0]!.pointer).toBe('/choice');
     refuses(m.snap(), event('CAST_BALLOT', member(1), m.t.next(), { choice: 'for', ballot: 'ABC' }), 'VOTE_INVALID');
     refuses(m.snap(), event('CAST_BALLOT', clerk, m.t.next(), { choice: 'for', ballot: id(1) }), 'ROLE_FORBIDDEN');

@@ -727,7 +727,7 @@ describe('need-to-know: who reads a matter of their own village', () => {
     four: () => 'demo-dongping-pond',
     dibao: () => 'demo-dongping-dibao', // applied for by dongping.applicant; dongping.villager objected to its notice
     otherDibao: () => otherDibao, // applied for by dongping.applicant2
-    proxy: () => 'demo-dongping-pension', // registered by the agent; dongping.villager rated it
+    proxy: () => 'demo-dongping-pension', // registered by the agent for dongping.villager (its subject), who rated it
     grid: () => 'demo-dongping-grid', // reported by dongping.villager
     otherGrid: () => otherGrid, // reported by the grid worker
     fund: () => fund, // 一事一议, started by a committee member
@@ -735,7 +735,7 @@ describe('need-to-know: who reads a matter of their own village', () => {
   const ALL = Object.keys(MATTER);
   /** What each user reads, and as what; every other matter above is NOT_FOUND to them. */
   const READS: Record<string, Record<string, 'participant' | 'subject' | 'starter' | 'oversight' | 'auditor'>> = {
-    'dongping.villager': { grid: 'starter' },
+    'dongping.villager': { grid: 'starter', proxy: 'subject' },
     'dongping.applicant': { dibao: 'subject' },
     'dongping.applicant2': { otherDibao: 'subject' },
     'dongping.secretary': { five: 'participant', four: 'participant', fund: 'participant' },
@@ -802,13 +802,15 @@ describe('need-to-know: who reads a matter of their own village', () => {
 
   it('a villager lists and is asked for only their own matters: not the village\'s proposals, 低保 files or services', async () => {
     const c = await as('dongping.villager');
-    expect((await c.instances.list.query({})).map((i) => i.id)).toEqual(['demo-dongping-grid']);
+    // Their report, and the service the agent handled for them (they are its subject).
+    const own = ['demo-dongping-grid', 'demo-dongping-pension'];
+    expect((await c.instances.list.query({})).map((i) => i.id).sort()).toEqual(own.sort());
     expect((await c.instances.list.query({ villageId: 'dongping', flowId: FIVE })).map((i) => i.id)).toEqual([]);
     expect(await c.tasks.inbox.query()).toEqual([]);
     // A report of their own waits on them in the inbox; another villager's does not.
     const mine = await c.instances.start.mutate({ villageId: 'dongping', flowId: 'grid-incident', title: '东坪村：垃圾堆放' });
     expect((await c.tasks.inbox.query()).map((t) => t.instanceId)).toEqual([mine.id]);
-    expect((await c.instances.list.query({})).map((i) => i.id).sort()).toEqual(['demo-dongping-grid', mine.id].sort());
+    expect((await c.instances.list.query({})).map((i) => i.id).sort()).toEqual([...own, mine.id].sort());
     expect((await (await as('dongping.applicant')).tasks.inbox.query()).some((t) => t.instanceId === mine.id)).toBe(false);
   });
 

@@ -65,7 +65,7 @@ describe('the catalogue: reading and keeping it', () => {
     // A handled item needs a published flow; a promise beyond the statutory limit is refused.
     expect((await errorOf(admin.catalogue.upsert.mutate({ ...ITEM, code: 'QS-TEST-002', flowId: 'no-such-flow' }))).code).toBe('BAD_REQUEST');
     expect((await errorOf(admin.catalogue.upsert.mutate({ ...ITEM, code: 'QS-TEST-002', flowId: null }))).code).toBe('BAD_REQUEST');
-    expect((await errorOf(admin.catalogue.upsert.mutate({ ...ITEM, code: 'QS-TEST-002', promisedDays: 40 }))).data.issues).toEqual([{ pointer: '/promisedDays', message: expect.any(String) }]);
+    expect((await errorOf(admin.catalogue.upsert.mutate({ ...ITEM, code: 'QS-TEST-002', promisedDays: 40 }))).data.issues).toEqual([{ pointer: '/promisedDays', message: expect.any(String), code: 'promisedOverStatutory', params: { statutory: 30 } }]);
     await admin.catalogue.delete.mutate({ id: created.id });
     expect((await errorOf(admin.catalogue.get.query({ id: created.id }))).code).toBe('NOT_FOUND');
     const log = await admin.audit.log.query({ limit: 10 });
@@ -128,7 +128,7 @@ describe('CSV', () => {
     const csv = '事项编码,事项名称,办理方式,承诺时限（工作日）,办理流程\nQS-OK-1,好的,代办,5,proxy-service\nQS-BAD-1,坏的,代办,五天,proxy-service\n';
     const error = await errorOf(admin.catalogue.importCsv.mutate({ csv }));
     expect(error.code).toBe('BAD_REQUEST');
-    expect(error.data.issues).toEqual([{ pointer: '/rows/1/promisedDays', message: expect.any(String) }]);
+    expect(error.data.issues).toEqual([{ pointer: '/rows/1/promisedDays', message: expect.any(String), code: 'number' }]);
     expect(await admin.catalogue.list.query()).toEqual(before);
     expect((await errorOf(admin.catalogue.importCsv.mutate({ csv: 'a,b\n1,2\n' }))).code).toBe('BAD_REQUEST');
   });

@@ -218,7 +218,7 @@ describe('a live submission', () => {
     // A name that is no account of the village is refused by its field, and nothing is written.
     const wrong = await errorOf(committee.instances.send.mutate({ id: filed.id, seq: filed.seq, type: 'SUBMIT', payload: { ...payload, applicant_account: 'dongping.villager' } }));
     expect(wrong).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('no account "dongping.villager" holds a role in 西岭村') });
-    expect(wrong.data.issues).toEqual([{ pointer: '/applicant_account', message: expect.stringContaining('dongping.villager') }]);
+    expect(wrong.data.issues).toEqual([{ pointer: '/applicant_account', message: expect.stringContaining('dongping.villager'), code: 'noAccountInVillage', params: { name: 'dongping.villager', village: '西岭村' } }]);
     for (const secret of SECRETS) expect(JSON.stringify(wrong)).not.toContain(secret);
     expect((await s.store.getInstance(filed.id))!.seq).toBe(filed.seq);
     expect(await s.store.matterPeople(filed.id)).toEqual([{ personId: 'xiling-committee', relation: 'starter' }]);

@@ -221,6 +221,8 @@ describe('代办: supervision when overdue, first-contact ownership, ratings', (
     expect(refused.data.engineCode).toBe('GUARD_REJECTED');
     const ok = await (await as('xiling.agent')).instances.send.mutate({ id: started.id, seq: started.seq, type: 'SUBMIT', payload: { ...registration, owner_staff_id: 'xiling-agent' } });
     expect(ok.state).toBe('materials_check');
+    // The matter page reads the owner's account by name (server/names.ts), as it reads who decided.
+    expect((await (await as('xiling.agent')).instances.get.query({ id: started.id })).names).toEqual({ 'xiling-agent': '西岭村便民服务站代办员' });
   });
 
   it("a villager's rating moves the village's and the township's satisfaction figures", async () => {
@@ -292,6 +294,12 @@ describe('网格 and 一事一议: deadlines', () => {
 class StopPlaying extends Error {}
 
 describe('the audit trail', () => {
+  it('the audit log names each published flow version by its title, the id and version beside it', async () => {
+    const log = await (await as('qs.auditor')).audit.log.query({ limit: 1000 });
+    const published = log.find((e) => e.action === 'flow.publish' && e.target.startsWith('proxy-service@'))!;
+    expect(published.targetName).toBe(`便民服务代办 ${published.target.split('@')[1]}`);
+  });
+
   it("every played instance's chain verifies", async () => {
     expect(played.length).toBeGreaterThan(20);
     const auditor = await as('qs.auditor');

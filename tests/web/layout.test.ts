@@ -13,6 +13,7 @@ import { readFlowJson } from '../helpers.ts';
 
 const five = readFlowJson('flows/five-deliberations-two-disclosures.flow.json') as unknown as Flow;
 const four = readFlowJson('flows/four-deliberations-two-disclosures.flow.json') as unknown as Flow;
+const proxy = readFlowJson('flows/proxy-service.flow.json') as unknown as Flow;
 
 /** `t` over the real catalogue, as useI18n builds it. */
 function tFor(lang: 'zh' | 'en') {
@@ -130,6 +131,12 @@ describe('edge words', () => {
     expect(w).toMatchObject({ event: '提交', detail: '异议成立，退回两委修改方案' });
     const approve = g.edges.find((e) => e.source === 'township_review' && e.event === 'APPROVE')!;
     expect(edgeWords(zh, textFor('zh'), (r) => r, approve).detail).toBeUndefined();
+  });
+  it('says a condition without a description in words to readers, and as CEL only to the designer', () => {
+    const guarded = flowGraph(proxy).edges.find((e) => e.guard && !e.description)!;
+    expect(edgeWords(zh, textFor('zh'), (r) => r, guarded)).toMatchObject({ detail: '满足流程规定的条件时' });
+    expect(edgeWords(zh, textFor('zh'), (r) => r, guarded).full).not.toContain(guarded.guard!);
+    expect(edgeWords(zh, textFor('zh'), (r) => r, guarded, { cel: true }).detail).toBe(`条件：${guarded.guard}`);
   });
   it('estimates text sizes generously and wraps long titles', () => {
     expect(textWidth('乡镇审核', 16)).toBeGreaterThanOrEqual(64);

@@ -31,6 +31,7 @@ import {
   type SimRun,
 } from '../../designer/editor/simulation.ts';
 import { readFlowJson, secretFlowJson } from '../helpers.ts';
+import { fieldErrorsIn } from '../../designer/app/refusals.ts';
 
 const FOUR = 'four-deliberations-two-disclosures';
 const FIVE = 'five-deliberations-two-disclosures';
@@ -207,7 +208,9 @@ describe('refusals and drafts', () => {
     expect(error).toBeInstanceOf(EngineError);
     const info = errorInfoOf(error);
     expect(info).toMatchObject({ code: 'BAD_REQUEST', engineCode: 'FORM_INVALID' });
-    expect(info.fieldErrors).toMatchObject({ budget: { __errors: [expect.any(String)] }, subject: { __errors: [expect.any(String)] } });
+    // Beside each field, in the reader's words (app/refusals.ts), from the codes the engine gives.
+    expect(fieldErrorsIn('zh', info.issues)).toMatchObject({ budget: { __errors: ['不能小于 0'] }, subject: { __errors: ['请填写此项'] } });
+    expect(fieldErrorsIn('en', info.issues)).toMatchObject({ budget: { __errors: ['Must not be less than 0'] }, subject: { __errors: ['Please fill this in'] } });
     expect(() => act(four, r, { type: 'SUBMIT', actor: simActor('clerk'), at: '2026-03-02T10:00:00+08:00', payload: {} })).toThrow(EngineError);
     expect(errorInfoOf(new Error('x'))).toEqual({ code: 'UNKNOWN', message: 'x', issues: [] });
   });

@@ -48,6 +48,9 @@ export const catalogue = {
     exportCsv: '导出 CSV',
     importCsv: '导入 CSV',
     imported: '导入完成：新增 {created} 项，更新 {updated} 项。',
+    // Where a CSV problem is: 第 3 行 承诺时限（工作日）
+    csvCell: '第 {row} 行 {column}',
+    csvRow: '第 {row} 行',
     csvHelp: '按事项编码导入：已有编码的更新，新编码的新增；有任何一行出错则全部不导入。申请材料一格一行一份：名称|必需或可选|份数|提供方。',
     material: {
       name: '材料名称',
@@ -142,6 +145,8 @@ export const catalogue = {
     exportCsv: 'Export CSV',
     importCsv: 'Import CSV',
     imported: 'Imported: {created} new, {updated} updated.',
+    csvCell: 'row {row}, {column}',
+    csvRow: 'row {row}',
     csvHelp: 'Rows are matched by item code: known codes are updated, new ones added; if any row has a problem nothing is imported. Materials: one per line in the cell, name|required or optional|copies|supplied by.',
     material: {
       name: 'Document',

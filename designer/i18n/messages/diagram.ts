@@ -15,6 +15,7 @@ export const diagram = {
     separator: '，',
     transition: '{event} → {target}',
     guard: '条件：{guard}',
+    conditional: '满足流程规定的条件时',
     roles: '可由{roles}发起',
     events: {
       SUBMIT: '提交',
@@ -69,6 +70,7 @@ export const diagram = {
     separator: ', ',
     transition: '{event} → {target}',
     guard: 'if {guard}',
+    conditional: 'when the flow’s condition is met',
     roles: 'sent by {roles}',
     events: {
       SUBMIT: 'submit',

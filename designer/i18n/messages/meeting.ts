@@ -52,11 +52,6 @@ export const meeting = {
     required: '请填写此项',
     notInteger: '请填写 0 或正整数',
     tooSmall: '组成人员至少为 1',
-    problems: {
-      eligible: '有表决权人数（{eligible}）加回避人数（{recused}）超过了组成人员（{members}）',
-      present: '实到人数（{present}）超过了有表决权人数（{eligible}）',
-      for: '赞成、反对、弃权合计（{cast}）超过了实到人数（{present}）',
-    } as Record<string, string>,
     evidence: '会议材料',
     signIn: '签到表照片',
     signInHint: '可选多张。照片只在本机计算指纹（SHA-256）并登记文件名和指纹，不会上传照片本身；请另行妥善保存原件。',
@@ -147,11 +142,6 @@ export const meeting = {
     required: 'Please fill this in',
     notInteger: 'Enter 0 or a whole number',
     tooSmall: 'A body has at least 1 member',
-    problems: {
-      eligible: 'Entitled to vote ({eligible}) plus recused ({recused}) is more than the members ({members})',
-      present: 'Present ({present}) is more than those entitled to vote ({eligible})',
-      for: 'For, against and abstain together ({cast}) are more than those present ({present})',
-    } as Record<string, string>,
     evidence: 'Meeting papers',
     signIn: 'Photo of the sign-in sheet',
     signInHint: 'You may choose several. The photo stays on this device: only its file name and fingerprint (SHA-256) are recorded, so keep the original safe.',

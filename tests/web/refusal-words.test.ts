@@ -1,0 +1,70 @@
+// A refusal in the reader's words (designer/app/refusals.ts), from the issues the engine and the
+// server really give: each names its field by label (a form's title, a CSV's row and column) and
+// reads in Chinese without the server's English or a JSON pointer, and in English from the same table.
+import { describe, expect, it } from 'vitest';
+import { compileFlow, countProblems, EngineError, start, type Flow } from '../../engine/index.ts';
+import { formLabels, issueWords, refusalWords } from '../../designer/app/refusals.ts';
+import { catalogueLabel } from '../../designer/catalogue/ItemEditor.tsx';
+import { translate } from '../../designer/i18n/index.tsx';
+import type { ApiErrorInfo } from '../../designer/app/trpc.ts';
+import { fromCsv } from '../../server/catalogue.ts';
+import { ENGINE_ERROR_CODES, InvalidInputError } from '../../server/errors.ts';
+import { readFlowJson } from '../helpers.ts';
+
+const four = readFlowJson('flows/four-deliberations-two-disclosures.flow.json') as unknown as Flow;
+
+/** The refusal as the web app receives it (server/errors.ts detailsOf), from the error thrown. */
+function received(error: unknown, code = 'BAD_REQUEST'): ApiErrorInfo {
+  if (error instanceof EngineError) return { code, message: error.message, engineCode: error.code, issues: error.issues };
+  if (error instanceof InvalidInputError) return { code, message: error.message, issues: error.issues };
+  throw error;
+}
+function refused(act: () => unknown): unknown {
+  try {
+    act();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('not refused');
+}
+const noEnglish = (text: string) => expect(text).not.toMatch(/must|exceeds|required|\/\w/);
+
+describe('refusals in words', () => {
+  it('a form the engine refuses names the field by its title', () => {
+    const compiled = compileFlow(four);
+    const error = refused(() => start(compiled, { type: 'START', actor: { id: 'u', roles: ['party_secretary'] }, at: '2026-03-02T09:00:00+08:00', payload: { data: { proposal: { budget: -1 } } } }));
+    const info = received(error);
+    const zh = refusalWords('zh', info, formLabels(four.data, 'zh'));
+    noEnglish(zh);
+    expect(zh).toMatch(/^「.+」：/);
+    expect(refusalWords('en', info, formLabels(four.data, 'en'))).not.toContain('/');
+  });
+
+  it('a meeting whose counts contradict each other reads as its numbers', () => {
+    const [problem] = countProblems({ members: 9, eligible: 10, present: 8, for: 5, against: 1, abstain: 0, recused: 0 });
+    expect(issueWords('zh', problem!)).toBe('有表决权人数（10）加回避人数（0）超过了组成人员（9）');
+    expect(issueWords('en', problem!)).toBe('Entitled to vote (10) plus recused (0) is more than the members (9)');
+  });
+
+  it('a catalogue CSV row the server refuses names the row and column as the spreadsheet counts them', () => {
+    const csv = '事项编码,事项名称,办理方式,承诺时限（工作日）,法定时限（工作日）,办理流程\nQS-1,好的,代办,5,20,proxy-service\nQS-2,坏的,代办,30,20,proxy-service\nQS-2,重复,代办,5,20,proxy-service\n';
+    const info = received(refused(() => fromCsv(csv)));
+    const t = (key: string, vars?: Record<string, string | number>) => translate('zh', key, vars);
+    const zh = refusalWords('zh', info, catalogueLabel(t));
+    expect(zh).toBe('「第 3 行 承诺时限（工作日）」：承诺时限不能超过法定时限（20 个工作日）（另有 1 处）');
+    noEnglish(zh);
+    const en = (key: string, vars?: Record<string, string | number>) => translate('en', key, vars);
+    expect(refusalWords('en', info, catalogueLabel(en))).toBe('row 3, Promised limit (working days): The promised limit cannot exceed the statutory one (20 working days) (and 1 more)');
+  });
+
+  it('a refusal without issues reads by its reason, else its kind, and never in the server\'s English in Chinese', () => {
+    for (const engineCode of ENGINE_ERROR_CODES) {
+      const text = refusalWords('zh', { code: 'PRECONDITION_FAILED', message: 'all guards false: actor.id == data.x', engineCode, issues: [] });
+      expect(text).not.toContain('guard');
+      expect(text).toMatch(/[\u4e00-\u9fff]/);
+    }
+    expect(refusalWords('zh', { code: 'BAD_REQUEST', message: 'something new', issues: [] })).toBe('提交的内容有误，请检查后再试。');
+    expect(refusalWords('zh', { code: 'WHATEVER', message: 'something new', issues: [] })).toBe('出错了，请稍后再试。');
+    expect(refusalWords('en', { code: 'WHATEVER', message: 'something new', issues: [] })).toBe('something new');
+  });
+});
