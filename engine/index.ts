@@ -27,5 +27,5 @@ export { parsePointer, escapeToken, getAt } from './pointer.ts';
 export { guardProblem } from './expressions.ts';
 export { interpret } from './schemaInterpreter.ts';
 export { labelAt, schemaAt, titleOf, optionTitles, enumTitle } from './labels.ts';
-export { TOWNSHIP_ROLES, VILLAGE_ROLES, type TownshipRole, type VillageRole, type Role, type RoleGrant } from './roles.ts';
+export { BUILT_IN_ROLES, BODY_WORDS, PLATFORM_ROLES, ROLE_KEY, ROLE_KEY_MAX, ROLE_LABEL_MAX, type PlatformRole, type Role, type RoleDefinition, type RoleGrant, type RoleLabel, type RoleScope } from './roles.ts';
 export { csvCellText, csvFile } from './csv.ts';

@@ -605,7 +605,7 @@ function SubjectField({ doc, onChange }: { doc: Flow; onChange: (subject: string
 
 /** The flow's roles: id and bilingual label; renaming an id renames it everywhere. */
 function RolesEditor() {
-  const { t } = useI18n();
+  const { t, role } = useI18n();
   const store = useEditorStore();
   const doc = useDoc();
   const roles = doc.roles ?? {};
@@ -635,7 +635,8 @@ function RolesEditor() {
           className="secondary"
           disabled={!fresh || !!checkNew(fresh)}
           onClick={() => {
-            store.trigger.setRole({ id: fresh, label: { zh: t(`common.roleNames.${fresh}`) !== `common.roleNames.${fresh}` ? t(`common.roleNames.${fresh}`) : fresh } });
+            // A role of the township's catalogue starts with its label there (role() falls back to the key).
+            store.trigger.setRole({ id: fresh, label: { zh: role(fresh) } });
             setFresh('');
           }}
         >

@@ -8,6 +8,7 @@ import { InvalidInputError } from '../errors.ts';
 import { actorNames, addPerson, addVillage, checkGrants, DISPLAY_NAME, MOBILE, mobileFree, ROLE_GRANT, setupTokenOpen, setupWithToken, TOWNSHIP_NAME, USERNAME, VILLAGE_NAME, villageNameFree } from '../organisation.ts';
 import { csvFile } from '../../engine/index.ts';
 import { commitImport, IMPORT_FILE, PEOPLE_COLUMNS, peopleRows, peopleTemplate, previewImport } from '../peopleImport.ts';
+import { roleCatalogue } from '../roles.ts';
 import { authedProcedure, publicProcedure, router, townshipProcedure } from '../trpc.ts';
 import { readableVillageIds } from '../scope.ts';
 import type { Store, User, Village } from '../store/types.ts';
@@ -101,7 +102,7 @@ export const orgRouter = router({
   }),
 
   /** The import template: an .xlsx with the Chinese headers, one made-up person, and what the columns take (base64). */
-  importTemplate: admin.query(async ({ ctx }) => ({ filename: '人员导入模板.xlsx', base64: (await peopleTemplate(await ctx.runtime.store.listVillages(ctx.user.townshipId))).toString('base64') })),
+  importTemplate: admin.query(async ({ ctx }) => ({ filename: '人员导入模板.xlsx', base64: (await peopleTemplate(await ctx.runtime.store.listVillages(ctx.user.townshipId), await roleCatalogue(ctx.runtime.store, ctx.user.townshipId))).toString('base64') })),
 
   /** Reads a sheet of people and names every row's problems; nothing is written. */
   importPreview: admin.input(z.object({ file: IMPORT_FILE })).mutation(({ ctx, input }) => previewImport(ctx.runtime.store, ctx.user.townshipId, input.file)),
@@ -118,7 +119,7 @@ export const orgRouter = router({
   exportPeople: admin.query(async ({ ctx }) => {
     const { store } = ctx.runtime;
     const township = await store.getTownship(ctx.user.townshipId);
-    const rows = peopleRows(await store.listUsers(ctx.user.townshipId), await store.listVillages(ctx.user.townshipId));
+    const rows = peopleRows(await store.listUsers(ctx.user.townshipId), await store.listVillages(ctx.user.townshipId), await roleCatalogue(store, ctx.user.townshipId));
     return { filename: `${township?.name ?? ctx.user.townshipId}-人员.csv`, csv: csvFile(PEOPLE_COLUMNS.map(([, zh]) => zh), rows) };
   }),
 

@@ -31,6 +31,12 @@ export const SCHEMA: TableSchema[] = [
   { name: 'townships', since: 1, move: 'copy', order: 'id', columns: { id: 'text', name: 'text' } },
   // archived_at (version 10): absent from an older file, null in PostgreSQL.
   { name: 'villages', since: 1, move: 'copy', order: 'id', columns: { id: 'text', township_id: 'text', name: 'text', kind: 'text', archived_at: 'text' } },
+  // Each township's own roles and the built-in ones it relabelled; a file of an older schema has
+  // none, and its townships have the built-in roles as every township does (server/roles.ts).
+  {
+    name: 'role_catalogue', since: 11, move: 'copy', order: 'township_id, key',
+    columns: { township_id: 'text', key: 'text', label_zh: 'text', label_en: 'text', scope: 'text', built_in: 'boolean', own_matters: 'boolean', created_by: 'text', created_at: 'text' },
+  },
   {
     name: 'users', since: 1, move: 'copy', order: 'id',
     columns: {

@@ -378,6 +378,29 @@ CREATE INDEX sign_ins_user ON sign_ins(user_id, at);
 CREATE TABLE setup_tokens (token_hash TEXT PRIMARY KEY, created_at TEXT NOT NULL, used_at TEXT);
 `,
   },
+  {
+    version: 11,
+    name: 'the role catalogue',
+    // Each township's roles as data (server/roles.ts): the built-in roles (engine/roles.ts) are its
+    // starting content, read from the code until the township changes one (then it has its row);
+    // an admin adds roles of its own, or a flow's publisher adds the flow's. A role is never deleted
+    // (grants and history name it); its labels may change. own_matters: its holders read only their
+    // own matters.
+    sql: `
+CREATE TABLE role_catalogue (
+  township_id ${T} NOT NULL REFERENCES townships(id),
+  key ${T} NOT NULL,
+  label_zh ${T} NOT NULL,
+  label_en ${T} NOT NULL,
+  scope ${T} NOT NULL CHECK (scope IN ('township', 'village')),
+  built_in BOOLEAN NOT NULL,
+  own_matters BOOLEAN NOT NULL,
+  created_by ${T},
+  created_at ${T} NOT NULL,
+  PRIMARY KEY (township_id, key)
+);
+`,
+  },
 ];
 
 /**

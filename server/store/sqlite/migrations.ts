@@ -414,4 +414,27 @@ CREATE INDEX sign_ins_user ON sign_ins(user_id, at);
 CREATE TABLE setup_tokens (token_hash TEXT PRIMARY KEY, created_at TEXT NOT NULL, used_at TEXT);
 `,
   },
+  {
+    version: 11,
+    name: 'the role catalogue',
+    // Each township's roles as data (server/roles.ts): the built-in roles (engine/roles.ts) are its
+    // starting content, read from the code until the township changes one (then it has its row);
+    // an admin adds roles of its own, or a flow's publisher adds the flow's. A role is never deleted
+    // (grants and history name it); its labels may change. own_matters: its holders read only their
+    // own matters.
+    sql: `
+CREATE TABLE role_catalogue (
+  township_id TEXT NOT NULL REFERENCES townships(id),
+  key TEXT NOT NULL,
+  label_zh TEXT NOT NULL,
+  label_en TEXT NOT NULL,
+  scope TEXT NOT NULL CHECK (scope IN ('township', 'village')),
+  built_in INTEGER NOT NULL,
+  own_matters INTEGER NOT NULL,
+  created_by TEXT,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (township_id, key)
+);
+`,
+  },
 ];
