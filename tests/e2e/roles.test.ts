@@ -88,4 +88,29 @@ describe('a role of the township’s own', () => {
     await keeper.close();
     expect((await env.s.store.getInstance(started.id))!.status).toBe('done');
   });
+
+  it('publishing a flow that names a role the catalogue lacks offers to add it, with the flow’s labels', async () => {
+    const page = await env.browser.newPage({ locale: 'zh-CN', viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(20_000);
+    await signIn(page, env.s.url, 'qs.admin', DEMO_PASSWORD);
+    await page.goto(`${env.s.url}/designer`);
+    await page.getByTestId('designer-home').waitFor();
+    const flow = { ...WATER_REPAIR, id: 'pump-repair', title: { zh: '泵房报修', en: 'Pump repair' }, roles: { villager: { zh: '村民' }, pump_keeper: { zh: '泵房管理员', en: 'Pump keeper' } } };
+    flow.states = { ...WATER_REPAIR.states, repair: { ...WATER_REPAIR.states.repair, roles: ['pump_keeper'] } };
+    await page.getByTestId('home-import-file').setInputFiles({ name: 'pump-repair.flow.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(flow)) });
+    await page.getByTestId('editor').waitFor();
+    await page.getByTestId('no-issues').waitFor();
+    await page.getByTestId('publish').click();
+    const offer = page.locator('[data-testid="publish-role"][data-key="pump_keeper"]');
+    expect(await offer.getByLabel('中文名称').inputValue()).toBe('泵房管理员');
+    expect(await offer.getByLabel('英文名称').inputValue()).toBe('Pump keeper');
+    expect(await page.locator('[data-testid="publish-role"]').count()).toBe(1);
+    await offer.getByLabel('范围').selectOption({ label: '全乡镇' });
+    await shot(page, 'roles-publish-offer');
+    await page.getByTestId('publish-confirm').click();
+    await page.getByTestId('editor-status').filter({ hasText: '已发布' }).waitFor();
+    const added = (await (await env.s.as('qs.admin')).roles.list.query()).find((r) => r.key === 'pump_keeper');
+    expect(added).toEqual({ key: 'pump_keeper', label: { zh: '泵房管理员', en: 'Pump keeper' }, scope: 'township', builtIn: false, ownMatters: false });
+    await page.close();
+  });
 });
