@@ -72,7 +72,8 @@ describe('the role catalogue', () => {
     await admin.roles.setLabel.mutate({ key: 'clerk', label: { zh: '记录员', en: 'Recorder' } });
     expect((await admin.roles.list.query()).find((r) => r.key === 'clerk')!.label).toEqual({ zh: '记录员', en: 'Recorder' });
     const log = await admin.audit.log.query({ limit: 5 });
-    expect(log.map((e) => e.action)).toEqual(expect.arrayContaining(['role.create', 'role.label']));
+    expect(log.find((e) => e.action === 'role.create')).toMatchObject({ target: 'road_warden', targetName: '护路员', details: { label: { zh: '护路员', en: 'Road warden' }, scope: 'village' } });
+    expect(log.find((e) => e.action === 'role.label')).toMatchObject({ target: 'clerk', targetName: '记录员', details: { before: { zh: '会议记录员', en: 'Clerk' }, after: { zh: '记录员', en: 'Recorder' } } });
 
     const other = await s.as('ht.admin');
     const theirs = await other.roles.list.query();

@@ -17,6 +17,8 @@ export const roles = {
     keyHint: '小写字母和数字，词之间用“_”连接，如 water_keeper；流程中用它指代这个角色。',
     add: '添加角色',
     added: '已添加角色“{name}”。',
+    /** The audit log's words for changes of the role catalogue (designer/audit/AuditLogPage.tsx). */
+    actions: { role_create: '添加角色', role_label: '修改角色名称' } as Record<string, string>,
     publish: {
       missing: '这个流程用到的下列角色还不在本乡镇的角色目录中。发布时一并添加，或取消后修改流程。',
       addAndPublish: '添加这些角色并发布',
@@ -39,6 +41,7 @@ export const roles = {
     keyHint: 'Lower-case letters and digits, words joined by "_", such as water_keeper; flows name the role by it.',
     add: 'Add role',
     added: 'Role “{name}” added.',
+    actions: { role_create: 'Added a role', role_label: 'Relabelled a role' } as Record<string, string>,
     publish: {
       missing: 'This flow names these roles the township’s role catalogue lacks. Add them as it is published, or cancel and change the flow.',
       addAndPublish: 'Add these roles and publish',
