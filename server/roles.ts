@@ -82,25 +82,22 @@ export function missingRoles(catalogue: CatalogueRole[], flow: Pick<Flow, 'roles
     .map(([key, label]) => ({ key, label }));
 }
 
-/** How long a process trusts its copy of a catalogue's keys when a key it is asked about is not in it. */
-const RELOAD_MS = 5_000;
-
 /**
  * Each township's catalogue as this process last read it, for the read rule (which roles read only
  * their own matters, fixed when a role is added). A role another process added since is found by
- * reading again when a key asked about is missing (at most every RELOAD_MS).
+ * reading again whenever a key asked about is missing: a holder of a new own-matters role must
+ * never be taken for a participant.
  */
 export class RoleCatalogues {
-  private cached = new Map<string, { keys: Set<string>; ownMatters: ReadonlySet<string>; readAt: number }>();
+  private cached = new Map<string, { keys: Set<string>; ownMatters: ReadonlySet<string> }>();
   constructor(private readonly store: Store) {}
 
   /** The roles of the township whose holders read only their own matters; `keys` are roles the caller needs to know. */
   async ownMatterRoles(townshipId: string, keys: Iterable<string> = []): Promise<ReadonlySet<string>> {
     let c = this.cached.get(townshipId);
-    const stale = !c || (Date.now() - c.readAt >= RELOAD_MS && [...keys].some((k) => !c!.keys.has(k)));
-    if (stale) {
+    if (!c || [...keys].some((k) => !c!.keys.has(k))) {
       const roles = await roleCatalogue(this.store, townshipId);
-      c = { keys: new Set(roles.map((r) => r.key)), ownMatters: new Set(roles.filter((r) => r.ownMatters).map((r) => r.key)), readAt: Date.now() };
+      c = { keys: new Set(roles.map((r) => r.key)), ownMatters: new Set(roles.filter((r) => r.ownMatters).map((r) => r.key)) };
       this.cached.set(townshipId, c);
     }
     return c!.ownMatters;
