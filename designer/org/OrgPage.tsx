@@ -37,8 +37,8 @@ export function problemWords(t: (key: string) => string, err: unknown): string {
   return info.message;
 }
 
-/** Runs a change, then refreshes the lists; shows the server's refusal in place. */
-export function useChange() {
+/** Runs a change, then refreshes the lists; shows the server's refusal in place (in `words`). */
+export function useChange(words: typeof problemWords = problemWords) {
   const { t } = useI18n();
   const qc = useQueryClient();
   const [error, setError] = useState<string | null>(null);
@@ -52,7 +52,7 @@ export function useChange() {
       if (done) setNote(done);
       return true;
     } catch (err) {
-      setError(problemWords(t, err));
+      setError(words(t, err));
       return false;
     }
   };

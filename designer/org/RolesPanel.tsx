@@ -4,10 +4,25 @@
 // never removed, since grants and history name it.
 import { useState, type FormEvent } from 'react';
 import { useI18n } from '../i18n/index.tsx';
-import { api } from '../app/trpc.ts';
+import { api, errorInfo } from '../app/trpc.ts';
 import { useRoleCatalogue, type CatalogueRole } from '../app/roles.ts';
 import { Query } from '../app/ui.tsx';
-import { useChange } from './OrgPage.tsx';
+import { problemWords, useChange } from './OrgPage.tsx';
+
+/** The server's refusal of a role in words: by the field and rule it names (designer/i18n/messages/roles.ts), else as the organisation's. */
+const ROLE_PROBLEMS: [RegExp, RegExp, string][] = [
+  [/\/key$/, /already/, 'keyTaken'],
+  [/\/key$/, /./, 'keyFormat'],
+  [/\/label\/(zh|en)$/, /is the label of role/, 'labelTaken'],
+  [/\/label\/(zh|en)$/, /./, 'label'],
+];
+function roleProblemWords(t: (key: string) => string, err: unknown): string {
+  for (const issue of errorInfo(err).issues) {
+    const found = ROLE_PROBLEMS.find(([pointer, message]) => pointer.test(issue.pointer) && message.test(issue.message));
+    if (found) return t(`roles.problems.${found[2]}`);
+  }
+  return problemWords(t, err);
+}
 
 export function RolesPanel() {
   const { t } = useI18n();
@@ -32,7 +47,7 @@ export function RolesPanel() {
 
 function RoleRow({ role }: { role: CatalogueRole }) {
   const { t, lang } = useI18n();
-  const { run, messages } = useChange();
+  const { run, messages } = useChange(roleProblemWords);
   const [editing, setEditing] = useState<{ zh: string; en: string } | null>(null);
   return (
     <li className="card" data-testid="role" data-key={role.key}>
@@ -102,7 +117,7 @@ export function ScopeSelect({ value, onChange, name = 'roleScope' }: { value: 't
 
 function AddRole() {
   const { t } = useI18n();
-  const { run, messages } = useChange();
+  const { run, messages } = useChange(roleProblemWords);
   const empty = { key: '', label: { zh: '', en: '' }, scope: 'village' as 'township' | 'village', ownMatters: false };
   const [form, setForm] = useState(empty);
   const submit = async (e: FormEvent) => {

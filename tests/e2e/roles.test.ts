@@ -55,7 +55,7 @@ describe('a role of the township’s own', () => {
     await add.getByLabel('中文名称').fill('记录人');
     await add.getByLabel('英文名称').fill('Recorder');
     await add.getByRole('button', { name: '添加角色' }).click();
-    await add.getByRole('alert').waitFor();
+    await add.getByRole('alert').filter({ hasText: '本乡镇已有这个角色代码。' }).waitFor();
     expect(await page.locator('[data-testid="role"][data-key="clerk"]').count()).toBe(1);
 
     const card = page.locator('[data-testid="person"][data-username="dongping.clerk"]');
