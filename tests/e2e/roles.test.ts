@@ -111,6 +111,14 @@ describe('a role of the township’s own', () => {
     await page.getByTestId('editor-status').filter({ hasText: '已发布' }).waitFor();
     const added = (await (await env.s.as('qs.admin')).roles.list.query()).find((r) => r.key === 'pump_keeper');
     expect(added).toEqual({ key: 'pump_keeper', label: { zh: '泵房管理员', en: 'Pump keeper' }, scope: 'township', builtIn: false, ownMatters: false });
+
+    // The flow's roles editor offers the township's roles; one taken from there comes with its labels.
+    const editor = page.getByTestId('roles-editor');
+    await editor.getByLabel('新角色标识').fill('water_keeper');
+    await editor.getByRole('button', { name: '添加角色' }).click();
+    const added2 = editor.locator('.ed-role').last();
+    expect(await added2.getByLabel('中文').inputValue()).toBe('管水员');
+    expect(await added2.getByLabel('English').inputValue()).toBe('Water keeper');
     await page.close();
   });
 });
