@@ -2,6 +2,7 @@
 // content. A flow naming a role the catalogue lacks is published only with that role added; the
 // role is then granted like any other, its holder sees the step in the inbox and acts on it, and a
 // role the catalogue says reads only its own matters does so. Both stores.
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_ROLES } from '../../engine/index.ts';
 import { hashPassword } from '../../server/auth.ts';
@@ -97,6 +98,16 @@ describe('the role catalogue', () => {
     const preview = await admin.org.importPreview.mutate({ file: { kind: 'csv', base64: Buffer.from(csv).toString('base64') } });
     expect(preview.problems).toEqual([]);
     expect(preview.rows[0]!.roles).toEqual([{ role: 'road_warden', villageId: 'dongping' }]);
+    // The template's list of roles is the catalogue's, by label (the relabelled clerk too).
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from((await admin.org.importTemplate.query()).base64, 'base64') as unknown as ArrayBuffer);
+    const listed: string[] = [];
+    book.getWorksheet('说明')!.eachRow((row, n) => n > 1 && row.getCell(2).value && listed.push(String(row.getCell(2).value)));
+    expect(listed).toEqual(expect.arrayContaining(['护路员', '记录员', '村民']));
+    expect(listed).not.toContain('乡镇管理员');
+    // The export writes each role by its label, as the sheet reads it back.
+    await admin.org.createUser.mutate({ username: 'dongping.warden', displayName: '李护路', password: 'temporary-2026', roles: [{ role: 'road_warden', villageId: 'dongping' }] });
+    expect((await admin.org.exportPeople.query()).csv).toMatch(/李护路,dongping\.warden,,东坪村,护路员,/);
   });
 });
 
