@@ -8,6 +8,7 @@ import { ChangePasswordPage } from './auth/ChangePasswordPage.tsx';
 import { BoardPage } from './board/BoardPage.tsx';
 import { Layout } from './app/Layout.tsx';
 import { useMe } from './app/session.ts';
+import { RoleLabels } from './app/roles.ts';
 import { Loading } from './app/ui.tsx';
 
 // The public board and sign-in load only what they show. Each signed-in area is a chunk of its own,
@@ -40,6 +41,7 @@ function SignedIn() {
   if (me.data.user.mustChangePassword) return <ChangePasswordPage me={me.data} />;
   return (
     <Layout me={me.data}>
+      <RoleLabels />
       <Suspense fallback={<Loading />}>
         <Switch>
           <Route path="/">{() => <InboxPage me={me.data!} />}</Route>

@@ -28,5 +28,5 @@ export { guardProblem } from './expressions.ts';
 export { interpret } from './schemaInterpreter.ts';
 export { issueCode, fieldErrorsOf, type FieldErrors } from './forms.ts';
 export { labelAt, schemaAt, subschemaAt, titleOf, optionTitles, enumTitle, holdsUserId } from './labels.ts';
-export { TOWNSHIP_ROLES, VILLAGE_ROLES, type TownshipRole, type VillageRole, type Role, type RoleGrant } from './roles.ts';
+export { BUILT_IN_ROLES, BODY_WORDS, PLATFORM_ROLES, ROLE_KEY, ROLE_KEY_MAX, ROLE_LABEL_MAX, type PlatformRole, type Role, type RoleDefinition, type RoleGrant, type RoleLabel, type RoleScope } from './roles.ts';
 export { csvCellText, csvFile } from './csv.ts';

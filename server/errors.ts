@@ -27,19 +27,28 @@ const SERVER_CODES = {
   PERSONAL_ERASED: 'NOT_FOUND',
   /** The account was deactivated by a township admin: it cannot sign in (its history stays). */
   ACCOUNT_DEACTIVATED: 'FORBIDDEN',
+  /** A grant of a role the township's role catalogue lacks (the issues name each). */
+  ROLE_UNKNOWN: 'BAD_REQUEST',
+  /** A flow published that names roles the township's catalogue lacks, without adding them (the issues name each). */
+  ROLES_MISSING: 'PRECONDITION_FAILED',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 export type ServerErrorCode = keyof typeof SERVER_CODES;
 /** Every reason the server's own refusals give (the web app words each: common.refusals). */
 export const SERVER_ERROR_CODES = Object.keys(SERVER_CODES) as ServerErrorCode[];
 
 export class ServerRefusal extends Error {
+  readonly retryAfterSeconds?: number;
+  readonly issues: FlowIssue[];
+  /** `detail`: seconds to wait (SIGN_IN_THROTTLED), or the issues naming what is refused. */
   constructor(
     readonly code: ServerErrorCode,
     message: string,
-    readonly retryAfterSeconds?: number,
+    detail?: number | FlowIssue[],
   ) {
     super(message);
     this.name = 'ServerRefusal';
+    this.retryAfterSeconds = typeof detail === 'number' ? detail : undefined;
+    this.issues = Array.isArray(detail) ? detail : [];
   }
 }
 
@@ -103,7 +112,10 @@ export function detailsOf(error: TRPCError): ErrorDetails {
   if (cause instanceof CalendarRefusedError) return withFields({ engineCode: cause.code, issues: cause.issues, problems: cause.problems });
   if (cause instanceof EngineError) return withFields({ engineCode: cause.code, issues: cause.issues });
   if (cause instanceof InvalidInputError) return withFields({ issues: cause.issues });
-  if (cause instanceof ServerRefusal) return cause.retryAfterSeconds === undefined ? { engineCode: cause.code } : { engineCode: cause.code, retryAfterSeconds: cause.retryAfterSeconds };
+  if (cause instanceof ServerRefusal) {
+    if (cause.retryAfterSeconds !== undefined) return { engineCode: cause.code, retryAfterSeconds: cause.retryAfterSeconds };
+    return cause.issues.length ? withFields({ engineCode: cause.code, issues: cause.issues }) : { engineCode: cause.code };
+  }
   if (cause instanceof ZodError) {
     return withFields({ issues: cause.issues.map((i) => ({ pointer: i.path.map((p) => '/' + escapeToken(String(p))).join(''), message: i.message, ...zodIssueCode(i) })) });
   }

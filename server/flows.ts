@@ -1,7 +1,8 @@
 // Flow versions for a township: drafts, validation (the CLI's errors), publication. Published
 // versions are immutable; running instances stay on the version they started on.
 import { hashJson, validateFlow, type Flow, type FlowIssue } from '../engine/index.ts';
-import { InvalidInputError } from './errors.ts';
+import { InvalidInputError, ServerRefusal } from './errors.ts';
+import { catalogueRows, checkNewRoles, missingRoles, roleCatalogue, type NewRole } from './roles.ts';
 import type { FlowVersion, Store } from './store/types.ts';
 
 export function parseFlowJson(json: string): { flow: Flow | null; issues: FlowIssue[] } {
@@ -39,13 +40,32 @@ export async function saveDraft(store: Store, townshipId: string, json: string, 
   return { version, issues };
 }
 
-export async function publish(store: Store, versionId: number, townshipId: string, by: string, at: string): Promise<FlowVersion> {
+/**
+ * Publishes a draft. Every role the flow declares must be in the township's role catalogue:
+ * `addRoles` adds those it lacks (with the publisher's labels and scope) in the publication's
+ * transaction; a role still missing refuses the publication (ROLES_MISSING, naming each).
+ */
+export async function publish(store: Store, versionId: number, townshipId: string, by: string, at: string, addRoles: NewRole[] = []): Promise<FlowVersion> {
   const v = await store.getFlowVersion(versionId);
   if (!v || v.townshipId !== townshipId) throw new InvalidInputError(`flow version ${versionId} is not in this township`);
-  const { issues } = parseFlowJson(v.json);
-  if (issues.length) throw new InvalidInputError(`${v.flowId} ${v.version} has ${issues.length} error(s) and cannot be published`, issues);
-  const published = await store.publish(versionId, by, at);
-  await store.audit({ townshipId, at, actorId: by, action: 'flow.publish', target: `${v.flowId}@${v.version}`, details: { versionId, hash: v.hash } });
+  const { flow, issues } = parseFlowJson(v.json);
+  if (!flow || issues.length) throw new InvalidInputError(`${v.flowId} ${v.version} has ${issues.length} error(s) and cannot be published`, issues);
+  const catalogue = await roleCatalogue(store, townshipId);
+  const missing = missingRoles(catalogue, flow);
+  addRoles.forEach((r, i) => {
+    if (!missing.some((m) => m.key === r.key)) throw new InvalidInputError(`/addRoles/${i}/key: ${r.key} is not a role this flow names that the township lacks`, [{ pointer: `/addRoles/${i}/key`, message: 'is not a role this flow names that the township lacks' }]);
+  });
+  const still = missing.filter((m) => !addRoles.some((r) => r.key === m.key));
+  if (still.length) {
+    throw new ServerRefusal(
+      'ROLES_MISSING',
+      `${v.flowId} ${v.version} names roles the township's role catalogue lacks: ${still.map((m) => `${m.key} (${m.label.zh})`).join(', ')}; add them to publish it`,
+      still.map((m) => ({ pointer: `/roles/${m.key}`, message: `${m.key} is not a role of this township` })),
+    );
+  }
+  checkNewRoles(catalogue, addRoles, (i) => `/addRoles/${i}`);
+  const published = await store.publish(versionId, by, at, addRoles.length ? { townshipId, roles: catalogueRows(addRoles, by, at) } : undefined);
+  await store.audit({ townshipId, at, actorId: by, action: 'flow.publish', target: `${v.flowId}@${v.version}`, details: { versionId, hash: v.hash, ...(addRoles.length ? { addedRoles: addRoles.map((r) => r.key) } : {}) } });
   return published;
 }
 

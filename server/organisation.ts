@@ -7,13 +7,15 @@ import { z } from 'zod';
 import { newSessionToken, tokenHash } from './auth.ts';
 import { InvalidInputError } from './errors.ts';
 import type { HistoryRecord } from '../engine/index.ts';
-import { TOWNSHIP_ROLES, VILLAGE_ROLES, type Instance, type RoleGrant, type Store, type Village } from './store/types.ts';
+import { checkGrantRoles, roleCatalogue, ROLE_KEY_INPUT } from './roles.ts';
+import type { Instance, RoleGrant, Store, Village } from './store/types.ts';
 
 /** A user name: lower-case letters, digits, `.`, `_` and `-`, 3 to 40 characters. */
 export const USERNAME = z.string().regex(/^[a-z0-9._-]{3,40}$/, 'must be 3 to 40 lower-case letters, digits, ".", "_" or "-"');
 /** A mainland mobile number: 11 digits starting with 1. */
 export const MOBILE = z.string().regex(/^1\d{10}$/, 'must be an 11-digit mobile number starting with 1');
-export const ROLE_GRANT = z.object({ role: z.enum([...TOWNSHIP_ROLES, ...VILLAGE_ROLES]), villageId: z.string().max(100).nullable() });
+/** A grant as given: which roles exist is the township's catalogue's (checkGrants). */
+export const ROLE_GRANT = z.object({ role: ROLE_KEY_INPUT, villageId: z.string().max(100).nullable() });
 const name = (max: number) => z.string().trim().min(1).max(max);
 export const TOWNSHIP_NAME = name(100);
 export const VILLAGE_NAME = name(100);
@@ -25,15 +27,17 @@ export interface Actor {
   townshipId: string;
 }
 
-/** Refuses grants a township cannot give: a township role tied to a village, a village role without one of its (unarchived) villages. */
+/**
+ * Refuses grants a township cannot give: a role its catalogue lacks, a township role tied to a
+ * village, a village role without one of its (unarchived) villages.
+ */
 export async function checkGrants(store: Store, townshipId: string, roles: RoleGrant[], kept: RoleGrant[] = []) {
+  checkGrantRoles(await roleCatalogue(store, townshipId), roles);
   const villages = new Map((await store.listVillages(townshipId)).map((v) => [v.id, v]));
   const had = new Set(kept.map((g) => `${g.role}@${g.villageId}`));
   roles.forEach((g, i) => {
-    const township = (TOWNSHIP_ROLES as readonly string[]).includes(g.role);
-    if (township && g.villageId !== null) throw new InvalidInputError(`${g.role} is a township role; it takes no village`, [{ pointer: `/roles/${i}/villageId`, message: 'must be null' }]);
     const village = g.villageId === null ? undefined : villages.get(g.villageId);
-    if (!township && !village) {
+    if (g.villageId !== null && !village) {
       throw new InvalidInputError(`${g.role} needs a village of this township`, [{ pointer: `/roles/${i}/villageId`, message: 'must be a village of this township' }]);
     }
     // A grant held before stays when its village is archived; a new one there is refused.

@@ -10,11 +10,12 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import Papa from 'papaparse';
 import { z } from 'zod';
-import { common } from '../designer/i18n/messages/common.ts';
 import { hashTemporaryPassword } from './auth.ts';
 import { InvalidInputError } from './errors.ts';
 import { DISPLAY_NAME, MOBILE, USERNAME, type Actor } from './organisation.ts';
-import { TOWNSHIP_ROLES, VILLAGE_ROLES, type Role, type RoleGrant, type Store, type User, type Village } from './store/types.ts';
+import { BODY_WORDS } from '../engine/index.ts';
+import { roleCatalogue } from './roles.ts';
+import type { CatalogueRole, RoleGrant, Store, User, Village } from './store/types.ts';
 
 /** The largest file taken (a township's whole roster is far smaller). */
 export const IMPORT_MAX_BYTES = 2 * 1024 * 1024;
@@ -181,27 +182,25 @@ export async function readRows(file: ImportFile): Promise<string[][]> {
   return Array.from(rows, (r) => r ?? []);
 }
 
-/** Role labels as a township's sheet writes them (zh or en, or the role's code), to the role. */
-const ROLE_BY_LABEL: Map<string, Role> = (() => {
-  const map = new Map<string, Role>();
-  for (const role of [...TOWNSHIP_ROLES, ...VILLAGE_ROLES]) {
-    map.set(role, role);
-    for (const lang of ['zh', 'en'] as const) {
-      const label = common[lang].roleNames[role];
-      if (label) map.set(label.toLowerCase(), role);
-    }
+/** The township's roles as its sheet writes them (the zh or en label, or the key), to the role. */
+function rolesByLabel(catalogue: CatalogueRole[]): Map<string, CatalogueRole> {
+  const map = new Map<string, CatalogueRole>();
+  for (const r of catalogue) for (const word of [r.key, r.label.zh, r.label.en]) map.set(word.toLowerCase(), r);
+  return map;
+}
+/**
+ * Memberships of a village's bodies, as the 身份/组织 column writes them (engine/roles.ts BODY_WORDS,
+ * or the role's key): for now each stands for the role that acts for it, where the catalogue has it.
+ */
+function bodiesByWord(catalogue: CatalogueRole[]): Map<string, CatalogueRole> {
+  const byKey = new Map(catalogue.map((r) => [r.key, r]));
+  const map = new Map<string, CatalogueRole>();
+  for (const [key, words] of Object.entries(BODY_WORDS)) {
+    const role = byKey.get(key);
+    if (role) for (const word of [key, ...words]) map.set(word.toLowerCase(), role);
   }
   return map;
-})();
-/** Memberships of a village's bodies, as the 身份/组织 column writes them (the first label is the template's): for now each stands for the role that acts for it. */
-const BODIES: [Role, string[]][] = [
-  ['party_member', ['党员', '中共党员', 'party member', 'party_member']],
-  ['villager_representative', ['村民代表', '村民代表会议', 'villager representative', 'villager_representative']],
-  ['committee_member', ['两委', '村两委', '村两委成员', '村委会', '村委委员', '村民委员会', 'committee member', 'committee_member']],
-  ['supervisory_member', ['监委会', '村务监督委员会', '村务监督委员会成员', 'supervisory committee', 'supervisory_member']],
-  ['villager', ['村民', 'villager']],
-];
-const BODY_BY_LABEL = new Map(BODIES.flatMap(([role, labels]) => labels.map((l) => [l, role] as const)));
+}
 const split = (cell: string) =>
   cell
     .split(/[、,，;；\n/]+/)
@@ -240,6 +239,9 @@ export async function previewImport(store: Store, townshipId: string, file: Impo
   if (body.length > IMPORT_MAX_ROWS) throw refuse(`the sheet has more than ${IMPORT_MAX_ROWS} rows; import it in parts`);
 
   const villages = await store.listVillages(townshipId);
+  const catalogue = await roleCatalogue(store, townshipId);
+  const roleByLabel = rolesByLabel(catalogue);
+  const bodyByWord = bodiesByWord(catalogue);
   const problems: ImportProblem[] = [];
   const rows: ImportRow[] = [];
   const mobiles = new Map<string, number>();
@@ -281,20 +283,20 @@ export async function previewImport(store: Store, townshipId: string, file: Impo
     else if (village?.archivedAt) problem('village', 'archived_village');
 
     const roles: RoleGrant[] = [];
-    const grant = (role: Role, column: PeopleColumn, label: string) => {
-      const township = (TOWNSHIP_ROLES as readonly string[]).includes(role);
-      if (role === 'township_admin') return problem(column, 'admin_role', label);
+    const grant = (role: CatalogueRole, column: PeopleColumn, label: string) => {
+      const township = role.scope === 'township';
+      if (role.key === 'township_admin') return problem(column, 'admin_role', label);
       if (!township && !villageName) return problem('village', 'missing_village', label);
       const villageId = township ? null : (village?.id ?? '');
-      if (!roles.some((g) => g.role === role && g.villageId === villageId)) roles.push({ role, villageId });
+      if (!roles.some((g) => g.role === role.key && g.villageId === villageId)) roles.push({ role: role.key, villageId });
     };
     for (const label of split(cell('roles'))) {
-      const role = ROLE_BY_LABEL.get(label.toLowerCase());
+      const role = roleByLabel.get(label.toLowerCase());
       if (role) grant(role, 'roles', label);
       else problem('roles', 'bad_role', label);
     }
     for (const label of split(cell('bodies'))) {
-      const role = BODY_BY_LABEL.get(label.toLowerCase());
+      const role = bodyByWord.get(label.toLowerCase());
       if (role) grant(role, 'bodies', label);
       else problem('bodies', 'bad_body', label);
     }
@@ -345,22 +347,21 @@ export async function commitImport(store: Store, actor: Actor, file: ImportFile,
   return people.map(({ r, id, password }) => ({ id, row: r.row, displayName: r.displayName, username: r.username, mobile: r.mobile, villageName: r.villageName, temporaryPassword: password }));
 }
 
-const BODY_LABELS = BODIES.map(([, labels]) => labels[0]);
-
 /**
  * The template: the Chinese headers and one made-up person on the first sheet (the one read), and a
  * second sheet 说明 with what the columns take: the township's villages, the roles, the bodies.
  */
-export async function peopleTemplate(villages: Village[]): Promise<Buffer> {
+export async function peopleTemplate(villages: Village[], catalogue: CatalogueRole[]): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
   peopleSheet(book, [['张示例', 'zhang.shili', '13800000000', '示例村', '村民代表、会议记录员', '党员']]);
   const help = book.addWorksheet('说明');
-  const roles = [...TOWNSHIP_ROLES, ...VILLAGE_ROLES].filter((r) => r !== 'township_admin').map((r) => common.zh.roleNames[r] ?? r);
+  const roles = catalogue.filter((r) => r.key !== 'township_admin').map((r) => r.label.zh);
+  const bodyLabels = Object.entries(BODY_WORDS).filter(([key]) => catalogue.some((r) => r.key === key)).map(([, words]) => words[0]);
   const live = villages.filter((v) => !v.archivedAt).map((v) => v.name);
   help.addRow(['村（本乡镇的村、社区）', '角色（多个用“、”分开）', '身份/组织', '说明']);
   help.getRow(1).font = { bold: true };
   const notes = ['第一张表“人员”的第一行是表头，从第二行起每行一人；请删去示例行。', '用户名可不填：不填时手机号就是用户名。', '每人导入后有一个临时密码，首次登录时须修改。'];
-  for (let i = 0; i < Math.max(live.length, roles.length, notes.length); i++) help.addRow([live[i] ?? null, roles[i] ?? null, BODY_LABELS[i] ?? null, notes[i] ?? null]);
+  for (let i = 0; i < Math.max(live.length, roles.length, notes.length); i++) help.addRow([live[i] ?? null, roles[i] ?? null, bodyLabels[i] ?? null, notes[i] ?? null]);
   help.columns.forEach((c) => (c.width = 28));
   return Buffer.from(await book.xlsx.writeBuffer());
 }
@@ -387,10 +388,11 @@ export async function peopleXlsx(rows: string[][]): Promise<Buffer> {
 }
 
 /** The township's people as rows of the import's columns (an export that reads back in). */
-export function peopleRows(users: User[], villages: Village[]): string[][] {
+export function peopleRows(users: User[], villages: Village[], catalogue: CatalogueRole[]): string[][] {
   const villageName = new Map(villages.map((v) => [v.id, v.name]));
+  const roleName = new Map(catalogue.map((r) => [r.key, r.label.zh]));
   return users.map((u) => {
     const villageIds = [...new Set(u.roles.map((g) => g.villageId).filter((id): id is string => !!id))];
-    return [u.displayName, u.username, u.mobile ?? '', villageIds.map((id) => villageName.get(id) ?? id).join('、'), u.roles.map((g) => common.zh.roleNames[g.role] ?? g.role).join('、'), ''];
+    return [u.displayName, u.username, u.mobile ?? '', villageIds.map((id) => villageName.get(id) ?? id).join('、'), u.roles.map((g) => roleName.get(g.role) ?? g.role).join('、'), ''];
   });
 }

@@ -8,7 +8,8 @@
 //   The answer is { read: false } or { read: true, as } where `as` is the first of:
 //   - 'participant': the user holds, in the matter's village (or township-wide), a role the flow
 //     makes a reader (engine readerRoles: step holders, electorates, then the flow's `readers` or
-//     else every role a transition names), other than an own-matter role;
+//     else every role a transition names), other than an own-matter role (`own`: the township's
+//     role catalogue says which, server/roles.ts);
 //   The user must hold a role in the matter's village (or township-wide) for any of these.
 //   - 'subject': the matter is about the user: the flow's `subject` field names their account, or
 //     they started it with an own-matter role of a flow that has a subject field (an applicant who
@@ -16,38 +17,39 @@
 //   - 'starter': the user started it (a villager who reported, a clerk who filed for someone);
 //   - 'oversight': the user holds a township oversight role (OVERSIGHT_ROLES) for the village;
 //   - 'auditor': the user is an auditor for the village.
-// - Own-matter roles (OWN_MATTER_ROLES: villager, applicant) are held by everyone a matter may be
-//   about: holding one reads one's own matters only, never another's, whatever the flow says.
+// - Own-matter roles (the catalogue's `ownMatters`: built in, villager and applicant) are held by
+//   everyone a matter may be about: holding one reads one's own matters only, never another's,
+//   whatever the flow says.
 // - Nothing outside the user's township is ever readable. A matter one may not read answers
 //   NOT_FOUND, exactly like a missing one; lists leave it out. The public board is not governed
 //   here: what a flow discloses is public by design.
 // Callers that decide what a reader sees inside a matter (masking, ballots) take `as` from here and
 // must not re-derive who reads.
-import { readerRoles, type CompiledFlow, type Flow, type InstanceSnapshot } from '../engine/index.ts';
+import { readerRoles, transitionsOf, type CompiledFlow, type Flow, type InstanceSnapshot, type PlatformRole } from '../engine/index.ts';
 import { rolesIn } from './scope.ts';
-import type { InboxScope, MatterPerson, ReadScope, Role, User, Village } from './store/types.ts';
+import type { InboxScope, MatterPerson, ReadScope, User, Village } from './store/types.ts';
 
 export type ReadAs = 'participant' | 'subject' | 'starter' | 'oversight' | 'auditor';
 export type ReadAccess = { read: true; as: ReadAs } | { read: false };
 
 /** Township roles that oversee every matter of the township's villages (auditors read apart). */
-export const OVERSIGHT_ROLES: readonly Role[] = ['township_admin', 'township_reviewer'];
-/** Roles everyone a matter may be about holds: they read their own matters only. */
-export const OWN_MATTER_ROLES: readonly Role[] = ['villager', 'applicant'];
+export const OVERSIGHT_ROLES: readonly string[] = ['township_admin', 'township_reviewer'] satisfies PlatformRole[];
+/** The roles of a township whose holders read only their own matters (its catalogue's `ownMatters`). */
+export type OwnMatterRoles = ReadonlySet<string>;
 
-const readersCache = new WeakMap<Flow, Set<string>>();
+const readersCache = new WeakMap<Flow, { own: OwnMatterRoles; set: Set<string> }>();
 /** The roles that read every matter of the flow as participants. */
-function participantRoles(flow: Flow): Set<string> {
-  let set = readersCache.get(flow);
-  if (!set) readersCache.set(flow, (set = new Set(readerRoles(flow).filter((r) => !OWN_MATTER_ROLES.includes(r as Role)))));
-  return set;
+function participantRoles(flow: Flow, own: OwnMatterRoles): Set<string> {
+  let cached = readersCache.get(flow);
+  if (cached?.own !== own) readersCache.set(flow, (cached = { own, set: new Set(readerRoles(flow).filter((r) => !own.has(r))) }));
+  return cached.set;
 }
 
 /** Whether `user` may read a matter of `flow` in `village` that belongs to `people`, and as what. */
-export function readAccess(user: User, village: Village, flow: Flow, people: readonly MatterPerson[]): ReadAccess {
+export function readAccess(user: User, village: Village, flow: Flow, people: readonly MatterPerson[], own: OwnMatterRoles): ReadAccess {
   const roles = rolesIn(user, village);
   if (roles.length === 0) return { read: false };
-  const readers = participantRoles(flow);
+  const readers = participantRoles(flow, own);
   if (roles.some((r) => readers.has(r))) return { read: true, as: 'participant' };
   const mine = people.filter((p) => p.personId === user.id);
   if (mine.some((p) => p.relation === 'subject')) return { read: true, as: 'subject' };
@@ -58,8 +60,8 @@ export function readAccess(user: User, village: Village, flow: Flow, people: rea
 }
 
 /** Whether a user needs a matter's people to be told whether they read it: not if a role of theirs reads it anyway. */
-export function readsAsParticipant(user: User, village: Village, flow: Flow): boolean {
-  const readers = participantRoles(flow);
+export function readsAsParticipant(user: User, village: Village, flow: Flow, own: OwnMatterRoles): boolean {
+  const readers = participantRoles(flow, own);
   return rolesIn(user, village).some((r) => readers.has(r));
 }
 
@@ -76,7 +78,7 @@ export function objectsNow(user: User, village: Village, compiled: CompiledFlow,
   const state = compiled.flow.states[snapshot.state];
   if (state?.kind !== 'disclosure') return false;
   const takes = new Set<string>();
-  for (const t of [state.on?.OBJECT ?? []].flat()) for (const r of (typeof t === 'string' ? undefined : t.roles) ?? state.roles ?? []) takes.add(r);
+  for (const { ref, t } of transitionsOf(compiled.flow, snapshot.state)) if (ref.event === 'OBJECT') for (const r of t.roles ?? state.roles ?? []) takes.add(r);
   return rolesIn(user, village).some((r) => r !== 'auditor' && takes.has(r));
 }
 
@@ -87,7 +89,7 @@ export function objectsNow(user: User, village: Village, compiled: CompiledFlow,
  * of the user's roles a reader; and everywhere the user holds a role, the matters that are theirs
  * (matter_people: they started it or it is about them).
  */
-export function readScope(user: User, villages: Village[], versions: { id: number; flow: Flow }[]): ReadScope {
+export function readScope(user: User, villages: Village[], versions: { id: number; flow: Flow }[], own: OwnMatterRoles): ReadScope {
   const groups = new Map<string, { villageIds: string[]; flowVersionIds: number[] | null }>();
   const villageIds: string[] = [];
   for (const village of villages) {
@@ -96,7 +98,7 @@ export function readScope(user: User, villages: Village[], versions: { id: numbe
     villageIds.push(village.id);
     let ids: number[] | null;
     if (roles.some((r) => OVERSIGHT_ROLES.includes(r) || r === 'auditor')) ids = null;
-    else ids = versions.filter((v) => roles.some((r) => participantRoles(v.flow).has(r))).map((v) => v.id);
+    else ids = versions.filter((v) => roles.some((r) => participantRoles(v.flow, own).has(r))).map((v) => v.id);
     if (ids && ids.length === 0) continue;
     const key = ids ? ids.join(',') : '*';
     const group = groups.get(key);
@@ -111,10 +113,10 @@ export function readScope(user: User, villages: Village[], versions: { id: numbe
  * that holds its step, so that role reads the matter, except an own-matter role: its tasks count
  * only in the user's own matters (started by them or about them).
  */
-export function inboxScopes(user: User): InboxScope[] {
+export function inboxScopes(user: User, own: OwnMatterRoles): InboxScope[] {
   return user.roles
     .filter((g) => g.role !== 'auditor')
-    .map((g) => ({ townshipId: user.townshipId, villageId: g.villageId, role: g.role, ...(OWN_MATTER_ROLES.includes(g.role) ? { person: user.id } : {}) }));
+    .map((g) => ({ townshipId: user.townshipId, villageId: g.villageId, role: g.role, ...(own.has(g.role) ? { person: user.id } : {}) }));
 }
 
 /**

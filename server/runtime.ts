@@ -10,7 +10,8 @@ import type { Clock } from './clock.ts';
 import { useNodeCrypto } from './node-crypto.ts';
 import { ForbiddenError, InvalidInputError } from './errors.ts';
 import { actingRoles, canRead } from './scope.ts';
-import { objectsNow, readAccess, readsAsParticipant, readScope, type ReadAccess, type ReadAs } from './readRule.ts';
+import { objectsNow, readAccess, readsAsParticipant, readScope, type OwnMatterRoles, type ReadAccess, type ReadAs } from './readRule.ts';
+import { RoleCatalogues } from './roles.ts';
 import { recordedSubject } from './subject.ts';
 import { ConflictError, NotFoundError, type CatalogueStart, type Instance, type ReadScope, type Store, type User, type Village } from './store/types.ts';
 
@@ -79,12 +80,21 @@ export class Runtime {
    */
   private villages = new Map<string, { village: Village; readAt: number }>();
   private calendars = new Map<string, TownshipCalendar>();
+  /** The townships' role catalogues, as the read rule needs them (server/roles.ts). */
+  readonly roles: RoleCatalogues;
   constructor(
     readonly store: Store,
     readonly clock: Clock,
     /** How long sign-ins last (server/auth.ts). */
     readonly sessions: SessionPolicy = DEFAULT_SESSION_POLICY,
-  ) {}
+  ) {
+    this.roles = new RoleCatalogues(store);
+  }
+
+  /** The roles of the user's township that read only their holders' own matters (its catalogue's), knowing the user's. */
+  ownMatterRoles(user: User): Promise<OwnMatterRoles> {
+    return this.roles.ownMatterRoles(user.townshipId, user.roles.map((g) => g.role));
+  }
 
   now(): string {
     return this.clock().toISOString();
@@ -134,7 +144,8 @@ export class Runtime {
   /** Whether the user reads the matter, and as what (server/readRule.ts); its people are looked up only when their roles do not decide. */
   async access(user: User, village: Village, instance: Instance): Promise<ReadAccess> {
     const flow = (await this.compiled(instance.flowVersionId)).flow;
-    return readAccess(user, village, flow, readsAsParticipant(user, village, flow) ? [] : await this.store.matterPeople(instance.id));
+    const own = await this.ownMatterRoles(user);
+    return readAccess(user, village, flow, readsAsParticipant(user, village, flow, own) ? [] : await this.store.matterPeople(instance.id), own);
   }
 
   /** The instance and its village, if it is in the user's township; otherwise the same error as missing. */
@@ -149,7 +160,7 @@ export class Runtime {
   async readScope(user: User, villages: Village[]): Promise<ReadScope> {
     const ids = await this.store.publishedVersionIds(user.townshipId);
     const versions = await Promise.all(ids.map(async (id) => ({ id, flow: (await this.compiled(id)).flow })));
-    return readScope(user, villages, versions);
+    return readScope(user, villages, versions, await this.ownMatterRoles(user));
   }
 
   /** Starts a flow in a village; `catalogueStart` (the item it was started from) commits with it. */
@@ -169,7 +180,7 @@ export class Runtime {
     const id = randomUUID();
     const title = input.title?.trim() || compiled.flow.title.zh;
     const created = { id, villageId: village.id, townshipId: village.townshipId, flowVersionId: version.id, flowId: version.flowId, title, snapshot: step.snapshot, startedBy: user.id, createdAt: step.record.at };
-    const subject = await recordedSubject(this.store, compiled, village, user, null, step.snapshot);
+    const subject = await recordedSubject(this.store, compiled, village, user, null, step.snapshot, await this.ownMatterRoles(user));
     await this.store.createInstance(created, { ...this.write(compiled, step), ...(subject !== undefined ? { subject } : {}) }, catalogueStart);
     return written(created, step);
   }
@@ -192,7 +203,7 @@ export class Runtime {
     if (compiled.flow.states[instance.snapshot.state]?.vote?.secret) payload = await this.secretVotePayload(instance, input.type, payload);
     const event: FlowEvent = { type: input.type, actor: { id: user.id, roles: actingRoles(user, village) }, at: this.now(), payload, ...eventSalt(input.type) };
     const step = apply(compiled, instance.snapshot, event, { calendar: await this.calendar(instance.townshipId) });
-    const subject = await recordedSubject(this.store, compiled, village, user, instance.snapshot, step.snapshot);
+    const subject = await recordedSubject(this.store, compiled, village, user, instance.snapshot, step.snapshot, await this.ownMatterRoles(user));
     await this.persistCalendars(instance.townshipId, step);
     await this.store.appendEvent({ instanceId: instance.id, expectedSeq: input.seq, ...this.write(compiled, step), ...(subject !== undefined ? { subject } : {}) });
     return written(instance, step);

@@ -10,7 +10,11 @@ import { publishBundled } from './flows.ts';
 import { seedCatalogue } from './catalogue.ts';
 import { eventSalt, type Runtime } from './runtime.ts';
 import { recordedSubject } from './subject.ts';
-import { TOWNSHIP_ROLES, VILLAGE_ROLES, type CatalogueStart, type Role, type RoleGrant, type Village } from './store/types.ts';
+import { BUILT_IN_ROLES, type CatalogueStart, type Role, type RoleGrant, type Village } from './store/types.ts';
+
+/** The demo's people hold the built-in roles: the catalogue every township starts with. */
+const TOWNSHIP_ROLES = BUILT_IN_ROLES.filter((r) => r.scope === 'township').map((r) => r.key);
+const VILLAGE_ROLES = BUILT_IN_ROLES.filter((r) => r.scope === 'village').map((r) => r.key);
 
 export const DEMO_PASSWORD = 'villageflow-demo';
 export const DEMO_TOWNSHIP = { id: 'qingshan', name: '青山镇' };
@@ -97,7 +101,7 @@ function demoUsers(): (DemoLogin & { id: string; grants: RoleGrant[] })[] {
 
 /** The demo account holding `role` in a village (a township role: the township's), as username and id. */
 export function demoAccount(role: Role, villageId: string, n = 1): { username: string; id: string } {
-  const township = (TOWNSHIP_ROLES as readonly string[]).includes(role);
+  const township = TOWNSHIP_ROLES.includes(role);
   const suffix = role === 'party_member' ? String(Math.min(Math.max(n, 1), PARTY_MEMBERS)) : '';
   const base = township ? `qs.${SHORT[role]}` : `${villageId}.${SHORT[role]}`;
   return { username: `${base}${suffix}`, id: `${base.replace('.', '-')}${suffix}` };
@@ -134,7 +138,7 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
     if (!assigned.has(e.actor.id)) {
       const n = (used.get(role) ?? 0) + 1;
       used.set(role, n);
-      const base = TOWNSHIP_ROLES.includes(role as never) ? `qs-${SHORT[role]}` : `${village.id}-${SHORT[role]}`;
+      const base = TOWNSHIP_ROLES.includes(role) ? `qs-${SHORT[role]}` : `${village.id}-${SHORT[role]}`;
       assigned.set(e.actor.id, role === 'party_member' ? `${base}${Math.min(n, PARTY_MEMBERS)}` : base);
     }
     return { id: assigned.get(e.actor.id)!, roles: e.actor.roles };
@@ -192,7 +196,8 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
   const subjectOf = async (e: FlowEvent, before: InstanceSnapshot | null) => {
     const actor = userFor(e);
     if (actor.id === 'system') return undefined;
-    return recordedSubject(runtime.store, compiled, village, (await runtime.store.getUser(actor.id))!, before, step.snapshot);
+    const user = (await runtime.store.getUser(actor.id))!;
+    return recordedSubject(runtime.store, compiled, village, user, before, step.snapshot, await runtime.ownMatterRoles(user));
   };
   const startSubject = await subjectOf(first, null);
   await runtime.store.createInstance(

@@ -5,24 +5,24 @@
 // (an applicant) may name only themselves.
 import { getAt, labelAt, type CompiledFlow, type InstanceSnapshot } from '../engine/index.ts';
 import { InvalidInputError } from './errors.ts';
-import { OWN_MATTER_ROLES } from './readRule.ts';
+import type { OwnMatterRoles } from './readRule.ts';
 import { actingRoles, rolesIn } from './scope.ts';
-import type { Role, Store, User, Village } from './store/types.ts';
+import type { Store, User, Village } from './store/types.ts';
 
 /**
  * The subject a step records: a user id, null for nobody, or undefined when the step leaves it as
  * it was. At the start (`before` null) of a flow with a subject field, a starter acting with an
  * own-matter role the flow lets start (an applicant applying) is its subject unless the data names one.
  */
-export async function recordedSubject(store: Store, compiled: CompiledFlow, village: Village, actor: User, before: InstanceSnapshot | null, after: InstanceSnapshot): Promise<string | null | undefined> {
+export async function recordedSubject(store: Store, compiled: CompiledFlow, village: Village, actor: User, before: InstanceSnapshot | null, after: InstanceSnapshot, own: OwnMatterRoles): Promise<string | null | undefined> {
   const pointer = compiled.flow.subject;
   if (!pointer) return undefined;
   const named = getAt(after.context.data, pointer);
   const was = before ? getAt(before.context.data, pointer) : undefined;
-  const ownOnly = actingRoles(actor, village).every((r) => OWN_MATTER_ROLES.includes(r as Role));
+  const ownOnly = actingRoles(actor, village).every((r) => own.has(r));
   if (named === was) {
     if (before) return undefined;
-    const startsAsOwn = actingRoles(actor, village).some((r) => OWN_MATTER_ROLES.includes(r as Role) && compiled.flow.starters.includes(r));
+    const startsAsOwn = actingRoles(actor, village).some((r) => own.has(r) && compiled.flow.starters.includes(r));
     return startsAsOwn ? actor.id : undefined;
   }
   const name = typeof named === 'string' ? named.trim() : '';

@@ -3,7 +3,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { ContextInner } from './context.ts';
 import { detailsOf, ServerRefusal, toTRPCError } from './errors.ts';
 import { hasTownshipRole } from './scope.ts';
-import type { TownshipRole } from './store/types.ts';
+import type { PlatformRole } from './store/types.ts';
 
 /** The largest request body the HTTP server reads (server/host/http.ts); a larger one is refused, in words. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -46,7 +46,7 @@ export const authedProcedure = signedInProcedure.use(({ ctx, next }) => {
   return next();
 });
 
-export function townshipProcedure(...roles: TownshipRole[]) {
+export function townshipProcedure(...roles: PlatformRole[]) {
   return authedProcedure.use(({ ctx, next }) => {
     if (!hasTownshipRole(ctx.user, ...roles)) {
       throw new TRPCError({ code: 'FORBIDDEN', message: `needs one of the township roles ${roles.join(', ')}` });

@@ -47,7 +47,7 @@ export function AuditLogPage() {
 function Row({ entry }: { entry: Entry }) {
   const { t, text, role } = useI18n();
   const words = entry.action.replace(/\./g, '_');
-  const action = [`personal.log.actions.${words}`, `org.actions.${words}`].map((key) => (t(key) === key ? null : t(key))).find((x) => x) ?? entry.action;
+  const action = [`personal.log.actions.${words}`, `org.actions.${words}`, `roles.actions.${words}`].map((key) => (t(key) === key ? null : t(key))).find((x) => x) ?? entry.action;
   const d = entry.details as { title?: string; seq?: number; kind?: string; field?: { zh: string; en?: string } | null; item?: number | null; role?: string };
   const reveal = entry.action === 'personal.reveal';
   return (

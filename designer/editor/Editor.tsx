@@ -24,6 +24,8 @@ import { history, type Baseline, type EditorStore, type Selection } from './stor
 import { DiffBar, VersionsPanel, useDiffView, type CompareTarget } from './Versions.tsx';
 import { diffFocus } from './diffMarks.ts';
 import { issueWords } from './issueWords.ts';
+import { MissingRoles, useMissingRoles, type RoleToAdd } from './PublishRoles.tsx';
+import { ROLES_KEY } from '../app/roles.ts';
 
 /** The server version a document was loaded from or last saved as. */
 export interface SavedVersion {
@@ -334,7 +336,7 @@ function Toolbar({ session, onSaved, onImport }: { session: EditorSession; onSav
 
   // Publishing asks first which villages the version goes live in (PublishChooser).
   const [choosing, setChoosing] = useState(false);
-  const run = async (what: 'save' | 'publish', villageIds: string[] = []) => {
+  const run = async (what: 'save' | 'publish', villageIds: string[] = [], addRoles: RoleToAdd[] = []) => {
     setBusy(true);
     setMessage(null);
     try {
@@ -344,7 +346,8 @@ function Toolbar({ session, onSaved, onImport }: { session: EditorSession; onSav
       } else {
         const draft = saved && saved.status === 'draft' && !dirty ? saved : await save();
         if (!draft) throw new Error(t('editor.toolbar.notPublishable'));
-        const published = await api.flows.publish.mutate({ id: draft.id });
+        const published = await api.flows.publish.mutate({ id: draft.id, ...(addRoles.length ? { addRoles } : {}) });
+        if (addRoles.length) await qc.invalidateQueries({ queryKey: ROLES_KEY });
         remember({ ...draft, status: published.status });
         await api.flows.setVillages.mutate({ flowId: published.flowId, villageIds });
         await qc.invalidateQueries({ queryKey: ['flowVillages', published.flowId] });
@@ -444,7 +447,7 @@ function Toolbar({ session, onSaved, onImport }: { session: EditorSession; onSav
           </span>
         )}
       </div>
-      {choosing && !frozen && <PublishChooser flowId={doc.id} busy={busy} onPublish={(ids) => void run('publish', ids)} onCancel={() => setChoosing(false)} />}
+      {choosing && !frozen && <PublishChooser flowId={doc.id} roles={doc.roles} busy={busy} onPublish={(ids, addRoles) => void run('publish', ids, addRoles)} onCancel={() => setChoosing(false)} />}
       {saved?.status === 'published' && <VillagesPanel flowId={saved.doc.id} />}
     </header>
   );
@@ -488,11 +491,12 @@ function VillageChecks({ villages, chosen, setChosen }: { villages: { id: string
  * Asked on publishing: which villages the new version goes live in. Ticked: where the flow is live
  * now, or every village for a flow published for the first time; none ticked says so in words.
  */
-function PublishChooser({ flowId, busy, onPublish, onCancel }: { flowId: string; busy: boolean; onPublish: (villageIds: string[]) => void; onCancel: () => void }) {
+function PublishChooser({ flowId, roles, busy, onPublish, onCancel }: { flowId: string; roles: Flow['roles']; busy: boolean; onPublish: (villageIds: string[], addRoles: RoleToAdd[]) => void; onCancel: () => void }) {
   const { t } = useI18n();
   const { villages, live } = useFlowVillages(flowId);
   const [chosen, setChosen] = useState<Set<string> | null>(null);
-  if (!live) return null;
+  const [missing, setMissing] = useMissingRoles(roles);
+  if (!live || !missing) return null;
   const current = chosen ?? (live.size ? live : new Set(villages.map((v) => v.id)));
   return (
     <section className="ed-villages" data-testid="publish-villages" aria-label={t('org.publish.title')}>
@@ -503,8 +507,10 @@ function PublishChooser({ flowId, busy, onPublish, onCancel }: { flowId: string;
         <VillageChecks villages={villages} chosen={current} setChosen={setChosen} />
       </div>
       {current.size === 0 && <p className="ed-problem">{t('org.publish.none')}</p>}
+      <MissingRoles roles={missing} onChange={setMissing} />
       <div className="ed-row">
-        <button type="button" disabled={busy} onClick={() => onPublish([...current])} data-testid="publish-confirm">
+        <button type="button" disabled={busy} onClick={() => onPublish([...current], missing)} data-testid="publish-confirm">
+          {missing.length ? `${t('roles.publish.addAndPublish')} · ` : ''}
           {t('org.publish.confirm', { n: current.size })}
         </button>
         <button type="button" className="secondary" onClick={onCancel}>

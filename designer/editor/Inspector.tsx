@@ -7,6 +7,7 @@ import { useSelector } from '@xstate/store-react';
 import { EVENT_NAME, guardProblem, labelAt, stepHolders, type Flow, type FormConfig, type JsonSchema, type Period, type StateConfig, type StateKind, type Text, type TransitionObject, transitionsOf, type TransitionRef } from '../../engine/index.ts';
 import { subjectCandidates } from './subject.ts';
 import { useI18n } from '../i18n/index.tsx';
+import { useRoleCatalogue } from '../app/roles.ts';
 import { durationWords, eventWords } from '../diagram/words.ts';
 import { FormDesigner } from './FormDesigner.tsx';
 import { useChecks, useDoc, useEditorStore } from './context.tsx';
@@ -605,10 +606,12 @@ function SubjectField({ doc, onChange }: { doc: Flow; onChange: (subject: string
 
 /** The flow's roles: id and bilingual label; renaming an id renames it everywhere. */
 function RolesEditor() {
-  const { t } = useI18n();
+  const { t, role } = useI18n();
   const store = useEditorStore();
   const doc = useDoc();
   const roles = doc.roles ?? {};
+  // The township's roles, offered as the new role's id: a flow that uses them publishes without adding any.
+  const catalogue = useRoleCatalogue().data ?? [];
   const [fresh, setFresh] = useState('');
   const checkNew = (v: string) => (!SNAKE.test(v) ? t('editor.roles.idProblem') : Object.hasOwn(roles, v) ? t('editor.roles.idTaken') : null);
   const setLabel = (id: string, label: Text, c: string) => store.trigger.setRole({ id, label, coalesce: c });
@@ -628,14 +631,25 @@ function RolesEditor() {
       <div className="ed-row">
         <label>
           {t('editor.roles.new')}
-          <input type="text" className="ed-mono" value={fresh} onChange={(e) => setFresh(e.target.value)} aria-invalid={fresh && checkNew(fresh) ? true : undefined} />
+          <input type="text" className="ed-mono" list="ed-catalogue-roles" value={fresh} onChange={(e) => setFresh(e.target.value)} aria-invalid={fresh && checkNew(fresh) ? true : undefined} />
         </label>
+        <datalist id="ed-catalogue-roles">
+          {catalogue
+            .filter((r) => !Object.hasOwn(roles, r.key))
+            .map((r) => (
+              <option key={r.key} value={r.key}>
+                {role(r.key)}
+              </option>
+            ))}
+        </datalist>
         <button
           type="button"
           className="secondary"
           disabled={!fresh || !!checkNew(fresh)}
           onClick={() => {
-            store.trigger.setRole({ id: fresh, label: { zh: t(`common.roleNames.${fresh}`) !== `common.roleNames.${fresh}` ? t(`common.roleNames.${fresh}`) : fresh } });
+            // A role of the township's catalogue starts with its labels there; a new one with its id.
+            const known = catalogue.find((r) => r.key === fresh);
+            store.trigger.setRole({ id: fresh, label: known ? { ...known.label } : { zh: fresh } });
             setFresh('');
           }}
         >

@@ -1,6 +1,7 @@
 // Language and display preferences, remembered in the browser; `t('area.key', vars)` looks a label
 // up in the one catalogue, `text({ zh, en })` picks a flow's own bilingual text.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { BUILT_IN_ROLES, type RoleLabel } from '../../engine/index.ts';
 import { messages } from './messages.ts';
 
 export type Lang = 'zh' | 'en';
@@ -13,8 +14,13 @@ interface I18n extends Prefs {
   set: (p: Partial<Prefs>) => void;
   t: (key: string, vars?: Record<string, string | number>) => string;
   text: (t: { zh: string; en?: string } | undefined | null) => string;
+  /** A role's label: the township's catalogue's (RoleLabels hands it over), else the built-in one, else the key. */
   role: (role: string) => string;
+  setRoleLabels: (roles: readonly { key: string; label: RoleLabel }[]) => void;
 }
+
+/** Built-in labels: what a page shows before (or without) a signed-in township's catalogue. */
+const BUILT_IN_LABELS = new Map<string, RoleLabel>(BUILT_IN_ROLES.map((r) => [r.key, r.label]));
 
 const STORAGE_KEY = 'villageflow.prefs';
 const Ctx = createContext<I18n | null>(null);
@@ -43,6 +49,8 @@ export function translate(lang: Lang, key: string, vars?: Record<string, string 
 
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [prefs, setPrefs] = useState<Prefs>(load);
+  const [roleLabels, setRoleLabelMap] = useState(BUILT_IN_LABELS);
+  const setRoleLabels = useCallback((roles: readonly { key: string; label: RoleLabel }[]) => setRoleLabelMap(new Map([...BUILT_IN_LABELS, ...roles.map((r) => [r.key, r.label] as const)])), []);
   useEffect(() => {
     localStorage.setItem(STORAGE_KEY, JSON.stringify(prefs));
     document.documentElement.lang = prefs.lang === 'zh' ? 'zh-CN' : 'en';
@@ -57,9 +65,15 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       set,
       t,
       text: (x) => (x ? (prefs.lang === 'en' && x.en ? x.en : x.zh) : ''),
-      role: (r) => t(`common.roleNames.${r}`) ?? r,
+      role: (r) => {
+        const label = roleLabels.get(r);
+        if (label) return prefs.lang === 'en' && label.en ? label.en : label.zh;
+        // Not a role but who acts for no one: the system (timers, recalendaring).
+        return r === 'system' ? t('common.systemActor') : r;
+      },
+      setRoleLabels,
     };
-  }, [prefs, set]);
+  }, [prefs, set, roleLabels, setRoleLabels]);
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 

@@ -9,12 +9,12 @@ import type { Me } from '../app/session.ts';
 import { api, errorInfo } from '../app/trpc.ts';
 import { Query } from '../app/ui.tsx';
 import { ImportPanel } from './ImportPanel.tsx';
-import { TOWNSHIP_ROLES, VILLAGE_ROLES, type RoleGrant } from '../../engine/index.ts';
+import { RolesPanel } from './RolesPanel.tsx';
+import { useRoles } from '../app/roles.ts';
+import type { RoleGrant } from '../../engine/index.ts';
 
 type Village = Awaited<ReturnType<typeof api.org.allVillages.query>>[number];
 type Person = Awaited<ReturnType<typeof api.org.users.query>>[number];
-const ROLES: string[] = [...TOWNSHIP_ROLES, ...VILLAGE_ROLES];
-const isTownshipRole = (role: string) => (TOWNSHIP_ROLES as readonly string[]).includes(role);
 
 /** The server's refusal in words: by the field and rule it names (designer/i18n/messages/org.ts), else as sent. */
 const PROBLEMS: [RegExp, RegExp, string][] = [
@@ -38,8 +38,8 @@ export function problemWords(t: (key: string) => string, err: unknown, lang: Lan
   return refusalWords(lang, info);
 }
 
-/** Runs a change, then refreshes the lists; shows the server's refusal in place. */
-function useChange() {
+/** Runs a change, then refreshes the lists; shows the server's refusal in place (in `words`). */
+export function useChange(words: typeof problemWords = problemWords) {
   const { t, lang } = useI18n();
   const qc = useQueryClient();
   const [error, setError] = useState<string | null>(null);
@@ -53,7 +53,7 @@ function useChange() {
       if (done) setNote(done);
       return true;
     } catch (err) {
-      setError(problemWords(t, err, lang));
+      setError(words(t, err, lang));
       return false;
     }
   };
@@ -80,6 +80,7 @@ export function OrgPage({ me }: { me: Me }) {
         {t('org.nav')} · {me.township?.name}
       </h1>
       <Query q={villages}>{(list) => <Villages villages={list} />}</Query>
+      <RolesPanel />
       {/* Before the list of people, which grows long: importing them is how a township starts. */}
       <ImportPanel />
       <Query q={villages}>{(vs) => <Query q={people}>{(list) => <People people={list} villages={vs} selfId={me.user.id} />}</Query>}</Query>
@@ -178,6 +179,7 @@ function useGrantWords(villages: Village[]) {
 /** Role and village selects for one grant (a township role takes no village). */
 function GrantPicker({ villages, value, onChange }: { villages: Village[]; value: { role: string; villageId: string }; onChange: (v: { role: string; villageId: string }) => void }) {
   const { t, role } = useI18n();
+  const { roles, isTownshipRole } = useRoles();
   const live = villages.filter((v) => !v.archivedAt);
   return (
     <>
@@ -185,9 +187,9 @@ function GrantPicker({ villages, value, onChange }: { villages: Village[]; value
         {t('org.people.role')}
         <select name="grantRole" value={value.role} onChange={(e) => onChange({ role: e.target.value, villageId: isTownshipRole(e.target.value) ? '' : value.villageId || (live[0]?.id ?? '') })}>
           <option value="">—</option>
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {role(r)}
+          {roles.map((r) => (
+            <option key={r.key} value={r.key}>
+              {role(r.key)}
             </option>
           ))}
         </select>
@@ -207,7 +209,7 @@ function GrantPicker({ villages, value, onChange }: { villages: Village[]; value
     </>
   );
 }
-const toGrant = (g: { role: string; villageId: string }): RoleGrant => ({ role: g.role as RoleGrant['role'], villageId: isTownshipRole(g.role) ? null : g.villageId });
+const toGrant = (g: { role: string; villageId: string }, isTownshipRole: (key: string) => boolean): RoleGrant => ({ role: g.role, villageId: isTownshipRole(g.role) ? null : g.villageId });
 
 function People({ people, villages, selfId }: { people: Person[]; villages: Village[]; selfId: string }) {
   const { t } = useI18n();
@@ -232,6 +234,7 @@ function People({ people, villages, selfId }: { people: Person[]; villages: Vill
 
 function AddPerson({ villages }: { villages: Village[] }) {
   const { t } = useI18n();
+  const { isTownshipRole } = useRoles();
   const { run, messages } = useChange();
   const empty = { username: '', displayName: '', mobile: '', password: '' };
   const [form, setForm] = useState(empty);
@@ -241,7 +244,7 @@ function AddPerson({ villages }: { villages: Village[] }) {
     e.preventDefault();
     const name = form.displayName.trim();
     const ok = await run(
-      () => api.org.createUser.mutate({ username: form.username.trim(), displayName: name, password: form.password, mobile: form.mobile.trim() || null, roles: grant.role ? [toGrant(grant)] : [] }),
+      () => api.org.createUser.mutate({ username: form.username.trim(), displayName: name, password: form.password, mobile: form.mobile.trim() || null, roles: grant.role ? [toGrant(grant, isTownshipRole)] : [] }),
       t('org.people.created', { name }),
     );
     if (ok) {
@@ -282,6 +285,7 @@ function AddPerson({ villages }: { villages: Village[] }) {
 
 function PersonCard({ person, villages, self }: { person: Person; villages: Village[]; self: boolean }) {
   const { t } = useI18n();
+  const { isTownshipRole } = useRoles();
   const words = useGrantWords(villages);
   const { run, messages } = useChange();
   const [open, setOpen] = useState<'edit' | 'grants' | 'reset' | null>(null);
@@ -366,6 +370,7 @@ function EditPerson({ person, run, close }: { person: Person; run: Run; close: (
 
 function EditGrants({ person, villages, run, close }: { person: Person; villages: Village[]; run: Run; close: () => void }) {
   const { t } = useI18n();
+  const { isTownshipRole } = useRoles();
   const words = useGrantWords(villages);
   const [grants, setGrants] = useState<RoleGrant[]>(person.roles);
   const [adding, setAdding] = useState({ role: '', villageId: '' });
@@ -396,7 +401,7 @@ function EditGrants({ person, villages, run, close }: { person: Person; villages
           className="secondary"
           disabled={!adding.role || (!isTownshipRole(adding.role) && !adding.villageId)}
           onClick={() => {
-            const g = toGrant(adding);
+            const g = toGrant(adding, isTownshipRole);
             if (!grants.some((x) => x.role === g.role && x.villageId === g.villageId)) setGrants([...grants, g]);
             setAdding({ role: '', villageId: '' });
           }}

@@ -10,12 +10,14 @@ import { instancesRouter } from './instances.ts';
 import { migrationsRouter } from './migrations.ts';
 import { orgRouter } from './org.ts';
 import { personalRouter } from './personal.ts';
+import { rolesRouter } from './roles.ts';
 import { statsRouter } from './stats.ts';
 import { tasksRouter } from './tasks.ts';
 
 export const appRouter = router({
   auth: authRouter,
   org: orgRouter,
+  roles: rolesRouter,
   flows: flowsRouter,
   instances: instancesRouter,
   tasks: tasksRouter,

@@ -5,6 +5,7 @@ import { chainFlows, chainVersions } from '../migrate.ts';
 import { actorNames } from '../organisation.ts';
 import { personalView } from '../personal.ts';
 import { peopleNames } from '../names.ts';
+import { roleCatalogue } from '../roles.ts';
 import type { Store } from '../store/types.ts';
 import { verifyInstance } from '../verifyInstance.ts';
 import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
@@ -85,6 +86,9 @@ export const auditRouter = router({
         targets.set(`${v.flowId}@${v.version}`, `${v.title} ${v.version}`);
         targets.set(v.flowId, v.title);
       }
-      return (await store.auditLog(ctx.user.townshipId, input?.limit ?? 200)).map((e) => ({ ...e, actorName: names.get(e.actorId) ?? null, targetName: targets.get(e.target) ?? null }));
+      // A role's entries (role.create, role.label) name it by its key: its label now.
+      const roles = new Map((await roleCatalogue(store, ctx.user.townshipId)).map((r) => [r.key, r.label.zh]));
+      const targetName = (e: { action: string; target: string }) => (e.action.startsWith('role.') ? roles.get(e.target) : targets.get(e.target)) ?? null;
+      return (await store.auditLog(ctx.user.townshipId, input?.limit ?? 200)).map((e) => ({ ...e, actorName: names.get(e.actorId) ?? null, targetName: targetName(e) }));
     }),
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { validateFlow } from '../../engine/index.ts';
 import { ForbiddenError, InvalidInputError } from '../errors.ts';
 import { publish, saveDraft } from '../flows.ts';
+import { NEW_ROLE } from '../roles.ts';
 import { canRead, hasTownshipRole } from '../scope.ts';
 import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
 import { NotFoundError } from '../store/types.ts';
@@ -43,9 +44,10 @@ export const flowsRouter = router({
     }),
 
   publish: townshipProcedure('township_admin')
-    .input(z.object({ id: z.number().int() }))
+    .input(z.object({ id: z.number().int(), addRoles: z.array(NEW_ROLE).max(100).optional() }))
     .mutation(async ({ ctx, input }) => {
-      const { json: _json, ...meta } = await publish(ctx.runtime.store, input.id, ctx.user.townshipId, ctx.user.id, ctx.runtime.now());
+      const { json: _json, ...meta } = await publish(ctx.runtime.store, input.id, ctx.user.townshipId, ctx.user.id, ctx.runtime.now(), input.addRoles);
+      if (input.addRoles?.length) ctx.runtime.roles.forget(ctx.user.townshipId);
       return meta;
     }),
 

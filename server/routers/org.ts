@@ -8,6 +8,7 @@ import { InvalidInputError } from '../errors.ts';
 import { actorNames, addPerson, addVillage, checkGrants, DISPLAY_NAME, MOBILE, mobileFree, ROLE_GRANT, setupTokenOpen, setupWithToken, TOWNSHIP_NAME, USERNAME, VILLAGE_NAME, villageNameFree } from '../organisation.ts';
 import { csvFile } from '../../engine/index.ts';
 import { commitImport, IMPORT_FILE, PEOPLE_COLUMNS, peopleRows, peopleTemplate, peopleXlsx, previewImport } from '../peopleImport.ts';
+import { roleCatalogue } from '../roles.ts';
 import { authedProcedure, publicProcedure, router, townshipProcedure } from '../trpc.ts';
 import { readableVillageIds } from '../scope.ts';
 import type { Store, User, Village } from '../store/types.ts';
@@ -28,7 +29,7 @@ async function villageOf(store: Store, townshipId: string, villageId: string): P
 /** The township's name and its people as rows of the import's columns, for the exports. */
 async function townshipPeople(store: Store, townshipId: string): Promise<{ name: string; rows: string[][] }> {
   const township = await store.getTownship(townshipId);
-  return { name: township?.name ?? townshipId, rows: peopleRows(await store.listUsers(townshipId), await store.listVillages(townshipId)) };
+  return { name: township?.name ?? townshipId, rows: peopleRows(await store.listUsers(townshipId), await store.listVillages(townshipId), await roleCatalogue(store, townshipId)) };
 }
 
 export const orgRouter = router({
@@ -106,7 +107,7 @@ export const orgRouter = router({
   }),
 
   /** The import template: an .xlsx with the Chinese headers, one made-up person, and what the columns take (base64). */
-  importTemplate: admin.query(async ({ ctx }) => ({ filename: '人员导入模板.xlsx', base64: (await peopleTemplate(await ctx.runtime.store.listVillages(ctx.user.townshipId))).toString('base64') })),
+  importTemplate: admin.query(async ({ ctx }) => ({ filename: '人员导入模板.xlsx', base64: (await peopleTemplate(await ctx.runtime.store.listVillages(ctx.user.townshipId), await roleCatalogue(ctx.runtime.store, ctx.user.townshipId))).toString('base64') })),
 
   /** Reads a sheet of people and names every row's problems; nothing is written. */
   importPreview: admin.input(z.object({ file: IMPORT_FILE })).mutation(({ ctx, input }) => previewImport(ctx.runtime.store, ctx.user.townshipId, input.file)),

@@ -5,7 +5,7 @@ import { authedProcedure, router } from '../trpc.ts';
 
 export const tasksRouter = router({
   inbox: authedProcedure.query(async ({ ctx }) => {
-    const tasks = await ctx.runtime.store.inbox(inboxScopes(ctx.user), 200);
+    const tasks = await ctx.runtime.store.inbox(inboxScopes(ctx.user, await ctx.runtime.ownMatterRoles(ctx.user)), 200);
     // One row per instance even when the user holds several of the roles it waits on.
     const seen = new Set<string>();
     const unique = tasks.filter((t) => !seen.has(t.instanceId) && seen.add(t.instanceId));

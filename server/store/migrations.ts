@@ -430,6 +430,32 @@ END $$;`,
       }),
     ],
   },
+  {
+    version: 11,
+    name: 'the role catalogue',
+    // Each township's roles as data (server/roles.ts): the built-in roles (engine/roles.ts) are its
+    // starting content, read from the code until the township changes one (then it has its row);
+    // an admin adds roles of its own, or a flow's publisher adds the flow's. A role is never deleted
+    // (grants and history name it); its labels may change. own_matters: its holders read only their
+    // own matters.
+    steps: [
+      createTable(
+        'role_catalogue',
+        {
+          township_id: text().notNull().references('townships'),
+          key: text().notNull(),
+          label_zh: text().notNull(),
+          label_en: text().notNull(),
+          scope: text().notNull().oneOf('township', 'village'),
+          built_in: boolean().notNull(),
+          own_matters: boolean().notNull(),
+          created_by: text(),
+          created_at: text().notNull(),
+        },
+        { primaryKey: ['township_id', 'key'] },
+      ),
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -36,6 +36,9 @@ export const MOVES: Record<string, Move> = {
   townships: { move: 'copy', order: 'id' },
   // archived_at (version 10): absent from an older file, null in PostgreSQL.
   villages: { move: 'copy', order: 'id' },
+  // Each township's own roles and the built-in ones it relabelled; a file of an older schema has
+  // none, and its townships have the built-in roles as every township does (server/roles.ts).
+  role_catalogue: { move: 'copy', order: 'township_id, key' },
   users: { move: 'copy', order: 'id' },
   user_roles: { move: 'copy', order: 'user_id, role, village_id' },
   sessions: { move: 'stay' },

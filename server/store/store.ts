@@ -16,6 +16,7 @@ import {
   NotFoundError,
   SIGN_INS_KEPT,
   type AuditEntry,
+  type CatalogueRole,
   type CatalogueItem,
   type CatalogueStart,
   type EventWrite,
@@ -177,6 +178,33 @@ export abstract class SqlStore implements Store {
       yield* self.insertRoles(userId, roles);
     });
   }
+  async listRoles(townshipId: string) {
+    return (await this.all('SELECT * FROM role_catalogue WHERE township_id = ? ORDER BY built_in DESC, created_at, key', townshipId)).map(rows.catalogueRole);
+  }
+  async addRoles(townshipId: string, roles: CatalogueRole[], audits: Audit[]) {
+    const self = this;
+    await this.transaction(function* () {
+      yield* self.insertCatalogueRoles(townshipId, roles, false);
+      for (const e of audits) yield auditQuery(e);
+    });
+  }
+  private *insertCatalogueRoles(townshipId: string, roles: CatalogueRole[], ifAbsent: boolean): Tx<void> {
+    for (const r of roles) {
+      const added = (yield q.run(
+        `INSERT INTO role_catalogue (township_id, key, label_zh, label_en, scope, built_in, own_matters, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (township_id, key) DO NOTHING`,
+        townshipId, r.key, r.label.zh, r.label.en, r.scope, this.d.bool(r.builtIn), this.d.bool(r.ownMatters), r.createdBy, r.createdAt,
+      )) as number;
+      if (!added && !ifAbsent) throw new ConflictError(`the township has a role ${r.key} already`);
+    }
+  }
+  async setRoleLabel(townshipId: string, role: CatalogueRole, label: CatalogueRole['label'], audit: Audit) {
+    const self = this;
+    await this.transaction(function* () {
+      yield* self.insertCatalogueRoles(townshipId, [role], true);
+      yield q.run('UPDATE role_catalogue SET label_zh = ?, label_en = ? WHERE township_id = ? AND key = ?', label.zh, label.en, townshipId, role.key);
+      yield auditQuery(audit);
+    });
+  }
   async setPassword(userId: string, passwordHash: string, mustChange: boolean) {
     await this.run('UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?', passwordHash, this.d.bool(mustChange), userId);
   }
@@ -272,9 +300,11 @@ export abstract class SqlStore implements Store {
       }
     });
   }
-  async publish(id: number, by: string, at: string) {
+  async publish(id: number, by: string, at: string, addRoles?: { townshipId: string; roles: CatalogueRole[] }) {
     const d = this.d;
+    const self = this;
     return this.transaction(function* (): Tx<FlowVersion> {
+      if (addRoles) yield* self.insertCatalogueRoles(addRoles.townshipId, addRoles.roles, false);
       const r = (yield q.get(`SELECT * FROM flow_versions WHERE id = ?${d.forUpdate}`, id)) as Row | undefined;
       if (!r) throw new NotFoundError(`flow version ${id} does not exist`);
       if (r.status === 'published') throw new ConflictError(`${r.flow_id} version ${r.version} is already published`);

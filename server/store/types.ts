@@ -5,9 +5,9 @@
 import type { CalendarVersion, Effect, HistoryRecord, InstanceSnapshot, Outcome, PersonalKind, PersonalValue, SealedBallot } from '../../engine/index.ts';
 import type { CalendarYearRow } from './calendars.ts';
 
-// The built-in roles live in the engine (engine/roles.ts), shared with the web app.
-export { TOWNSHIP_ROLES, VILLAGE_ROLES, type TownshipRole, type VillageRole, type Role, type RoleGrant } from '../../engine/index.ts';
-import type { Role, RoleGrant } from '../../engine/index.ts';
+// Roles: the built-in ones and the platform's live in the engine (engine/roles.ts), shared with the web app.
+export { BUILT_IN_ROLES, PLATFORM_ROLES, type PlatformRole, type Role, type RoleDefinition, type RoleGrant } from '../../engine/index.ts';
+import type { Role, RoleDefinition, RoleGrant } from '../../engine/index.ts';
 
 export interface Township {
   id: string;
@@ -20,6 +20,13 @@ export interface Village {
   kind: 'village' | 'community';
   /** Archived (never deleted: history refers to it): no new matters start there; null or absent while in use. */
   archivedAt?: string | null;
+}
+/** A role of a township's catalogue as kept: built-in (the starting content) or the township's own. */
+export interface CatalogueRole extends RoleDefinition {
+  builtIn: boolean;
+  /** Who added it (null for a built-in role), and when. */
+  createdBy: string | null;
+  createdAt: string;
 }
 /** A role held in one village, or (villageId null) across the whole township. */
 export interface User {
@@ -294,6 +301,12 @@ export interface Store {
   getUserByUsername(username: string): Promise<UserWithSecret | null>;
   listUsers(townshipId: string): Promise<User[]>;
   setRoles(userId: string, roles: RoleGrant[]): Promise<void>;
+  /** A township's role catalogue, built-in roles first, then in the order they were added. */
+  listRoles(townshipId: string): Promise<CatalogueRole[]>;
+  /** Adds roles to a township's catalogue with their audit entries, in one transaction; a key it has a row for already is a ConflictError. */
+  addRoles(townshipId: string, roles: CatalogueRole[], audits: Omit<AuditEntry, 'id'>[]): Promise<void>;
+  /** A role's new labels and the audit entry, in one transaction; the role's row is written first if the township has none (a built-in role changed for the first time). */
+  setRoleLabel(townshipId: string, role: CatalogueRole, label: RoleDefinition['label'], audit: Omit<AuditEntry, 'id'>): Promise<void>;
   /** A new password: chosen by an admin (mustChange) or by the user. */
   setPassword(userId: string, passwordHash: string, mustChange: boolean): Promise<void>;
   /** Changes a user's name, mobile or deactivation (the fields given); a mobile taken by another user is a ConflictError. */
@@ -325,7 +338,8 @@ export interface Store {
   pruneSignIns(p: { now: string; idleBefore: string; failuresBefore: string }): Promise<{ sessions: number; loginFailures: number }>;
 
   saveDraft(v: Omit<FlowVersion, 'id' | 'status' | 'publishedBy' | 'publishedAt'>): Promise<FlowVersion>;
-  publish(id: number, by: string, at: string): Promise<FlowVersion>;
+  /** Publishes a draft; the roles given join the township's catalogue in the same transaction (a key it has already is a ConflictError). */
+  publish(id: number, by: string, at: string, addRoles?: { townshipId: string; roles: CatalogueRole[] }): Promise<FlowVersion>;
   getFlowVersion(id: number): Promise<FlowVersion | null>;
   findFlowVersion(townshipId: string, flowId: string, version: string): Promise<FlowVersion | null>;
   listFlowVersions(townshipId: string, flowId?: string): Promise<FlowVersion[]>;

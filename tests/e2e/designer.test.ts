@@ -396,6 +396,8 @@ describe('flow designer', () => {
     await page.getByTestId('no-issues').waitFor();
     await page.getByLabel(/语言|Language/).selectOption('en');
     await page.getByRole('button', { name: 'Publish' }).waitFor();
+    // The whole flow in view before a step is clicked (under load a click once missed it).
+    await fitCanvas(page);
     await page.locator('[data-testid="editor-canvas"] .ed-node[data-state="representatives_meeting"]').click();
     await page.getByTestId('inspector-state').waitFor();
     await settleCanvas(page);

@@ -15,7 +15,7 @@ import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { clientFor, startTestServer, type Client, type TestServer } from '../server/harness.ts';
 import { xlsxBomb } from '../server/zip-bomb.ts';
 import { dumpDb } from './db-dump.ts';
-import { FIVE, INJECTIONS, MINI, PROPOSAL, PROXY_REGISTRATION, TWO_COMMITTEES_MEETING } from './fixtures.ts';
+import { FIVE, INJECTIONS, MINI, MINI_ADD_ROLES, PROPOSAL, PROXY_REGISTRATION, TWO_COMMITTEES_MEETING } from './fixtures.ts';
 
 type Json = any;
 interface Refusal {
@@ -156,6 +156,37 @@ add(
   { name: 'publish: a version that does not exist', call: (c) => c.as('qs.admin').flows.publish.mutate({ id: 999_999 }), code: 'BAD_REQUEST', names: /flow version 999999 is not in this township/ },
   { name: 'publish: an id that is a string', call: (c) => c.as('qs.admin').flows.publish.mutate({ id: '1; DROP TABLE flow_versions' as never }), code: 'BAD_REQUEST', names: /^\/id / },
   { name: 'publish: an already published version', call: async (c) => c.as('qs.admin').flows.publish.mutate({ id: (await c.as('qs.admin').flows.list.query({ flowId: FIVE }))[0]!.id }), code: 'CONFLICT', names: /already published/ },
+  ...(
+    [
+      ['names roles the catalogue lacks, without adding them', undefined, 'PRECONDITION_FAILED', 'ROLES_MISSING', /names roles the township's role catalogue lacks: rep \(村民代表\), reviewer \(乡镇审核人\)/],
+      ['adds a role the flow does not name', [...MINI_ADD_ROLES, { ...MINI_ADD_ROLES[0]!, key: 'water_keeper' }], 'BAD_REQUEST', undefined, /^\/addRoles\/2\/key: water_keeper is not a role this flow names/],
+      ['adds a role under another role’s label', [{ ...MINI_ADD_ROLES[0]!, label: { zh: '会议记录员', en: 'Rep' } }, MINI_ADD_ROLES[1]!], 'BAD_REQUEST', undefined, /^\/addRoles\/0\/label\/zh .*is the label of role clerk/],
+      ['adds a role with a key that is not one', [{ ...MINI_ADD_ROLES[0]!, key: 'Rep Role' }], 'BAD_REQUEST', undefined, /^\/addRoles\/0\/key /],
+    ] as const
+  ).map(([what, addRoles, code, engineCode, names], i): Case => ({
+    name: `publish: a flow that ${what}`,
+    setup: async (c) => {
+      const saved = await c.as('qs.admin').flows.saveDraft.mutate({ json: JSON.stringify({ ...MINI, id: `roles-missing-${i}` }) });
+      c.versionOf.set(`roles-missing-${i}`, saved.version.id);
+    },
+    call: (c) => c.as('qs.admin').flows.publish.mutate({ id: c.versionOf.get(`roles-missing-${i}`)!, ...(addRoles ? { addRoles: addRoles as never } : {}) }),
+    code,
+    ...(engineCode ? { engineCode } : {}),
+    names,
+  })),
+  { name: 'roles.add: a key with capitals and a space', call: (c) => c.as('qs.admin').roles.add.mutate({ key: 'Water Keeper', label: { zh: '管水员', en: 'Water keeper' }, scope: 'village' }), code: 'BAD_REQUEST', names: /^\/key must be lower-case/ },
+  { name: 'roles.add: a key with SQL in it', call: (c) => c.as('qs.admin').roles.add.mutate({ key: "x'); DELETE FROM role_catalogue; --", label: { zh: '管水员', en: 'Water keeper' }, scope: 'village' }), code: 'BAD_REQUEST', names: /^\/key / },
+  { name: 'roles.add: an empty Chinese label', call: (c) => c.as('qs.admin').roles.add.mutate({ key: 'water_keeper', label: { zh: '   ', en: 'Water keeper' }, scope: 'village' }), code: 'BAD_REQUEST', names: /^\/label\/zh / },
+  { name: 'roles.add: a 41-character label', call: (c) => c.as('qs.admin').roles.add.mutate({ key: 'water_keeper', label: { zh: '管'.repeat(41), en: 'Water keeper' }, scope: 'village' }), code: 'BAD_REQUEST', names: /^\/label\/zh .*40/ },
+  { name: 'roles.add: a scope that is not one', call: (c) => c.as('qs.admin').roles.add.mutate({ key: 'water_keeper', label: { zh: '管水员', en: 'Water keeper' }, scope: 'county' as never }), code: 'BAD_REQUEST', names: /^\/scope / },
+  { name: 'roles.add: a key the township has', call: (c) => c.as('qs.admin').roles.add.mutate({ key: 'clerk', label: { zh: '管水员', en: 'Water keeper' }, scope: 'village' }), code: 'BAD_REQUEST', names: /^\/key is a role of the township already/ },
+  { name: 'roles.add: the label of another role', call: (c) => c.as('qs.admin').roles.add.mutate({ key: 'water_keeper', label: { zh: '网格员', en: 'Water keeper' }, scope: 'village' }), code: 'BAD_REQUEST', names: /^\/label\/zh is the label of role grid_worker/ },
+  { name: 'roles.add: by a village secretary', call: (c) => c.as('nanwan.secretary').roles.add.mutate({ key: 'water_keeper', label: { zh: '管水员', en: 'Water keeper' }, scope: 'village' }), code: 'FORBIDDEN', names: /township_admin/ },
+  { name: 'roles.setLabel: a role the township lacks', call: (c) => c.as('qs.admin').roles.setLabel.mutate({ key: 'water_keeper', label: { zh: '管水员', en: 'Water keeper' } }), code: 'BAD_REQUEST', names: /^\/key is not a role of this township/ },
+  { name: 'roles.setLabel: the English label of another role', call: (c) => c.as('qs.admin').roles.setLabel.mutate({ key: 'clerk', label: { zh: '记录人', en: 'grid worker' } }), code: 'BAD_REQUEST', names: /^\/label\/en is the label of role grid_worker/ },
+  { name: 'setRoles: a role the catalogue lacks', call: (c) => c.as('qs.admin').org.setRoles.mutate({ userId: 'nanwan-clerk', roles: [{ role: 'water_keeper', villageId: 'nanwan' }] }), code: 'BAD_REQUEST', engineCode: 'ROLE_UNKNOWN', names: /^\/roles\/0\/role water_keeper is not a role of this township/ },
+  { name: 'setRoles: a village role without a village', call: (c) => c.as('qs.admin').org.setRoles.mutate({ userId: 'nanwan-clerk', roles: [{ role: 'clerk', villageId: null }] }), code: 'BAD_REQUEST', names: /clerk is a village role; it needs a village/ },
+  { name: 'setRoles: a township role in a village', call: (c) => c.as('qs.admin').org.setRoles.mutate({ userId: 'nanwan-clerk', roles: [{ role: 'auditor', villageId: 'nanwan' }] }), code: 'BAD_REQUEST', names: /auditor is a township role; it takes no village/ },
   { name: 'setVillages: a village of no township', call: (c) => c.as('qs.admin').flows.setVillages.mutate({ flowId: FIVE, villageIds: ['nanwan', "x'); DELETE FROM villages; --"] }), code: 'BAD_REQUEST', names: /not villages of this township: x'\); DELETE FROM villages; --/ },
   { name: 'setVillages: a flow never published', call: (c) => c.as('qs.admin').flows.setVillages.mutate({ flowId: 'hostile-0', villageIds: ['nanwan'] }), code: 'BAD_REQUEST', names: /flow hostile-0 has no published version/ },
   {
@@ -171,7 +202,7 @@ add(
       flow.states.draft.on.SUBMIT = [{ target: 'review', guard: 'data.constructor == null' }];
       const saved = await admin.flows.saveDraft.mutate({ json: JSON.stringify(flow) });
       expect(saved.issues).toEqual([]);
-      await admin.flows.publish.mutate({ id: saved.version.id });
+      await admin.flows.publish.mutate({ id: saved.version.id, addRoles: MINI_ADD_ROLES });
       await admin.flows.setVillages.mutate({ flowId: 'proto-guard', villageIds: ['nanwan'] });
       c.ids.protoGuard = (await c.as('nanwan.secretary').instances.start.mutate({ villageId: 'nanwan', flowId: 'proto-guard' })).id;
     },

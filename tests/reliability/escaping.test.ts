@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { browserSuite, shot, signIn } from '../e2e/browser.ts';
 import { clientFor, type Client } from '../server/harness.ts';
-import { FIVE, MINI, PROPOSAL, ROOT, TWO_COMMITTEES_MEETING } from './fixtures.ts';
+import { FIVE, MINI, MINI_ADD_ROLES, PROPOSAL, ROOT, TWO_COMMITTEES_MEETING } from './fixtures.ts';
 
 const env = browserSuite();
 
@@ -97,7 +97,7 @@ describe('a flow definition carrying HTML', () => {
     const admin = await as('qs.admin');
     const saved = await admin.flows.saveDraft.mutate({ json: JSON.stringify(flow) });
     expect(saved.issues).toEqual([]);
-    await admin.flows.publish.mutate({ id: saved.version.id });
+    await admin.flows.publish.mutate({ id: saved.version.id, addRoles: MINI_ADD_ROLES });
     await admin.flows.setVillages.mutate({ flowId: 'xss-flow', villageIds: ['nanwan'] });
     const { id } = await (await as('nanwan.clerk')).instances.start.mutate({ villageId: 'nanwan', flowId: 'xss-flow' });
 

@@ -7,6 +7,11 @@ import mini from '../fixtures/mini.flow.json' with { type: 'json' };
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const FIVE = 'five-deliberations-two-disclosures';
 export const MINI = mini;
+/** The mini flow's roles no township has built in, as its publisher adds them (labels of their own: a catalogue's labels are unique). */
+export const MINI_ADD_ROLES = [
+  { key: 'rep', label: { zh: '试用代表', en: 'Trial representative' }, scope: 'village' as const, ownMatters: false },
+  { key: 'reviewer', label: { zh: '试用审核人', en: 'Trial reviewer' }, scope: 'township' as const, ownMatters: false },
+];
 const GOLDEN = JSON.parse(readFileSync(join(ROOT, 'flows', 'runs', `${FIVE}.happy-path.run.json`), 'utf8')) as {
   events: { type: string; payload: Record<string, unknown> }[];
 };

@@ -108,6 +108,7 @@ function fingerprint() {
     catalogueStarts: all('SELECT * FROM catalogue_starts ORDER BY instance_id'),
     calendarVersions: all('SELECT hash FROM calendar_versions ORDER BY hash'),
     calendarAdoptions: all('SELECT * FROM calendar_adoptions ORDER BY id'),
+    roleCatalogue: all('SELECT * FROM role_catalogue ORDER BY township_id, key'),
   };
 }
 
@@ -167,6 +168,11 @@ const IMPORT_CALLS: Record<string, (c: Client) => Promise<unknown>> = {
   'org.exportPeople': (c) => c.org.exportPeople.query(),
   'org.exportPeopleXlsx': (c) => c.org.exportPeopleXlsx.query(),
 };
+/** The role catalogue's admin procedures (issue 18 item 4), each with a plausible input. */
+const ROLE_ADMIN_CALLS: Record<string, (c: Client) => Promise<unknown>> = {
+  'roles.add': (c) => c.roles.add.mutate({ key: 'water_keeper', label: { zh: '越权管水员', en: 'Overreaching water keeper' }, scope: 'village', ownMatters: false }),
+  'roles.setLabel': (c) => c.roles.setLabel.mutate({ key: 'clerk', label: { zh: '越权记录员', en: 'Overreaching clerk' } }),
+};
 const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'auth.logout': (c) => c.auth.logout.mutate(),
   'auth.changePassword': (c) => c.auth.changePassword.mutate({ current: DEMO_PASSWORD, next: 'anonymous-2026' }),
@@ -212,6 +218,8 @@ const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   'calendar.adopt': (c) => c.calendar.adopt.mutate({ year: CALENDAR_2027 }),
   ...ORG_ADMIN_CALLS,
   ...IMPORT_CALLS,
+  ...ROLE_ADMIN_CALLS,
+  'roles.list': (c) => c.roles.list.query(),
   'org.names': (c) => c.org.names.query({ instanceId: 'demo-dongping-road' }),
   'auth.signIns': (c) => c.auth.signIns.query(),
 };
@@ -480,6 +488,7 @@ describe('the township auditor', () => {
     ['catalogue.start in dongping', (c) => c.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'dongping' }), { engineCode: 'ROLE_FORBIDDEN' }],
     ['personal.reveal on the dongping 低保 matter', (c) => c.personal.reveal.mutate({ id: 'demo-dongping-dibao', commitment: SOME_COMMITMENT }), {}],
     ['personal.erase on the dongping 低保 matter', (c) => c.personal.erase.mutate({ id: 'demo-dongping-dibao' }), {}],
+    ...Object.entries(ROLE_ADMIN_CALLS).map(([name, call]): [string, (c: Client) => Promise<unknown>, { instance?: string; engineCode?: string }] => [name, call, {}]),
   ];
   it.each(AUDITOR_MUTATIONS)('%s is FORBIDDEN and changes nothing', async (_name, call, opts) => {
     await expectDenied(async () => call(await as('qs.auditor')), 'FORBIDDEN', opts);
@@ -506,6 +515,7 @@ const ADMIN_PROCS: Record<string, (c: Client, self: string) => Promise<unknown>>
   'personal.erase': (c) => c.personal.erase.mutate({ id: 'demo-dongping-dibao' }),
   'calendar.preview': (c) => c.calendar.preview.mutate({ year: CALENDAR_2027 }),
   'calendar.adopt': (c) => c.calendar.adopt.mutate({ year: CALENDAR_2027 }),
+  ...ROLE_ADMIN_CALLS,
 };
 const NON_ADMINS = [...VILLAGE_USERS.map((u) => u.user), 'qs.reviewer', ...SERVICE_TOWNSHIP_USERS];
 const ADMIN_DENIALS = NON_ADMINS.flatMap((user) => Object.keys(ADMIN_PROCS).map((proc) => ({ user, proc })));

@@ -1,11 +1,21 @@
 // Row ↔ object mapping for both stores (column names are snake_case, objects camelCase; a boolean
 // column is 0/1 in SQLite, true/false in PostgreSQL).
 import type { HistoryRecord, PersonalKind, PersonalValue, SealedBallot } from '../../../engine/index.ts';
-import type { AuditEntry, CatalogueItem, Disclosure, FlowVersion, Instance, OverviewInstanceRow, Session, StoredPersonalValue, Task, Village } from '../types.ts';
+import type { AuditEntry, CatalogueItem, CatalogueRole, Disclosure, FlowVersion, Instance, OverviewInstanceRow, Session, StoredPersonalValue, Task, Village } from '../types.ts';
 
 type Row = Record<string, unknown>;
 
 export const village = (r: Row): Village => ({ id: r.id as string, townshipId: r.township_id as string, name: r.name as string, kind: r.kind as Village['kind'], archivedAt: (r.archived_at as string | null) ?? null });
+
+export const catalogueRole = (r: Row): CatalogueRole => ({
+  key: r.key as string,
+  label: { zh: r.label_zh as string, en: r.label_en as string },
+  scope: r.scope as CatalogueRole['scope'],
+  builtIn: r.built_in === true || r.built_in === 1,
+  ownMatters: r.own_matters === true || r.own_matters === 1,
+  createdBy: (r.created_by as string | null) ?? null,
+  createdAt: r.created_at as string,
+});
 
 export const session = (r: Row): Session => ({
   tokenHash: r.token_hash as string,
