@@ -27,6 +27,10 @@ const SERVER_CODES = {
   PERSONAL_ERASED: 'NOT_FOUND',
   /** The account was deactivated by a township admin: it cannot sign in (its history stays). */
   ACCOUNT_DEACTIVATED: 'FORBIDDEN',
+  /** A meeting of a body with no roster in the village yet: no active member holds its role and no count is registered (in force that day). */
+  ROSTER_EMPTY: 'PRECONDITION_FAILED',
+  /** A ballot by someone who is not a voting member of the body's roster (not on it, or probationary). */
+  NOT_ON_ROSTER: 'FORBIDDEN',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 export type ServerErrorCode = keyof typeof SERVER_CODES;
 /** Every reason the server's own refusals give (the web app words each: common.refusals). */
@@ -65,6 +69,7 @@ const ENGINE_CODES: Record<EngineErrorCode, TRPC_ERROR_CODE_KEY> = {
   ROLE_FORBIDDEN: 'FORBIDDEN',
   CALENDAR_INVALID: 'BAD_REQUEST',
   CALENDAR_MISSING: 'PRECONDITION_FAILED',
+  ROSTER_MISMATCH: 'BAD_REQUEST',
 };
 
 /** Details the client may see: which engine rule refused the call and the issues by field. */

@@ -10,6 +10,7 @@ import { instancesRouter } from './instances.ts';
 import { migrationsRouter } from './migrations.ts';
 import { orgRouter } from './org.ts';
 import { personalRouter } from './personal.ts';
+import { rostersRouter } from './rosters.ts';
 import { statsRouter } from './stats.ts';
 import { tasksRouter } from './tasks.ts';
 
@@ -26,6 +27,7 @@ export const appRouter = router({
   migrations: migrationsRouter,
   personal: personalRouter,
   calendar: calendarRouter,
+  rosters: rostersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -38,7 +38,8 @@ export const SCHEMA: TableSchema[] = [
       mobile: 'text', deactivated_at: 'text',
     },
   },
-  { name: 'user_roles', since: 1, move: 'copy', order: 'user_id, role, village_id', columns: { user_id: 'text', role: 'text', village_id: 'text' } },
+  // probationary (version 12): absent from an older file, false (the column's default) in PostgreSQL.
+  { name: 'user_roles', since: 1, move: 'copy', order: 'user_id, role, village_id', columns: { user_id: 'text', role: 'text', village_id: 'text', probationary: 'boolean' } },
   { name: 'sessions', since: 1, move: 'stay', columns: { token_hash: 'text', user_id: 'text', created_at: 'text', expires_at: 'text', last_seen_at: 'text' } },
   { name: 'login_failures', since: 1, move: 'stay', columns: { key: 'text', at: 'text' } },
   // Each user's recent sign-ins, for them to review: moved with the users.
@@ -127,6 +128,13 @@ export const SCHEMA: TableSchema[] = [
   },
   // Open secret votes' ballots, in ballot-id order: no order of casting moves with them.
   { name: 'ballot_box', since: 7, move: 'copy', order: 'instance_id, ballot_id', columns: { instance_id: 'text', ballot_id: 'text', choice: 'text' } },
+  // Bodies without accounts: each registered count, append-only.
+  {
+    name: 'body_counts', since: 12, move: 'renumber', order: 'id',
+    columns: { id: 'bigint', township_id: 'text', village_id: 'text', role: 'text', count: 'integer', effective_from: 'text', source: 'text', recorded_by: 'text', recorded_at: 'text' },
+  },
+  // The rosters meeting records name by hash; their villages move whole, so every one is new there.
+  { name: 'roster_snapshots', since: 12, move: 'copy', order: 'hash', columns: { hash: 'text', village_id: 'text', role: 'text', json: 'text', created_at: 'text' } },
 ];
 
 /** A value of an SQLite row as PostgreSQL takes it for a column of this kind (SQLite keeps booleans as 0/1). */

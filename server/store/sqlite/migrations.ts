@@ -414,4 +414,44 @@ CREATE INDEX sign_ins_user ON sign_ins(user_id, at);
 CREATE TABLE setup_tokens (token_hash TEXT PRIMARY KEY, created_at TEXT NOT NULL, used_at TEXT);
 `,
   },
+  {
+    version: 12,
+    name: 'bodies and rosters: probationary grants, registered counts, roster snapshots',
+    // Bodies and their rosters (issue 18): a grant of a role can be probationary (a probationary
+    // party member attends but does not vote); a body without accounts (all adult villagers,
+    // household representatives) is a registered count per village and role, with the day it takes
+    // effect, its source document and who recorded it (append-only: a correction is a new count);
+    // a body is counted iff such a count exists. The roster a meeting's denominators came from is
+    // kept content-addressed, written in the transaction of the record that names its hash.
+    sql: `
+ALTER TABLE user_roles ADD COLUMN probationary INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE body_counts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  township_id TEXT NOT NULL REFERENCES townships(id),
+  village_id TEXT NOT NULL REFERENCES villages(id),
+  role TEXT NOT NULL,
+  count INTEGER NOT NULL CHECK (count >= 1),
+  effective_from TEXT NOT NULL,
+  source TEXT NOT NULL,
+  recorded_by TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX body_counts_body ON body_counts(village_id, role, effective_from, id);
+CREATE TRIGGER body_counts_no_update BEFORE UPDATE ON body_counts
+  BEGIN SELECT RAISE(ABORT, 'registered counts are append-only'); END;
+CREATE TRIGGER body_counts_no_delete BEFORE DELETE ON body_counts
+  BEGIN SELECT RAISE(ABORT, 'registered counts are append-only'); END;
+CREATE TABLE roster_snapshots (
+  hash TEXT PRIMARY KEY,
+  village_id TEXT NOT NULL REFERENCES villages(id),
+  role TEXT NOT NULL,
+  json TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER roster_snapshots_no_update BEFORE UPDATE ON roster_snapshots
+  BEGIN SELECT RAISE(ABORT, 'roster snapshots are immutable'); END;
+CREATE TRIGGER roster_snapshots_no_delete BEFORE DELETE ON roster_snapshots
+  BEGIN SELECT RAISE(ABORT, 'roster snapshots are immutable'); END;
+`,
+  },
 ];
