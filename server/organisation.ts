@@ -154,17 +154,18 @@ export const BODY_COUNT = z.object({
   source: z.string().trim().min(1, 'must name the document the count comes from').max(200),
 });
 
-async function townshipVillage(store: Store, townshipId: string, villageId: string, pointer = '/villageId'): Promise<Village> {
+/** A village of the township, or a refusal naming the field. */
+export async function townshipVillage(store: Store, townshipId: string, villageId: string, pointer = '/villageId'): Promise<Village> {
   const village = await store.getVillage(villageId);
-  if (!village || village.townshipId !== townshipId) throw new InvalidInputError(`${pointer}: ${villageId} is not a village of this township`, [{ pointer, message: 'is not a village of this township' }]);
+  if (!village || village.townshipId !== townshipId) throw new InvalidInputError(`${pointer} is not a village of this township: ${villageId}`, [{ pointer, message: 'is not a village of this township' }]);
   return village;
 }
 
 /** Registers the count of a body without accounts (from a day on, by a document), in the audit log. A body is counted from then on. */
 export async function registerCount(store: Store, actor: Actor, c: z.infer<typeof BODY_COUNT>, at: string) {
   const village = await townshipVillage(store, actor.townshipId, c.villageId);
-  if (village.archivedAt) throw new InvalidInputError(`/villageId: village ${village.name} is archived; no counts are registered there`, [{ pointer: '/villageId', message: 'is an archived village' }]);
-  if (!(VILLAGE_ROLES as readonly string[]).includes(c.role)) throw new InvalidInputError(`/role: ${c.role} is not a village role`, [{ pointer: '/role', message: 'is not a village role' }]);
+  if (village.archivedAt) throw new InvalidInputError(`/villageId is archived (${village.name}): no counts are registered there`, [{ pointer: '/villageId', message: 'is an archived village' }]);
+  if (!(VILLAGE_ROLES as readonly string[]).includes(c.role)) throw new InvalidInputError(`/role is not a village role: ${c.role}`, [{ pointer: '/role', message: 'is not a village role' }]);
   const count = { townshipId: actor.townshipId, villageId: village.id, role: c.role, count: c.count, effectiveFrom: c.effectiveFrom, source: c.source.trim(), recordedBy: actor.id, recordedAt: at };
   return store.registerBodyCount(count, {
     townshipId: actor.townshipId, at, actorId: actor.id, action: 'roster.count', target: village.id,
@@ -176,7 +177,7 @@ export async function registerCount(store: Store, actor: Actor, c: z.infer<typeo
 export async function setProbationary(store: Store, actor: Actor, g: { userId: string; villageId: string; role: string; probationary: boolean }, at: string) {
   const village = await townshipVillage(store, actor.townshipId, g.villageId);
   const user = await store.getUser(g.userId);
-  if (!user || user.townshipId !== actor.townshipId) throw new InvalidInputError(`/userId: ${g.userId} is not a user of this township`, [{ pointer: '/userId', message: 'is not a user of this township' }]);
+  if (!user || user.townshipId !== actor.townshipId) throw new InvalidInputError(`/userId is not a user of this township: ${g.userId}`, [{ pointer: '/userId', message: 'is not a user of this township' }]);
   const done = await store.setProbationary(g, { townshipId: actor.townshipId, at, actorId: actor.id, action: 'roster.probationary', target: user.id, details: { village: village.id, role: g.role, probationary: g.probationary } });
-  if (!done) throw new InvalidInputError(`/role: ${user.displayName} does not hold ${g.role} in ${village.name}`, [{ pointer: '/role', message: 'is not a role this person holds in the village' }]);
+  if (!done) throw new InvalidInputError(`/role is not a role ${user.displayName} holds in ${village.name}: ${g.role}`, [{ pointer: '/role', message: 'is not a role this person holds in the village' }]);
 }

@@ -4,23 +4,16 @@
 // stored roster by the hash a meeting record names, for auditors.
 import { z } from 'zod';
 import { hashJson, type Text } from '../../engine/index.ts';
-import { BODY_COUNT, BODY_ROLE, registerCount, setProbationary } from '../organisation.ts';
+import { BODY_COUNT, BODY_ROLE, registerCount, setProbationary, townshipVillage } from '../organisation.ts';
 import { peopleNames } from '../names.ts';
 import { currentRoster, rosterDay, rosterOf, type RosterContent } from '../rosters.ts';
-import { InvalidInputError } from '../errors.ts';
-import { NotFoundError, type Store, type Village } from '../store/types.ts';
+import { NotFoundError } from '../store/types.ts';
 import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
 import type { Runtime } from '../runtime.ts';
 
 const admin = townshipProcedure('township_admin');
 const staff = townshipProcedure('township_admin', 'township_reviewer', 'auditor');
 const VILLAGE_ID = z.string().max(100);
-
-async function villageOf(store: Store, townshipId: string, villageId: string): Promise<Village> {
-  const village = await store.getVillage(villageId);
-  if (!village || village.townshipId !== townshipId) throw new InvalidInputError(`/villageId: ${villageId} is not a village of this township`, [{ pointer: '/villageId', message: 'is not a village of this township' }]);
-  return village;
-}
 
 /** The meeting bodies the village's published flows name (vote steps' electorates), with their titles. */
 async function electorates(runtime: Runtime, villageId: string): Promise<Map<string, Text[]>> {
@@ -45,7 +38,7 @@ export const rostersRouter = router({
    */
   bodies: staff.input(z.object({ villageId: VILLAGE_ID })).query(async ({ ctx, input }) => {
     const { store } = ctx.runtime;
-    const village = await villageOf(store, ctx.user.townshipId, input.villageId);
+    const village = await townshipVillage(store, ctx.user.townshipId, input.villageId);
     const day = rosterDay(ctx.runtime.now());
     const named = await electorates(ctx.runtime, village.id);
     const grants = await store.villageGrants(village.id);
