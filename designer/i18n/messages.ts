@@ -14,8 +14,9 @@ import { calendar } from './messages/calendar.ts';
 import { auth } from './messages/auth.ts';
 import { personal } from './messages/personal.ts';
 import { org } from './messages/org.ts';
+import { rosters } from './messages/rosters.ts';
 
-const areas = { common, auth, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue, calendar, personal, org };
+const areas = { common, auth, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue, calendar, personal, org, rosters };
 type Areas = typeof areas;
 
 export const messages = {

@@ -8,6 +8,7 @@ import type { Me } from '../app/session.ts';
 import { api, errorInfo } from '../app/trpc.ts';
 import { Query } from '../app/ui.tsx';
 import { ImportPanel } from './ImportPanel.tsx';
+import { RostersPanel } from './RostersPanel.tsx';
 import { TOWNSHIP_ROLES, VILLAGE_ROLES, type RoleGrant } from '../../engine/index.ts';
 
 type Village = Awaited<ReturnType<typeof api.org.allVillages.query>>[number];
@@ -38,7 +39,7 @@ export function problemWords(t: (key: string) => string, err: unknown): string {
 }
 
 /** Runs a change, then refreshes the lists; shows the server's refusal in place. */
-function useChange() {
+export function useChange() {
   const { t } = useI18n();
   const qc = useQueryClient();
   const [error, setError] = useState<string | null>(null);
@@ -82,6 +83,7 @@ export function OrgPage({ me }: { me: Me }) {
       {/* Before the list of people, which grows long: importing them is how a township starts. */}
       <ImportPanel />
       <Query q={villages}>{(vs) => <Query q={people}>{(list) => <People people={list} villages={vs} selfId={me.user.id} />}</Query>}</Query>
+      <Query q={villages}>{(vs) => <RostersPanel villages={vs} />}</Query>
     </section>
   );
 }

@@ -52,7 +52,11 @@ export const meeting = {
     required: '请填写此项',
     notInteger: '请填写 0 或正整数',
     tooSmall: '组成人员至少为 1',
+    rosterAccounts: '组成人员和有表决权人数按 {day} 的名册自动填写：{members} 人，其中有表决权 {voting} 人（预备党员列席不表决）。名册由乡镇管理员在“组织机构”中维护。',
+    rosterCounted: '组成人员按 {day} 有效的登记人数自动填写：{members} 人（依据：{source}，{from} 起施行）。',
+    rosterHints: { members: '按名册，不能修改', eligible: '名册中有表决权人数减去回避人数' },
     problems: {
+      recused: '回避人数（{recused}）超过了名册中有表决权的人数',
       eligible: '有表决权人数（{eligible}）加回避人数（{recused}）超过了组成人员（{members}）',
       present: '实到人数（{present}）超过了有表决权人数（{eligible}）',
       for: '赞成、反对、弃权合计（{cast}）超过了实到人数（{present}）',
@@ -147,7 +151,11 @@ export const meeting = {
     required: 'Please fill this in',
     notInteger: 'Enter 0 or a whole number',
     tooSmall: 'A body has at least 1 member',
+    rosterAccounts: 'Members and those entitled to vote are filled in from the roster of {day}: {members} members, {voting} of them entitled to vote (probationary Party members attend without a vote). The township admin keeps the roster under Organisation.',
+    rosterCounted: 'Members are filled in from the registered count in force on {day}: {members} (source: {source}, in force from {from}).',
+    rosterHints: { members: 'From the roster; cannot be changed', eligible: 'Those on the roster entitled to vote, less those recused' },
     problems: {
+      recused: 'Recused ({recused}) is more than those on the roster entitled to vote',
       eligible: 'Entitled to vote ({eligible}) plus recused ({recused}) is more than the members ({members})',
       present: 'Present ({present}) is more than those entitled to vote ({eligible})',
       for: 'For, against and abstain together ({cast}) are more than those present ({present})',
