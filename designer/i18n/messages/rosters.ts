@@ -28,6 +28,11 @@ export const rosters = {
     saved: '已保存。',
     usedBy: '用于：{bodies}',
     roleLabel: '角色：{role}',
+    recordLine: '人数取自会议当天的名册：组成人员 {members} 人，其中有表决权 {voting} 人。',
+    recordHash: '名册指纹',
+    recordShow: '查看名册',
+    intact: '保存的名册与指纹一致。',
+    notIntact: '保存的名册与指纹不一致！',
   },
   en: {
     title: 'Bodies and rosters',
@@ -56,5 +61,10 @@ export const rosters = {
     saved: 'Saved.',
     usedBy: 'Meets as: {bodies}',
     roleLabel: 'Role: {role}',
+    recordLine: 'Numbers from the roster on the meeting day: {members} members, {voting} of them entitled to vote.',
+    recordHash: 'Roster fingerprint',
+    recordShow: 'Show the roster',
+    intact: 'The stored roster matches its fingerprint.',
+    notIntact: 'The stored roster does not match its fingerprint!',
   },
 };
