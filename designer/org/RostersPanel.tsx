@@ -3,7 +3,7 @@
 // (a probationary Party member attends and does not vote), its roster today, and its registered
 // counts with the day each takes effect and its source; a new count is registered here. Meetings
 // take their members and those entitled to vote from these rosters (server/rosters.ts).
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useI18n } from '../i18n/index.tsx';
 import { api } from '../app/trpc.ts';
@@ -13,6 +13,9 @@ import { useChange } from './OrgPage.tsx';
 type Village = Awaited<ReturnType<typeof api.org.allVillages.query>>[number];
 type Bodies = Awaited<ReturnType<typeof api.rosters.bodies.query>>;
 type Body = Bodies['bodies'][number];
+
+/** A body a flow meets in (a vote step's electorate), or one with a registered count. */
+const meets = (body: Body) => body.titles.length > 0 || body.counts.length > 0;
 
 export function RostersPanel({ villages }: { villages: Village[] }) {
   const { t } = useI18n();
@@ -39,10 +42,19 @@ export function RostersPanel({ villages }: { villages: Village[] }) {
           <>
             <p className="muted">{t('rosters.today', { day: b.day })}</p>
             <ul className="org-list">
-              {b.bodies.map((body) => (
+              {b.bodies.filter(meets).map((body) => (
                 <BodyCard key={body.role} villageId={b.village.id} body={body} day={b.day} recorders={b.recorderNames} />
               ))}
             </ul>
+            {/* Roles no flow meets in and nobody counted: kept out of the way, there for a count to be registered. */}
+            <details>
+              <summary>{t('rosters.otherRoles', { n: b.bodies.filter((x) => !meets(x)).length })}</summary>
+              <ul className="org-list">
+                {b.bodies.filter((x) => !meets(x)).map((body) => (
+                  <BodyCard key={body.role} villageId={b.village.id} body={body} day={b.day} recorders={b.recorderNames} />
+                ))}
+              </ul>
+            </details>
           </>
         )}
       </Query>
@@ -64,27 +76,24 @@ function BodyCard({ villageId, body, day, recorders }: { villageId: string; body
       <p data-testid="body-roster">{body.roster ? t('rosters.rosterLine', { members: body.roster.members, voting: body.roster.voting }) : <span className="field-error">{t('rosters.noRoster')}</span>}</p>
       {!counted && (
         <>
-          <h4>{t('rosters.members')}</h4>
           {body.members.length === 0 && <p className="muted">{t('rosters.noMembers')}</p>}
-          <ul className="org-members">
-            {body.members.map((m) => (
-              <li key={m.userId} data-testid="body-member" data-name={m.displayName}>
-                <span>{m.displayName}</span>
-                {m.deactivated ? (
-                  <span className="muted"> · {t('rosters.deactivated')}</span>
-                ) : (
-                  <label className="org-check">
-                    <input
-                      type="checkbox"
-                      checked={m.probationary}
-                      onChange={(e) => run(() => api.rosters.setProbationary.mutate({ userId: m.userId, villageId, role: body.role, probationary: e.target.checked }), t('rosters.saved'))}
-                    />
-                    {t('rosters.probationary')}
-                  </label>
-                )}
-              </li>
-            ))}
-          </ul>
+          {body.members.length > 0 && (
+            <details>
+              <summary>{t('rosters.membersCount', { n: body.members.length })}</summary>
+              <ul className="org-members">
+                {body.members.map((m) => (
+                  <li key={m.userId} data-testid="body-member" data-name={m.displayName}>
+                    <span>{m.displayName}</span>
+                    {m.deactivated ? (
+                      <span className="muted"> · {t('rosters.deactivated')}</span>
+                    ) : (
+                      <ProbationaryMark marked={m.probationary} onChange={(probationary) => run(() => api.rosters.setProbationary.mutate({ userId: m.userId, villageId, role: body.role, probationary }), t('rosters.saved'))} />
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
         </>
       )}
       {body.counts.length > 0 && (
@@ -100,6 +109,27 @@ function BodyCard({ villageId, body, day, recorders }: { villageId: string; body
       <AddCount villageId={villageId} role={body.role} run={run} />
       {messages}
     </li>
+  );
+}
+
+/** A member's probationary mark: shown as changed at once, and back as it was if the server refuses. */
+function ProbationaryMark({ marked, onChange }: { marked: boolean; onChange: (probationary: boolean) => Promise<boolean> }) {
+  const { t } = useI18n();
+  const [shown, setShown] = useState(marked);
+  useEffect(() => setShown(marked), [marked]);
+  return (
+    <label className="org-check">
+      <input
+        type="checkbox"
+        checked={shown}
+        onChange={async (e) => {
+          const next = e.target.checked;
+          setShown(next);
+          if (!(await onChange(next))) setShown(!next);
+        }}
+      />
+      {t('rosters.probationary')}
+    </label>
   );
 }
 
