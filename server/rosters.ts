@@ -96,3 +96,39 @@ export async function checkVoter(store: Store, village: Village, vote: Pick<Vote
     member ? `a probationary member of ${vote.body.zh} attends but does not vote: no ballot is taken` : `you are not on the roster of ${vote.body.zh} of ${village.name}: no ballot is taken`,
   );
 }
+
+/** A stored roster as an export bundle carries it: its hash and what was hashed. */
+export interface BundledRoster {
+  hash: string;
+  content: RosterContent;
+}
+
+/** The stored rosters a chain's meeting records name, for the export bundle (oldest record first, each once). */
+export async function chainRosters(store: Store, records: readonly { payload?: Record<string, unknown> }[]): Promise<BundledRoster[]> {
+  const hashes = [...new Set(records.map((r) => (r.payload?.roster as { hash?: unknown } | undefined)?.hash).filter((h): h is string => typeof h === 'string'))];
+  const found = await Promise.all(hashes.map((h) => store.rosterSnapshot(h)));
+  return found.flatMap((s) => (s ? [{ hash: s.hash, content: JSON.parse(s.json) as RosterContent }] : []));
+}
+
+/**
+ * Why a chain's meeting records do not agree with the rosters a bundle carries, or null: each
+ * roster a record names must be there, match its hash, and have the members and voting members
+ * the record says (what an auditor checks against the roster in force on the meeting day).
+ */
+export function rosterBundleProblem(records: readonly { seq: number; payload?: Record<string, unknown> }[], rosters: readonly BundledRoster[]): { seq: number; reason: string } | null {
+  const byHash = new Map(rosters.map((r) => [r.hash, r]));
+  for (const record of records) {
+    const named = record.payload?.roster as { hash: string; members: number; voting: number } | undefined;
+    if (!named) continue;
+    const roster = byHash.get(named.hash);
+    if (!roster) return { seq: record.seq, reason: `names roster ${named.hash}, which the bundle does not carry` };
+    if (hashJson(roster.content) !== roster.hash) return { seq: record.seq, reason: `roster ${named.hash} does not match its hash` };
+    const c = roster.content;
+    const members = c.kind === 'count' ? c.count.count : c.members.length;
+    const voting = c.kind === 'count' ? c.count.count : c.members.filter((m) => !m.probationary).length;
+    if (members !== named.members || voting !== named.voting) {
+      return { seq: record.seq, reason: `roster ${named.hash} has ${members} members, ${voting} voting; the record says ${named.members}, ${named.voting}` };
+    }
+  }
+  return null;
+}

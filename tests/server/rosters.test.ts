@@ -3,7 +3,11 @@
 // with the roster's hash (the roster itself stored for auditors); a record that says otherwise is
 // refused naming both numbers; only the roster's voting members cast ballots; a counted body uses
 // the count in force on the day; a deactivated person drops out of the roster.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/villageflow.ts';
 import { checkVoter, currentRoster } from '../../server/rosters.ts';
 import { errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
 import { flowOf, meetings } from './meetings.ts';
@@ -87,6 +91,35 @@ describe('a meeting recorded against its roster', () => {
     const village = (await s.store.getVillage('dongping'))!;
     const refusal = await currentRoster(s.store, village, { electorate: 'township_caseworker', body: { zh: '评议小组', en: 'Appraisal panel' } }, s.runtime.now()).catch((e: unknown) => e);
     expect(refusal).toMatchObject({ code: 'ROSTER_EMPTY', message: expect.stringMatching(/评议小组 of 东坪村 has no roster on 2026-03-02: .*grants the role to its members or registers its count/) });
+  });
+});
+
+describe('the export bundle carries the rosters its records name, and verify holds each to its record', () => {
+  it('verifies as exported; a roster changed or missing names the record', async () => {
+    const { id } = await drive.reach(FIVE, 'party_members_meeting');
+    const bundle = await (await as('qs.auditor')).audit.export.query({ id });
+    expect(bundle.rosters).toHaveLength(1);
+    expect(bundle.rosters[0]!.content).toMatchObject({ kind: 'accounts', role: 'committee_member', village: 'dongping' });
+    const dir = mkdtempSync(join(tmpdir(), 'vf-rosters-'));
+    const verify = async (b: unknown) => {
+      const file = join(dir, 'bundle.json');
+      writeFileSync(file, JSON.stringify(b));
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main(['verify', file], { out: (l) => out.push(l), err: (l) => err.push(l) });
+      return { code, out, err };
+    };
+    try {
+      expect(await verify(bundle)).toEqual({ code: 0, out: [`verified ${bundle.history.length} records`], err: [] });
+      const seq = bundle.history.findIndex((r) => r.type === 'RECORD_VOTE') + 1;
+      // One member fewer in the roster than the record says: its hash no longer matches.
+      const content = bundle.rosters[0]!.content as { members: unknown[] };
+      const fewer = { ...bundle, rosters: [{ ...bundle.rosters[0]!, content: { ...content, members: content.members.slice(1) } }] };
+      expect(await verify(fewer)).toMatchObject({ code: 1, err: [expect.stringMatching(new RegExp(`^record ${seq} failed: roster [0-9a-f]{64} does not match its hash`))] });
+      expect(await verify({ ...bundle, rosters: [] })).toMatchObject({ code: 1, err: [expect.stringMatching(new RegExp(`^record ${seq} failed: names roster [0-9a-f]{64}, which the bundle does not carry`))] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
