@@ -143,6 +143,20 @@ describe('ballots: only the roster’s voting members cast', () => {
     }
   });
 
+  it('a probationary mark stays with its grant when the person’s roles are changed, and goes with the grant', async () => {
+    const admin = await as('qs.admin');
+    const party = async () => (await admin.rosters.bodies.query({ villageId: 'xiling' })).bodies.find((b) => b.role === 'party_member')!;
+    expect((await party()).members.find((m) => m.userId === 'xiling-party9')).toMatchObject({ probationary: true });
+    await admin.org.setRoles.mutate({ userId: 'xiling-party9', roles: [{ role: 'party_member', villageId: 'xiling' }, { role: 'villager', villageId: 'xiling' }] });
+    expect((await party()).members.find((m) => m.userId === 'xiling-party9')).toMatchObject({ probationary: true });
+    expect((await party()).roster).toMatchObject({ members: 11, voting: 9 });
+    await admin.org.setRoles.mutate({ userId: 'xiling-party9', roles: [{ role: 'villager', villageId: 'xiling' }] });
+    expect((await party()).roster).toMatchObject({ members: 10, voting: 9 });
+    await admin.org.setRoles.mutate({ userId: 'xiling-party9', roles: [{ role: 'party_member', villageId: 'xiling' }] });
+    // Granted afresh: a full member until marked again.
+    expect((await party()).roster).toMatchObject({ members: 11, voting: 10 });
+  });
+
   it('someone not on the roster is refused a ballot, even holding a role that reaches the step', async () => {
     const village = (await s.store.getVillage('dongping'))!;
     const vote = flowOf(FIVE).states.party_members_meeting!.vote!;
