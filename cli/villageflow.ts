@@ -7,6 +7,7 @@ import { generateValidators } from './generate-validators.ts';
 import { checkRun, runFiles } from './runs.ts';
 import { demo } from './demo.ts';
 import { useNodeCrypto } from '../server/node-crypto.ts';
+import { rosterBundleProblem, type BundledRoster } from '../server/rosters.ts';
 
 useNodeCrypto();
 
@@ -95,6 +96,7 @@ function cmdVerify(args: string[], io: Out): number {
   let compiled: CompiledFlow[];
   let history: unknown;
   let personal: unknown;
+  let rosters: unknown;
   // The baseline years are in every villageflow; a bundle brings every other version its records name.
   const calendars: CalendarVersion[] = [...baselineVersions()];
   if (files.length === 1) {
@@ -113,6 +115,10 @@ function cmdVerify(args: string[], io: Out): number {
     history = bundle.history;
     // Personal values, for someone allowed them (docs/personal-data.md): each against its commitment.
     personal = (bundle as { personal?: unknown }).personal;
+    rosters = (bundle as { rosters?: unknown }).rosters;
+    if (rosters !== undefined && (!Array.isArray(rosters) || !rosters.every((r) => r && typeof r === 'object' && typeof r.hash === 'string' && r.content && typeof r.content === 'object'))) {
+      throw new CliError(`${files[0]}: "rosters" is a list of { "hash", "content" }`);
+    }
     if (personal !== undefined && (!Array.isArray(personal) || !personal.every((v) => v && typeof v === 'object' && typeof v.seq === 'number' && typeof v.pointer === 'string' && typeof v.salt === 'string'))) {
       throw new CliError(`${files[0]}: "personal" is a list of { "seq", "pointer", "value", "salt" }`);
     }
@@ -134,6 +140,12 @@ function cmdVerify(args: string[], io: Out): number {
   const result = verify(flows, history as HistoryRecord[], { head, calendars });
   if (!result.ok) {
     io.err(`record ${result.seq} failed: ${result.reason}`);
+    return 1;
+  }
+  // The rosters a bundle carries, each against the meeting records that name it.
+  const roster = rosters === undefined ? null : rosterBundleProblem(history as HistoryRecord[], rosters as BundledRoster[]);
+  if (roster) {
+    io.err(`record ${roster.seq} failed: ${roster.reason}`);
     return 1;
   }
   if (personal === undefined) {

@@ -16,6 +16,8 @@ export type EngineErrorCode =
   | 'FORM_INVALID'
   /** A meeting record whose numbers contradict each other, a bad ballot, a second secret ballot, or a ballot box that does not match the ballots cast. */
   | 'VOTE_INVALID'
+  /** A meeting's members or eligible differ from the body's roster the host supplied (the issues name each field and both numbers). */
+  | 'ROSTER_MISMATCH'
   /** A timer that is not running, or not yet due. */
   | 'TIMER_INVALID'
   /** The event's time is earlier than the instance's last event. */

@@ -9,11 +9,11 @@ import { hashRecordOf } from './hash.ts';
 import { withKeys } from './immutable.ts';
 import { EVENT_NAME } from './transitions.ts';
 import { chinaDate, durationOf, epochMs, isoString, parseTime } from './time.ts';
-import { ballotSchema, boxProblem, closeSecretVoteSchema, closeVoteSchema, countProblems, decide, meetingRecordSchema, secretBallotSchema, tallyBallots, type MeetingCounts } from './votes.ts';
+import { ballotSchema, boxProblem, closeSecretVoteSchema, closeVoteSchema, countProblems, decide, meetingRecordSchema, rosterProblems, secretBallotSchema, tallyBallots, type MeetingCounts } from './votes.ts';
 import { initialContext, startTimer, takeTransition, type MachineEvent } from './actions.ts';
 import { legacyCalendar, RECALENDAR, type WorkCalendar } from './calendar.ts';
 import { checkCommitted, commitPayload, COMMITMENT_SCHEMA, placesOf, type PersonalField, type PersonalValue } from './personal.ts';
-import type { ActiveTimer, BallotChoice, Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, SealedBallot, StateConfig, VoteResult } from './types.ts';
+import type { ActiveTimer, BallotChoice, Effect, FlowEvent, HistoryRecord, InstanceContext, InstanceSnapshot, SealedBallot, StateConfig, VoteConfig, VoteResult, VoteRoster } from './types.ts';
 
 export interface StepResult {
   snapshot: InstanceSnapshot;
@@ -255,6 +255,19 @@ function voteEvent(
   return { at, actor: event.actor, payload, type, vote: result, context: snap.context };
 }
 
+/**
+ * A meeting record's or closing's numbers against the roster the host supplied (`payload.roster`):
+ * members must be the roster's, eligible its voting members less those recused. Records made before
+ * rosters carry none and are taken as they are.
+ */
+function checkRoster(vote: VoteConfig, counts: Pick<MeetingCounts, 'members' | 'eligible' | 'recused'>, payload: Record<string, unknown>, at: string, what: string): VoteRoster | undefined {
+  const roster = payload.roster as VoteRoster | undefined;
+  if (!roster) return undefined;
+  const problems = rosterProblems(counts, roster, vote.body.zh, chinaDate(epochMs(at)));
+  if (problems.length) throw new EngineError('ROSTER_MISMATCH', `${what}: ${problems.map((p) => p.message).join('; ')}`, problems);
+  return roster;
+}
+
 /** Turns the event a person or the scheduler sent into the event the machine takes. */
 function resolve(compiled: CompiledFlow, snap: InstanceSnapshot, state: CompiledState, event: FlowEvent, at: string, payload: Record<string, unknown>): MachineEvent {
   const { config } = state;
@@ -277,10 +290,11 @@ function resolve(compiled: CompiledFlow, snap: InstanceSnapshot, state: Compiled
       const issues = payloads.record(payload);
       if (issues.length) payloadInvalid('VOTE_INVALID', 'meeting record', issues);
       const counts = payload as unknown as MeetingCounts & Partial<VoteResult>;
+      const roster = checkRoster(vote, counts, payload, at, 'meeting record');
       const problems = countProblems(counts);
       if (problems.length) payloadInvalid('VOTE_INVALID', 'meeting record', problems);
       const { members, eligible, present, for: yes, against, abstain, recused, signIn, attendees, notes } = counts;
-      return voteEvent(vote, snap, event, at, payload, { members, eligible, present, for: yes, against, abstain, recused }, { signIn, attendees, notes });
+      return voteEvent(vote, snap, event, at, payload, { members, eligible, present, for: yes, against, abstain, recused }, { signIn, attendees, notes, roster });
     }
     case 'CAST_BALLOT': {
       if (vote?.mode !== 'ballot') throw notHere(state, event.type);
@@ -302,9 +316,10 @@ function resolve(compiled: CompiledFlow, snap: InstanceSnapshot, state: Compiled
       }
       const choices = box ? box.map((b) => b.choice) : (Object.values(snap.context.ballots) as BallotChoice[]);
       const counts = { members: payload.members as number, eligible: payload.eligible as number, recused: 0, ...tallyBallots(choices) };
+      const roster = checkRoster(vote, counts, payload, at, 'closing the vote');
       const problems = countProblems(counts);
       if (problems.length) payloadInvalid('VOTE_INVALID', 'closing the vote', problems);
-      return voteEvent(vote, snap, event, at, payload, counts, { notes: payload.notes as string | undefined, ...(box ? { secret: true as const } : {}) });
+      return voteEvent(vote, snap, event, at, payload, counts, { notes: payload.notes as string | undefined, roster, ...(box ? { secret: true as const } : {}) });
     }
   }
   if (event.type.includes('.') || !state.events.has(event.type)) throw notHere(state, event.type);

@@ -167,6 +167,12 @@ export interface SealedBallot {
   choice: BallotChoice;
 }
 
+/** The roster a meeting's denominators came from (engine/votes.ts rosterProblems): its hash, members and voting members. */
+export interface VoteRoster {
+  hash: string;
+  members: number;
+  voting: number;
+}
 export interface VoteResult extends MeetingCounts {
   mode: 'record' | 'ballot';
   /** Set on a secret ballot's result: counted from the ballot box. */
@@ -178,6 +184,8 @@ export interface VoteResult extends MeetingCounts {
   signIn?: string[];
   attendees?: string[];
   notes?: string;
+  /** The roster the host supplied members and eligible from (absent in records made before rosters). */
+  roster?: VoteRoster;
   at: string;
   by: string;
 }

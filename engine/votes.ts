@@ -1,12 +1,23 @@
 // Meetings and votes: quorum and pass rules as exact fractions over separate denominators
 // (members of the body, those entitled to vote, those present), checked in integers.
 import { withKeys } from './immutable.ts';
-import type { BallotChoice, FlowIssue, MeetingCounts, RuleCheck, SealedBallot, VoteConfig, VoteResult, VoteRule } from './types.ts';
+import type { BallotChoice, FlowIssue, MeetingCounts, RuleCheck, SealedBallot, VoteConfig, VoteResult, VoteRoster, VoteRule } from './types.ts';
 
 export type { MeetingCounts };
 
 const COUNT = { type: 'integer', minimum: 0, maximum: 1_000_000 } as const;
 const EVIDENCE = { type: 'array', maxItems: 200, items: { type: 'string', minLength: 1, maxLength: 500 } } as const;
+/**
+ * The body's roster as the host found it when the meeting was recorded or the vote closed: the
+ * content hash of the roster it stored, how many members it has and how many of them vote
+ * (probationary party members attend but do not vote). Records made before rosters lack it.
+ */
+const ROSTER = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['hash', 'members', 'voting'],
+  properties: { hash: { type: 'string', pattern: '^[0-9a-f]{64}$' }, members: { ...COUNT, minimum: 1 }, voting: COUNT },
+} as const;
 
 export const meetingRecordSchema = {
   type: 'object',
@@ -23,6 +34,7 @@ export const meetingRecordSchema = {
     signIn: EVIDENCE,
     attendees: EVIDENCE,
     notes: { type: 'string', maxLength: 5000 },
+    roster: ROSTER,
   },
 } as const;
 
@@ -37,7 +49,7 @@ export const closeVoteSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['members', 'eligible'],
-  properties: { members: { ...COUNT, minimum: 1 }, eligible: COUNT, notes: { type: 'string', maxLength: 5000 } },
+  properties: { members: { ...COUNT, minimum: 1 }, eligible: COUNT, notes: { type: 'string', maxLength: 5000 }, roster: ROSTER },
 } as const;
 
 // Secret ballots (vote.secret). The host draws a random id per ballot; it names the ballot in the
@@ -122,6 +134,27 @@ export function countProblems(c: MeetingCounts): FlowIssue[] {
   return out;
 }
 
+/**
+ * Where a meeting's numbers differ from the body's roster (the record's `roster`): members must be
+ * the roster's members, and eligible its voting members less those recused. Each problem names the
+ * field, what the roster says and what the record says; `body` and `day` say which roster.
+ */
+export function rosterProblems(c: Pick<MeetingCounts, 'members' | 'eligible' | 'recused'>, roster: VoteRoster, body: string, day: string): FlowIssue[] {
+  const out: FlowIssue[] = [];
+  if (c.members !== roster.members) {
+    out.push({ pointer: '/members', message: `${body} roster on ${day} has ${roster.members} members; the record says ${c.members}` });
+  }
+  if (c.recused > roster.voting) {
+    out.push({ pointer: '/recused', message: `${body} roster on ${day} has ${roster.voting} voting members; the record says ${c.recused} recused` });
+  } else if (c.eligible !== roster.voting - c.recused) {
+    out.push({
+      pointer: '/eligible',
+      message: `${body} roster on ${day} has ${roster.voting} voting members and ${c.recused} recused, so ${roster.voting - c.recused} eligible; the record says ${c.eligible}`,
+    });
+  }
+  return out;
+}
+
 function baseOf(rule: VoteRule, c: MeetingCounts): number {
   return rule.of === 'all' ? c.members : rule.of === 'entitled' ? c.eligible : c.present;
 }
@@ -137,7 +170,7 @@ export function checkRule(rule: VoteRule, count: number, c: MeetingCounts): Rule
 export function decide(
   vote: VoteConfig,
   c: MeetingCounts,
-  extra: Pick<VoteResult, 'at' | 'by'> & Partial<Pick<VoteResult, 'signIn' | 'attendees' | 'notes'>>,
+  extra: Pick<VoteResult, 'at' | 'by'> & Partial<Pick<VoteResult, 'signIn' | 'attendees' | 'notes' | 'roster'>>,
 ): VoteResult {
   const quorum = vote.quorum ? checkRule(vote.quorum, c.present, c) : null;
   const pass = checkRule(vote.pass, c.for, c);

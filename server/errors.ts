@@ -31,6 +31,10 @@ const SERVER_CODES = {
   ROLE_UNKNOWN: 'BAD_REQUEST',
   /** A flow published that names roles the township's catalogue lacks, without adding them (the issues name each). */
   ROLES_MISSING: 'PRECONDITION_FAILED',
+  /** A meeting of a body with no roster in the village yet: no active member holds its role and no count is registered (in force that day). */
+  ROSTER_EMPTY: 'PRECONDITION_FAILED',
+  /** A ballot by someone who is not a voting member of the body's roster (not on it, or probationary). */
+  NOT_ON_ROSTER: 'FORBIDDEN',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 export type ServerErrorCode = keyof typeof SERVER_CODES;
 /** Every reason the server's own refusals give (the web app words each: common.refusals). */
@@ -74,6 +78,7 @@ const ENGINE_CODES: Record<EngineErrorCode, TRPC_ERROR_CODE_KEY> = {
   ROLE_FORBIDDEN: 'FORBIDDEN',
   CALENDAR_INVALID: 'BAD_REQUEST',
   CALENDAR_MISSING: 'PRECONDITION_FAILED',
+  ROSTER_MISMATCH: 'BAD_REQUEST',
 };
 
 /** Every reason the engine's refusals give (the web app words each: common.refusals). */

@@ -139,3 +139,50 @@ export async function actorNames(store: Store, instance: Pick<Instance, 'townshi
   const users = await store.listUsers(instance.townshipId);
   return Object.fromEntries(users.filter((u) => ids.has(u.id)).map((u) => [u.id, u.displayName]));
 }
+
+// --- Bodies and rosters (server/rosters.ts): a grant's probationary mark, a body's registered count.
+
+/** A day as YYYY-MM-DD that exists in the calendar. */
+export const DAY = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD').refine((d) => {
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === d;
+}, 'is not a day of the calendar');
+/** A village role's key, as grants and flows name it. */
+export const BODY_ROLE = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a role key');
+/** A new registered count: how many, from which day, by which document. */
+export const BODY_COUNT = z.object({
+  villageId: z.string().max(100),
+  role: BODY_ROLE,
+  count: z.number().int().min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000'),
+  effectiveFrom: DAY,
+  source: z.string().trim().min(1, 'must name the document the count comes from').max(200),
+});
+
+/** A village of the township, or a refusal naming the field. */
+export async function townshipVillage(store: Store, townshipId: string, villageId: string, pointer = '/villageId'): Promise<Village> {
+  const village = await store.getVillage(villageId);
+  if (!village || village.townshipId !== townshipId) throw new InvalidInputError(`${pointer} is not a village of this township: ${villageId}`, [{ pointer, message: 'is not a village of this township' }]);
+  return village;
+}
+
+/** Registers the count of a body without accounts (from a day on, by a document), in the audit log. A body is counted from then on. */
+export async function registerCount(store: Store, actor: Actor, c: z.infer<typeof BODY_COUNT>, at: string) {
+  const village = await townshipVillage(store, actor.townshipId, c.villageId);
+  if (village.archivedAt) throw new InvalidInputError(`/villageId is archived (${village.name}): no counts are registered there`, [{ pointer: '/villageId', message: 'is an archived village' }]);
+  const role = (await roleCatalogue(store, actor.townshipId)).find((r) => r.key === c.role);
+  if (!role || role.scope !== 'village') throw new InvalidInputError(`/role is not a village role of the township's catalogue: ${c.role}`, [{ pointer: '/role', message: 'is not a village role' }]);
+  const count = { townshipId: actor.townshipId, villageId: village.id, role: c.role, count: c.count, effectiveFrom: c.effectiveFrom, source: c.source.trim(), recordedBy: actor.id, recordedAt: at };
+  return store.registerBodyCount(count, {
+    townshipId: actor.townshipId, at, actorId: actor.id, action: 'roster.count', target: village.id,
+    details: { role: c.role, count: c.count, effectiveFrom: c.effectiveFrom, source: count.source },
+  });
+}
+
+/** Marks a person's grant of a role in a village probationary (attends, does not vote) or not, in the audit log. */
+export async function setProbationary(store: Store, actor: Actor, g: { userId: string; villageId: string; role: string; probationary: boolean }, at: string) {
+  const village = await townshipVillage(store, actor.townshipId, g.villageId);
+  const user = await store.getUser(g.userId);
+  if (!user || user.townshipId !== actor.townshipId) throw new InvalidInputError(`/userId is not a user of this township: ${g.userId}`, [{ pointer: '/userId', message: 'is not a user of this township' }]);
+  const done = await store.setProbationary(g, { townshipId: actor.townshipId, at, actorId: actor.id, action: 'roster.probationary', target: user.id, details: { village: village.id, role: g.role, probationary: g.probationary } });
+  if (!done) throw new InvalidInputError(`/role is not a role ${user.displayName} holds in ${village.name}: ${g.role}`, [{ pointer: '/role', message: 'is not a role this person holds in the village' }]);
+}

@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   apply, calendarVersion, checkCalendarYear, compileFlow, makeWorkCalendar, openSteps, RECALENDAR, staleCalendarYears, start, CalendarRefusedError,
-  type ActiveTimer, type CalendarVersion, type CalendarYear, type HistoryRecord, type CompiledFlow, type FlowEvent, type StepResult, type WorkCalendar,
+  type ActiveTimer, type CalendarVersion, type CalendarYear, type HistoryRecord, type CompiledFlow, type FlowEvent, type StateConfig, type StepResult, type WorkCalendar,
 } from '../engine/index.ts';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth.ts';
 import type { Clock } from './clock.ts';
@@ -13,6 +13,7 @@ import { actingRoles, canRead } from './scope.ts';
 import { objectsNow, readAccess, readsAsParticipant, readScope, type OwnMatterRoles, type ReadAccess, type ReadAs } from './readRule.ts';
 import { RoleCatalogues } from './roles.ts';
 import { recordedSubject } from './subject.ts';
+import { checkVoter, currentRoster, rosterSnapshot, withRoster, type Roster } from './rosters.ts';
 import { ConflictError, NotFoundError, type CatalogueStart, type Instance, type ReadScope, type Store, type User, type Village } from './store/types.ts';
 
 export const SYSTEM_ACTOR = { id: 'system', roles: ['system'] };
@@ -200,13 +201,37 @@ export class Runtime {
     }
     if (input.type === RECALENDAR) throw new ForbiddenError('due times are recomputed by the system when a calendar year is adopted');
     let payload = input.payload ?? {};
-    if (compiled.flow.states[instance.snapshot.state]?.vote?.secret) payload = await this.secretVotePayload(instance, input.type, payload);
-    const event: FlowEvent = { type: input.type, actor: { id: user.id, roles: actingRoles(user, village) }, at: this.now(), payload, ...eventSalt(input.type) };
+    const at = this.now();
+    const actor = { id: user.id, roles: actingRoles(user, village) };
+    const state = compiled.flow.states[instance.snapshot.state];
+    if (state?.vote?.secret) payload = await this.secretVotePayload(instance, input.type, payload);
+    const roster = state?.vote ? await this.rosterFor(village, state, actor.roles, input.type, user.id, at) : undefined;
+    if (roster) payload = withRoster(payload, roster);
+    const event: FlowEvent = { type: input.type, actor, at, payload, ...eventSalt(input.type) };
     const step = apply(compiled, instance.snapshot, event, { calendar: await this.calendar(instance.townshipId) });
     const subject = await recordedSubject(this.store, compiled, village, user, instance.snapshot, step.snapshot, await this.ownMatterRoles(user));
     await this.persistCalendars(instance.townshipId, step);
-    await this.store.appendEvent({ instanceId: instance.id, expectedSeq: input.seq, ...this.write(compiled, step), ...(subject !== undefined ? { subject } : {}) });
+    await this.store.appendEvent({
+      instanceId: instance.id,
+      expectedSeq: input.seq,
+      ...this.write(compiled, step),
+      ...(subject !== undefined ? { subject } : {}),
+      ...(roster ? { roster: rosterSnapshot(village.id, state!.vote!.electorate, roster, at) } : {}),
+    });
     return written(instance, step);
+  }
+
+  /**
+   * The body's roster for a meeting record or a ballot's closing (server/rosters.ts), read only for
+   * those events at a vote step of their mode and only when the sender may send them (anyone else
+   * is refused by the engine as before); a ballot is first held to the roster's voting members.
+   */
+  private async rosterFor(village: Village, state: StateConfig, roles: string[], type: string, userId: string, at: string): Promise<Roster | undefined> {
+    const vote = state.vote!;
+    if (type === 'CAST_BALLOT' && vote.mode === 'ballot' && roles.includes(vote.electorate)) await checkVoter(this.store, village, vote, userId, at);
+    const closes = (type === 'RECORD_VOTE' && vote.mode === 'record') || (type === 'CLOSE_VOTE' && vote.mode === 'ballot');
+    if (!closes || !state.roles?.some((r) => roles.includes(r))) return undefined;
+    return currentRoster(this.store, village, vote, at);
   }
 
   /**

@@ -3,9 +3,9 @@
 // replaying the bundled golden runs, shifted so their last step happened just now.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apply, openSteps, start, type FlowEvent, type InstanceSnapshot } from '../engine/index.ts';
+import { apply, chinaDate, openSteps, start, type FlowEvent, type InstanceSnapshot } from '../engine/index.ts';
 import { hashPassword } from './auth.ts';
-import { addPerson, addVillage, createTownship } from './organisation.ts';
+import { addPerson, addVillage, createTownship, registerCount, setProbationary } from './organisation.ts';
 import { publishBundled } from './flows.ts';
 import { seedCatalogue } from './catalogue.ts';
 import { eventSalt, type Runtime } from './runtime.ts';
@@ -68,6 +68,16 @@ const NAMES: Record<Role, string> = {
   applicant: '申请人',
 };
 const PARTY_MEMBERS = 9;
+/**
+ * How many demo users hold a role in each village (others: one). The bodies that meet have their
+ * usual sizes, so meetings recorded against their rosters have real numbers: seven members of the
+ * two committees, 33 villagers' representatives; the first of each keeps the plain user name.
+ */
+const HOLDERS: Partial<Record<Role, number>> = { party_member: PARTY_MEMBERS, committee_member: 7, villager_representative: 33 };
+/** Probationary party members (预备党员): they attend the party meeting but do not vote. In 西岭村 only: the tests' ballots are cast in the others. */
+const PROBATIONARY = ['xiling-party8', 'xiling-party9'];
+/** The villagers' meeting counts its members (adult villagers, no accounts): the registered count, as of the year's register. */
+const ADULT_VILLAGERS: Record<string, number> = { dongping: 1268, xiling: 1268, nanwan: 1268 };
 const FLOWS_DIR = join(import.meta.dirname, '..', 'flows');
 /** The service flows (低保, 代办, 网格, 一事一议), published for every demo village too. */
 export const SERVICE_FLOWS = ['social-assistance', 'proxy-service', 'grid-incident', 'one-matter-one-discussion'];
@@ -79,8 +89,10 @@ export interface DemoLogin {
   village: string | null;
 }
 
-/** Village cadres are party members too, as they nearly always are: they vote in the party meeting. */
+/** Village cadres are party members too, as they nearly always are: they vote in the party meeting (the secretary and the first committee member). */
 const ALSO_PARTY_MEMBER = new Set<Role>(['party_secretary', 'committee_member']);
+/** The suffix of the n-th demo holder of a role in a village: party members are numbered from 1, others from their second. */
+const holderSuffix = (role: Role, n: number) => (role === 'party_member' || n > 1 ? String(n) : '');
 
 function demoUsers(): (DemoLogin & { id: string; grants: RoleGrant[] })[] {
   const users: (DemoLogin & { id: string; grants: RoleGrant[] })[] = [];
@@ -89,10 +101,11 @@ function demoUsers(): (DemoLogin & { id: string; grants: RoleGrant[] })[] {
   }
   for (const v of DEMO_VILLAGES) {
     for (const role of VILLAGE_ROLES) {
-      const count = role === 'party_member' ? PARTY_MEMBERS : 1;
+      const count = HOLDERS[role] ?? 1;
       for (let n = 1; n <= count; n++) {
-        const suffix = count > 1 ? String(n) : '';
-        users.push({ id: `${v.id}-${SHORT[role]}${suffix}`, username: `${v.id}.${SHORT[role]}${suffix}`, displayName: `${v.name}${NAMES[role]}${suffix}`, role, village: v.id, grants: [{ role, villageId: v.id }, ...(ALSO_PARTY_MEMBER.has(role) ? [{ role: 'party_member' as Role, villageId: v.id }] : [])] });
+        const suffix = holderSuffix(role, n);
+        const alsoParty = ALSO_PARTY_MEMBER.has(role) && n === 1;
+        users.push({ id: `${v.id}-${SHORT[role]}${suffix}`, username: `${v.id}.${SHORT[role]}${suffix}`, displayName: `${v.name}${NAMES[role]}${suffix}`, role, village: v.id, grants: [{ role, villageId: v.id }, ...(alsoParty ? [{ role: 'party_member' as Role, villageId: v.id }] : [])] });
       }
     }
   }
@@ -102,15 +115,15 @@ function demoUsers(): (DemoLogin & { id: string; grants: RoleGrant[] })[] {
 /** The demo account holding `role` in a village (a township role: the township's), as username and id. */
 export function demoAccount(role: Role, villageId: string, n = 1): { username: string; id: string } {
   const township = TOWNSHIP_ROLES.includes(role);
-  const suffix = role === 'party_member' ? String(Math.min(Math.max(n, 1), PARTY_MEMBERS)) : '';
+  const suffix = township ? '' : holderSuffix(role, Math.min(Math.max(n, 1), HOLDERS[role] ?? 1));
   const base = township ? `qs.${SHORT[role]}` : `${villageId}.${SHORT[role]}`;
   return { username: `${base}${suffix}`, id: `${base.replace('.', '-')}${suffix}` };
 }
 
-/** The logins a newcomer needs: one per role per village (party members: the first). */
+/** The logins a newcomer needs: one per role per village (of several holders: the first). */
 export function demoLogins(): DemoLogin[] {
   return demoUsers()
-    .filter((u) => !/party[2-9]$/.test(u.username))
+    .filter((u) => !/\d$/.test(u.username) || u.username.endsWith('.party1'))
     .map(({ username, displayName, role, village }) => ({ username, displayName, role, village }));
 }
 
@@ -231,6 +244,7 @@ export async function seedDemo(runtime: Runtime): Promise<boolean> {
   for (const u of people) {
     await addPerson(store, actor, { id: u.id, username: u.username, displayName: u.displayName, passwordHash, roles: u.grants, mustChangePassword: false }, at);
   }
+  await seedRosters(store, actor, now);
   const villageIds = DEMO_VILLAGES.map((v) => v.id);
   const publishedAt = new Date(now - 60 * 86400_000).toISOString();
   for (const file of ['five-deliberations-two-disclosures.flow.json', 'four-deliberations-two-disclosures.flow.json', ...SERVICE_FLOWS.map((f) => `${f}.flow.json`)]) {
@@ -249,6 +263,20 @@ export async function seedDemo(runtime: Runtime): Promise<boolean> {
   await seedCatalogue(store, DEMO_TOWNSHIP.id, 'qs-admin', new Date(now).toISOString());
   await seedServices(runtime, hoursAgo);
   return true;
+}
+
+/** The demo's rosters beyond the people directory: probationary party members, and each village's registered count of adult villagers. */
+async function seedRosters(store: Runtime['store'], actor: { id: string; townshipId: string }, now: number) {
+  const at = new Date(now).toISOString();
+  for (const userId of PROBATIONARY) {
+    const villageId = userId.split('-')[0]!;
+    await setProbationary(store, actor, { userId, villageId, role: 'party_member', probationary: true }, at);
+  }
+  // In force from the first of the year the demo's matters began in (60 days back).
+  const year = chinaDate(now - 60 * 86400_000).slice(0, 4);
+  for (const v of DEMO_VILLAGES) {
+    await registerCount(store, actor, { villageId: v.id, role: 'villager', count: ADULT_VILLAGERS[v.id]!, effectiveFrom: `${year}-01-01`, source: `${v.name}${year}年村民名册（年满十八周岁）` }, at);
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { Link } from 'wouter';
 import { type Flow, type HistoryRecord, type SealedBallot, type VoteResult, labelAt, parsePointer } from '../../engine/index.ts';
 import { api } from '../app/trpc.ts';
 import { ErrorBox, formatTime, Loading, TableHead } from '../app/ui.tsx';
+import { RosterLine } from './RosterLine.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { downloadFile } from '../app/download.ts';
 import { diffData, splitContainers, type DiffEntry } from './diff.ts';
@@ -300,6 +301,7 @@ function StepDetail({ flow, steps, at, stateTitle, names }: { flow: Flow; steps:
         <section aria-labelledby="payload-title" className="sub-panel">
           <h3 id="payload-title">{t('audit.payload')}</h3>
           <Payload flow={flow} record={record} labeler={saveTo ? labelers.data : labelers.plain} base={saveTo ?? ''} />
+          <RosterLine record={record} />
         </section>
         <section aria-labelledby="diff-title" className="sub-panel" data-testid="diff" data-count={changes.length}>
           <h3 id="diff-title">{t('audit.changes')}</h3>

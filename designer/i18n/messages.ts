@@ -15,8 +15,9 @@ import { auth } from './messages/auth.ts';
 import { personal } from './messages/personal.ts';
 import { org } from './messages/org.ts';
 import { roles } from './messages/roles.ts';
+import { rosters } from './messages/rosters.ts';
 
-const areas = { common, auth, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue, calendar, personal, org, roles };
+const areas = { common, auth, runner, meeting, diagram, audit, board, overview, editor, formDesigner, catalogue, calendar, personal, org, roles, rosters };
 type Areas = typeof areas;
 
 export const messages = {

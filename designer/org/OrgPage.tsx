@@ -10,6 +10,7 @@ import { api, errorInfo } from '../app/trpc.ts';
 import { Query } from '../app/ui.tsx';
 import { ImportPanel } from './ImportPanel.tsx';
 import { RolesPanel } from './RolesPanel.tsx';
+import { RostersPanel } from './RostersPanel.tsx';
 import { useRoles } from '../app/roles.ts';
 import type { RoleGrant } from '../../engine/index.ts';
 
@@ -84,6 +85,7 @@ export function OrgPage({ me }: { me: Me }) {
       {/* Before the list of people, which grows long: importing them is how a township starts. */}
       <ImportPanel />
       <Query q={villages}>{(vs) => <Query q={people}>{(list) => <People people={list} villages={vs} selfId={me.user.id} />}</Query>}</Query>
+      <Query q={villages}>{(vs) => <RostersPanel villages={vs} />}</Query>
     </section>
   );
 }

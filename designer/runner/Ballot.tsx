@@ -8,14 +8,14 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { checkRule, countProblems } from '../../engine/index.ts';
 import { useI18n } from '../i18n/index.tsx';
-import { CountInput, RulePart, VoteRules } from './meetingParts.tsx';
+import { CountInput, RosterNote, RulePart, VoteRules, type RosterCounts } from './meetingParts.tsx';
 import { asVote, normalizeDigits, parseCount, problemText, serverErrors, type CountInputs } from './meetingRules.ts';
 import { SendError } from './SendError.tsx';
 import type { Sender } from './useSend.ts';
 
 const CHOICES = ['for', 'against', 'abstain'] as const;
 
-export function Ballot({ vote: raw, events, ballots, sender }: { vote: unknown; events: string[]; ballots?: { cast: number; mine: string | null }; sender: Sender }) {
+export function Ballot({ vote: raw, events, ballots, sender, roster }: { vote: unknown; events: string[]; ballots?: { cast: number; mine: string | null }; sender: Sender; roster?: RosterCounts }) {
   const vote = asVote(raw);
   if (!vote) return null;
   const cast = ballots?.cast ?? 0;
@@ -25,7 +25,7 @@ export function Ballot({ vote: raw, events, ballots, sender }: { vote: unknown; 
       {vote.secret
         ? (events.includes('CAST_BALLOT') || ballots?.mine === 'sealed') && <CastSecretBallot sealed={ballots?.mine === 'sealed'} cast={cast} sender={sender} />
         : events.includes('CAST_BALLOT') && <CastBallot mine={ballots?.mine ?? null} cast={cast} sender={sender} />}
-      {events.includes('CLOSE_VOTE') && <CloseVote vote={vote} cast={cast} sender={sender} />}
+      {events.includes('CLOSE_VOTE') && <CloseVote vote={vote} cast={cast} sender={sender} roster={roster} />}
       <SendError error={sender.error} />
     </div>
   );
@@ -119,9 +119,14 @@ function CastSecretBallot({ sealed, cast, sender }: { sealed: boolean; cast: num
 
 type CloseField = 'members' | 'eligible';
 
-function CloseVote({ vote, cast, sender }: { vote: NonNullable<ReturnType<typeof asVote>>; cast: number; sender: Sender }) {
+/**
+ * Closing the vote. On a matter the body's numbers come from its roster (shown, supplied by the
+ * server: nobody is recused from a ballot); in the designer's simulation the recorder types them.
+ */
+function CloseVote({ vote, cast, sender, roster }: { vote: NonNullable<ReturnType<typeof asVote>>; cast: number; sender: Sender; roster?: RosterCounts }) {
   const { t, lang } = useI18n();
-  const [values, setValues] = useState<Record<CloseField, string>>({ members: '', eligible: '' });
+  const [typed, setValues] = useState<Record<CloseField, string>>({ members: '', eligible: '' });
+  const values = roster ? { members: String(roster.members), eligible: String(roster.voting) } : typed;
   const [tried, setTried] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [edited, setEdited] = useState<Set<string>>(new Set());
@@ -162,13 +167,14 @@ function CloseVote({ vote, cast, sender }: { vote: NonNullable<ReturnType<typeof
   const close = async () => {
     setEdited(new Set());
     setConfirming(false);
-    await sender.send('CLOSE_VOTE', { members, eligible });
+    await sender.send('CLOSE_VOTE', roster ? {} : { members, eligible });
   };
 
   return (
     <form className="mtg-close" onSubmit={ask} noValidate aria-labelledby="close-title" data-testid="close-vote">
       <h3 id="close-title">{t('meeting.closeTitle')}</h3>
       <p className="muted">{t('meeting.closeIntro')}</p>
+      {roster && <RosterNote roster={roster} />}
       <div className="mtg-grid">
         {(['members', 'eligible'] as const).map((f) => (
           <CountInput
@@ -184,6 +190,7 @@ function CloseVote({ vote, cast, sender }: { vote: NonNullable<ReturnType<typeof
               setConfirming(false);
             }}
             onBlur={() => setValues((old) => ({ ...old, [f]: normalizeDigits(old[f]) }))}
+            fromRoster={!!roster}
           />
         ))}
         <div className="mtg-field">

@@ -1,6 +1,7 @@
 // A step's page: where the matter stands in its flow, and what the user can do now: fill the
 // step's form, record the meeting or cast a ballot, review, object to a disclosure.
 import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import { Link } from 'wouter';
 import { useI18n } from '../i18n/index.tsx';
 import { type HistoryRecord, initialFormData } from '../../engine/index.ts';
@@ -9,6 +10,7 @@ import { formatTime, Query } from '../app/ui.tsx';
 import { Ballot } from './Ballot.tsx';
 import { FlowProgress } from './FlowProgress.tsx';
 import { MeetingRecord } from './MeetingRecord.tsx';
+import type { RosterCounts } from './meetingParts.tsx';
 import { ReasonAction } from './ReasonAction.tsx';
 import { StepForm } from './StepForm.tsx';
 import { useSend } from './useSend.ts';
@@ -23,6 +25,19 @@ export type InstanceView = Awaited<ReturnType<typeof api.instances.get.query>>;
 export function InstancePage({ id }: { id: string }) {
   const q = useQuery({ queryKey: ['instance', id], queryFn: () => api.instances.get.query({ id }) });
   return <Query q={q}>{(view) => <InstanceView view={view} />}</Query>;
+}
+
+/** The roster the step's meeting is recorded against (rosters.ofMatter); a body without one says what to set up instead of a form. */
+function WithRoster({ instanceId, seq, children }: { instanceId: string; seq: number; children: (roster: RosterCounts | undefined) => ReactNode }) {
+  const q = useQuery({ queryKey: ['roster', instanceId, seq], queryFn: () => api.rosters.ofMatter.query({ instanceId }) });
+  return <Query q={q}>{(roster) => <>{children(roster ?? undefined)}</>}</Query>;
+}
+
+function Ballots({ view, sender, roster }: { view: InstanceView; sender: ReturnType<typeof useSend>; roster?: RosterCounts }) {
+  const { step } = view;
+  const events = step.events;
+  if (step.kind !== 'vote' || !(events.includes('CAST_BALLOT') || events.includes('CLOSE_VOTE') || step.ballots?.mine === 'sealed')) return null;
+  return <Ballot vote={step.vote} events={events} ballots={step.ballots} sender={sender} roster={roster} />;
 }
 
 function InstanceView({ view }: { view: InstanceView }) {
@@ -65,8 +80,18 @@ function InstanceView({ view }: { view: InstanceView }) {
         )}
         {instance.status === 'active' && events.length === 0 && <p>{t('runner.notYourStep', { roles: step.roles.map(role).join('、') })}</p>}
         {step.kind === 'task' && step.form && events.includes('SUBMIT') && <StepForm key={`${instance.id}:${step.state}`} form={step.form} sender={sender} initial={titleAsSubject(initialFormData(step.form, withoutMasked(view.data)), step.form.schema, step.state === flow.initial && instance.title !== flow.title.zh ? instance.title : null)} />}
-        {step.kind === 'vote' && events.includes('RECORD_VOTE') && <MeetingRecord vote={step.vote} sender={sender} />}
-        {step.kind === 'vote' && (events.includes('CAST_BALLOT') || events.includes('CLOSE_VOTE') || step.ballots?.mine === 'sealed') && <Ballot vote={step.vote} events={events} ballots={step.ballots} sender={sender} />}
+        {step.kind === 'vote' && (events.includes('RECORD_VOTE') || events.includes('CLOSE_VOTE')) ? (
+          <WithRoster instanceId={instance.id} seq={instance.seq}>
+            {(roster) => (
+              <>
+                {events.includes('RECORD_VOTE') && <MeetingRecord vote={step.vote} sender={sender} roster={roster} />}
+                <Ballots view={view} sender={sender} roster={roster} />
+              </>
+            )}
+          </WithRoster>
+        ) : (
+          <Ballots view={view} sender={sender} />
+        )}
         {step.kind === 'review' && <ReasonAction events={events.filter((e) => ['APPROVE', 'RETURN', 'REJECT'].includes(e))} sender={sender} withOpinion />}
         {step.kind === 'disclosure' && <Disclosure view={view} />}
         {step.kind === 'disclosure' && <ReasonAction events={events.filter((e) => e === 'OBJECT')} sender={sender} contact />}

@@ -1,22 +1,32 @@
 // The clerk's meeting record: who belongs to the body, who may vote, who came and how they voted,
 // with the sign-in sheet's fingerprint, township attendees and notes. The outcome is worked out
 // while the numbers are typed, by the engine's own rules; inconsistent numbers are shown next to
-// their field and not sent. The server's field errors show next to their fields too.
+// their field and not sent. The server's field errors show next to their fields too. On a matter
+// (not in the designer's simulation) the body's members and those entitled to vote come from its
+// roster: shown, not typed, and supplied by the server; the clerk enters recusals and who came.
 import { useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { useI18n } from '../i18n/index.tsx';
 import { evidenceOf, type Evidence } from './meetingEvidence.ts';
-import { CountInput, OutcomeLine, VoteRules } from './meetingParts.tsx';
+import { CountInput, OutcomeLine, RosterNote, VoteRules, type RosterCounts } from './meetingParts.tsx';
 import { asVote, COUNT_FIELDS, EMPTY_COUNTS, liveOutcome, liveProblems, normalizeDigits, parseCount, problemText, serverErrors, type CountField, type CountInputs } from './meetingRules.ts';
 import { SendError } from './SendError.tsx';
 import type { Sender } from './useSend.ts';
 
 const ATTENDANCE: CountField[] = ['members', 'eligible', 'recused', 'present'];
+const fromRoster = (f: CountField) => f === 'members' || f === 'eligible';
 const TALLY: CountField[] = ['for', 'against', 'abstain'];
 
-export function MeetingRecord({ vote: raw, sender }: { vote: unknown; sender: Sender }) {
+/** The typed numbers with the roster's members and eligible (those entitled less those recused) in their place. */
+function withRoster(values: CountInputs, roster: RosterCounts | undefined): CountInputs {
+  if (!roster) return values;
+  return { ...values, members: String(roster.members), eligible: String(Math.max(0, roster.voting - (parseCount(values.recused) ?? 0))) };
+}
+
+export function MeetingRecord({ vote: raw, sender, roster }: { vote: unknown; sender: Sender; roster?: RosterCounts }) {
   const { t } = useI18n();
   const vote = asVote(raw);
-  const [values, setValues] = useState<CountInputs>(EMPTY_COUNTS);
+  const [typed, setValues] = useState<CountInputs>(EMPTY_COUNTS);
+  const values = withRoster(typed, roster);
   const [tried, setTried] = useState(false);
   const [edited, setEdited] = useState<Set<string>>(new Set());
   const [evidence, setEvidence] = useState<Evidence[]>([]);
@@ -32,7 +42,12 @@ export function MeetingRecord({ vote: raw, sender }: { vote: unknown; sender: Se
   useEffect(() => () => previews.current.forEach((u) => URL.revokeObjectURL(u)), []);
   if (!vote) return null;
 
-  const problems = liveProblems(values);
+  const recused = parseCount(values.recused);
+  const problems = [
+    ...liveProblems(values),
+    // More recused than the roster's voting members: eligible cannot go below zero.
+    ...(roster && recused !== null && recused > roster.voting ? [{ pointer: '/recused', message: `recused (${recused}) exceeds the voting members (${roster.voting})` }] : []),
+  ];
   const result = liveOutcome(vote, values);
   const edit = (field: string) => setEdited((old) => (old.has(field) ? old : new Set(old).add(field)));
   const fromServer = (field: string) => (edited.has(field) ? [] : serverErrors(sender, field));
@@ -89,7 +104,8 @@ export function MeetingRecord({ vote: raw, sender }: { vote: unknown; sender: Se
       return;
     }
     setBlocked(false);
-    const payload: Record<string, unknown> = Object.fromEntries(COUNT_FIELDS.map((f) => [f, parseCount(values[f])]));
+    // The roster's numbers are the server's to supply: only what the clerk typed is sent.
+    const payload: Record<string, unknown> = Object.fromEntries(COUNT_FIELDS.filter((f) => !(roster && fromRoster(f))).map((f) => [f, parseCount(values[f])]));
     if (evidence.length) payload.signIn = evidence.map((x) => x.ref);
     const names = attendees.split('\n').map((l) => l.trim()).filter(Boolean);
     if (names.length) payload.attendees = names;
@@ -115,6 +131,7 @@ export function MeetingRecord({ vote: raw, sender }: { vote: unknown; sender: Se
       errorTestId={`error-${f}`}
       onChange={setCount(f)}
       onBlur={() => setValues((old) => ({ ...old, [f]: normalizeDigits(old[f]) }))}
+      fromRoster={!!roster && fromRoster(f)}
     />
   );
 
@@ -132,6 +149,7 @@ export function MeetingRecord({ vote: raw, sender }: { vote: unknown; sender: Se
       <h3 id="meeting-record-title">{t('meeting.recordTitle')}</h3>
       <VoteRules vote={vote} />
       <p className="muted">{t('meeting.recordIntro')}</p>
+      {roster && <RosterNote roster={roster} />}
       <fieldset className="mtg-counts">
         <legend>{t('meeting.attendance')}</legend>
         <div className="mtg-grid">{ATTENDANCE.map(countInput)}</div>
@@ -144,8 +162,21 @@ export function MeetingRecord({ vote: raw, sender }: { vote: unknown; sender: Se
       <section className="mtg-live" aria-labelledby="meeting-live-title">
         <h4 id="meeting-live-title">{t('meeting.liveTitle')}</h4>
         <div role="status" aria-live="polite" data-testid="live-outcome">
-          {result ? <OutcomeLine result={result} /> : <p className="muted">{t('meeting.liveWaiting')}</p>}
-          {result && problems.length > 0 && <p className="field-error">{t('meeting.liveInconsistent')}</p>}
+          {/* Never an outcome beside numbers that contradict each other: the problems instead. */}
+          {problems.length > 0 ? (
+            <div className="field-error" data-testid="live-problems">
+              <p>{t('meeting.liveInconsistent')}</p>
+              <ul>
+                {problems.map((p) => (
+                  <li key={p.pointer}>{problemText(t, p, values)}</li>
+                ))}
+              </ul>
+            </div>
+          ) : result ? (
+            <OutcomeLine result={result} />
+          ) : (
+            <p className="muted">{t('meeting.liveWaiting')}</p>
+          )}
         </div>
       </section>
 

@@ -5,7 +5,7 @@ import { useI18n } from '../i18n/index.tsx';
 import { OP_SIGN, ruleText, type CountField } from './meetingRules.ts';
 
 /** One head count: digits typed freely (full-width too, normalised on leaving), with its hint and errors. */
-export function CountInput({ id, field, value, errors, errorTestId, onChange, onBlur }: { id: string; field: CountField; value: string; errors: string[]; errorTestId: string; onChange: (value: string) => void; onBlur: () => void }) {
+export function CountInput({ id, field, value, errors, errorTestId, onChange, onBlur, fromRoster }: { id: string; field: CountField; value: string; errors: string[]; errorTestId: string; onChange: (value: string) => void; onBlur: () => void; fromRoster?: boolean }) {
   const { t } = useI18n();
   return (
     <div className={errors.length ? 'mtg-field has-error' : 'mtg-field'}>
@@ -18,13 +18,15 @@ export function CountInput({ id, field, value, errors, errorTestId, onChange, on
         autoComplete="off"
         maxLength={7}
         value={value}
+        readOnly={fromRoster}
+        className={fromRoster ? 'mtg-from-roster' : undefined}
         onChange={(e) => onChange(e.target.value)}
         onBlur={onBlur}
         aria-invalid={errors.length > 0}
         aria-describedby={`${id}-hint${errors.length ? ` ${id}-error` : ''}`}
       />
       <small id={`${id}-hint`} className="muted">
-        {t(`meeting.hints.${field}`)}
+        {t(fromRoster ? `meeting.rosterHints.${field}` : `meeting.hints.${field}`)}
       </small>
       {errors.length > 0 && (
         <p id={`${id}-error`} className="field-error" data-testid={errorTestId}>
@@ -82,6 +84,26 @@ export function OutcomeLine({ result }: { result: VoteResult }) {
       <RulePart label={t('meeting.liveFor')} check={result.pass} />
       <span aria-hidden="true"> → </span>
       <strong className={`mtg-verdict ${result.outcome}`}>{t(`meeting.outcomes.${result.outcome}`)}</strong>
+    </p>
+  );
+}
+
+/** The roster a meeting is recorded against, as the server supplies it (rosters.ofMatter). */
+export interface RosterCounts {
+  members: number;
+  voting: number;
+  day: string;
+  count: { effectiveFrom: string; source: string } | null;
+}
+
+/** Where the members and those entitled to vote come from: the body's roster on the day, or its registered count. */
+export function RosterNote({ roster }: { roster: RosterCounts }) {
+  const { t } = useI18n();
+  return (
+    <p className="muted" data-testid="roster-note">
+      {roster.count
+        ? t('meeting.rosterCounted', { day: roster.day, members: roster.members, source: roster.count.source, from: roster.count.effectiveFrom })
+        : t('meeting.rosterAccounts', { day: roster.day, members: roster.members, voting: roster.voting })}
     </p>
   );
 }

@@ -11,6 +11,7 @@ import { migrationsRouter } from './migrations.ts';
 import { orgRouter } from './org.ts';
 import { personalRouter } from './personal.ts';
 import { rolesRouter } from './roles.ts';
+import { rostersRouter } from './rosters.ts';
 import { statsRouter } from './stats.ts';
 import { tasksRouter } from './tasks.ts';
 
@@ -28,6 +29,7 @@ export const appRouter = router({
   migrations: migrationsRouter,
   personal: personalRouter,
   calendar: calendarRouter,
+  rosters: rostersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -8,6 +8,7 @@ import { peopleNames } from '../names.ts';
 import { roleCatalogue } from '../roles.ts';
 import type { Store } from '../store/types.ts';
 import { verifyInstance } from '../verifyInstance.ts';
+import { chainRosters } from '../rosters.ts';
 import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
 
 const byId = z.object({ id: z.string().max(100) });
@@ -68,6 +69,8 @@ export const auditRouter = router({
       calendars: await ctx.runtime.chainCalendars(history),
       // Who acted, by name beside the ids the records carry (verify ignores it).
       people: await actorNames(ctx.runtime.store, instance, history),
+      // The rosters its meeting records name (server/rosters.ts): verify checks each against its record.
+      rosters: await chainRosters(ctx.runtime.store, history),
     };
   }),
 

@@ -456,6 +456,44 @@ END $$;`,
       ),
     ],
   },
+  {
+    version: 12,
+    name: 'bodies and rosters: probationary grants, registered counts, roster snapshots',
+    // Bodies and their rosters (issue 18): a grant of a role can be probationary (a probationary
+    // party member attends but does not vote); a body without accounts (all adult villagers,
+    // household representatives) is a registered count per village and role, with the day it takes
+    // effect, its source document and who recorded it (append-only: a correction is a new count);
+    // a body is counted iff such a count exists. The roster a meeting's denominators came from is
+    // kept content-addressed, written in the transaction of the record that names its hash.
+    steps: [
+      addColumn('user_roles', 'probationary', boolean().notNull().default(false)),
+      createTable('body_counts', {
+        id: bigint().identity(),
+        township_id: text().notNull().references('townships'),
+        village_id: text().notNull().references('villages'),
+        role: text().notNull(),
+        count: integer().notNull().check('count >= 1'),
+        effective_from: text().notNull(),
+        source: text().notNull(),
+        recorded_by: text().notNull(),
+        recorded_at: text().notNull(),
+      }),
+      index('body_counts_body', 'body_counts', ['village_id', 'role', 'effective_from', 'id']),
+      ...appendOnly('body_counts', 'registered counts are append-only'),
+      createTable(
+        'roster_snapshots',
+        {
+          hash: text().primaryKey(),
+          village_id: text().notNull().references('villages'),
+          role: text().notNull(),
+          json: text().notNull(),
+          created_at: text().notNull(),
+        },
+        { withoutRowid: true },
+      ),
+      ...appendOnly('roster_snapshots', 'roster snapshots are immutable'),
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */

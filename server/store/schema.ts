@@ -40,6 +40,7 @@ export const MOVES: Record<string, Move> = {
   // none, and its townships have the built-in roles as every township does (server/roles.ts).
   role_catalogue: { move: 'copy', order: 'township_id, key' },
   users: { move: 'copy', order: 'id' },
+  // probationary (version 12): absent from an older file, false (the column's default) in PostgreSQL.
   user_roles: { move: 'copy', order: 'user_id, role, village_id' },
   sessions: { move: 'stay' },
   login_failures: { move: 'stay' },
@@ -73,6 +74,10 @@ export const MOVES: Record<string, Move> = {
   calendar_adoptions: { move: 'renumber', order: 'id' },
   // Open secret votes' ballots, in ballot-id order: no order of casting moves with them.
   ballot_box: { move: 'copy', order: 'instance_id, ballot_id' },
+  // Bodies without accounts: each registered count, append-only.
+  body_counts: { move: 'renumber', order: 'id' },
+  // The rosters meeting records name by hash; their villages move whole, so every one is new there.
+  roster_snapshots: { move: 'copy', order: 'hash' },
 };
 
 /** Every table with its move, in copy order (a move naming no table the migrations made is left out; the schema test names it). */

@@ -17,6 +17,7 @@ import {
   SIGN_INS_KEPT,
   type AuditEntry,
   type CatalogueRole,
+  type BodyCount,
   type CatalogueItem,
   type CatalogueStart,
   type EventWrite,
@@ -174,8 +175,11 @@ export abstract class SqlStore implements Store {
   async setRoles(userId: string, roles: RoleGrant[]) {
     const self = this;
     await this.transaction(function* () {
+      // A grant that stays keeps its probationary mark (roster: a probationary party member).
+      const probationary = (yield q.all('SELECT role, village_id FROM user_roles WHERE user_id = ? AND probationary = TRUE', userId)) as Row[];
       yield q.run('DELETE FROM user_roles WHERE user_id = ?', userId);
       yield* self.insertRoles(userId, roles);
+      for (const g of probationary) yield q.run('UPDATE user_roles SET probationary = TRUE WHERE user_id = ? AND role = ? AND village_id = ?', userId, g.role, g.village_id);
     });
   }
   async listRoles(townshipId: string) {
@@ -383,8 +387,12 @@ export abstract class SqlStore implements Store {
     return [r.seq, r.type, r.actor.id, r.actor.role, r.at, JSON.stringify(r.payload), r.state, r.prev, r.hash, r.calendars ? JSON.stringify(r.calendars) : null];
   }
 
-  /** The event's timers, disclosures and ballots, and the matter's subject when the record names one. */
+  /** The event's timers, disclosures and ballots, the matter's subject when the record names one, and the roster its meeting numbers came from. */
   protected *writeEffects(instance: InstanceKey, w: Omit<EventWrite, 'expectedSeq' | 'instanceId'>): Tx<void> {
+    if (w.roster) {
+      const r = w.roster;
+      yield q.run('INSERT INTO roster_snapshots (hash, village_id, role, json, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING', r.hash, r.villageId, r.role, r.json, r.createdAt);
+    }
     // The person a record names as the matter's subject replaces the one before (undefined: unchanged).
     if (w.subject !== undefined) {
       yield q.run("DELETE FROM matter_people WHERE instance_id = ? AND relation = 'subject'", instance.id);
@@ -482,6 +490,58 @@ export abstract class SqlStore implements Store {
     // One statement, so the seq and the box come from the same snapshot.
     const found = await this.all('SELECT i.seq, b.ballot_id, b.choice FROM instances i LEFT JOIN ballot_box b ON b.instance_id = i.id WHERE i.id = ? ORDER BY b.ballot_id', instanceId);
     return rows.ballotBox(found);
+  }
+
+  async bodyOnDay(villageId: string, role: string, day: string) {
+    const counts = await this.all('SELECT * FROM body_counts WHERE village_id = ? AND role = ? AND effective_from <= ? ORDER BY effective_from DESC, id DESC LIMIT 1', villageId, role, day);
+    const counted = counts.length > 0 || !!(await this.get('SELECT 1 FROM body_counts WHERE village_id = ? AND role = ? LIMIT 1', villageId, role));
+    if (counted) return { members: [], counted, count: counts.length ? rows.bodyCount(counts[0]!) : null };
+    const members = await this.all(
+      'SELECT u.id, u.display_name, r.probationary FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.village_id = ? AND r.role = ? AND u.deactivated_at IS NULL ORDER BY u.id',
+      villageId, role,
+    );
+    return { members: members.map((m) => ({ userId: m.id as string, displayName: m.display_name as string, probationary: q.truthy(m.probationary) })), counted, count: null };
+  }
+  async rosterMember(villageId: string, role: string, userId: string) {
+    const r = await this.get(
+      'SELECT r.probationary FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.village_id = ? AND r.role = ? AND r.user_id = ? AND u.deactivated_at IS NULL',
+      villageId, role, userId,
+    );
+    return r ? { probationary: q.truthy(r.probationary) } : null;
+  }
+  async villageGrants(villageId: string) {
+    return (
+      await this.all(
+        'SELECT u.id, u.display_name, u.deactivated_at, r.role, r.probationary FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.village_id = ? ORDER BY r.role, u.display_name, u.id',
+        villageId,
+      )
+    ).map((r) => ({ userId: r.id as string, displayName: r.display_name as string, role: r.role as string, probationary: q.truthy(r.probationary), deactivatedAt: (r.deactivated_at as string | null) ?? null }));
+  }
+  async setProbationary(g: { userId: string; villageId: string; role: string; probationary: boolean }, e: Audit) {
+    const d = this.d;
+    return this.transaction(function* () {
+      const changed = (yield q.run('UPDATE user_roles SET probationary = ? WHERE user_id = ? AND village_id = ? AND role = ?', d.bool(g.probationary), g.userId, g.villageId, g.role)) as number;
+      if (changed) yield auditQuery(e);
+      return changed > 0;
+    });
+  }
+  async bodyCounts(villageId: string) {
+    return (await this.all('SELECT * FROM body_counts WHERE village_id = ? ORDER BY role, effective_from DESC, id DESC', villageId)).map(rows.bodyCount);
+  }
+  async registerBodyCount(c: Omit<BodyCount, 'id'>, e: Audit) {
+    return this.transaction(function* () {
+      const r = (yield q.get(
+        'INSERT INTO body_counts (township_id, village_id, role, count, effective_from, source, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *',
+        c.townshipId, c.villageId, c.role, c.count, c.effectiveFrom, c.source, c.recordedBy, c.recordedAt,
+      )) as Row;
+      const count = rows.bodyCount(r);
+      yield auditQuery(e, { ...e.details, id: count.id });
+      return count;
+    });
+  }
+  async rosterSnapshot(hash: string) {
+    const r = await this.get('SELECT * FROM roster_snapshots WHERE hash = ?', hash);
+    return r ? { hash: r.hash as string, villageId: r.village_id as string, role: r.role as string, json: r.json as string, createdAt: r.created_at as string } : null;
   }
 
   async inbox(scopes: InboxScope[], limit: number) {

@@ -149,6 +149,55 @@ export interface AuditEntry {
 }
 
 /** What accepting one event writes, all in one transaction. */
+/**
+ * A registered count of a body without accounts (all adult villagers, household representatives):
+ * how many it has from `effectiveFrom` (a date, YYYY-MM-DD, China time) on, by which document, and
+ * who recorded it. Append-only: a correction is a newer count.
+ */
+export interface BodyCount {
+  id: number;
+  townshipId: string;
+  villageId: string;
+  role: string;
+  count: number;
+  effectiveFrom: string;
+  source: string;
+  recordedBy: string;
+  recordedAt: string;
+}
+/** A member of a body with accounts: an active user holding its role in the village. */
+export interface RosterMember {
+  userId: string;
+  displayName: string;
+  /** A probationary grant (a probationary party member): attends, does not vote. */
+  probationary: boolean;
+}
+/**
+ * A body (a role in a village) as the store has it on a day: its active members, and whether it is
+ * counted (a registered count exists for it), with the count in force that day if any.
+ */
+export interface BodyOnDay {
+  members: RosterMember[];
+  counted: boolean;
+  count: BodyCount | null;
+}
+/** A roster a meeting record names by hash: its canonical JSON (server/rosters.ts), kept immutable. */
+export interface RosterSnapshot {
+  hash: string;
+  villageId: string;
+  role: string;
+  json: string;
+  createdAt: string;
+}
+/** A grant of a role in a village, with its holder, for the bodies of a village (org UI). */
+export interface VillageGrant {
+  userId: string;
+  displayName: string;
+  role: string;
+  probationary: boolean;
+  deactivatedAt: string | null;
+}
+
 export interface EventWrite {
   instanceId: string;
   /** The sequence number the caller saw; a different stored one is a conflict. */
@@ -163,6 +212,8 @@ export interface EventWrite {
   personal?: PersonalValue[];
   /** The record names who the matter is about (its flow's subject field): this user id from now on, or null for nobody. */
   subject?: string | null;
+  /** The roster the record's meeting numbers came from (its hash is in the payload): stored if absent. */
+  roster?: RosterSnapshot;
 }
 
 /** A person a matter belongs to (matter_people): who started it, or who it is about (server/readRule.ts). */
@@ -373,6 +424,22 @@ export interface Store {
    * to pass it in with CLOSE_VOTE; no API returns it.
    */
   ballotBox(instanceId: string): Promise<{ seq: number; ballots: SealedBallot[] } | null>;
+
+  // Bodies and rosters (server/rosters.ts).
+  /** A body on a day: its active members (by user id) and its registered count in force that day (latest effective date ≤ day). */
+  bodyOnDay(villageId: string, role: string, day: string): Promise<BodyOnDay>;
+  /** Whether an active user holds the body's role in the village, and how (null: not a member). */
+  rosterMember(villageId: string, role: string, userId: string): Promise<{ probationary: boolean } | null>;
+  /** Every grant of a role in the village, with its holder (deactivated ones too), by role and name. */
+  villageGrants(villageId: string): Promise<VillageGrant[]>;
+  /** Marks a grant probationary or not, with its audit entry; false when the user holds no such grant. */
+  setProbationary(g: { userId: string; villageId: string; role: string; probationary: boolean }, e: Omit<AuditEntry, 'id'>): Promise<boolean>;
+  /** Every registered count of the village's bodies, by role, newest effective date first. */
+  bodyCounts(villageId: string): Promise<BodyCount[]>;
+  /** Registers a count, with its audit entry, in one transaction. */
+  registerBodyCount(c: Omit<BodyCount, 'id'>, e: Omit<AuditEntry, 'id'>): Promise<BodyCount>;
+  /** A stored roster by its hash. */
+  rosterSnapshot(hash: string): Promise<RosterSnapshot | null>;
 
   inbox(scopes: InboxScope[], limit: number): Promise<Task[]>;
   /** Timers due at `now`, oldest first. A store shared by several processes claims them for the

@@ -353,7 +353,8 @@ describe('flow designer', () => {
     const clerk = await visit(env.browser, env.s, 'dongping.clerk');
     await openFromInbox(clerk.page, MATTER, '村民代表会议表决');
     const record = clerk.page.getByTestId('meeting-record');
-    await fillMeeting(record, { members: 30, eligible: 30, recused: 0, present: 21, for: 18, against: 2, abstain: 1 });
+    // The representatives' roster of 东坪村 gives the members (33): 24 present is at least two thirds; 20 of 24 for.
+    await fillMeeting(record, { members: 33, eligible: 33, recused: 0, present: 24, for: 20, against: 3, abstain: 1 });
     await expect.poll(() => record.getByTestId('live-outcome').textContent()).toContain('→ 通过');
     await record.getByRole('button', { name: '提交会议记录' }).click();
     await inState(clerk.page, 'adopted');
@@ -368,7 +369,7 @@ describe('flow designer', () => {
     const view = await (await env.s.as('dongping.clerk')).instances.get.query({ id });
     expect(view.instance).toMatchObject({ flowId: 'village-road-repair', state: 'adopted', status: 'done', outcome: 'adopted' });
     expect(view.data.proposal).toMatchObject({ subject: '重铺村东路路面', budget: 52000, start_date: '2026-05-10' });
-    expect(view.votes.meeting).toMatchObject({ outcome: 'passed', present: 21, for: 18 });
+    expect(view.votes.meeting).toMatchObject({ outcome: 'passed', members: 33, eligible: 33, present: 24, for: 20, roster: { members: 33, voting: 33 } });
   }, 240_000);
 
   it('exports an imported flow unchanged, byte for byte', async () => {

@@ -203,13 +203,14 @@ describe('五议两公开 in the browser, from proposal to the disclosure of res
     await openFromInbox(clerk.page, TITLE, '党员大会审议');
     const close = clerk.page.getByTestId('close-vote');
     expect(await close.getByTestId('close-cast').textContent()).toBe('10');
-    await close.getByLabel('组成人员（应到）').fill('11');
-    await close.getByLabel('有表决权人数').fill('11');
+    // The Party's numbers come from its roster in 东坪村 on the day: shown, not typed.
+    expect(await close.getByLabel('组成人员（应到）').inputValue()).toBe('11');
+    expect(await close.getByLabel('有表决权人数').inputValue()).toBe('11');
     await expect.poll(() => close.getByTestId('close-live').textContent()).toContain('出席 10/11 > 1/2 ✓');
     await close.getByRole('button', { name: '结束表决' }).click();
     await clerk.page.getByRole('alertdialog').getByRole('button', { name: '确定结束' }).click();
     await expectStep(clerk.page, 'representatives_meeting', '当前：村民代表会议决议');
-    expect((await serverView()).votes.party_members_meeting).toMatchObject({ outcome: 'passed', members: 11, eligible: 11, present: 10, for: 8, against: 1, abstain: 1 });
+    expect((await serverView()).votes.party_members_meeting).toMatchObject({ outcome: 'passed', members: 11, eligible: 11, present: 10, for: 8, against: 1, abstain: 1, roster: { members: 11, voting: 11 } });
     await clerk.close();
 
     await at(s, '2026-04-20T14:00:00+08:00');
@@ -312,6 +313,13 @@ describe('五议两公开 in the browser, from proposal to the disclosure of res
     await step(3);
     expect(await page.getByTestId('step-detail').textContent()).toContain('「两委商议」→「党支部提议」');
     await diff.getByTestId('vote-summary').waitFor();
+    // The meeting's numbers came from the two committees' roster: its counts and fingerprint, and, opened, its members.
+    const roster = page.getByTestId('record-roster');
+    expect(await roster.textContent()).toContain('组成人员 7 人，其中有表决权 7 人');
+    await roster.getByText('查看名册').click();
+    await roster.getByTestId('roster-snapshot').waitFor();
+    expect(await roster.getByTestId('roster-snapshot').textContent()).toContain('保存的名册与指纹一致');
+    expect(await roster.getByTestId('roster-snapshot').textContent()).toContain('东坪村两委委员');
     // 4: the revised proposal changes the budget.
     await replay.getByRole('button', { name: /下一步/ }).click();
     await step(4);

@@ -69,21 +69,18 @@ describe('meetings in the browser', () => {
     await inState(page, 'party_members_meeting');
     const form = page.getByTestId('close-vote');
     expect(await form.getByTestId('close-cast').textContent()).toBe(String(cast));
-    await form.getByLabel('组成人员（应到）').fill(String(cast + 1));
-    // Fewer entitled voters than ballots cast cannot be right: said next to the field, not sent.
-    await form.getByLabel('有表决权人数').fill(String(cast - 2));
-    await expect.poll(() => form.getByTestId('close-error-eligible').textContent()).toContain(`实到人数（${cast}）超过了有表决权人数（${cast - 2}）`);
-    await form.getByRole('button', { name: '结束表决' }).click();
-    expect(await page.getByRole('alertdialog').count()).toBe(0);
-    await form.getByLabel('有表决权人数').fill(String(cast));
-    expect(await form.getByTestId('close-error-eligible').count()).toBe(0);
-    await expect.poll(() => form.getByTestId('close-live').textContent()).toContain(`出席 ${cast}/${cast} > 1/2 ✓`);
+    // The body's numbers come from its roster on the day (东坪村: eleven Party members, all voting), shown, not typed.
+    await expect.poll(() => form.getByLabel('组成人员（应到）').inputValue()).toBe('11');
+    expect(await form.getByLabel('有表决权人数').inputValue()).toBe('11');
+    expect(await form.getByLabel('有表决权人数').isEditable()).toBe(false);
+    expect(await form.getByTestId('roster-note').textContent()).toContain('11 人，其中有表决权 11 人');
+    await expect.poll(() => form.getByTestId('close-live').textContent()).toContain(`出席 ${cast}/11 > 1/2 ✓`);
     await shot(page, 'meeting-close-zh');
     await form.getByRole('button', { name: '结束表决' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: '确定结束' }).click();
     await inState(page, 'representatives_meeting');
     const view = await (await env.s.as('dongping.clerk')).instances.get.query({ id: ID });
-    expect(view.votes.party_members_meeting).toMatchObject({ outcome: 'passed', members: cast + 1, eligible: cast, present: cast });
+    expect(view.votes.party_members_meeting).toMatchObject({ outcome: 'passed', members: 11, eligible: 11, present: cast, roster: { members: 11, voting: 11 } });
     await page.close();
   });
 
@@ -100,9 +97,12 @@ describe('meetings in the browser', () => {
     expect(rules).toContain('《中华人民共和国村民委员会组织法》');
     expect(await live.textContent()).toContain('填写组成人员');
 
-    await form.getByLabel('组成人员（应到）').fill('33');
-    await form.getByLabel('有表决权人数').fill('33');
+    // Members and those entitled come from the representatives' roster; a recusal leaves one fewer entitled.
+    await expect.poll(() => form.getByLabel('组成人员（应到）').inputValue()).toBe('33');
+    await form.getByLabel('回避').fill('1');
+    await expect.poll(() => form.getByLabel('有表决权人数').inputValue()).toBe('32');
     await form.getByLabel('回避').fill('0');
+    await expect.poll(() => form.getByLabel('有表决权人数').inputValue()).toBe('33');
     await form.getByLabel('实到人数').fill('20');
     await form.getByLabel('赞成', { exact: true }).fill('15');
     await expect.poll(() => live.textContent()).toContain('出席 20/33 ≥ 2/3 ✗');
@@ -119,6 +119,13 @@ describe('meetings in the browser', () => {
     await form.getByLabel('实到人数').fill('29');
     await expect.poll(() => live.textContent()).toContain('出席 29/33 ≥ 2/3 ✓ · 赞成 15/29 > 1/2 ✓ → 通过');
     await form.getByLabel('赞成', { exact: true }).fill('26');
+    await expect.poll(() => live.textContent()).toContain('赞成 26/29 > 1/2 ✓ → 通过');
+    // A consistency problem replaces the outcome: never 通过 beside numbers that contradict each other.
+    await form.getByLabel('反对').fill('10');
+    await expect.poll(() => live.textContent()).toContain('人数前后不一致');
+    expect(await live.textContent()).not.toContain('通过');
+    expect(await live.textContent()).toContain('赞成、反对、弃权合计（38）超过了实到人数（29）');
+    await form.getByLabel('反对').fill('1');
     await expect.poll(() => live.textContent()).toContain('赞成 26/29 > 1/2 ✓ → 通过');
 
     // The sign-in sheet is fingerprinted in the browser; only the reference is sent.

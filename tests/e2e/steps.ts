@@ -77,9 +77,13 @@ export interface MeetingCounts {
 
 /** Types a meeting's numbers into the clerk's record, field by field as labelled. */
 export async function fillMeeting(form: Locator, c: MeetingCounts): Promise<void> {
-  await form.getByLabel('组成人员（应到）').fill(String(c.members));
-  await form.getByLabel('有表决权人数').fill(String(c.eligible));
+  // On a matter the body's numbers come from its roster, shown read-only: they must be the meeting's.
   await form.getByLabel('回避').fill(String(c.recused));
+  for (const [label, n] of [['组成人员（应到）', c.members], ['有表决权人数', c.eligible]] as const) {
+    const field = form.getByLabel(label);
+    if (await field.isEditable()) await field.fill(String(n));
+    else expect(await field.inputValue()).toBe(String(n));
+  }
   await form.getByLabel('实到人数').fill(String(c.present));
   await form.getByLabel('赞成', { exact: true }).fill(String(c.for));
   await form.getByLabel('反对', { exact: true }).fill(String(c.against));

@@ -131,6 +131,20 @@ describe('vote (meeting record)', () => {
       signIn: ['photo:sha256:ab12'],
     });
   });
+  it('holds members and eligible to the roster the host supplied, naming the body, the day and both numbers', () => {
+    const { t, snap } = atMeeting();
+    const roster = { hash: 'a'.repeat(64), members: 21, voting: 20 };
+    // 20 voting members, one recused: 19 entitled.
+    const next = apply(mini, snap, event('RECORD_VOTE', clerk, t.next(), { ...record(14, 8), eligible: 19, recused: 1, roster }));
+    expect(next.snapshot.context.data.vote).toMatchObject({ outcome: 'passed', members: 21, eligible: 19, roster });
+    const e = refuses(snap, event('RECORD_VOTE', clerk, t.next(), { ...record(14, 8, 25), roster }), 'ROSTER_MISMATCH', /roster on \d{4}-\d{2}-\d{2} has 21 members; the record says 25/);
+    expect(e.issues.map((i) => i.pointer)).toEqual(['/members', '/eligible']);
+    refuses(snap, event('RECORD_VOTE', clerk, t.next(), { ...record(14, 8), eligible: 21, roster }), 'ROSTER_MISMATCH', /20 voting members and 0 recused, so 20 eligible; the record says 21/);
+    refuses(snap, event('RECORD_VOTE', clerk, t.next(), { ...record(14, 8), eligible: 0, recused: 21, roster }), 'ROSTER_MISMATCH', /20 voting members; the record says 21 recused/);
+    refuses(snap, event('RECORD_VOTE', clerk, t.next(), { ...record(14, 8), roster: { hash: 'not-a-hash', members: 21, voting: 21 } }), 'VOTE_INVALID', /roster/);
+    // A record made before rosters carries none and is taken as it is.
+    expect(apply(mini, snap, event('RECORD_VOTE', clerk, t.next(), record(14, 8))).snapshot.context.data.vote).not.toHaveProperty('roster');
+  });
   it('refuses inconsistent numbers, naming the field', () => {
     const { t, snap } = atMeeting();
     const e = refuses(snap, event('RECORD_VOTE', clerk, t.next(), { ...record(14, 8), present: 22 }), 'VOTE_INVALID');

@@ -57,6 +57,7 @@ const meeting = (c: Ctx, payload: unknown) => send(c, 'nanwan.clerk', c.ids.twoC
 const ballot = (c: Ctx, payload: unknown, user = 'dongping.party9') => send(c, user, PARTY, 'CAST_BALLOT', payload);
 const review = (c: Ctx, type: string, payload: unknown) => send(c, 'qs.reviewer', REVIEW, type, payload);
 const registration = (c: Ctx, payload: unknown) => send(c, 'nanwan.agent', c.ids.registration, 'SUBMIT', payload);
+const registerCount = (c: Ctx, change: Record<string, unknown>) => c.as('qs.admin').rosters.registerCount.mutate({ villageId: 'nanwan', role: 'villager', count: 1200, effectiveFrom: '2026-01-01', source: '南湾社区2026年村民名册', ...change } as never);
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 // ── hostile flow definitions: each is the mini fixture with one hostile change ───────────────────
@@ -419,6 +420,22 @@ add(
   { name: 'catalogue: a CSV with a formula and an over-long row', call: async (c) => c.as('qs.admin').catalogue.importCsv.mutate({ csv: await csvWith({ 事项编码: '=cmd|calc!A1', 事项名称: 'x'.repeat(300) }) }), code: 'BAD_REQUEST', names: /^\/rows\/0\/(code|name) / },
   { name: 'catalogue: a 3 MB CSV', call: (c) => c.as('qs.admin').catalogue.importCsv.mutate({ csv: 'x'.repeat(3 * 1024 * 1024) }), code: 'BAD_REQUEST', names: /^\/csv / },
   // ── importing people (issue 18 item 3): each bad file is refused whole, nobody added ──
+  { name: 'roster count: negative', call: (c) => registerCount(c, { count: -5 }), code: 'BAD_REQUEST', names: /^\/count must be at least 1/ },
+  { name: 'roster count: zero', call: (c) => registerCount(c, { count: 0 }), code: 'BAD_REQUEST', names: /^\/count must be at least 1/ },
+  { name: 'roster count: a billion', call: (c) => registerCount(c, { count: 1e9 }), code: 'BAD_REQUEST', names: /^\/count must be at most 1000000/ },
+  { name: 'roster count: fractional', call: (c) => registerCount(c, { count: 12.5 }), code: 'BAD_REQUEST', names: /^\/count / },
+  { name: 'roster count: as a string', call: (c) => registerCount(c, { count: '1200' }), code: 'BAD_REQUEST', names: /^\/count / },
+  { name: 'roster count: 30 February', call: (c) => registerCount(c, { effectiveFrom: '2026-02-30' }), code: 'BAD_REQUEST', names: /^\/effectiveFrom is not a day of the calendar/ },
+  { name: 'roster count: a date with slashes', call: (c) => registerCount(c, { effectiveFrom: '2026/01/01' }), code: 'BAD_REQUEST', names: /^\/effectiveFrom must be a date, YYYY-MM-DD/ },
+  { name: 'roster count: no source', call: (c) => registerCount(c, { source: undefined }), code: 'BAD_REQUEST', names: /^\/source / },
+  { name: 'roster count: a blank source', call: (c) => registerCount(c, { source: '   ' }), code: 'BAD_REQUEST', names: /^\/source must name the document the count comes from/ },
+  { name: 'roster count: a 201-character source', call: (c) => registerCount(c, { source: '名'.repeat(201) }), code: 'BAD_REQUEST', names: /^\/source / },
+  { name: 'roster count: a role that does not exist', call: (c) => registerCount(c, { role: 'king' }), code: 'BAD_REQUEST', names: /^\/role is not a village role: king/ },
+  { name: 'roster count: a village of another township', call: (c) => registerCount(c, { villageId: 'elsewhere' }), code: 'BAD_REQUEST', names: /^\/villageId is not a village of this township/ },
+  { name: 'probationary: a role the person does not hold', call: (c) => c.as('qs.admin').rosters.setProbationary.mutate({ userId: 'nanwan-clerk', villageId: 'nanwan', role: 'party_member', probationary: true }), code: 'BAD_REQUEST', names: /^\/role is not a role .* holds in 南湾社区: party_member/ },
+  { name: 'probationary: a user not in the township', call: (c) => c.as('qs.admin').rosters.setProbationary.mutate({ userId: 'ghost', villageId: 'nanwan', role: 'party_member', probationary: true }), code: 'BAD_REQUEST', names: /^\/userId is not a user of this township: ghost/ },
+  { name: 'meeting: members the roster does not have', call: (c) => meeting(c, { ...TWO_COMMITTEES_MEETING, members: 25, eligible: 25 }), code: 'BAD_REQUEST', engineCode: 'ROSTER_MISMATCH', names: /roster on \d{4}-\d{2}-\d{2} has 7 members; the record says 25/ },
+  { name: 'meeting: a roster sent by the clerk', call: (c) => meeting(c, { ...TWO_COMMITTEES_MEETING, roster: { hash: 'a'.repeat(64), members: 25, voting: 25 } }), code: 'BAD_REQUEST', names: /^\/roster: the roster is supplied by the server/ },
   { name: 'import: a picture sent as .xlsx', call: (c) => c.as('qs.admin').org.importCommit.mutate({ file: { kind: 'xlsx', base64: b64('\x89PNG\r\n\x1a\n0000') }, fileName: 'x.xlsx' }), code: 'BAD_REQUEST', names: /^\/file this is not an \.xlsx file/ },
   { name: 'import: an old .xls', call: (c) => c.as('qs.admin').org.importPreview.mutate({ file: { kind: 'xlsx', base64: b64(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1])) } }), code: 'BAD_REQUEST', names: /^\/file old Excel files \(\.xls\) are not read/ },
   { name: 'import: a CSV holding binary data', call: (c) => c.as('qs.admin').org.importCommit.mutate({ file: { kind: 'csv', base64: b64(Buffer.from([0x4d, 0x5a, 0x90, 0, 3, 0])) }, fileName: 'virus.csv' }), code: 'BAD_REQUEST', names: /^\/file the file is not a CSV text file/ },

@@ -35,7 +35,7 @@ async function hostileMatter(): Promise<string> {
   await send(secretary, 'SUBMIT', { ...PROPOSAL, subject: SUBJECT, content: CONTENT });
   await send(clerk, 'RECORD_VOTE', { ...TWO_COMMITTEES_MEETING, notes: CONTENT });
   for (let n = 1; n <= 9; n++) await send(await as(`nanwan.party${n}`), 'CAST_BALLOT', { choice: 'for' });
-  await send(clerk, 'CLOSE_VOTE', { members: 10, eligible: 9 });
+  await send(clerk, 'CLOSE_VOTE', {});
   await send(clerk, 'RECORD_VOTE', GOLDEN.events[12]!.payload);
   await send(await as('qs.reviewer'), 'APPROVE', { opinion: CONTENT });
   expect((await secretary.instances.get.query({ id })).instance.state).toBe('resolution_disclosure');

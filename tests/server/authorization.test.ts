@@ -99,7 +99,9 @@ function fingerprint() {
     disclosures: all('SELECT * FROM disclosures ORDER BY id'),
     auditLog: all('SELECT * FROM audit_log ORDER BY id'),
     users: all('SELECT * FROM users ORDER BY id'),
-    roles: all("SELECT user_id, role, coalesce(village_id, '') AS village FROM user_roles ORDER BY 1, 2, 3"),
+    roles: all("SELECT user_id, role, coalesce(village_id, '') AS village, probationary FROM user_roles ORDER BY 1, 2, 3"),
+    bodyCounts: all('SELECT * FROM body_counts ORDER BY id'),
+    rosterSnapshots: all('SELECT hash FROM roster_snapshots ORDER BY hash'),
     flowVersions: all('SELECT id, township_id, flow_id, version, status, hash, published_at FROM flow_versions ORDER BY id'),
     flowVillages: all('SELECT * FROM flow_villages ORDER BY 1, 2, 3'),
     townships: all('SELECT * FROM townships ORDER BY id'),
@@ -158,6 +160,12 @@ const ORG_ADMIN_CALLS: Record<string, (c: Client) => Promise<unknown>> = {
   'org.createVillage': (c) => c.org.createVillage.mutate({ name: '越权村', kind: 'village' }),
   'org.renameVillage': (c) => c.org.renameVillage.mutate({ villageId: 'dongping', name: '越权村' }),
   'org.setVillageArchived': (c) => c.org.setVillageArchived.mutate({ villageId: 'dongping', archived: true }),
+};
+/** Bodies and rosters (issue 18 item 5): a plausible input each, so a denial is about the caller. */
+const SOME_ROSTER = 'b'.repeat(64);
+const ROSTER_ADMIN_CALLS: Record<string, (c: Client) => Promise<unknown>> = {
+  'rosters.setProbationary': (c) => c.rosters.setProbationary.mutate({ userId: 'dongping-party1', villageId: 'dongping', role: 'party_member', probationary: true }),
+  'rosters.registerCount': (c) => c.rosters.registerCount.mutate({ villageId: 'dongping', role: 'villager', count: 1, effectiveFrom: '2026-01-01', source: '越权登记' }),
 };
 /** The bulk import of people (issue 18 item 3): a plausible CSV of one person of 东坪村. */
 const IMPORT_FILE = { kind: 'csv' as const, base64: Buffer.from('姓名,手机号,村,角色\n越权导入,13900000999,东坪村,村民\n').toString('base64') };
@@ -220,6 +228,10 @@ const ANONYMOUS_DENIED: Record<string, (c: Client) => Promise<unknown>> = {
   ...IMPORT_CALLS,
   ...ROLE_ADMIN_CALLS,
   'roles.list': (c) => c.roles.list.query(),
+  ...ROSTER_ADMIN_CALLS,
+  'rosters.bodies': (c) => c.rosters.bodies.query({ villageId: 'dongping' }),
+  'rosters.ofMatter': (c) => c.rosters.ofMatter.query({ instanceId: 'demo-dongping-road' }),
+  'rosters.snapshot': (c) => c.rosters.snapshot.query({ hash: SOME_ROSTER }),
   'org.names': (c) => c.org.names.query({ instanceId: 'demo-dongping-road' }),
   'auth.signIns': (c) => c.auth.signIns.query(),
 };
@@ -269,6 +281,7 @@ const INSTANCE_OPS: Record<string, (c: Client, id: string, village: VillageId) =
   'audit.export': (c, id) => c.audit.export.query({ id }),
   'instances.send': (c, id, village) => c.instances.send.mutate({ id, seq: seqOf(id), ...PLAUSIBLE[village] }),
   'personal.reveal': (c, id) => c.personal.reveal.mutate({ id, commitment: SOME_COMMITMENT }),
+  'rosters.ofMatter': (c, id) => c.rosters.ofMatter.query({ instanceId: id }),
 };
 const outsiders = (village: VillageId) => VILLAGES.filter((v) => v !== village).flatMap((v) => VILLAGE_ROLES.map((r) => `${v}.${r}`));
 const CROSS_INSTANCE = VILLAGES.flatMap((village) =>
@@ -401,7 +414,7 @@ const WRONG_ROLE: WrongRole[] = [
   ...(['party1', 'secretary', 'committee', 'rep', 'supervisor'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => freshTwoCommittees, type: 'RECORD_VOTE', payload: TWO_COMMITTEES_MEETING, step: 'two_committees' })),
   // 党员大会 (demo-dongping-road): only party members cast ballots, only the clerk closes the vote.
   ...(['clerk', 'rep', 'supervisor'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => 'demo-dongping-road', type: 'CAST_BALLOT', payload: { choice: 'for' }, step: 'party_members_meeting' })),
-  ...(['party3', 'secretary'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => 'demo-dongping-road', type: 'CLOSE_VOTE', payload: { members: 10, eligible: 9 }, step: 'party_members_meeting' })),
+  ...(['party3', 'secretary'] as const).map((r) => ({ user: `dongping.${r}`, instance: () => 'demo-dongping-road', type: 'CLOSE_VOTE', payload: {}, step: 'party_members_meeting' })),
   // 乡镇审核 (demo-xiling-square): only the township reviewer approves, returns or rejects.
   ...(['clerk', 'secretary', 'committee', 'supervisor'] as const).map((r) => ({ user: `xiling.${r}`, instance: () => 'demo-xiling-square', type: 'APPROVE', payload: APPROVAL, step: 'township_review' })),
   { user: 'xiling.secretary', instance: () => 'demo-xiling-square', type: 'REJECT', payload: { reason: '书记自行否决' }, step: 'township_review' },
@@ -488,7 +501,7 @@ describe('the township auditor', () => {
     ['catalogue.start in dongping', (c) => c.catalogue.start.mutate({ itemId: 'item-pension', villageId: 'dongping' }), { engineCode: 'ROLE_FORBIDDEN' }],
     ['personal.reveal on the dongping 低保 matter', (c) => c.personal.reveal.mutate({ id: 'demo-dongping-dibao', commitment: SOME_COMMITMENT }), {}],
     ['personal.erase on the dongping 低保 matter', (c) => c.personal.erase.mutate({ id: 'demo-dongping-dibao' }), {}],
-    ...Object.entries(ROLE_ADMIN_CALLS).map(([name, call]): [string, (c: Client) => Promise<unknown>, { instance?: string; engineCode?: string }] => [name, call, {}]),
+    ...Object.entries({ ...ROLE_ADMIN_CALLS, ...ROSTER_ADMIN_CALLS }).map(([name, call]): [string, (c: Client) => Promise<unknown>, { instance?: string; engineCode?: string }] => [name, call, {}]),
   ];
   it.each(AUDITOR_MUTATIONS)('%s is FORBIDDEN and changes nothing', async (_name, call, opts) => {
     await expectDenied(async () => call(await as('qs.auditor')), 'FORBIDDEN', opts);
@@ -516,6 +529,8 @@ const ADMIN_PROCS: Record<string, (c: Client, self: string) => Promise<unknown>>
   'calendar.preview': (c) => c.calendar.preview.mutate({ year: CALENDAR_2027 }),
   'calendar.adopt': (c) => c.calendar.adopt.mutate({ year: CALENDAR_2027 }),
   ...ROLE_ADMIN_CALLS,
+  ...ROSTER_ADMIN_CALLS,
+  'rosters.snapshot': (c) => c.rosters.snapshot.query({ hash: SOME_ROSTER }),
 };
 const NON_ADMINS = [...VILLAGE_USERS.map((u) => u.user), 'qs.reviewer', ...SERVICE_TOWNSHIP_USERS];
 const ADMIN_DENIALS = NON_ADMINS.flatMap((user) => Object.keys(ADMIN_PROCS).map((proc) => ({ user, proc })));
@@ -535,6 +550,11 @@ describe('admin procedures: FORBIDDEN to everyone but the township admin', () =>
     const c = await as(user);
     await expectDenied(() => c.calendar.years.query(), 'FORBIDDEN');
     await expectDenied(() => c.calendar.show.query({ year: 2027 }), 'FORBIDDEN');
+  });
+
+  it.each(VILLAGE_USERS.map((u) => u.user))('%s → rosters.bodies (township staff only)', async (user) => {
+    const c = await as(user);
+    await expectDenied(() => c.rosters.bodies.query({ villageId: 'dongping' }), 'FORBIDDEN');
   });
 
   it('the township roles see the overview of their own township only', async () => {
@@ -559,6 +579,27 @@ describe('admin procedures: FORBIDDEN to everyone but the township admin', () =>
 // The allowed ones work (and leave exactly one trace each)
 // ---------------------------------------------------------------------------------------------
 describe('allowed actions work', () => {
+  it('the township admin keeps the rosters, each change one audit-log entry; staff read them; another township sees none of it', async () => {
+    const admin = await as('qs.admin');
+    const logBefore = (await admin.audit.log.query({ limit: 1000 })).length;
+    await admin.rosters.setProbationary.mutate({ userId: 'nanwan-party7', villageId: 'nanwan', role: 'party_member', probationary: true });
+    const count = await admin.rosters.registerCount.mutate({ villageId: 'nanwan', role: 'villager', count: 1300, effectiveFrom: '2026-02-01', source: '南湾社区2026年村民名册' });
+    expect(count).toMatchObject({ villageId: 'nanwan', role: 'villager', count: 1300, recordedBy: 'qs-admin' });
+    const log = await admin.audit.log.query({ limit: 1000 });
+    expect(log.length).toBe(logBefore + 2);
+    expect(log.slice(0, 2).map((e) => e.action).sort()).toEqual(['roster.count', 'roster.probationary']);
+    for (const user of ['qs.admin', 'qs.reviewer', 'qs.auditor']) {
+      const { bodies } = await (await as(user)).rosters.bodies.query({ villageId: 'nanwan' });
+      const party = bodies.find((b) => b.role === 'party_member')!;
+      expect(party.members.find((m) => m.userId === 'nanwan-party7')).toMatchObject({ probationary: true });
+      expect(party.roster).toMatchObject({ members: 11, voting: 10 });
+    }
+    await admin.rosters.setProbationary.mutate({ userId: 'nanwan-party7', villageId: 'nanwan', role: 'party_member', probationary: false });
+    const other = await as('ht.admin');
+    await expectDenied(() => other.rosters.bodies.query({ villageId: 'nanwan' }), 'BAD_REQUEST');
+    await expectDenied(() => other.rosters.setProbationary.mutate({ userId: 'nanwan-party7', villageId: 'nanwan', role: 'party_member', probationary: true }), 'BAD_REQUEST');
+  });
+
   it('the secretary starts and submits in its own village; the clerk records; a party member votes', async () => {
     const secretary = await as('nanwan.secretary');
     const started = await secretary.instances.start.mutate({ villageId: 'nanwan', flowId: FIVE, title: '南湾社区：健身广场' });

@@ -1,7 +1,7 @@
 // Row ↔ object mapping for both stores (column names are snake_case, objects camelCase; a boolean
 // column is 0/1 in SQLite, true/false in PostgreSQL).
 import type { HistoryRecord, PersonalKind, PersonalValue, SealedBallot } from '../../../engine/index.ts';
-import type { AuditEntry, CatalogueItem, CatalogueRole, Disclosure, FlowVersion, Instance, OverviewInstanceRow, Session, StoredPersonalValue, Task, Village } from '../types.ts';
+import type { AuditEntry, BodyCount, CatalogueItem, CatalogueRole, Disclosure, FlowVersion, Instance, OverviewInstanceRow, Session, StoredPersonalValue, Task, Village } from '../types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -191,3 +191,15 @@ export function ballotBox(found: Row[]): { seq: number; ballots: SealedBallot[] 
   const ballots = found.filter((r) => r.ballot_id !== null).map((r) => ({ id: r.ballot_id as string, choice: r.choice as SealedBallot['choice'] }));
   return { seq: Number(found[0]!.seq), ballots };
 }
+
+export const bodyCount = (r: Row): BodyCount => ({
+  id: Number(r.id),
+  townshipId: r.township_id as string,
+  villageId: r.village_id as string,
+  role: r.role as string,
+  count: Number(r.count),
+  effectiveFrom: r.effective_from as string,
+  source: r.source as string,
+  recordedBy: r.recorded_by as string,
+  recordedAt: r.recorded_at as string,
+});
