@@ -1,11 +1,15 @@
 // Issue 18's going-live journey in a real browser, from an empty database (no demo): the one-time
 // setup link creates the township and its admin; the admin adds two villages, imports 60 people
 // from an .xlsx (three bad rows named in the preview and nothing written; the fixed sheet imports
-// all 60), grants a clerk and one more representative in 东湖村, and publishes 四议两公开 from its
-// file to both villages through the designer. The imported secretary and clerk sign in on their
-// phones with the temporary passwords handed over, choose their own, and carry a matter to the
-// representatives' meeting. The clerk is deactivated: they cannot sign in, and what they did still
-// reads with their name. The steps share one server and one admin page, in order.
+// all 60, with the members of 东湖村's two committees, Party and representatives), grants a clerk and
+// one more representative in 东湖村, and publishes 四议两公开 from its file to both villages through
+// the designer, its two committees' meeting recorded by a role of its own (两委联席会议记录人): the
+// publish dialog offers to add it to the township's roles, and the admin grants it. The imported
+// secretary, that recorder and the clerk sign in on their phones with the temporary passwords handed
+// over, choose their own, and carry a matter through the two committees, the Party members and the
+// representatives, each meeting's denominators from its body's roster, to its disclosure. The clerk
+// is deactivated: they cannot sign in, and what they did still reads with their name. The steps
+// share one server and one admin page, in order.
 import ExcelJS from 'exceljs';
 import Papa from 'papaparse';
 import { readFileSync } from 'node:fs';
@@ -14,7 +18,7 @@ import type { Locator, Page } from 'playwright-core';
 import { openSetup } from '../../server/organisation.ts';
 import { clientFor } from '../server/harness.ts';
 import { xlsxBomb } from '../server/zip-bomb.ts';
-import { browserSuite, shot, signIn } from './browser.ts';
+import { browserSuite, fitCanvas, shot, signIn } from './browser.ts';
 import { fillMeeting, inState, openFromInbox, visit, type Visit } from './steps.ts';
 
 const env = browserSuite({ seed: false });
@@ -36,6 +40,9 @@ const SECRETARY = { i: 0, name: '李建国', username: 'donghu.shuji', password:
 const CLERK = { i: 2, name: '王秀英', mobile: mobile(2), password: 'Xiuying-2026!' };
 /** A 东湖村 villager made a representative by a grant after the import. */
 const NEW_REP = { i: 4, name: '赵红梅' };
+/** A 东湖村 villager granted the flow's own role, which records the two committees' joint meeting. */
+const RECORDER = { i: 10, name: '陈志强', password: 'Zhiqiang-2026!' };
+const JOINT_RECORDER = { key: 'joint_recorder', zh: '两委联席会议记录人', en: 'Joint meeting recorder' };
 /** The last person's name as someone typed it: a formula, which stays a name (issue 18's bad input). */
 const FORMULA = '=HYPERLINK("http://x","点我")';
 /** The name of everyone else: 人员01 to 人员60, by their place in the sheet. */
@@ -43,8 +50,9 @@ const person = (i: number) => `人员${String(i + 1).padStart(2, '0')}`;
 
 /**
  * The township's sheet of 60 people in the template's columns (server/peopleImport.ts PEOPLE_COLUMNS):
- * even places in 东湖村, odd in 西山社区; the secretary by their role, every fifth (from the second) a representative and
- * every third a Party member by the 身份/组织 column. Unless fixed, three rows are bad: row 11 names
+ * even places in 东湖村, odd in 西山社区; the secretary by their role, and by the 身份/组织 column every fifth
+ * (from the second) a representative, every third a Party member, and seven in each village members of
+ * the two committees (places 0, 1, 8, 9 … 48, 49). Unless fixed, three rows are bad: row 11 names
  * a village the township has not, row 31 repeats the secretary's mobile, row 51 a role there is not.
  */
 async function sheet(fixed: boolean): Promise<Buffer> {
@@ -53,11 +61,11 @@ async function sheet(fixed: boolean): Promise<Buffer> {
   ws.addRow(['姓名', '用户名', '手机号', '村', '角色', '身份/组织']);
   for (let i = 0; i < 60; i++) {
     const row = i + 2;
-    const names: Record<number, string> = { [SECRETARY.i]: SECRETARY.name, [CLERK.i]: CLERK.name, [NEW_REP.i]: NEW_REP.name, 59: FORMULA };
+    const names: Record<number, string> = { [SECRETARY.i]: SECRETARY.name, [CLERK.i]: CLERK.name, [NEW_REP.i]: NEW_REP.name, [RECORDER.i]: RECORDER.name, 59: FORMULA };
     let village: string = i % 2 ? '西山社区' : '东湖村';
     let phone = mobile(i);
     let roles = i === SECRETARY.i ? '村党组织书记' : '村民';
-    const bodies = [i % 5 === 1 ? '村民代表' : '', i % 3 === 0 ? '党员' : ''].filter(Boolean).join('、');
+    const bodies = [i % 5 === 1 ? '村民代表' : '', i % 3 === 0 ? '党员' : '', i % 8 < 2 && i < 56 ? '两委' : ''].filter(Boolean).join('、');
     if (!fixed && row === 11) village = '北山村';
     if (!fixed && row === 31) phone = mobile(SECRETARY.i);
     if (!fixed && row === 51) roles = '村长';
@@ -115,13 +123,34 @@ async function findPerson(name: string) {
   return card;
 }
 
-// After roles-as-data and rosters merge: two steps of issue 18's journey are still to add, each
-// marked where it belongs below —
-//   1. in step 6, a flow published with a new role: 两委商议 given a role not in the township's
-//      role catalogue, publishing offers to add it, the admin grants it, and in step 8 its holder
-//      records the two committees' meeting;
-//   2. in step 8, the representatives' meeting whose denominators come from 东湖村's roster of
-//      representatives (the seven of step 5), which the clerk cannot change.
+/** A 东湖村 person, found on the org page, granted a role in 东湖村 there: before, they are a villager only. */
+async function grant(name: string, role: string): Promise<void> {
+  const card = await findPerson(name);
+  expect(await grantsOf(card)).toEqual(['村民 · 东湖村']);
+  await card.getByRole('button', { name: '角色授权' }).click();
+  const editor = card.getByTestId('grants-editor');
+  await editor.getByLabel('角色').selectOption({ label: role });
+  await editor.getByLabel('村（社区）').selectOption({ label: '东湖村' });
+  await editor.getByRole('button', { name: '添加授权' }).click();
+  await editor.getByRole('button', { name: '保存授权' }).click();
+  await card.getByRole('status').filter({ hasText: '已保存' }).waitFor();
+  await card.getByTestId('grants').filter({ hasText: `${role} · 东湖村` }).waitFor();
+  expect((await grantsOf(card)).sort()).toEqual(['村民 · 东湖村', `${role} · 东湖村`].sort());
+}
+/** The names of 东湖村's active people holding a role there, as the store has them: a body's roster. */
+async function holding(role: string): Promise<string[]> {
+  const villageId = (await env.s.store.listVillages(townshipId)).find((v) => v.name === '东湖村')!.id;
+  const us = await people();
+  return us.filter((u) => !u.deactivatedAt && u.roles.some((g) => g.role === role && g.villageId === villageId)).map((u) => u.displayName).sort();
+}
+/** A meeting form's roster numbers: shown, and not open to the clerk's typing. */
+async function rosterShown(form: Locator): Promise<{ members: string; eligible: string }> {
+  const members = form.getByLabel('组成人员（应到）');
+  const eligible = form.getByLabel('有表决权人数');
+  expect(await members.isEditable()).toBe(false);
+  expect(await eligible.isEditable()).toBe(false);
+  return { members: await members.inputValue(), eligible: await eligible.inputValue() };
+}
 describe('going live, from the setup link to a deactivated user’s history', { timeout: 120_000 }, () => {
   it('1. the setup link creates the township and its admin, once', async () => {
     const token = (await openSetup(env.s.store, env.s.runtime.now()))!;
@@ -208,7 +237,7 @@ describe('going live, from the setup link to a deactivated user’s history', { 
     expect(rows[1]).toEqual([SECRETARY.name, SECRETARY.username, mobile(SECRETARY.i), '东湖村', passwords.get(SECRETARY.name)]);
     // The people appear in the list, each still to choose a password; the role columns are grants already.
     const secretary = await findPerson(SECRETARY.name);
-    expect(await grantsOf(secretary)).toEqual(['党员 · 东湖村', '村党组织书记 · 东湖村']);
+    expect(await grantsOf(secretary)).toEqual(['村两委成员 · 东湖村', '党员 · 东湖村', '村党组织书记 · 东湖村']);
     expect(await secretary.getByText('待改密码').count()).toBe(1);
     await shot(admin, 'go-live-journey-imported');
 
@@ -227,31 +256,19 @@ describe('going live, from the setup link to a deactivated user’s history', { 
   });
 
   it('5. grants: a meeting clerk and one more representative in 东湖村', async () => {
-    const grant = async (name: string, role: string) => {
-      const card = await findPerson(name);
-      expect(await grantsOf(card)).toEqual(['村民 · 东湖村']);
-      await card.getByRole('button', { name: '角色授权' }).click();
-      const editor = card.getByTestId('grants-editor');
-      await editor.getByLabel('角色').selectOption({ label: role });
-      await editor.getByLabel('村（社区）').selectOption({ label: '东湖村' });
-      await editor.getByRole('button', { name: '添加授权' }).click();
-      await editor.getByRole('button', { name: '保存授权' }).click();
-      await card.getByRole('status').filter({ hasText: '已保存' }).waitFor();
-      await card.getByTestId('grants').filter({ hasText: `${role} · 东湖村` }).waitFor();
-      expect((await grantsOf(card)).sort()).toEqual(['村民 · 东湖村', `${role} · 东湖村`].sort());
-    };
     await grant(CLERK.name, '会议记录员');
     await grant(NEW_REP.name, '村民代表');
     await shot(admin, 'go-live-journey-grants');
 
-    const villageId = (await env.s.store.listVillages(townshipId)).find((v) => v.name === '东湖村')!.id;
-    const holding = (role: string) => people().then((us) => us.filter((u) => u.roles.some((g) => g.role === role && g.villageId === villageId)).map((u) => u.displayName));
     expect(await holding('clerk')).toEqual([CLERK.name]);
     // Representatives: those the sheet's 身份/组织 column made (every fifth, 东湖村's), and the one granted now.
-    expect((await holding('villager_representative')).sort()).toEqual([...[6, 16, 26, 36, 46, 56].map(person), NEW_REP.name].sort());
+    expect(await holding('villager_representative')).toEqual([...[6, 16, 26, 36, 46, 56].map(person), NEW_REP.name].sort());
+    // The two committees and the Party, as the sheet made them.
+    expect(await holding('committee_member')).toEqual([SECRETARY.name, ...[8, 16, 24, 32, 40, 48].map(person)].sort());
+    expect(await holding('party_member')).toEqual([SECRETARY.name, ...[6, 12, 18, 24, 30, 36, 42, 48, 54].map(person)].sort());
   });
 
-  it('6. 四议两公开 is imported into the designer and published to both villages', async () => {
+  it('6. 四议两公开 is imported into the designer, its two committees’ meeting given a role of its own, and published to both villages', async () => {
     await admin.goto(`${env.s.url}/designer`);
     await admin.getByTestId('designer-home').waitFor();
     // A new township has no flows yet: the bundled file is imported, as a real admin would.
@@ -260,14 +277,34 @@ describe('going live, from the setup link to a deactivated user’s history', { 
     await admin.getByTestId('home-import-file').setInputFiles(FLOW_FILE);
     await admin.getByTestId('editor').waitFor();
     await admin.getByTestId('no-issues').waitFor();
-    // After roles-as-data merges: here, before publishing, the admin gives 两委商议 (two_committees)
-    // a role that is not in the township's role catalogue yet (e.g. 两委联席会议记录人) in the
-    // inspector; publishing offers to add it to the catalogue (assert the offer in words, accept
-    // it); the admin grants it to an imported 东湖村 person in the org page; in step 8 that person,
-    // not the clerk, signs in and records the two committees' meeting.
+    // The township records the joint meeting of its two committees by a recorder of its own: a role
+    // the flow gets here, which the township's role catalogue has not.
+    expect((await env.s.store.listRoles(townshipId)).map((r) => r.key)).not.toContain(JOINT_RECORDER.key);
+    const roles = admin.getByTestId('roles-editor');
+    await roles.getByLabel('新角色标识').fill(JOINT_RECORDER.key);
+    await roles.getByRole('button', { name: '添加角色' }).click();
+    const added = roles.locator('.ed-role').last();
+    expect(await added.getByLabel('角色标识').inputValue()).toBe(JOINT_RECORDER.key);
+    await added.getByLabel('中文').fill(JOINT_RECORDER.zh);
+    await added.getByLabel('English').fill(JOINT_RECORDER.en);
+    await fitCanvas(admin);
+    await admin.locator('[data-testid="editor-canvas"] .ed-node[data-state="two_committees"]').click();
+    const acting = admin.locator('[data-testid="inspector-state"][data-state="two_committees"]').getByRole('group', { name: '办理角色' });
+    await acting.getByRole('checkbox', { name: new RegExp(`^${JOINT_RECORDER.zh}`) }).check();
+    await acting.getByRole('checkbox', { name: /^会议记录员/ }).uncheck();
+    await admin.getByTestId('no-issues').waitFor();
+
     await admin.getByTestId('publish').click();
     const chooser = admin.getByTestId('publish-villages');
     await chooser.waitFor();
+    // Publishing offers to add the role to the township's catalogue, with the flow's labels, and only it.
+    const offer = chooser.getByTestId('publish-roles');
+    expect(await offer.textContent()).toContain('这个流程用到的下列角色还不在本乡镇的角色目录中。发布时一并添加，或取消后修改流程。');
+    expect(await offer.getByTestId('publish-role').evaluateAll((els) => els.map((e) => e.getAttribute('data-key')))).toEqual([JOINT_RECORDER.key]);
+    const role = offer.locator(`[data-testid="publish-role"][data-key="${JOINT_RECORDER.key}"]`);
+    expect(await role.getByLabel('中文名称').inputValue()).toBe(JOINT_RECORDER.zh);
+    expect(await role.getByLabel('英文名称').inputValue()).toBe(JOINT_RECORDER.en);
+    expect(await chooser.getByTestId('publish-confirm').textContent()).toContain('添加这些角色并发布');
     // A flow published for the first time: every village ticked, each by name.
     for (const [name] of VILLAGES) expect(await chooser.getByLabel(name).isChecked()).toBe(true);
     await chooser.getByLabel('西山社区').uncheck();
@@ -279,6 +316,13 @@ describe('going live, from the setup link to a deactivated user’s history', { 
     await admin.getByText('已在 2 个村（社区）启用。').waitFor();
     const live = await env.s.store.listFlowVersions(townshipId);
     expect(live.map((v) => `${v.flowId} ${v.version} ${v.status}`)).toEqual(['four-deliberations-two-disclosures 1.1.0 published']);
+    expect((await env.s.store.listRoles(townshipId)).find((r) => r.key === JOINT_RECORDER.key)).toMatchObject({ label: { zh: JOINT_RECORDER.zh, en: JOINT_RECORDER.en }, scope: 'village', builtIn: false });
+
+    // The admin grants the new role, by its name, to a 东湖村 villager.
+    await admin.goto(`${env.s.url}/org`);
+    await admin.getByTestId('org').waitFor();
+    await grant(RECORDER.name, JOINT_RECORDER.zh);
+    expect(await holding(JOINT_RECORDER.key)).toEqual([RECORDER.name]);
   });
 
   it('7. the secretary signs in on their phone with the password handed over, chooses their own, and proposes', async () => {
@@ -302,40 +346,81 @@ describe('going live, from the setup link to a deactivated user’s history', { 
     await shot(page, 'go-live-journey-proposal');
     await page.getByRole('button', { name: '提交' }).click();
     await atStep(page, 'two_committees', '当前：两委商议');
-    await page.getByText('此步骤由 会议记录员 办理，您可以查看。').waitFor();
+    await page.getByText(`此步骤由 ${JOINT_RECORDER.zh} 办理，您可以查看。`).waitFor();
     await phone.close();
   });
 
-  it('8. the clerk signs in by mobile, chooses a password, and records the two committees’ and the Party members’ meetings', async () => {
-    clerkPhone = await visit(env.browser, env.s, undefined, PHONE);
-    const page = clerkPhone.page;
+  it('8. the recorder records the two committees’ meeting; the clerk the Party members’ and the representatives’, each body’s numbers from its roster', async () => {
+    // The holder of the flow's own role: the matter waits on them, and they record the joint meeting.
+    const recorder = await visit(env.browser, env.s, undefined, PHONE);
+    let page = recorder.page;
     page.setDefaultTimeout(20_000);
-    await firstSignIn(page, CLERK.mobile, passwords.get(CLERK.name)!, CLERK.password);
+    await firstSignIn(page, mobile(RECORDER.i), passwords.get(RECORDER.name)!, RECORDER.password);
+    expect(await page.getByTestId('who').textContent()).toContain(JOINT_RECORDER.zh);
     await openFromInbox(page, TITLE, '两委商议');
     await atStep(page, 'two_committees', '当前：两委商议');
     let form = page.getByTestId('meeting-record');
+    // 东湖村's two committees: the seven the sheet named, shown and not typed.
+    expect(await holding('committee_member')).toHaveLength(7);
+    expect(await rosterShown(form)).toEqual({ members: '7', eligible: '7' });
     await fillMeeting(form, { members: 7, eligible: 7, recused: 0, present: 6, for: 6, against: 0, abstain: 0 });
     await form.getByTestId('live-outcome').filter({ hasText: '→ 通过' }).waitFor();
     await form.getByLabel('会议情况说明').fill('两委成员一致同意，提交党员大会审议');
     await shot(page, 'go-live-journey-two-committees');
     await form.getByRole('button', { name: '提交会议记录' }).click();
     await atStep(page, 'party_members_meeting', '当前：党员大会审议');
+    await recorder.close();
 
+    // The clerk, by mobile: the Party members' meeting, against 东湖村's ten Party members.
+    clerkPhone = await visit(env.browser, env.s, undefined, PHONE);
+    page = clerkPhone.page;
+    page.setDefaultTimeout(20_000);
+    await firstSignIn(page, CLERK.mobile, passwords.get(CLERK.name)!, CLERK.password);
+    await openFromInbox(page, TITLE, '党员大会审议');
+    await atStep(page, 'party_members_meeting', '当前：党员大会审议');
     form = page.getByTestId('meeting-record');
-    await fillMeeting(form, { members: 20, eligible: 20, recused: 0, present: 17, for: 15, against: 1, abstain: 1 });
+    const party = (await holding('party_member')).length;
+    expect(await rosterShown(form)).toEqual({ members: String(party), eligible: String(party) });
+    await fillMeeting(form, { members: party, eligible: party, recused: 0, present: 9, for: 8, against: 1, abstain: 0 });
     await form.getByTestId('live-outcome').filter({ hasText: '→ 通过' }).waitFor();
     await form.getByRole('button', { name: '提交会议记录' }).click();
     await atStep(page, 'representatives_meeting', '当前：村民代表会议决议');
-    // After rosters merge: here the clerk records the representatives' meeting. The form reads its
-    // denominators (组成人员（应到）, 有表决权人数) from 东湖村's roster of villager representatives
-    // (the seven granted in step 5) and the clerk cannot change them; they type only who came and
-    // how they voted, submit, and the matter goes to 决议公开. Assert the server stored the
-    // roster's numbers whatever the page sent.
+
+    // The representatives' meeting: its denominators are 东湖村's representatives (the seven of step
+    // 5), read-only; one recused leaves six entitled to vote. The clerk types who came and the tally.
+    form = page.getByTestId('meeting-record');
+    const reps = (await holding('villager_representative')).length;
+    expect(reps).toBe(7);
+    expect(await form.getByTestId('roster-note').textContent()).toContain(`${reps} 人，其中有表决权 ${reps} 人`);
+    expect(await rosterShown(form)).toEqual({ members: String(reps), eligible: String(reps) });
+    await form.getByLabel('回避').fill('1');
+    expect(await rosterShown(form)).toEqual({ members: String(reps), eligible: String(reps - 1) });
+    await fillMeeting(form, { members: reps, eligible: reps - 1, recused: 1, present: 6, for: 5, against: 1, abstain: 0 });
+    await form.getByTestId('live-outcome').filter({ hasText: '→ 通过' }).waitFor();
+    await shot(page, 'go-live-journey-representatives');
+    await form.getByRole('button', { name: '提交会议记录' }).click();
+    await atStep(page, 'resolution_disclosure', '当前：决议公开');
+
     const { client } = clientFor(env.s.url);
     await client.auth.login.mutate(ADMIN);
     const view = await client.instances.get.query({ id: matterId });
-    expect(view.votes.two_committees).toMatchObject({ outcome: 'passed', present: 6, for: 6 });
-    expect(view.votes.party_members_meeting).toMatchObject({ outcome: 'passed', present: 17, for: 15 });
+    expect(view.votes.two_committees).toMatchObject({ outcome: 'passed', present: 6, for: 6, members: 7 });
+    expect(view.votes.party_members_meeting).toMatchObject({ outcome: 'passed', present: 9, for: 8, members: party });
+    expect(view.votes.representatives_meeting).toMatchObject({ outcome: 'passed', present: 6, for: 5, members: reps, eligible: reps - 1 });
+    // The history: each meeting by whom and as what, recorded with its body's roster, which names
+    // the very people the store holds in that role.
+    const meetings = (await env.s.store.history(matterId)).filter((r) => r.type === 'RECORD_VOTE');
+    expect(meetings.map((r) => r.actor.role)).toEqual([JOINT_RECORDER.key, 'clerk', 'clerk']);
+    const byId = new Map((await people()).map((u) => [u.id, u.displayName]));
+    for (const [record, role] of [[meetings[0]!, 'committee_member'], [meetings[1]!, 'party_member'], [meetings[2]!, 'villager_representative']] as const) {
+      const roster = record.payload.roster as { hash: string; members: number; voting: number };
+      const members = await holding(role);
+      expect(roster).toMatchObject({ members: members.length, voting: members.length });
+      expect(record.payload.members).toBe(members.length);
+      const stored = JSON.parse((await env.s.store.rosterSnapshot(roster.hash))!.json) as { members: { id: string }[] };
+      expect(stored.members.map((m) => byId.get(m.id)).sort()).toEqual(members);
+    }
+    expect(meetings[2]!.payload).toMatchObject({ members: reps, eligible: reps - 1, recused: 1, present: 6 });
   });
 
   it('9. deactivated, the clerk cannot sign in; what they did still reads with their name', async () => {
@@ -355,13 +440,17 @@ describe('going live, from the setup link to a deactivated user’s history', { 
     expect(await page.getByTestId('who').count()).toBe(0);
     await shot(page, 'go-live-journey-deactivated');
 
-    // The matter's history: the two meetings were recorded by 王秀英, by name.
+    // The matter's history: the Party members' and the representatives' meetings were recorded by
+    // 王秀英, by name; the two committees' by the recorder, as the township's own role.
     await admin.goto(`${env.s.url}/audit/${matterId}`);
     const timeline = admin.getByTestId('timeline');
     await timeline.waitFor();
     const byClerk = timeline.locator('tbody tr').filter({ hasText: '会议记录员' });
     expect(await byClerk.count()).toBe(2);
     for (const row of await byClerk.all()) expect(await row.getByTestId('actor-name').textContent()).toContain(CLERK.name);
+    const byRecorder = timeline.locator('tbody tr').filter({ hasText: JOINT_RECORDER.zh });
+    expect(await byRecorder.count()).toBe(1);
+    expect(await byRecorder.getByTestId('actor-name').textContent()).toContain(RECORDER.name);
     await shot(admin, 'go-live-journey-timeline');
 
     // The township's audit log: choosing their password, and their deactivation, by name.
