@@ -430,7 +430,7 @@ add(
   { name: 'roster count: no source', call: (c) => registerCount(c, { source: undefined }), code: 'BAD_REQUEST', names: /^\/source / },
   { name: 'roster count: a blank source', call: (c) => registerCount(c, { source: '   ' }), code: 'BAD_REQUEST', names: /^\/source must name the document the count comes from/ },
   { name: 'roster count: a 201-character source', call: (c) => registerCount(c, { source: '名'.repeat(201) }), code: 'BAD_REQUEST', names: /^\/source / },
-  { name: 'roster count: a role that does not exist', call: (c) => registerCount(c, { role: 'king' }), code: 'BAD_REQUEST', names: /^\/role is not a village role: king/ },
+  { name: 'roster count: a role that does not exist', call: (c) => registerCount(c, { role: 'king' }), code: 'BAD_REQUEST', names: /^\/role is not a village role of the township.s catalogue: king/ },
   { name: 'roster count: a village of another township', call: (c) => registerCount(c, { villageId: 'elsewhere' }), code: 'BAD_REQUEST', names: /^\/villageId is not a village of this township/ },
   { name: 'probationary: a role the person does not hold', call: (c) => c.as('qs.admin').rosters.setProbationary.mutate({ userId: 'nanwan-clerk', villageId: 'nanwan', role: 'party_member', probationary: true }), code: 'BAD_REQUEST', names: /^\/role is not a role .* holds in 南湾社区: party_member/ },
   { name: 'probationary: a user not in the township', call: (c) => c.as('qs.admin').rosters.setProbationary.mutate({ userId: 'ghost', villageId: 'nanwan', role: 'party_member', probationary: true }), code: 'BAD_REQUEST', names: /^\/userId is not a user of this township: ghost/ },
