@@ -142,14 +142,16 @@ export function countProblems(c: MeetingCounts): FlowIssue[] {
 export function rosterProblems(c: Pick<MeetingCounts, 'members' | 'eligible' | 'recused'>, roster: VoteRoster, body: string, day: string): FlowIssue[] {
   const out: FlowIssue[] = [];
   if (c.members !== roster.members) {
-    out.push({ pointer: '/members', message: `${body} roster on ${day} has ${roster.members} members; the record says ${c.members}` });
+    out.push({ pointer: '/members', message: `${body} roster on ${day} has ${roster.members} members; the record says ${c.members}`, code: 'rosterMembers', params: { body, day, roster: roster.members, record: c.members } });
   }
   if (c.recused > roster.voting) {
-    out.push({ pointer: '/recused', message: `${body} roster on ${day} has ${roster.voting} voting members; the record says ${c.recused} recused` });
+    out.push({ pointer: '/recused', message: `${body} roster on ${day} has ${roster.voting} voting members; the record says ${c.recused} recused`, code: 'rosterRecused', params: { body, day, voting: roster.voting, record: c.recused } });
   } else if (c.eligible !== roster.voting - c.recused) {
     out.push({
       pointer: '/eligible',
       message: `${body} roster on ${day} has ${roster.voting} voting members and ${c.recused} recused, so ${roster.voting - c.recused} eligible; the record says ${c.eligible}`,
+      code: 'rosterEligible',
+      params: { body, day, voting: roster.voting, recused: c.recused, eligible: roster.voting - c.recused, record: c.eligible },
     });
   }
   return out;

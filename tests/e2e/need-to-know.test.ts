@@ -30,9 +30,10 @@ describe('need-to-know', () => {
     await page.getByRole('heading', { name: '全部事项' }).waitFor();
     const rows = page.locator('table.table tbody tr');
     await page.locator('table.table').waitFor();
-    // The incident they reported earlier (seeded) and the new one; nothing else of 东坪村.
+    // The incident they reported earlier (seeded), the new one, and the 代办 matter that names them
+    // as the villager it is for (its subject); nothing else of 东坪村.
     const titles = (await rows.locator('td:first-child').allInnerTexts()).sort();
-    expect(titles).toEqual(['东坪村：村口垃圾堆放', '东坪村：网格事件'].sort());
+    expect(titles).toEqual(['东坪村：村口垃圾堆放', '东坪村：网格事件', '城乡居民基本养老保险待遇申领：马德顺'].sort());
     expect(await page.getByText(DIBAO).count()).toBe(0);
     await shot(page, 'need-to-know-list');
 
