@@ -5,7 +5,7 @@
 // never logged), which they change at first sign-in. Cells are kept as text exactly as typed
 // (a cell like `=HYPERLINK(...)` is a name, not a formula); exports neutralise them (engine/csv.ts).
 import { randomInt, randomUUID } from 'node:crypto';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import Papa from 'papaparse';
 import { z } from 'zod';
 import { common } from '../designer/i18n/messages/common.ts';
@@ -93,6 +93,15 @@ function csvText(bytes: Buffer): string {
   }
 }
 
+/**
+ * ExcelJS, loaded when a spreadsheet is first read or written: loading it takes most of a second,
+ * which every server start (and every test file that starts one) would otherwise pay.
+ */
+async function workbook(): Promise<ExcelJS.Workbook> {
+  const { default: excel } = await import('exceljs');
+  return new excel.Workbook();
+}
+
 /** A cell as the text typed in it: a formula is kept as its text (`=…`), never evaluated. */
 function cellText(value: ExcelJS.CellValue): string {
   if (value === null || value === undefined) return '';
@@ -122,7 +131,7 @@ export async function readRows(file: ImportFile): Promise<string[][]> {
     return parsed.data.map((r) => r.map(String));
   }
   if (!zip) throw refuse('this is not an .xlsx file');
-  const book = new ExcelJS.Workbook();
+  const book = await workbook();
   try {
     await book.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch {
@@ -311,7 +320,7 @@ const BODY_LABELS = BODIES.map(([, labels]) => labels[0]);
  * second sheet 说明 with what the columns take: the township's villages, the roles, the bodies.
  */
 export async function peopleTemplate(villages: Village[]): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
+  const book = await workbook();
   const sheet = book.addWorksheet('人员');
   sheet.addRow(PEOPLE_COLUMNS.map(([, zh]) => zh));
   sheet.addRow(['张示例', 'zhang.shili', '13800000000', '示例村', '村民代表、会议记录员', '党员']);
