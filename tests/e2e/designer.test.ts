@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite, settleCanvas, fitCanvas } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite, settleCanvas, fitCanvas, expectText } from './browser.ts';
 import { expectStep, fillMeeting, inState, openFromInbox, visit } from './steps.ts';
 
 const env = browserSuite();
@@ -113,7 +113,10 @@ describe('flow designer: a new flow built, checked, fixed, simulated, published,
       if (key === 'content') await fieldEditor.getByLabel('必填').check();
     }
     await designer.getByTestId('form-preview').getByLabel(/^计划开工日期/).waitFor();
-    await expect.poll(async () => Object.keys(JSON.parse(await formJson.inputValue()).schema.properties)).toEqual(['subject', 'content', 'start_date', 'budget']);
+    // The form JSON follows the form designer's edits.
+    const fields = (json: string) => Object.keys((JSON.parse(json) as { schema: { properties: object } }).schema.properties);
+    await page.waitForFunction(() => (document.querySelector('[data-testid="form-json"]') as HTMLTextAreaElement | null)?.value.includes('"start_date"'));
+    expect(fields(await formJson.inputValue())).toEqual(['subject', 'content', 'start_date', 'budget']);
     expect(JSON.parse(await formJson.inputValue()).schema.required).toEqual(['subject', 'content']);
     await page.getByTestId('state-title-zh').fill('维修提议');
     await page.getByTestId('state-title-en').fill('Repair proposal');
@@ -296,14 +299,13 @@ describe('flow designer: a new flow built, checked, fixed, simulated, published,
     const simMeeting = sim.getByTestId('meeting-record');
     // 21 of 30 present is 7/10 ≥ 2/3; 18 of 21 for.
     await fillMeeting(simMeeting, { members: 30, eligible: 30, recused: 0, present: 21, for: 18, against: 2, abstain: 1 });
-    await expect.poll(() => simMeeting.getByTestId('live-outcome').textContent()).toContain('→ 通过');
+    await expectText(simMeeting.getByTestId('live-outcome'), '→ 通过');
     await simMeeting.getByRole('button', { name: '提交会议记录' }).click();
     const simDone = sim.locator('[data-testid="sim-status"][data-state="adopted"][data-status="done"]');
     await simDone.waitFor();
     expect(await sim.getByTestId('sim-outcome').textContent()).toBe('已通过并实施');
-    await expect
-      .poll(() => page.locator('[data-testid="editor-canvas"] .ed-node[data-onpath="true"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state')).sort()))
-      .toEqual(['adopted', 'meeting', 'proposal']);
+    await page.locator('[data-testid="editor-canvas"] .ed-node[data-state="adopted"][data-onpath="true"]').waitFor();
+    expect(await page.locator('[data-testid="editor-canvas"] .ed-node[data-onpath="true"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state')).sort())).toEqual(['adopted', 'meeting', 'proposal']);
     const simHistory = await sim.getByTestId('sim-history').locator('li').evaluateAll((els) => els.map((e) => e.getAttribute('data-type')));
     expect(simHistory).toEqual(['START', 'SUBMIT', 'RECORD_VOTE']);
     await shot(page, 'designer-simulate');
@@ -389,7 +391,7 @@ describe('flow designer: a new flow built, checked, fixed, simulated, published,
     await openFromInbox(clerk.page, MATTER, '村民代表会议表决');
     const record = clerk.page.getByTestId('meeting-record');
     await fillMeeting(record, { members: 30, eligible: 30, recused: 0, present: 21, for: 18, against: 2, abstain: 1 });
-    await expect.poll(() => record.getByTestId('live-outcome').textContent()).toContain('→ 通过');
+    await expectText(record.getByTestId('live-outcome'), '→ 通过');
     await record.getByRole('button', { name: '提交会议记录' }).click();
     await inState(clerk.page, 'adopted');
     expect(await clerk.page.getByTestId('outcome').textContent()).toBe('结果: 已通过并实施');

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { baselineCalendar, compileFlow, simulate, type Flow, type FlowEvent } from '../../engine/index.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite, expectTexts } from './browser.ts';
 import { readFlowJson } from '../helpers.ts';
 import { setForm } from '../../designer/editor/formData.ts';
 
@@ -98,10 +98,10 @@ describe('form designer and simulator', () => {
     // Keyboard reordering: Alt+↑ moves the picked field up and keeps the focus on it.
     await designer.locator('[data-pick="farmland"]').focus();
     await page.keyboard.press('Alt+ArrowUp');
-    await expect.poll(() => pickNames(designer)).toEqual(['动议来源', '事项名称', '事项类别', '事项内容', '预算金额', '支委会会议日期', '是否占用耕地', '支委会纪要', '占地情况说明']);
+    await expectTexts(page, '[data-testid="form-designer"] .fd2-list', ':scope > li .fd2-name', ['动议来源', '事项名称', '事项类别', '事项内容', '预算金额', '支委会会议日期', '是否占用耕地', '支委会纪要', '占地情况说明']);
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-pick'))).toBe('farmland');
     await page.keyboard.press('Alt+ArrowDown');
-    await expect.poll(() => pickNames(designer)).toEqual(['动议来源', '事项名称', '事项类别', '事项内容', '预算金额', '支委会会议日期', '支委会纪要', '是否占用耕地', '占地情况说明']);
+    await expectTexts(page, '[data-testid="form-designer"] .fd2-list', ':scope > li .fd2-name', ['动议来源', '事项名称', '事项类别', '事项内容', '预算金额', '支委会会议日期', '支委会纪要', '是否占用耕地', '占地情况说明']);
 
     // The preview: the condition holds only once “是” is chosen.
     const yes = preview.getByRole('radio', { name: '是', exact: true });
