@@ -19,7 +19,7 @@ import { fromHolidayCn } from '../../engine/index.ts';
 import { hashPassword } from '../../server/auth.ts';
 import { appRouter } from '../../server/routers/_app.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { clientFor, errorOf, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
+import { clientFor, errorOf, startTestServer, watchChanges, type Client, type TestServer } from './harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIVE = 'five-deliberations-two-disclosures';
@@ -64,7 +64,7 @@ let freshTwoCommittees: string; // a new dongping instance waiting at two_commit
 
 beforeAll(async () => {
   s = await startTestServer();
-  changeMark = watchChanges();
+  changeMark = watchChanges(s.store, DURABLE_TABLES);
   // A second township, to show that township-wide roles stop at their own township.
   const hash = await hashPassword(DEMO_PASSWORD);
   await s.store.createTownship({ id: 'hetang', name: '荷塘镇' });
@@ -109,30 +109,14 @@ const DURABLE = {
 };
 const DURABLE_TABLES = [...new Set(Object.values(DURABLE).map((sql) => /\bFROM (\w+)/.exec(sql)![1]!))];
 
-/**
- * Starts watching for changes to the database, and returns a mark that moves whenever a row of it
- * may have changed; fingerprint() reads the rows again only then (a denial is asserted hundreds of
- * times, and reading every table twice for each was most of this file's time). On SQLite: the rows
- * the store's one connection changed (total_changes(), triggers included), the commits of any
- * other connection (data_version) and the schema's version. On PostgreSQL: a sequence that a
- * statement trigger on each table fingerprint() reads advances (sequences ignore rollbacks: a
- * rolled-back change moves the mark too, which costs only a fresh read).
- */
-function watchChanges(): () => string {
-  const db = s.store.db;
-  if (TEST_STORE === 'sqlite') {
-    const mark = db.prepare('SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version) AS data, (SELECT schema_version FROM pragma_schema_version) AS schema');
-    return () => JSON.stringify(mark.get());
-  }
-  db.exec(`CREATE SEQUENCE test_changes;
-    CREATE FUNCTION test_changed() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN PERFORM nextval(''test_changes''); RETURN NULL; END';
-    ${DURABLE_TABLES.map((t) => `CREATE TRIGGER test_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION test_changed();`).join('\n')}`);
-  return () => JSON.stringify(db.prepare('SELECT last_value, is_called FROM test_changes').get());
-}
 let changeMark: () => string;
 let read: { mark: string; rows: Record<keyof typeof DURABLE, unknown[]> } | undefined;
 
-/** Everything durable except sign-in bookkeeping (sessions, login failures), read again only when it may have changed. */
+/**
+ * Everything durable except sign-in bookkeeping (sessions, login failures), read again only when the
+ * change mark moved: a denial is asserted hundreds of times, and reading every table twice for each
+ * was most of this file's time.
+ */
 function fingerprint() {
   const mark = changeMark();
   if (read?.mark !== mark) {
