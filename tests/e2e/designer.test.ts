@@ -193,6 +193,8 @@ describe('flow designer: a new flow built, checked, fixed, simulated, published,
 
   it('checks a guard as it is typed, and keeps one that does not check out of the flow', async () => {
     // A guard is checked as it is typed; one that does not check stays out of the flow.
+    // The whole flow in view first, as for a step (clickNode): a label outside the canvas cannot be clicked.
+    await fitCanvas(page);
     await page.locator('.ed-label[data-edge="meeting#VOTE.PASSED#0"]').click();
     await page.getByTestId('inspector-transition').waitFor();
     await page.getByTestId('transition-guard').fill('vote.for >');
