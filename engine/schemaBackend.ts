@@ -3,7 +3,7 @@
 // The web app gets engine/schemaBackend.browser.ts in its place (package.json "imports",
 // condition "browser"): the same checks and the same error objects, without compiling code at run
 // time, so the page's Content-Security-Policy needs no 'unsafe-eval'.
-import { Ajv, type ErrorObject, type Options } from 'ajv';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import flowSchema from '../flows/flow.schema.json' with { type: 'json' };
 
@@ -33,9 +33,11 @@ export function compileCheck(schema: unknown): SchemaCheck {
   return (value) => (fn(value) ? null : (fn.errors ?? []));
 }
 
-const flowShape = createAjv().compile(flowSchema);
+/** Compiled at first use: most processes that load the engine (a server serving requests, each test file) never check a flow's shape. */
+let flowShape: ValidateFunction | undefined;
 
 /** A flow file against the flow language's schema (flows/flow.schema.json). */
 export function checkFlowShape(value: unknown): ErrorObject[] | null {
+  flowShape ??= createAjv().compile(flowSchema);
   return flowShape(value) ? null : (flowShape.errors ?? []);
 }

@@ -34,10 +34,20 @@ export interface StepOptions {
 
 const TEXT = { type: 'string', minLength: 1, maxLength: 5000 } as const;
 const OPTIONAL_TEXT = { type: 'string', maxLength: 5000 } as const;
+/**
+ * A payload check, compiled by Ajv at its first use: loading the engine (a server, the CLI, each
+ * test file) then compiles none of the checks it may never run. The schemas are the constants below.
+ */
 function validator(schema: object): Validator {
-  const c = compileSchema(schema as Record<string, unknown>);
-  if (!('validate' in c)) throw new Error(c.problem);
-  return c.validate;
+  let validate: Validator | undefined;
+  return (value) => {
+    if (!validate) {
+      const c = compileSchema(schema as Record<string, unknown>);
+      if (!('validate' in c)) throw new Error(c.problem);
+      validate = c.validate;
+    }
+    return validate(value);
+  };
 }
 /** The personal field of an objection: how to reach the objector. */
 export const OBJECTION_PERSONAL: readonly PersonalField[] = [{ path: ['contact'], kind: 'contact' }];

@@ -6,7 +6,7 @@
 // (a cell like `=HYPERLINK(...)` is a name, not a formula); exports neutralise them (CSV: engine/csv.ts;
 // .xlsx: text cells only). An .xlsx that would unpack to far more than a sheet (a zip bomb) is refused unread.
 import { randomInt, randomUUID } from 'node:crypto';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import Papa from 'papaparse';
 import { z } from 'zod';
@@ -134,6 +134,15 @@ async function refuseZipBomb(bytes: Buffer): Promise<void> {
   }
 }
 
+/**
+ * ExcelJS, loaded when a spreadsheet is first read or written: loading it takes most of a second,
+ * which every server start (and every test file that starts one) would otherwise pay.
+ */
+async function workbook(): Promise<ExcelJS.Workbook> {
+  const { default: excel } = await import('exceljs');
+  return new excel.Workbook();
+}
+
 /** A cell as the text typed in it: a formula is kept as its text (`=…`), never evaluated. */
 function cellText(value: ExcelJS.CellValue): string {
   if (value === null || value === undefined) return '';
@@ -164,7 +173,7 @@ export async function readRows(file: ImportFile): Promise<string[][]> {
   }
   if (!zip) throw refuse('this is not an .xlsx file');
   await refuseZipBomb(bytes);
-  const book = new ExcelJS.Workbook();
+  const book = await workbook();
   try {
     await book.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch {
@@ -352,7 +361,7 @@ export async function commitImport(store: Store, actor: Actor, file: ImportFile,
  * second sheet 说明 with what the columns take: the township's villages, the roles, the bodies.
  */
 export async function peopleTemplate(villages: Village[], catalogue: CatalogueRole[]): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
+  const book = await workbook();
   peopleSheet(book, [['张示例', 'zhang.shili', '13800000000', '示例村', '村民代表、会议记录员', '党员']]);
   const help = book.addWorksheet('说明');
   const roles = catalogue.filter((r) => r.key !== 'township_admin').map((r) => r.label.zh);
@@ -382,7 +391,7 @@ function peopleSheet(book: ExcelJS.Workbook, rows: string[][]): void {
 
 /** The township's people as an .xlsx in the import's columns (it reads back in as an import). */
 export async function peopleXlsx(rows: string[][]): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
+  const book = await workbook();
   peopleSheet(book, rows);
   return Buffer.from(await book.xlsx.writeBuffer());
 }

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import type { HistoryRecord } from '../../engine/index.ts';
 import { startTestServer, type TestServer } from '../server/harness.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { main } from '../../cli/villageflow.ts';
@@ -34,18 +35,25 @@ async function waitForStep(page: Page, n: number): Promise<void> {
   await page.locator(`[data-testid="replay"][data-step="${n}"]`).waitFor();
 }
 
-describe('audit replay', () => {
-  it('verifies the chain, replays every step with what changed, and exports a bundle the CLI verifies', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+// In order: each step goes on from where the one before left the auditor's page.
+describe('audit replay: the chain verified, every step replayed with what changed, a bundle the CLI verifies', () => {
+  let page: Page;
+  let records: HistoryRecord[];
+  let diff: Locator;
+
+  it('verifies the chain and shows its head', async () => {
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await signIn(page, s.url, 'qs.auditor', DEMO_PASSWORD);
     await page.goto(`${s.url}/audit/demo-dongping-road`);
 
-    const records = await s.store.history('demo-dongping-road');
+    records = await s.store.history('demo-dongping-road');
     const verify = page.getByTestId('verify');
     await page.getByText(`链条完整 · 已验证 ${records.length} 条记录`).waitFor();
     expect(await verify.getAttribute('data-ok')).toBe('true');
     expect(await verify.locator('code').textContent()).toBe(records.at(-1)!.hash);
+  });
 
+  it('the timeline has one row per record: who, by name with the id beside it, their role and the step after', async () => {
     // The timeline: one row per record, with who (id and role) and the step after.
     const rows = page.getByTestId('timeline').locator('tbody tr');
     expect(await rows.count()).toBe(records.length);
@@ -54,9 +62,11 @@ describe('audit replay', () => {
     expect(await rows.nth(1).textContent()).toContain('dongping-secretary');
     expect(await rows.nth(1).textContent()).toContain('村党组织书记');
     expect(await rows.nth(1).textContent()).toContain('两委商议');
+  });
 
+  it('replays step by step: the start records no data, step 2 adds the proposal, step 3 the meeting and its quorum', async () => {
     // Replay: step 1 starts the flow and records no data; step 2 adds the proposal; step 3 the meeting.
-    const diff = page.getByTestId('diff');
+    diff = page.getByTestId('diff');
     expect(await replayStep(page)).toBe(1);
     await diff.getByText('此步未改变已登记的数据').waitFor();
     await page.getByRole('button', { name: /下一步/ }).click();
@@ -77,7 +87,9 @@ describe('audit replay', () => {
     expect(meeting).toContain('法定人数：实到 6 人');
     expect(meeting).toContain('已满足');
     await shot(page, 'audit-test-replay-zh');
+  });
 
+  it('steps back with the keyboard and the button; a timeline row jumps straight to its step', async () => {
     // Back with the keyboard, then with the button; a timeline row jumps straight to its step.
     await page.getByRole('heading', { name: '逐步回放' }).click();
     await page.keyboard.press('ArrowLeft');
@@ -90,13 +102,17 @@ describe('audit replay', () => {
     await waitForStep(page, records.length);
     await page.getByRole('button', { name: '回放到第 3 条记录' }).click();
     await waitForStep(page, 3);
+  });
 
+  it('reads in English', async () => {
     await page.getByLabel(/语言|Language/).selectOption('en');
     await page.getByText(`Chain intact · ${records.length} records verified`).waitFor();
     await page.getByRole('heading', { name: 'Step-by-step replay' }).waitFor();
     expect(await diff.textContent()).toContain('Joint meeting of the two village committees');
     await shot(page, 'audit-test-replay-en');
+  });
 
+  it('the bundle, as downloaded, verifies offline and ends in the head the page showed', async () => {
     // The bundle, as downloaded, verifies offline, and ends in the head the page showed.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-bundle').click()]);
     expect(download.suggestedFilename()).toBe('demo-dongping-road.bundle.json');

@@ -1,8 +1,8 @@
 // Browser tests drive Debian's Chromium through playwright-core against a real server; the web
 // app is built once per run. Screenshots go to test-output/screenshots (not committed).
 import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, beforeAll } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
 
 export const SCREENSHOTS = 'test-output/screenshots';
@@ -83,4 +83,32 @@ export async function fitCanvas(page: Page): Promise<void> {
 /** Waits until a step diagram (designer/diagram/FlowDiagram.tsx) is laid out and its view has stopped moving. */
 export async function settleDiagram(page: Page): Promise<void> {
   await page.locator('[data-testid="diagram"][data-settled="true"]').waitFor();
+}
+
+/**
+ * Waits until the element's text contains `text` (the app re-renders it as numbers are typed or an
+ * answer arrives), with Playwright's own wait on the page and its timeout, then asserts it.
+ */
+export async function expectText(locator: Locator, text: string): Promise<void> {
+  await locator.filter({ hasText: text }).waitFor();
+  expect(await locator.textContent()).toContain(text);
+}
+
+/** Waits until the input `locator` holds `value` (a number the page fills in, say), then asserts it. */
+export async function expectValue(locator: Locator, value: string): Promise<void> {
+  const input = await locator.elementHandle();
+  await locator.page().waitForFunction(([el, v]) => (el as HTMLInputElement | null)?.value === v, [input, value] as const);
+  expect(await locator.inputValue()).toBe(value);
+}
+
+/**
+ * Waits until the texts of the elements `selector` matches inside the first match of `within` are
+ * `want`, in order (a list the app reorders or fills in), then asserts them.
+ */
+export async function expectTexts(page: Page, within: string, selector: string, want: string[]): Promise<void> {
+  await page.waitForFunction(
+    ([w, sel, expected]) => JSON.stringify([...(document.querySelector(w)?.querySelectorAll(sel) ?? [])].map((e) => e.textContent)) === expected,
+    [within, selector, JSON.stringify(want)] as const,
+  );
+  expect(await page.locator(within).first().locator(selector).allTextContents()).toEqual(want);
 }

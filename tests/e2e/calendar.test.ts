@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { browserSuite, fitCanvas, shot } from './browser.ts';
-import { language, visit } from './steps.ts';
+import { language, visit, type Visit } from './steps.ts';
+import type { Client } from '../server/harness.ts';
 
 // MADE UP FOR TESTS ONLY (see its $comment): 1-4 Jan 2027 off, Saturday 9 Jan a make-up working day.
 const FIXTURE = 'tests/fixtures/calendar-2027.made-up.holiday-cn.json';
@@ -40,17 +41,26 @@ async function checked(page: Page, state: 'ok' | 'problems') {
   await page.locator(`[data-testid="calendar-preview"][data-state="${state}"]`).waitFor();
 }
 
-describe('working-day calendar', () => {
-  it('an admin imports the 2027 schedule from a file, checks and adopts it; a running matter’s due time is recomputed and its page says so', async () => {
-    const id = await forwardingMatter();
-    const api = await env.s.as('dongping.agent');
+// One journey in order: an admin imports the 2027 schedule from a file, checks and adopts it; a
+// running matter's due time is recomputed and its page says so. Each step goes on from the one before.
+describe('working-day calendar: the 2027 schedule imported, checked and adopted, a running matter recomputed', { timeout: 60_000 }, () => {
+  let id: string;
+  let api: Client;
+  let agent: Visit;
+  let admin: Visit;
+  let page: Page;
+  let affected: number;
+
+  it("a matter due in 2027 has a provisional due time, and the agent's inbox and its page say so, naming the year", async () => {
+    id = await forwardingMatter();
+    api = await env.s.as('dongping.agent');
     const before = (await api.instances.get.query({ id })).step;
     // Provisional 2027 (the law only): 31 Dec, then 1 Jan is 元旦, 4 and 5 Jan → due 5 January.
     expect(before).toMatchObject({ dueProvisional: true, provisionalYears: [2027] });
     expect(before.due?.slice(0, 10)).toBe('2027-01-05');
 
     // The agent's inbox and the matter page say the due time is provisional, naming the year.
-    const agent = await visit(env.browser, env.s, 'dongping.agent', PHONE);
+    agent = await visit(env.browser, env.s, 'dongping.agent', PHONE);
     const card = agent.page.getByTestId('inbox').locator('li', { hasText: '代办：马德顺养老保险待遇申领' });
     await card.getByTestId('provisional-note').waitFor();
     expect(await card.getByTestId('provisional-note').textContent()).toContain('2027年放假安排尚未录入');
@@ -61,10 +71,12 @@ describe('working-day calendar', () => {
     await agent.page.getByTestId('step-due').waitFor();
     expect(await agent.page.getByTestId('step-due').textContent()).toContain('2027-01-05');
     await agent.page.getByTestId('provisional-note').waitFor();
+  });
 
+  it("the overview says 2027's due times are provisional, and 工作日历 lists 2027 so, with a link to enter it", async () => {
     // The admin: 工作日历 lists 2027 as provisional, with a link to enter it.
-    const admin = await visit(env.browser, env.s, 'qs.admin');
-    const page = admin.page;
+    admin = await visit(env.browser, env.s, 'qs.admin');
+    page = admin.page;
     // The overview says which coming year's due times are provisional.
     await page.getByRole('link', { name: '镇街总览' }).click();
     const note = page.getByTestId('provisional-note');
@@ -82,7 +94,9 @@ describe('working-day calendar', () => {
     await checked(page, 'problems'); // no notice entered yet
     await page.getByLabel('通知标题').fill(TITLE);
     await page.getByLabel('文号').fill(NUMBER);
+  });
 
+  it('the file: the server reads it, the months show it, the checks pass, one running matter will move', async () => {
     // The file: the server reads it, the months show it, the checks pass, one running matter moves.
     const previewed = page.waitForResponse((r) => r.url().includes('/trpc/calendar.preview') && r.request().postData()?.includes('holidayCn') === true);
     await page.getByTestId('calendar-import').setInputFiles(FIXTURE);
@@ -93,11 +107,13 @@ describe('working-day calendar', () => {
     expect(await months.locator('[data-date="2027-01-04"]').getAttribute('data-kind')).toBe('rest');
     expect(await months.locator('[data-date="2027-01-09"]').getAttribute('data-kind')).toBe('work');
     expect(await months.locator('[data-date="2027-01-01"]').textContent()).toContain('元旦');
-    const affected = (await (await env.s.as('qs.admin')).calendar.preview.mutate({ holidayCn: made(), title: TITLE, number: NUMBER })).affected;
+    affected = (await (await env.s.as('qs.admin')).calendar.preview.mutate({ holidayCn: made(), title: TITLE, number: NUMBER })).affected;
     expect(affected).toBeGreaterThanOrEqual(1);
     expect(await page.getByTestId('calendar-affected').textContent()).toBe(`启用后，${affected} 件正在办理的事项将重新计算办理期限。`);
     await shot(page, 'calendar-import-desktop-zh');
+  });
 
+  it('adopting it, once confirmed, makes 2027 official in the list and on the overview', async () => {
     // Adopt (confirming the question that names the year and the count).
     page.once('dialog', (d) => {
       expect(d.message()).toContain('2027');
@@ -117,7 +133,9 @@ describe('working-day calendar', () => {
     await page.getByRole('link', { name: '镇街总览' }).click();
     await page.locator('[data-testid="overview-calendar"][data-provisional=""]').waitFor({ state: 'attached' });
     expect(await page.getByTestId('provisional-note').count()).toBe(0);
+  });
 
+  it('the matter is due 6 January now, no longer provisional, and its page says what was recomputed, in Chinese and English', async () => {
     // The matter: 31 Dec, then 5 and 6 January → due 6 January, no longer provisional; the page
     // says what was recomputed, in words.
     const after = (await api.instances.get.query({ id })).step;
@@ -134,7 +152,9 @@ describe('working-day calendar', () => {
     expect(await agent.page.getByTestId('recalendar').textContent()).toBe('Deadline of “Forwarding” recomputed on the 2027 holiday schedule: was 5 Jan → now 6 Jan');
     await shot(agent.page, 'calendar-matter-recalendar-phone-en');
     await agent.close();
+  });
 
+  it("the auditor's timeline shows the record in the same words, with the calendar version", async () => {
     // The auditor's timeline shows the record in the same words, with the calendar version.
     const auditor = await visit(env.browser, env.s, 'qs.auditor');
     await auditor.page.goto(`${env.s.url}/audit/${id}`);
@@ -147,8 +167,10 @@ describe('working-day calendar', () => {
     await shot(auditor.page, 'calendar-audit-timeline-desktop-zh');
     await auditor.close();
     await admin.close();
-  }, 120_000);
+  });
+});
 
+describe('working-day calendar', () => {
   it('a make-up working day on a Tuesday is named as a problem and the schedule cannot be adopted until it is put right', async () => {
     const file = made();
     file.days.push({ name: '元旦', date: '2027-01-12', isOffDay: false }); // a Tuesday

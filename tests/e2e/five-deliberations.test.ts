@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
-import { buildWebApp, launch, shot, WEB_ROOT } from './browser.ts';
+import { buildWebApp, expectText, launch, shot, WEB_ROOT } from './browser.ts';
 import { at, expectStep, fillMeeting, inboxEntry, language, openFromInbox, visit } from './steps.ts';
 
 const TITLE = '东坪村：修建村西组便民桥';
@@ -124,7 +124,7 @@ describe('五议两公开 in the browser, from proposal to the disclosure of res
     await expectStep(clerk.page, 'two_committees', '当前：两委商议');
     let form = clerk.page.getByTestId('meeting-record');
     await fillMeeting(form, { members: 7, eligible: 7, recused: 0, present: 6, for: 2, against: 4, abstain: 0 });
-    await expect.poll(() => form.getByTestId('live-outcome').textContent()).toContain('出席 6/7 > 1/2 ✓ · 赞成 2/6 > 1/2 ✗ → 未通过');
+    await expectText(form.getByTestId('live-outcome'), '出席 6/7 > 1/2 ✓ · 赞成 2/6 > 1/2 ✗ → 未通过');
     await form.getByLabel('会议情况说明').fill('多数成员认为桥面宽度和村集体出资偏大，建议党支部调整方案后重新提交');
     await form.getByRole('button', { name: '提交会议记录' }).click();
     // Not agreed: back to the branch (the diagram marks the proposal as the current step again).
@@ -153,7 +153,7 @@ describe('五议两公开 in the browser, from proposal to the disclosure of res
     await openFromInbox(clerk.page, TITLE, '两委商议');
     form = clerk.page.getByTestId('meeting-record');
     await fillMeeting(form, { members: 7, eligible: 7, recused: 0, present: 7, for: 6, against: 0, abstain: 1 });
-    await expect.poll(() => form.getByTestId('live-outcome').textContent()).toContain('出席 7/7 > 1/2 ✓ · 赞成 6/7 > 1/2 ✓ → 通过');
+    await expectText(form.getByTestId('live-outcome'), '出席 7/7 > 1/2 ✓ · 赞成 6/7 > 1/2 ✓ → 通过');
     await form.getByRole('button', { name: '提交会议记录' }).click();
     await expectStep(clerk.page, 'party_members_meeting', '当前：党员大会审议');
     const view = await serverView();
@@ -170,14 +170,15 @@ describe('五议两公开 in the browser, from proposal to the disclosure of res
       await openFromInbox(member.page, TITLE, '党员大会审议');
       await expectStep(member.page, 'party_members_meeting', '当前：党员大会审议');
       const ballot = member.page.getByTestId('cast-ballot');
-      await expect.poll(() => ballot.getByTestId('my-ballot').textContent()).toContain('您尚未投票');
+      await expectText(ballot.getByTestId('my-ballot'), '您尚未投票');
       await ballot.getByRole('button', { name: choice }).click();
       await member.page.locator('[data-testid="my-ballot"][data-mine="for"]').waitFor();
       // Voted: nothing left for this member in the inbox.
       await member.page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: '待办' }).click();
       await member.page.getByRole('heading', { name: '我的待办' }).waitFor();
       await member.page.getByTestId('inbox').or(member.page.getByText('没有等待您处理的事项')).waitFor();
-      await expect.poll(() => inboxEntry(member.page, TITLE).count()).toBe(0);
+      await inboxEntry(member.page, TITLE).waitFor({ state: 'detached' });
+      expect(await inboxEntry(member.page, TITLE).count()).toBe(0);
       await member.close();
     }
     // The rest by the API, a few minutes apart.
@@ -206,7 +207,7 @@ describe('五议两公开 in the browser, from proposal to the disclosure of res
     // The Party's numbers come from its roster in 东坪村 on the day: shown, not typed.
     expect(await close.getByLabel('组成人员（应到）').inputValue()).toBe('11');
     expect(await close.getByLabel('有表决权人数').inputValue()).toBe('11');
-    await expect.poll(() => close.getByTestId('close-live').textContent()).toContain('出席 10/11 > 1/2 ✓');
+    await expectText(close.getByTestId('close-live'), '出席 10/11 > 1/2 ✓');
     await close.getByRole('button', { name: '结束表决' }).click();
     await clerk.page.getByRole('alertdialog').getByRole('button', { name: '确定结束' }).click();
     await expectStep(clerk.page, 'representatives_meeting', '当前：村民代表会议决议');
@@ -220,7 +221,7 @@ describe('五议两公开 in the browser, from proposal to the disclosure of res
     await fillMeeting(form, { members: 33, eligible: 33, recused: 0, present: 30, for: 27, against: 1, abstain: 2 });
     await form.getByLabel('乡镇列席人员').fill('青山镇 何某某（包村干部）');
     await form.getByLabel('会议情况说明').fill('会议议题于4月16日书面告知全体代表');
-    await expect.poll(() => form.getByTestId('live-outcome').textContent()).toContain('出席 30/33 ≥ 2/3 ✓ · 赞成 27/30 > 1/2 ✓ → 通过');
+    await expectText(form.getByTestId('live-outcome'), '出席 30/33 ≥ 2/3 ✓ · 赞成 27/30 > 1/2 ✓ → 通过');
     await shot(clerk.page, 'meeting-record-zh');
     await language(clerk.page, 'en', 'Meeting record');
     expect(await form.getByTestId('live-outcome').textContent()).toContain('Present 30/33 ≥ 2/3 ✓ · For 27/30 > 1/2 ✓ → passed');

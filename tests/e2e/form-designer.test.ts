@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { baselineCalendar, compileFlow, simulate, type Flow, type FlowEvent } from '../../engine/index.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite } from './browser.ts';
+import { SCREENSHOTS, shot, signIn, browserSuite, expectTexts } from './browser.ts';
 import { readFlowJson } from '../helpers.ts';
 import { setForm } from '../../designer/editor/formData.ts';
 
@@ -56,28 +56,38 @@ async function recordMeeting(sim: Locator, counts: Record<string, string>): Prom
   await form.getByRole('button', { name: '提交会议记录' }).click();
 }
 
-describe('form designer and simulator', () => {
-  it('designs a conditional question, previews it, and simulates the edited flow to a golden run', async () => {
-    const page = await env.browser.newPage({ viewport: { width: 1500, height: 1000 } });
-    const errors: string[] = [];
+// One journey in order: each step goes on from where the one before left the form and the page.
+describe('form designer and simulator: a conditional question designed, previewed, and the edited flow simulated to a golden run', { timeout: 60_000 }, () => {
+  let page: Page;
+  const errors: string[] = [];
+  let designer: Locator;
+  let preview: Locator;
+  let editor: Locator;
+  let form: ReturnType<typeof JSON.parse>; // the form JSON as the designer wrote it
+  let sim: Locator;
+
+  it('shows the bundled proposal form field by field, and as a villager sees it', async () => {
+    page = await env.browser.newPage({ viewport: { width: 1500, height: 1000 } });
     page.on('pageerror', (e) => errors.push(e.message));
     await openEditor(page);
     await page.locator('[data-testid="editor-canvas"] .ed-node[data-state="proposal"] .fd-node-title').click();
     await page.getByTestId('inspector-state').waitFor();
-    const designer = page.getByTestId('form-designer');
+    designer = page.getByTestId('form-designer');
     await designer.waitFor();
-    const preview = designer.getByTestId('form-preview');
+    preview = designer.getByTestId('form-preview');
 
     // The bundled proposal form, field by field, and as a villager sees it.
     expect(await pickNames(designer)).toEqual(['动议来源', '事项名称', '事项类别', '事项内容', '预算金额', '支委会会议日期', '支委会纪要']);
     await preview.getByLabel(/^事项名称/).waitFor();
     expect(await designer.getByLabel('提交后保存到').inputValue()).toBe('/proposal');
+  });
 
+  it('adds a yes/no question after the picked last field, and a long text shown only when the answer is yes', async () => {
     // Pick the last field, then add a yes/no question after it.
     await designer.locator('[data-pick="branch_minutes"]').click();
     await designer.getByLabel('新字段类型').selectOption('yesNo');
     await designer.getByRole('button', { name: '添加字段' }).click();
-    const editor = designer.locator('.fd2-editor').first();
+    editor = designer.locator('.fd2-editor').first();
     await editor.getByLabel('名称（中文）').fill('是否占用耕地');
     await editor.getByLabel('名称（英文，可不填）').fill('Uses farmland');
     await editor.getByLabel('字段标识').fill('farmland');
@@ -94,15 +104,19 @@ describe('form designer and simulator', () => {
     await editor.getByLabel('当这一项').selectOption('farmland');
     await editor.getByLabel('选的是').selectOption('true');
     expect(await pickNames(designer)).toEqual(['动议来源', '事项名称', '事项类别', '事项内容', '预算金额', '支委会会议日期', '支委会纪要', '是否占用耕地', '占地情况说明']);
+  });
 
+  it('reorders by keyboard: Alt+↑ moves the picked field up and keeps the focus on it, Alt+↓ back', async () => {
     // Keyboard reordering: Alt+↑ moves the picked field up and keeps the focus on it.
     await designer.locator('[data-pick="farmland"]').focus();
     await page.keyboard.press('Alt+ArrowUp');
-    await expect.poll(() => pickNames(designer)).toEqual(['动议来源', '事项名称', '事项类别', '事项内容', '预算金额', '支委会会议日期', '是否占用耕地', '支委会纪要', '占地情况说明']);
+    await expectTexts(page, '[data-testid="form-designer"] .fd2-list', ':scope > li .fd2-name', ['动议来源', '事项名称', '事项类别', '事项内容', '预算金额', '支委会会议日期', '是否占用耕地', '支委会纪要', '占地情况说明']);
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-pick'))).toBe('farmland');
     await page.keyboard.press('Alt+ArrowDown');
-    await expect.poll(() => pickNames(designer)).toEqual(['动议来源', '事项名称', '事项类别', '事项内容', '预算金额', '支委会会议日期', '支委会纪要', '是否占用耕地', '占地情况说明']);
+    await expectTexts(page, '[data-testid="form-designer"] .fd2-list', ':scope > li .fd2-name', ['动议来源', '事项名称', '事项类别', '事项内容', '预算金额', '支委会会议日期', '支委会纪要', '是否占用耕地', '占地情况说明']);
+  });
 
+  it('in the preview the condition holds only once “是” is chosen', async () => {
     // The preview: the condition holds only once “是” is chosen.
     const yes = preview.getByRole('radio', { name: '是', exact: true });
     await yes.waitFor();
@@ -116,7 +130,9 @@ describe('form designer and simulator', () => {
     expect(await preview.getByRole('radio', { name: 'Yes', exact: true }).count()).toBe(1);
     expect(await preview.textContent()).toContain('Budget (yuan)');
     await preview.getByRole('button', { name: '中文' }).click();
+  });
 
+  it('adds a table of materials, rows of item and amount; the preview adds rows', async () => {
     // A table of materials: rows of item and amount; the preview adds rows.
     await designer.getByLabel('新字段类型').selectOption('table');
     await designer.getByRole('button', { name: '添加字段' }).click();
@@ -130,15 +146,20 @@ describe('form designer and simulator', () => {
     await preview.locator('.btn-add').click();
     await preview.getByLabel(/^金额（元）/).waitFor();
     await preview.getByLabel(/^项目/).fill('水泥');
+  });
+
+  it("edits a choice's options", async () => {
     // A choice's options, as the designer edits them.
     await designer.locator('[data-pick="source"]').click();
     expect(await editor.getByLabel('第 2 个选项的中文').inputValue()).toBe('村干部提出');
     expect(await editor.getByLabel('第 2 个选项保存的值').inputValue()).toBe('cadre');
     await panelShots(page, 'form-designer-options');
+  });
 
+  it('the form JSON in the flow follows: the question, and the text under an if/then, after the picked field', async () => {
     // The form JSON in the flow follows: the question, and the text under an if/then.
     await page.getByTestId('form-json-details').locator('summary').click();
-    const form = JSON.parse(await page.getByTestId('form-json').inputValue());
+    form = JSON.parse(await page.getByTestId('form-json').inputValue());
     expect(form.schema.properties.farmland).toMatchObject({ type: 'boolean', title: '是否占用耕地', 'x-en': { title: 'Uses farmland' } });
     expect(form.schema.required).toContain('farmland');
     expect(form.schema.allOf).toEqual([
@@ -147,10 +168,12 @@ describe('form designer and simulator', () => {
     // Added after the picked field (the yes/no question, picked when it was moved).
     expect(form.uiSchema['ui:order'].slice(-3)).toEqual(['farmland', 'materials', 'farmland_details']);
     expect(form.schema.properties.materials).toMatchObject({ type: 'array', items: { type: 'object', required: ['item'], properties: { amount: { type: 'number', minimum: 0, title: '金额（元）' } } } });
+  });
 
+  it('simulates the edited flow to its end: the new fields asked, the text required once shown, the path marked', async () => {
     // Simulate the edited flow.
     await page.getByTestId('tab-simulate').click();
-    const sim = page.getByTestId('simulator');
+    sim = page.getByTestId('simulator');
     await sim.getByTestId('sim-start').click();
     const status = sim.getByTestId('sim-status');
     await sim.locator('[data-testid="sim-status"][data-state="proposal"]').waitFor();
@@ -191,7 +214,9 @@ describe('form designer and simulator', () => {
     const history = await sim.getByTestId('sim-history').locator('li').allTextContents();
     expect(history).toHaveLength(6);
     expect(history[5]).toContain('系统');
+  });
 
+  it('saves the simulation as a golden test case that the engine replays against the edited flow to the same hashes', async () => {
     // Save as a golden test case: the download holds a run the engine replays to the same hashes.
     await sim.getByLabel('用例名称（英文）').fill('farmland happy path');
     const saved = page.waitForEvent('download');

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { shot, signIn, browserSuite } from './browser.ts';
+import { shot, signIn, browserSuite, expectText, expectValue } from './browser.ts';
 
 const ID = 'demo-dongping-road';
 const env = browserSuite();
@@ -36,8 +36,8 @@ describe('meetings in the browser', () => {
     await inState(page, 'party_members_meeting');
     const before = (await (await env.s.as('dongping.clerk')).instances.get.query({ id: ID })).step.ballots!.cast;
     const ballot = page.getByTestId('cast-ballot');
-    await expect.poll(() => ballot.getByTestId('my-ballot').textContent()).toContain('您尚未投票');
-    await expect.poll(() => ballot.getByTestId('ballots-cast').textContent()).toContain(`已有 ${before} 人投票`);
+    await expectText(ballot.getByTestId('my-ballot'), '您尚未投票');
+    await expectText(ballot.getByTestId('ballots-cast'), `已有 ${before} 人投票`);
     // The rule in words and its legal basis are shown with the ballot.
     const rules = await page.getByTestId('vote-rules').textContent();
     expect(rules).toContain('党员大会');
@@ -70,11 +70,11 @@ describe('meetings in the browser', () => {
     const form = page.getByTestId('close-vote');
     expect(await form.getByTestId('close-cast').textContent()).toBe(String(cast));
     // The body's numbers come from its roster on the day (东坪村: eleven Party members, all voting), shown, not typed.
-    await expect.poll(() => form.getByLabel('组成人员（应到）').inputValue()).toBe('11');
+    await expectValue(form.getByLabel('组成人员（应到）'), '11');
     expect(await form.getByLabel('有表决权人数').inputValue()).toBe('11');
     expect(await form.getByLabel('有表决权人数').isEditable()).toBe(false);
     expect(await form.getByTestId('roster-note').textContent()).toContain('11 人，其中有表决权 11 人');
-    await expect.poll(() => form.getByTestId('close-live').textContent()).toContain(`出席 ${cast}/11 > 1/2 ✓`);
+    await expectText(form.getByTestId('close-live'), `出席 ${cast}/11 > 1/2 ✓`);
     await shot(page, 'meeting-close-zh');
     await form.getByRole('button', { name: '结束表决' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: '确定结束' }).click();
@@ -98,18 +98,18 @@ describe('meetings in the browser', () => {
     expect(await live.textContent()).toContain('填写组成人员');
 
     // Members and those entitled come from the representatives' roster; a recusal leaves one fewer entitled.
-    await expect.poll(() => form.getByLabel('组成人员（应到）').inputValue()).toBe('33');
+    await expectValue(form.getByLabel('组成人员（应到）'), '33');
     await form.getByLabel('回避').fill('1');
-    await expect.poll(() => form.getByLabel('有表决权人数').inputValue()).toBe('32');
+    await expectValue(form.getByLabel('有表决权人数'), '32');
     await form.getByLabel('回避').fill('0');
-    await expect.poll(() => form.getByLabel('有表决权人数').inputValue()).toBe('33');
+    await expectValue(form.getByLabel('有表决权人数'), '33');
     await form.getByLabel('实到人数').fill('20');
     await form.getByLabel('赞成', { exact: true }).fill('15');
-    await expect.poll(() => live.textContent()).toContain('出席 20/33 ≥ 2/3 ✗');
+    await expectText(live, '出席 20/33 ≥ 2/3 ✗');
     expect(await live.textContent()).toContain('未达法定人数');
     // Numbers that do not add up are named at their field before anything is sent.
     await form.getByLabel('反对').fill('10');
-    await expect.poll(() => form.getByTestId('error-for').textContent()).toContain('赞成、反对、弃权合计（25）超过了实到人数（20）');
+    await expectText(form.getByTestId('error-for'), '赞成、反对、弃权合计（25）超过了实到人数（20）');
     expect(await live.textContent()).toContain('人数前后不一致');
     await shot(page, 'meeting-record-problem-zh');
     await form.getByLabel('反对').fill('1');
@@ -117,22 +117,22 @@ describe('meetings in the browser', () => {
     await form.getByLabel('弃权').fill('2');
     // Enough came: quorum met and more than half of those present in favour.
     await form.getByLabel('实到人数').fill('29');
-    await expect.poll(() => live.textContent()).toContain('出席 29/33 ≥ 2/3 ✓ · 赞成 15/29 > 1/2 ✓ → 通过');
+    await expectText(live, '出席 29/33 ≥ 2/3 ✓ · 赞成 15/29 > 1/2 ✓ → 通过');
     await form.getByLabel('赞成', { exact: true }).fill('26');
-    await expect.poll(() => live.textContent()).toContain('赞成 26/29 > 1/2 ✓ → 通过');
+    await expectText(live, '赞成 26/29 > 1/2 ✓ → 通过');
     // A consistency problem replaces the outcome: never 通过 beside numbers that contradict each other.
     await form.getByLabel('反对').fill('10');
-    await expect.poll(() => live.textContent()).toContain('人数前后不一致');
+    await expectText(live, '人数前后不一致');
     expect(await live.textContent()).not.toContain('通过');
     expect(await live.textContent()).toContain('赞成、反对、弃权合计（38）超过了实到人数（29）');
     await form.getByLabel('反对').fill('1');
-    await expect.poll(() => live.textContent()).toContain('赞成 26/29 > 1/2 ✓ → 通过');
+    await expectText(live, '赞成 26/29 > 1/2 ✓ → 通过');
 
     // The sign-in sheet is fingerprinted in the browser; only the reference is sent.
     const photo = await page.screenshot({ clip: { x: 0, y: 0, width: 120, height: 80 } });
     const hex = createHash('sha256').update(photo).digest('hex');
     await form.getByLabel('签到表照片').setInputFiles({ name: '签到表.png', mimeType: 'image/png', buffer: photo });
-    await expect.poll(() => form.getByTestId('sign-in-files').textContent()).toContain(`签到表.png指纹 ${hex.slice(0, 16)}`);
+    await expectText(form.getByTestId('sign-in-files'), `签到表.png指纹 ${hex.slice(0, 16)}`);
     await form.getByLabel('乡镇列席人员').fill('青山镇 何某某（包村干部）\n\n青山镇 李某某 ');
     await form.getByLabel('会议情况说明').fill('会议议题于三日前书面告知全体代表');
     await shot(page, 'meeting-test-record-zh');

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { STATS_CSV_HEADERS } from '../../server/stats.ts';
-import { buildWebApp, launch, shot, signIn, TEST_NOW, WEB_ROOT } from './browser.ts';
+import { buildWebApp, expectText, launch, shot, signIn, TEST_NOW, WEB_ROOT } from './browser.ts';
 
 let s: TestServer;
 let browser: Browser;
@@ -50,8 +50,7 @@ describe('township overview', () => {
     expect(await chart.locator('.recharts-bar-rectangle').count()).toBe(top);
     // The slowest step's Chinese title labels the chart, and the accessible table carries the numbers.
     const slowest = expected.township.steps[0]!;
-    const labels = () => chart.locator('.overview-step-label').allTextContents();
-    await expect.poll(async () => (await labels())[0]).toContain(slowest.title.zh);
+    await expectText(chart.locator('.overview-step-label').first(), slowest.title.zh);
     const table = page.getByRole('table', { name: /办理最慢的步骤/ });
     expect(await table.locator('tbody tr').count()).toBe(top);
     expect(await table.locator('tbody tr').first().locator('th').textContent()).toBe(slowest.title.zh);
@@ -59,14 +58,16 @@ describe('township overview', () => {
 
     await page.getByLabel(/语言|Language/).selectOption('en');
     await page.getByRole('heading', { name: 'Township overview', level: 1 }).waitFor();
-    await expect.poll(async () => (await labels())[0]).toContain(slowest.title.en);
+    await expectText(chart.locator('.overview-step-label').first(), slowest.title.en!);
     expect(await page.getByRole('table', { name: /The slowest steps/ }).locator('tbody tr').first().locator('th').textContent()).toBe(slowest.title.en);
     await shot(page, 'overview-en');
 
     // One village's steps only.
     await page.getByLabel('Show').selectOption('nanwan');
     const nanwan = expected.villages.find((v) => v.id === 'nanwan')!;
-    await expect.poll(() => chart.locator('.recharts-bar-rectangle').count()).toBe(Math.min(10, nanwan.steps.length));
+    const bars = Math.min(10, nanwan.steps.length);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="slow-steps-chart"] .recharts-bar-rectangle').length === n, bars);
+    expect(await chart.locator('.recharts-bar-rectangle').count()).toBe(bars);
     await page.close();
   });
 
@@ -117,7 +118,7 @@ describe('township overview', () => {
     // Older readers' settings: large text and high contrast still fit the screen.
     await page.getByLabel('大字模式').check();
     await page.getByLabel('高对比度').check();
-    await expect.poll(() => page.evaluate(() => document.documentElement.classList.contains('large-text'))).toBe(true);
+    await page.locator('html.large-text').waitFor({ state: 'attached' });
     await page.getByTestId('slow-steps-chart').locator('.overview-step-label').first().waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, 'overview-phone-large');

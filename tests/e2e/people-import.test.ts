@@ -4,6 +4,7 @@
 import ExcelJS from 'exceljs';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { browserSuite, shot, signIn } from './browser.ts';
 
@@ -26,22 +27,30 @@ async function sheet(fixed: boolean): Promise<Buffer> {
   return Buffer.from(await book.xlsx.writeBuffer());
 }
 
-describe('importing people in the browser', () => {
-  it('template → 3 bad rows named in the preview → fixed sheet → 60 imported → passwords downloaded', async () => {
-    const page = await env.browser.newPage({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, acceptDownloads: true });
+// One journey in order: template → 3 bad rows named in the preview → fixed sheet → 60 imported →
+// passwords downloaded; each step goes on from where the one before left the page.
+describe('importing people in the browser', { timeout: 60_000 }, () => {
+  let page: Page;
+  let panel: Locator;
+  let before: number; // the township's people before the import
+
+  it('the admin opens the import on a phone and downloads the template, headed 姓名', async () => {
+    page = await env.browser.newPage({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, acceptDownloads: true });
     page.setDefaultTimeout(20_000);
     await signIn(page, env.s.url, 'qs.admin', DEMO_PASSWORD);
     await page.getByRole('link', { name: '组织管理' }).click();
-    const panel = page.getByTestId('import-people');
+    panel = page.getByTestId('import-people');
     await panel.waitFor();
-    const before = (await env.s.store.listUsers('qingshan')).length;
+    before = (await env.s.store.listUsers('qingshan')).length;
 
     const [template] = await Promise.all([page.waitForEvent('download'), panel.getByRole('button', { name: '下载模板' }).click()]);
     expect(template.suggestedFilename()).toBe('人员导入模板.xlsx');
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(readFileSync((await template.path())!) as unknown as ArrayBuffer);
     expect(book.worksheets[0]!.getRow(1).getCell(1).value).toBe('姓名');
+  });
 
+  it('a sheet with 3 bad rows: each named by row, column and value in the preview, and nobody written', async () => {
     await panel.getByLabel('选择表格文件').setInputFiles({ name: '人员.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: await sheet(false) });
     await panel.getByTestId('import-problems-summary').filter({ hasText: '3 个问题，未写入任何人员' }).waitFor();
     const problems = panel.getByTestId('import-problems').locator('li');
@@ -53,11 +62,15 @@ describe('importing people in the browser', () => {
     expect(await panel.getByRole('button', { name: /^导入/ }).count()).toBe(0);
     await shot(page, 'people-import-problems');
     expect((await env.s.store.listUsers('qingshan')).length).toBe(before);
+  });
 
+  it('a file that is not a sheet is refused in words', async () => {
     // A file that is not a sheet is refused in words.
     await panel.getByLabel('选择表格文件').setInputFiles({ name: 'photo.xlsx', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\n0000') });
     await panel.getByRole('alert').filter({ hasText: '这不是 .xlsx 文件' }).waitFor();
+  });
 
+  it('the sheet put right: all 60 rows can be imported, and are', async () => {
     await panel.getByLabel('选择表格文件').setInputFiles({ name: '人员.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: await sheet(true) });
     await panel.getByRole('status').filter({ hasText: '全部 60 行都可以导入' }).waitFor();
     expect(await panel.getByTestId('import-rows').locator('tbody tr').count()).toBe(60);
@@ -65,7 +78,9 @@ describe('importing people in the browser', () => {
     await panel.getByTestId('import-done').getByRole('status').filter({ hasText: '已导入 60 人' }).waitFor();
     expect((await env.s.store.listUsers('qingshan')).length).toBe(before + 60);
     await shot(page, 'people-import-done');
+  });
 
+  it('the temporary passwords download as a list of the 60, who appear in the people list', async () => {
     const [list] = await Promise.all([page.waitForEvent('download'), panel.getByRole('button', { name: '下载临时密码名单' }).click()]);
     const lines = readFileSync((await list.path())!, 'utf8').replace(/^\ufeff/, '').trim().split(/\r\n/);
     expect(lines[0]).toBe('姓名,用户名,手机号,村,临时密码');

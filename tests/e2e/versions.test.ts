@@ -5,7 +5,7 @@
 // then save and publish the new version, and migrate a matter of 东坪村 that was running on 1.1.0
 // to it: it keeps its step, its history shows the migration, and it goes on by the new route.
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { SCREENSHOTS, shot, signIn, browserSuite, fitCanvas, settleCanvas } from './browser.ts';
 
@@ -28,15 +28,23 @@ async function reroute(page: Page, source: string, event: RegExp, target: string
   expect(await page.getByTestId('transition-target').inputValue()).toBe(target);
 }
 
-describe('versions and their diff', () => {
-  it('moves the township review before the party members’ meeting, shows the diff against 1.1.0, publishes, migrates a running matter', async () => {
+// One journey in order: each step goes on from where the one before left the page, the new version
+// and the running matter.
+describe('versions and their diff: the township review moved before the party members’ meeting, compared with 1.1.0, published, a running matter migrated', { timeout: 60_000 }, () => {
+  let page: Page;
+  let running: { id: string; seq: number };
+  let panel: Locator;
+  let row: Locator;
+  let result: Locator;
+
+  it('a matter of 东坪村 runs on 1.1.0; the admin opens 1.1.0 in the designer and starts version 1.1.1 of it', async () => {
     // A matter of 东坪村 running on 1.1.0, at the two committees' meeting (a step both versions have).
     const secretary = await env.s.as('dongping.secretary');
-    const running = await secretary.instances.start.mutate({ villageId: 'dongping', flowId: FLOW, title: '修缮村文化活动室' });
+    running = await secretary.instances.start.mutate({ villageId: 'dongping', flowId: FLOW, title: '修缮村文化活动室' });
     const proposal = { source: 'suggestion', subject: '修缮村文化活动室', category: 'public_welfare', content: '村文化活动室屋顶漏雨，拟翻修屋面并更换门窗。', budget: 86000, branch_meeting_date: '2026-02-27', branch_minutes: '支委会一致同意提议修缮村文化活动室。' };
     expect((await secretary.instances.send.mutate({ id: running.id, seq: running.seq, type: 'SUBMIT', payload: proposal })).state).toBe('two_committees');
 
-    const page = await env.browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page = await env.browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await signIn(page, env.s.url, 'qs.admin', DEMO_PASSWORD);
     await page.goto(`${env.s.url}/designer`);
     await page.getByTestId('designer-home').waitFor();
@@ -51,13 +59,17 @@ describe('versions and their diff', () => {
     await page.keyboard.press('Escape');
     await page.getByTestId('inspector-flow').waitFor();
     expect(await page.getByTestId('flow-version').inputValue()).toBe('1.1.1');
+  });
 
+  it("re-points three transitions in the inspector: the township review comes before the party members' meeting", async () => {
     // The township review before the party members' meeting.
     await reroute(page, 'two_committees', /^通过 →/, 'township_review');
     await reroute(page, 'township_review', /^同意 →/, 'party_members_meeting');
     await reroute(page, 'representatives_meeting', /^通过 →/, 'resolution_disclosure');
     await page.getByTestId('no-issues').waitFor();
+  });
 
+  it('compared with 1.1.0, the rerouted transitions are listed, and marked on the canvas with their old routes drawn faded', async () => {
     // Compare with the published 1.1.0.
     await page.getByTestId('tab-versions').click();
     await page.getByTestId('versions-panel').waitFor();
@@ -87,7 +99,9 @@ describe('versions and their diff', () => {
     expect(await label(page, 'two_committees#VOTE.PASSED#0').locator('.vd-tag').textContent()).toBe('修改');
     await shot(page, 'designer-diff');
     await page.getByTestId('editor-canvas').screenshot({ path: `${SCREENSHOTS}/designer-diff-canvas.png` });
+  });
 
+  it('a diff item selects its transition; when comparing stops the marks go', async () => {
     // A diff item selects its transition.
     await page.getByTestId('diff-list').locator('li[data-key="township_review#APPROVE#0"] button').click();
     await page.getByTestId('diff-list').waitFor();
@@ -96,7 +110,9 @@ describe('versions and their diff', () => {
     // Stop comparing: the marks go.
     await page.getByTestId('diff-close').click();
     await page.waitForFunction(() => !document.querySelector('[data-testid="editor-canvas"] [data-diff]'));
+  });
 
+  it('saves and publishes 1.1.1 in the villages 1.1.0 is live in; both versions are listed, the new one as the one edited', async () => {
     // Save and publish the new version.
     await page.getByTestId('save-draft').click();
     await page.waitForURL(/\/designer\/edit\/\d+$/);
@@ -112,12 +128,14 @@ describe('versions and their diff', () => {
     await page.getByTestId('tab-versions').click();
     await page.locator('[data-testid="version-row"][data-version="1.1.1"] .vd-current').waitFor();
     expect(await page.getByTestId('version-row').count()).toBe(2);
+  });
 
+  it('lists the running matters of 1.1.0 with where each would land, refusing one mid-ballot and a change of step kind, in words', async () => {
     // The running matters of 1.1.0, each with where it would land in 1.1.1.
-    const panel = page.getByTestId('migration-panel');
+    panel = page.getByTestId('migration-panel');
     await panel.waitFor();
     expect(await panel.locator('h3').textContent()).toBe('把运行中的事项迁移到 v1.1.1');
-    const row = panel.locator(`[data-testid="migration-row"][data-instance="${running.id}"]`);
+    row = panel.locator(`[data-testid="migration-row"][data-instance="${running.id}"]`);
     await row.waitFor();
     expect(await row.getByTestId('migration-landing').inputValue()).toBe('two_committees');
     expect(await row.getAttribute('data-problems')).toBe('0');
@@ -134,15 +152,19 @@ describe('versions and their diff', () => {
     await panel.locator(`[data-testid="migration-row"][data-instance="${running.id}"][data-problems="0"]`).waitFor();
     await row.scrollIntoViewIfNeeded();
     await shot(page, 'designer-migration');
+  });
 
+  it('migrates the matter with a reason: it keeps its step', async () => {
     await panel.getByTestId('migration-reason').fill('乡镇审核提前到党员大会之前');
     await row.getByTestId('migration-go').click();
-    const result = panel.locator(`[data-testid="migration-result"][data-instance="${running.id}"]`);
+    result = panel.locator(`[data-testid="migration-result"][data-instance="${running.id}"]`);
     await result.waitFor();
     expect(await result.textContent()).toContain('已迁移到 v1.1.1');
     await row.waitFor({ state: 'detached' });
     await shot(page, 'designer-migration-done');
+  });
 
+  it('its history shows the migration, and the chain across both versions verifies', async () => {
     // Its history shows the migration, and the chain across both versions verifies.
     await result.getByRole('link').click();
     await page.getByTestId('timeline').waitFor();
@@ -157,12 +179,14 @@ describe('versions and their diff', () => {
     expect(await page.getByTestId('migration-payload').textContent()).toContain('理由：乡镇审核提前到党员大会之前');
     await shot(page, 'audit-migration');
     expect(await auditor.audit.verify.query({ id: running.id })).toMatchObject({ ok: true, count: records.length });
+  });
 
+  it("it goes on by 1.1.1's route: after the two committees, the township review", async () => {
     // It goes on by 1.1.1's route: after the two committees, the township review.
     const clerk = await env.s.as('dongping.clerk');
     const seen = await clerk.instances.get.query({ id: running.id });
     const next = await clerk.instances.send.mutate({ id: running.id, seq: seen.instance.seq, type: 'RECORD_VOTE', payload: { members: 7, eligible: 7, present: 6, for: 5, against: 0, abstain: 1, recused: 0 } });
     expect(next.state).toBe('township_review');
     await page.close();
-  }, 180_000);
+  });
 });

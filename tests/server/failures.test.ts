@@ -115,10 +115,29 @@ describe('conflicts and invalid input', () => {
       const id = 'demo-dongping-road';
       const [u7, u8] = await Promise.all([s.store.getUser('dongping-party7'), s.store.getUser('dongping-party8')]);
       const { seq } = (await s.store.getInstance(id))!;
-      const results = await Promise.allSettled([
-        s.runtime.send(u7!, { instanceId: id, seq, type: 'CAST_BALLOT', payload: { choice: 'for' } }),
-        s.runtime.send(u8!, { instanceId: id, seq, type: 'CAST_BALLOT', payload: { choice: 'for' } }),
-      ]);
+      // Both sends get past the runtime's check before either writes: each waits at the store's
+      // appendEvent (the real one, called through) until the other has got there too. Left to
+      // timing, one send could finish before the other started (under load, on PostgreSQL).
+      const store = s.store;
+      const append = store.appendEvent.bind(store);
+      let arrived = 0;
+      let bothThere!: () => void;
+      const both = new Promise<void>((resolve) => (bothThere = resolve));
+      store.appendEvent = async (w) => {
+        if (++arrived === 2) bothThere();
+        await both;
+        return append(w);
+      };
+      let results: PromiseSettledResult<unknown>[];
+      try {
+        results = await Promise.allSettled([
+          s.runtime.send(u7!, { instanceId: id, seq, type: 'CAST_BALLOT', payload: { choice: 'for' } }),
+          s.runtime.send(u8!, { instanceId: id, seq, type: 'CAST_BALLOT', payload: { choice: 'for' } }),
+        ]);
+      } finally {
+        delete (store as Partial<typeof store>).appendEvent;
+      }
+      expect(arrived).toBe(2);
       expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
       const reason = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as Error;
       expect(reason.name).toBe('ConflictError');

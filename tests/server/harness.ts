@@ -164,6 +164,27 @@ async function openTestStore(dbPath: string | undefined, seedAt: string | undefi
   };
 }
 
+/**
+ * Starts watching the test store's database for changes, and returns a mark that moves whenever a
+ * row of it may have changed, so a test that compares the database before and after a call reads it
+ * again only when the mark moved. On SQLite: the rows the store's one connection changed
+ * (total_changes(), triggers included), the commits of any other connection (data_version) and the
+ * schema's version; `tables` is not needed. On PostgreSQL: a sequence that a statement trigger on
+ * each of `tables` advances (sequences ignore rollbacks: a rolled-back change moves the mark too,
+ * which costs only a fresh read).
+ */
+export function watchChanges(store: TestStore, tables: readonly string[]): () => string {
+  const db = store.db;
+  if (TEST_STORE === 'sqlite') {
+    const mark = db.prepare('SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version) AS data, (SELECT schema_version FROM pragma_schema_version) AS schema');
+    return () => JSON.stringify(mark.get());
+  }
+  db.exec(`CREATE SEQUENCE test_changes;
+    CREATE FUNCTION test_changed() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN PERFORM nextval(''test_changes''); RETURN NULL; END';
+    ${tables.map((t) => `CREATE TRIGGER test_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION test_changed();`).join('\n')}`);
+  return () => JSON.stringify(db.prepare('SELECT last_value, is_called FROM test_changes').get());
+}
+
 export type Client = ReturnType<typeof createTRPCClient<AppRouter>>;
 
 export function clientFor(url: string): { client: Client; cookies: Map<string, string> } {
