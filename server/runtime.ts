@@ -80,6 +80,8 @@ export class Runtime {
    * within VILLAGE_CACHE_MS.
    */
   private villages = new Map<string, { village: Village; readAt: number }>();
+  /** Hashes of the roster snapshots this process has committed (see send). */
+  private rostersStored = new Set<string>();
   private calendars = new Map<string, TownshipCalendar>();
   /** The townships' role catalogues, as the read rule needs them (server/roles.ts). */
   readonly roles: RoleCatalogues;
@@ -211,13 +213,20 @@ export class Runtime {
     const step = apply(compiled, instance.snapshot, event, { calendar: await this.calendar(instance.townshipId) });
     const subject = await recordedSubject(this.store, compiled, village, user, instance.snapshot, step.snapshot, await this.ownMatterRoles(user));
     await this.persistCalendars(instance.townshipId, step);
+    // A roster this process has stored already is there for good (snapshots are never changed or
+    // deleted): only a new one is written, in the event's transaction.
+    const newRoster = roster && !this.rostersStored.has(roster.hash) ? roster : undefined;
     await this.store.appendEvent({
       instanceId: instance.id,
       expectedSeq: input.seq,
       ...this.write(compiled, step),
       ...(subject !== undefined ? { subject } : {}),
-      ...(roster ? { roster: rosterSnapshot(village.id, state!.vote!.electorate, roster, at) } : {}),
+      ...(newRoster ? { roster: rosterSnapshot(village.id, state!.vote!.electorate, newRoster, at) } : {}),
     });
+    if (newRoster) {
+      if (this.rostersStored.size >= 10_000) this.rostersStored.clear();
+      this.rostersStored.add(newRoster.hash);
+    }
     return written(instance, step);
   }
 

@@ -493,14 +493,17 @@ export abstract class SqlStore implements Store {
   }
 
   async bodyOnDay(villageId: string, role: string, day: string) {
-    const counts = await this.all('SELECT * FROM body_counts WHERE village_id = ? AND role = ? AND effective_from <= ? ORDER BY effective_from DESC, id DESC LIMIT 1', villageId, role, day);
-    const counted = counts.length > 0 || !!(await this.get('SELECT 1 FROM body_counts WHERE village_id = ? AND role = ? LIMIT 1', villageId, role));
-    if (counted) return { members: [], counted, count: counts.length ? rows.bodyCount(counts[0]!) : null };
+    // One read: the count in force on the day first, else (a body counted from a later day) any other.
+    const count = await this.get(
+      'SELECT * FROM body_counts WHERE village_id = ? AND role = ? ORDER BY CASE WHEN effective_from <= ? THEN 0 ELSE 1 END, effective_from DESC, id DESC LIMIT 1',
+      villageId, role, day,
+    );
+    if (count) return { members: [], counted: true, count: (count.effective_from as string) <= day ? rows.bodyCount(count) : null };
     const members = await this.all(
       'SELECT u.id, u.display_name, r.probationary FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.village_id = ? AND r.role = ? AND u.deactivated_at IS NULL ORDER BY u.id',
       villageId, role,
     );
-    return { members: members.map((m) => ({ userId: m.id as string, displayName: m.display_name as string, probationary: q.truthy(m.probationary) })), counted, count: null };
+    return { members: members.map((m) => ({ userId: m.id as string, displayName: m.display_name as string, probationary: q.truthy(m.probationary) })), counted: false, count: null };
   }
   async rosterMember(villageId: string, role: string, userId: string) {
     const r = await this.get(
