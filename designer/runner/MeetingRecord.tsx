@@ -46,7 +46,7 @@ export function MeetingRecord({ vote: raw, sender, roster }: { vote: unknown; se
   const problems = [
     ...liveProblems(values),
     // More recused than the roster's voting members: eligible cannot go below zero.
-    ...(roster && recused !== null && recused > roster.voting ? [{ pointer: '/recused', message: `recused (${recused}) exceeds the voting members (${roster.voting})` }] : []),
+    ...(roster && recused !== null && recused > roster.voting ? [{ pointer: '/recused', message: `recused (${recused}) exceeds the voting members (${roster.voting})`, code: 'recusedExceedsVoting', params: { recused, voting: roster.voting } }] : []),
   ];
   const result = liveOutcome(vote, values);
   const edit = (field: string) => setEdited((old) => (old.has(field) ? old : new Set(old).add(field)));

@@ -7,6 +7,7 @@ import { hashJson, type Text } from '../../engine/index.ts';
 import { BODY_COUNT, BODY_ROLE, registerCount, setProbationary, townshipVillage } from '../organisation.ts';
 import { peopleNames } from '../names.ts';
 import { currentRoster, rosterDay, rosterOf, type RosterContent } from '../rosters.ts';
+import { ServerRefusal } from '../errors.ts';
 import { NotFoundError } from '../store/types.ts';
 import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
 import type { Runtime } from '../runtime.ts';
@@ -51,8 +52,9 @@ export const rostersRouter = router({
         try {
           const r = rosterOf(village, role, day, onDay, role);
           roster = { members: r.members, voting: r.voting, hash: r.hash };
-        } catch {
-          roster = null;
+        } catch (error) {
+          // A body with no roster today (ROSTER_EMPTY) is listed without one; anything else is a fault.
+          if (!(error instanceof ServerRefusal && error.code === 'ROSTER_EMPTY')) throw error;
         }
         return {
           role,
