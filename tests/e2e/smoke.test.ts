@@ -10,6 +10,8 @@ describe('web app', () => {
     const page = await env.browser.newPage();
     await signIn(page, env.s.url, 'qs.reviewer', DEMO_PASSWORD);
     await page.getByRole('heading', { name: '我的待办' }).waitFor();
+    // The heading shows before the inbox's rows arrive: wait for the first row, then count.
+    await page.getByTestId('inbox').locator('li').first().waitFor();
     expect(await page.getByTestId('inbox').locator('li').count()).toBeGreaterThan(0);
     await shot(page, 'smoke-inbox-zh');
     await page.getByLabel(/语言|Language/).selectOption('en');
