@@ -54,10 +54,20 @@ export function rosterOf(village: Village, role: string, day: string, body: Body
   return { hash: hashJson(content), members, voting, day, content };
 }
 
+/**
+ * Rosters worked out from a body the store handed out. The store keeps a body it read until its
+ * tables change (server/store/store.ts bodyOnDay) and hands out that same frozen object for the same
+ * village, role and day: its roster (and hash) is then the same, and is not worked out again.
+ */
+const rostersOfBodies = new WeakMap<BodyOnDay, Roster>();
+
 /** A body's roster on the day of `at`, read from the store. */
 export async function currentRoster(store: Store, village: Village, vote: Pick<VoteConfig, 'electorate' | 'body'>, at: string): Promise<Roster> {
   const day = rosterDay(at);
-  return rosterOf(village, vote.electorate, day, await store.bodyOnDay(village.id, vote.electorate, day), vote.body.zh);
+  const body = await store.bodyOnDay(village.id, vote.electorate, day);
+  let roster = rostersOfBodies.get(body);
+  if (!roster) rostersOfBodies.set(body, (roster = rosterOf(village, vote.electorate, day, body, vote.body.zh)));
+  return roster;
 }
 
 /** The snapshot the store keeps of a roster. */

@@ -13,6 +13,7 @@ import * as q from './sql.ts';
 import type { Dialect, Query, Row, Tx } from './sql.ts';
 import {
   ConflictError,
+  type BodyOnDay,
   NotFoundError,
   SIGN_INS_KEPT,
   type AuditEntry,
@@ -56,12 +57,76 @@ const insertCalendar = (v: CalendarVersion, at: string) => {
   return q.run(CALENDAR_INSERT_SQL, r.hash, r.year, r.status, r.json, at);
 };
 
+/** A write to a table a body's roster is read from (bodyOnDay): it drops the rosters the store keeps. */
+const ROSTER_WRITE = /^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:users|user_roles|body_counts)\b/i;
+/** Rosters kept at the most (per village, role and day; a meeting's record reads one). */
+const ROSTERS_KEPT = 1000;
+/** A body as kept: nobody who is handed it can change it for the next reader. */
+const frozen = (b: BodyOnDay): BodyOnDay => {
+  for (const m of b.members) Object.freeze(m);
+  if (b.count) Object.freeze(b.count);
+  Object.freeze(b.members);
+  return Object.freeze(b);
+};
+
 export abstract class SqlStore implements Store {
   protected abstract readonly d: Dialect;
   /** One query outside a transaction (SQLite answers at once, PostgreSQL with a promise). */
-  protected abstract query(query: Query): unknown;
+  protected abstract execute(query: Query): unknown;
   /** The body in one transaction: all of it or nothing. */
-  protected abstract transaction<T>(body: () => Tx<T>): Promise<T>;
+  protected abstract executeTransaction<T>(body: () => Tx<T>): Promise<T>;
+  /**
+   * A mark that moves whenever another connection commits (SQLite's data_version), or null where
+   * other connections write unseen (several server processes on PostgreSQL): then nothing read
+   * from the roster tables is kept and every roster is read afresh.
+   */
+  protected abstract othersMark(): number | null;
+
+  /**
+   * Rosters read (bodyOnDay), kept for the next meeting record of the same body on the same day
+   * while nothing has written to their tables: this store's own writes move `rosterWrites` (before
+   * the statement and again once it settled, so a read that overlapped a write is never kept), and
+   * another connection's commits move othersMark.
+   */
+  private rosters = new Map<string, { mark: string; body: BodyOnDay }>();
+  private rosterWrites = 0;
+
+  protected query(query: Query): unknown {
+    if (!ROSTER_WRITE.test(query.sql)) return this.execute(query);
+    this.rosterWrites++;
+    try {
+      const result = this.execute(query);
+      return result instanceof Promise ? result.finally(() => this.rosterWrites++) : result;
+    } finally {
+      this.rosterWrites++;
+    }
+  }
+  protected transaction<T>(body: () => Tx<T>): Promise<T> {
+    let touched = false;
+    const self = this;
+    function* watched(): Tx<T> {
+      const inner = body();
+      let step = inner.next();
+      while (!step.done) {
+        if (!touched && ROSTER_WRITE.test(step.value.sql)) {
+          touched = true;
+          self.rosterWrites++;
+        }
+        let result: unknown;
+        try {
+          result = yield step.value;
+        } catch (error) {
+          step = inner.throw(error);
+          continue;
+        }
+        step = inner.next(result);
+      }
+      return step.value;
+    }
+    return this.executeTransaction(watched).finally(() => {
+      if (touched) this.rosterWrites++;
+    });
+  }
 
   abstract migrate(): Promise<number>;
   abstract close(): Promise<void>;
@@ -492,7 +557,22 @@ export abstract class SqlStore implements Store {
     return rows.ballotBox(found);
   }
 
-  async bodyOnDay(villageId: string, role: string, day: string) {
+  async bodyOnDay(villageId: string, role: string, day: string): Promise<BodyOnDay> {
+    const others = this.othersMark();
+    const mark = others === null ? null : `${this.rosterWrites}:${others}`;
+    const key = `${villageId}\u0000${role}\u0000${day}`;
+    if (mark !== null) {
+      const kept = this.rosters.get(key);
+      if (kept?.mark === mark) return kept.body;
+    }
+    const body = frozen(await this.readBodyOnDay(villageId, role, day));
+    if (mark !== null && mark === `${this.rosterWrites}:${this.othersMark()}`) {
+      if (this.rosters.size >= ROSTERS_KEPT) this.rosters.clear();
+      this.rosters.set(key, { mark, body });
+    }
+    return body;
+  }
+  private async readBodyOnDay(villageId: string, role: string, day: string): Promise<BodyOnDay> {
     // One read: the count in force on the day first, else (a body counted from a later day) any other.
     const count = await this.get(
       'SELECT * FROM body_counts WHERE village_id = ? AND role = ? ORDER BY CASE WHEN effective_from <= ? THEN 0 ELSE 1 END, effective_from DESC, id DESC LIMIT 1',

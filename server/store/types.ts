@@ -177,9 +177,9 @@ export interface RosterMember {
  * counted (a registered count exists for it), with the count in force that day if any.
  */
 export interface BodyOnDay {
-  members: RosterMember[];
-  counted: boolean;
-  count: BodyCount | null;
+  readonly members: readonly Readonly<RosterMember>[];
+  readonly counted: boolean;
+  readonly count: Readonly<BodyCount> | null;
 }
 /** A roster a meeting record names by hash: its canonical JSON (server/rosters.ts), kept immutable. */
 export interface RosterSnapshot {

@@ -6,10 +6,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/villageflow.ts';
 import { checkVoter, currentRoster } from '../../server/rosters.ts';
-import { errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
+import { errorOf, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
 import { flowOf, meetings } from './meetings.ts';
 
 const FIVE = 'five-deliberations-two-disclosures.flow.json';
@@ -188,5 +190,65 @@ describe('a counted body: the registered count in force on the meeting day', () 
     const village = (await s.store.getVillage('xiling'))!;
     const refusal = await currentRoster(s.store, village, { electorate: 'villager_representative', body: { zh: '村民代表会议', en: '' } }, s.runtime.now()).catch((e: unknown) => e);
     expect(refusal).toMatchObject({ code: 'ROSTER_EMPTY', message: expect.stringMatching(/村民代表会议 of 西岭村 has no registered count in force on 2026-03-0\d/) });
+  });
+});
+
+describe('the roster the store keeps between meeting records', () => {
+  const day = '2026-03-02';
+  const audit = { townshipId: 'qingshan', at: '2026-03-02T01:00:00.000Z', actorId: 'qs-admin', action: 'roster.test', target: 'dongping', details: {} };
+  const votingOf = async () => {
+    const body = await s.store.bodyOnDay('dongping', 'party_member', day);
+    return { body, members: body.members.length, voting: body.members.filter((m) => !m.probationary).length };
+  };
+
+  it('is read again after any write to grants, people or counts, and handed out frozen', async () => {
+    const first = await votingOf();
+    const again = await votingOf();
+    // SQLite keeps the body it read (one process writes the file); PostgreSQL reads it every time,
+    // since other server processes may change grants unseen.
+    if (TEST_STORE === 'sqlite') expect(again.body).toBe(first.body);
+    else expect(again.body).not.toBe(first.body);
+    expect(Object.isFrozen(first.body) && Object.isFrozen(first.body.members) && Object.isFrozen(first.body.members[0])).toBe(true);
+    // A probationary mark, a grant taken away and given back, a deactivation: each is seen at once.
+    await s.store.setProbationary({ userId: 'dongping-party1', villageId: 'dongping', role: 'party_member', probationary: true }, audit);
+    expect(await votingOf()).toMatchObject({ members: first.members, voting: first.voting - 1 });
+    await s.store.setProbationary({ userId: 'dongping-party1', villageId: 'dongping', role: 'party_member', probationary: false }, audit);
+    expect(await votingOf()).toMatchObject({ members: first.members, voting: first.voting });
+    const grants = (await s.store.getUser('dongping-party2'))!.roles;
+    await s.store.setRoles('dongping-party2', grants.filter((g) => g.role !== 'party_member'));
+    expect(await votingOf()).toMatchObject({ members: first.members - 1, voting: first.voting - 1 });
+    await s.store.setRoles('dongping-party2', grants);
+    expect(await votingOf()).toMatchObject({ members: first.members, voting: first.voting });
+    await s.store.updateUser('dongping-party3', { deactivatedAt: '2026-03-02T01:00:00.000Z' });
+    expect(await votingOf()).toMatchObject({ members: first.members - 1 });
+    await s.store.updateUser('dongping-party3', { deactivatedAt: null });
+    expect(await votingOf()).toMatchObject({ members: first.members, voting: first.voting });
+  });
+
+  it('a commit by another connection to the database (another process, the CLI) is seen at once', async () => {
+    const first = await votingOf();
+    const mark = async (on: boolean) => {
+      const sql = `UPDATE user_roles SET probationary = ${on ? 'TRUE' : 'FALSE'} WHERE user_id = 'dongping-party4' AND role = 'party_member'`;
+      if (TEST_STORE === 'sqlite') {
+        const other = new Database(s.dbPath);
+        try {
+          other.prepare(sql).run();
+        } finally {
+          other.close();
+        }
+      } else {
+        const other = new pg.Client({ connectionString: s.dbPath });
+        await other.connect();
+        try {
+          await other.query(sql);
+        } finally {
+          await other.end();
+        }
+      }
+    };
+    await mark(true);
+    expect(await votingOf()).toMatchObject({ members: first.members, voting: first.voting - 1 });
+    await mark(false);
+    expect(await votingOf()).toMatchObject({ members: first.members, voting: first.voting });
   });
 });

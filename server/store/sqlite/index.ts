@@ -61,11 +61,16 @@ export class SqliteStore extends SqlStore {
         return this.st(query.sql).run(...query.params).changes;
     }
   };
-  protected query(query: Query): unknown {
+  protected execute(query: Query): unknown {
     return this.exec(query);
   }
-  protected async transaction<T>(body: () => Tx<T>): Promise<T> {
+  protected async executeTransaction<T>(body: () => Tx<T>): Promise<T> {
     return this.db.transaction(() => driveSync(body(), this.exec))();
+  }
+  private dataVersion: Database.Statement | undefined;
+  /** Moves when another connection (another process on the file, the CLI) commits. */
+  protected othersMark(): number {
+    return (this.dataVersion ??= this.db.prepare('PRAGMA data_version').pluck()).get() as number;
   }
 
   async migrate(): Promise<number> {
