@@ -61,6 +61,18 @@ const insertCalendar = (v: CalendarVersion, at: string) => {
 const ROSTER_WRITE = /^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:users|user_roles|body_counts)\b/i;
 /** Rosters kept at the most (per village, role and day; a meeting's record reads one). */
 const ROSTERS_KEPT = 1000;
+/** A body on a day (bodyOnDay): its count row (kind 'count'), or else its active members (kind 'member'), by user id. */
+const BODY_ON_DAY_SQL = `SELECT * FROM (
+  SELECT 'count' AS kind, id, township_id, village_id, role, count, effective_from, source, recorded_by, recorded_at, CAST(NULL AS TEXT) AS user_id, CAST(NULL AS TEXT) AS display_name, CAST(NULL AS BOOLEAN) AS probationary
+  FROM body_counts WHERE village_id = ? AND role = ? ORDER BY CASE WHEN effective_from <= ? THEN 0 ELSE 1 END, effective_from DESC, id DESC LIMIT 1
+) c
+UNION ALL
+SELECT * FROM (
+  SELECT 'member' AS kind, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS INTEGER), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), u.id, u.display_name, r.probationary
+  FROM user_roles r JOIN users u ON u.id = r.user_id
+  WHERE r.village_id = ? AND r.role = ? AND u.deactivated_at IS NULL AND NOT EXISTS (SELECT 1 FROM body_counts b WHERE b.village_id = ? AND b.role = ?)
+  ORDER BY u.id
+) m`;
 /** A body as kept: nobody who is handed it can change it for the next reader. */
 const frozen = (b: BodyOnDay): BodyOnDay => {
   for (const m of b.members) Object.freeze(m);
@@ -573,17 +585,12 @@ export abstract class SqlStore implements Store {
     return body;
   }
   private async readBodyOnDay(villageId: string, role: string, day: string): Promise<BodyOnDay> {
-    // One read: the count in force on the day first, else (a body counted from a later day) any other.
-    const count = await this.get(
-      'SELECT * FROM body_counts WHERE village_id = ? AND role = ? ORDER BY CASE WHEN effective_from <= ? THEN 0 ELSE 1 END, effective_from DESC, id DESC LIMIT 1',
-      villageId, role, day,
-    );
+    // One statement (one round trip on PostgreSQL, where nothing is kept): the count in force on the
+    // day first, else (a body counted from a later day) any other; the members only when none exists.
+    const found = await this.all(BODY_ON_DAY_SQL, villageId, role, day, villageId, role, villageId, role);
+    const count = found.find((r) => r.kind === 'count');
     if (count) return { members: [], counted: true, count: (count.effective_from as string) <= day ? rows.bodyCount(count) : null };
-    const members = await this.all(
-      'SELECT u.id, u.display_name, r.probationary FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.village_id = ? AND r.role = ? AND u.deactivated_at IS NULL ORDER BY u.id',
-      villageId, role,
-    );
-    return { members: members.map((m) => ({ userId: m.id as string, displayName: m.display_name as string, probationary: q.truthy(m.probationary) })), counted: false, count: null };
+    return { members: found.map((m) => ({ userId: m.user_id as string, displayName: m.display_name as string, probationary: q.truthy(m.probationary) })), counted: false, count: null };
   }
   async rosterMember(villageId: string, role: string, userId: string) {
     const r = await this.get(
