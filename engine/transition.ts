@@ -273,7 +273,7 @@ function voteEvent(
 function checkRoster(vote: VoteConfig, counts: Pick<MeetingCounts, 'members' | 'eligible' | 'recused'>, payload: Record<string, unknown>, at: string, what: string): VoteRoster | undefined {
   const roster = payload.roster as VoteRoster | undefined;
   if (!roster) return undefined;
-  const problems = rosterProblems(counts, roster, vote.body.zh, chinaDate(epochMs(at)));
+  const problems = rosterProblems(counts, roster, vote.body, chinaDate(epochMs(at)));
   if (problems.length) throw new EngineError('ROSTER_MISMATCH', `${what}: ${problems.map((p) => p.message).join('; ')}`, problems);
   return roster;
 }

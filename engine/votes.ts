@@ -1,7 +1,7 @@
 // Meetings and votes: quorum and pass rules as exact fractions over separate denominators
 // (members of the body, those entitled to vote, those present), checked in integers.
 import { withKeys } from './immutable.ts';
-import type { BallotChoice, FlowIssue, MeetingCounts, RuleCheck, SealedBallot, VoteConfig, VoteResult, VoteRoster, VoteRule } from './types.ts';
+import type { BallotChoice, FlowIssue, MeetingCounts, RuleCheck, SealedBallot, Text, VoteConfig, VoteResult, VoteRoster, VoteRule } from './types.ts';
 
 export type { MeetingCounts };
 
@@ -137,21 +137,25 @@ export function countProblems(c: MeetingCounts): FlowIssue[] {
 /**
  * Where a meeting's numbers differ from the body's roster (the record's `roster`): members must be
  * the roster's members, and eligible its voting members less those recused. Each problem names the
- * field, what the roster says and what the record says; `body` and `day` say which roster.
+ * field, what the roster says and what the record says; the body's name (`body` in Chinese, `bodyEn`)
+ * and `day` say which roster.
  */
-export function rosterProblems(c: Pick<MeetingCounts, 'members' | 'eligible' | 'recused'>, roster: VoteRoster, body: string, day: string): FlowIssue[] {
+export function rosterProblems(c: Pick<MeetingCounts, 'members' | 'eligible' | 'recused'>, roster: VoteRoster, name: Text, day: string): FlowIssue[] {
   const out: FlowIssue[] = [];
+  // The body by its Chinese name in the message (for logs and API readers), and in both languages as a figure.
+  const body = name.zh;
+  const bodyEn = name.en || name.zh;
   if (c.members !== roster.members) {
-    out.push({ pointer: '/members', message: `${body} roster on ${day} has ${roster.members} members; the record says ${c.members}`, code: 'rosterMembers', params: { body, day, roster: roster.members, record: c.members } });
+    out.push({ pointer: '/members', message: `${body} roster on ${day} has ${roster.members} members; the record says ${c.members}`, code: 'rosterMembers', params: { body, bodyEn, day, roster: roster.members, record: c.members } });
   }
   if (c.recused > roster.voting) {
-    out.push({ pointer: '/recused', message: `${body} roster on ${day} has ${roster.voting} voting members; the record says ${c.recused} recused`, code: 'rosterRecused', params: { body, day, voting: roster.voting, record: c.recused } });
+    out.push({ pointer: '/recused', message: `${body} roster on ${day} has ${roster.voting} voting members; the record says ${c.recused} recused`, code: 'rosterRecused', params: { body, bodyEn, day, voting: roster.voting, record: c.recused } });
   } else if (c.eligible !== roster.voting - c.recused) {
     out.push({
       pointer: '/eligible',
       message: `${body} roster on ${day} has ${roster.voting} voting members and ${c.recused} recused, so ${roster.voting - c.recused} eligible; the record says ${c.eligible}`,
       code: 'rosterEligible',
-      params: { body, day, voting: roster.voting, recused: c.recused, eligible: roster.voting - c.recused, record: c.eligible },
+      params: { body, bodyEn, day, voting: roster.voting, recused: c.recused, eligible: roster.voting - c.recused, record: c.eligible },
     });
   }
   return out;

@@ -2,7 +2,7 @@
 // server really give: each names its field by label (a form's title, a CSV's row and column) and
 // reads in Chinese without the server's English or a JSON pointer, and in English from the same table.
 import { describe, expect, it } from 'vitest';
-import { compileFlow, countProblems, EngineError, start, type Flow } from '../../engine/index.ts';
+import { compileFlow, countProblems, EngineError, rosterProblems, start, type Flow } from '../../engine/index.ts';
 import { formLabels, issueWords, refusalWords } from '../../designer/app/refusals.ts';
 import { catalogueLabel } from '../../designer/catalogue/ItemEditor.tsx';
 import { translate } from '../../designer/i18n/index.tsx';
@@ -44,6 +44,17 @@ describe('refusals in words', () => {
     const [problem] = countProblems({ members: 9, eligible: 10, present: 8, for: 5, against: 1, abstain: 0, recused: 0 });
     expect(issueWords('zh', problem!)).toBe('有表决权人数（10）加回避人数（0）超过了组成人员（9）');
     expect(issueWords('en', problem!)).toBe('Entitled to vote (10) plus recused (0) is more than the members (9)');
+  });
+
+  it('a meeting that disagrees with its roster names the body in the reader\'s language', () => {
+    const body = { zh: '村民代表会议', en: "Villager representatives' meeting" };
+    const [members, eligible] = rosterProblems({ members: 25, eligible: 30, recused: 1 }, { hash: 'h', members: 33, voting: 33 }, body, '2026-03-02');
+    expect(issueWords('zh', members!)).toBe('村民代表会议在 2026-03-02 的名册有 33 人，记录却写 25 人');
+    expect(issueWords('en', members!)).toBe("The roster of Villager representatives' meeting on 2026-03-02 has 33 members; the record says 25");
+    expect(issueWords('en', eligible!)).toContain("The roster of Villager representatives' meeting on 2026-03-02 has 33 voting members and 1 recused, so 32 entitled to vote");
+    // A body without an English name reads by its Chinese one.
+    const [unnamed] = rosterProblems({ members: 25, eligible: 25, recused: 0 }, { hash: 'h', members: 33, voting: 33 }, { zh: '村民代表会议', en: '' }, '2026-03-02');
+    expect(issueWords('en', unnamed!)).toContain('The roster of 村民代表会议 on');
   });
 
   it('a catalogue CSV row the server refuses names the row and column as the spreadsheet counts them', () => {
