@@ -121,9 +121,10 @@ export async function chainRosters(store: Store, records: readonly { payload?: R
 }
 
 /**
- * Why a chain's meeting records do not agree with the rosters a bundle carries, or null: each
- * roster a record names must be there, match its hash, and have the members and voting members
- * the record says (what an auditor checks against the roster in force on the meeting day).
+ * Why a chain's meeting records do not agree with the rosters given (an export bundle's, or the
+ * store's for audit.verify), or null: each roster a record names must be there, match its hash,
+ * and have the members and voting members the record says (what an auditor checks against the
+ * roster in force on the meeting day).
  */
 export function rosterBundleProblem(records: readonly { seq: number; payload?: Record<string, unknown> }[], rosters: readonly BundledRoster[]): { seq: number; reason: string } | null {
   const byHash = new Map(rosters.map((r) => [r.hash, r]));
@@ -131,7 +132,7 @@ export function rosterBundleProblem(records: readonly { seq: number; payload?: R
     const named = record.payload?.roster as { hash: string; members: number; voting: number } | undefined;
     if (!named) continue;
     const roster = byHash.get(named.hash);
-    if (!roster) return { seq: record.seq, reason: `names roster ${named.hash}, which the bundle does not carry` };
+    if (!roster) return { seq: record.seq, reason: `names roster ${named.hash}, which is missing` };
     if (hashJson(roster.content) !== roster.hash) return { seq: record.seq, reason: `roster ${named.hash} does not match its hash` };
     const c = roster.content;
     const members = c.kind === 'count' ? c.count.count : c.members.length;

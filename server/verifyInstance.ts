@@ -2,6 +2,7 @@
 // The engine's verify covers the records; an edited row (state, status, data, seq) with the head
 // left alone would otherwise still pass, and every page would show the forged state.
 import { canonicalJson, verify, verifyPersonal, type CalendarVersions, type FlowVersions, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../engine/index.ts';
+import { rosterBundleProblem, type BundledRoster } from './rosters.ts';
 import type { Instance, StoredPersonalValue } from './store/types.ts';
 
 export interface InstanceVerification {
@@ -17,13 +18,15 @@ export interface InstanceVerification {
  * cast in the open vote, or the box was edited. (The engine would refuse such a box only at the
  * close; this names it as soon as anyone verifies.) `personal`: the instance's stored personal
  * values: each one not erased is checked against the commitment its record holds
- * (docs/personal-data.md), and an edited one is named.
+ * (docs/personal-data.md), and an edited one is named. `rosters`: the stored rosters the meeting
+ * records name (server/rosters.ts chainRosters): each must be there, match its hash and have the
+ * members and voting members its record says.
  */
 export function verifyInstance(
   flows: FlowVersions,
   instance: Pick<Instance, 'head' | 'state' | 'status' | 'outcome' | 'seq' | 'snapshot'>,
   records: HistoryRecord[],
-  { calendars, boxed, personal }: { calendars?: CalendarVersions; boxed?: number; personal?: readonly StoredPersonalValue[] } = {},
+  { calendars, boxed, personal, rosters }: { calendars?: CalendarVersions; boxed?: number; personal?: readonly StoredPersonalValue[]; rosters?: readonly BundledRoster[] } = {},
 ): InstanceVerification {
   // The snapshots of what verifies, from verify's own re-execution (no second replay): a tampered
   // tail is not shown as if it were history.
@@ -43,6 +46,8 @@ export function verifyInstance(
             ? `the ballot box holds ${boxed} ballot(s), but the history has ${sealedCount(last)} secret ballot(s) cast in the open vote: the ballot box was edited`
             : null;
   if (mismatch === null) {
+    const roster = rosters ? rosterBundleProblem(records, rosters) : null;
+    if (roster) return { result: { ok: false, count: records.length, seq: roster.seq, index: roster.seq - 1, reason: roster.reason }, snapshots };
     const kept = personal?.filter((v) => v.salt !== null) as (StoredPersonalValue & { salt: string })[] | undefined;
     const values = kept?.length ? verifyPersonal(flows, records, kept) : null;
     if (values === null || values.ok) return { result: chain, snapshots };

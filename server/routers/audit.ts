@@ -46,7 +46,9 @@ export const auditRouter = router({
     // The personal values too: each against the commitment in its record (never sent back).
     const personal = await ctx.runtime.store.personalValues(instance.id);
     const calendars = await ctx.runtime.chainCalendars(records);
-    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records, { calendars, boxed: await boxed(ctx.runtime.store, instance.id), personal }).result;
+    // And the rosters its meeting records name, each against its record.
+    const rosters = await chainRosters(ctx.runtime.store, records);
+    return verifyInstance(await chainFlows(ctx.runtime, instance, records), instance, records, { calendars, boxed: await boxed(ctx.runtime.store, instance.id), personal, rosters }).result;
   }),
 
   // Personal values stay out: the history holds their commitments, so the bundle verifies offline

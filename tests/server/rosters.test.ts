@@ -28,6 +28,26 @@ const lastRecord = async (id: string) => (await (await as('qs.auditor')).audit.h
 const send = async (user: string, id: string, type: string, payload: Record<string, unknown>) =>
   (await as(user)).instances.send.mutate({ id, seq: await seqOf(id), type, payload });
 
+/** Runs SQL on a connection of its own to the test's database (as another process would, or someone with the file). */
+async function onAnotherConnection(...statements: string[]): Promise<void> {
+  if (TEST_STORE === 'sqlite') {
+    const other = new Database(s.dbPath);
+    try {
+      for (const sql of statements) other.exec(sql);
+    } finally {
+      other.close();
+    }
+    return;
+  }
+  const other = new pg.Client({ connectionString: s.dbPath });
+  await other.connect();
+  try {
+    for (const sql of statements) await other.query(sql);
+  } finally {
+    await other.end();
+  }
+}
+
 beforeAll(async () => {
   s = await startTestServer();
   drive = meetings(s, 'dongping', VOTERS, (electorate) => EVERYONE[electorate]!);
@@ -118,10 +138,34 @@ describe('the export bundle carries the rosters its records name, and verify hol
       const content = bundle.rosters[0]!.content as { members: unknown[] };
       const fewer = { ...bundle, rosters: [{ ...bundle.rosters[0]!, content: { ...content, members: content.members.slice(1) } }] };
       expect(await verify(fewer)).toMatchObject({ code: 1, err: [expect.stringMatching(new RegExp(`^record ${seq} failed: roster [0-9a-f]{64} does not match its hash`))] });
-      expect(await verify({ ...bundle, rosters: [] })).toMatchObject({ code: 1, err: [expect.stringMatching(new RegExp(`^record ${seq} failed: names roster [0-9a-f]{64}, which the bundle does not carry`))] });
+      expect(await verify({ ...bundle, rosters: [] })).toMatchObject({ code: 1, err: [expect.stringMatching(new RegExp(`^record ${seq} failed: names roster [0-9a-f]{64}, which is missing`))] });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('audit.verify holds each stored roster to its record: one edited in the database names the record', async () => {
+    const { id } = await drive.reach(FIVE, 'party_members_meeting');
+    const auditor = await as('qs.auditor');
+    expect(await auditor.audit.verify.query({ id })).toMatchObject({ ok: true });
+    const seq = (await auditor.audit.history.query({ id })).findIndex((r) => r.type === 'RECORD_VOTE') + 1;
+    const hash = ((await auditor.audit.history.query({ id }))[seq - 1]!.payload as { roster: { hash: string } }).roster.hash;
+    const stored = (await s.store.rosterSnapshot(hash))!;
+    const content = JSON.parse(stored.json) as { members: unknown[] };
+    const edited = JSON.stringify({ ...content, members: content.members.slice(1) }).replaceAll("'", "''");
+    // Stored rosters are immutable: the edit goes round the database's own refusal, as a forger would.
+    const guard = TEST_STORE === 'sqlite' ? (s.store.db.prepare("SELECT sql FROM sqlite_master WHERE name = 'roster_snapshots_no_update'").pluck().get() as string) : '';
+    const unguarded = (json: string) =>
+      TEST_STORE === 'sqlite'
+        ? onAnotherConnection('DROP TRIGGER roster_snapshots_no_update', `UPDATE roster_snapshots SET json = '${json}' WHERE hash = '${hash}'`, guard)
+        : onAnotherConnection('ALTER TABLE roster_snapshots DISABLE TRIGGER USER', `UPDATE roster_snapshots SET json = '${json}' WHERE hash = '${hash}'`, 'ALTER TABLE roster_snapshots ENABLE TRIGGER USER');
+    await unguarded(edited);
+    try {
+      expect(await auditor.audit.verify.query({ id })).toMatchObject({ ok: false, seq, reason: `roster ${hash} does not match its hash` });
+    } finally {
+      await unguarded(stored.json.replaceAll("'", "''"));
+    }
+    expect(await auditor.audit.verify.query({ id })).toMatchObject({ ok: true });
   });
 });
 
@@ -227,25 +271,7 @@ describe('the roster the store keeps between meeting records', () => {
 
   it('a commit by another connection to the database (another process, the CLI) is seen at once', async () => {
     const first = await votingOf();
-    const mark = async (on: boolean) => {
-      const sql = `UPDATE user_roles SET probationary = ${on ? 'TRUE' : 'FALSE'} WHERE user_id = 'dongping-party4' AND role = 'party_member'`;
-      if (TEST_STORE === 'sqlite') {
-        const other = new Database(s.dbPath);
-        try {
-          other.prepare(sql).run();
-        } finally {
-          other.close();
-        }
-      } else {
-        const other = new pg.Client({ connectionString: s.dbPath });
-        await other.connect();
-        try {
-          await other.query(sql);
-        } finally {
-          await other.end();
-        }
-      }
-    };
+    const mark = (on: boolean) => onAnotherConnection(`UPDATE user_roles SET probationary = ${on ? 'TRUE' : 'FALSE'} WHERE user_id = 'dongping-party4' AND role = 'party_member'`);
     await mark(true);
     expect(await votingOf()).toMatchObject({ members: first.members, voting: first.voting - 1 });
     await mark(false);
