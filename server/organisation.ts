@@ -42,17 +42,17 @@ export async function checkGrants(store: Store, townshipId: string, roles: RoleG
     }
     // A grant held before stays when its village is archived; a new one there is refused.
     if (village?.archivedAt && !had.has(`${g.role}@${g.villageId}`)) {
-      throw new InvalidInputError(`village ${village.name} is archived; no new roles are granted there`, [{ pointer: `/roles/${i}/villageId`, message: 'is an archived village' }]);
+      throw new InvalidInputError(`village ${village.name} is archived; no new roles are granted there`, [{ pointer: `/roles/${i}/villageId`, message: 'is an archived village', code: 'villageArchived', params: { village: village.name } }]);
     }
   });
 }
 
 async function usernameFree(store: Store, username: string) {
-  if (await store.getUserByUsername(username)) throw new InvalidInputError(`/username: user name ${username} is taken`, [{ pointer: '/username', message: 'is taken' }]);
+  if (await store.getUserByUsername(username)) throw new InvalidInputError(`/username: user name ${username} is taken`, [{ pointer: '/username', message: 'is taken', code: 'usernameTaken', params: { username } }]);
 }
 export async function mobileFree(store: Store, mobile: string | null | undefined, userId?: string) {
   const holder = mobile ? await store.getUserByMobile(mobile) : null;
-  if (holder && holder.id !== userId) throw new InvalidInputError(`/mobile: mobile ${mobile} is another user's`, [{ pointer: '/mobile', message: "is another user's" }]);
+  if (holder && holder.id !== userId) throw new InvalidInputError(`/mobile: mobile ${mobile} is another user's`, [{ pointer: '/mobile', message: "is another user's", code: 'mobileTaken', params: { mobile: mobile! } }]);
 }
 
 export interface NewPerson {
@@ -87,7 +87,7 @@ export async function addVillage(store: Store, actor: Actor, v: { id?: string; n
 }
 export async function villageNameFree(store: Store, townshipId: string, name: string, villageId?: string) {
   const same = (await store.listVillages(townshipId)).find((v) => v.name === name && !v.archivedAt && v.id !== villageId);
-  if (same) throw new InvalidInputError(`/name: the township has a village named ${name} already`, [{ pointer: '/name', message: 'is the name of another village' }]);
+  if (same) throw new InvalidInputError(`/name: the township has a village named ${name} already`, [{ pointer: '/name', message: 'is the name of another village', code: 'villageNameTaken', params: { name } }]);
 }
 
 /** A new township and its first admin (who chose their own password); the admin is the actor of both. */
@@ -168,7 +168,7 @@ export async function townshipVillage(store: Store, townshipId: string, villageI
 /** Registers the count of a body without accounts (from a day on, by a document), in the audit log. A body is counted from then on. */
 export async function registerCount(store: Store, actor: Actor, c: z.infer<typeof BODY_COUNT>, at: string) {
   const village = await townshipVillage(store, actor.townshipId, c.villageId);
-  if (village.archivedAt) throw new InvalidInputError(`/villageId is archived (${village.name}): no counts are registered there`, [{ pointer: '/villageId', message: 'is an archived village' }]);
+  if (village.archivedAt) throw new InvalidInputError(`/villageId is archived (${village.name}): no counts are registered there`, [{ pointer: '/villageId', message: 'is an archived village', code: 'villageArchived', params: { village: village.name } }]);
   const role = (await roleCatalogue(store, actor.townshipId)).find((r) => r.key === c.role);
   if (!role || role.scope !== 'village') throw new InvalidInputError(`/role is not a village role of the township's catalogue: ${c.role}`, [{ pointer: '/role', message: 'is not a village role' }]);
   const count = { townshipId: actor.townshipId, villageId: village.id, role: c.role, count: c.count, effectiveFrom: c.effectiveFrom, source: c.source.trim(), recordedBy: actor.id, recordedAt: at };

@@ -42,11 +42,11 @@ export function checkNewRoles(catalogue: CatalogueRole[], roles: NewRole[], poin
   const labels = new Map(catalogue.flatMap((r) => [[r.label.zh, r.key], [r.label.en.toLowerCase(), r.key]] as const));
   roles.forEach((r, i) => {
     const at = pointer(i);
-    if (keys.has(r.key)) throw new InvalidInputError(`${at}/key: the township has a role ${r.key} already`, [{ pointer: `${at}/key`, message: 'is a role of the township already' }]);
+    if (keys.has(r.key)) throw new InvalidInputError(`${at}/key: the township has a role ${r.key} already`, [{ pointer: `${at}/key`, message: 'is a role of the township already', code: 'roleKeyTaken', params: { key: r.key } }]);
     keys.add(r.key);
     for (const [lang, text] of [['zh', r.label.zh], ['en', r.label.en.toLowerCase()]] as const) {
       const other = labels.get(text);
-      if (other) throw new InvalidInputError(`${at}/label/${lang}: "${r.label[lang]}" is the label of role ${other}`, [{ pointer: `${at}/label/${lang}`, message: `is the label of role ${other}` }]);
+      if (other) throw new InvalidInputError(`${at}/label/${lang}: "${r.label[lang]}" is the label of role ${other}`, [{ pointer: `${at}/label/${lang}`, message: `is the label of role ${other}`, code: 'roleLabelTaken', params: { label: r.label[lang] } }]);
       labels.set(text, r.key);
     }
   });
@@ -69,8 +69,8 @@ export function checkGrantRoles(catalogue: CatalogueRole[], grants: RoleGrant[])
   }
   grants.forEach((g, i) => {
     const role = byKey.get(g.role)!;
-    if (role.scope === 'township' && g.villageId !== null) throw new InvalidInputError(`${g.role} is a township role; it takes no village`, [{ pointer: `/roles/${i}/villageId`, message: 'must be null' }]);
-    if (role.scope === 'village' && g.villageId === null) throw new InvalidInputError(`${g.role} is a village role; it needs a village of this township`, [{ pointer: `/roles/${i}/villageId`, message: 'must be a village of this township' }]);
+    if (role.scope === 'township' && g.villageId !== null) throw new InvalidInputError(`${g.role} is a township role; it takes no village`, [{ pointer: `/roles/${i}/villageId`, message: 'must be null', code: 'townshipRoleNoVillage', params: { role: role.label.zh, roleEn: role.label.en || role.label.zh } }]);
+    if (role.scope === 'village' && g.villageId === null) throw new InvalidInputError(`${g.role} is a village role; it needs a village of this township`, [{ pointer: `/roles/${i}/villageId`, message: 'must be a village of this township', code: 'villageRoleNeedsVillage', params: { role: role.label.zh, roleEn: role.label.en || role.label.zh } }]);
   });
 }
 

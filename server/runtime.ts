@@ -171,7 +171,7 @@ export class Runtime {
     const village = await this.village(input.villageId);
     if (!canRead(user, village)) throw new ForbiddenError(`you have no role in village ${village.name}`);
     // Read afresh: another process may have archived it since this one cached it.
-    if ((await this.store.getVillage(village.id))?.archivedAt) throw new InvalidInputError(`/villageId: village ${village.name} is archived; no new matters start there`, [{ pointer: '/villageId', message: 'is archived' }]);
+    if ((await this.store.getVillage(village.id))?.archivedAt) throw new InvalidInputError(`/villageId: village ${village.name} is archived; no new matters start there`, [{ pointer: '/villageId', message: 'is archived', code: 'villageArchived', params: { village: village.name } }]);
     const allowed = await this.store.flowsForVillage(village.id);
     const version = allowed.find((f) => f.flowId === input.flowId);
     if (!version) throw new InvalidInputError(`flow ${input.flowId} is not published for village ${village.name}`);

@@ -58,10 +58,10 @@ export const authRouter = router({
       const user = (await store.getUserByUsername(ctx.user.username))!;
       if (!(await verifyPassword(input.current, user.passwordHash))) {
         await store.recordLoginFailure(key, now.toISOString());
-        throw new InvalidInputError('/current: is not your current password', [{ pointer: '/current', message: 'is not your current password' }]);
+        throw new InvalidInputError('/current: is not your current password', [{ pointer: '/current', message: 'is not your current password', code: 'currentPasswordWrong' }]);
       }
       const weakness = passwordWeakness(input.next, { username: user.username, current: input.current });
-      if (weakness) throw new InvalidInputError(`/next: ${weakness}`, [{ pointer: '/next', message: weakness }]);
+      if (weakness) throw new InvalidInputError(`/next: ${weakness}`, [{ pointer: '/next', message: weakness, code: 'passwordWeak' }]);
       await store.setPassword(user.id, await hashPassword(input.next), false);
       await store.clearLoginFailures(key);
       await store.deleteSessionsOf(user.id, ctx.sessionTokenHash);

@@ -73,7 +73,7 @@ export const orgRouter = router({
   setActive: admin.input(z.object({ userId: z.string().max(100), active: z.boolean() })).mutation(async ({ ctx, input }) => {
     const { store } = ctx.runtime;
     const user = await userOf(store, ctx.user.townshipId, input.userId);
-    if (user.id === ctx.user.id && !input.active) throw new InvalidInputError('/userId: you cannot deactivate yourself', [{ pointer: '/userId', message: 'is you' }]);
+    if (user.id === ctx.user.id && !input.active) throw new InvalidInputError('/userId: you cannot deactivate yourself', [{ pointer: '/userId', message: 'is you', code: 'deactivateSelf' }]);
     if (!!user.deactivatedAt === !input.active) return user;
     const at = ctx.runtime.now();
     await store.updateUser(user.id, { deactivatedAt: input.active ? null : at });
@@ -99,7 +99,7 @@ export const orgRouter = router({
     await checkGrants(store, ctx.user.townshipId, input.roles, user.roles);
     // The township keeps an admin: one cannot give up one's own administration.
     if (user.id === ctx.user.id && !input.roles.some((g) => g.role === 'township_admin')) {
-      throw new InvalidInputError('/roles: you cannot remove your own township_admin role', [{ pointer: '/roles', message: 'must keep your own township_admin role' }]);
+      throw new InvalidInputError('/roles: you cannot remove your own township_admin role', [{ pointer: '/roles', message: 'must keep your own township_admin role', code: 'keepOwnAdmin' }]);
     }
     await store.setRoles(user.id, input.roles);
     await store.audit({ townshipId: ctx.user.townshipId, at: ctx.runtime.now(), actorId: ctx.user.id, action: 'user.roles', target: user.id, details: { before: user.roles, after: input.roles } });
@@ -168,7 +168,7 @@ export const orgRouter = router({
     .input(z.object({ token: TOKEN, townshipName: TOWNSHIP_NAME, username: USERNAME, displayName: DISPLAY_NAME, password: z.string().min(1).max(200), mobile: MOBILE.nullish() }))
     .mutation(async ({ ctx, input }) => {
       const weakness = passwordWeakness(input.password, { username: input.username, current: '' });
-      if (weakness) throw new InvalidInputError(`/password: ${weakness}`, [{ pointer: '/password', message: weakness }]);
+      if (weakness) throw new InvalidInputError(`/password: ${weakness}`, [{ pointer: '/password', message: weakness, code: 'passwordWeak' }]);
       const { store } = ctx.runtime;
       const admin = { username: input.username, displayName: input.displayName, passwordHash: await hashPassword(input.password), mobile: input.mobile ?? null };
       const made = await setupWithToken(store, input.token, { name: input.townshipName, admin }, ctx.runtime.now()).catch((error: unknown) => {

@@ -87,6 +87,8 @@ describe('the organisation admin', () => {
     expect(made).toMatchObject({ mobile: '13800138000', mustChangePassword: true, deactivatedAt: null });
     const taken = await errorOf(admin.org.createUser.mutate({ username: 'donghu.other', displayName: '另一人', password: 'handed-over-1', mobile: '13800138000', roles: [] }));
     expect(taken.message).toMatch(/^\/mobile: /);
+    // With a code and the figure, for the web app to word it (common.issues.mobileTaken).
+    expect(taken.data.issues).toEqual([expect.objectContaining({ pointer: '/mobile', code: 'mobileTaken', params: { mobile: '13800138000' } })]);
     const person = await signIn('13800138000', 'handed-over-1');
     expect((await errorOf(person.org.villages.query())).data.engineCode).toBe('PASSWORD_CHANGE_REQUIRED');
     await person.auth.changePassword.mutate({ current: 'handed-over-1', next: 'Qiuju-2026!' });
@@ -137,6 +139,7 @@ describe('the organisation admin', () => {
     expect((await admin.org.allVillages.query()).find((v) => v.id === west)!.archivedAt).toBe(s.runtime.now());
     const grant = await errorOf(admin.org.createUser.mutate({ username: 'xishan.rep', displayName: '代表', password: 'handed-over-3', roles: [{ role: 'villager_representative', villageId: west }] }));
     expect(grant.message).toMatch(/archived/);
+    expect(grant.data.issues).toEqual([expect.objectContaining({ code: 'villageArchived', params: { village: expect.any(String) } })]);
     // The grant held before the archive stays.
     await admin.org.setRoles.mutate({ userId: personId, roles: [{ role: 'clerk', villageId: east }, { role: 'villager', villageId: west }] });
     const start = await errorOf(admin.instances.start.mutate({ villageId: west, flowId: 'anything' }));

@@ -1,11 +1,12 @@
 // A refusal in the reader's words (designer/app/refusals.ts), from the issues the engine and the
 // server really give: each names its field by label (a form's title, a CSV's row and column) and
 // reads in Chinese without the server's English or a JSON pointer, and in English from the same table.
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileFlow, countProblems, EngineError, rosterProblems, start, type Flow } from '../../engine/index.ts';
 import { formLabels, issueWords, refusalWords } from '../../designer/app/refusals.ts';
 import { catalogueLabel } from '../../designer/catalogue/ItemEditor.tsx';
-import { translate } from '../../designer/i18n/index.tsx';
+import { lookup, translate } from '../../designer/i18n/index.tsx';
 import type { ApiErrorInfo } from '../../designer/app/trpc.ts';
 import { fromCsv } from '../../server/catalogue.ts';
 import { ENGINE_ERROR_CODES, InvalidInputError } from '../../server/errors.ts';
@@ -55,6 +56,24 @@ describe('refusals in words', () => {
     // A body without an English name reads by its Chinese one.
     const [unnamed] = rosterProblems({ members: 25, eligible: 25, recused: 0 }, { hash: 'h', members: 33, voting: 33 }, { zh: '村民代表会议', en: '' }, '2026-03-02');
     expect(issueWords('en', unnamed!)).toContain('The roster of 村民代表会议 on');
+  });
+
+  it('every issue code and refusal code the code gives has words in Chinese and English', () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'i18n' ? [] : sources(`${dir}/${e.name}`)) : /\.tsx?$/.test(e.name) ? [`${dir}/${e.name}`] : []));
+    const text = ['engine', 'server', 'designer'].flatMap(sources).map((f) => readFileSync(f, 'utf8')).join('\n');
+    const issueCodes = new Set([...text.matchAll(/code: '([a-z][A-Za-z]+)'/g)].map((m) => m[1]!));
+    const refusalCodes = new Set([...text.matchAll(/new ServerRefusal\(\s*'([A-Z_]+)'/g)].map((m) => m[1]!));
+    expect(issueCodes.size).toBeGreaterThan(30);
+    expect(refusalCodes.size).toBeGreaterThan(5);
+    for (const lang of ['zh', 'en'] as const) {
+      expect([...issueCodes].filter((c) => typeof lookup(lang, `common.issues.${c}`) !== 'string'), `${lang} common.issues`).toEqual([]);
+      expect([...refusalCodes].filter((c) => typeof lookup(lang, `common.refusals.${c}`) !== 'string'), `${lang} common.refusals`).toEqual([]);
+    }
+    // Figures a message names are the ones its issue carries: the username taken, in both languages.
+    const issue = { pointer: '/username', message: 'is taken', code: 'usernameTaken', params: { username: 'donghu.clerk' } };
+    expect(issueWords('zh', issue)).toBe('用户名“donghu.clerk”已被占用，请换一个');
+    expect(issueWords('en', issue)).toBe('The user name donghu.clerk is taken; choose another');
   });
 
   it('a catalogue CSV row the server refuses names the row and column as the spreadsheet counts them', () => {
