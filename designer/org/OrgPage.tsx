@@ -17,27 +17,32 @@ import type { RoleGrant } from '../../engine/index.ts';
 type Village = Awaited<ReturnType<typeof api.org.allVillages.query>>[number];
 type Person = Awaited<ReturnType<typeof api.org.users.query>>[number];
 
-/** The server's refusal in words: by the field and rule it names (designer/i18n/messages/org.ts), else as sent. */
-const PROBLEMS: [RegExp, RegExp, string][] = [
-  [/^\/username$/, /^is taken$/, 'usernameTaken'],
-  [/^\/mobile$/, /another user/, 'mobileTaken'],
-  [/^\/name$/, /another village/, 'villageNameTaken'],
-  [/villageId$/, /archived/, 'archivedVillage'],
-  [/^\/roles$/, /township_admin/, 'ownAdmin'],
-  [/^\/userId$/, /^is you$/, 'self'],
-  [/^\/username$/, /./, 'usernameFormat'],
-  [/^\/mobile$/, /./, 'mobileFormat'],
-  [/^\/password$/, /./, 'password'],
-  [/^\/(name|displayName)$/, /./, 'name'],
+/** What a field of the organisation's forms must look like (designer/i18n/messages/org.ts), by its pointer. */
+const FORMAT_HINTS: [RegExp, string][] = [
+  [/^\/username$/, 'usernameFormat'],
+  [/^\/mobile$/, 'mobileFormat'],
+  [/^\/password$/, 'password'],
+  [/^\/(name|displayName)$/, 'name'],
 ];
-export function problemWords(t: (key: string) => string, err: unknown, lang: Lang = 'zh'): string {
-  const info = errorInfo(err);
-  for (const issue of info.issues) {
-    const found = PROBLEMS.find(([pointer, message]) => pointer.test(issue.pointer) && message.test(issue.message));
-    if (found) return t(`org.problems.${found[2]}`);
-  }
-  return refusalWords(lang, info);
+/** The input checks' own codes (server/errors.ts zodIssueCode): a field's format hint says more than they do. */
+const INPUT_CHECKS = new Set(['required', 'pattern', 'minLength', 'maxLength', 'format', 'type', 'invalid']);
+
+/**
+ * A field's format hint for a refusal by an input check, else the refusal in words (by its issue
+ * codes, designer/app/refusals.ts: a user name taken, a village archived, ...). `hints`: the page's.
+ */
+export function hintedWords(hints: [RegExp, string][], prefix: string) {
+  return (t: (key: string) => string, err: unknown, lang: Lang = 'zh'): string => {
+    const info = errorInfo(err);
+    for (const issue of info.issues) {
+      if (issue.code && !INPUT_CHECKS.has(issue.code)) continue;
+      const found = hints.find(([pointer]) => pointer.test(issue.pointer));
+      if (found) return t(`${prefix}.${found[1]}`);
+    }
+    return refusalWords(lang, info);
+  };
 }
+export const problemWords = hintedWords(FORMAT_HINTS, 'org.problems');
 
 /** Runs a change, then refreshes the lists; shows the server's refusal in place (in `words`). */
 export function useChange(words: typeof problemWords = problemWords) {
@@ -287,7 +292,6 @@ function AddPerson({ villages }: { villages: Village[] }) {
 
 function PersonCard({ person, villages, self }: { person: Person; villages: Village[]; self: boolean }) {
   const { t } = useI18n();
-  const { isTownshipRole } = useRoles();
   const words = useGrantWords(villages);
   const { run, messages } = useChange();
   const [open, setOpen] = useState<'edit' | 'grants' | 'reset' | null>(null);

@@ -3,26 +3,20 @@
 // new role can also be added when the flow is published) and edits any role's labels; a role is
 // never removed, since grants and history name it.
 import { useState, type FormEvent } from 'react';
-import { useI18n, type Lang } from '../i18n/index.tsx';
-import { api, errorInfo } from '../app/trpc.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { api } from '../app/trpc.ts';
 import { useRoleCatalogue, type CatalogueRole } from '../app/roles.ts';
 import { Query } from '../app/ui.tsx';
-import { problemWords, useChange } from './OrgPage.tsx';
+import { hintedWords, useChange } from './OrgPage.tsx';
 
-/** The server's refusal of a role in words: by the field and rule it names (designer/i18n/messages/roles.ts), else as the organisation's. */
-const ROLE_PROBLEMS: [RegExp, RegExp, string][] = [
-  [/\/key$/, /already/, 'keyTaken'],
-  [/\/key$/, /./, 'keyFormat'],
-  [/\/label\/(zh|en)$/, /is the label of role/, 'labelTaken'],
-  [/\/label\/(zh|en)$/, /./, 'label'],
-];
-function roleProblemWords(t: (key: string) => string, err: unknown, lang: Lang = 'zh'): string {
-  for (const issue of errorInfo(err).issues) {
-    const found = ROLE_PROBLEMS.find(([pointer, message]) => pointer.test(issue.pointer) && message.test(issue.message));
-    if (found) return t(`roles.problems.${found[2]}`);
-  }
-  return problemWords(t, err, lang);
-}
+/** What a role's fields must look like (designer/i18n/messages/roles.ts), by pointer: a refusal for anything else is worded by its code. */
+const roleProblemWords = hintedWords(
+  [
+    [/\/key$/, 'keyFormat'],
+    [/\/label\/(zh|en)$/, 'label'],
+  ],
+  'roles.problems',
+);
 
 export function RolesPanel() {
   const { t } = useI18n();

@@ -70,10 +70,12 @@ describe('refusals in words', () => {
       expect([...issueCodes].filter((c) => typeof lookup(lang, `common.issues.${c}`) !== 'string'), `${lang} common.issues`).toEqual([]);
       expect([...refusalCodes].filter((c) => typeof lookup(lang, `common.refusals.${c}`) !== 'string'), `${lang} common.refusals`).toEqual([]);
     }
-    // Figures a message names are the ones its issue carries: the username taken, in both languages.
+    // Words for the taken user name in both languages, and a figure a message names (the mobile).
     const issue = { pointer: '/username', message: 'is taken', code: 'usernameTaken', params: { username: 'donghu.clerk' } };
-    expect(issueWords('zh', issue)).toBe('用户名“donghu.clerk”已被占用，请换一个');
-    expect(issueWords('en', issue)).toBe('The user name donghu.clerk is taken; choose another');
+    expect(issueWords('zh', issue)).toBe('这个用户名已被使用，请换一个');
+    expect(issueWords('en', issue)).toBe('This user name is taken; choose another');
+    const mobile = { pointer: '/mobile', message: "is another user's", code: 'mobileTaken', params: { mobile: '13800138000' } };
+    expect(issueWords('zh', mobile)).toBe('手机号 13800138000 已是其他人员的');
   });
 
   it('a catalogue CSV row the server refuses names the row and column as the spreadsheet counts them', () => {

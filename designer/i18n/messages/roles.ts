@@ -18,9 +18,7 @@ export const roles = {
     add: '添加角色',
     added: '已添加角色“{name}”。',
     problems: {
-      keyTaken: '本乡镇已有这个角色代码。',
       keyFormat: '角色代码只能用小写字母和数字，词之间用“_”连接，以字母开头。',
-      labelTaken: '这个名称已是本乡镇另一个角色的名称。',
       label: '名称须为 1 到 40 个字。',
     },
     /** The audit log's words for changes of the role catalogue (designer/audit/AuditLogPage.tsx). */
@@ -48,9 +46,7 @@ export const roles = {
     add: 'Add role',
     added: 'Role “{name}” added.',
     problems: {
-      keyTaken: 'The township has a role with this code already.',
       keyFormat: 'A role code is lower-case letters and digits, words joined by "_", starting with a letter.',
-      labelTaken: 'Another role of the township has this label.',
       label: 'A label is 1 to 40 characters.',
     },
     actions: { role_create: 'Added a role', role_label: 'Relabelled a role' } as Record<string, string>,
