@@ -44,6 +44,26 @@ export function hintedWords(hints: [RegExp, string][], prefix: string) {
 }
 export const problemWords = hintedWords(FORMAT_HINTS, 'org.problems');
 
+/** A row's fields edited in place: saved (and closed when the change went through) or cancelled. */
+export function EditInPlace({ save, close, children }: { save: () => Promise<boolean>; close: () => void; children: ReactNode }) {
+  const { t } = useI18n();
+  return (
+    <form
+      className="org-inline"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (await save()) close();
+      }}
+    >
+      {children}
+      <button type="submit">{t('org.villages.save')}</button>
+      <button type="button" className="secondary" onClick={close}>
+        {t('org.villages.cancel')}
+      </button>
+    </form>
+  );
+}
+
 /** Runs a change, then refreshes the lists; shows the server's refusal in place (in `words`). */
 export function useChange(words: typeof problemWords = problemWords) {
   const { t, lang } = useI18n();
@@ -154,22 +174,12 @@ function VillageRow({ village }: { village: Village }) {
           </span>
         </div>
       ) : (
-        <form
-          className="org-inline"
-          onSubmit={async (e) => {
-            e.preventDefault();
-            if (await run(() => api.org.renameVillage.mutate({ villageId: village.id, name: renaming }))) setRenaming(null);
-          }}
-        >
+        <EditInPlace save={() => run(() => api.org.renameVillage.mutate({ villageId: village.id, name: renaming }))} close={() => setRenaming(null)}>
           <label>
             {t('org.villages.name')}
             <input name="rename" value={renaming} onChange={(e) => setRenaming(e.target.value)} required maxLength={100} autoFocus />
           </label>
-          <button type="submit">{t('org.villages.save')}</button>
-          <button type="button" className="secondary" onClick={() => setRenaming(null)}>
-            {t('org.villages.cancel')}
-          </button>
-        </form>
+        </EditInPlace>
       )}
       {messages}
     </li>

@@ -7,7 +7,7 @@ import { useI18n } from '../i18n/index.tsx';
 import { api } from '../app/trpc.ts';
 import { useRoleCatalogue, type CatalogueRole } from '../app/roles.ts';
 import { Query } from '../app/ui.tsx';
-import { hintedWords, useChange } from './OrgPage.tsx';
+import { EditInPlace, hintedWords, useChange } from './OrgPage.tsx';
 
 /** What a role's fields must look like (designer/i18n/messages/roles.ts), by pointer: a refusal for anything else is worded by its code. */
 const roleProblemWords = hintedWords(
@@ -59,19 +59,9 @@ function RoleRow({ role }: { role: CatalogueRole }) {
           </span>
         </div>
       ) : (
-        <form
-          className="org-inline"
-          onSubmit={async (e) => {
-            e.preventDefault();
-            if (await run(() => api.roles.setLabel.mutate({ key: role.key, label: editing }))) setEditing(null);
-          }}
-        >
+        <EditInPlace save={() => run(() => api.roles.setLabel.mutate({ key: role.key, label: editing }))} close={() => setEditing(null)}>
           <LabelFields value={editing} onChange={setEditing} />
-          <button type="submit">{t('roles.save')}</button>
-          <button type="button" className="secondary" onClick={() => setEditing(null)}>
-            {t('roles.cancel')}
-          </button>
-        </form>
+        </EditInPlace>
       )}
       {messages}
     </li>
