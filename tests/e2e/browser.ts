@@ -26,13 +26,18 @@ export function buildWebApp(): void {
 export async function launch(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run .ci/run or apt-get install chromium fonts-noto-cjk`);
   if (TAKE_SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  // Every page reads as a reader who asked for less motion (prefers-reduced-motion, which a test may
+  // still override): the drawings then move their view at once (designer/diagram/motion.ts), so a
+  // settled view is never an animation another move interrupted, and Chromium paints no frames of it.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = (options = {}) => newContext({ reducedMotion: 'reduce', ...options });
+  return browser;
 }
 
-/** A screenshot of the whole page, or of `clip` on it (page coordinates), when the run takes them. */
 export async function shot(page: Page, name: string, clip?: { x: number; y: number; width: number; height: number }): Promise<void> {
   if (TAKE_SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true, ...(clip ? { clip } : {}) });
 }

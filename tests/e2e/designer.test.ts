@@ -226,6 +226,8 @@ describe('flow designer: a new flow built, checked, fixed, simulated, published,
     await node(page, 'adopted').waitFor();
     expect(await node(page, 'end').count()).toBe(0);
     await page.getByTestId('no-issues').waitFor();
+    // The edge into the renamed step is drawn once that new node is measured and laid out.
+    await settleCanvas(page);
     expect(await page.locator('[data-testid="editor-canvas"] .ed-label[data-edge="meeting#VOTE.PASSED#0"]').count()).toBe(1);
   });
 
