@@ -38,6 +38,7 @@ export async function launch(): Promise<Browser> {
   return browser;
 }
 
+/** A screenshot of the whole page, or of `clip` on it (page coordinates), when the run takes them. */
 export async function shot(page: Page, name: string, clip?: { x: number; y: number; width: number; height: number }): Promise<void> {
   if (TAKE_SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true, ...(clip ? { clip } : {}) });
 }
