@@ -13,7 +13,7 @@ import '@xyflow/react/dist/style.css';
 import { useI18n } from '../i18n/index.tsx';
 import { flowGraph, type DiagramFlow, type FlowGraph, type GraphNode } from './graph.ts';
 import { layoutGraph, type GraphLayout } from './layout.ts';
-import { useViewMotion } from './motion.ts';
+import { reducedMotion, useViewMotion } from './motion.ts';
 import { initialViewport } from './viewport.ts';
 import { RouteEdge, type RouteEdgeType } from './RouteEdge.tsx';
 import { KindIcon, StateNode, type StateNodeType } from './StateNode.tsx';
@@ -32,9 +32,6 @@ export interface FlowDiagramProps {
 const nodeTypes = { state: StateNode };
 const edgeTypes = { route: RouteEdge };
 const KINDS = ['task', 'vote', 'review', 'disclosure', 'final'] as const;
-function reducedMotion(): boolean {
-  return typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
-}
 
 export function FlowDiagram({ flow, current, visited = [], height = 420 }: FlowDiagramProps) {
   const { t, text, role, lang, largeText } = useI18n();

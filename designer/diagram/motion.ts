@@ -3,6 +3,11 @@
 // browser tests wait on before they measure or drag what is drawn.
 import { useCallback, useRef, useState } from 'react';
 
+/** Whether the reader asked for less motion (prefers-reduced-motion): the drawings then move the view at once, not animated. */
+export function reducedMotion(): boolean {
+  return typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
+}
+
 /**
  * `track(move)` marks the view moving until `move` settles. Only the latest move counts: an
  * animation interrupted by a newer one never resolves, and the newer one's end settles the view.

@@ -35,7 +35,7 @@ import { routePath } from '../diagram/RouteEdge.tsx';
 import { KindIcon } from '../diagram/StateNode.tsx';
 import { edgeWords, labelSize, nodeSizer, type EdgeWords } from '../diagram/words.ts';
 import { initialViewport } from '../diagram/viewport.ts';
-import { useViewMotion } from '../diagram/motion.ts';
+import { reducedMotion, useViewMotion } from '../diagram/motion.ts';
 import { useChecks, useDoc, useEditorStore } from './context.tsx';
 import { selectionOf } from './document.ts';
 import type { CanvasDiff, DiffMark } from './diffMarks.ts';
@@ -394,7 +394,8 @@ function Refit({
     const added = ids.filter((id) => !seenIds.current.has(id));
     seenIds.current = new Set(ids);
     const fit = Math.min((size.width - 32) / Math.max(1, layout.width), (size.height - 32) / Math.max(1, layout.height));
-    const options = fit >= READABLE ? { padding: 0.12, maxZoom: 1.1, duration: 200 } : added.length ? { nodes: added.map((id) => ({ id })), minZoom: READABLE, maxZoom: 1, duration: 200 } : null;
+    const duration = reducedMotion() ? 0 : 200;
+    const options = fit >= READABLE ? { padding: 0.12, maxZoom: 1.1, duration } : added.length ? { nodes: added.map((id) => ({ id })), minZoom: READABLE, maxZoom: 1, duration } : null;
     if (!options) return void done();
     // A move interrupted by a newer one (a look at an issue) resolves when that one ends.
     const h = requestAnimationFrame(() => void rf.fitView(options).then(done));
@@ -409,7 +410,7 @@ function Refit({
     let started = false;
     const h = requestAnimationFrame(() => {
       started = true;
-      void rf.fitView({ nodes: focus.nodes.map((id) => ({ id })), padding: focus.padding ?? 0.6, maxZoom: 1.2, duration: 250 }).then(() => onFitted((f) => ({ key: f?.key ?? '', tick: Math.max(tick, f?.tick ?? -1) })));
+      void rf.fitView({ nodes: focus.nodes.map((id) => ({ id })), padding: focus.padding ?? 0.6, maxZoom: 1.2, duration: reducedMotion() ? 0 : 250 }).then(() => onFitted((f) => ({ key: f?.key ?? '', tick: Math.max(tick, f?.tick ?? -1) })));
     });
     return () => {
       cancelAnimationFrame(h);

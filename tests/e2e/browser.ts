@@ -1,11 +1,14 @@
 // Browser tests drive Debian's Chromium through playwright-core against a real server; the web
-// app is built once per run. Screenshots go to test-output/screenshots (not committed).
+// app is built once per run. Screenshots, for people to look at (never asserted), are taken only
+// with VILLAGEFLOW_SCREENSHOTS=1, into test-output/screenshots (not committed).
 import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
 
 export const SCREENSHOTS = 'test-output/screenshots';
+/** Whether this run takes the screenshots (VILLAGEFLOW_SCREENSHOTS=1): each costs Chromium a full paint and a PNG. */
+export const TAKE_SCREENSHOTS = process.env.VILLAGEFLOW_SCREENSHOTS === '1';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where this test run's build of the web app is (tests/global-setup.ts builds it once per run). */
 export const WEB_ROOT = process.env.VILLAGEFLOW_TEST_WEB_ROOT ?? 'dist/web';
@@ -22,15 +25,27 @@ export function buildWebApp(): void {
 
 export async function launch(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run .ci/run or apt-get install chromium fonts-noto-cjk`);
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  return chromium.launch({
+  if (TAKE_SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  // Every page reads as a reader who asked for less motion (prefers-reduced-motion, which a test may
+  // still override): the drawings then move their view at once (designer/diagram/motion.ts), so a
+  // settled view is never an animation another move interrupted, and Chromium paints no frames of it.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = (options = {}) => newContext({ reducedMotion: 'reduce', ...options });
+  return browser;
 }
 
-export async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+/** A screenshot of the whole page, or of `clip` on it (page coordinates), when the run takes them. */
+export async function shot(page: Page, name: string, clip?: { x: number; y: number; width: number; height: number }): Promise<void> {
+  if (TAKE_SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true, ...(clip ? { clip } : {}) });
+}
+
+/** A screenshot of one element, when the run takes them. */
+export async function shotOf(locator: Locator, name: string): Promise<void> {
+  if (TAKE_SCREENSHOTS) await locator.screenshot({ path: `${SCREENSHOTS}/${name}.png` });
 }
 
 /** Signs in through the login form, as a person would. */

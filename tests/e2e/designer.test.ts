@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite, settleCanvas, fitCanvas, expectText } from './browser.ts';
+import { shot, shotOf, signIn, browserSuite, settleCanvas, fitCanvas, expectText } from './browser.ts';
 import { expectStep, fillMeeting, inState, openFromInbox, visit } from './steps.ts';
 
 const env = browserSuite();
@@ -226,6 +226,8 @@ describe('flow designer: a new flow built, checked, fixed, simulated, published,
     await node(page, 'adopted').waitFor();
     expect(await node(page, 'end').count()).toBe(0);
     await page.getByTestId('no-issues').waitFor();
+    // The edge into the renamed step is drawn once that new node is measured and laid out.
+    await settleCanvas(page);
     expect(await page.locator('[data-testid="editor-canvas"] .ed-label[data-edge="meeting#VOTE.PASSED#0"]').count()).toBe(1);
   });
 
@@ -258,13 +260,13 @@ describe('flow designer: a new flow built, checked, fixed, simulated, published,
     await page.locator('.react-flow__controls-fitview').click();
     await settleCanvas(page);
     await shot(page, 'designer-canvas');
-    await page.getByTestId('editor-canvas').screenshot({ path: `${SCREENSHOTS}/designer-canvas-detail.png` });
+    await shotOf(page.getByTestId('editor-canvas'), 'designer-canvas-detail');
     // The inspector of the vote, from its top (the side panel scrolls on its own).
     await clickNode(page, 'meeting');
     await page.locator('.ed-side').evaluate((el) => el.scrollTo(0, 0));
-    await page.locator('.ed-side').screenshot({ path: `${SCREENSHOTS}/designer-inspector.png` });
+    await shotOf(page.locator('.ed-side'), 'designer-inspector');
     await page.getByTestId('vote-part').evaluate((el) => el.scrollIntoView({ block: 'start' }));
-    await page.locator('.ed-side').screenshot({ path: `${SCREENSHOTS}/designer-inspector-vote.png` });
+    await shotOf(page.locator('.ed-side'), 'designer-inspector-vote');
 
     // The task's form in the form designer, its live preview beside it: on a narrower screen the
     // side panel goes under the canvas and has room for both; unrolled to show the whole form.
@@ -278,7 +280,7 @@ describe('flow designer: a new flow built, checked, fixed, simulated, published,
     const box = (await formPart.boundingBox())!;
     const scrolled = await page.evaluate(() => window.scrollY);
     // A margin round the fieldset: its legend sits on the border, half outside the box.
-    await page.screenshot({ path: `${SCREENSHOTS}/designer-form.png`, fullPage: true, clip: { x: box.x - 12, y: box.y + scrolled - 16, width: box.width + 24, height: box.height + 28 } });
+    await shot(page, 'designer-form', { x: box.x - 12, y: box.y + scrolled - 16, width: box.width + 24, height: box.height + 28 });
     await unroll.evaluate((el) => (el as unknown as { remove(): void }).remove());
     await page.setViewportSize({ width: 1500, height: 950 });
   });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { readFlowJson } from '../helpers.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite, settleDiagram } from './browser.ts';
+import { shot, shotOf, signIn, browserSuite, settleDiagram } from './browser.ts';
 
 const flow = readFlowJson('flows/five-deliberations-two-disclosures.flow.json') as { states: Record<string, { title: { zh: string; en: string } }> };
 const states = Object.entries(flow.states);
@@ -75,12 +75,12 @@ describe('flow diagram on the step page', () => {
     expect(labels).toEqual(expect.arrayContaining(['通过', '未通过', '未达法定人数', '公示期满', '同意', '退回', '不同意', '异议', '提交', '撤回']));
     expect(labels.filter((l) => /[A-Z_.]{4,}/.test(l))).toEqual([]);
     await shot(page, 'step-diagram-zh');
-    await diagram.screenshot({ path: `${SCREENSHOTS}/step-diagram-zh-detail.png` });
+    await shotOf(diagram, 'step-diagram-zh-detail');
 
     // The whole flow on demand.
     await diagram.getByRole('button', { name: '显示全图' }).click();
     await settleDiagram(page);
-    await diagram.screenshot({ path: `${SCREENSHOTS}/step-diagram-zh-whole.png` });
+    await shotOf(diagram, 'step-diagram-zh-whole');
 
     await page.getByLabel(/语言|Language/).selectOption('en');
     await diagram.locator('.fd-node-title', { hasText: 'Township review' }).waitFor();
@@ -88,7 +88,7 @@ describe('flow diagram on the step page', () => {
     const en = await diagram.locator('.fd-label-event').allTextContents();
     expect(en).toEqual(expect.arrayContaining(['passed', 'not passed', 'no quorum', 'notice period over', 'approve', 'return', 'reject']));
     await shot(page, 'step-diagram-en');
-    await diagram.screenshot({ path: `${SCREENSHOTS}/step-diagram-en-detail.png` });
+    await shotOf(diagram, 'step-diagram-en-detail');
     await page.getByLabel(/语言|Language/).selectOption('zh');
     await page.close();
   });
@@ -122,7 +122,7 @@ describe('flow diagram on the step page', () => {
     const current = diagram.locator('.fd-node[data-current="true"]');
     const colours = await current.evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]);
     expect(colours).toEqual(['rgb(0, 0, 0)', 'rgb(255, 255, 255)']);
-    await diagram.screenshot({ path: `${SCREENSHOTS}/step-diagram-contrast.png` });
+    await shotOf(diagram, 'step-diagram-contrast');
     await page.evaluate(() => localStorage.removeItem('villageflow.prefs'));
     await page.close();
   });
@@ -134,7 +134,7 @@ describe('flow diagram on the step page', () => {
     await page.getByTestId('instance').waitFor();
     const diagram = await drawn(page);
     expect(await diagram.locator('.fd-node[data-current="true"]').getAttribute('data-state')).toBe('rejected');
-    await diagram.screenshot({ path: `${SCREENSHOTS}/step-diagram-done.png` });
+    await shotOf(diagram, 'step-diagram-done');
     await page.close();
   });
 

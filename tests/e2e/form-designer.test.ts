@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { baselineCalendar, compileFlow, simulate, type Flow, type FlowEvent } from '../../engine/index.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite, expectTexts } from './browser.ts';
+import { shot, signIn, browserSuite, expectTexts, TAKE_SCREENSHOTS } from './browser.ts';
 import { readFlowJson } from '../helpers.ts';
 import { setForm } from '../../designer/editor/formData.ts';
 
@@ -27,15 +27,16 @@ async function openEditor(page: Page): Promise<number> {
   return id;
 }
 
-/** The whole page, then the side panel alone, unrolled (it scrolls on its own in the editor). */
+/** The whole page, then the side panel alone, unrolled (it scrolls on its own in the editor); when the run takes screenshots. */
 async function panelShots(page: Page, name: string): Promise<void> {
+  if (!TAKE_SCREENSHOTS) return;
   const style = await page.addStyleTag({ content: '.ed-side { max-height: none !important; overflow: visible !important; position: static !important; }' });
   await shot(page, name);
   const box = (await page.locator('.ed-side').boundingBox())!;
   const scroll = await page.evaluate(() => window.scrollY);
   for (let y = 0, part = 1; y < box.height; y += 1000, part++) {
     const clip = { x: box.x, y: box.y + scroll + y, width: box.width, height: Math.min(1000, box.height - y) };
-    await page.screenshot({ path: `${SCREENSHOTS}/${name}-panel-${part}.png`, fullPage: true, clip });
+    await shot(page, `${name}-panel-${part}`, clip);
   }
   await style.evaluate((el) => (el as unknown as { remove(): void }).remove());
 }

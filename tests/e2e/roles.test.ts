@@ -3,7 +3,7 @@
 // the cadre sees the role by its label, finds the step waiting on it in the inbox and acts on it.
 import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { browserSuite, shot, signIn } from './browser.ts';
+import { browserSuite, expectText, shot, signIn } from './browser.ts';
 import { inState, openFromInbox, visit } from './steps.ts';
 
 const env = browserSuite();
@@ -79,7 +79,8 @@ describe('a role of the township’s own', () => {
     await villager.instances.send.mutate({ id: started.id, seq: started.seq, type: 'SUBMIT', payload: { place: '三组' } });
 
     const keeper = await visit(env.browser, env.s, 'dongping.clerk');
-    expect(await keeper.page.getByTestId('who').textContent()).toContain('管水员');
+    // The header names the role in words once the township's role catalogue has arrived.
+    await expectText(keeper.page.getByTestId('who'), '管水员');
     await openFromInbox(keeper.page, TITLE, '维修');
     await keeper.page.getByLabel('维修情况').fill('已更换三组总阀');
     await keeper.page.getByRole('button', { name: '提交' }).click();

@@ -3,7 +3,7 @@
 // fewer voting member), and registers a new count of adult villagers with its day and source.
 import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { browserSuite, expectText, SCREENSHOTS, signIn } from './browser.ts';
+import { browserSuite, expectText, shotOf, signIn } from './browser.ts';
 
 const env = browserSuite();
 
@@ -45,7 +45,7 @@ describe('bodies and rosters', () => {
     // Not in force yet: today's roster keeps the count in force today.
     expect(await villagers.getByTestId('body-roster').textContent()).toBe('1268 人，其中有表决权 1268 人');
     // The panel alone: the page's list of people above it is long.
-    await panel.screenshot({ path: `${SCREENSHOTS}/org-rosters-zh.png` });
+    await shotOf(panel, 'org-rosters-zh');
 
     const { bodies } = await (await env.s.as('qs.auditor')).rosters.bodies.query({ villageId: 'xiling' });
     expect(bodies.find((b) => b.role === 'party_member')!.roster).toMatchObject({ members: 11, voting: 8 });

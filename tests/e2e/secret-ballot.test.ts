@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import type { SealedBallot } from '../../engine/index.ts';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
 import { secretFlowJson } from '../helpers.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite, fitCanvas } from './browser.ts';
+import { shot, shotOf, signIn, browserSuite, fitCanvas } from './browser.ts';
 
 const env = browserSuite();
 let id: string;
@@ -108,7 +108,7 @@ describe('a secret ballot in the browser', () => {
     expect(await vote.textContent()).toContain('记录只写谁已投票，不写投了什么');
     await page.getByTestId('no-issues').waitFor();
     await vote.scrollIntoViewIfNeeded();
-    await page.locator('.ed-side').screenshot({ path: `${SCREENSHOTS}/secret-ballot-inspector-zh.png` });
+    await shotOf(page.locator('.ed-side'), 'secret-ballot-inspector-zh');
     // A meeting record has no ballots to keep secret: the switch goes, and so does the setting.
     await vote.getByLabel(/会议记录（记录员录入票数）/).check();
     expect(await secret.count()).toBe(0);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { SCREENSHOTS, shot, signIn, browserSuite, fitCanvas, settleCanvas } from './browser.ts';
+import { shot, shotOf, signIn, browserSuite, fitCanvas, settleCanvas } from './browser.ts';
 
 const env = browserSuite();
 
@@ -98,7 +98,7 @@ describe('versions and their diff: the township review moved before the party me
     expect(await page.locator(`${canvas} .ed-node[data-diff]`).count()).toBe(0);
     expect(await label(page, 'two_committees#VOTE.PASSED#0').locator('.vd-tag').textContent()).toBe('修改');
     await shot(page, 'designer-diff');
-    await page.getByTestId('editor-canvas').screenshot({ path: `${SCREENSHOTS}/designer-diff-canvas.png` });
+    await shotOf(page.getByTestId('editor-canvas'), 'designer-diff-canvas');
   });
 
   it('a diff item selects its transition; when comparing stops the marks go', async () => {
