@@ -14,7 +14,11 @@ interface I18n extends Prefs {
   set: (p: Partial<Prefs>) => void;
   t: (key: string, vars?: Record<string, string | number>) => string;
   text: (t: { zh: string; en?: string } | undefined | null) => string;
-  /** A role's label: the township's catalogue's (RoleLabels hands it over), else the built-in one, else the key. */
+  /**
+   * A role's label: the township's catalogue's (RoleLabels hands it over), else the built-in one;
+   * a role neither knows reads as … until the catalogue is there (never its key while it loads),
+   * and as its key only when the catalogue has no such role.
+   */
   role: (role: string) => string;
   setRoleLabels: (roles: readonly { key: string; label: RoleLabel }[]) => void;
 }
@@ -49,7 +53,8 @@ export function translate(lang: Lang, key: string, vars?: Record<string, string 
 
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [prefs, setPrefs] = useState<Prefs>(load);
-  const [roleLabels, setRoleLabelMap] = useState(BUILT_IN_LABELS);
+  // null until a signed-in township's catalogue has arrived.
+  const [roleLabels, setRoleLabelMap] = useState<Map<string, RoleLabel> | null>(null);
   const setRoleLabels = useCallback((roles: readonly { key: string; label: RoleLabel }[]) => setRoleLabelMap(new Map([...BUILT_IN_LABELS, ...roles.map((r) => [r.key, r.label] as const)])), []);
   useEffect(() => {
     localStorage.setItem(STORAGE_KEY, JSON.stringify(prefs));
@@ -66,10 +71,11 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       t,
       text: (x) => (x ? (prefs.lang === 'en' && x.en ? x.en : x.zh) : ''),
       role: (r) => {
-        const label = roleLabels.get(r);
+        const label = (roleLabels ?? BUILT_IN_LABELS).get(r);
         if (label) return prefs.lang === 'en' && label.en ? label.en : label.zh;
         // Not a role but who acts for no one: the system (timers, recalendaring).
-        return r === 'system' ? t('common.systemActor') : r;
+        if (r === 'system') return t('common.systemActor');
+        return roleLabels ? r : '…';
       },
       setRoleLabels,
     };
