@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { DEMO_PASSWORD } from '../server/seed.ts';
+import { DEMO_PASSWORD } from '../server/host/seed.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const FIVE = 'five-deliberations-two-disclosures';

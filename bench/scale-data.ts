@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apply, compileFlow, openSteps, start, type CompiledFlow, type FlowEvent, type StepResult } from '../engine/index.ts';
-import { publishBundled } from '../server/flows.ts';
+import { publishBundled } from '../server/matters/flows.ts';
 import { useNodeCrypto } from '../server/node-crypto.ts';
 import { SqliteStore } from '../server/store/sqlite/index.ts';
 import { migrationsFor } from '../server/store/migrations.ts';

@@ -7,9 +7,9 @@
 // so no one village stays hot in the cache.
 import { Bench } from 'tinybench';
 import { verify, compileFlow } from '../engine/index.ts';
-import { villageBoard } from '../server/board.ts';
-import { Runtime } from '../server/runtime.ts';
-import { townshipOverview } from '../server/stats.ts';
+import { villageBoard } from '../server/matters/board.ts';
+import { Runtime } from '../server/matters/runtime.ts';
+import { townshipOverview } from '../server/matters/stats.ts';
 import { SqliteStore } from '../server/store/sqlite/index.ts';
 import type { User, Village } from '../server/store/types.ts';
 import { TIME_MS, type Benchmark, type Result } from './lib.ts';
@@ -66,7 +66,7 @@ function queries(db: ScaleDb, store: SqliteStore, runtime: Runtime): Query[] {
       name: T.inboxTownship,
       call: async (i) => (await store.inbox([{ townshipId: township(i), villageId: null, role: 'township_reviewer' }], 200)).length,
     },
-    // As instances.list calls it: the user's read scope (server/readRule.ts), then the query.
+    // As instances.list calls it: the user's read scope (server/access/readRule.ts), then the query.
     {
       name: T.listVillage,
       call: async (i) => {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { apply, compileFlow, openSteps, start, type FlowEvent, type StepResult } from '../engine/index.ts';
-import { publishBundled } from '../server/flows.ts';
+import { publishBundled } from '../server/matters/flows.ts';
 import { SqliteStore } from '../server/store/sqlite/index.ts';
 import type { EventWrite } from '../server/store/types.ts';
 import { find, measure, type Benchmark, type Result } from './lib.ts';

@@ -1,6 +1,6 @@
 // `villageflow backup` and `villageflow restore`: an online copy of the server's database, and a
 // restore that verifies every instance's hash chain before it touches the target.
-import { BackupError, backupDatabase, restoreDatabase, verifyDatabase } from '../server/backup.ts';
+import { BackupError, backupDatabase, restoreDatabase, verifyDatabase } from '../server/host/backup.ts';
 import { CliError } from './io.ts';
 import type { Out } from './villageflow.ts';
 

@@ -16,9 +16,9 @@ export function calendarText(v: CalendarVersion): string[] {
   return lines;
 }
 
-async function withRuntime<T>(db: string, fn: (runtime: import('../server/runtime.ts').Runtime, townshipId: string) => Promise<T>, township?: string): Promise<T> {
+async function withRuntime<T>(db: string, fn: (runtime: import('../server/matters/runtime.ts').Runtime, townshipId: string) => Promise<T>, township?: string): Promise<T> {
   const { openStore } = await import('../server/store/open.ts');
-  const { Runtime } = await import('../server/runtime.ts');
+  const { Runtime } = await import('../server/matters/runtime.ts');
   const { systemClock } = await import('../server/clock.ts');
   const store = openStore(db);
   try {

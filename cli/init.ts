@@ -1,5 +1,5 @@
 // `villageflow init`: sets a township up on an empty database without a browser, as the setup link
-// does (server/organisation.ts): the township and its first admin, who then signs in normally.
+// does (server/org/organisation.ts): the township and its first admin, who then signs in normally.
 // Values come from flags, or are asked for (the password without echo on a terminal).
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
@@ -43,8 +43,8 @@ export async function cmdInit(args: string[], io: Out): Promise<number> {
   if (rest.length) throw new CliError(`unexpected argument "${rest[0]}"`);
   const missing = FIELDS.filter((f) => values[f.flag] === undefined);
   const given = { ...values, ...(missing.length ? await askFor(missing) : {}) };
-  const { DISPLAY_NAME, MOBILE, TOWNSHIP_NAME, USERNAME, createTownship } = await import('../server/organisation.ts');
-  const { hashPassword, passwordWeakness } = await import('../server/auth.ts');
+  const { DISPLAY_NAME, MOBILE, TOWNSHIP_NAME, USERNAME, createTownship } = await import('../server/org/organisation.ts');
+  const { hashPassword, passwordWeakness } = await import('../server/access/auth.ts');
   const { DEFAULT_SQLITE_PATH, describeStore, openStore } = await import('../server/store/open.ts');
   // Each value checked as the setup page checks it, named by its flag.
   const check = (flag: string, schema: z.ZodType<string>, value: unknown): string => {

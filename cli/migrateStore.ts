@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { compileFlow, verify, type CompiledFlow } from '../engine/index.ts';
-import { verifyDatabase } from '../server/backup.ts';
+import { verifyDatabase } from '../server/host/backup.ts';
 import { PgStore } from '../server/store/pg/index.ts';
 import { LATEST_VERSION } from '../server/store/migrations.ts';
 import { pgOverviewBackfill } from '../server/store/overview.ts';

@@ -7,7 +7,7 @@ import { generateValidators } from './generate-validators.ts';
 import { checkRun, runFiles } from './runs.ts';
 import { demo } from './demo.ts';
 import { useNodeCrypto } from '../server/node-crypto.ts';
-import { rosterBundleProblem, type BundledRoster } from '../server/rosters.ts';
+import { rosterBundleProblem, type BundledRoster } from '../server/org/rosters.ts';
 
 useNodeCrypto();
 

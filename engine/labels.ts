@@ -73,7 +73,7 @@ export function enumTitle(schema: JsonSchema | undefined, value: unknown): Text 
 
 /**
  * Whether a data key holds a user id, by the flows' naming: a decision's `by`, an `owner_staff_id`
- * (the staff member who owns a case). Readers see the person's name there (server/names.ts).
+ * (the staff member who owns a case). Readers see the person's name there (server/org/names.ts).
  */
 export function holdsUserId(key: string): boolean {
   return key === 'by' || key.endsWith('staff_id');

@@ -1,4 +1,4 @@
-// Roles. A township's roles are data, its role catalogue (server/roles.ts): the built-in roles
+// Roles. A township's roles are data, its role catalogue (server/org/roles.ts): the built-in roles
 // below are its starting content, and the admin adds roles of its own (or a flow's publisher adds
 // the flow's). Township-scope roles act in every village of the township; village-scope roles are
 // granted in one village. County officers (county_reviewer) and the competent offices

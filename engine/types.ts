@@ -102,7 +102,7 @@ export interface Flow {
   readers?: string[];
   /**
    * Where in the instance data the person a matter is about is named: a string field holding the
-   * login name of their account (server/readRule.ts: that person reads the matter).
+   * login name of their account (server/access/readRule.ts: that person reads the matter).
    */
   subject?: string;
   data: JsonSchema;

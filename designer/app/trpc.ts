@@ -4,7 +4,7 @@ import type { AppRouter } from '../../server/routers/_app.ts';
 import type { FlowIssue } from '../../engine/index.ts';
 
 // `x-villageflow: 1` on every call: the server's CSRF check accepts a call without an Origin header
-// only with it (server/security.ts); browsers send Origin anyway, so this is belt and braces.
+// only with it (server/access/security.ts); browsers send Origin anyway, so this is belt and braces.
 export const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: '/trpc', headers: { 'x-villageflow': '1' } })] });
 
 export interface ApiErrorInfo {

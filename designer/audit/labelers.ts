@@ -11,7 +11,7 @@ function lastToken(pointer: string): string {
 
 /**
  * Labels and readable values for an instance's data, from its flow; `names` (from the server,
- * server/names.ts) turns the user id a decision's `by` holds into the person's name.
+ * server/org/names.ts) turns the user id a decision's `by` holds into the person's name.
  */
 export function useLabelers(flow: Flow, names?: Readonly<Record<string, string>>) {
   const { t, text } = useI18n();

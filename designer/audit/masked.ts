@@ -1,4 +1,4 @@
-// The shape the server sends in place of a personal value (server/personal.ts MaskedValue): a mask,
+// The shape the server sends in place of a personal value (server/matters/personal.ts MaskedValue): a mask,
 // read as one value wherever data is shown, compared or turned back into a form.
 
 export interface Masked {

@@ -74,7 +74,7 @@ export function act(compiled: CompiledFlow, run: SimRun, event: FlowEvent): SimR
 }
 
 /**
- * What a host adds to a secret vote's events, as the server does (server/runtime.ts): a random box
+ * What a host adds to a secret vote's events, as the server does (server/matters/runtime.ts): a random box
  * id on a ballot, and the ballot box on closing. The simulated box is the ballots the engine handed
  * out (ballot.deposit) since it last emptied the box. The run keeps the event as sent, ids and box
  * included, and an event that has them already (a run replayed) keeps them: no randomness then.

@@ -2,7 +2,7 @@
 // (and any other role held or counted there) with its members by name, a probationary mark on each
 // (a probationary Party member attends and does not vote), its roster today, and its registered
 // counts with the day each takes effect and its source; a new count is registered here. Meetings
-// take their members and those entitled to vote from these rosters (server/rosters.ts).
+// take their members and those entitled to vote from these rosters (server/org/rosters.ts).
 import { useEffect, useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useI18n } from '../i18n/index.tsx';

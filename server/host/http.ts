@@ -4,14 +4,14 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { createContext } from '../context.ts';
+import { createContext } from '../routers/context.ts';
 import { detailsOf } from '../errors.ts';
 import { createLogger, requestInfo, requestLogger, trackRequest, type Logger } from '../log.ts';
 import { appRouter } from '../routers/_app.ts';
-import type { Runtime } from '../runtime.ts';
-import { csrfRefusal, refuseCsrf, securityHeaders } from '../security.ts';
-import { staticFiles } from '../staticFiles.ts';
-import { MAX_BODY_BYTES } from '../trpc.ts';
+import type { Runtime } from '../matters/runtime.ts';
+import { csrfRefusal, refuseCsrf, securityHeaders } from '../access/security.ts';
+import { staticFiles } from './staticFiles.ts';
+import { MAX_BODY_BYTES } from '../routers/trpc.ts';
 
 const PLACEHOLDER = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>villageflow 村务流程引擎</title>
 <body style="font-family: sans-serif; max-width: 40rem; margin: 3rem auto"><h1>villageflow 村务流程引擎</h1>

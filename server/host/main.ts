@@ -2,14 +2,14 @@
 // serve the API and the web app on one port. Configuration comes from the environment.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { scryptCostFromEnv, sessionPolicyFromEnv } from '../auth.ts';
+import { scryptCostFromEnv, sessionPolicyFromEnv } from '../access/auth.ts';
 import { clockFromEnv } from '../clock.ts';
 import { createAppServer } from './http.ts';
 import { createLogger, logLevelFromEnv } from '../log.ts';
-import { Runtime } from '../runtime.ts';
-import { Scheduler } from '../scheduler.ts';
-import { openSetup, setupLink } from '../organisation.ts';
-import { DEMO_PASSWORD, DEMO_TOWNSHIP, demoLogins, seedDemo } from '../seed.ts';
+import { Runtime } from '../matters/runtime.ts';
+import { Scheduler } from '../matters/scheduler.ts';
+import { openSetup, setupLink } from '../org/organisation.ts';
+import { DEMO_PASSWORD, DEMO_TOWNSHIP, demoLogins, seedDemo } from './seed.ts';
 import { DEFAULT_SQLITE_PATH, describeStore, openStore } from '../store/open.ts';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -41,7 +41,7 @@ const seeded = seed && (await seedDemo(runtime).catch(async (error: unknown) => 
 // An empty database (no demo): a one-time setup link for the first township and its admin, shown
 // here only (its token is stored hashed, valid until used; each start without a township issues one).
 const setupToken = await openSetup(store, runtime.now());
-// Recomputes an interrupted calendar adoption left undone (server/runtime.ts recalendar).
+// Recomputes an interrupted calendar adoption left undone (server/matters/runtime.ts recalendar).
 const recalendared = await runtime.finishRecalendars();
 if (recalendared) log(`recomputed the due times of ${recalendared} matter(s) after a calendar adoption`);
 const scheduler = new Scheduler(runtime, Number(process.env.VILLAGEFLOW_TICK_MS ?? 1000), (f) =>

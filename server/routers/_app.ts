@@ -1,5 +1,5 @@
 // The app router: one router per resource. The web app imports only the AppRouter type.
-import { router } from '../trpc.ts';
+import { router } from './trpc.ts';
 import { auditRouter } from './audit.ts';
 import { authRouter } from './auth.ts';
 import { boardRouter } from './board.ts';

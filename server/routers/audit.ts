@@ -1,15 +1,15 @@
 // Audit: an instance's history, every intermediate snapshot, the engine's verify over the stored
 // chain, an export bundle that `villageflow verify` checks offline, and the administrative log.
 import { z } from 'zod';
-import { chainFlows, chainVersions } from '../migrate.ts';
-import { actorNames } from '../organisation.ts';
-import { personalView } from '../personal.ts';
-import { peopleNames } from '../names.ts';
-import { roleCatalogue } from '../roles.ts';
+import { chainFlows, chainVersions } from '../matters/migrate.ts';
+import { actorNames } from '../org/organisation.ts';
+import { personalView } from '../matters/personal.ts';
+import { peopleNames } from '../org/names.ts';
+import { roleCatalogue } from '../org/roles.ts';
 import type { Store } from '../store/types.ts';
-import { verifyInstance } from '../verifyInstance.ts';
-import { chainRosters } from '../rosters.ts';
-import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
+import { verifyInstance } from '../matters/verifyInstance.ts';
+import { chainRosters } from '../org/rosters.ts';
+import { authedProcedure, router, townshipProcedure } from './trpc.ts';
 
 const byId = z.object({ id: z.string().max(100) });
 
@@ -71,7 +71,7 @@ export const auditRouter = router({
       calendars: await ctx.runtime.chainCalendars(history),
       // Who acted, by name beside the ids the records carry (verify ignores it).
       people: await actorNames(ctx.runtime.store, instance, history),
-      // The rosters its meeting records name (server/rosters.ts): verify checks each against its record.
+      // The rosters its meeting records name (server/org/rosters.ts): verify checks each against its record.
       rosters: await chainRosters(ctx.runtime.store, history),
     };
   }),

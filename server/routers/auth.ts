@@ -1,12 +1,12 @@
 // Sign in / out and who am I. Failed sign-ins are counted per (user name, client address) and
-// slow down that pair only (server/auth.ts): nobody elsewhere can lock a named user out.
+// slow down that pair only (server/access/auth.ts): nobody elsewhere can lock a named user out.
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { hashPassword, newSession, newSessionToken, passwordWeakness, SESSION_COOKIE, sessionCookie, throttleKey, throttleSince, throttleWait, verifyPassword } from '../auth.ts';
-import type { ContextInner } from '../context.ts';
+import { hashPassword, newSession, newSessionToken, passwordWeakness, SESSION_COOKIE, sessionCookie, throttleKey, throttleSince, throttleWait, verifyPassword } from '../access/auth.ts';
+import type { ContextInner } from './context.ts';
 import { InvalidInputError, ServerRefusal } from '../errors.ts';
-import { authedProcedure, publicProcedure, router, signedInProcedure } from '../trpc.ts';
-import { readableVillageIds } from '../scope.ts';
+import { authedProcedure, publicProcedure, router, signedInProcedure } from './trpc.ts';
+import { readableVillageIds } from '../access/scope.ts';
 
 // A constant hash to compare against when the user does not exist, so timing does not tell.
 const absentUserHash = hashPassword('absent-user-placeholder');

@@ -1,8 +1,8 @@
 // The public board: no sign-in; only what flows have disclosed, only while disclosed.
 import { z } from 'zod';
-import { villageBoard } from '../board.ts';
+import { villageBoard } from '../matters/board.ts';
 import { NotFoundError } from '../store/types.ts';
-import { authedProcedure, publicProcedure, router } from '../trpc.ts';
+import { authedProcedure, publicProcedure, router } from './trpc.ts';
 
 export const boardRouter = router({
   villages: publicProcedure.input(z.object({ townshipId: z.string().max(100) })).query(async ({ ctx, input }) =>

@@ -3,9 +3,9 @@
 // recomputes every running due time that counted on another version of the year (RECALENDAR).
 import { z } from 'zod';
 import { calendarVersion, checkCalendarYear, fromHolidayCn, makeWorkCalendar, type CalendarYear } from '../../engine/index.ts';
-import { router, townshipProcedure } from '../trpc.ts';
-import { peopleNames } from '../names.ts';
-import type { Runtime } from '../runtime.ts';
+import { router, townshipProcedure } from './trpc.ts';
+import { peopleNames } from '../org/names.ts';
+import type { Runtime } from '../matters/runtime.ts';
 
 const readers = townshipProcedure('township_admin', 'township_reviewer', 'auditor');
 const admins = townshipProcedure('township_admin');

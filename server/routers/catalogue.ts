@@ -3,11 +3,11 @@
 // village staff start a service from an item, which runs the item's flow with the item recorded.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { fromCsv, itemInput, itemIssues, mainSteps, serviceData, takesService, toCsv, type ItemInput } from '../catalogue.ts';
+import { fromCsv, itemInput, itemIssues, mainSteps, serviceData, takesService, toCsv, type ItemInput } from '../matters/catalogue.ts';
 import { InvalidInputError } from '../errors.ts';
-import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
+import { authedProcedure, router, townshipProcedure } from './trpc.ts';
 import { NotFoundError, type CatalogueItem, type User } from '../store/types.ts';
-import type { Runtime } from '../runtime.ts';
+import type { Runtime } from '../matters/runtime.ts';
 
 const byId = z.object({ id: z.string().max(100) });
 

@@ -3,10 +3,10 @@
 import { z } from 'zod';
 import { validateFlow } from '../../engine/index.ts';
 import { ForbiddenError, InvalidInputError } from '../errors.ts';
-import { publish, saveDraft } from '../flows.ts';
-import { NEW_ROLE } from '../roles.ts';
-import { canRead, hasTownshipRole } from '../scope.ts';
-import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
+import { publish, saveDraft } from '../matters/flows.ts';
+import { NEW_ROLE } from '../org/roles.ts';
+import { canRead, hasTownshipRole } from '../access/scope.ts';
+import { authedProcedure, router, townshipProcedure } from './trpc.ts';
 import { NotFoundError } from '../store/types.ts';
 
 const MAX_FLOW_JSON = 2 * 1024 * 1024;

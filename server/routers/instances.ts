@@ -1,11 +1,11 @@
 // Running processes: start one, read it with its current step, send an event, list them.
 import { z } from 'zod';
 import { ForbiddenError } from '../errors.ts';
-import { actingRoles } from '../scope.ts';
-import { personalView } from '../personal.ts';
-import { deciderNames } from '../names.ts';
-import { stepView } from '../steps.ts';
-import { authedProcedure, router } from '../trpc.ts';
+import { actingRoles } from '../access/scope.ts';
+import { personalView } from '../matters/personal.ts';
+import { deciderNames } from '../org/names.ts';
+import { stepView } from '../matters/steps.ts';
+import { authedProcedure, router } from './trpc.ts';
 import type { Instance } from '../store/types.ts';
 
 // Zod silently drops an own "__proto__" key while copying a record; refuse it instead, so what is
@@ -33,7 +33,7 @@ export const instancesRouter = router({
     return {
       instance: summary(instance),
       village,
-      /** Why this user reads it (server/readRule.ts): participant, subject, oversight or auditor. */
+      /** Why this user reads it (server/access/readRule.ts): participant, subject, oversight or auditor. */
       readAs: as,
       data: personal.data(instance.snapshot.context.data),
       /** Who the recorded decisions name (a review's, a meeting's `by`), by id: people read names. */
@@ -69,7 +69,7 @@ export const instancesRouter = router({
     .query(async ({ ctx, input }) => {
       const { store } = ctx.runtime;
       const villages = await store.listVillages(ctx.user.townshipId);
-      // Only what the read rule lets this user read (server/readRule.ts), filtered in the query.
+      // Only what the read rule lets this user read (server/access/readRule.ts), filtered in the query.
       const read = await ctx.runtime.readScope(ctx.user, villages);
       let villageIds = read.villageIds;
       if (input.villageId) {

@@ -1,8 +1,8 @@
 // Moving running instances to another published version of their flow: the plan (every running
 // instance, where it would land, what stands in the way) and the migration. Township admins only.
 import { z } from 'zod';
-import { migrateInstance, migrationPlan } from '../migrate.ts';
-import { router, townshipProcedure } from '../trpc.ts';
+import { migrateInstance, migrationPlan } from '../matters/migrate.ts';
+import { router, townshipProcedure } from './trpc.ts';
 
 const stateId = z.string().min(1).max(200);
 

@@ -3,14 +3,14 @@
 // audit log; villages are archived and people deactivated, never deleted (history names them).
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { hashPassword, passwordWeakness } from '../auth.ts';
+import { hashPassword, passwordWeakness } from '../access/auth.ts';
 import { InvalidInputError } from '../errors.ts';
-import { actorNames, addPerson, addVillage, checkGrants, DISPLAY_NAME, MOBILE, mobileFree, ROLE_GRANT, setupTokenOpen, setupWithToken, TOWNSHIP_NAME, USERNAME, VILLAGE_NAME, villageNameFree } from '../organisation.ts';
+import { actorNames, addPerson, addVillage, checkGrants, DISPLAY_NAME, MOBILE, mobileFree, ROLE_GRANT, setupTokenOpen, setupWithToken, TOWNSHIP_NAME, USERNAME, VILLAGE_NAME, villageNameFree } from '../org/organisation.ts';
 import { csvFile } from '../../engine/index.ts';
-import { commitImport, IMPORT_FILE, PEOPLE_COLUMNS, peopleRows, peopleTemplate, peopleXlsx, previewImport } from '../peopleImport.ts';
-import { roleCatalogue } from '../roles.ts';
-import { authedProcedure, publicProcedure, router, townshipProcedure } from '../trpc.ts';
-import { readableVillageIds } from '../scope.ts';
+import { commitImport, IMPORT_FILE, PEOPLE_COLUMNS, peopleRows, peopleTemplate, peopleXlsx, previewImport } from '../org/peopleImport.ts';
+import { roleCatalogue } from '../org/roles.ts';
+import { authedProcedure, publicProcedure, router, townshipProcedure } from './trpc.ts';
+import { readableVillageIds } from '../access/scope.ts';
 import type { Store, User, Village } from '../store/types.ts';
 
 const admin = townshipProcedure('township_admin');

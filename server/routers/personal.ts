@@ -1,8 +1,8 @@
 // Personal values (docs/personal-data.md): a reader the flow allows reveals one, and the reveal is
-// written to the audit log; everyone else sees masks (server/personal.ts); erasure after retention.
+// written to the audit log; everyone else sees masks (server/matters/personal.ts); erasure after retention.
 import { z } from 'zod';
-import { erase, reveal } from '../personal.ts';
-import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
+import { erase, reveal } from '../matters/personal.ts';
+import { authedProcedure, router, townshipProcedure } from './trpc.ts';
 
 export const personalRouter = router({
   /** One value of a matter, by the commitment a masked value carries. A mutation: it writes the audit log. */

@@ -1,10 +1,10 @@
-// The township's role catalogue (server/roles.ts): everyone signed in reads it (a role is shown by
+// The township's role catalogue (server/org/roles.ts): everyone signed in reads it (a role is shown by
 // its label wherever it appears); a township admin adds roles and edits their labels. Roles are
 // never removed. Every change is in the audit log.
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.ts';
-import { catalogueRows, checkNewRoles, NEW_ROLE, ROLE_KEY_INPUT, ROLE_LABEL_INPUT, roleCatalogue } from '../roles.ts';
-import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
+import { catalogueRows, checkNewRoles, NEW_ROLE, ROLE_KEY_INPUT, ROLE_LABEL_INPUT, roleCatalogue } from '../org/roles.ts';
+import { authedProcedure, router, townshipProcedure } from './trpc.ts';
 
 const admin = townshipProcedure('township_admin');
 

@@ -1,16 +1,16 @@
-// Bodies and their rosters (server/rosters.ts): per village, each body with its members (names,
+// Bodies and their rosters (server/org/rosters.ts): per village, each body with its members (names,
 // probationary marks) or its registered counts, for township staff to read and the township admin
 // to keep; the roster a matter's open meeting would be recorded against, for its readers; and a
 // stored roster by the hash a meeting record names, for auditors.
 import { z } from 'zod';
 import { hashJson, type Text } from '../../engine/index.ts';
-import { BODY_COUNT, BODY_ROLE, registerCount, setProbationary, townshipVillage } from '../organisation.ts';
-import { peopleNames } from '../names.ts';
-import { currentRoster, rosterDay, rosterOf, type RosterContent } from '../rosters.ts';
+import { BODY_COUNT, BODY_ROLE, registerCount, setProbationary, townshipVillage } from '../org/organisation.ts';
+import { peopleNames } from '../org/names.ts';
+import { currentRoster, rosterDay, rosterOf, type RosterContent } from '../org/rosters.ts';
 import { ServerRefusal } from '../errors.ts';
 import { NotFoundError } from '../store/types.ts';
-import { authedProcedure, router, townshipProcedure } from '../trpc.ts';
-import type { Runtime } from '../runtime.ts';
+import { authedProcedure, router, townshipProcedure } from './trpc.ts';
+import type { Runtime } from '../matters/runtime.ts';
 
 const admin = townshipProcedure('township_admin');
 const staff = townshipProcedure('township_admin', 'township_reviewer', 'auditor');

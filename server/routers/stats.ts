@@ -1,8 +1,8 @@
 // Figures for township staff: running, finished and overdue matters per village, completion and
 // on-time rates, time per item and per step (average and 90th percentile), satisfaction; and the
 // same as a CSV spreadsheet. Township roles only; village staff see their own matters in the lists.
-import { statisticsCsv, townshipOverview } from '../stats.ts';
-import { router, townshipProcedure } from '../trpc.ts';
+import { statisticsCsv, townshipOverview } from '../matters/stats.ts';
+import { router, townshipProcedure } from './trpc.ts';
 
 const readers = townshipProcedure('township_admin', 'township_reviewer', 'auditor');
 

@@ -1,7 +1,7 @@
 // The inbox (待办): open steps waiting on a role the user holds where they hold it, in matters the
-// user may read (server/readRule.ts); overdue first, then the longest waiting.
-import { inboxScopes } from '../readRule.ts';
-import { authedProcedure, router } from '../trpc.ts';
+// user may read (server/access/readRule.ts); overdue first, then the longest waiting.
+import { inboxScopes } from '../access/readRule.ts';
+import { authedProcedure, router } from './trpc.ts';
 
 export const tasksRouter = router({
   inbox: authedProcedure.query(async ({ ctx }) => {

@@ -390,7 +390,7 @@ END $$;`,
   {
     version: 9,
     name: 'the people each matter is about',
-    // Who a matter belongs to besides the roles that handle it (server/readRule.ts): the person who
+    // Who a matter belongs to besides the roles that handle it (server/access/readRule.ts): the person who
     // started it and, where its flow names a subject field, the person it is about. Lists and the
     // inbox filter on it in the query; written in the transaction of the record that names them.
     // Existing matters get their starters.
@@ -433,7 +433,7 @@ END $$;`,
   {
     version: 11,
     name: 'the role catalogue',
-    // Each township's roles as data (server/roles.ts): the built-in roles (engine/roles.ts) are its
+    // Each township's roles as data (server/org/roles.ts): the built-in roles (engine/roles.ts) are its
     // starting content, read from the code until the township changes one (then it has its row);
     // an admin adds roles of its own, or a flow's publisher adds the flow's. A role is never deleted
     // (grants and history name it); its labels may change. own_matters: its holders read only their

@@ -37,7 +37,7 @@ export const MOVES: Record<string, Move> = {
   // archived_at (version 10): absent from an older file, null in PostgreSQL.
   villages: { move: 'copy', order: 'id' },
   // Each township's own roles and the built-in ones it relabelled; a file of an older schema has
-  // none, and its townships have the built-in roles as every township does (server/roles.ts).
+  // none, and its townships have the built-in roles as every township does (server/org/roles.ts).
   role_catalogue: { move: 'copy', order: 'township_id, key' },
   users: { move: 'copy', order: 'id' },
   // probationary (version 12): absent from an older file, false (the column's default) in PostgreSQL.

@@ -181,7 +181,7 @@ export interface BodyOnDay {
   readonly counted: boolean;
   readonly count: Readonly<BodyCount> | null;
 }
-/** A roster a meeting record names by hash: its canonical JSON (server/rosters.ts), kept immutable. */
+/** A roster a meeting record names by hash: its canonical JSON (server/org/rosters.ts), kept immutable. */
 export interface RosterSnapshot {
   hash: string;
   villageId: string;
@@ -216,7 +216,7 @@ export interface EventWrite {
   roster?: RosterSnapshot;
 }
 
-/** A person a matter belongs to (matter_people): who started it, or who it is about (server/readRule.ts). */
+/** A person a matter belongs to (matter_people): who started it, or who it is about (server/access/readRule.ts). */
 export interface MatterPerson {
   personId: string;
   relation: 'starter' | 'subject';
@@ -236,7 +236,7 @@ export interface StoredPersonalValue {
 }
 
 /**
- * The instances a user may read, as server/readRule.ts builds it: in one of `villageIds`, and
+ * The instances a user may read, as server/access/readRule.ts builds it: in one of `villageIds`, and
  * either in a clause's villages with (the clause's versions null or) a flow version among the
  * clause's, or a matter of `person` (matter_people: they started it or it is about them).
  */
@@ -256,7 +256,7 @@ export interface InboxScope {
 export interface InstanceFilter {
   townshipId: string;
   villageIds?: string[];
-  /** Only what this reader may read (server/readRule.ts). */
+  /** Only what this reader may read (server/access/readRule.ts). */
   read?: ReadScope;
   flowId?: string;
   state?: string;
@@ -425,7 +425,7 @@ export interface Store {
    */
   ballotBox(instanceId: string): Promise<{ seq: number; ballots: SealedBallot[] } | null>;
 
-  // Bodies and rosters (server/rosters.ts).
+  // Bodies and rosters (server/org/rosters.ts).
   /** A body on a day: its active members (by user id) and its registered count in force that day (latest effective date ≤ day). */
   bodyOnDay(villageId: string, role: string, day: string): Promise<BodyOnDay>;
   /** Whether an active user holds the body's role in the village, and how (null: not a member). */

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { verifyPassword } from '../../server/auth.ts';
+import { verifyPassword } from '../../server/access/auth.ts';
 import { SqliteStore } from '../../server/store/sqlite/index.ts';
 
 let dir: string;

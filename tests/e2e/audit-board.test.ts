@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { HistoryRecord } from '../../engine/index.ts';
 import { startTestServer, type TestServer } from '../server/harness.ts';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { main } from '../../cli/villageflow.ts';
 import { buildWebApp, launch, shot, signIn, TEST_NOW, WEB_ROOT } from './browser.ts';
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startTestServer, type Client, type TestServer } from '../server/harness.ts';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { buildWebApp, launch, shot, signIn, WEB_ROOT } from './browser.ts';
 
 const PENSION = '11410323MB1234567X4000117005000';

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { compileSchema } from '../../engine/forms.ts';
 import type { Flow, JsonSchema } from '../../engine/types.ts';
 import { browserSuite, fitCanvas, signIn } from './browser.ts';

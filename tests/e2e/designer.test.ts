@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { shot, shotOf, signIn, browserSuite, settleCanvas, fitCanvas, expectText } from './browser.ts';
 import { expectStep, fillMeeting, inState, openFromInbox, visit } from './steps.ts';
 

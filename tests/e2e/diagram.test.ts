@@ -3,7 +3,7 @@
 // high contrast, and the plain list on a phone-sized screen.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { readFlowJson } from '../helpers.ts';
 import { shot, shotOf, signIn, browserSuite, settleDiagram } from './browser.ts';
 

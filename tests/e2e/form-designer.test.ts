@@ -5,7 +5,7 @@
 // watch the canvas mark the path, and save the run as a golden test case the engine replays.
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { baselineCalendar, compileFlow, simulate, type Flow, type FlowEvent } from '../../engine/index.ts';
 import { shot, signIn, browserSuite, expectTexts, TAKE_SCREENSHOTS } from './browser.ts';
 import { readFlowJson } from '../helpers.ts';

@@ -15,7 +15,7 @@ import Papa from 'papaparse';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { openSetup } from '../../server/organisation.ts';
+import { openSetup } from '../../server/org/organisation.ts';
 import { clientFor } from '../server/harness.ts';
 import { xlsxBomb } from '../server/zip-bomb.ts';
 import { browserSuite, fitCanvas, shot, signIn } from './browser.ts';
@@ -49,7 +49,7 @@ const FORMULA = '=HYPERLINK("http://x","点我")';
 const person = (i: number) => `人员${String(i + 1).padStart(2, '0')}`;
 
 /**
- * The township's sheet of 60 people in the template's columns (server/peopleImport.ts PEOPLE_COLUMNS):
+ * The township's sheet of 60 people in the template's columns (server/org/peopleImport.ts PEOPLE_COLUMNS):
  * even places in 东湖村, odd in 西山社区; the secretary by their role, and by the 身份/组织 column every fifth
  * (from the second) a representative, every third a Party member, and seven in each village members of
  * the two committees (places 0, 1, 8, 9 … 48, 49). Unless fixed, three rows are bad: row 11 names

@@ -4,7 +4,7 @@
 // cannot sign in, and what they did still reads with their name in the audit log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openSetup } from '../../server/organisation.ts';
+import { openSetup } from '../../server/org/organisation.ts';
 import { browserSuite, shot, signIn } from './browser.ts';
 
 const env = browserSuite({ seed: false });

@@ -2,7 +2,7 @@
 // in 全部事项 (All matters), and a 低保 file of the village is, to them, a matter that does not
 // exist; the committee member who handles it reads it.
 import { describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { browserSuite, shot, signIn } from './browser.ts';
 
 const env = browserSuite();
@@ -56,7 +56,7 @@ describe('need-to-know', () => {
     await page.locator('table.table').waitFor();
     await page.getByRole('link', { name: DIBAO }).click();
     await page.getByRole('heading', { name: DIBAO }).waitFor();
-    // The township's acceptance review names who decided by name (server/names.ts), never the user id.
+    // The township's acceptance review names who decided by name (server/org/names.ts), never the user id.
     await page.getByText('青山镇镇审核人').first().waitFor();
     expect(await page.getByTestId('instance').innerText()).not.toContain('qs-reviewer');
     await page.close();

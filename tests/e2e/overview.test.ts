@@ -6,8 +6,8 @@ import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
-import { STATS_CSV_HEADERS } from '../../server/stats.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
+import { STATS_CSV_HEADERS } from '../../server/matters/stats.ts';
 import { buildWebApp, expectText, launch, shot, signIn, TEST_NOW, WEB_ROOT } from './browser.ts';
 
 let s: TestServer;

@@ -2,7 +2,7 @@
 // masked, presses "show" for one ID number and sees it; a village cadre sees masks and no button;
 // the township admin finds that reveal in the audit log (who, which matter, which field).
 import { describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { browserSuite, shot, signIn } from './browser.ts';
 
 const env = browserSuite();

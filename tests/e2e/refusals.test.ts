@@ -3,7 +3,7 @@
 // the server's English sentence or JSON pointer on the page.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { browserSuite, shot, signIn } from './browser.ts';
 
 const env = browserSuite();

@@ -2,7 +2,7 @@
 // the role catalogue of 组织管理, grants it to a cadre of 东坪村, and a flow naming it is published;
 // the cadre sees the role by its label, finds the step waiting on it in the inbox and acts on it.
 import { describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { browserSuite, expectText, shot, signIn } from './browser.ts';
 import { inState, openFromInbox, visit } from './steps.ts';
 

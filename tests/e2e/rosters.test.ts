@@ -2,7 +2,7 @@
 // sees a village's bodies with their members and rosters, marks a Party member probationary (one
 // fewer voting member), and registers a new count of adult villagers with its day and source.
 import { describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { browserSuite, expectText, shotOf, signIn } from './browser.ts';
 
 const env = browserSuite();

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { SealedBallot } from '../../engine/index.ts';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { secretFlowJson } from '../helpers.ts';
 import { shot, shotOf, signIn, browserSuite, fitCanvas } from './browser.ts';
 

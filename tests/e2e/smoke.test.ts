@@ -1,6 +1,6 @@
 // The web app in a real browser: sign in, see the inbox in Chinese, switch to English.
 import { describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { shot, signIn, browserSuite } from './browser.ts';
 
 const env = browserSuite();

@@ -6,7 +6,7 @@
 // to it: it keeps its step, its history shows the migration, and it goes on by the new route.
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { shot, shotOf, signIn, browserSuite, fitCanvas, settleCanvas } from './browser.ts';
 
 const env = browserSuite();

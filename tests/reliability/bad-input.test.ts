@@ -11,7 +11,7 @@ import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/villageflow.ts';
 import { fromHolidayCn } from '../../engine/index.ts';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { clientFor, startTestServer, watchChanges, type Client, type TestServer } from '../server/harness.ts';
 import { xlsxBomb } from '../server/zip-bomb.ts';
 import { dumpDb, type Dump } from './db-dump.ts';

@@ -7,7 +7,7 @@
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replay, verify } from '../../engine/index.ts';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { clientFor, startTestServer, type Client, type TestServer } from '../server/harness.ts';
 import { FIVE, PROPOSAL, TWO_COMMITTEES_MEETING } from './fixtures.ts';
 

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFlow, openSteps, replay, verify, type CompiledFlow, type HistoryRecord } from '../../engine/index.ts';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import * as rows from '../../server/store/sqlite/rows.ts';
 import { calendarOfRow } from '../../server/store/calendars.ts';
 import { clientFor, seededTestDatabase, type Client } from '../server/harness.ts';

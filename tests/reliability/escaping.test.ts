@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { browserSuite, shot, signIn } from '../e2e/browser.ts';
 import { clientFor, type Client } from '../server/harness.ts';
 import { FIVE, MINI, MINI_ADD_ROLES, PROPOSAL, ROOT, TWO_COMMITTEES_MEETING } from './fixtures.ts';

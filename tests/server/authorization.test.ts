@@ -3,7 +3,7 @@
 // afterwards, and the target instance's seq and history length read back unchanged through the API).
 //
 // The server's convention, asserted consistently here:
-//  - an instance the caller may not read (server/readRule.ts: another village, or a matter of their
+//  - an instance the caller may not read (server/access/readRule.ts: another village, or a matter of their
 //    own village they take no part in) is NOT_FOUND (the same answer, word for word, as an
 //    instance that does not exist: its existence is not leaked), for reads and for sends; lists
 //    and the inbox leave it out;
@@ -16,9 +16,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHolidayCn } from '../../engine/index.ts';
-import { hashPassword } from '../../server/auth.ts';
+import { hashPassword } from '../../server/access/auth.ts';
 import { appRouter } from '../../server/routers/_app.ts';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { clientFor, errorOf, startTestServer, watchChanges, type Client, type TestServer } from './harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -799,7 +799,7 @@ describe('sessions', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Need-to-know: inside a village, reading follows one's part in the matter (server/readRule.ts)
+// Need-to-know: inside a village, reading follows one's part in the matter (server/access/readRule.ts)
 // ---------------------------------------------------------------------------------------------
 describe('need-to-know: who reads a matter of their own village', () => {
   /** A 东坪村 matter of each bundled flow (two 低保 files, two grid incidents). */

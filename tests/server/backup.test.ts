@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/villageflow.ts';
-import { backupDatabase, verifyDatabase } from '../../server/backup.ts';
+import { backupDatabase, verifyDatabase } from '../../server/host/backup.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/villageflow.ts';
 import { calendarVersion, fromHolidayCn } from '../../engine/index.ts';
-import { Runtime } from '../../server/runtime.ts';
+import { Runtime } from '../../server/matters/runtime.ts';
 import { errorOf, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
 
 /** MADE UP FOR TESTS ONLY (see its $comment): not the official 2027 schedule. */

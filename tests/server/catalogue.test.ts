@@ -3,10 +3,10 @@
 // village staff start a proxy service from an item, and the villager's rating moves the
 // satisfaction figure of the overview (score 4 or 5 of 5 counts as satisfied).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../server/auth.ts';
+import { hashPassword } from '../../server/access/auth.ts';
 import { addPeriod } from '../../engine/index.ts';
-import { fromCsv, mainSteps, serviceData, toCsv } from '../../server/catalogue.ts';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { fromCsv, mainSteps, serviceData, toCsv } from '../../server/matters/catalogue.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { errorOf, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
 import proxyFlow from '../../flows/proxy-service.flow.json' with { type: 'json' };
 

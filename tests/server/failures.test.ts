@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { clientFor, errorOf, seededTestDatabase, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
 import { fileClockEnv, spawnServer, type ServerProcess } from './spawn-server.ts';
 

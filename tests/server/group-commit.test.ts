@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apply, compileFlow, openSteps, start, type CompiledFlow, type FlowEvent, type StepResult } from '../../engine/index.ts';
-import { publishBundled } from '../../server/flows.ts';
+import { publishBundled } from '../../server/matters/flows.ts';
 import { SqliteStore } from '../../server/store/sqlite/index.ts';
 import { ConflictError, NotFoundError, type EventWrite } from '../../server/store/types.ts';
 

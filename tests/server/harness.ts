@@ -12,13 +12,13 @@ import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type Database from 'better-sqlite3';
 import pg from 'pg';
 import type { AppRouter } from '../../server/routers/_app.ts';
-import type { SessionPolicy } from '../../server/auth.ts';
+import type { SessionPolicy } from '../../server/access/auth.ts';
 import { manualClock } from '../../server/clock.ts';
 import { createAppServer } from '../../server/host/http.ts';
 import { createLogger, type Logger } from '../../server/log.ts';
-import { Runtime } from '../../server/runtime.ts';
-import { Scheduler } from '../../server/scheduler.ts';
-import { DEMO_PASSWORD, seedDemo } from '../../server/seed.ts';
+import { Runtime } from '../../server/matters/runtime.ts';
+import { Scheduler } from '../../server/matters/scheduler.ts';
+import { DEMO_PASSWORD, seedDemo } from '../../server/host/seed.ts';
 import { PgStore } from '../../server/store/pg/index.ts';
 import { SqliteStore } from '../../server/store/sqlite/index.ts';
 import type { Store } from '../../server/store/types.ts';
@@ -64,7 +64,7 @@ export async function createTestDatabase(template?: string): Promise<{ url: stri
  * starts then, so each test run seeds it once per start and copies it for each server: an SQLite
  * file in VILLAGEFLOW_TEST_SEED_DIR (tests/global-setup.ts), a template database on PostgreSQL
  * named after VILLAGEFLOW_TEST_RUN (tests/pg-setup.ts drops them at the end). Seeding is
- * server/seed.ts's own, on a store as the server opens it.
+ * server/host/seed.ts's own, on a store as the server opens it.
  */
 const SEED_PREFIX = 'villageflow_seed_';
 const seedKey = (start: string) => createHash('sha256').update(new Date(start).toISOString()).digest('hex').slice(0, 16);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/villageflow.ts';
-import { Scheduler } from '../../server/scheduler.ts';
+import { Scheduler } from '../../server/matters/scheduler.ts';
 import { errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Flow, FlowEvent, VoteConfig } from '../../engine/index.ts';
-import { demoAccount } from '../../server/seed.ts';
+import { demoAccount } from '../../server/host/seed.ts';
 import type { Role } from '../../server/store/types.ts';
 import type { Client, TestServer } from './harness.ts';
 

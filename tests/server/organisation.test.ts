@@ -2,7 +2,7 @@
 // organisation kept by its admin — villages created, renamed, archived; people created, edited,
 // deactivated; grants; password resets; sign-in by mobile; one's own recent sign-ins. Both stores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSetup } from '../../server/organisation.ts';
+import { openSetup } from '../../server/org/organisation.ts';
 import { clientFor, errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
 
 let s: TestServer;

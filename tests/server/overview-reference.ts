@@ -5,7 +5,7 @@
 // reads (instances, their histories) plus the catalogue links, with the figures' rules of
 // server/store/overview.ts, so no query of the test lives in the store. Shared by the SQLite and
 // PostgreSQL tests.
-import { nearestRank, rate, type MatterFigures, type Overview, type StepStats } from '../../server/stats.ts';
+import { nearestRank, rate, type MatterFigures, type Overview, type StepStats } from '../../server/matters/stats.ts';
 import { deadlineFired, ratingScore } from '../../server/store/overview.ts';
 import type { Store, Village } from '../../server/store/types.ts';
 import type { Text } from '../../engine/index.ts';

@@ -8,8 +8,8 @@ import JSZip from 'jszip';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { common } from '../../designer/i18n/messages/common.ts';
-import { openSetup } from '../../server/organisation.ts';
-import { IMPORT_MAX_BYTES } from '../../server/peopleImport.ts';
+import { openSetup } from '../../server/org/organisation.ts';
+import { IMPORT_MAX_BYTES } from '../../server/org/peopleImport.ts';
 import { clientFor, errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
 import { xlsxBomb } from './zip-bomb.ts';
 

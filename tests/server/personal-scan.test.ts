@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../../server/routers/_app.ts';
 import { createLogger } from '../../server/log.ts';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 
 const RUNS = join(import.meta.dirname, '..', '..', 'flows', 'runs');
-const SEED = readFileSync(join(import.meta.dirname, '..', '..', 'server', 'seed.ts'), 'utf8');
+const SEED = readFileSync(join(import.meta.dirname, '..', '..', 'server', 'host', 'seed.ts'), 'utf8');
 
-/** The ID numbers and mobile numbers in the golden runs the seed replays (named in server/seed.ts, or service runs). */
+/** The ID numbers and mobile numbers in the golden runs the seed replays (named in server/host/seed.ts, or service runs). */
 function seededSecrets(): string[] {
   const runs = readdirSync(RUNS).filter((f) => SEED.includes(f));
   expect(runs).toContain('social-assistance.approved-appraisal-objection.run.json');

@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/villageflow.ts';
-import { hashPassword } from '../../server/auth.ts';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { hashPassword } from '../../server/access/auth.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { errorOf, startTestServer, TEST_STORE, type TestServer } from './harness.ts';
 import run from '../../flows/runs/social-assistance.approved-appraisal-objection.run.json' with { type: 'json' };
 

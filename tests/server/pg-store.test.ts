@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSteps, apply } from '../../engine/index.ts';
 import { manualClock } from '../../server/clock.ts';
-import { Runtime } from '../../server/runtime.ts';
-import { seedDemo } from '../../server/seed.ts';
+import { Runtime } from '../../server/matters/runtime.ts';
+import { seedDemo } from '../../server/host/seed.ts';
 import { PgStore, TIMER_LEASE_MS } from '../../server/store/pg/index.ts';
 import { MIGRATIONS } from '../../server/store/migrations.ts';
 import { ConflictError, type DueTimer } from '../../server/store/types.ts';

@@ -5,8 +5,8 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_ROLES } from '../../engine/index.ts';
-import { hashPassword } from '../../server/auth.ts';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { hashPassword } from '../../server/access/auth.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { clientFor, errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
 
 let s: TestServer;

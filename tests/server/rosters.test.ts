@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/villageflow.ts';
-import { checkVoter, currentRoster } from '../../server/rosters.ts';
+import { checkVoter, currentRoster } from '../../server/org/rosters.ts';
 import { errorOf, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
 import { flowOf, meetings } from './meetings.ts';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/villageflow.ts';
 import { hashJson, type HistoryRecord, type SealedBallot } from '../../engine/index.ts';
-import { verifyDatabase } from '../../server/backup.ts';
+import { verifyDatabase } from '../../server/host/backup.ts';
 import { createLogger } from '../../server/log.ts';
 import { ConflictError } from '../../server/store/types.ts';
 import { secretFlowJson } from '../helpers.ts';

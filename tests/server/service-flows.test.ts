@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFlow, simulate, type FlowEvent, type HistoryRecord } from '../../engine/index.ts';
-import { demoAccount } from '../../server/seed.ts';
+import { demoAccount } from '../../server/host/seed.ts';
 import type { Role } from '../../server/store/types.ts';
 import { errorOf, startTestServer, type Client, type TestServer } from './harness.ts';
 
@@ -221,7 +221,7 @@ describe('代办: supervision when overdue, first-contact ownership, ratings', (
     expect(refused.data.engineCode).toBe('GUARD_REJECTED');
     const ok = await (await as('xiling.agent')).instances.send.mutate({ id: started.id, seq: started.seq, type: 'SUBMIT', payload: { ...registration, owner_staff_id: 'xiling-agent' } });
     expect(ok.state).toBe('materials_check');
-    // The matter page reads the owner's account by name (server/names.ts), as it reads who decided.
+    // The matter page reads the owner's account by name (server/org/names.ts), as it reads who decided.
     expect((await (await as('xiling.agent')).instances.get.query({ id: started.id })).names).toEqual({ 'xiling-agent': '西岭村便民服务站代办员' });
   });
 

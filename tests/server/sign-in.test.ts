@@ -4,8 +4,8 @@
 // Other client addresses are real: the requests leave from 127.0.0.2, 127.0.0.3… (all loopback).
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SCRYPT_COST, DEFAULT_SESSION_POLICY, hashPassword, scryptCostFromEnv, sessionPolicyFromEnv, THROTTLE, throttleKey, throttleWait, verifyPassword } from '../../server/auth.ts';
-import { DEMO_PASSWORD } from '../../server/seed.ts';
+import { DEFAULT_SCRYPT_COST, DEFAULT_SESSION_POLICY, hashPassword, scryptCostFromEnv, sessionPolicyFromEnv, THROTTLE, throttleKey, throttleWait, verifyPassword } from '../../server/access/auth.ts';
+import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { clientFor, errorOf, startTestServer, type TestServer } from './harness.ts';
 
 interface Answer {

@@ -4,7 +4,7 @@
 // event is sent at a time set on the server's manual clock, so each visit's length is known.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Papa from 'papaparse';
-import { nearestRank, STATS_CSV_HEADERS } from '../../server/stats.ts';
+import { nearestRank, STATS_CSV_HEADERS } from '../../server/matters/stats.ts';
 import { pgOverviewBackfill, SQLITE_OVERVIEW_BACKFILL } from '../../server/store/overview.ts';
 import { errorOf, startTestServer, TEST_STORE, type Client, type TestServer } from './harness.ts';
 import { computeOverview, fromHistory, visits } from './overview-reference.ts';

@@ -28,7 +28,7 @@ interface Case {
   outcome: 'passed' | 'failed' | 'no_quorum';
 }
 
-// The rosters the demo township gives 东坪村 (server/seed.ts), and the one probationary Party member
+// The rosters the demo township gives 东坪村 (server/host/seed.ts), and the one probationary Party member
 // this test adds, so that the Party's voting members are an even ten.
 const ROSTER: Record<string, { members: number; voting: number }> = {
   committee_member: { members: 7, voting: 7 },

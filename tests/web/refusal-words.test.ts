@@ -8,7 +8,7 @@ import { formLabels, issueWords, refusalWords } from '../../designer/app/refusal
 import { catalogueLabel } from '../../designer/catalogue/ItemEditor.tsx';
 import { lookup, translate } from '../../designer/i18n/index.tsx';
 import type { ApiErrorInfo } from '../../designer/app/trpc.ts';
-import { fromCsv } from '../../server/catalogue.ts';
+import { fromCsv } from '../../server/matters/catalogue.ts';
 import { ENGINE_ERROR_CODES, InvalidInputError } from '../../server/errors.ts';
 import { readFlowJson } from '../helpers.ts';
 

@@ -1,7 +1,7 @@
 // People read names, not ids: the one place a user id becomes the name people know them by (the
 // account's display name), for every view that names who did something.
-import { holdsUserId } from '../engine/index.ts';
-import type { Store } from './store/types.ts';
+import { holdsUserId } from '../../engine/index.ts';
+import type { Store } from '../store/types.ts';
 
 /** The display names of the township's accounts, by user id. */
 export async function peopleNames(store: Store, townshipId: string): Promise<Map<string, string>> {

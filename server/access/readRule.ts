@@ -9,11 +9,11 @@
 //   - 'participant': the user holds, in the matter's village (or township-wide), a role the flow
 //     makes a reader (engine readerRoles: step holders, electorates, then the flow's `readers` or
 //     else every role a transition names), other than an own-matter role (`own`: the township's
-//     role catalogue says which, server/roles.ts);
+//     role catalogue says which, server/org/roles.ts);
 //   The user must hold a role in the matter's village (or township-wide) for any of these.
 //   - 'subject': the matter is about the user: the flow's `subject` field names their account, or
 //     they started it with an own-matter role of a flow that has a subject field (an applicant who
-//     applied). They see their own personal values (server/personal.ts);
+//     applied). They see their own personal values (server/matters/personal.ts);
 //   - 'starter': the user started it (a villager who reported, a clerk who filed for someone);
 //   - 'oversight': the user holds a township oversight role (OVERSIGHT_ROLES) for the village;
 //   - 'auditor': the user is an auditor for the village.
@@ -25,9 +25,9 @@
 //   here: what a flow discloses is public by design.
 // Callers that decide what a reader sees inside a matter (masking, ballots) take `as` from here and
 // must not re-derive who reads.
-import { readerRoles, transitionsOf, type CompiledFlow, type Flow, type InstanceSnapshot, type PlatformRole } from '../engine/index.ts';
+import { readerRoles, transitionsOf, type CompiledFlow, type Flow, type InstanceSnapshot, type PlatformRole } from '../../engine/index.ts';
 import { rolesIn } from './scope.ts';
-import type { InboxScope, MatterPerson, ReadScope, User, Village } from './store/types.ts';
+import type { InboxScope, MatterPerson, ReadScope, User, Village } from '../store/types.ts';
 
 export type ReadAs = 'participant' | 'subject' | 'starter' | 'oversight' | 'auditor';
 export type ReadAccess = { read: true; as: ReadAs } | { read: false };

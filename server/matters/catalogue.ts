@@ -2,11 +2,11 @@
 // service-guide fields of domain.md (d)), its CSV form (townships keep these lists in spreadsheets),
 // the main steps of the flow that runs it (for the one-time notice, 一次性告知单), and the demo items.
 import Papa from 'papaparse';
-import { csvCellText, csvFile, type FlowIssue } from '../engine/index.ts';
+import { csvCellText, csvFile, type FlowIssue } from '../../engine/index.ts';
 import { z } from 'zod';
-import { transitionsOf, type TransitionConfig } from '../engine/index.ts';
-import { InvalidInputError, zodIssueCode } from './errors.ts';
-import { CATALOGUE_MODES, type CatalogueItem, type CatalogueMaterial, type Store } from './store/types.ts';
+import { transitionsOf, type TransitionConfig } from '../../engine/index.ts';
+import { InvalidInputError, zodIssueCode } from '../errors.ts';
+import { CATALOGUE_MODES, type CatalogueItem, type CatalogueMaterial, type Store } from '../store/types.ts';
 
 export const materialSchema = z.object({
   name: z.string().trim().min(1).max(200),

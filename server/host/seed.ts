@@ -3,14 +3,14 @@
 // replaying the bundled golden runs, shifted so their last step happened just now.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apply, chinaDate, openSteps, start, type FlowEvent, type InstanceSnapshot } from '../engine/index.ts';
-import { hashPassword } from './auth.ts';
-import { addPerson, addVillage, createTownship, registerCount, setProbationary } from './organisation.ts';
-import { publishBundled } from './flows.ts';
-import { seedCatalogue } from './catalogue.ts';
-import { eventSalt, type Runtime } from './runtime.ts';
-import { recordedSubject } from './subject.ts';
-import { BUILT_IN_ROLES, type CatalogueStart, type Role, type RoleGrant, type Village } from './store/types.ts';
+import { apply, chinaDate, openSteps, start, type FlowEvent, type InstanceSnapshot } from '../../engine/index.ts';
+import { hashPassword } from '../access/auth.ts';
+import { addPerson, addVillage, createTownship, registerCount, setProbationary } from '../org/organisation.ts';
+import { publishBundled } from '../matters/flows.ts';
+import { seedCatalogue } from '../matters/catalogue.ts';
+import { eventSalt, type Runtime } from '../matters/runtime.ts';
+import { recordedSubject } from '../matters/subject.ts';
+import { BUILT_IN_ROLES, type CatalogueStart, type Role, type RoleGrant, type Village } from '../store/types.ts';
 
 /** The demo's people hold the built-in roles: the catalogue every township starts with. */
 const TOWNSHIP_ROLES = BUILT_IN_ROLES.filter((r) => r.scope === 'township').map((r) => r.key);
@@ -78,7 +78,7 @@ const HOLDERS: Partial<Record<Role, number>> = { party_member: PARTY_MEMBERS, co
 const PROBATIONARY = ['xiling-party8', 'xiling-party9'];
 /** The villagers' meeting counts its members (adult villagers, no accounts): the registered count, as of the year's register. */
 const ADULT_VILLAGERS: Record<string, number> = { dongping: 1268, xiling: 1268, nanwan: 1268 };
-const FLOWS_DIR = join(import.meta.dirname, '..', 'flows');
+const FLOWS_DIR = join(import.meta.dirname, '..', '..', 'flows');
 /** The service flows (低保, 代办, 网格, 一事一议), published for every demo village too. */
 export const SERVICE_FLOWS = ['social-assistance', 'proxy-service', 'grid-incident', 'one-matter-one-discussion'];
 
@@ -204,7 +204,7 @@ async function seedRun(runtime: Runtime, id: string, village: Village, runName: 
   let step = start(compiled, as(first), options);
   await runtime.persistCalendars(village.townshipId, step);
   const tasks = () => openSteps(compiled, step.snapshot);
-  // Who the matter is about is recorded with the step that names them (server/subject.ts), as in a
+  // Who the matter is about is recorded with the step that names them (server/matters/subject.ts), as in a
   // live start or send: an applicant who applies, or the person a step's subject field names.
   const subjectOf = async (e: FlowEvent, before: InstanceSnapshot | null) => {
     const actor = userFor(e);
@@ -233,7 +233,7 @@ export async function seedDemo(runtime: Runtime): Promise<boolean> {
   if (await store.getTownship(DEMO_TOWNSHIP.id)) return false;
   const now = runtime.clock().getTime();
   // As a real township is set up: the township and its first admin, then villages and people by
-  // that admin (server/organisation.ts), each in the audit log.
+  // that admin (server/org/organisation.ts), each in the audit log.
   // One hash for every demo account: they share the printed demo password anyway.
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const at = new Date(now).toISOString();

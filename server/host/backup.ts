@@ -4,11 +4,11 @@
 import Database from 'better-sqlite3';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { compileFlow, MIGRATE, type CalendarVersion, type CompiledFlow, type HistoryRecord } from '../engine/index.ts';
-import { calendarOfRow } from './store/calendars.ts';
-import { verifyInstance } from './verifyInstance.ts';
-import { LATEST_VERSION } from './store/migrations.ts';
-import * as rows from './store/sqlite/rows.ts';
+import { compileFlow, MIGRATE, type CalendarVersion, type CompiledFlow, type HistoryRecord } from '../../engine/index.ts';
+import { calendarOfRow } from '../store/calendars.ts';
+import { verifyInstance } from '../matters/verifyInstance.ts';
+import { LATEST_VERSION } from '../store/migrations.ts';
+import * as rows from '../store/sqlite/rows.ts';
 
 export class BackupError extends Error {
   constructor(message: string) {

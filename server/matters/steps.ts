@@ -1,6 +1,6 @@
 // What a person sees of an instance's current step: its kind, form, rules, and the events they
 // may send now. Derived from the compiled flow and the snapshot; nothing here is stored.
-import type { CompiledFlow, InstanceSnapshot } from '../engine/index.ts';
+import type { CompiledFlow, InstanceSnapshot } from '../../engine/index.ts';
 
 export interface StepView {
   state: string;

@@ -2,11 +2,11 @@
 // the plan for every running instance (where it would land, what stands in the way), and the
 // migration itself as a MIGRATE record appended with the move to the new version in one
 // transaction. Also: the flow versions a chain has run on, which replay, verify and export need.
-import { MIGRATE, migrate, migrationEvent, openSteps, planMigration, type CompiledFlow, type FlowRef, type HistoryRecord, type MigrationProblem } from '../engine/index.ts';
-import { InvalidInputError } from './errors.ts';
+import { MIGRATE, migrate, migrationEvent, openSteps, planMigration, type CompiledFlow, type FlowRef, type HistoryRecord, type MigrationProblem } from '../../engine/index.ts';
+import { InvalidInputError } from '../errors.ts';
 import type { Runtime } from './runtime.ts';
-import { actingRoles } from './scope.ts';
-import { ConflictError, type FlowVersion, type Instance, type User } from './store/types.ts';
+import { actingRoles } from '../access/scope.ts';
+import { ConflictError, type FlowVersion, type Instance, type User } from '../store/types.ts';
 
 /** Every version a chain has run on, oldest first: the one it started on and each it moved to. */
 export async function chainVersions(runtime: Runtime, instance: Instance, records: HistoryRecord[]): Promise<FlowVersion[]> {
@@ -61,7 +61,7 @@ export async function migrationPlan(runtime: Runtime, user: User, input: { toVer
   }
   const all = await store.listVillages(user.townshipId);
   const villages = new Map(all.map((v) => [v.id, v]));
-  // The running instances the user may read (server/readRule.ts): for a township admin, all of them.
+  // The running instances the user may read (server/access/readRule.ts): for a township admin, all of them.
   const read = await runtime.readScope(user, all);
   const running: Instance[] = [];
   for (let offset = 0; ; offset += 500) {

@@ -1,9 +1,9 @@
 // An instance verifies when its chain does AND the stored instance row is what that chain leads to.
 // The engine's verify covers the records; an edited row (state, status, data, seq) with the head
 // left alone would otherwise still pass, and every page would show the forged state.
-import { canonicalJson, verify, verifyPersonal, type CalendarVersions, type FlowVersions, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../engine/index.ts';
-import { rosterBundleProblem, type BundledRoster } from './rosters.ts';
-import type { Instance, StoredPersonalValue } from './store/types.ts';
+import { canonicalJson, verify, verifyPersonal, type CalendarVersions, type FlowVersions, type HistoryRecord, type InstanceSnapshot, type VerifyResult } from '../../engine/index.ts';
+import { rosterBundleProblem, type BundledRoster } from '../org/rosters.ts';
+import type { Instance, StoredPersonalValue } from '../store/types.ts';
 
 export interface InstanceVerification {
   result: VerifyResult;
@@ -19,7 +19,7 @@ export interface InstanceVerification {
  * close; this names it as soon as anyone verifies.) `personal`: the instance's stored personal
  * values: each one not erased is checked against the commitment its record holds
  * (docs/personal-data.md), and an edited one is named. `rosters`: the stored rosters the meeting
- * records name (server/rosters.ts chainRosters): each must be there, match its hash and have the
+ * records name (server/org/rosters.ts chainRosters): each must be there, match its hash and have the
  * members and voting members its record says.
  */
 export function verifyInstance(

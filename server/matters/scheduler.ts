@@ -4,9 +4,9 @@
 // is accepted once; the loser sees a conflict or a timer no longer running, and moves on.
 // Every ten minutes of server time a tick also prunes sign-in bookkeeping: ended sessions and
 // failed sign-ins too old to count.
-import { pruneSignIns } from './auth.ts';
+import { pruneSignIns } from '../access/auth.ts';
 import type { Runtime } from './runtime.ts';
-import { ConflictError } from './store/types.ts';
+import { ConflictError } from '../store/types.ts';
 
 export interface TickReport {
   delivered: number;

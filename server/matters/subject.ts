@@ -1,13 +1,13 @@
 // Who a matter is about (its subject): the account a flow's `subject` field names, kept in
 // matter_people with the record that names it, so that person reads the matter
-// (server/readRule.ts). Checked before anything is written: a name that is no account of the
+// (server/access/readRule.ts). Checked before anything is written: a name that is no account of the
 // matter's village is refused naming the field, and one who acts only as the person concerned
 // (an applicant) may name only themselves.
-import { getAt, labelAt, type CompiledFlow, type InstanceSnapshot } from '../engine/index.ts';
-import { InvalidInputError } from './errors.ts';
-import type { OwnMatterRoles } from './readRule.ts';
-import { actingRoles, rolesIn } from './scope.ts';
-import type { Store, User, Village } from './store/types.ts';
+import { getAt, labelAt, type CompiledFlow, type InstanceSnapshot } from '../../engine/index.ts';
+import { InvalidInputError } from '../errors.ts';
+import type { OwnMatterRoles } from '../access/readRule.ts';
+import { actingRoles, rolesIn } from '../access/scope.ts';
+import type { Store, User, Village } from '../store/types.ts';
 
 /**
  * The subject a step records: a user id, null for nobody, or undefined when the step leaves it as

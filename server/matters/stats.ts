@@ -9,11 +9,11 @@
 // timestamps), and hands them over per township (overviewStats): reading the overview no longer
 // reads the history. The same arithmetic on the history's state entries is the reference the
 // tests hold this against (tests/server/overview-reference.ts).
-import { csvFile } from '../engine/index.ts';
-import type { CompiledFlow, Text } from '../engine/index.ts';
+import { csvFile } from '../../engine/index.ts';
+import type { CompiledFlow, Text } from '../../engine/index.ts';
 import type { Runtime } from './runtime.ts';
-import { wholeVillageIds } from './readRule.ts';
-import type { OverviewInstanceRow, OverviewVisitsRow, User, Village } from './store/types.ts';
+import { wholeVillageIds } from '../access/readRule.ts';
+import type { OverviewInstanceRow, OverviewVisitsRow, User, Village } from '../store/types.ts';
 
 export interface StepStats {
   flowId: string;
@@ -224,7 +224,7 @@ export function stepsFromVisits(villages: Village[], rows: readonly OverviewVisi
   };
 }
 
-/** The overview of the villages of the user's township whose every matter the user reads (server/readRule.ts). */
+/** The overview of the villages of the user's township whose every matter the user reads (server/access/readRule.ts). */
 export async function townshipOverview(runtime: Runtime, user: User): Promise<TownshipOverview> {
   const { store } = runtime;
   const all = await store.listVillages(user.townshipId);

@@ -1,10 +1,10 @@
 // Request context. `createContextInner` is pure data (store, runtime, user) so router tests can
 // call procedures without HTTP; `createContext` reads the session cookie off a real request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseCookies, SESSION_COOKIE, userForToken } from './auth.ts';
-import { noteRequestUser } from './log.ts';
-import type { Runtime } from './runtime.ts';
-import type { User } from './store/types.ts';
+import { parseCookies, SESSION_COOKIE, userForToken } from '../access/auth.ts';
+import { noteRequestUser } from '../log.ts';
+import type { Runtime } from '../matters/runtime.ts';
+import type { User } from '../store/types.ts';
 
 export interface ContextInner {
   runtime: Runtime;

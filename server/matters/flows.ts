@@ -1,9 +1,9 @@
 // Flow versions for a township: drafts, validation (the CLI's errors), publication. Published
 // versions are immutable; running instances stay on the version they started on.
-import { hashJson, validateFlow, type Flow, type FlowIssue } from '../engine/index.ts';
-import { InvalidInputError, ServerRefusal } from './errors.ts';
-import { catalogueRows, checkNewRoles, missingRoles, roleCatalogue, type NewRole } from './roles.ts';
-import type { FlowVersion, Store } from './store/types.ts';
+import { hashJson, validateFlow, type Flow, type FlowIssue } from '../../engine/index.ts';
+import { InvalidInputError, ServerRefusal } from '../errors.ts';
+import { catalogueRows, checkNewRoles, missingRoles, roleCatalogue, type NewRole } from '../org/roles.ts';
+import type { FlowVersion, Store } from '../store/types.ts';
 
 export function parseFlowJson(json: string): { flow: Flow | null; issues: FlowIssue[] } {
   let value: unknown;

@@ -1,7 +1,7 @@
 // The public disclosure board (公开栏): what each village discloses now, labelled for a reader,
 // and the record of what it disclosed before (period and hash only: the content was public for
 // its period, not for ever).
-import { type Flow, type Text, labelAt, optionTitles, schemaAt, titleOf, escapeToken } from '../engine/index.ts';
+import { type Flow, type Text, labelAt, optionTitles, schemaAt, titleOf, escapeToken } from '../../engine/index.ts';
 import type { Runtime } from './runtime.ts';
 
 type Label = Text;

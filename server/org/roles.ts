@@ -3,13 +3,13 @@
 // before the catalogue existed too), read from the code until a township changes one's labels,
 // which writes its row (reads never write: a refused call changes nothing). A township admin adds
 // roles of its own and edits any role's labels, and publishing a flow adds the flow's roles the
-// catalogue lacks when the admin chooses to (server/flows.ts). A role is never removed: grants and
+// catalogue lacks when the admin chooses to (server/matters/flows.ts). A role is never removed: grants and
 // history name it. Only the platform's roles (PLATFORM_ROLES) are named in server code; whether a
 // role reads only its holder's own matters is the catalogue's `ownMatters`.
 import { z } from 'zod';
-import { BUILT_IN_ROLES, ROLE_KEY, ROLE_KEY_MAX, ROLE_LABEL_MAX, type Flow } from '../engine/index.ts';
-import { InvalidInputError, ServerRefusal } from './errors.ts';
-import type { CatalogueRole, RoleGrant, Store } from './store/types.ts';
+import { BUILT_IN_ROLES, ROLE_KEY, ROLE_KEY_MAX, ROLE_LABEL_MAX, type Flow } from '../../engine/index.ts';
+import { InvalidInputError, ServerRefusal } from '../errors.ts';
+import type { CatalogueRole, RoleGrant, Store } from '../store/types.ts';
 
 export const ROLE_KEY_INPUT = z.string().max(ROLE_KEY_MAX).regex(ROLE_KEY, 'must be lower-case letters and digits, words joined by "_", starting with a letter');
 const label = z.string().trim().min(1).max(ROLE_LABEL_MAX);
@@ -58,7 +58,7 @@ export const catalogueRows = (roles: NewRole[], by: string, at: string): Catalog
 /**
  * Refuses grants of roles the township's catalogue lacks (ROLE_UNKNOWN, naming them), a township
  * role tied to a village, and a village role without one (the villages themselves are checked by
- * server/organisation.ts checkGrants).
+ * server/org/organisation.ts checkGrants).
  */
 export function checkGrantRoles(catalogue: CatalogueRole[], grants: RoleGrant[]) {
   const byKey = new Map(catalogue.map((r) => [r.key, r]));

@@ -8,9 +8,9 @@
 // body's numbers from its roster on that day, passes the roster's hash and numbers in the payload
 // (the engine holds members and eligible to them, engine/votes.ts rosterProblems) and stores the
 // roster itself, content-addressed, in the record's transaction, for an auditor to read by hash.
-import { chinaDate, hashJson, type VoteConfig, type VoteRoster } from '../engine/index.ts';
-import { InvalidInputError, ServerRefusal } from './errors.ts';
-import type { BodyOnDay, RosterSnapshot, Store, Village } from './store/types.ts';
+import { chinaDate, hashJson, type VoteConfig, type VoteRoster } from '../../engine/index.ts';
+import { InvalidInputError, ServerRefusal } from '../errors.ts';
+import type { BodyOnDay, RosterSnapshot, Store, Village } from '../store/types.ts';
 
 /** What a roster snapshot holds (its canonical JSON is hashed): the members by id with their marks, or the count record. */
 export type RosterContent =

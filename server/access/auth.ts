@@ -1,7 +1,7 @@
 // Passwords (scrypt, memory-hard, from node:crypto), session tokens (random; only their SHA-256
 // is stored), the session cookie and its limits, and sign-in throttling per (user name, address).
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { Session, Store, User } from './store/types.ts';
+import type { Session, Store, User } from '../store/types.ts';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));

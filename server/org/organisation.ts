@@ -4,11 +4,11 @@
 // example of a real setup, not a back door. Every change is in the audit log.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { newSessionToken, tokenHash } from './auth.ts';
-import { InvalidInputError } from './errors.ts';
-import type { HistoryRecord } from '../engine/index.ts';
+import { newSessionToken, tokenHash } from '../access/auth.ts';
+import { InvalidInputError } from '../errors.ts';
+import type { HistoryRecord } from '../../engine/index.ts';
 import { checkGrantRoles, roleCatalogue, ROLE_KEY_INPUT } from './roles.ts';
-import type { Instance, RoleGrant, Store, Village } from './store/types.ts';
+import type { Instance, RoleGrant, Store, Village } from '../store/types.ts';
 
 /** A user name: lower-case letters, digits, `.`, `_` and `-`, 3 to 40 characters. */
 export const USERNAME = z.string().regex(/^[a-z0-9._-]{3,40}$/, 'must be 3 to 40 lower-case letters, digits, ".", "_" or "-"');
@@ -140,7 +140,7 @@ export async function actorNames(store: Store, instance: Pick<Instance, 'townshi
   return Object.fromEntries(users.filter((u) => ids.has(u.id)).map((u) => [u.id, u.displayName]));
 }
 
-// --- Bodies and rosters (server/rosters.ts): a grant's probationary mark, a body's registered count.
+// --- Bodies and rosters (server/org/rosters.ts): a grant's probationary mark, a body's registered count.
 
 /** A day as YYYY-MM-DD that exists in the calendar. */
 export const DAY = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD').refine((d) => {

@@ -10,12 +10,12 @@ import type ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import Papa from 'papaparse';
 import { z } from 'zod';
-import { hashTemporaryPassword } from './auth.ts';
-import { InvalidInputError } from './errors.ts';
+import { hashTemporaryPassword } from '../access/auth.ts';
+import { InvalidInputError } from '../errors.ts';
 import { DISPLAY_NAME, MOBILE, USERNAME, type Actor } from './organisation.ts';
-import { BODY_WORDS } from '../engine/index.ts';
+import { BODY_WORDS } from '../../engine/index.ts';
 import { roleCatalogue } from './roles.ts';
-import type { CatalogueRole, RoleGrant, Store, User, Village } from './store/types.ts';
+import type { CatalogueRole, RoleGrant, Store, User, Village } from '../store/types.ts';
 
 /** The largest file taken (a township's whole roster is far smaller). */
 export const IMPORT_MAX_BYTES = 2 * 1024 * 1024;

@@ -2,16 +2,16 @@
 // what is sent becomes a mask of its value, and the roles the flow names may reveal one value at a
 // time, each reveal an audit-log entry. The one place masking happens: every read path that sends
 // instance data or history payloads calls personalView with the `as` the read rule gave
-// (server/readRule.ts, through runtime.readable: the matter may be read at all, and why) and sends
+// (server/access/readRule.ts, through runtime.readable: the matter may be read at all, and why) and sends
 // what its data() (instance data), records() (history records) or mask() (anything else) returns:
 // commitments masked, values recorded before their field was marked masked alike, an objection's
 // contact masked to those who do not handle it, and to the person the matter is about their own values.
-import { addPeriod, isCommitment, labelAt, personalFields, placesOf, replaceAt, type HistoryRecord, type PersonalField, type PersonalKind, type Text } from '../engine/index.ts';
-import { InvalidInputError, ServerRefusal } from './errors.ts';
-import type { ReadAs } from './readRule.ts';
+import { addPeriod, isCommitment, labelAt, personalFields, placesOf, replaceAt, type HistoryRecord, type PersonalField, type PersonalKind, type Text } from '../../engine/index.ts';
+import { InvalidInputError, ServerRefusal } from '../errors.ts';
+import type { ReadAs } from '../access/readRule.ts';
 import type { Runtime } from './runtime.ts';
-import { actingRoles } from './scope.ts';
-import { NotFoundError, type Instance, type StoredPersonalValue, type User, type Village } from './store/types.ts';
+import { actingRoles } from '../access/scope.ts';
+import { NotFoundError, type Instance, type StoredPersonalValue, type User, type Village } from '../store/types.ts';
 
 /** A personal value as a reader receives it: the commitment (to ask for a reveal), its kind, and its mask; null once erased. */
 export interface MaskedValue {

@@ -1,9 +1,9 @@
 // The one initTRPC of the server: procedures, the error formatter, and the auth middlewares.
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { ContextInner } from './context.ts';
-import { detailsOf, ServerRefusal, toTRPCError } from './errors.ts';
-import { hasTownshipRole } from './scope.ts';
-import type { PlatformRole } from './store/types.ts';
+import { detailsOf, ServerRefusal, toTRPCError } from '../errors.ts';
+import { hasTownshipRole } from '../access/scope.ts';
+import type { PlatformRole } from '../store/types.ts';
 
 /** The largest request body the HTTP server reads (server/host/http.ts); a larger one is refused, in words. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;

@@ -1,6 +1,6 @@
 // Who may see and do what where: a user's roles in a village are the grants for that village plus
 // the township-wide grants of the village's township. Auditors read and never act.
-import type { PlatformRole, Role, User, Village } from './store/types.ts';
+import type { PlatformRole, Role, User, Village } from '../store/types.ts';
 
 export function rolesIn(user: User, village: Village): Role[] {
   if (user.townshipId !== village.townshipId) return [];
@@ -16,7 +16,7 @@ export function hasTownshipRole(user: User, ...roles: PlatformRole[]): boolean {
   return user.roles.some((g) => g.villageId === null && roles.includes(g.role as PlatformRole));
 }
 
-/** Whether the user has any role in the village: sees the village; which of its matters they read is server/readRule.ts. */
+/** Whether the user has any role in the village: sees the village; which of its matters they read is server/access/readRule.ts. */
 export function canRead(user: User, village: Village): boolean {
   return rolesIn(user, village).length > 0;
 }

@@ -4,17 +4,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import {
   apply, calendarVersion, checkCalendarYear, compileFlow, makeWorkCalendar, openSteps, RECALENDAR, staleCalendarYears, start, CalendarRefusedError,
   type ActiveTimer, type CalendarVersion, type CalendarYear, type HistoryRecord, type CompiledFlow, type FlowEvent, type StateConfig, type StepResult, type WorkCalendar,
-} from '../engine/index.ts';
-import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth.ts';
-import type { Clock } from './clock.ts';
-import { useNodeCrypto } from './node-crypto.ts';
-import { ForbiddenError, InvalidInputError } from './errors.ts';
-import { actingRoles, canRead } from './scope.ts';
-import { objectsNow, readAccess, readsAsParticipant, readScope, type OwnMatterRoles, type ReadAccess, type ReadAs } from './readRule.ts';
-import { RoleCatalogues } from './roles.ts';
+} from '../../engine/index.ts';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../access/auth.ts';
+import type { Clock } from '../clock.ts';
+import { useNodeCrypto } from '../node-crypto.ts';
+import { ForbiddenError, InvalidInputError } from '../errors.ts';
+import { actingRoles, canRead } from '../access/scope.ts';
+import { objectsNow, readAccess, readsAsParticipant, readScope, type OwnMatterRoles, type ReadAccess, type ReadAs } from '../access/readRule.ts';
+import { RoleCatalogues } from '../org/roles.ts';
 import { recordedSubject } from './subject.ts';
-import { checkVoter, currentRoster, rosterSnapshot, withRoster, type Roster } from './rosters.ts';
-import { ConflictError, NotFoundError, type CatalogueStart, type Instance, type ReadScope, type Store, type User, type Village } from './store/types.ts';
+import { checkVoter, currentRoster, rosterSnapshot, withRoster, type Roster } from '../org/rosters.ts';
+import { ConflictError, NotFoundError, type CatalogueStart, type Instance, type ReadScope, type Store, type User, type Village } from '../store/types.ts';
 
 export const SYSTEM_ACTOR = { id: 'system', roles: ['system'] };
 
@@ -83,12 +83,12 @@ export class Runtime {
   /** Hashes of the roster snapshots this process has committed (see send). */
   private rostersStored = new Set<string>();
   private calendars = new Map<string, TownshipCalendar>();
-  /** The townships' role catalogues, as the read rule needs them (server/roles.ts). */
+  /** The townships' role catalogues, as the read rule needs them (server/org/roles.ts). */
   readonly roles: RoleCatalogues;
   constructor(
     readonly store: Store,
     readonly clock: Clock,
-    /** How long sign-ins last (server/auth.ts). */
+    /** How long sign-ins last (server/access/auth.ts). */
     readonly sessions: SessionPolicy = DEFAULT_SESSION_POLICY,
   ) {
     this.roles = new RoleCatalogues(store);
@@ -136,7 +136,7 @@ export class Runtime {
     return village;
   }
 
-  /** The instance and its village, if the user may read it (server/readRule.ts), and as what; otherwise the same error as missing. */
+  /** The instance and its village, if the user may read it (server/access/readRule.ts), and as what; otherwise the same error as missing. */
   async readable(user: User, instanceId: string): Promise<{ instance: Instance; village: Village; as: ReadAs }> {
     const found = await this.found(user, instanceId);
     const access = await this.access(user, found.village, found.instance);
@@ -144,7 +144,7 @@ export class Runtime {
     return { ...found, as: access.as };
   }
 
-  /** Whether the user reads the matter, and as what (server/readRule.ts); its people are looked up only when their roles do not decide. */
+  /** Whether the user reads the matter, and as what (server/access/readRule.ts); its people are looked up only when their roles do not decide. */
   async access(user: User, village: Village, instance: Instance): Promise<ReadAccess> {
     const flow = (await this.compiled(instance.flowVersionId)).flow;
     const own = await this.ownMatterRoles(user);
@@ -192,7 +192,7 @@ export class Runtime {
   async send(user: User, input: { instanceId: string; seq: number; type: string; payload?: Record<string, unknown> }): Promise<Instance> {
     const { instance, village } = await this.found(user, input.instanceId);
     const compiled = await this.compiled(instance.flowVersionId);
-    // A reader, or an objector to a notice the matter has posted (server/readRule.ts objectsNow).
+    // A reader, or an objector to a notice the matter has posted (server/access/readRule.ts objectsNow).
     if (!(await this.access(user, village, instance)).read && !objectsNow(user, village, compiled, instance.snapshot, input.type)) {
       throw new NotFoundError(`instance ${input.instanceId} does not exist`);
     }
@@ -231,7 +231,7 @@ export class Runtime {
   }
 
   /**
-   * The body's roster for a meeting record or a ballot's closing (server/rosters.ts), read only for
+   * The body's roster for a meeting record or a ballot's closing (server/org/rosters.ts), read only for
    * those events at a vote step of their mode and only when the sender may send them (anyone else
    * is refused by the engine as before); a ballot is first held to the roster's voting members.
    */
