@@ -1,7 +1,7 @@
 // The villageflow command line: exit codes, output shapes, and one-line errors for bad input.
-import { describe, expect, it, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/villageflow.ts';
@@ -27,6 +27,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'villageflow-cli-'));
   eventsFile = write('events.json', JSON.stringify(JSON.parse(readFileSync(RUN, 'utf8')).events));
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('validate', () => {
   it('prints ok for each valid file', async () => {

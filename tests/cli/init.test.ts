@@ -1,10 +1,10 @@
 // `villageflow init`: a township and its first admin on an empty database, from flags or answers
 // typed at the prompts; refused on a database that has a township, and for bad values by flag.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../server/access/auth.ts';
 import { SqliteStore } from '../../server/store/sqlite/index.ts';
 
@@ -12,6 +12,7 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'villageflow-init-'));
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function init(args: string[], input?: string) {
   const env = { ...process.env };
