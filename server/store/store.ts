@@ -57,8 +57,6 @@ const insertCalendar = (v: CalendarVersion, at: string) => {
   return q.run(CALENDAR_INSERT_SQL, r.hash, r.year, r.status, r.json, at);
 };
 
-/** A write to a table a body's roster is read from (bodyOnDay): it drops the rosters the store keeps. */
-const ROSTER_WRITE = /^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:users|user_roles|body_counts)\b/i;
 /** Rosters kept at the most (per village, role and day; a meeting's record reads one). */
 const ROSTERS_KEPT = 1000;
 /** A body on a day (bodyOnDay): its count row (kind 'count'), or else its active members (kind 'member'), by user id. */
@@ -84,61 +82,19 @@ const frozen = (b: BodyOnDay): BodyOnDay => {
 export abstract class SqlStore implements Store {
   protected abstract readonly d: Dialect;
   /** One query outside a transaction (SQLite answers at once, PostgreSQL with a promise). */
-  protected abstract execute(query: Query): unknown;
+  protected abstract query(query: Query): unknown;
   /** The body in one transaction: all of it or nothing. */
-  protected abstract executeTransaction<T>(body: () => Tx<T>): Promise<T>;
+  protected abstract transaction<T>(body: () => Tx<T>): Promise<T>;
   /**
-   * A mark that moves whenever another connection commits (SQLite's data_version), or null where
-   * other connections write unseen (several server processes on PostgreSQL): then nothing read
-   * from the roster tables is kept and every roster is read afresh.
+   * A mark that moves whenever anything writes to the tables a roster is read from (users,
+   * user_roles, body_counts), where the store can know it (SQLite: its one connection's writes and
+   * other connections' commits); null where it cannot (several server processes on PostgreSQL).
+   * While it stays, a body read by bodyOnDay is kept for the next meeting record of that body that day.
    */
-  protected abstract othersMark(): number | null;
-
-  /**
-   * Rosters read (bodyOnDay), kept for the next meeting record of the same body on the same day
-   * while nothing has written to their tables: this store's own writes move `rosterWrites` (before
-   * the statement and again once it settled, so a read that overlapped a write is never kept), and
-   * another connection's commits move othersMark.
-   */
+  protected rosterMark(): string | null {
+    return null;
+  }
   private rosters = new Map<string, { mark: string; body: BodyOnDay }>();
-  private rosterWrites = 0;
-
-  protected query(query: Query): unknown {
-    if (!ROSTER_WRITE.test(query.sql)) return this.execute(query);
-    this.rosterWrites++;
-    try {
-      const result = this.execute(query);
-      return result instanceof Promise ? result.finally(() => this.rosterWrites++) : result;
-    } finally {
-      this.rosterWrites++;
-    }
-  }
-  protected transaction<T>(body: () => Tx<T>): Promise<T> {
-    let touched = false;
-    const self = this;
-    function* watched(): Tx<T> {
-      const inner = body();
-      let step = inner.next();
-      while (!step.done) {
-        if (!touched && ROSTER_WRITE.test(step.value.sql)) {
-          touched = true;
-          self.rosterWrites++;
-        }
-        let result: unknown;
-        try {
-          result = yield step.value;
-        } catch (error) {
-          step = inner.throw(error);
-          continue;
-        }
-        step = inner.next(result);
-      }
-      return step.value;
-    }
-    return this.executeTransaction(watched).finally(() => {
-      if (touched) this.rosterWrites++;
-    });
-  }
 
   abstract migrate(): Promise<number>;
   abstract close(): Promise<void>;
@@ -570,15 +526,14 @@ export abstract class SqlStore implements Store {
   }
 
   async bodyOnDay(villageId: string, role: string, day: string): Promise<BodyOnDay> {
-    const others = this.othersMark();
-    const mark = others === null ? null : `${this.rosterWrites}:${others}`;
+    const mark = this.rosterMark();
     const key = `${villageId}\u0000${role}\u0000${day}`;
     if (mark !== null) {
       const kept = this.rosters.get(key);
       if (kept?.mark === mark) return kept.body;
     }
     const body = frozen(await this.readBodyOnDay(villageId, role, day));
-    if (mark !== null && mark === `${this.rosterWrites}:${this.othersMark()}`) {
+    if (mark !== null && mark === this.rosterMark()) {
       if (this.rosters.size >= ROSTERS_KEPT) this.rosters.clear();
       this.rosters.set(key, { mark, body });
     }

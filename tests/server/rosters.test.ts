@@ -267,6 +267,12 @@ describe('the roster the store keeps between meeting records', () => {
     expect(await votingOf()).toMatchObject({ members: first.members - 1 });
     await s.store.updateUser('dongping-party3', { deactivatedAt: null });
     expect(await votingOf()).toMatchObject({ members: first.members, voting: first.voting });
+    // A counted body: a count registered to take effect that very day.
+    const counted = async () => (await s.store.bodyOnDay('xiling', 'villager', day)).count?.count;
+    const before = await counted();
+    expect(before).toBeGreaterThan(0);
+    await s.store.registerBodyCount({ townshipId: 'qingshan', villageId: 'xiling', role: 'villager', count: before! + 7, effectiveFrom: day, source: '西岭村名册（测试）', recordedBy: 'qs-admin', recordedAt: audit.at }, audit);
+    expect(await counted()).toBe(before! + 7);
   });
 
   it('a commit by another connection to the database (another process, the CLI) is seen at once', async () => {

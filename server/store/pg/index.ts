@@ -71,14 +71,11 @@ export class PgStore extends SqlStore {
         return result.rowCount ?? 0;
     }
   }
-  protected execute(query: Query): Promise<unknown> {
+  // Other server processes on the same database commit unseen: no roster is kept (rosterMark stays null).
+  protected query(query: Query): Promise<unknown> {
     return this.exec(this.pool, query);
   }
-  /** Other server processes on the same database commit unseen: nothing read from the roster tables is kept. */
-  protected othersMark(): null {
-    return null;
-  }
-  protected executeTransaction<T>(body: () => Tx<T>): Promise<T> {
+  protected transaction<T>(body: () => Tx<T>): Promise<T> {
     return this.tx((c) => driveAsync(body(), (query) => this.exec(c, query)));
   }
   private async allOn(sql: string, params: unknown[] = [], db: Db = this.pool): Promise<Row[]> {

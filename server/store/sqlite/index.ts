@@ -15,6 +15,8 @@ import { SqlStore, type InstanceKey } from '../store.ts';
 
 /** Thrown inside a batch when a write failed after changing rows: the batch is rolled back whole. */
 class HalfWritten extends Error {}
+/** A write to a table a body's roster is read from: it moves rosterMark, and the kept rosters are read again. */
+const ROSTER_WRITE = /^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:users|user_roles|body_counts)\b/i;
 
 /** Group commit: the longest a queued event write waits for others, and the most in one commit. */
 const GROUP_MAX_WAIT_MS = 2;
@@ -39,7 +41,10 @@ export class SqliteStore extends SqlStore {
 
   private st(sql: string): Database.Statement {
     let s = this.statements.get(sql);
-    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    if (!s) {
+      this.statements.set(sql, (s = this.db.prepare(sql)));
+      if (ROSTER_WRITE.test(sql)) this.rosterStatements.add(s);
+    }
     return s;
   }
   /** The same text prepared apart, returning rows as arrays (raw mode belongs to a statement). */
@@ -50,27 +55,35 @@ export class SqliteStore extends SqlStore {
   }
 
   private exec = (query: Query): unknown => {
+    if (query.mode === 'rows') return this.rawSt(query.sql).all(...query.params);
+    const statement = this.st(query.sql);
+    if (this.rosterStatements.has(statement)) this.rosterWrites++;
     switch (query.mode) {
       case 'all':
-        return this.st(query.sql).all(...query.params);
+        return statement.all(...query.params);
       case 'get':
-        return this.st(query.sql).get(...query.params);
-      case 'rows':
-        return this.rawSt(query.sql).all(...query.params);
+        return statement.get(...query.params);
       case 'run':
-        return this.st(query.sql).run(...query.params).changes;
+        return statement.run(...query.params).changes;
     }
   };
-  protected execute(query: Query): unknown {
+  protected query(query: Query): unknown {
     return this.exec(query);
   }
-  protected async executeTransaction<T>(body: () => Tx<T>): Promise<T> {
+  protected async transaction<T>(body: () => Tx<T>): Promise<T> {
     return this.db.transaction(() => driveSync(body(), this.exec))();
   }
+  /** This connection's writes to the roster tables (counted in exec), for rosterMark; the statements that make them, known when prepared. */
+  private rosterWrites = 0;
+  private rosterStatements = new WeakSet<Database.Statement>();
   private dataVersion: Database.Statement | undefined;
-  /** Moves when another connection (another process on the file, the CLI) commits. */
-  protected othersMark(): number {
-    return (this.dataVersion ??= this.db.prepare('PRAGMA data_version').pluck()).get() as number;
+  /**
+   * Moves with this connection's writes to the roster tables and with any other connection's commit
+   * (data_version: another process on the file, the CLI). Statements run synchronously on the one
+   * connection, so no read of a roster overlaps a write.
+   */
+  protected override rosterMark(): string {
+    return `${this.rosterWrites}:${(this.dataVersion ??= this.db.prepare('PRAGMA data_version').pluck()).get() as number}`;
   }
 
   async migrate(): Promise<number> {
