@@ -14,8 +14,25 @@ export function flowFileIssues(file: string, flow: unknown): FlowIssue[] {
   return issues;
 }
 
+/**
+ * Flows loaded, by file name and content: `villageflow check` replays each flow's golden runs, and
+ * validating and compiling a flow is most of a replay's time. The newest LOADED_KEPT are kept.
+ */
+const loaded = new Map<string, CompiledFlow>();
+const LOADED_KEPT = 16;
+
 export function loadFlow(file: string): CompiledFlow {
   const flow = readJson(file);
+  const key = `${basename(file)}\n${JSON.stringify(flow)}`;
+  const known = loaded.get(key);
+  if (known) return known;
+  const compiled = compileChecked(file, flow);
+  if (loaded.size >= LOADED_KEPT) loaded.delete(loaded.keys().next().value!);
+  loaded.set(key, compiled);
+  return compiled;
+}
+
+function compileChecked(file: string, flow: unknown): CompiledFlow {
   const issues = flowFileIssues(file, flow);
   if (issues.length) {
     const e = issues[0]!;

@@ -27,10 +27,29 @@ export function createAjv(options: Options = {}): Ajv {
 
 const shared = createAjv();
 
+/**
+ * Checks compiled, by the schema's JSON text: a flow's forms are compiled again each time the flow
+ * is validated or compiled (a draft saved, a version loaded, a test server started), from new
+ * objects each time, and compiling is most of that work. The newest CHECKS_KEPT are kept.
+ */
+const checks = new Map<string, SchemaCheck>();
+const CHECKS_KEPT = 1000;
+
 /** Compiles a schema; throws an Error saying why when it is not a usable JSON Schema. */
 export function compileCheck(schema: unknown): SchemaCheck {
-  const fn = shared.compile(schema as object);
-  return (value) => (fn(value) ? null : (fn.errors ?? []));
+  const key = JSON.stringify(schema);
+  let check = checks.get(key);
+  if (check) {
+    checks.delete(key);
+  } else {
+    const fn = shared.compile(schema as object);
+    // Kept here by its text; Ajv's own cache is by object, and would keep every object ever compiled.
+    if (typeof schema === 'object') shared.removeSchema(schema as object);
+    check = (value) => (fn(value) ? null : (fn.errors ?? []));
+    if (checks.size >= CHECKS_KEPT) checks.delete(checks.keys().next().value!);
+  }
+  checks.set(key, check);
+  return check;
 }
 
 /** Compiled at first use: most processes that load the engine (a server serving requests, each test file) never check a flow's shape. */

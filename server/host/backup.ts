@@ -4,8 +4,9 @@
 import Database from 'better-sqlite3';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { compileFlow, MIGRATE, type CalendarVersion, type CompiledFlow, type HistoryRecord } from '../../engine/index.ts';
+import { MIGRATE, type CalendarVersion, type CompiledFlow, type HistoryRecord } from '../../engine/index.ts';
 import { calendarOfRow } from '../store/calendars.ts';
+import { compileStoredFlow } from '../matters/runtime.ts';
 import { verifyInstance } from '../matters/verifyInstance.ts';
 import { LATEST_VERSION } from '../store/migrations.ts';
 import * as rows from '../store/sqlite/rows.ts';
@@ -112,7 +113,7 @@ export function verifyDatabase(path: string): DatabaseVerdict {
         else {
           const v = rows.flowVersion(r);
           try {
-            c = compileFlow(JSON.parse(v.json));
+            c = compileStoredFlow(v.json);
           } catch (error) {
             c = `its flow version ${v.flowId}@${v.version} (id ${id}) does not compile: ${(error as Error).message}`;
           }

@@ -69,6 +69,29 @@ interface TownshipCalendar {
 }
 
 
+/**
+ * Flows compiled from a stored version's JSON, by its exact text, for every runtime of the process
+ * (a compile costs 30-110 ms of Ajv and XState work; test files start hundreds of servers in one
+ * process, production one). A compiled flow is a function of that text alone, and what it keeps
+ * between events (see CompiledFlow.hot) is checked by identity, so runtimes share it as the
+ * requests of one runtime do. The newest COMPILED_KEPT texts are kept.
+ */
+const compiledByText = new Map<string, CompiledFlow>();
+const COMPILED_KEPT = 32;
+
+/** A stored flow version's JSON, compiled (once per text while it is among the newest kept). */
+export function compileStoredFlow(json: string): CompiledFlow {
+  let c = compiledByText.get(json);
+  if (c) {
+    compiledByText.delete(json);
+  } else {
+    c = compileFlow(JSON.parse(json));
+    if (compiledByText.size >= COMPILED_KEPT) compiledByText.delete(compiledByText.keys().next().value!);
+  }
+  compiledByText.set(json, c);
+  return c;
+}
+
 /** How long a village read from the store is used before it is read again (see Runtime.villages). */
 const VILLAGE_CACHE_MS = 60_000;
 
@@ -108,7 +131,7 @@ export class Runtime {
     if (!c) {
       const v = await this.store.getFlowVersion(flowVersionId);
       if (!v) throw new NotFoundError(`flow version ${flowVersionId} does not exist`);
-      c = compileFlow(JSON.parse(v.json));
+      c = compileStoredFlow(v.json);
       this.compiledFlows.set(flowVersionId, c);
     }
     return c;

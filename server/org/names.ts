@@ -25,6 +25,5 @@ export async function deciderNames(store: Store, townshipId: string, ...values: 
   };
   values.forEach(walk);
   if (ids.size === 0) return {};
-  const names = await peopleNames(store, townshipId);
-  return Object.fromEntries([...ids].flatMap((id) => (names.has(id) ? [[id, names.get(id)!]] : [])));
+  return Object.fromEntries(await store.displayNames(townshipId, [...ids]));
 }

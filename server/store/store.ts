@@ -205,6 +205,11 @@ export abstract class SqlStore implements Store {
   async listUsers(townshipId: string) {
     return this.users(await this.all('SELECT * FROM users WHERE township_id = ? ORDER BY username', townshipId));
   }
+  async displayNames(townshipId: string, ids: readonly string[]) {
+    if (ids.length === 0) return new Map<string, string>();
+    const found = await this.all(`SELECT id, display_name FROM users WHERE township_id = ? AND ${this.d.inList('id')}`, townshipId, this.d.list([...ids]));
+    return new Map(found.map((r) => [r.id as string, r.display_name as string]));
+  }
   async setRoles(userId: string, roles: RoleGrant[]) {
     const self = this;
     await this.transaction(function* () {

@@ -351,6 +351,8 @@ export interface Store {
   getUser(id: string): Promise<User | null>;
   getUserByUsername(username: string): Promise<UserWithSecret | null>;
   listUsers(townshipId: string): Promise<User[]>;
+  /** The display names of those of these accounts that belong to the township, by user id. */
+  displayNames(townshipId: string, ids: readonly string[]): Promise<Map<string, string>>;
   setRoles(userId: string, roles: RoleGrant[]): Promise<void>;
   /** A township's role catalogue, built-in roles first, then in the order they were added. */
   listRoles(townshipId: string): Promise<CatalogueRole[]>;
