@@ -29,9 +29,13 @@ const BUILD_INPUTS = ['designer', 'engine', 'flows/flow.schema.json', 'vite.conf
 const CACHE_PREFIX = 'villageflow-web-build-';
 const DAY_MS = 24 * 3600_000;
 
-/** SHA-256 over the path and contents of every file the build reads (and Node's version). */
+/**
+ * SHA-256 over the path and contents of every file the build reads. Not the Node that runs the
+ * build: the bundle is the same whichever runs it, and .ci/run's second run (Node 24, in a copy of
+ * the checkout) serves the first one's build.
+ */
 function buildKey(): string {
-  const hash = createHash('sha256').update(process.version);
+  const hash = createHash('sha256');
   const add = (path: string) => {
     if (!existsSync(path)) return void hash.update(`missing ${relative(root, path)}\0`);
     if (statSync(path).isDirectory()) {

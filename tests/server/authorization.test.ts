@@ -129,9 +129,16 @@ function fingerprint() {
   return read.rows;
 }
 
+/** The township auditor, whose two reads of a view go in one HTTP request. */
+let viewer: Promise<Client> | undefined;
 /** An instance as an authorised reader (the township auditor) sees it through the API. */
 async function apiView(instanceId: string) {
-  const auditor = await as('qs.auditor');
+  viewer ??= (async () => {
+    const { client } = clientFor(s.url, { batch: true });
+    await client.auth.login.mutate({ username: 'qs.auditor', password: DEMO_PASSWORD });
+    return client;
+  })();
+  const auditor = await viewer;
   const [{ instance }, history] = await Promise.all([auditor.instances.get.query({ id: instanceId }), auditor.audit.history.query({ id: instanceId })]);
   return { seq: instance.seq, head: instance.head, state: instance.state, history: history.length };
 }

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
 import type Database from 'better-sqlite3';
 import pg from 'pg';
 import type { AppRouter } from '../../server/routers/_app.ts';
@@ -187,7 +187,8 @@ export function watchChanges(store: TestStore, tables: readonly string[]): () =>
 
 export type Client = ReturnType<typeof createTRPCClient<AppRouter>>;
 
-export function clientFor(url: string): { client: Client; cookies: Map<string, string> } {
+/** A client keeping its cookies; with `batch`, calls made together go in one HTTP request (tRPC's batch link). */
+export function clientFor(url: string, opts: { batch?: boolean } = {}): { client: Client; cookies: Map<string, string> } {
   const cookies = new Map<string, string>();
   const fetchWithCookies: typeof fetch = async (input, init) => {
     const headers = new Headers(init?.headers);
@@ -205,7 +206,8 @@ export function clientFor(url: string): { client: Client; cookies: Map<string, s
     }
     return res;
   };
-  return { client: createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc`, fetch: fetchWithCookies })] }), cookies };
+  const link = (opts.batch ? httpBatchLink : httpLink)({ url: `${url}/trpc`, fetch: fetchWithCookies });
+  return { client: createTRPCClient<AppRouter>({ links: [link] }), cookies };
 }
 
 export interface TestServer {
