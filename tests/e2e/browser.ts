@@ -3,7 +3,7 @@
 // with VILLAGEFLOW_SCREENSHOTS=1, into test-output/screenshots (not committed).
 import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
 
 export const SCREENSHOTS = 'test-output/screenshots';
@@ -29,19 +29,69 @@ export function buildWebApp(): void {
   if (!existsSync(`${WEB_ROOT}/index.html`)) throw new Error(`${WEB_ROOT} has no build: the test run builds it in tests/global-setup.ts`);
 }
 
+/**
+ * The Chromium of this test worker: launched by the first browser test file the worker runs and
+ * kept for the ones after it (workers run file after file, vitest `isolate: false`), so each file
+ * pays for contexts, not for a browser (about 0.6 s of CPU a launch). Launched again if it died.
+ * Playwright closes it when the worker exits.
+ */
+let workerChromium: Promise<Browser> | undefined;
+function chromiumOfWorker(): Promise<Browser> {
+  workerChromium ??= chromium
+    .launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    })
+    .then(
+      (browser) => {
+        browser.on('disconnected', () => (workerChromium = undefined));
+        return browser;
+      },
+      (error: unknown) => {
+        workerChromium = undefined;
+        throw error;
+      },
+    );
+  return workerChromium;
+}
+
+/**
+ * A browser for one test file: the worker's Chromium, through which the file opens contexts and
+ * pages of its own (each context as isolated as in a browser of its own: cookies, storage, cache);
+ * its close() closes those and leaves the browser to the next file.
+ */
 export async function launch(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run .ci/run or apt-get install chromium-headless-shell fonts-noto-cjk`);
   if (TAKE_SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await chromiumOfWorker();
+  const opened = new Set<BrowserContext>();
   // Every page reads as a reader who asked for less motion (prefers-reduced-motion, which a test may
   // still override): the drawings then move their view at once (designer/diagram/motion.ts), so a
   // settled view is never an animation another move interrupted, and Chromium paints no frames of it.
-  const newContext = browser.newContext.bind(browser);
-  browser.newContext = (options = {}) => newContext({ reducedMotion: 'reduce', ...options });
-  return browser;
+  const newContext: Browser['newContext'] = async (options = {}) => {
+    const context = await browser.newContext({ reducedMotion: 'reduce', ...options });
+    opened.add(context);
+    context.on('close', () => opened.delete(context));
+    return context;
+  };
+  // As Browser.newPage: a page in a context of its own, which closes with it.
+  const newPage: Browser['newPage'] = async (options = {}) => {
+    const context = await newContext(options);
+    const page = await context.newPage();
+    page.on('close', () => void context.close().catch(() => {}));
+    return page;
+  };
+  const close: Browser['close'] = async () => {
+    await Promise.all([...opened].map((context) => context.close().catch(() => {})));
+  };
+  const own: Record<PropertyKey, unknown> = { newContext, newPage, close };
+  return new Proxy(browser, {
+    get: (target, key) => {
+      if (key in own) return own[key];
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** A screenshot of the whole page, or of `clip` on it (page coordinates), when the run takes them. */
