@@ -49,26 +49,27 @@ export function staticFiles(webRoot: string): StaticFiles {
 
   return {
     serve(req, res, pathname) {
+      const refuse = (status: number) => {
+        res.statusCode = status;
+        res.end();
+      };
       let path: string;
       try {
         path = decodeURIComponent(pathname);
       } catch {
-        res.statusCode = 400;
-        return res.end();
+        return refuse(400);
       }
       // NUL cannot be in a file name, a backslash is no separator of a URL, and a '%' left after
       // decoding is a second encoding: none is a file or a route of the app.
       if (/[\0\\%]/.test(path)) {
-        res.statusCode = 400;
-        return res.end();
+        return refuse(400);
       }
       let file = resolve(webRoot, '.' + path);
       // Contained means a path relative to the root that does not climb out of it: a prefix test
       // would let a sibling folder whose name starts with the root's (dist/web-x) through.
       const inside = relative(webRoot, file);
       if (inside === '..' || inside.startsWith('..' + sep) || isAbsolute(inside)) {
-        res.statusCode = 404;
-        return res.end();
+        return refuse(404);
       }
       if (!existsSync(file) || statSync(file).isDirectory()) file = join(webRoot, 'index.html');
       let loaded: Loaded;
@@ -76,8 +77,7 @@ export function staticFiles(webRoot: string): StaticFiles {
         loaded = load(file);
       } catch {
         // A file that vanishes between the check and the read (a rebuild) is not an error of the server.
-        res.statusCode = 404;
-        return res.end();
+        return refuse(404);
       }
       const hashed = file.startsWith(join(webRoot, 'assets') + '/');
       res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');

@@ -68,7 +68,6 @@ interface TownshipCalendar {
   loadedAt: number;
 }
 
-
 /**
  * Flows compiled from a stored version's JSON, by its exact text, for every runtime of the process
  * (a compile costs 30-110 ms of Ajv and XState work; test files start hundreds of servers in one

@@ -3,9 +3,9 @@
 import { holdsUserId } from '../../engine/index.ts';
 import type { Store } from '../store/types.ts';
 
-/** The display names of the township's accounts, by user id. */
-export async function peopleNames(store: Store, townshipId: string): Promise<Map<string, string>> {
-  return new Map((await store.listUsers(townshipId)).map((u) => [u.id, u.displayName]));
+/** The display names of these accounts of the township, by user id (an id of no such account is left out). */
+export function peopleNames(store: Store, townshipId: string, ids: Iterable<string>): Promise<Map<string, string>> {
+  return store.displayNames(townshipId, [...new Set(ids)]);
 }
 
 /**
@@ -24,6 +24,5 @@ export async function deciderNames(store: Store, townshipId: string, ...values: 
     }
   };
   values.forEach(walk);
-  if (ids.size === 0) return {};
-  return Object.fromEntries(await store.displayNames(townshipId, [...ids]));
+  return Object.fromEntries(await peopleNames(store, townshipId, ids));
 }

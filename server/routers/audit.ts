@@ -82,7 +82,8 @@ export const auditRouter = router({
       // Each entry with the names of who acted and of what it acted on (a person, a village, the
       // township, a flow or one of its versions): people read names, not ids.
       const { store } = ctx.runtime;
-      const names = await peopleNames(store, ctx.user.townshipId);
+      const entries = await store.auditLog(ctx.user.townshipId, input?.limit ?? 200);
+      const names = await peopleNames(store, ctx.user.townshipId, entries.flatMap((e) => [e.actorId, e.target]));
       const targets = new Map(names);
       for (const v of await store.listVillages(ctx.user.townshipId)) targets.set(v.id, v.name);
       const township = await store.getTownship(ctx.user.townshipId);
@@ -94,6 +95,6 @@ export const auditRouter = router({
       // A role's entries (role.create, role.label) name it by its key: its label now.
       const roles = new Map((await roleCatalogue(store, ctx.user.townshipId)).map((r) => [r.key, r.label.zh]));
       const targetName = (e: { action: string; target: string }) => (e.action.startsWith('role.') ? roles.get(e.target) : targets.get(e.target)) ?? null;
-      return (await store.auditLog(ctx.user.townshipId, input?.limit ?? 200)).map((e) => ({ ...e, actorName: names.get(e.actorId) ?? null, targetName: targetName(e) }));
+      return entries.map((e) => ({ ...e, actorName: names.get(e.actorId) ?? null, targetName: targetName(e) }));
     }),
 });

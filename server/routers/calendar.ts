@@ -37,7 +37,8 @@ const chinaYear = (runtime: Runtime) => new Date(Date.parse(runtime.now()) + 8 *
 export const calendarRouter = router({
   years: readers.query(async ({ ctx }) => {
     const { store } = ctx.runtime;
-    const [rows, names, calendar] = await Promise.all([store.calendarYears(ctx.user.townshipId), peopleNames(store, ctx.user.townshipId), ctx.runtime.calendar(ctx.user.townshipId)]);
+    const [rows, calendar] = await Promise.all([store.calendarYears(ctx.user.townshipId), ctx.runtime.calendar(ctx.user.townshipId)]);
+    const names = await peopleNames(store, ctx.user.townshipId, rows.flatMap((r) => (r.adoptedBy ? [r.adoptedBy] : [])));
     const byYear = new Map(rows.map((r) => [r.version.year, r]));
     const last = Math.max(chinaYear(ctx.runtime) + 1, ...rows.map((r) => r.version.year));
     const out = [];

@@ -67,7 +67,7 @@ export const rostersRouter = router({
         };
       }),
     );
-    const recorders = await peopleNames(store, ctx.user.townshipId);
+    const recorders = await peopleNames(store, ctx.user.townshipId, counts.map((c) => c.recordedBy));
     return {
       village: { id: village.id, name: village.name },
       day,
@@ -110,7 +110,7 @@ export const rostersRouter = router({
       const village = found && (await store.getVillage(found.villageId));
       if (!found || !village || village.townshipId !== ctx.user.townshipId) throw new NotFoundError(`no roster ${input.hash} is stored`);
       const content = JSON.parse(found.json) as RosterContent;
-      const names = await peopleNames(store, ctx.user.townshipId);
+      const names = await peopleNames(store, ctx.user.townshipId, content.kind === 'accounts' ? content.members.map((m) => m.id) : [content.count.recordedBy]);
       return {
         hash: found.hash,
         intact: hashJson(content) === found.hash,

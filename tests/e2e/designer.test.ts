@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/host/seed.ts';
 import { shot, shotOf, signIn, browserSuite, settleCanvas, fitCanvas, expectText } from './browser.ts';
-import { expectStep, fillMeeting, inState, openFromInbox, visit } from './steps.ts';
+import { expectStep, fillMeeting, inOrder, inState, openFromInbox, visit } from './steps.ts';
 
 const env = browserSuite();
 const MATTER = '修村东路';
@@ -60,8 +60,9 @@ async function selectVal(l: Locator, v: string) {
 }
 
 // One journey in order: each step below goes on from where the one before left the page (and the
-// flow it builds); a step fails on its own when the one before it did.
+// flow it builds); once one fails, the rest are skipped.
 describe('flow designer: a new flow built, checked, fixed, simulated, published, and run by a village', { timeout: 60_000 }, () => {
+  inOrder();
   let page: Page;
   let id: string; // the village's instance of the new flow
 

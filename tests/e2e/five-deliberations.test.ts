@@ -5,11 +5,11 @@
 // members vote by ballot, the representatives resolve, the township approves, the resolution is on
 // the public board for seven days, the results are reported, the auditor replays the chain, and a
 // villager reads the results on the board without signing in.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/harness.ts';
 import { buildWebApp, expectText, launch, shot, WEB_ROOT } from './browser.ts';
-import { at, expectStep, fillMeeting, inboxEntry, language, openFromInbox, visit } from './steps.ts';
+import { at, expectStep, fillMeeting, inboxEntry, inOrder, language, openFromInbox, visit } from './steps.ts';
 
 const TITLE = '东坪村：修建村西组便民桥';
 const SUBJECT = '修建村西组跨河便民桥';
@@ -26,14 +26,8 @@ beforeAll(async () => {
   s = await startTestServer({ webRoot: WEB_ROOT, start: '2026-04-01T09:00:00+08:00' });
   browser = await launch();
 });
-// Each step carries on from the one before: once one fails, the rest would only time out.
-let broken = '';
-beforeEach((ctx) => {
-  if (broken) ctx.skip(`an earlier step failed: ${broken}`);
-  ctx.onTestFailed(() => {
-    broken = ctx.task.name;
-  });
-});
+// Each step carries on from the one before.
+inOrder();
 afterAll(async () => {
   await browser?.close();
   await s?.close();

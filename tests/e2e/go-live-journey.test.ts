@@ -19,7 +19,7 @@ import { openSetup } from '../../server/org/organisation.ts';
 import { clientFor } from '../server/harness.ts';
 import { xlsxBomb } from '../server/zip-bomb.ts';
 import { browserSuite, fitCanvas, shot, signIn } from './browser.ts';
-import { fillMeeting, inState, openFromInbox, visit, type Visit } from './steps.ts';
+import { fillMeeting, inOrder, inState, openFromInbox, type Visit, visit } from './steps.ts';
 
 const env = browserSuite({ seed: false });
 
@@ -152,6 +152,7 @@ async function rosterShown(form: Locator): Promise<{ members: string; eligible: 
   return { members: await members.inputValue(), eligible: await eligible.inputValue() };
 }
 describe('going live, from the setup link to a deactivated user’s history', { timeout: 120_000 }, () => {
+  inOrder();
   it('1. the setup link creates the township and its admin, once', async () => {
     const token = (await openSetup(env.s.store, env.s.runtime.now()))!;
     admin = await env.browser.newPage({ locale: 'zh-CN', viewport: { width: 1280, height: 900 }, acceptDownloads: true });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openSetup } from '../../server/org/organisation.ts';
 import { browserSuite, shot, signIn } from './browser.ts';
+import { inOrder } from './steps.ts';
 
 const env = browserSuite({ seed: false });
 
@@ -14,6 +15,7 @@ const fill = (page: Page, label: string, value: string) => page.getByLabel(label
 
 // One story, told in order: each step starts where the one before left the township.
 describe('going live', () => {
+  inOrder();
   // The admin's page, and the person's phone.
   let page: Page;
   let phone: Page;

@@ -113,8 +113,8 @@ describe('adopting 2027', () => {
     const task = (await (await as('dongping.agent')).tasks.inbox.query()).find((t) => t.instanceId === matter)!;
     expect(task).toMatchObject({ due: '2027-01-05T02:00:00.000Z', dueProvisional: false, provisionalYears: [] });
     const years = await auditor.calendar.years.query();
-    expect(years.find((y) => y.year === 2027)).toMatchObject({ status: 'official', hash: adopted.hash, source: SOURCE, adoptedBy: expect.any(String) });
-    expect((await admin.audit.log.query({ limit: 5 })).find((e) => e.action === 'calendar.adopt')).toMatchObject({ target: '2027', details: { hash: adopted.hash } });
+    expect(years.find((y) => y.year === 2027)).toMatchObject({ status: 'official', hash: adopted.hash, source: SOURCE, adoptedBy: '青山镇镇管理员' });
+    expect((await admin.audit.log.query({ limit: 5 })).find((e) => e.action === 'calendar.adopt')).toMatchObject({ target: '2027', actorName: '青山镇镇管理员', details: { hash: adopted.hash } });
     // Only the system recomputes: a person sending RECALENDAR is refused.
     const agent = await as('dongping.agent');
     const seen = await agent.instances.get.query({ id: matter });

@@ -217,6 +217,8 @@ describe('a counted body: the registered count in force on the meeting day', () 
     const admin = await as('qs.admin');
     const { id } = await drive.reach(ONE_MATTER, 'villagers_meeting');
     await admin.rosters.registerCount.mutate({ villageId: 'dongping', role: 'villager', count: 1300, effectiveFrom: '2026-03-05', source: '东坪村2026年3月村民名册（年满十八周岁）' });
+    // Who registered each count, by name.
+    expect((await admin.rosters.bodies.query({ villageId: 'dongping' })).recorderNames).toMatchObject({ 'qs-admin': '青山镇镇管理员' });
     expect(await (await as('dongping.clerk')).rosters.ofMatter.query({ instanceId: id })).toMatchObject({ day: '2026-03-02', members: 1268, voting: 1268, count: { effectiveFrom: '2026-01-01' } });
     // 2026-03-05 00:30 in China is still the 4th in UTC: the township's day decides.
     s.clock.set('2026-03-04T16:30:00.000Z');
